@@ -1,0 +1,60 @@
+/**
+ * What every command shares: error reporting (one line, exit 1; usage errors exit 2),
+ * output that survives a closed pipe (`btfkit dump | head`), and option parsing helpers.
+ */
+
+import { InvalidArgumentError } from 'commander';
+import pc from 'picocolors';
+import { BtfError } from '../wire/errors.js';
+
+/** Thrown for command-line mistakes: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+let stdoutClosed = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') {
+    stdoutClosed = true;
+    process.exit(0);
+  }
+  throw e;
+});
+
+/** Write to stdout; a reader that went away (EPIPE) ends the program quietly. */
+export function out(chunk: string): void {
+  if (!stdoutClosed) process.stdout.write(chunk);
+}
+
+/** Write bytes to stdout (copied: writers reuse their chunk buffers). */
+export function outBytes(chunk: Uint8Array): void {
+  if (!stdoutClosed) process.stdout.write(chunk.slice());
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`${pc.yellow('btfkit: warning:')} ${message}\n`);
+}
+
+/** Print an error as one line and give the exit code for it. */
+export function reportError(e: unknown): number {
+  if (e instanceof UsageError || e instanceof InvalidArgumentError) {
+    process.stderr.write(`btfkit: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof BtfError) {
+    process.stderr.write(`btfkit: ${e.message}\n`);
+    return 1;
+  }
+  const err = e as Error;
+  process.stderr.write(`btfkit: internal error: ${err?.message ?? String(e)}${process.env.BTFKIT_DEBUG ? `\n${err?.stack ?? ''}` : ''}\n`);
+  return 1;
+}
+
+export function parseIntArg(value: string, name = 'number'): number {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
+  return Number(value);
+}
+
+export function collect<T>(parse: (v: string) => T): (value: string, previous: T[] | undefined) => T[] {
+  return (value, previous) => [...(previous ?? []), parse(value)];
+}

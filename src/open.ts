@@ -1,0 +1,69 @@
+/**
+ * Opening BTF from whatever container it comes in: raw BTF, or an ELF file (vmlinux, a
+ * kernel module, a BPF object) with `.BTF`, `.BTF.ext` and `.BTF.base`.
+ */
+
+import { isElf, parseElf, type ElfFile } from './elf/index.js';
+import { Btf } from './wire/btf.js';
+import { BtfError, fail } from './wire/errors.js';
+import { type BtfExt, parseBtfExt } from './wire/ext.js';
+
+export interface OpenOptions {
+  /** Base for split BTF (a module's `.BTF` on vmlinux). */
+  readonly base?: Btf | undefined;
+  /** File name for error messages. */
+  readonly file?: string | undefined;
+  readonly sanityCheck?: boolean | undefined;
+  /**
+   * What to do when an ELF module carries a distilled base (`.BTF.base`) and a base was
+   * given too. 'relocate' needs the relocation operation (see ops/relocate); 'distilled'
+   * ignores the given base and reads the module on its own distilled base.
+   */
+  readonly distilled?: 'distilled' | 'relocate' | undefined;
+  /** Relocation hook, supplied by callers that have the relocate operation. */
+  readonly relocate?: ((split: Btf, newBase: Btf) => Btf) | undefined;
+}
+
+export interface OpenedBtf {
+  readonly btf: Btf;
+  readonly container: 'raw' | 'elf';
+  readonly ext?: BtfExt | undefined;
+  /** The module's `.BTF.base`, when it has one. */
+  readonly distilledBase?: Btf | undefined;
+  readonly elf?: ElfFile | undefined;
+}
+
+export function openBtf(bytes: Uint8Array, opts: OpenOptions = {}): OpenedBtf {
+  try {
+    return openInner(bytes, opts);
+  } catch (e) {
+    if (e instanceof BtfError && opts.file !== undefined) e.withFile(opts.file);
+    throw e;
+  }
+}
+
+function openInner(bytes: Uint8Array, opts: OpenOptions): OpenedBtf {
+  const common = { file: opts.file, sanityCheck: opts.sanityCheck };
+  if (!isElf(bytes)) {
+    return { btf: Btf.parse(bytes, { ...common, base: opts.base }), container: 'raw' };
+  }
+  const elf = parseElf(bytes);
+  const btfSec = elf.section('.BTF');
+  if (!btfSec) fail('no-btf', 'ELF file has no .BTF section', { section: '.BTF' });
+  const btfBytes = elf.sectionData(btfSec);
+  const baseSec = elf.section('.BTF.base');
+  const extSec = elf.section('.BTF.ext');
+  const ext = extSec ? parseBtfExt(elf.sectionData(extSec)) : undefined;
+  if (!baseSec) {
+    return { btf: Btf.parse(btfBytes, { ...common, base: opts.base }), container: 'elf', ext, elf };
+  }
+  const distilledBase = Btf.parse(elf.sectionData(baseSec), { ...common, section: '.BTF.base' });
+  const onDistilled = Btf.parse(btfBytes, { ...common, base: distilledBase });
+  if (!opts.base || opts.distilled === 'distilled') {
+    return { btf: onDistilled, container: 'elf', ext, distilledBase, elf };
+  }
+  if (!opts.relocate) {
+    fail('unsupported', 'module has a distilled base (.BTF.base); relocating it onto the given base needs the relocate operation', { section: '.BTF.base' });
+  }
+  return { btf: opts.relocate(onDistilled, opts.base), container: 'elf', ext, distilledBase, elf };
+}

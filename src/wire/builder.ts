@@ -1,0 +1,301 @@
+/**
+ * The builder: adds types and strings, standalone or split on a base, and produces bytes or
+ * a parsed Btf. Every operation that writes BTF (dedup, distill, relocate, minimize, merge,
+ * sanitize) builds its output with it.
+ *
+ * Records are stored as host-order words exactly as they will be written, so a builder's
+ * records can be rewritten in place with the field visitor.
+ */
+
+import { Btf, type LayoutEntry } from './btf.js';
+import { fail } from './errors.js';
+import type { Endian } from './header.js';
+import { HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT } from './header.js';
+import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from './fields.js';
+import { Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
+import { decodeCString, StringTableBuilder } from './strings.js';
+import { layoutTableFor, serializeBtf } from './write.js';
+
+export interface BuilderOptions {
+  /** Build split BTF on this base. */
+  readonly base?: Btf | undefined;
+  /** Output byte order (default: the base's, else little). */
+  readonly endian?: Endian | undefined;
+  /** Write a layout section (and a 32-byte header). */
+  readonly layout?: boolean | undefined;
+  /** Header length when no layout is written: 24 (default) or 32. */
+  readonly hdrLen?: number | undefined;
+  /**
+   * For split BTF, reuse a base string's offset when the same string is added (libbpf
+   * does). Default true.
+   */
+  readonly reuseBaseStrings?: boolean | undefined;
+}
+
+export interface MemberSpec {
+  readonly name?: string | undefined;
+  readonly type: number;
+  /** Bit offset of the member. */
+  readonly bitOffset: number;
+  /** Bitfield size in bits (0 = not a bitfield). */
+  readonly bitSize?: number | undefined;
+}
+
+export interface EnumValueSpec {
+  readonly name: string;
+  readonly value: number | bigint;
+}
+
+export interface ParamSpec {
+  readonly name?: string | undefined;
+  readonly type: number;
+}
+
+export interface VarSecinfoSpec {
+  readonly type: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+export class BtfBuilder {
+  readonly base: Btf | undefined;
+  readonly startId: number;
+  readonly endian: Endian;
+  readonly strings: StringTableBuilder;
+  layout: readonly LayoutEntry[] | undefined;
+  hdrLen: number;
+  private words: Uint32Array;
+  private wordLen = 0;
+  private offs: number[] = [];
+  private readonly reuseBaseStrings: boolean;
+  private baseStrings: Map<string, number> | undefined;
+
+  constructor(opts: BuilderOptions = {}) {
+    this.base = opts.base;
+    this.startId = opts.base ? opts.base.nextId : 1;
+    this.endian = opts.endian ?? opts.base?.endian ?? 'little';
+    this.strings = new StringTableBuilder(opts.base ? opts.base.startStrOff + opts.base.strings.length : 0);
+    this.layout = opts.layout ? layoutTableFor(undefined) : undefined;
+    this.hdrLen = opts.layout ? HEADER_LEN_LAYOUT : (opts.hdrLen ?? HEADER_LEN_CLASSIC);
+    this.words = new Uint32Array(1024);
+    this.reuseBaseStrings = opts.reuseBaseStrings ?? true;
+  }
+
+  /** One past the last id added so far. */
+  get nextId(): number {
+    return this.startId + this.offs.length;
+  }
+
+  get typeCount(): number {
+    return this.offs.length;
+  }
+
+  /** Logical string offset of `s` (base offset when the base has it and reuse is on). */
+  addString(s: string): number {
+    if (s === '') return 0;
+    if (this.base && this.reuseBaseStrings) {
+      const inBase = this.baseStringIndex().get(s);
+      if (inBase !== undefined) return inBase;
+    }
+    return this.strings.add(s);
+  }
+
+  private baseStringIndex(): Map<string, number> {
+    if (this.baseStrings) return this.baseStrings;
+    const map = new Map<string, number>();
+    // Walk every blob of the base chain, first occurrence wins (lowest offset).
+    const chain: Btf[] = [];
+    for (let b: Btf | undefined = this.base; b; b = b.base) chain.unshift(b);
+    for (const b of chain) {
+      const t = b.strings;
+      let i = 0;
+      while (i < t.length) {
+        const s = decodeCString(t, i);
+        const off = b.startStrOff + i;
+        if (!map.has(s)) map.set(s, off);
+        i += lengthToNul(t, i) + 1;
+      }
+    }
+    this.baseStrings = map;
+    return map;
+  }
+
+  /** Append a raw record (host-order words). Returns its id. */
+  addRecord(record: ArrayLike<number>): number {
+    if (record.length < 3) fail('invalid-argument', 'a BTF record has at least 3 words');
+    const info = record[1]!;
+    const shape = KIND_SHAPES[(info >>> 24) & 0x7f];
+    const expected = shape ? 3 + (shape.infoSize >>> 2) + (info & 0xffffff) * (shape.elemSize >>> 2) : record.length;
+    if (shape && expected !== record.length) fail('invalid-argument', `${shape.name} record with vlen ${info & 0xffffff} needs ${expected} words, got ${record.length}`);
+    this.ensure(record.length);
+    const off = this.wordLen;
+    for (let i = 0; i < record.length; i++) this.words[off + i] = record[i]! >>> 0;
+    this.wordLen += record.length;
+    this.offs.push(off);
+    return this.startId + this.offs.length - 1;
+  }
+
+  /** Words of type `id` added to this builder (a live view: writes go into the builder). */
+  recordWords(id: number): Uint32Array {
+    const i = id - this.startId;
+    const off = this.offs[i];
+    if (off === undefined) fail('bad-type-id', `type id ${id} is not in this builder`, { typeId: id });
+    const end = i + 1 < this.offs.length ? this.offs[i + 1]! : this.wordLen;
+    return this.words.subarray(off, end);
+  }
+
+  /** Builder words and record offsets, for in-place rewriting with the field visitor. */
+  get rawWords(): Uint32Array {
+    return this.words.subarray(0, this.wordLen);
+  }
+  get recordOffsets(): readonly number[] {
+    return this.offs;
+  }
+
+  /**
+   * Copy type `id` of `src` into this builder: strings are re-interned, type ids passed
+   * through `mapId` (identity by default). Returns the new id.
+   */
+  copyType(src: Btf, id: number, mapId: (id: number) => number = (x) => x): number {
+    const { words, offset, owner } = src.record(id);
+    const shape = src.shapeOf(id);
+    requireKnownShape(shape, id);
+    const len = 3 + (shape.infoSize >>> 2) + (words[offset + 1]! & 0xffffff) * (shape.elemSize >>> 2);
+    const rec = words.slice(offset, offset + len);
+    forEachStrOffWord(rec, 0, shape, (w) => {
+      rec[w] = rec[w] === 0 ? 0 : this.addString(owner.str(rec[w]!));
+    }, true);
+    forEachTypeIdWord(rec, 0, shape, (w) => {
+      rec[w] = mapId(rec[w]!);
+    });
+    return this.addRecord(rec);
+  }
+
+  // ---- one method per kind ----
+
+  addInt(name: string, size: number, encoding = 0, bits = size * 8, bitOffset = 0): number {
+    return this.addRecord([this.addString(name), makeInfo(Kind.INT, 0, false), size, ((encoding & 0xf) << 24) | ((bitOffset & 0xff) << 16) | (bits & 0xff)]);
+  }
+  addFloat(name: string, size: number): number {
+    return this.addRecord([this.addString(name), makeInfo(Kind.FLOAT, 0, false), size]);
+  }
+  addPtr(type: number): number {
+    return this.addRef(Kind.PTR, '', type);
+  }
+  addConst(type: number): number {
+    return this.addRef(Kind.CONST, '', type);
+  }
+  addVolatile(type: number): number {
+    return this.addRef(Kind.VOLATILE, '', type);
+  }
+  addRestrict(type: number): number {
+    return this.addRef(Kind.RESTRICT, '', type);
+  }
+  addTypedef(name: string, type: number): number {
+    return this.addRef(Kind.TYPEDEF, name, type);
+  }
+  addTypeTag(value: string, type: number, kflag = false): number {
+    return this.addRecord([this.addString(value), makeInfo(Kind.TYPE_TAG, 0, kflag), type]);
+  }
+  addFunc(name: string, proto: number, linkage = 0): number {
+    return this.addRecord([this.addString(name), makeInfo(Kind.FUNC, linkage, false), proto]);
+  }
+  addFwd(name: string, isUnion = false): number {
+    return this.addRecord([this.addString(name), makeInfo(Kind.FWD, 0, isUnion), 0]);
+  }
+  addArray(elemType: number, indexType: number, nelems: number): number {
+    return this.addRecord([0, makeInfo(Kind.ARRAY, 0, false), 0, elemType, indexType, nelems]);
+  }
+  addVar(name: string, type: number, linkage = 0): number {
+    return this.addRecord([this.addString(name), makeInfo(Kind.VAR, 0, false), type, linkage]);
+  }
+  addDeclTag(value: string, type: number, componentIdx = -1, kflag = false): number {
+    return this.addRecord([this.addString(value), makeInfo(Kind.DECL_TAG, 0, kflag), type, componentIdx >>> 0]);
+  }
+  addStruct(name: string, size: number, members: readonly MemberSpec[] = [], isUnion = false): number {
+    checkVlen(members.length);
+    // The kind flag is needed as soon as one member is a bitfield (libbpf sets it the same way).
+    const kflag = members.some((m) => (m.bitSize ?? 0) !== 0);
+    const rec = [this.addString(name), makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, members.length, kflag), size];
+    for (const m of members) {
+      const bitSize = m.bitSize ?? 0;
+      if (kflag && (m.bitOffset > 0xffffff || bitSize > 0xff)) fail('invalid-argument', `bitfield member ${m.name ?? ''} offset ${m.bitOffset} size ${bitSize} does not fit the kflag encoding`);
+      rec.push(this.addString(m.name ?? ''), m.type, kflag ? ((bitSize << 24) | m.bitOffset) >>> 0 : m.bitOffset);
+    }
+    return this.addRecord(rec);
+  }
+  addUnion(name: string, size: number, members: readonly MemberSpec[] = []): number {
+    return this.addStruct(name, size, members, true);
+  }
+  addEnum(name: string, size: number, values: readonly EnumValueSpec[] = [], signed?: boolean): number {
+    checkVlen(values.length);
+    const isSigned = signed ?? values.some((v) => BigInt(v.value) < 0n);
+    const rec = [this.addString(name), makeInfo(Kind.ENUM, values.length, isSigned), size];
+    for (const v of values) rec.push(this.addString(v.name), Number(BigInt.asUintN(32, BigInt(v.value))));
+    return this.addRecord(rec);
+  }
+  addEnum64(name: string, size: number, values: readonly EnumValueSpec[] = [], signed?: boolean): number {
+    checkVlen(values.length);
+    const isSigned = signed ?? values.some((v) => BigInt(v.value) < 0n);
+    const rec = [this.addString(name), makeInfo(Kind.ENUM64, values.length, isSigned), size];
+    for (const v of values) {
+      const u = BigInt.asUintN(64, BigInt(v.value));
+      rec.push(this.addString(v.name), Number(u & 0xffffffffn), Number(u >> 32n));
+    }
+    return this.addRecord(rec);
+  }
+  addFuncProto(returnType: number, params: readonly ParamSpec[] = []): number {
+    checkVlen(params.length);
+    const rec = [0, makeInfo(Kind.FUNC_PROTO, params.length, false), returnType];
+    for (const p of params) rec.push(this.addString(p.name ?? ''), p.type);
+    return this.addRecord(rec);
+  }
+  addDatasec(name: string, size: number, vars: readonly VarSecinfoSpec[] = []): number {
+    checkVlen(vars.length);
+    const rec = [this.addString(name), makeInfo(Kind.DATASEC, vars.length, false), size];
+    for (const v of vars) rec.push(v.type, v.offset, v.size);
+    return this.addRecord(rec);
+  }
+
+  private addRef(kind: number, name: string, type: number): number {
+    return this.addRecord([this.addString(name), makeInfo(kind, 0, false), type]);
+  }
+
+  /** Serialize what was added (own types and strings only, for split BTF). */
+  toBytes(opts: { endian?: Endian | undefined; layout?: boolean | undefined } = {}): Uint8Array {
+    const layout = opts.layout === undefined ? this.layout : opts.layout ? layoutTableFor(this.layout) : undefined;
+    return serializeBtf({
+      words: this.words.subarray(0, this.wordLen),
+      strings: this.strings.bytes(),
+      layout,
+      endian: opts.endian ?? this.endian,
+      hdrLen: this.hdrLen,
+    });
+  }
+
+  /** A parsed Btf of what was added, on the builder's base. */
+  build(opts: { endian?: Endian | undefined; layout?: boolean | undefined; file?: string | undefined } = {}): Btf {
+    return Btf.parse(this.toBytes(opts), { base: this.base, file: opts.file });
+  }
+
+  private ensure(extra: number): void {
+    if (this.wordLen + extra <= this.words.length) return;
+    let cap = this.words.length * 2;
+    while (cap < this.wordLen + extra) cap *= 2;
+    const next = new Uint32Array(cap);
+    next.set(this.words.subarray(0, this.wordLen));
+    this.words = next;
+  }
+}
+
+function checkVlen(n: number): void {
+  if (n > MAX_VLEN) fail('invalid-argument', `vlen ${n} exceeds the 24-bit maximum ${MAX_VLEN}`);
+}
+
+function lengthToNul(t: Uint8Array, i: number): number {
+  let j = i;
+  while (j < t.length && t[j] !== 0) j++;
+  return j - i;
+}
+
+export type { KindShape };
