@@ -1,0 +1,19 @@
+/**
+ * btfkit: the library. Everything here runs in Node and in browsers; file access lives in
+ * `btfkit/node`.
+ */
+
+export { Btf, type LayoutEntry, type ParseOptions } from './wire/btf.js';
+export { BtfBuilder, type BuilderOptions, type EnumValueSpec, type MemberSpec, type ParamSpec, type VarSecinfoSpec } from './wire/builder.js';
+export { BtfError, type BtfErrorCode, type BtfErrorLocation } from './wire/errors.js';
+export { type BtfExt, type CoreRelo, CoreReloKind, CORE_RELO_KIND_NAMES, type FuncInfo, type LineInfo, parseBtfExt, serializeBtfExt } from './wire/ext.js';
+export { forEachStrOffWord, forEachTypeIdWord } from './wire/fields.js';
+export { type BtfHeader, detectEndian, type Endian } from './wire/header.js';
+export { IntEncoding, infoKflag, infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, kindName, Linkage, makeInfo, parseKindName } from './wire/kinds.js';
+export { serializeBtf, writeBtf, type WriteOptions } from './wire/write.js';
+export { type BtfType, enumValue, memberBits, typeAt } from './model/types.js';
+export { btfSummary, type BtfSummary } from './model/summary.js';
+export { openBtf, type OpenedBtf, type OpenOptions } from './open.js';
+export { formatRaw, formatRawString, formatRawType, writeRaw } from './format/raw.js';
+export { formatJson, formatJsonType } from './format/json.js';
+export * from './elf/index.js';
