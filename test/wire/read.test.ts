@@ -7,7 +7,7 @@ import { Btf } from '../../src/wire/btf.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { Kind } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';
-import { encodeBlob, info, readFixture, readFixtureText, strOff } from '../helpers.js';
+import { encodeBlob, fixturePath, info, readFixture, readFixtureText, strOff } from '../helpers.js';
 
 const json = (btf: Btf): string => {
   const parts: string[] = [];
@@ -121,5 +121,28 @@ describe('header sizes, layout and unknown kinds', () => {
     assert.equal(btf.vlen(1), n);
     assert.equal(btf.kind(2), Kind.INT);
     assert.equal(btf.elemWord(1, n - 1, 1), n - 1);
+  });
+});
+
+describe('ELF containers: 32- and 64-bit, both byte orders, compressed', () => {
+  it('reads .BTF from ELF64 and ELF32 files of either byte order', () => {
+    const el = formatRawString(openBtf(readFixture('elf', 'bpf-el.o')).btf);
+    assert.ok(el.length > 100);
+    for (const f of ['bpf-eb.o', 'i386-el.o', 'mips-eb.o']) {
+      const { btf, elf } = openBtf(readFixture('elf', f));
+      assert.equal(formatRawString(btf), el, f);
+      assert.equal(elf?.class, f.startsWith('bpf') ? 64 : 32);
+    }
+  });
+  it('reads gzip, xz and zstd compressed objects', async () => {
+    const { loadBtf } = await import('../../src/node/files.js');
+    const plain = formatRawString(openBtf(readFixture('elf', 'bpf-el.o')).btf);
+    for (const ext of ['gz', 'xz', 'zst']) {
+      const { btf } = await loadBtf(fixturePath('elf', `bpf-el.o.${ext}`));
+      assert.equal(formatRawString(btf), plain, ext);
+    }
+  });
+  it('says which section is missing when an ELF file has no .BTF', () => {
+    assert.throws(() => openBtf(readFixture('elf', 'bpf-el.o').slice(0, 64)), (e: unknown) => e instanceof BtfError);
   });
 });
