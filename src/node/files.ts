@@ -4,8 +4,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decompress, detectCompression } from '../elf/compress.js';
 import { openBtf, type OpenedBtf, type OpenOptions } from '../open.js';
@@ -19,7 +19,9 @@ export const SYS_VMLINUX = `${SYS_BTF_DIR}/vmlinux`;
 export async function readInput(path: string): Promise<Uint8Array> {
   let raw: Uint8Array;
   try {
-    raw = await readFile(path);
+    // Synchronous on purpose: BTF files are a few MB, and the thread-pool round trip of the
+    // async read costs more than the read itself (measured on /sys/kernel/btf/vmlinux).
+    raw = readFileSync(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new BtfError('io', `cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, { file: path });
