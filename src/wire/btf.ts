@@ -356,7 +356,8 @@ export class Btf {
       }
       if (shape.kind === Kind.FUNC) {
         const target = words[off + 2]!;
-        if (target === 0 || this.kind(target) !== Kind.FUNC_PROTO) {
+        const targetKind = target >= this.startId ? (words[offsets[target - this.startId]! + 1]! >>> 24) & 0x7f : target === 0 ? 0 : this.kind(target);
+        if (targetKind !== Kind.FUNC_PROTO) {
           fail('bad-type', `FUNC must point at a FUNC_PROTO, points at [${target}]`, this.where(id, off + 2));
         }
       }
