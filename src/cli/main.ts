@@ -6,7 +6,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { reportError } from './common.js';
-import { COMMANDS } from './commands/index.js';
+import { registerCommands } from './commands/index.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -17,11 +17,12 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n') })
     .showHelpAfterError(false);
-  for (const register of COMMANDS) register(program);
+  await registerCommands(program, argv);
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may set a non-zero status without throwing (`check`: 1 = invalid BTF).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version are not errors; everything else commander reports is usage.

@@ -62,6 +62,8 @@ export function registerDump(program: Command): void {
     .option('--root <name|id>', 'format c: only these types and what they need (repeatable)', collect((v) => v))
     .action(async (files: string[], opts: DumpOptions) => {
       const inputs = files.length > 0 ? files : [SYS_VMLINUX];
+      // format c lives in its own module, loaded only when asked for.
+      if (opts.format === 'c' && !extraFormats.has('c')) await import('./dump-c.js');
       const extra = extraFormats.get(opts.format);
       if (extra) return extra(inputs, opts);
       if (opts.format !== 'raw' && opts.format !== 'json') {

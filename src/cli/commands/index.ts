@@ -1,6 +1,27 @@
 import type { Command } from 'commander';
-import { registerDump } from './dump.js';
-import { registerInfo } from './info.js';
 
-/** Every subcommand, in the order `btfkit --help` lists them. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDump, registerInfo];
+/**
+ * Every subcommand, in the order `btfkit --help` lists them. Command modules pull in their
+ * operations (C dumper, dedup, CO-RE, ...), so only the module of the command being run is
+ * loaded: start-up is most of a short command's time in Node.
+ */
+export interface CommandGroup {
+  readonly names: readonly string[];
+  readonly load: () => Promise<(program: Command) => void>;
+}
+
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { names: ['dump'], load: async () => (await import('./dump.js')).registerDump },
+  { names: ['info'], load: async () => (await import('./info.js')).registerInfo },
+  { names: ['check', 'sanitize'], load: async () => (await import('./check.js')).registerCheck },
+  { names: ['dedup', 'merge'], load: async () => (await import('./dedup.js')).registerDedup },
+  { names: ['distill', 'relocate', 'standalone', 'check-module', 'diff'], load: async () => (await import('./module.js')).registerModule },
+  { names: ['core', 'min-core', 'vmlinux-split'], load: async () => (await import('./core.js')).registerCore },
+];
+
+/** Register the groups needed for `argv`: the named command's, or all (help, typos). */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const group = COMMAND_GROUPS.find((g) => first !== undefined && g.names.includes(first));
+  for (const g of group ? [group] : COMMAND_GROUPS) (await g.load())(program);
+}

@@ -1,0 +1,131 @@
+/**
+ * Candidate search (spec §6.3): target types whose kind is CO-RE compatible with the local
+ * type and whose essential name equals the local essential name. vmlinux first (from id 1);
+ * module BTFs (their own types only) only when vmlinux has none.
+ */
+
+import type { Btf } from '../../wire/btf.js';
+import { encodeString } from '../../wire/strings.js';
+import { essentialName } from './names.js';
+import { kindsCoreCompat } from './types.js';
+
+export interface CoreTargetBtf {
+  /** Name for reports: "vmlinux" or the module name. */
+  readonly name: string;
+  /** vmlinux, or a module's split BTF on it. */
+  readonly btf: Btf;
+}
+
+export interface Candidate {
+  readonly target: CoreTargetBtf;
+  readonly id: number;
+}
+
+/**
+ * Per-blob index from essential name to own type ids, filled for the names asked for: one
+ * pass over the string table(s) finds the offsets of every string whose essential name is
+ * wanted (flavoured or not), one pass over the types collects the ids with those names.
+ */
+class NameIndex {
+  private readonly byName = new Map<string, number[]>();
+
+  constructor(private readonly btf: Btf) {}
+
+  ensure(names: Iterable<string>): void {
+    // Wanted names by first byte; each type name is compared only with those.
+    const byFirst: Array<Array<{ name: string; bytes: Uint8Array; ids: number[] }> | undefined> = new Array(256);
+    const found: Array<{ name: string; ids: number[] }> = [];
+    for (const n of names) {
+      if (n === '' || this.byName.has(n) || found.some((f) => f.name === n)) continue;
+      const bytes = encodeString(n);
+      const e = { name: n, bytes, ids: [] as number[] };
+      (byFirst[bytes[0]!] ??= []).push(e);
+      found.push(e);
+    }
+    if (found.length === 0) return;
+    const btf = this.btf;
+    const { words, offsets, startId } = btf;
+    // String tables of the chain, lowest first: [startStrOff, table].
+    const chain: Btf[] = [];
+    for (let b: Btf | undefined = btf; b; b = b.base) chain.push(b);
+    const mask = new Uint8Array(256);
+    for (let c = 0; c < 256; c++) if (byFirst[c]) mask[c] = 1;
+    const own = btf.strings;
+    const ownStart = btf.startStrOff;
+    const n = offsets.length;
+    for (let i = 0; i < n; i++) {
+      const off = words[offsets[i]!]!;
+      let t = own;
+      let p = off - ownStart;
+      if (p < 0) {
+        let owner = chain[0]!;
+        for (let c = 0; off < owner.startStrOff && c + 1 < chain.length; ) owner = chain[++c]!;
+        t = owner.strings;
+        p = off - owner.startStrOff;
+      }
+      if (off === 0 || mask[t[p]!] === 0) continue;
+      for (const w of byFirst[t[p]!]!) {
+        const len = w.bytes.length;
+        let k = 1;
+        while (k < len && t[p + k] === w.bytes[k]) k++;
+        if (k < len) continue;
+        const next = t[p + len];
+        if (next === 0 || (next !== undefined && essentialLengthAt(t, p) === len)) {
+          w.ids.push(startId + i);
+          break;
+        }
+      }
+    }
+    for (const f of found) this.byName.set(f.name, f.ids);
+  }
+
+  get(name: string): readonly number[] {
+    this.ensure([name]);
+    return this.byName.get(name) ?? [];
+  }
+}
+
+/** Essential length of the NUL-terminated string at `p` (the flavour rule on bytes). */
+function essentialLengthAt(t: Uint8Array, p: number): number {
+  let j = p;
+  let ess = -1;
+  while (j < t.length && t[j] !== 0) {
+    if (t[j] === 0x5f && j > p && t[j - 1] !== 0x5f && t[j + 1] === 0x5f && t[j + 2] === 0x5f && j + 3 < t.length && t[j + 3] !== 0x5f && t[j + 3] !== 0) ess = j - p;
+    j++;
+  }
+  return ess >= 0 ? ess : j - p;
+}
+
+const indexes = new WeakMap<Btf, NameIndex>();
+
+function nameIndex(btf: Btf): NameIndex {
+  let ix = indexes.get(btf);
+  if (!ix) indexes.set(btf, (ix = new NameIndex(btf)));
+  return ix;
+}
+
+/** Prepare candidate lookups for many local names at once (one pass over the target). */
+export function prepareCandidates(btf: Btf, localNames: Iterable<string>): void {
+  const ess = new Set<string>();
+  for (const n of localNames) ess.add(essentialName(n));
+  nameIndex(btf).ensure(ess);
+}
+
+/** Own types of `btf` (ids >= startId) that are candidates for a local type of this kind and name. */
+export function candidatesIn(btf: Btf, localKind: number, localName: string): number[] {
+  const ess = essentialName(localName);
+  if (ess === '') return [];
+  return nameIndex(btf)
+    .get(ess)
+    .filter((id) => kindsCoreCompat(btf.kind(id), localKind));
+}
+
+/** libbpf's candidate list: vmlinux, else every module. */
+export function findCandidates(localBtf: Btf, localId: number, vmlinux: CoreTargetBtf, modules: readonly CoreTargetBtf[] = []): Candidate[] {
+  const kind = localBtf.kind(localId);
+  const name = localBtf.name(localId);
+  const out: Candidate[] = candidatesIn(vmlinux.btf, kind, name).map((id) => ({ target: vmlinux, id }));
+  if (out.length > 0) return out;
+  for (const m of modules) for (const id of candidatesIn(m.btf, kind, name)) out.push({ target: m, id });
+  return out;
+}

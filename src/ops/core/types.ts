@@ -1,0 +1,117 @@
+/**
+ * Type helpers shared by CO-RE matching and min-core marking: skipping modifiers and
+ * typedefs, member bit offsets, size resolution. They read words through the Btf accessors.
+ */
+
+import type { Btf } from '../../wire/btf.js';
+import { Kind } from '../../wire/kinds.js';
+
+/** Raised when a relocation cannot be computed at all (libbpf fails the load). */
+export class CoreError extends Error {
+  override readonly name = 'CoreError';
+  /** libbpf's errno name: EINVAL, E2BIG, EOPNOTSUPP. */
+  readonly errno: string;
+  constructor(errno: string, message: string) {
+    super(message);
+    this.errno = errno;
+  }
+}
+
+export const isMod = (k: number): boolean => k === Kind.VOLATILE || k === Kind.CONST || k === Kind.RESTRICT || k === Kind.TYPE_TAG;
+export const isComposite = (k: number): boolean => k === Kind.STRUCT || k === Kind.UNION;
+export const isAnyEnum = (k: number): boolean => k === Kind.ENUM || k === Kind.ENUM64;
+
+/** Same kind, or ENUM and ENUM64 (libbpf's btf_kind_core_compat). */
+export function kindsCoreCompat(a: number, b: number): boolean {
+  return a === b || (isAnyEnum(a) && isAnyEnum(b));
+}
+
+/** Follow typedefs and modifiers (const, volatile, restrict, type tags) to the real type. */
+export function skipModsAndTypedefs(btf: Btf, id: number): number {
+  for (let depth = 0; id !== 0; depth++) {
+    if (!btf.hasType(id)) throw new CoreError('EINVAL', `type id ${id} does not exist`);
+    const k = btf.kind(id);
+    if (!(isMod(k) || k === Kind.TYPEDEF)) return id;
+    if (depth > 256) throw new CoreError('EINVAL', `modifier/typedef chain at [${id}] is too long`);
+    id = btf.sizeOrType(id);
+  }
+  return 0;
+}
+
+/** Bit offset of member `i` of struct/union `id`. */
+export function memberBitOffset(btf: Btf, id: number, i: number): number {
+  const off = btf.elemWord(id, i, 2);
+  return btf.kflag(id) ? off & 0xffffff : off;
+}
+
+/** Bitfield size of member `i` (0 for a normal member). */
+export function memberBitSize(btf: Btf, id: number, i: number): number {
+  return btf.kflag(id) ? btf.elemWord(id, i, 2) >>> 24 : 0;
+}
+
+const ptrSizes = new WeakMap<Btf, number>();
+
+/** Pointer size of a BTF: the size of its `long` (libbpf's guess), else 8. */
+export function pointerSize(btf: Btf): number {
+  let s = ptrSizes.get(btf);
+  if (s !== undefined) return s;
+  s = 8;
+  // libbpf's determine_ptr_size: the size of the first INT named like `long`.
+  const longs = new Set(['long int', 'long unsigned int', 'long', 'unsigned long', 'unsigned long int', 'int long', 'int long unsigned', 'long int unsigned']);
+  for (let id = 1; id < btf.nextId; id++) {
+    if (btf.kind(id) !== Kind.INT || !longs.has(btf.name(id))) continue;
+    const sz = btf.sizeOrType(id);
+    if (sz === 4 || sz === 8) s = sz;
+    break;
+  }
+  ptrSizes.set(btf, s);
+  return s;
+}
+
+/** Byte size of a type (libbpf's btf__resolve_size); throws CoreError when it has none. */
+export function resolveSize(btf: Btf, id: number): number {
+  let nelems = 1;
+  for (let depth = 0; depth < 32; depth++) {
+    if (id === 0 || !btf.hasType(id)) break;
+    const k = btf.kind(id);
+    switch (k) {
+      case Kind.INT:
+      case Kind.STRUCT:
+      case Kind.UNION:
+      case Kind.ENUM:
+      case Kind.ENUM64:
+      case Kind.DATASEC:
+      case Kind.FLOAT: {
+        const size = btf.sizeOrType(id);
+        if (nelems && size > 0xffffffff / nelems) throw new CoreError('E2BIG', `size of [${id}] overflows`);
+        return nelems * size;
+      }
+      case Kind.PTR:
+        return nelems * pointerSize(btf);
+      case Kind.TYPEDEF:
+      case Kind.VOLATILE:
+      case Kind.CONST:
+      case Kind.RESTRICT:
+      case Kind.VAR:
+      case Kind.DECL_TAG:
+      case Kind.TYPE_TAG:
+        id = btf.sizeOrType(id);
+        break;
+      case Kind.ARRAY: {
+        const n = btf.word(id, 5);
+        if (nelems && n > Math.floor(0xffffffff / nelems)) throw new CoreError('E2BIG', `array size at [${id}] overflows`);
+        nelems *= n;
+        id = btf.word(id, 3);
+        break;
+      }
+      default:
+        throw new CoreError('EINVAL', `type [${id}] of kind ${k} has no size`);
+    }
+  }
+  throw new CoreError('EINVAL', `type [${id}] has no size`);
+}
+
+/** Name of an enumerator (ENUM or ENUM64). */
+export function enumeratorNameOff(btf: Btf, id: number, i: number): number {
+  return btf.elemWord(id, i, 0);
+}
