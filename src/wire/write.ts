@@ -4,6 +4,7 @@
  */
 
 import type { Btf, LayoutEntry } from './btf.js';
+import { BtfError } from './errors.js';
 import { type Endian, HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT, HOST_ENDIAN, writeHeader } from './header.js';
 import { KIND_SHAPES } from './kinds.js';
 
@@ -83,6 +84,15 @@ export function layoutTableFor(existing: readonly LayoutEntry[] | undefined): La
 export function writeBtf(btf: Btf, opts: WriteOptions = {}): Uint8Array {
   const ownLayout = btf.layout;
   const layout = opts.layout === undefined ? ownLayout : opts.layout ? layoutTableFor(ownLayout ?? btf.base?.layout) : undefined;
+  if (!layout && ownLayout) {
+    // Without the layout section nobody could find where records of unknown kinds end.
+    for (let i = 0; i < btf.offsets.length; i++) {
+      const kind = (btf.words[btf.offsets[i]! + 1]! >>> 24) & 0x7f;
+      if (btf.shapes[kind]?.fromLayout) {
+        throw new BtfError('unsupported', `type [${btf.startId + i}] has kind ${kind}, which only the layout section describes; the layout section cannot be dropped`, { typeId: btf.startId + i });
+      }
+    }
+  }
   return serializeBtf({
     words: btf.words,
     strings: btf.strings,

@@ -145,3 +145,15 @@ describe('/sys/kernel/btf conventions', () => {
     assert.equal(defaultBaseFor('/tmp/nf_tables.btf'), undefined);
   });
 });
+
+describe('unknown kinds and the layout section', () => {
+  it('refuses to drop the layout section when a kind only it describes is present', async () => {
+    const { encodeBlob, info } = await import('../helpers.js');
+    const { BtfError } = await import('../../src/wire/errors.js');
+    const layout: Array<[number, number, number]> = Array.from({ length: 21 }, () => [0, 0, 0] as [number, number, number]);
+    layout[20] = [4, 0, 0];
+    const btf = Btf.parse(encodeBlob({ types: [[0, info(20), 0, 7]], strings: [''], layout }));
+    assert.throws(() => writeBtf(btf, { layout: false }), (e: unknown) => e instanceof BtfError && e.code === 'unsupported' && e.typeId === 1);
+    assert.equal(Btf.parse(writeBtf(btf)).kind(1), 20);
+  });
+});

@@ -1,0 +1,257 @@
+/**
+ * Module BTF across kernels: `distill`, `relocate`, `standalone`, `check-module`, `diff`.
+ */
+
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { isElf, parseElf } from '../../elf/index.js';
+import { loadBase, loadBtf, readInput, writeFileAtomic } from '../../node/files.js';
+import type { WorkerInit, WorkerReply } from '../../node/module-worker.js';
+import { openBtf } from '../../open.js';
+import { distillBase } from '../../ops/distill.js';
+import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../../ops/module-check.js';
+import { distillModuleElf } from '../../ops/module-elf.js';
+import { formatRelocationDiagnosis, RelocationError, tryRelocate } from '../../ops/relocate.js';
+import { formatSemanticDiff, semanticDiff } from '../../ops/semantic-diff.js';
+import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
+import { Btf } from '../../wire/btf.js';
+import { BtfError } from '../../wire/errors.js';
+import { writeBtf } from '../../wire/write.js';
+import { out, parseIntArg, UsageError } from '../common.js';
+
+interface WriteOpts {
+  base: string;
+  output?: string;
+  force?: boolean;
+}
+
+function needOutput(cmd: string, o: string | undefined): string {
+  if (!o) throw new UsageError(`${cmd}: -o/--output is required`);
+  return o;
+}
+
+/** The module's BTF on its distilled base: an ELF with .BTF.base, or raw split + raw base. */
+async function loadDistilled(file: string, distilledBase: string | undefined): Promise<Btf> {
+  const bytes = await readInput(file);
+  if (isElf(bytes)) {
+    const opened = openBtf(bytes, { file, distilled: 'distilled' });
+    if (!opened.distilledBase) throw new BtfError('invalid-argument', 'module has no .BTF.base (distilled base); nothing to relocate — use `btfkit distill` first', { file });
+    return opened.btf;
+  }
+  const basePath = distilledBase ?? (existsSync(`${file}.base`) ? `${file}.base` : undefined);
+  if (!basePath) throw new UsageError(`relocate: ${file} is raw BTF; give its distilled base with --distilled-base FILE (default ${file}.base)`);
+  const dist = Btf.parse(await readInput(basePath), { file: basePath, section: '.BTF.base' });
+  return Btf.parse(bytes, { base: dist, file });
+}
+
+export function registerModule(program: Command): void {
+  program
+    .command('distill')
+    .description('split BTF on a distilled base: an ELF module gets .BTF replaced and .BTF.base added (everything else kept); raw input gives OUT and OUT.base')
+    .argument('<module>', 'module (.ko) or raw split BTF')
+    .requiredOption('-B, --base <vmlinux>', 'the base the module was built against')
+    .option('-o, --output <file>', 'output file')
+    .option('--force', 'overwrite an existing output')
+    .action(async (file: string, opts: WriteOpts) => {
+      const output = needOutput('distill', opts.output);
+      const base = await loadBase(opts.base);
+      const bytes = await readInput(file);
+      const inputs = [file, opts.base];
+      if (isElf(bytes)) {
+        const { bytes: elfOut, result } = distillModuleElf(bytes, base, { file });
+        await writeFileAtomic(output, elfOut, { force: opts.force, inputs });
+        out(`${output}: .BTF ${result.split.typeCount} types on a distilled base of ${result.base.typeCount} types (.BTF.base ${result.base.bytes.length} bytes)\n`);
+        return;
+      }
+      const split = Btf.parse(bytes, { base, file });
+      const result = distillBase(split);
+      await writeFileAtomic(`${output}.base`, writeBtf(result.base), { force: opts.force, inputs });
+      await writeFileAtomic(output, writeBtf(result.split), { force: opts.force, inputs });
+      out(`${output}: ${result.split.typeCount} types; ${output}.base: distilled base of ${result.base.typeCount} types\n`);
+    });
+
+  program
+    .command('relocate')
+    .description("relocate a module's BTF from its distilled base onto another vmlinux (as the kernel does on load); explains every type that does not map")
+    .argument('<module>', 'module with .BTF.base, or raw split BTF (with --distilled-base)')
+    .requiredOption('-B, --base <vmlinux>', 'the new base (vmlinux BTF)')
+    .option('--distilled-base <file>', 'raw distilled base for raw input (default MODULE.base)')
+    .option('-o, --output <file>', 'relocated split BTF (raw, what /sys/kernel/btf/<module> holds)')
+    .option('--json', 'print the result or the diagnosis as JSON')
+    .option('--force', 'overwrite an existing output')
+    .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean }) => {
+      const split = await loadDistilled(file, opts.distilledBase);
+      const base = await loadBase(opts.base);
+      const r = tryRelocate(split, base, { file });
+      if (!r.ok) {
+        if (opts.json) out(JSON.stringify({ ok: false, module: file, diagnosis: r.diagnosis }, null, 2) + '\n');
+        else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
+        throw new RelocationError(r.diagnosis, file);
+      }
+      if (opts.output) await writeFileAtomic(opts.output, writeBtf(r.btf), { force: opts.force, inputs: [file, opts.base] });
+      const msg = { ok: true, module: file, types: r.btf.typeCount, firstId: r.btf.startId, lastId: r.btf.nextId - 1, typesInAll: r.btf.nextId };
+      if (opts.json) out(JSON.stringify(msg, null, 2) + '\n');
+      else out(`${file}: relocated ${msg.types} types to ids ${msg.firstId}..${msg.lastId} (${msg.typesInAll} types in all, void included)${opts.output ? ` -> ${opts.output}` : ''}\n`);
+    });
+
+  program
+    .command('standalone')
+    .description('split BTF → self-contained BTF (the base types it needs, then its own), loadable with BPF_BTF_LOAD and readable without vmlinux')
+    .argument('<module>', 'module (.ko, distilled or not) or raw split BTF')
+    .requiredOption('-B, --base <vmlinux>', 'its base (for a distilled module: the vmlinux to relocate onto first)')
+    .option('-o, --output <file>', 'output (raw BTF)')
+    .option('--force', 'overwrite an existing output')
+    .action(async (file: string, opts: WriteOpts) => {
+      const output = needOutput('standalone', opts.output);
+      const base = await loadBase(opts.base);
+      const opened = await loadBtf(file, { base, distilled: 'relocate', relocate: (s, b) => {
+        const r = tryRelocate(s, b, { file });
+        if (!r.ok) {
+          process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
+          throw new RelocationError(r.diagnosis, file);
+        }
+        return r.btf;
+      } }).catch(async (e: unknown) => {
+        // Already standalone (the 2022 scheme)? Say so instead of a parse error.
+        const bytes = await readInput(file);
+        let raw = bytes;
+        if (isElf(bytes)) {
+          const elf = parseElf(bytes);
+          const s = elf.section('.BTF');
+          if (s) raw = elf.sectionData(s);
+        }
+        try {
+          if (detectStandaloneModule(Btf.parse(raw), base).standalone) throw new BtfError('invalid-argument', 'module BTF is already standalone', { file });
+        } catch (e2) {
+          if (e2 instanceof BtfError && e2.rule === 'module BTF is already standalone') throw e2;
+        }
+        throw e;
+      });
+      const r = toStandalone(opened.btf);
+      await writeFileAtomic(output, writeBtf(r.btf), { force: opts.force, inputs: [file, opts.base] });
+      out(`${output}: ${r.btf.typeCount} types (${r.baseTypes} from the base, ${opened.btf.typeCount} of the module)\n`);
+    });
+
+  program
+    .command('check-module')
+    .description("what the kernel's module loader does with each module's BTF on this vmlinux: the verdict, what /sys/kernel/btf/<module> would hold, and why")
+    .argument('<modules...>', 'modules (.ko, also .ko.xz/.gz/.zst) or raw module BTF')
+    .option('-k, --kernel <vmlinux>', 'the kernel BTF (vmlinux ELF, raw BTF or /sys/kernel/btf/vmlinux)', '/sys/kernel/btf/vmlinux')
+    .option('--allow-mismatch', 'the kernel has CONFIG_MODULE_ALLOW_BTF_MISMATCH=y')
+    .option('--json', 'machine-readable output')
+    .option('-j, --jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
+    .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number }) => {
+      const copts: ModuleCheckOptions = { allowMismatch: opts.allowMismatch === true };
+      const results = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism());
+      if (opts.json) out(JSON.stringify(results, null, 2) + '\n');
+      else out(formatChecks(results));
+      const bad = results.filter((r) => r.verdict === 'rejected').length;
+      if (bad > 0) throw new BtfError('invalid-argument', `${bad} of ${results.length} module${results.length > 1 ? 's' : ''} would fail to load`);
+    });
+
+  program
+    .command('diff')
+    .description('semantic comparison: the same named types (kind, name, size, shape) whatever their ids; exit 1 when they differ')
+    .argument('<a>', 'first BTF')
+    .argument('<b>', 'second BTF')
+    .option('-B, --base <file>', 'base for split BTF (both sides)')
+    .option('--base-b <file>', 'base for the second file, when it differs')
+    .option('--json', 'machine-readable output')
+    .action(async (a: string, b: string, opts: { base?: string; baseB?: string; json?: boolean }) => {
+      const relocateHook = (s: Btf, nb: Btf): Btf => {
+        const r = tryRelocate(s, nb);
+        if (!r.ok) throw new RelocationError(r.diagnosis, s.file);
+        return r.btf;
+      };
+      const A = await loadBtf(a, { base: opts.base, relocate: relocateHook, distilled: 'relocate' });
+      const B = await loadBtf(b, { base: opts.baseB ?? opts.base, relocate: relocateHook, distilled: 'relocate' });
+      const d = semanticDiff(A.btf, B.btf);
+      if (opts.json) out(JSON.stringify(d, null, 2) + '\n');
+      else out(formatSemanticDiff(d, a, b));
+      if (!d.equal) throw new BtfError('invalid-argument', `${a} and ${b} differ`);
+    });
+}
+
+/** Check every module, in worker threads when there are many. */
+async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number): Promise<ModuleCheck[]> {
+  const results = new Array<ModuleCheck>(files.length);
+  const tty = process.stderr.isTTY === true;
+  const bar = tty && files.length > 1 ? new cliProgress.SingleBar({ stream: process.stderr, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  bar?.start(files.length, 0, { module: '' });
+  const workers = Math.max(1, Math.min(jobs, Math.ceil(files.length / 16)));
+  try {
+    if (workers <= 1) {
+      const kernel = await loadBase(kernelPath);
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i]!;
+        results[i] = checkModule(await readInput(f), kernel, f, copts);
+        bar?.increment(1, { module: results[i]!.module });
+      }
+      return results;
+    }
+    let next = 0;
+    let done = 0;
+    await new Promise<void>((resolveAll, reject) => {
+      const url = new URL('../../node/module-worker.js', import.meta.url);
+      const pool: Worker[] = [];
+      const feed = (w: Worker): void => {
+        if (next < files.length) {
+          const index = next++;
+          w.postMessage({ index, file: files[index]! });
+        }
+      };
+      for (let k = 0; k < workers; k++) {
+        const w = new Worker(url, { workerData: { kernel: kernelPath, opts: copts } satisfies WorkerInit });
+        pool.push(w);
+        w.on('message', (m: WorkerReply) => {
+          if ('error' in m) {
+            for (const p of pool) void p.terminate();
+            reject(new BtfError('io', m.error, { file: files[m.index]! }));
+            return;
+          }
+          results[m.index] = m.result;
+          done++;
+          bar?.increment(1, { module: m.result.module });
+          if (done === files.length) {
+            for (const p of pool) p.postMessage(null); // workers exit once their port closes
+            resolveAll();
+          } else feed(w);
+        });
+        w.on('error', reject);
+        feed(w);
+        feed(w); // two in flight per worker keeps it busy while the parent reads the reply
+      }
+    });
+    return results;
+  } finally {
+    bar?.stop();
+  }
+}
+
+function formatChecks(results: ModuleCheck[]): string {
+  const colour = (v: ModuleCheck['verdict']): string => (v === 'loads' ? pc.green(v) : v === 'rejected' ? pc.red(v) : pc.yellow(v));
+  let s = '';
+  if (results.length <= 20) {
+    for (const r of results) {
+      s += `${r.module}: ${colour(r.verdict)} (${r.btf} BTF)\n`;
+      if (r.sysfs) s += `  /sys/kernel/btf/${r.module}: split BTF, ${r.sysfs.types} types, ids ${r.sysfs.firstId}..${r.sysfs.lastId}, ${r.sysfs.bytes} bytes\n`;
+      for (const x of r.reasons) s += `  ${x}\n`;
+      for (const w of r.warnings) s += `  ${pc.yellow('warning:')} ${w}\n`;
+    }
+  } else {
+    for (const r of results) if (r.verdict !== 'loads') s += `${r.module}: ${colour(r.verdict)}: ${r.reasons[0] ?? ''}\n`;
+  }
+  // Summary table: verdict by kind of module BTF.
+  const kinds = ['split', 'distilled', 'standalone', 'none', 'unusable'] as const;
+  const verdicts = ['loads', 'loads-without-btf', 'rejected'] as const;
+  const count = (k: string, v: string): number => results.filter((r) => r.btf === k && r.verdict === v).length;
+  const used = kinds.filter((k) => results.some((r) => r.btf === k));
+  s += `\n${'module BTF'.padEnd(12)}${verdicts.map((v) => v.padStart(19)).join('')}${'total'.padStart(8)}\n`;
+  for (const k of used) s += `${k.padEnd(12)}${verdicts.map((v) => String(count(k, v)).padStart(19)).join('')}${String(results.filter((r) => r.btf === k).length).padStart(8)}\n`;
+  s += `${'all'.padEnd(12)}${verdicts.map((v) => String(results.filter((r) => r.verdict === v).length).padStart(19)).join('')}${String(results.length).padStart(8)}\n`;
+  return s;
+}

@@ -1,0 +1,379 @@
+/**
+ * Distilled base BTF (libbpf's btf__distill_base, spec §3.1): split BTF on a full base becomes
+ * split BTF on a small "distilled" base holding only what relocation needs to find the
+ * referenced base types again in another build of the base:
+ *
+ *   - named INT / FLOAT / FWD:           copied to the distilled base
+ *   - named STRUCT / UNION:              memberless, same name and size, in the distilled base
+ *   - named ENUM / ENUM64:               memberless ENUM of the same name and size
+ *   - everything else the split needs (PTR, ARRAY, TYPEDEF, modifiers, FUNC_PROTO, anonymous
+ *     struct/union/enum): copied in full to the end of the new split BTF.
+ *
+ * Type ids are rewritten with the field visitor; output is built with BtfBuilder so that
+ * string offsets come out exactly as libbpf's (split strings found in the distilled base reuse
+ * its offsets).
+ */
+
+import { Btf } from '../wire/btf.js';
+import { BtfBuilder } from '../wire/builder.js';
+import { fail } from '../wire/errors.js';
+import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
+import { Kind, kindName } from '../wire/kinds.js';
+import { layoutTableFor, serializeBtf } from '../wire/write.js';
+
+export interface DistillResult {
+  /** The distilled base (standalone BTF, `.BTF.base`). */
+  readonly base: Btf;
+  /** The module's types on the distilled base (`.BTF`). */
+  readonly split: Btf;
+  /**
+   * Where each referenced original base id went: an id in the distilled base, or an id in the
+   * new split (appended types). 0 for base ids the split does not need. Index = original id.
+   */
+  readonly baseIdMap: ReadonlyMap<number, number>;
+}
+
+export interface DistillOptions {
+  /** Write layout sections in the outputs (default: only when the input split BTF has one). */
+  readonly layout?: boolean | undefined;
+}
+
+/** Kinds a split type may reference in its base (libbpf rejects the rest with EINVAL). */
+const REFERENCEABLE = new Set<number>([
+  Kind.INT,
+  Kind.FLOAT,
+  Kind.FWD,
+  Kind.ARRAY,
+  Kind.STRUCT,
+  Kind.UNION,
+  Kind.TYPEDEF,
+  Kind.ENUM,
+  Kind.ENUM64,
+  Kind.PTR,
+  Kind.CONST,
+  Kind.RESTRICT,
+  Kind.VOLATILE,
+  Kind.FUNC_PROTO,
+  Kind.TYPE_TAG,
+]);
+
+/** Kinds appended in full to the new split BTF (besides anonymous struct/union/enum). */
+const TO_SPLIT = new Set<number>([Kind.ARRAY, Kind.TYPEDEF, Kind.PTR, Kind.CONST, Kind.RESTRICT, Kind.VOLATILE, Kind.FUNC_PROTO, Kind.TYPE_TAG]);
+
+/** Split BTF on its full base → split BTF on a distilled base (btf__distill_base). */
+export function distillBase(split: Btf, opts: DistillOptions = {}): DistillResult {
+  if (!split.base) fail('invalid-argument', 'distilling needs split BTF (module BTF on its vmlinux base); this BTF has no base', { section: split.section, ...(split.file !== undefined ? { file: split.file } : {}) });
+  const splitStart = split.startId;
+  const used = markUsedBaseTypes(split);
+  const layout = opts.layout ?? split.layout !== undefined;
+
+  const idMap = scratchIds(splitStart);
+  try {
+    return distillWith(split, used, idMap, layout);
+  } finally {
+    for (let i = 0; i < used.length; i++) idMap[used[i]!] = 0; // leave the scratch map clean
+  }
+}
+
+function distillWith(split: Btf, used: Uint32Array, idMap: Uint32Array, layout: boolean): DistillResult {
+  const splitStart = split.startId;
+  // Pass A: the distilled base, in original base id order.
+  const baseBuilder = new BtfBuilder({ endian: split.endian, layout });
+  const copyToBase = copier(split, baseBuilder);
+  for (let i = 0; i < used.length; i++) {
+    const id = used[i]!;
+    const kind = split.kind(id);
+    const named = split.nameOff(id) !== 0;
+    let newId = 0;
+    if (kind === Kind.INT || kind === Kind.FLOAT || kind === Kind.FWD) {
+      newId = copyToBase(id);
+    } else if ((kind === Kind.STRUCT || kind === Kind.UNION) && named) {
+      newId = baseBuilder.addStruct(split.name(id), split.sizeOrType(id), [], kind === Kind.UNION);
+    } else if ((kind === Kind.ENUM || kind === Kind.ENUM64) && named) {
+      newId = baseBuilder.addEnum(split.name(id), split.sizeOrType(id), [], false);
+    }
+    if (newId) idMap[id] = newId;
+  }
+  const base = Btf.parse(baseBuilder.toBytes(), { sanityCheck: false, ...(split.base!.file !== undefined ? { file: split.base!.file } : {}) });
+
+  // The module's own types first (one block, as they were), then the base types the module
+  // needs in full (pass B), record by record.
+  const extra: Uint32Array[] = [];
+  let extraLen = 0;
+  let nextSplitId = base.nextId + split.typeCount;
+  for (let i = 0; i < used.length; i++) {
+    const id = used[i]!;
+    if (idMap[id]) continue;
+    const kind = split.kind(id);
+    if (!TO_SPLIT.has(kind) && split.nameOff(id) !== 0) continue;
+    const { words, offset } = split.record(id);
+    const shape = split.shapeOf(id);
+    const len = 3 + (shape.infoSize >>> 2) + (words[offset + 1]! & 0xffffff) * (shape.elemSize >>> 2);
+    extra.push(words.subarray(offset, offset + len));
+    extraLen += len;
+    idMap[id] = nextSplitId++;
+  }
+  const own = split.words;
+  const words = new Uint32Array(own.length + extraLen);
+  words.set(own);
+  const offs: number[] = Array.from(split.offsets);
+  let at = own.length;
+  for (const rec of extra) {
+    words.set(rec, at);
+    offs.push(at);
+    at += rec.length;
+  }
+
+  // Strings in order of first use, found in the distilled base first (libbpf's btf__add_str),
+  // else appended to the new split's table; ids: mapped base ids, then shifted split ids.
+  const strings = new StringInterner(split, base);
+  const diff = splitStart - base.nextId;
+  const remapId = (w: number): void => {
+    const v = words[w]!;
+    if (v < splitStart) {
+      const m = idMap[v]!;
+      if (m) words[w] = m;
+    } else {
+      words[w] = v - diff;
+    }
+  };
+  const remapStr = (w: number): void => {
+    const v = words[w]!;
+    if (v !== 0) words[w] = strings.intern(v);
+  };
+  for (let i = 0; i < offs.length; i++) {
+    const off = offs[i]!;
+    const shape = split.shapes[(words[off + 1]! >>> 24) & 0x7f]!;
+    requireKnownShape(shape, splitStart + i);
+    forEachStrOffWord(words, off, shape, remapStr, true);
+    forEachTypeIdWord(words, off, shape, remapId);
+  }
+  const bytes = serializeBtf({ words, strings: strings.bytes(), layout: layout ? layoutTableFor(split.layout) : undefined, endian: split.endian });
+  const out = Btf.parse(bytes, { base, sanityCheck: false, ...(split.file !== undefined ? { file: split.file } : {}) });
+  const baseIdMap = new Map<number, number>();
+  for (let i = 0; i < used.length; i++) baseIdMap.set(used[i]!, idMap[used[i]!]!);
+  return { base, split: out, baseIdMap };
+}
+
+/**
+ * Which base types the split needs: every base id a split type refers to, and what those
+ * refer to, except through named structs/unions (their members are not needed).
+ */
+function markUsedBaseTypes(split: Btf): Uint32Array {
+  const splitStart = split.startId;
+  const used = scratchMarks(splitStart);
+  const stack: number[] = [];
+  const list: number[] = [];
+  const from = (referrer: number) => (w: number, words: Uint32Array): void => {
+    const id = words[w]!;
+    if (id === 0 || id >= splitStart || used[id]) return;
+    const kind = split.kind(id);
+    if (!REFERENCEABLE.has(kind)) {
+      fail('unsupported', `type [${referrer}] refers to base type [${id}] of kind ${kindName(kind)}, which distilled base BTF cannot represent`, { typeId: referrer });
+    }
+    used[id] = 1;
+    list.push(id);
+    if ((kind === Kind.STRUCT || kind === Kind.UNION) && split.nameOff(id) !== 0) return;
+    stack.push(id);
+  };
+  try {
+    for (let id = splitStart; id < split.nextId; id++) {
+      const { words, offset } = split.record(id);
+      const shape = split.shapeOf(id);
+      requireKnownShape(shape, id);
+      const visit = from(id);
+      forEachTypeIdWord(words, offset, shape, (w) => visit(w, words));
+      while (stack.length > 0) {
+        const b = stack.pop()!;
+        const r = split.record(b);
+        const bs = split.shapeOf(b);
+        requireKnownShape(bs, b);
+        const bv = from(b);
+        forEachTypeIdWord(r.words, r.offset, bs, (w) => bv(w, r.words));
+      }
+    }
+  } finally {
+    for (const id of list) used[id] = 0;
+  }
+  return Uint32Array.from(list).sort();
+}
+
+// Per-call scratch arrays indexed by base id, reused across calls (modules share a base, and
+// allocating ~100k-entry arrays per module dominated distilling a whole kernel's modules).
+// Every user clears exactly the entries it set before returning.
+let markScratch = new Uint8Array(0);
+let idScratch = new Uint32Array(0);
+function scratchMarks(n: number): Uint8Array {
+  if (markScratch.length < n) markScratch = new Uint8Array(n);
+  return markScratch;
+}
+function scratchIds(n: number): Uint32Array {
+  if (idScratch.length < n) idScratch = new Uint32Array(n);
+  return idScratch;
+}
+
+/**
+ * Copy records of `src` into a builder: string offsets re-interned once per distinct offset
+ * (the builder reuses distilled-base strings as libbpf does), type ids left for the caller.
+ */
+function copier(src: Btf, b: BtfBuilder): (id: number) => number {
+  const strCache = new Map<number, number>();
+  return (id: number): number => {
+    const { words, offset } = src.record(id);
+    const shape = src.shapeOf(id);
+    requireKnownShape(shape, id);
+    const len = 3 + (shape.infoSize >>> 2) + (words[offset + 1]! & 0xffffff) * (shape.elemSize >>> 2);
+    const rec = words.slice(offset, offset + len);
+    forEachStrOffWord(
+      rec,
+      0,
+      shape,
+      (w) => {
+        const o = rec[w]!;
+        if (o === 0) return;
+        let n = strCache.get(o);
+        if (n === undefined) {
+          n = b.addString(src.str(o));
+          strCache.set(o, n);
+        }
+        rec[w] = n;
+      },
+      true,
+    );
+    return b.addRecord(rec);
+  };
+}
+
+/**
+ * The new split's string table, built on bytes: a source string offset maps to the distilled
+ * base's offset of the same string when it has one, else to the first copy appended here.
+ * Content-deduplicated (as libbpf's string set), without decoding or re-encoding names.
+ */
+class StringInterner {
+  private buf: Uint8Array;
+  private len = 0;
+  private readonly start: number;
+  /** New offset + 1 per own (split) string offset of the source, 0 = not seen yet. */
+  private readonly ownCache: Int32Array;
+  /** The same for offsets into the source's base strings (vmlinux names used by the module). */
+  private readonly baseCache = new Map<number, number>();
+  /** Open-addressing table of logical offsets (base and own), keyed by a hash of the bytes. */
+  private slots: Int32Array;
+  private count = 0;
+
+  constructor(
+    private readonly src: Btf,
+    private readonly base: Btf,
+  ) {
+    this.start = base.strings.length;
+    this.ownCache = new Int32Array(src.strings.length);
+    this.buf = new Uint8Array(Math.max(256, src.strings.length));
+    // Upper bound on entries: strings in the distilled base and in the split's own table,
+    // plus some for base-table names the split uses.
+    let n = 64;
+    for (const t of [base.strings, src.strings]) for (let i = 0; i < t.length; i++) if (t[i] === 0) n++;
+    let cap = 1024;
+    while (cap < n * 2) cap *= 2;
+    this.slots = new Int32Array(cap).fill(-1);
+    const t = base.strings;
+    let i = 1; // offset 0 is the empty string, handled by the caller
+    while (i < t.length) {
+      let j = i;
+      while (t[j] !== 0) j++;
+      if (this.find(t, i, j - i) < 0) this.insert(i, hashBytes(t, i, j - i));
+      i = j + 1;
+    }
+  }
+
+  intern(srcOff: number): number {
+    const local = srcOff - this.src.startStrOff;
+    let t: Uint8Array;
+    let at: number;
+    if (local >= 0) {
+      const have = this.ownCache[local];
+      if (have === undefined) return srcOff; // unreachable for parsed input: offsets were checked
+      if (have !== 0) return have - 1;
+      t = this.src.strings;
+      at = local;
+    } else {
+      const have = this.baseCache.get(srcOff);
+      if (have !== undefined) return have;
+      const loc = this.src.strLocation(srcOff);
+      if (!loc) return srcOff;
+      t = loc.table;
+      at = loc.index;
+    }
+    let end = at;
+    while (end < t.length && t[end] !== 0) end++;
+    const n = end - at;
+    let off = n === 0 ? 0 : this.find(t, at, n);
+    if (off < 0) {
+      if (this.len + n + 1 > this.buf.length) {
+        let cap = this.buf.length * 2;
+        while (cap < this.len + n + 1) cap *= 2;
+        const nb = new Uint8Array(cap);
+        nb.set(this.buf.subarray(0, this.len));
+        this.buf = nb;
+      }
+      this.buf.set(t.subarray(at, end), this.len);
+      this.buf[this.len + n] = 0;
+      off = this.start + this.len;
+      this.len += n + 1;
+      this.insert(off, hashBytes(t, at, n));
+    }
+    if (local >= 0) this.ownCache[local] = off + 1;
+    else this.baseCache.set(srcOff, off);
+    return off;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  private bytesAt(off: number): { t: Uint8Array; i: number } {
+    return off < this.start ? { t: this.base.strings, i: off } : { t: this.buf, i: off - this.start };
+  }
+
+  private find(t: Uint8Array, i: number, n: number): number {
+    const mask = this.slots.length - 1;
+    for (let h = hashBytes(t, i, n) & mask; ; h = (h + 1) & mask) {
+      const off = this.slots[h]!;
+      if (off < 0) return -1;
+      const inBase = off < this.start;
+      const ot = inBase ? this.base.strings : this.buf;
+      const oi = inBase ? off : off - this.start;
+      let k = 0;
+      while (k < n && ot[oi + k] === t[i + k]) k++;
+      if (k === n && ot[oi + n] === 0) return off;
+    }
+  }
+
+  private insert(off: number, hash: number): void {
+    if ((this.count + 1) * 2 > this.slots.length) {
+      const old = this.slots;
+      this.slots = new Int32Array(old.length * 2).fill(-1);
+      for (const o of old) {
+        if (o < 0) continue;
+        const at = this.bytesAt(o);
+        let e = at.i;
+        while (at.t[e] !== 0) e++;
+        this.place(o, hashBytes(at.t, at.i, e - at.i));
+      }
+    }
+    this.place(off, hash);
+    this.count++;
+  }
+
+  private place(off: number, hash: number): void {
+    const mask = this.slots.length - 1;
+    let h = hash & mask;
+    while (this.slots[h]! >= 0) h = (h + 1) & mask;
+    this.slots[h] = off;
+  }
+}
+
+function hashBytes(t: Uint8Array, i: number, n: number): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < n; k++) h = Math.imul(h ^ t[i + k]!, 0x01000193);
+  return h >>> 0;
+}

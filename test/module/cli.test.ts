@@ -1,0 +1,90 @@
+/**
+ * The module commands end to end on small generated inputs: distill (raw), relocate (success
+ * and a failure with its diagnosis, exit 1), standalone, check-module and diff.
+ */
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Btf } from '../../src/wire/btf.js';
+import { BtfBuilder } from '../../src/wire/builder.js';
+import { IntEncoding } from '../../src/wire/kinds.js';
+import { writeBtf } from '../../src/wire/write.js';
+import { REPO_ROOT } from '../helpers.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
+const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+/** vmlinux-like base: int, struct dev { int id; } of `devSize` bytes, ptr → dev. */
+function base(devSize: number): Btf {
+  const b = new BtfBuilder();
+  b.addInt('int', 4, IntEncoding.SIGNED);
+  b.addStruct('dev', devSize, [{ name: 'id', type: 1, bitOffset: 0 }]);
+  b.addPtr(2);
+  return b.build();
+}
+
+describe('module commands', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'btfkit-module-cli-'));
+    const old = base(4);
+    const s = new BtfBuilder({ base: old });
+    s.addStruct('my_dev', 8, [
+      { name: 'd', type: 2, bitOffset: 0 },
+      { name: 'n', type: 1, bitOffset: 32 },
+    ]);
+    s.addStruct('holder', 8, [{ name: 'p', type: 3, bitOffset: 0 }]);
+    writeFileSync(join(dir, 'old.btf'), writeBtf(old));
+    writeFileSync(join(dir, 'same.btf'), writeBtf(base(4)));
+    writeFileSync(join(dir, 'grown.btf'), writeBtf(base(8)));
+    writeFileSync(join(dir, 'mod.btf'), writeBtf(s.build()));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('distill writes OUT and OUT.base for raw input, and refuses to overwrite without --force', () => {
+    const r = run(['distill', join(dir, 'mod.btf'), '-B', join(dir, 'old.btf'), '-o', join(dir, 'mod.dist')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, 'mod.dist')) && existsSync(join(dir, 'mod.dist.base')));
+    const dist = Btf.parse(readFileSync(join(dir, 'mod.dist.base')));
+    assert.deepEqual([dist.name(1), dist.name(2)], ['int', 'dev']);
+    const again = run(['distill', join(dir, 'mod.btf'), '-B', join(dir, 'old.btf'), '-o', join(dir, 'mod.dist')]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /output exists; use --force/);
+  });
+
+  it('relocate succeeds onto an equal base and fails (exit 1) onto one where the embedded struct grew, explaining why', () => {
+    const ok = run(['relocate', join(dir, 'mod.dist'), '-B', join(dir, 'same.btf'), '-o', join(dir, 'mod.rel')]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /relocated 3 types to ids 4\.\.6/);
+    const bad = run(['relocate', join(dir, 'mod.dist'), '-B', join(dir, 'grown.btf')]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /struct dev \(embedded\): embedded in a module struct\/union: size 4 → 8/);
+    assert.match(bad.stderr, /used by \[\d+\] STRUCT 'my_dev' \(member\/param 'd'\): embeds it/);
+    assert.match(bad.stderr, /btfkit: .*distilled base BTF type 'dev' \[2\] is not mapped to base BTF id/);
+    const json = run(['relocate', join(dir, 'mod.dist'), '-B', join(dir, 'grown.btf'), '--json']);
+    assert.equal(JSON.parse(json.stdout).diagnosis.problems[0].name, 'dev');
+  });
+
+  it('standalone writes self-contained BTF; check-module and diff report on modules', () => {
+    const st = run(['standalone', join(dir, 'mod.btf'), '-B', join(dir, 'old.btf'), '-o', join(dir, 'mod.alone')]);
+    assert.equal(st.status, 0, st.stderr);
+    assert.equal(Btf.parse(readFileSync(join(dir, 'mod.alone'))).typeCount, 5, 'int, dev, ptr → dev, my_dev, holder');
+
+    const chk = run(['check-module', join(dir, 'mod.btf'), '--kernel', join(dir, 'old.btf'), '--json']);
+    assert.equal(chk.status, 0, chk.stderr);
+    const [c] = JSON.parse(chk.stdout) as Array<{ verdict: string; sysfs: { firstId: number } }>;
+    assert.equal(c!.verdict, 'loads');
+    assert.equal(c!.sysfs.firstId, 4);
+
+    const same = run(['diff', join(dir, 'mod.alone'), join(dir, 'mod.btf'), '--base-b', join(dir, 'old.btf')]);
+    assert.equal(same.status, 0, same.stdout + same.stderr);
+    assert.match(same.stdout, /semantically equal/);
+    const differ = run(['diff', join(dir, 'old.btf'), join(dir, 'grown.btf')]);
+    assert.equal(differ.status, 1);
+    assert.match(differ.stdout, /~ STRUCT 'dev' differs/);
+  });
+});
