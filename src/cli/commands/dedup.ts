@@ -1,0 +1,92 @@
+/**
+ * `btfkit dedup FILE [-B BASE] -o OUT` and `btfkit merge FILE... [-B BASE] -o OUT`: libbpf's
+ * BTF deduplication, and concatenation of many (split or standalone) BTFs followed by it.
+ * Output is raw BTF; a remapped `.BTF.ext` can be written beside it.
+ */
+
+import type { Command } from 'commander';
+import { loadBase, loadBtf, writeFileAtomic } from '../../node/files.js';
+import { dedup, type DedupPhase } from '../../ops/dedup.js';
+import { concatBtf } from '../../ops/merge.js';
+import type { Btf } from '../../wire/btf.js';
+import { serializeBtfExt } from '../../wire/ext.js';
+import { writeBtf } from '../../wire/write.js';
+import { UsageError, warn } from '../common.js';
+
+interface DedupCliOptions {
+  base?: string;
+  output?: string;
+  force?: boolean;
+  extOut?: string;
+  quiet?: boolean;
+}
+
+/** Inputs from this many files on get a progress bar (when stderr is a terminal). */
+const PROGRESS_MIN_INPUTS = 64;
+
+const PHASES: readonly DedupPhase[] = ['strings', 'primitives', 'structs', 'fwds', 'refs', 'compact'];
+
+function summary(before: Btf, after: Btf): string {
+  return `${before.typeCount} -> ${after.typeCount} types (ids ${after.startId}..${after.nextId - 1}), strings ${before.strings.length} -> ${after.strings.length} bytes\n`;
+}
+
+export function registerDedup(program: Command): void {
+  program
+    .command('dedup')
+    .description("deduplicate BTF types and strings (libbpf's algorithm; split BTF folds into its base)")
+    .argument('<file>', 'raw BTF, vmlinux, .ko or BPF object')
+    .option('-B, --base <file>', 'base BTF for split BTF (never modified)')
+    .option('-o, --output <file>', 'write the deduplicated raw BTF here')
+    .option('--ext-out <file>', 'also write the remapped .BTF.ext of an object here')
+    .option('--force', 'overwrite existing output files')
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (file: string, opts: DedupCliOptions) => {
+      if (!opts.output) throw new UsageError('dedup: -o/--output is required');
+      const opened = await loadBtf(file, { base: opts.base });
+      if (opts.extOut && !opened.ext) throw new UsageError(`dedup: --ext-out: ${file} has no .BTF.ext`);
+      if (opened.ext && !opts.extOut && !opts.quiet) warn(`${file} has a .BTF.ext; its type ids change with dedup (write it with --ext-out)`);
+      const r = dedup(opened.btf, { ext: opened.ext, file });
+      const inputs = [file, ...(opts.base ? [opts.base] : [])];
+      await writeFileAtomic(opts.output, writeBtf(r.btf), { force: opts.force, inputs });
+      if (opts.extOut && r.ext) await writeFileAtomic(opts.extOut, serializeBtfExt(r.ext, r.ext.endian), { force: opts.force, inputs });
+      if (!opts.quiet) process.stderr.write(`dedup: ${summary(opened.btf, r.btf)}`);
+    });
+
+  program
+    .command('merge')
+    .description('concatenate many split BTFs (same base) or standalone BTFs into one, then deduplicate')
+    .argument('<files...>', 'raw BTF, .ko or BPF objects')
+    .option('-B, --base <file>', 'base BTF every input is split on')
+    .option('-o, --output <file>', 'write the merged raw BTF here')
+    .option('--force', 'overwrite an existing output file')
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (files: string[], opts: DedupCliOptions) => {
+      if (!opts.output) throw new UsageError('merge: -o/--output is required');
+      const showBar = process.stderr.isTTY === true && files.length >= PROGRESS_MIN_INPUTS && !opts.quiet;
+      // Loaded only when shown: keeps `btfkit` start-up light.
+      const cliProgress = showBar ? (await import('cli-progress')).default : undefined;
+      const bar = cliProgress ? new cliProgress.SingleBar({ format: 'merge {phase} [{bar}] {percentage}% {value}/{total}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      const base = opts.base ? await loadBase(opts.base) : undefined;
+      const btfs: Btf[] = [];
+      bar?.start(files.length, 0, { phase: 'read' });
+      try {
+        for (const f of files) {
+          const o = await loadBtf(f, { base: base ?? undefined });
+          if (o.btf.base !== base) throw new UsageError(`merge: ${f} is split BTF (give its base with -B)`);
+          btfs.push(o.btf);
+          bar?.increment();
+        }
+        const all = concatBtf(btfs, base);
+        bar?.setTotal(PHASES.length * 100);
+        const r = dedup(all, {
+          onProgress: (phase, done, total) => bar?.update(PHASES.indexOf(phase) * 100 + Math.floor((done / Math.max(total, 1)) * 100), { phase }),
+        });
+        bar?.update(PHASES.length * 100, { phase: 'done' });
+        bar?.stop();
+        await writeFileAtomic(opts.output, writeBtf(r.btf), { force: opts.force, inputs: [...files, ...(opts.base ? [opts.base] : [])] });
+        if (!opts.quiet) process.stderr.write(`merge: ${files.length} inputs, ${summary(all, r.btf)}`);
+      } finally {
+        bar?.stop();
+      }
+    });
+}

@@ -1,0 +1,953 @@
+/**
+ * BTF deduplication (libbpf's btf__dedup algorithm, btf-spec §2), for standalone and split
+ * BTF, with an optional `.BTF.ext` whose type ids and strings are remapped along.
+ *
+ * Passes: strings → primitive types (INT, ENUM, ENUM64, FWD, FLOAT; enum forward declarations
+ * resolve to full enums) → STRUCT/UNION/TYPEDEF by type-graph equivalence with a hypothetical
+ * map (FWD resolved on the canonical side, compiler-duplicated identical types accepted) →
+ * unambiguous FWD resolution → reference types (hashed after their targets are canonical) →
+ * compaction → remap. Base types are never changed; split types may fold into them.
+ *
+ * Everything works on one flat Uint32Array of the words of all types (base chain + own copy)
+ * indexed by an Int32Array of record offsets, with Int32Array maps and a chained hash table
+ * over ids; names are compared by string offset after the string pass.
+ */
+
+import { Btf } from '../wire/btf.js';
+import { fail } from '../wire/errors.js';
+import type { BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo } from '../wire/ext.js';
+import { forEachStrOffWord, forEachTypeIdWord } from '../wire/fields.js';
+import { Kind, type KindShape } from '../wire/kinds.js';
+import { serializeBtf } from '../wire/write.js';
+import { baseStringIndex, ByteStringTable, hashBytes } from './dedup-strings.js';
+
+export type DedupPhase = 'strings' | 'primitives' | 'structs' | 'fwds' | 'refs' | 'compact';
+
+export interface DedupOptions {
+  /** `.BTF.ext` of the same object: its strings are kept and its type ids remapped. */
+  readonly ext?: BtfExt | undefined;
+  /** Make every hash 0 (libbpf's force_collisions, for tests). */
+  readonly forceCollisions?: boolean | undefined;
+  /**
+   * Behave like libbpf before 2025 (Debian's libbpf 1.1), for conformance checks against
+   * it: when the hypothetical map contradicts, accept only compiler-duplicated arrays and
+   * structs (same member type ids or again such duplicates), not the generalized identical-
+   * types check; and deduplicate TYPEDEF as a reference type (hash of name, info and
+   * canonical target) instead of by graph equivalence in the struct phase.
+   */
+  readonly legacy?: boolean | undefined;
+  /** Called now and then with the phase and progress over the own types. */
+  readonly onProgress?: ((phase: DedupPhase, done: number, total: number) => void) | undefined;
+  /** Parse-check the output like any input (default false: it is built consistent). */
+  readonly sanityCheck?: boolean | undefined;
+  /** File name for error messages. */
+  readonly file?: string | undefined;
+}
+
+export interface DedupResult {
+  /** The deduplicated BTF (split on the same base as the input, when it was split). */
+  readonly btf: Btf;
+  /** The `.BTF.ext`, remapped, when one was given. */
+  readonly ext?: BtfExt | undefined;
+  /**
+   * For every input id (index), the output id that references to it now use. Base ids map
+   * to themselves except base FWDs resolved to a split struct.
+   */
+  readonly idMap: Int32Array;
+}
+
+const UNPROCESSED = -1;
+const IN_PROGRESS = -2;
+const IDENTICAL_DEPTH = 16;
+
+const hc = (h: number, v: number): number => (Math.imul(h, 31) + v) | 0;
+
+/** Deduplicate `btf` (own types only; its base is read, never changed). */
+export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
+  return new Deduper(btf, opts).run();
+}
+
+class Deduper {
+  private readonly W: Uint32Array;
+  private readonly OFF: Int32Array;
+  private readonly N: number;
+  private readonly S: number;
+  private readonly shapes: readonly (KindShape | undefined)[];
+  private readonly map: Int32Array;
+  private readonly hypot: Int32Array;
+  private hlist: Int32Array;
+  private hcnt = 0;
+  private adjustCanon = false;
+  // Dedup table: chains of ids per hash bucket, newest first (as libbpf's multimap).
+  private readonly head: Int32Array;
+  private readonly next: Int32Array;
+  private readonly hv: Int32Array;
+  private readonly mask: number;
+  private readonly force: boolean;
+  private readonly legacy: boolean;
+  private stack: Int32Array = new Int32Array(1024);
+  private newStrings: ByteStringTable | undefined;
+  private extStrMap: ((off: number) => number) | undefined;
+
+  constructor(
+    private readonly btf: Btf,
+    private readonly opts: DedupOptions,
+  ) {
+    const chain: Btf[] = [];
+    for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
+    let total = 3;
+    for (const b of chain) total += b.words.length;
+    const W = new Uint32Array(total);
+    const N = btf.nextId;
+    const OFF = new Int32Array(N);
+    let pos = 3; // W[0..2]: void
+    for (const b of chain) {
+      W.set(b.words, pos);
+      const offs = b.offsets;
+      const s = b.startId;
+      for (let i = 0; i < offs.length; i++) OFF[s + i] = pos + offs[i]!;
+      pos += b.words.length;
+    }
+    this.W = W;
+    this.OFF = OFF;
+    this.N = N;
+    this.S = btf.startId;
+    this.shapes = btf.shapes;
+    for (let id = 1; id < N; id++) {
+      const k = (W[OFF[id]! + 1]! >>> 24) & 0x7f;
+      const shape = this.shapes[k];
+      if (!shape || shape.fromLayout) {
+        fail('unsupported', `dedup cannot handle kind ${k}: which of its words are type ids or strings is unknown`, { typeId: id, ...(opts.file !== undefined ? { file: opts.file } : {}) });
+      }
+    }
+    this.map = new Int32Array(N).fill(UNPROCESSED);
+    this.map[0] = 0;
+    this.hypot = new Int32Array(N).fill(UNPROCESSED);
+    this.hlist = new Int32Array(256);
+    let cap = 1024;
+    while (cap < N) cap *= 2;
+    this.head = new Int32Array(cap).fill(-1);
+    this.next = new Int32Array(N);
+    this.hv = new Int32Array(N);
+    this.mask = cap - 1;
+    this.force = opts.forceCollisions === true;
+    this.legacy = opts.legacy === true;
+    for (let id = 1; id < N; id++) {
+      const k = this.kind(id);
+      if (k === Kind.VAR || k === Kind.DATASEC) this.map[id] = id;
+    }
+  }
+
+  run(): DedupResult {
+    this.prep();
+    this.strings();
+    this.primitives();
+    this.structs();
+    this.resolveFwds();
+    this.refs();
+    return this.compact();
+  }
+
+  // ---- helpers ----
+
+  private kind(id: number): number {
+    return (this.W[this.OFF[id]! + 1]! >>> 24) & 0x7f;
+  }
+
+  private resolve(id: number): number {
+    const map = this.map;
+    let m = map[id]!;
+    while (m >= 0 && m !== id) {
+      id = m;
+      m = map[id]!;
+    }
+    return id;
+  }
+
+  private resolveFwd(id: number): number {
+    if (this.kind(id) !== Kind.FWD) return id;
+    const r = this.resolve(id);
+    return this.kind(r) !== Kind.FWD ? r : id;
+  }
+
+  private tableAdd(h: number, id: number): void {
+    const b = h & this.mask;
+    this.next[id] = this.head[b]!;
+    this.head[b] = id;
+    this.hv[id] = h;
+  }
+
+  private progress(phase: DedupPhase, done: number, total: number): void {
+    this.opts.onProgress?.(phase, done, total);
+  }
+
+  // ---- hashes (btf-spec §2.2 table) ----
+
+  private hashCommon(o: number): number {
+    if (this.force) return 0;
+    const W = this.W;
+    return hc(hc(hc(0, W[o]!), W[o + 1]!), W[o + 2]!);
+  }
+  private hashIntTag(o: number): number {
+    if (this.force) return 0;
+    return hc(this.hashCommon(o), this.W[o + 3]!);
+  }
+  private hashEnum(o: number): number {
+    return this.force ? 0 : hc(0, this.W[o]!);
+  }
+  /**
+   * What every type equivalent to `id` under the graph check shares, whatever the state of
+   * the maps: its name and kind class (FWD counts as the STRUCT or UNION it declares, ENUM64
+   * as ENUM: forward declarations match those), plus `info` for kinds whose info the check
+   * compares. Mapped types were equivalent when mapped and the identical-types check is
+   * stricter, so mixing this into the struct/typedef hash never separates types that could
+   * be merged; it only spares graph checks that must fail (in 6.18 vmlinux, 1,600
+   * `union { event; handler; }` whose handler typedefs differ by name would otherwise be
+   * compared pairwise). Failed checks leave no state behind, so results do not change.
+   */
+  private refSig(id: number): number {
+    if (id === 0) return 0x3c6ef372;
+    const W = this.W;
+    const o = this.OFF[id]!;
+    const info = W[o + 1]!;
+    switch ((info >>> 24) & 0x7f) {
+      case Kind.STRUCT:
+      case Kind.UNION:
+        return hc((info >>> 24) & 0x7f, W[o]!);
+      case Kind.FWD:
+        return hc(info >>> 31 ? Kind.UNION : Kind.STRUCT, W[o]!);
+      case Kind.ENUM:
+      case Kind.ENUM64:
+        return hc(Kind.ENUM, W[o]!);
+      case Kind.VAR:
+      case Kind.DATASEC:
+      case Kind.DECL_TAG:
+        return (info >>> 24) & 0x7f;
+      default:
+        return hc(info, W[o]!);
+    }
+  }
+  private hashTypedef(o: number): number {
+    return this.force ? 0 : hc(hc(hc(0, this.W[o]!), this.W[o + 1]!), this.refSig(this.W[o + 2]!));
+  }
+  private hashStruct(o: number): number {
+    if (this.force) return 0;
+    const W = this.W;
+    let h = this.hashCommon(o);
+    const vlen = W[o + 1]! & 0xffffff;
+    for (let i = 0, e = o + 3; i < vlen; i++, e += 3) h = hc(hc(hc(h, W[e]!), W[e + 2]!), this.refSig(W[e + 1]!));
+    return h;
+  }
+  private hashArray(o: number): number {
+    if (this.force) return 0;
+    const W = this.W;
+    return hc(hc(hc(this.hashCommon(o), W[o + 3]!), W[o + 4]!), W[o + 5]!);
+  }
+  private hashFnproto(o: number): number {
+    if (this.force) return 0;
+    const W = this.W;
+    let h = this.hashCommon(o);
+    const vlen = W[o + 1]! & 0xffffff;
+    for (let i = 0, e = o + 3; i < vlen; i++, e += 2) h = hc(hc(h, W[e]!), W[e + 1]!);
+    return h;
+  }
+
+  // ---- equality (on record word offsets) ----
+
+  private equalCommon(a: number, b: number): boolean {
+    const W = this.W;
+    return W[a] === W[b] && W[a + 1] === W[b + 1] && W[a + 2] === W[b + 2];
+  }
+  private equalIntTag(a: number, b: number): boolean {
+    return this.equalCommon(a, b) && this.W[a + 3] === this.W[b + 3];
+  }
+  private equalEnum(a: number, b: number): boolean {
+    if (!this.equalCommon(a, b)) return false;
+    const W = this.W;
+    const vlen = W[a + 1]! & 0xffffff;
+    const n = vlen * (((W[a + 1]! >>> 24) & 0x7f) === Kind.ENUM64 ? 3 : 2);
+    for (let i = 3; i < 3 + n; i++) if (W[a + i] !== W[b + i]) return false;
+    return true;
+  }
+  private isEnumFwd(o: number): boolean {
+    const info = this.W[o + 1]!;
+    const k = (info >>> 24) & 0x7f;
+    return (k === Kind.ENUM || k === Kind.ENUM64) && (info & 0xffffff) === 0;
+  }
+  private compatEnum(a: number, b: number): boolean {
+    if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
+    const W = this.W;
+    const ka = (W[a + 1]! >>> 24) & 0x7f;
+    const kb = (W[b + 1]! >>> 24) & 0x7f;
+    return W[a] === W[b] && (ka === Kind.ENUM || ka === Kind.ENUM64) && (kb === Kind.ENUM || kb === Kind.ENUM64);
+  }
+  private shallowEqualStruct(a: number, b: number): boolean {
+    if (!this.equalCommon(a, b)) return false;
+    const W = this.W;
+    const vlen = W[a + 1]! & 0xffffff;
+    for (let i = 0, ea = a + 3, eb = b + 3; i < vlen; i++, ea += 3, eb += 3) {
+      if (W[ea] !== W[eb] || W[ea + 2] !== W[eb + 2]) return false;
+    }
+    return true;
+  }
+  private equalArray(a: number, b: number): boolean {
+    const W = this.W;
+    return this.equalCommon(a, b) && W[a + 3] === W[b + 3] && W[a + 4] === W[b + 4] && W[a + 5] === W[b + 5];
+  }
+  private compatArray(a: number, b: number): boolean {
+    return this.equalCommon(a, b) && this.W[a + 5] === this.W[b + 5];
+  }
+  private equalFnproto(a: number, b: number): boolean {
+    if (!this.equalCommon(a, b)) return false;
+    const W = this.W;
+    const n = (W[a + 1]! & 0xffffff) * 2;
+    for (let i = 3; i < 3 + n; i++) if (W[a + i] !== W[b + i]) return false;
+    return true;
+  }
+  private compatFnproto(a: number, b: number): boolean {
+    const W = this.W;
+    if (W[a] !== W[b] || W[a + 1] !== W[b + 1]) return false;
+    const vlen = W[a + 1]! & 0xffffff;
+    for (let i = 0, e = 3; i < vlen; i++, e += 2) if (W[a + e] !== W[b + e]) return false;
+    return true;
+  }
+  private equalTypedef(a: number, b: number): boolean {
+    return this.W[a] === this.W[b] && this.W[a + 1] === this.W[b + 1];
+  }
+
+  // ---- passes ----
+
+  /** Base types are self-canonical and hashed so split types can fold into them. */
+  private prep(): void {
+    const { W, OFF } = this;
+    for (let id = 1; id < this.S; id++) {
+      this.map[id] = id;
+      const o = OFF[id]!;
+      let h: number;
+      switch ((W[o + 1]! >>> 24) & 0x7f) {
+        case Kind.VAR:
+        case Kind.DATASEC:
+          continue;
+        case Kind.CONST:
+        case Kind.VOLATILE:
+        case Kind.RESTRICT:
+        case Kind.PTR:
+        case Kind.FWD:
+        case Kind.FUNC:
+        case Kind.FLOAT:
+        case Kind.TYPE_TAG:
+          h = this.hashCommon(o);
+          break;
+        case Kind.TYPEDEF:
+          h = this.legacy ? this.hashCommon(o) : this.hashTypedef(o);
+          break;
+        case Kind.INT:
+        case Kind.DECL_TAG:
+          h = this.hashIntTag(o);
+          break;
+        case Kind.ENUM:
+        case Kind.ENUM64:
+          h = this.hashEnum(o);
+          break;
+        case Kind.STRUCT:
+        case Kind.UNION:
+          h = this.hashStruct(o);
+          break;
+        case Kind.ARRAY:
+          h = this.hashArray(o);
+          break;
+        case Kind.FUNC_PROTO:
+          h = this.hashFnproto(o);
+          break;
+        default:
+          fail('unsupported', `dedup cannot handle kind ${(W[o + 1]! >>> 24) & 0x7f} in the base`, { typeId: id });
+      }
+      this.tableAdd(h, id);
+    }
+  }
+
+  /**
+   * Keep only strings referenced by own types (and the .BTF.ext); split strings the base
+   * has are rewritten to the base's offset.
+   */
+  private strings(): void {
+    const { btf, W, OFF, S, N, shapes } = this;
+    const own = btf.strings;
+    const so = btf.startStrOff;
+    const memo = new Int32Array(own.length).fill(-1);
+    const baseIdx = btf.base ? baseStringIndex(btf.base) : undefined;
+    const table = new ByteStringTable(so, !btf.base, Math.min(own.length + 64, 1 << 24));
+    this.newStrings = table;
+    const remap = (off: number): number => {
+      if (off === 0 || off < so) return off;
+      const local = off - so;
+      if (local >= own.length) fail('bad-string', `string offset ${off} is outside the string section(s)`, { section: btf.section });
+      const m = memo[local]!;
+      if (m >= 0) return m;
+      let r: number;
+      if (baseIdx) {
+        const h = hashBytes(own, local);
+        const inBase = baseIdx.find(own, local, h);
+        r = inBase >= 0 ? inBase : table.intern(own, local);
+      } else {
+        r = table.intern(own, local);
+      }
+      memo[local] = r;
+      return r;
+    };
+    const visit = (w: number): void => {
+      W[w] = remap(W[w]!);
+    };
+    const total = N - S;
+    for (let id = S; id < N; id++) {
+      const o = OFF[id]!;
+      W[o] = remap(W[o]!);
+      // Only kinds whose elements hold strings need the visitor (names are done above).
+      const info = W[o + 1]!;
+      if ((info & 0xffffff) !== 0) {
+        const shape = shapes[(info >>> 24) & 0x7f]!;
+        if (shape.elemStrWords.length !== 0) forEachStrOffWord(W, o, shape, visit, false);
+      }
+      if (((id - S) & 0xffff) === 0) this.progress('strings', id - S, total);
+    }
+    this.extStrMap = remap;
+    const ext = this.opts.ext;
+    if (ext) {
+      // Visit in libbpf's order so the string table comes out the same.
+      for (const s of ext.funcInfo) remap(s.secNameOff);
+      for (const s of ext.lineInfo) {
+        remap(s.secNameOff);
+        for (const r of s.records) {
+          remap(r.fileNameOff);
+          remap(r.lineOff);
+        }
+      }
+      for (const s of ext.coreRelos) {
+        remap(s.secNameOff);
+        for (const r of s.records) remap(r.accessStrOff);
+      }
+    }
+  }
+
+  private primitives(): void {
+    const { W, OFF, S, N, map, head, next, hv, mask } = this;
+    for (let id = S; id < N; id++) {
+      const o = OFF[id]!;
+      const k = (W[o + 1]! >>> 24) & 0x7f;
+      let newId = id;
+      let h: number;
+      switch (k) {
+        case Kind.INT: {
+          h = this.hashIntTag(o);
+          for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+            if (hv[c] === h && this.equalIntTag(o, OFF[c]!)) {
+              newId = c;
+              break;
+            }
+          }
+          break;
+        }
+        case Kind.ENUM:
+        case Kind.ENUM64: {
+          h = this.hashEnum(o);
+          const fwd = this.isEnumFwd(o);
+          for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+            if (hv[c] !== h) continue;
+            const co = OFF[c]!;
+            if (this.equalEnum(o, co)) {
+              newId = c;
+              break;
+            }
+            if (this.compatEnum(o, co)) {
+              if (fwd) {
+                newId = c;
+                break;
+              }
+              // The candidate is a forward declaration: point it at this full enum.
+              map[c] = id;
+            }
+          }
+          break;
+        }
+        case Kind.FWD:
+        case Kind.FLOAT: {
+          h = this.hashCommon(o);
+          for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+            if (hv[c] === h && this.equalCommon(o, OFF[c]!)) {
+              newId = c;
+              break;
+            }
+          }
+          break;
+        }
+        default:
+          continue;
+      }
+      map[id] = newId;
+      if (newId === id) this.tableAdd(h, id);
+    }
+  }
+
+  private structs(): void {
+    const { W, OFF, S, N, map, head, next, hv, mask } = this;
+    const total = N - S;
+    for (let id = S; id < N; id++) {
+      if (map[id]! >= 0) continue;
+      const o = OFF[id]!;
+      const k = (W[o + 1]! >>> 24) & 0x7f;
+      const isTypedef = k === Kind.TYPEDEF && !this.legacy;
+      if (!isTypedef && k !== Kind.STRUCT && k !== Kind.UNION) continue;
+      const h = isTypedef ? this.hashTypedef(o) : this.hashStruct(o);
+      let newId = id;
+      for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+        if (hv[c] !== h) continue;
+        const co = OFF[c]!;
+        // Guard against FWD/STRUCT hash collisions before the graph check.
+        if (isTypedef ? !this.equalTypedef(o, co) : !this.shallowEqualStruct(o, co)) continue;
+        this.clearHypot();
+        if (!this.isEquiv(id, c)) continue;
+        this.mergeHypot();
+        if (this.adjustCanon) continue; // would need a base FWD resolved: not equivalent
+        newId = c;
+        break;
+      }
+      map[id] = newId;
+      if (newId === id) this.tableAdd(h, id);
+      if (((id - S) & 0xffff) === 0) this.progress('structs', id - S, total);
+    }
+  }
+
+  private clearHypot(): void {
+    const { hypot, hlist } = this;
+    for (let i = 0; i < this.hcnt; i++) hypot[hlist[i]!] = UNPROCESSED;
+    this.hcnt = 0;
+    this.adjustCanon = false;
+  }
+
+  private hypotAdd(canon: number, cand: number): void {
+    if (this.hcnt === this.hlist.length) {
+      const n = new Int32Array(this.hlist.length * 2);
+      n.set(this.hlist);
+      this.hlist = n;
+    }
+    this.hlist[this.hcnt++] = canon;
+    this.hypot[canon] = cand;
+  }
+
+  private growStack(need: number): Int32Array {
+    let cap = this.stack.length * 2;
+    while (cap < need) cap *= 2;
+    const n = new Int32Array(cap);
+    n.set(this.stack);
+    this.stack = n;
+    return n;
+  }
+
+  /**
+   * Type-graph equivalence (btf-spec §2.3). The recursive definition is a left-to-right
+   * conjunction with nothing done after the recursive calls, so an explicit stack visiting
+   * pairs in the same order gives the same hypothetical map without deep JS recursion.
+   */
+  private isEquiv(candRoot: number, canonRoot: number): boolean {
+    const { W, OFF, hypot, map } = this;
+    let stack = this.stack;
+    let sp = 0;
+    stack[sp++] = candRoot;
+    stack[sp++] = canonRoot;
+    while (sp > 0) {
+      let canon = stack[--sp]!;
+      const cand = stack[--sp]!;
+      // resolve both (inline)
+      let rc = cand;
+      let m = map[rc]!;
+      while (m >= 0 && m !== rc) {
+        rc = m;
+        m = map[rc]!;
+      }
+      let rk = canon;
+      m = map[rk]!;
+      while (m >= 0 && m !== rk) {
+        rk = m;
+        m = map[rk]!;
+      }
+      if (rc === rk) continue;
+      let b = OFF[canon]!;
+      let kb = (W[b + 1]! >>> 24) & 0x7f;
+      if (kb === Kind.FWD && rk !== canon) {
+        // FWD resolution on the canonical side only.
+        const rb = OFF[rk]!;
+        const krk = (W[rb + 1]! >>> 24) & 0x7f;
+        if (krk !== Kind.FWD) {
+          canon = rk;
+          b = rb;
+          kb = krk;
+        }
+      }
+      const hyp = hypot[canon]!;
+      if (hyp >= 0) {
+        if (hyp === cand) continue;
+        if (this.legacy ? this.legacyArrays(hyp, cand) || this.legacyStructs(hyp, cand) : this.identical(hyp, cand, IDENTICAL_DEPTH)) continue;
+        return false;
+      }
+      this.hypotAdd(canon, cand);
+      const a = OFF[cand]!;
+      if (W[a] !== W[b]) return false;
+      const ka = (W[a + 1]! >>> 24) & 0x7f;
+      if ((ka === Kind.FWD || kb === Kind.FWD) && ka !== kb) {
+        let real: number;
+        let fwdKind: number;
+        if (ka === Kind.FWD) {
+          real = kb;
+          fwdKind = W[a + 1]! >>> 31 ? Kind.UNION : Kind.STRUCT;
+        } else {
+          real = ka;
+          fwdKind = W[b + 1]! >>> 31 ? Kind.UNION : Kind.STRUCT;
+          // Resolving a base FWD into a struct would change the base.
+          if (fwdKind === real && canon < this.S) this.adjustCanon = true;
+        }
+        if (fwdKind !== real) return false;
+        continue;
+      }
+      if (ka !== kb) return false;
+      switch (ka) {
+        case Kind.INT:
+          if (!this.equalIntTag(a, b)) return false;
+          continue;
+        case Kind.ENUM:
+        case Kind.ENUM64:
+          if (!this.compatEnum(a, b)) return false;
+          continue;
+        case Kind.FWD:
+        case Kind.FLOAT:
+          if (!this.equalCommon(a, b)) return false;
+          continue;
+        case Kind.CONST:
+        case Kind.VOLATILE:
+        case Kind.RESTRICT:
+        case Kind.PTR:
+        case Kind.TYPEDEF:
+        case Kind.FUNC:
+        case Kind.TYPE_TAG:
+          if (W[a + 1] !== W[b + 1]) return false;
+          if (sp + 2 > stack.length) stack = this.growStack(sp + 2);
+          stack[sp++] = W[a + 2]!;
+          stack[sp++] = W[b + 2]!;
+          continue;
+        case Kind.ARRAY:
+          if (!this.compatArray(a, b)) return false;
+          if (sp + 4 > stack.length) stack = this.growStack(sp + 4);
+          stack[sp++] = W[a + 3]!; // element type, checked second
+          stack[sp++] = W[b + 3]!;
+          stack[sp++] = W[a + 4]!; // index type, checked first
+          stack[sp++] = W[b + 4]!;
+          continue;
+        case Kind.STRUCT:
+        case Kind.UNION: {
+          if (!this.shallowEqualStruct(a, b)) return false;
+          const vlen = W[a + 1]! & 0xffffff;
+          if (sp + 2 * vlen > stack.length) stack = this.growStack(sp + 2 * vlen);
+          for (let i = vlen - 1; i >= 0; i--) {
+            stack[sp++] = W[a + 4 + i * 3]!;
+            stack[sp++] = W[b + 4 + i * 3]!;
+          }
+          continue;
+        }
+        case Kind.FUNC_PROTO: {
+          if (!this.compatFnproto(a, b)) return false;
+          const vlen = W[a + 1]! & 0xffffff;
+          if (sp + 2 * vlen + 2 > stack.length) stack = this.growStack(sp + 2 * vlen + 2);
+          for (let i = vlen - 1; i >= 0; i--) {
+            stack[sp++] = W[a + 4 + i * 2]!;
+            stack[sp++] = W[b + 4 + i * 2]!;
+          }
+          stack[sp++] = W[a + 2]!; // return type first
+          stack[sp++] = W[b + 2]!;
+          continue;
+        }
+        default:
+          fail('bad-type', `dedup: a type graph reaches a ${ka === 0 ? 'void' : `kind ${ka}`} type where only C types can be`, { typeId: cand });
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Structural identity of two types of the candidate graph, for compilers that emit
+   * duplicated identical types within one unit (btf-spec §2.5). Unlike the libbpf code the
+   * spec quotes, the second array's element and index types are the ones compared.
+   */
+  private identical(id1: number, id2: number, depth: number): boolean {
+    const W = this.W;
+    for (;;) {
+      if (depth <= 0) return false;
+      if (id1 === id2) return true;
+      const a = this.OFF[id1]!;
+      const b = this.OFF[id2]!;
+      const k = (W[a + 1]! >>> 24) & 0x7f;
+      if (k !== ((W[b + 1]! >>> 24) & 0x7f)) return false;
+      switch (k) {
+        case Kind.UNKN:
+          return true;
+        case Kind.INT:
+          return this.equalIntTag(a, b);
+        case Kind.ENUM:
+        case Kind.ENUM64:
+          return this.compatEnum(a, b);
+        case Kind.FWD:
+        case Kind.FLOAT:
+          return this.equalCommon(a, b);
+        case Kind.CONST:
+        case Kind.VOLATILE:
+        case Kind.RESTRICT:
+        case Kind.PTR:
+        case Kind.TYPEDEF:
+        case Kind.FUNC:
+        case Kind.TYPE_TAG:
+          if (W[a + 1] !== W[b + 1] || W[a] !== W[b]) return false;
+          id1 = W[a + 2]!;
+          id2 = W[b + 2]!;
+          continue;
+        case Kind.ARRAY:
+          if (!this.compatArray(a, b)) return false;
+          if (W[a + 4] !== W[b + 4] && !this.identical(W[a + 4]!, W[b + 4]!, depth - 1)) return false;
+          if (W[a + 3] !== W[b + 3] && !this.identical(W[a + 3]!, W[b + 3]!, depth - 1)) return false;
+          return true;
+        case Kind.STRUCT:
+        case Kind.UNION: {
+          if (!this.shallowEqualStruct(a, b)) return false;
+          const vlen = W[a + 1]! & 0xffffff;
+          for (let i = 0; i < vlen; i++) {
+            const ta = W[a + 4 + i * 3]!;
+            const tb = W[b + 4 + i * 3]!;
+            if (ta !== tb && !this.identical(ta, tb, depth - 1)) return false;
+          }
+          return true;
+        }
+        case Kind.FUNC_PROTO: {
+          if (!this.compatFnproto(a, b)) return false;
+          if (W[a + 2] !== W[b + 2] && !this.identical(W[a + 2]!, W[b + 2]!, depth - 1)) return false;
+          const vlen = W[a + 1]! & 0xffffff;
+          for (let i = 0; i < vlen; i++) {
+            const ta = W[a + 4 + i * 2]!;
+            const tb = W[b + 4 + i * 2]!;
+            if (ta !== tb && !this.identical(ta, tb, depth - 1)) return false;
+          }
+          return true;
+        }
+        default:
+          return false;
+      }
+    }
+  }
+
+  private legacyArrays(id1: number, id2: number): boolean {
+    const W = this.W;
+    const a = this.OFF[id1]!;
+    const b = this.OFF[id2]!;
+    if (((W[a + 1]! >>> 24) & 0x7f) !== Kind.ARRAY || ((W[b + 1]! >>> 24) & 0x7f) !== Kind.ARRAY) return false;
+    return W[a + 3] === W[b + 3] && W[a + 4] === W[b + 4] && W[a + 5] === W[b + 5];
+  }
+
+  private legacyStructs(id1: number, id2: number): boolean {
+    const W = this.W;
+    const a = this.OFF[id1]!;
+    const b = this.OFF[id2]!;
+    const k = (W[a + 1]! >>> 24) & 0x7f;
+    if ((k !== Kind.STRUCT && k !== Kind.UNION) || k !== ((W[b + 1]! >>> 24) & 0x7f)) return false;
+    if (!this.shallowEqualStruct(a, b)) return false;
+    const vlen = W[a + 1]! & 0xffffff;
+    for (let i = 0; i < vlen; i++) {
+      const ta = W[a + 4 + i * 3]!;
+      const tb = W[b + 4 + i * 3]!;
+      if (ta !== tb && !this.legacyArrays(ta, tb) && !this.legacyStructs(ta, tb)) return false;
+    }
+    return true;
+  }
+
+  private mergeHypot(): void {
+    const { hypot, hlist, map } = this;
+    for (let i = 0; i < this.hcnt; i++) {
+      const canonId = hlist[i]!;
+      const t = this.resolve(hypot[canonId]!);
+      const c = this.resolve(canonId);
+      const tk = this.kind(t);
+      const ck = this.kind(c);
+      // Base FWDs may point at split structs (references only; base data never changes).
+      if (tk !== Kind.FWD && ck === Kind.FWD) map[c] = t;
+      if (this.adjustCanon) continue;
+      if (tk === Kind.FWD && ck !== Kind.FWD) map[t] = c;
+      if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && map[c]! >= 0 && map[t]! < 0) map[t] = c;
+    }
+  }
+
+  /** FWDs still canonical whose name belongs to exactly one canonical struct/union. */
+  private resolveFwds(): void {
+    const { W, OFF, S, N, map } = this;
+    let any = false;
+    for (let id = S; id < N && !any; id++) if (this.kind(id) === Kind.FWD && map[id] === id) any = true;
+    if (!any) return;
+    const names = new Map<number, number>();
+    for (let id = 1; id < N; id++) {
+      const o = OFF[id]!;
+      const k = (W[o + 1]! >>> 24) & 0x7f;
+      if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
+      if (map[id] !== id) continue;
+      const name = W[o]!;
+      names.set(name, names.has(name) ? 0 : id);
+    }
+    for (let id = S; id < N; id++) {
+      const o = OFF[id]!;
+      if (((W[o + 1]! >>> 24) & 0x7f) !== Kind.FWD || map[id] !== id) continue;
+      const c = names.get(W[o]!);
+      if (!c) continue;
+      const ck = this.kind(c);
+      const fwdKind = W[o + 1]! >>> 31 ? Kind.UNION : Kind.STRUCT;
+      if (ck !== fwdKind) continue;
+      map[id] = c;
+    }
+  }
+
+  private refVisit = (w: number): void => {
+    this.W[w] = this.refType(this.W[w]!);
+  };
+
+  private refs(): void {
+    const total = this.N - this.S;
+    for (let id = this.S; id < this.N; id++) {
+      this.refType(id);
+      if (((id - this.S) & 0xffff) === 0) this.progress('refs', id - this.S, total);
+    }
+  }
+
+  private refType(id: number): number {
+    const { W, OFF, map, head, next, hv, mask } = this;
+    const m = map[id]!;
+    if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: id });
+    if (m >= 0) return this.resolve(id);
+    map[id] = IN_PROGRESS;
+    const o = OFF[id]!;
+    const k = (W[o + 1]! >>> 24) & 0x7f;
+    let newId = id;
+    let h: number;
+    switch (k) {
+      case Kind.CONST:
+      case Kind.VOLATILE:
+      case Kind.RESTRICT:
+      case Kind.PTR:
+      case Kind.FUNC:
+      case Kind.TYPE_TAG:
+      case Kind.TYPEDEF: // only in legacy mode: else typedefs are mapped in the struct phase
+        W[o + 2] = this.refType(W[o + 2]!);
+        h = this.hashCommon(o);
+        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+          if (hv[c] === h && this.equalCommon(o, OFF[c]!)) {
+            newId = c;
+            break;
+          }
+        }
+        break;
+      case Kind.DECL_TAG:
+        W[o + 2] = this.refType(W[o + 2]!);
+        h = this.hashIntTag(o);
+        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+          if (hv[c] === h && this.equalIntTag(o, OFF[c]!)) {
+            newId = c;
+            break;
+          }
+        }
+        break;
+      case Kind.ARRAY:
+        forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
+        h = this.hashArray(o);
+        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+          if (hv[c] === h && this.equalArray(o, OFF[c]!)) {
+            newId = c;
+            break;
+          }
+        }
+        break;
+      case Kind.FUNC_PROTO:
+        forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
+        h = this.hashFnproto(o);
+        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+          if (hv[c] === h && this.equalFnproto(o, OFF[c]!)) {
+            newId = c;
+            break;
+          }
+        }
+        break;
+      default:
+        fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+    }
+    map[id] = newId;
+    if (newId === id) this.tableAdd(h, id);
+    return newId;
+  }
+
+  private compact(): DedupResult {
+    const { btf, W, OFF, S, N, map, shapes } = this;
+    const newId = new Int32Array(N);
+    for (let id = 0; id < S; id++) newId[id] = id;
+    let words = 0;
+    let next = S;
+    for (let id = S; id < N; id++) {
+      if (map[id] !== id) {
+        newId[id] = -1;
+        continue;
+      }
+      newId[id] = next++;
+      const o = OFF[id]!;
+      words += id + 1 < N ? OFF[id + 1]! - o : W.length - o;
+    }
+    this.progress('compact', 0, N - S);
+    const out = new Uint32Array(words);
+    let p = 0;
+    const remapId = (w: number): void => {
+      const r = newId[this.resolve(out[w]!)]!;
+      if (r < 0) fail('bad-type', `dedup: type [${out[w]}] has no canonical representative`, {});
+      out[w] = r;
+    };
+    for (let id = S; id < N; id++) {
+      if (map[id] !== id) continue;
+      const o = OFF[id]!;
+      const len = id + 1 < N ? OFF[id + 1]! - o : W.length - o;
+      for (let i = 0; i < len; i++) out[p + i] = W[o + i]!;
+      forEachTypeIdWord(out, p, shapes[(out[p + 1]! >>> 24) & 0x7f]!, remapId);
+      p += len;
+    }
+    const idMap = new Int32Array(N);
+    for (let id = 0; id < N; id++) idMap[id] = newId[this.resolve(id)]!;
+    const strings = this.newStrings!.bytes();
+    const bytes = serializeBtf({
+      words: out,
+      strings,
+      layout: btf.layout,
+      endian: btf.endian,
+      hdrLen: btf.header.hdrLen >= 32 ? 32 : 24,
+      version: btf.header.version,
+      flags: btf.header.flags,
+    });
+    const result = Btf.parse(bytes, { base: btf.base, file: this.opts.file, section: btf.section, sanityCheck: this.opts.sanityCheck ?? false });
+    const ext = this.opts.ext ? this.remapExt(this.opts.ext, idMap) : undefined;
+    return ext ? { btf: result, ext, idMap } : { btf: result, idMap };
+  }
+
+  private remapExt(ext: BtfExt, idMap: Int32Array): BtfExt {
+    const str = this.extStrMap!;
+    const id = (t: number): number => {
+      const r = idMap[t];
+      if (r === undefined || r < 0) fail('bad-ext', `.BTF.ext refers to type id ${t}, which does not exist`, { section: '.BTF.ext' });
+      return r;
+    };
+    const funcInfo: ExtSection<FuncInfo>[] = ext.funcInfo.map((s) => ({ secNameOff: str(s.secNameOff), records: s.records.map((r) => ({ insnOff: r.insnOff, typeId: id(r.typeId) })) }));
+    const lineInfo: ExtSection<LineInfo>[] = ext.lineInfo.map((s) => ({
+      secNameOff: str(s.secNameOff),
+      records: s.records.map((r) => ({ insnOff: r.insnOff, fileNameOff: str(r.fileNameOff), lineOff: str(r.lineOff), line: r.line, column: r.column })),
+    }));
+    const coreRelos: ExtSection<CoreRelo>[] = ext.coreRelos.map((s) => ({
+      secNameOff: str(s.secNameOff),
+      records: s.records.map((r) => ({ insnOff: r.insnOff, typeId: id(r.typeId), accessStrOff: str(r.accessStrOff), kind: r.kind })),
+    }));
+    return { ...ext, funcInfo, lineInfo, coreRelos };
+  }
+}
