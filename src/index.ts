@@ -17,3 +17,19 @@ export { openBtf, type OpenedBtf, type OpenOptions } from './open.js';
 export { formatRaw, formatRawString, formatRawType, writeRaw } from './format/raw.js';
 export { formatJson, formatJsonType } from './format/json.js';
 export * from './elf/index.js';
+
+// Operations
+export { dedup, type DedupOptions, type DedupResult } from './ops/dedup.js';
+export { concatBtf, merge } from './ops/merge.js';
+export { distillBase, type DistillOptions, type DistillResult } from './ops/distill.js';
+export { distillModuleElf } from './ops/module-elf.js';
+export { formatRelocationDiagnosis, relocate, type RelocationDiagnosis, RelocationError, tryRelocate } from './ops/relocate.js';
+export { detectStandaloneModule, renumberStandalone, toStandalone } from './ops/standalone.js';
+export { checkModule, type ModuleCheck } from './ops/module-check.js';
+export { formatSemanticDiff, semanticDiff, type SemanticDiff } from './ops/semantic-diff.js';
+export { checkBtf, type CheckOptions, type CheckReport, type Finding, formatFinding } from './ops/check.js';
+export { sanitizeBtf, sanitizeFeaturesFor, type SanitizeResult } from './ops/sanitize.js';
+export { featuresFor, parseKernelVersion, rulesFor } from './ops/kernel-rules.js';
+export { type CoreReloResult, resolveCoreRelos } from './ops/core/resolve.js';
+export { essentialName, parseAccessString } from './ops/core/names.js';
+export { kfuncRoots, minCore, type MinCoreResult, vmlinuxSplit, type VmlinuxSplitResult } from './ops/min-core.js';
