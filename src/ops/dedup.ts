@@ -807,6 +807,11 @@ class Deduper {
     }
   }
 
+  private readonly equalCommonFn = (a: number, b: number): boolean => this.equalCommon(a, b);
+  private readonly equalIntTagFn = (a: number, b: number): boolean => this.equalIntTag(a, b);
+  private readonly equalArrayFn = (a: number, b: number): boolean => this.equalArray(a, b);
+  private readonly equalFnprotoFn = (a: number, b: number): boolean => this.equalFnproto(a, b);
+
   private refVisit = (w: number): void => {
     this.W[w] = this.refType(this.W[w]!);
   };
@@ -820,15 +825,15 @@ class Deduper {
   }
 
   private refType(id: number): number {
-    const { W, OFF, map, head, next, hv, mask } = this;
+    const { W, OFF, map } = this;
     const m = map[id]!;
     if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: id });
     if (m >= 0) return this.resolve(id);
     map[id] = IN_PROGRESS;
     const o = OFF[id]!;
     const k = (W[o + 1]! >>> 24) & 0x7f;
-    let newId = id;
     let h: number;
+    let equal: (a: number, b: number) => boolean;
     switch (k) {
       case Kind.CONST:
       case Kind.VOLATILE:
@@ -839,45 +844,34 @@ class Deduper {
       case Kind.TYPEDEF: // only in legacy mode: else typedefs are mapped in the struct phase
         W[o + 2] = this.refType(W[o + 2]!);
         h = this.hashCommon(o);
-        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-          if (hv[c] === h && this.equalCommon(o, OFF[c]!)) {
-            newId = c;
-            break;
-          }
-        }
+        equal = this.equalCommonFn;
         break;
       case Kind.DECL_TAG:
         W[o + 2] = this.refType(W[o + 2]!);
         h = this.hashIntTag(o);
-        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-          if (hv[c] === h && this.equalIntTag(o, OFF[c]!)) {
-            newId = c;
-            break;
-          }
-        }
+        equal = this.equalIntTagFn;
         break;
       case Kind.ARRAY:
         forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
         h = this.hashArray(o);
-        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-          if (hv[c] === h && this.equalArray(o, OFF[c]!)) {
-            newId = c;
-            break;
-          }
-        }
+        equal = this.equalArrayFn;
         break;
       case Kind.FUNC_PROTO:
         forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
         h = this.hashFnproto(o);
-        for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-          if (hv[c] === h && this.equalFnproto(o, OFF[c]!)) {
-            newId = c;
-            break;
-          }
-        }
+        equal = this.equalFnprotoFn;
         break;
       default:
         fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+    }
+    // The referenced ids are canonical now, so an exact match on the record is equivalence.
+    let newId = id;
+    const { head, next, hv, mask } = this;
+    for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
+      if (hv[c] === h && equal(o, OFF[c]!)) {
+        newId = c;
+        break;
+      }
     }
     map[id] = newId;
     if (newId === id) this.tableAdd(h, id);
