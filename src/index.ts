@@ -33,3 +33,4 @@ export { featuresFor, parseKernelVersion, rulesFor } from './ops/kernel-rules.js
 export { type CoreReloResult, resolveCoreRelos } from './ops/core/resolve.js';
 export { essentialName, parseAccessString } from './ops/core/names.js';
 export { kfuncRoots, minCore, type MinCoreResult, vmlinuxSplit, type VmlinuxSplitResult } from './ops/min-core.js';
+export { CDumper, emitTypeDecl, emitTypeDefinition, formatVmlinuxH, formatVmlinuxHBytes, mergeSplitBtfs, sortedTypeOrder } from './format/c/index.js';

@@ -1,0 +1,48 @@
+/**
+ * `btfkit dump --format c`: vmlinux.h as bpftool 7.8 writes it. Several files on one base
+ * (`--base vmlinux mod1.ko mod2.ko`) give one header with every type once.
+ */
+
+import { formatVmlinuxHBytes, mergeSplitBtfs } from '../../format/c/index.js';
+import { loadBtf } from '../../node/files.js';
+import type { Btf } from '../../wire/btf.js';
+import { Kind } from '../../wire/kinds.js';
+import { outBytes, UsageError } from '../common.js';
+import { type DumpOptions, extraFormats } from './dump.js';
+
+const DECLARABLE = new Set<number>([Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64, Kind.TYPEDEF, Kind.FWD]);
+
+/** Resolve --root values (type ids or names) to ids of `btf`. */
+export function resolveRoots(btf: Btf, roots: readonly string[]): number[] {
+  return roots.map((r) => {
+    if (/^\d+$/.test(r)) {
+      const id = Number(r);
+      if (id === 0 || !btf.hasType(id)) throw new UsageError(`--root: type id ${id} does not exist (valid: 1..${btf.nextId - 1})`);
+      return id;
+    }
+    const ids = btf.findByName(r);
+    if (ids.length === 0) throw new UsageError(`--root: no type named '${r}'`);
+    // a name shared by a function and a type means the type (what C declarations are of)
+    return ids.find((id) => DECLARABLE.has(btf.kind(id))) ?? ids[0]!;
+  });
+}
+
+async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
+  if (opts.id || opts.name !== undefined || opts.kind) throw new UsageError('--format c does not take --id/--name/--kind; use --root');
+  const loaded: Btf[] = [];
+  for (const f of files) loaded.push((await loadBtf(f, { base: opts.base })).btf);
+  let btf: Btf;
+  if (loaded.length === 1) {
+    btf = loaded[0]!;
+  } else {
+    const base = loaded[0]!.base;
+    if (!base || loaded.some((b) => b.base !== base)) {
+      throw new UsageError('several files with --format c must all be split BTF on the same base (give --base)');
+    }
+    btf = mergeSplitBtfs(base, loaded);
+  }
+  const roots = opts.root ? resolveRoots(btf, opts.root) : undefined;
+  outBytes(formatVmlinuxHBytes(btf, { sorted: !opts.unsorted, roots }));
+}
+
+extraFormats.set('c', dumpC);

@@ -1,0 +1,929 @@
+/**
+ * BTF → C declarations, producing the same text as libbpf's C dumper (btf_dump, libbpf 1.8):
+ *
+ * - `dumpType(id)` first orders the type's dependencies (a depth-first walk that tells
+ *   "strong" links — the full definition must come first, e.g. an embedded struct — from
+ *   "weak" ones that a forward declaration satisfies, e.g. a pointer to a named struct),
+ *   then emits each queued named definition once, with forward declarations where a cycle
+ *   needs them;
+ * - anonymous structs, unions and enums are written inline where they are used;
+ * - bitfields keep their widths and gaps become `long: N;`-style padding chosen so that the
+ *   compiler reproduces every member offset; a struct whose layout cannot come from natural
+ *   alignment gets `__attribute__((packed))`;
+ * - enums of 1 byte get `__attribute__((mode(byte)))`, 8-byte enums whose values fit in 32
+ *   bits get `__attribute__((mode(word)))`;
+ * - a name used by two different types gets `___2`, `___3`, ... in the order the types are
+ *   first written out.
+ *
+ * The state (what was emitted, which names were taken) lives in the dumper, so one dumper
+ * over one BTF writes each type at most once across many `dumpType` calls.
+ */
+
+import type { Btf } from '../../wire/btf.js';
+import { BtfError } from '../../wire/errors.js';
+import { Kind } from '../../wire/kinds.js';
+import { TypeTable } from './table.js';
+
+const K_INT = Kind.INT;
+const K_PTR = Kind.PTR;
+const K_ARRAY = Kind.ARRAY;
+const K_STRUCT = Kind.STRUCT;
+const K_UNION = Kind.UNION;
+const K_ENUM = Kind.ENUM;
+const K_FWD = Kind.FWD;
+const K_TYPEDEF = Kind.TYPEDEF;
+const K_VOLATILE = Kind.VOLATILE;
+const K_CONST = Kind.CONST;
+const K_RESTRICT = Kind.RESTRICT;
+const K_FUNC = Kind.FUNC;
+const K_FUNC_PROTO = Kind.FUNC_PROTO;
+const K_VAR = Kind.VAR;
+const K_DATASEC = Kind.DATASEC;
+const K_FLOAT = Kind.FLOAT;
+const K_DECL_TAG = Kind.DECL_TAG;
+const K_TYPE_TAG = Kind.TYPE_TAG;
+const K_ENUM64 = Kind.ENUM64;
+
+// order_state / emit_state values
+const NOT_ORDERED = 0;
+const ORDERING = 1;
+const ORDERED = 2;
+const NOT_EMITTED = 0;
+const EMITTING = 1;
+const EMITTED = 2;
+
+const TABS = '\t\t\t\t\t\t\t\t\t\t\t\t\t';
+/** Indentation for nesting level `lvl` (at most 13 tabs, as libbpf). */
+const pfx = (lvl: number): string => (lvl >= 13 ? TABS : TABS.slice(0, lvl));
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
+const roundup = (x: number, y: number): number => Math.ceil(x / y) * y;
+
+/** GCC's ARM SIMD polynomial types, aliased to standard integer types when an INT uses them. */
+const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
+  ['__Poly8_t', 'unsigned char'],
+  ['__Poly16_t', 'unsigned short'],
+  ['__Poly64_t', 'unsigned long long'],
+  ['__Poly128_t', 'unsigned __int128'],
+];
+
+export interface CDumperOptions {
+  /** Pointer size in bytes (default: guessed from the `long` INT, else 8). */
+  readonly ptrSize?: number | undefined;
+}
+
+/** A view of one declaration chain on the shared decl stack. */
+interface Decls {
+  readonly start: number;
+  cnt: number;
+}
+
+export class CDumper {
+  readonly t: TypeTable;
+  private readonly ptrSz: number;
+  private orderState: Uint8Array;
+  private emitState: Uint8Array;
+  private fwdEmitted: Uint8Array;
+  private nameResolved: Uint8Array;
+  private referenced: Uint8Array;
+  /** Padding member types, widest first (libbpf btf_dump_emit_bit_padding). */
+  private readonly pads: ReadonlyArray<readonly [string, number]>;
+  /** alignOf(id) + 1, 0 = not computed yet. */
+  private alignMemo: Int32Array;
+  /** Names as written (with any ___N), valid where nameResolved is set. */
+  private resolvedNames: string[];
+  private typeNames = new Map<string, number>();
+  private identNames = new Map<string, number>();
+  private emitQueue: number[] = [];
+  private declStack: number[] = [];
+  private declCnt = 0;
+  /** Output bytes (UTF-8) written since the last take(). */
+  private buf = new Uint8Array(1 << 16);
+  private pos = 0;
+  /** Warnings libbpf would print with pr_warn (the output is still produced). */
+  readonly warnings: string[] = [];
+
+  constructor(btfOrTable: Btf | TypeTable, opts: CDumperOptions = {}) {
+    this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
+    this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
+    this.pads = [
+      ['long', this.ptrSz * 8],
+      ['int', 32],
+      ['short', 16],
+      ['char', 8],
+    ];
+    const n = this.t.n;
+    this.orderState = new Uint8Array(n);
+    this.emitState = new Uint8Array(n);
+    this.fwdEmitted = new Uint8Array(n);
+    this.nameResolved = new Uint8Array(n);
+    this.referenced = new Uint8Array(n);
+    this.resolvedNames = new Array<string>(n);
+    this.alignMemo = new Int32Array(n);
+    this.orderState[0] = ORDERED;
+    this.emitState[0] = EMITTED;
+  }
+
+  private referencedDone = false;
+
+  /** Which types something refers to (needed only to order; done on the first dumpType). */
+  private ensureReferenced(): void {
+    if (this.referencedDone) return;
+    this.referencedDone = true;
+    for (let id = 1; id < this.t.n; id++) this.markReferenced(id);
+  }
+
+  // ---- output ----
+
+  private p(s: string): void {
+    const n = s.length;
+    if (this.pos + n * 3 > this.buf.length) this.grow(n * 3);
+    if (n > 32) {
+      this.pos += utf8Encoder.encodeInto(s, this.buf.subarray(this.pos)).written;
+      return;
+    }
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        buf[pos++] = c;
+      } else {
+        pos += utf8Encoder.encodeInto(s.slice(i), buf.subarray(pos)).written;
+        break;
+      }
+    }
+    this.pos = pos;
+  }
+
+  private grow(need: number): void {
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + need) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.pos));
+    this.buf = nb;
+  }
+
+  /** Append raw text to the output (for wrappers that frame the dumper's text). */
+  write(s: string): void {
+    this.p(s);
+  }
+
+  /** Everything written so far as UTF-8 bytes, clearing the buffer. */
+  takeBytes(): Uint8Array {
+    const r = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return r;
+  }
+
+  /** Everything written so far as text, clearing the buffer. */
+  take(): string {
+    const r = utf8Decoder.decode(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return r;
+  }
+
+  // ---- public operations ----
+
+  /**
+   * Emit the C definition of `id` and of every type it needs that was not emitted yet
+   * (libbpf btf_dump__dump_type). Throws on a type cycle that C cannot express.
+   */
+  dumpType(id: number): void {
+    if (id < 0 || id >= this.t.n) throw new BtfError('invalid-argument', `type id ${id} does not exist`, { typeId: id });
+    this.ensureReferenced();
+    this.emitQueue.length = 0;
+    this.orderType(id, false);
+    const q = this.emitQueue.slice();
+    for (const qid of q) this.emitType(qid, 0);
+  }
+
+  /**
+   * Emit the declaration of a field/variable named `fieldName` of type `id`, e.g.
+   * `const char *name` or `int (*cb)(void *)` (libbpf btf_dump__emit_type_decl). Anonymous
+   * structs/unions/enums are written inline, indented for nesting level `lvl`.
+   */
+  emitTypeDecl(id: number, fieldName = '', lvl = 0): void {
+    this.typeDecl(id, fieldName, lvl);
+  }
+
+  /** Emit just the definition of `id` (struct/union/enum body, typedef, fwd), without dependencies. */
+  emitDefinition(id: number, lvl = 0): void {
+    const k = this.t.kind(id);
+    switch (k) {
+      case K_STRUCT:
+      case K_UNION:
+        this.structDef(id, lvl);
+        break;
+      case K_ENUM:
+      case K_ENUM64:
+        this.enumDef(id, lvl);
+        break;
+      case K_FWD:
+        this.fwdDef(id);
+        break;
+      case K_TYPEDEF:
+        this.typedefDef(id, lvl);
+        break;
+      default:
+        this.typeDecl(id, '', lvl);
+    }
+  }
+
+  // ---- references ----
+
+  private markReferenced(id: number): void {
+    const t = this.t;
+    const r = this.referenced;
+    switch (t.kind(id)) {
+      case K_VOLATILE:
+      case K_CONST:
+      case K_RESTRICT:
+      case K_PTR:
+      case K_TYPEDEF:
+      case K_FUNC:
+      case K_VAR:
+      case K_DECL_TAG:
+      case K_TYPE_TAG:
+        r[t.type(id)] = 1;
+        break;
+      case K_ARRAY:
+        r[t.arrayIndex(id)] = 1;
+        r[t.arrayElem(id)] = 1;
+        break;
+      case K_STRUCT:
+      case K_UNION: {
+        const n = t.vlen(id);
+        let e = t.elems(id);
+        for (let i = 0; i < n; i++, e += 3) r[t.words[e + 1]!] = 1;
+        break;
+      }
+      case K_FUNC_PROTO: {
+        const n = t.vlen(id);
+        let e = t.elems(id);
+        for (let i = 0; i < n; i++, e += 2) r[t.words[e + 1]!] = 1;
+        break;
+      }
+      case K_DATASEC: {
+        const n = t.vlen(id);
+        let e = t.elems(id);
+        for (let i = 0; i < n; i++, e += 3) r[t.words[e]!] = 1;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // ---- ordering (topological sort with strong/weak links) ----
+
+  /** Returns 1 for a strong link, 0 for a weak one (libbpf btf_dump_order_type). */
+  private orderType(id: number, throughPtr: boolean): number {
+    const t = this.t;
+    const st = this.orderState[id]!;
+    if (st === ORDERED) return 1;
+    const k = t.kind(id);
+    if (st === ORDERING) {
+      if ((k === K_STRUCT || k === K_UNION) && throughPtr && t.nameOff(id) !== 0) return 0;
+      throw new BtfError('invalid-argument', `unsatisfiable type cycle, id:[${id}]`, { typeId: id });
+    }
+    switch (k) {
+      case K_INT:
+      case K_FLOAT:
+        this.orderState[id] = ORDERED;
+        return 0;
+      case K_PTR: {
+        const r = this.orderType(t.type(id), true);
+        this.orderState[id] = ORDERED;
+        return r;
+      }
+      case K_ARRAY:
+        return this.orderType(t.arrayElem(id), false);
+      case K_STRUCT:
+      case K_UNION: {
+        const named = t.nameOff(id) !== 0;
+        if (throughPtr && named) return 0;
+        this.orderState[id] = ORDERING;
+        const n = t.vlen(id);
+        const e0 = t.elems(id);
+        for (let i = 0; i < n; i++) this.orderType(t.words[e0 + i * 3 + 1]!, false);
+        if (named) this.emitQueue.push(id);
+        this.orderState[id] = ORDERED;
+        return 1;
+      }
+      case K_ENUM:
+      case K_ENUM64:
+      case K_FWD:
+        if (t.nameOff(id) !== 0 || !this.referenced[id]) this.emitQueue.push(id);
+        this.orderState[id] = ORDERED;
+        return 1;
+      case K_TYPEDEF: {
+        const strong = this.orderType(t.type(id), throughPtr);
+        if (throughPtr && !strong) return 0;
+        this.emitQueue.push(id);
+        this.orderState[id] = ORDERED;
+        return 1;
+      }
+      case K_VOLATILE:
+      case K_CONST:
+      case K_RESTRICT:
+      case K_TYPE_TAG:
+        return this.orderType(t.type(id), throughPtr);
+      case K_FUNC_PROTO: {
+        let strong = this.orderType(t.type(id), throughPtr) > 0;
+        const n = t.vlen(id);
+        const e0 = t.elems(id);
+        for (let i = 0; i < n; i++) if (this.orderType(t.words[e0 + i * 2 + 1]!, throughPtr) > 0) strong = true;
+        return strong ? 1 : 0;
+      }
+      case K_FUNC:
+      case K_VAR:
+      case K_DATASEC:
+      case K_DECL_TAG:
+        this.orderState[id] = ORDERED;
+        return 0;
+      default:
+        throw new BtfError('unsupported', `format c: kind ${k} of type [${id}] is not supported`, { typeId: id });
+    }
+  }
+
+  // ---- emitting ----
+
+  private isBlacklisted(id: number): boolean {
+    const t = this.t;
+    return t.nameOff(id) !== 0 && t.name(id) === '__builtin_va_list';
+  }
+
+  private emitType(id: number, contId: number): void {
+    const t = this.t;
+    const es = this.emitState[id]!;
+    if (es === EMITTED) return;
+    const topLevel = contId === 0;
+    const k = t.kind(id);
+
+    if (es === EMITTING) {
+      if (this.fwdEmitted[id]) return;
+      switch (k) {
+        case K_STRUCT:
+        case K_UNION:
+          if (id === contId) return;
+          if (t.nameOff(id) === 0) {
+            this.warnings.push(`anonymous struct/union loop, id:[${id}]`);
+            return;
+          }
+          this.structFwd(id);
+          this.p(';\n\n');
+          this.fwdEmitted[id] = 1;
+          break;
+        case K_TYPEDEF:
+          if (!this.isBlacklisted(id)) {
+            this.typedefDef(id, 0);
+            this.p(';\n\n');
+          }
+          this.fwdEmitted[id] = 1;
+          break;
+        default:
+          break;
+      }
+      return;
+    }
+
+    switch (k) {
+      case K_INT:
+        this.emitMissingAliases(id);
+        this.emitState[id] = EMITTED;
+        break;
+      case K_ENUM:
+      case K_ENUM64:
+        if (topLevel) {
+          this.enumDef(id, 0);
+          this.p(';\n\n');
+        }
+        this.emitState[id] = EMITTED;
+        break;
+      case K_PTR:
+      case K_VOLATILE:
+      case K_CONST:
+      case K_RESTRICT:
+      case K_TYPE_TAG:
+        this.emitType(t.type(id), contId);
+        break;
+      case K_ARRAY:
+        this.emitType(t.arrayElem(id), contId);
+        break;
+      case K_FWD:
+        this.fwdDef(id);
+        this.p(';\n\n');
+        this.emitState[id] = EMITTED;
+        break;
+      case K_TYPEDEF:
+        this.emitState[id] = EMITTING;
+        this.emitType(t.type(id), id);
+        if (!this.fwdEmitted[id] && !this.isBlacklisted(id)) {
+          this.typedefDef(id, 0);
+          this.p(';\n\n');
+        }
+        this.emitState[id] = EMITTED;
+        break;
+      case K_STRUCT:
+      case K_UNION: {
+        this.emitState[id] = EMITTING;
+        const anon = t.nameOff(id) === 0;
+        if (topLevel || anon) {
+          const n = t.vlen(id);
+          const e0 = t.elems(id);
+          const newCont = anon ? contId : id;
+          for (let i = 0; i < n; i++) this.emitType(t.words[e0 + i * 3 + 1]!, newCont);
+        } else if (!this.fwdEmitted[id] && id !== contId) {
+          this.structFwd(id);
+          this.p(';\n\n');
+          this.fwdEmitted[id] = 1;
+        }
+        if (topLevel) {
+          this.structDef(id, 0);
+          this.p(';\n\n');
+          this.emitState[id] = EMITTED;
+        } else {
+          this.emitState[id] = NOT_EMITTED;
+        }
+        break;
+      }
+      case K_FUNC_PROTO: {
+        this.emitType(t.type(id), contId);
+        const n = t.vlen(id);
+        const e0 = t.elems(id);
+        for (let i = 0; i < n; i++) this.emitType(t.words[e0 + i * 2 + 1]!, contId);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private emitMissingAliases(id: number): void {
+    const name = this.typeName(id);
+    for (const [from, to] of MISSING_BASE_TYPES) {
+      if (name === from) {
+        this.p(`typedef ${to} ${name};\n\n`);
+        break;
+      }
+    }
+  }
+
+  // ---- layout helpers (libbpf btf__align_of / btf__resolve_size) ----
+
+  /** Alignment of `id` in bytes; 0 when it has none (FWD, FUNC_PROTO, void). */
+  alignOf(id: number): number {
+    const m = this.alignMemo[id]!;
+    if (m !== 0) return m - 1;
+    const a = this.computeAlign(id);
+    this.alignMemo[id] = a + 1;
+    return a;
+  }
+
+  private computeAlign(id: number): number {
+    const t = this.t;
+    switch (t.kind(id)) {
+      case K_INT:
+      case K_ENUM:
+      case K_ENUM64:
+      case K_FLOAT:
+        return Math.min(this.ptrSz, t.size(id));
+      case K_PTR:
+        return this.ptrSz;
+      case K_TYPEDEF:
+      case K_VOLATILE:
+      case K_CONST:
+      case K_RESTRICT:
+      case K_TYPE_TAG:
+        return this.alignOf(t.type(id));
+      case K_ARRAY:
+        return this.alignOf(t.arrayElem(id));
+      case K_STRUCT:
+      case K_UNION: {
+        const n = t.vlen(id);
+        const e0 = t.elems(id);
+        const kflag = t.kflag(id);
+        let maxAlign = 1;
+        for (let i = 0; i < n; i++) {
+          const e = e0 + i * 3;
+          const a = this.alignOf(t.words[e + 1]!);
+          if (a <= 0) return a;
+          if (a > maxAlign) maxAlign = a;
+          const off = t.words[e + 2]!;
+          const bitSz = kflag ? off >>> 24 : 0;
+          const bitOff = kflag ? off & 0xffffff : off;
+          if (bitSz === 0 && bitOff % (8 * a) !== 0) return 1;
+        }
+        if (t.size(id) % maxAlign !== 0) return 1;
+        return maxAlign;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  /** Byte size of `id`, or -1 when it has none (void, FWD, FUNC_PROTO). */
+  resolveSize(id: number): number {
+    const t = this.t;
+    let nelems = 1;
+    for (let depth = 0; depth < 32; depth++) {
+      if (id === 0) return -1;
+      switch (t.kind(id)) {
+        case K_INT:
+        case K_STRUCT:
+        case K_UNION:
+        case K_ENUM:
+        case K_ENUM64:
+        case K_DATASEC:
+        case K_FLOAT:
+          return nelems * t.size(id);
+        case K_PTR:
+          return nelems * this.ptrSz;
+        case K_TYPEDEF:
+        case K_VOLATILE:
+        case K_CONST:
+        case K_RESTRICT:
+        case K_VAR:
+        case K_DECL_TAG:
+        case K_TYPE_TAG:
+          id = t.type(id);
+          break;
+        case K_ARRAY:
+          nelems *= t.arrayNelems(id);
+          id = t.arrayElem(id);
+          break;
+        default:
+          return -1;
+      }
+    }
+    return -1;
+  }
+
+  private isStructPacked(id: number): boolean {
+    const t = this.t;
+    const n = t.vlen(id);
+    const e0 = t.elems(id);
+    const kflag = t.kflag(id);
+    let maxAlign = 1;
+    for (let i = 0; i < n; i++) {
+      const e = e0 + i * 3;
+      const a = this.alignOf(t.words[e + 1]!);
+      const off = t.words[e + 2]!;
+      const bitSz = kflag ? off >>> 24 : 0;
+      const bitOff = kflag ? off & 0xffffff : off;
+      if (a && bitSz === 0 && bitOff % (8 * a) !== 0) return true;
+      if (a > maxAlign) maxAlign = a;
+    }
+    return t.size(id) % maxAlign !== 0;
+  }
+
+  private bitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
+    if (curOff >= nextOff) return;
+    const pads = this.pads;
+    let newOff = 0;
+    let padBits = 0;
+    let padType = '';
+    for (const [name, bits] of pads) {
+      padBits = bits;
+      padType = name;
+      newOff = roundup(curOff, padBits);
+      if (newOff <= nextOff) break;
+    }
+    const ind = pfx(lvl);
+    if (newOff > curOff && newOff <= nextOff) {
+      if (
+        inBitfield ||
+        (newOff === nextOff && (nextAlign === 0 || roundup(curOff, nextAlign * 8) !== newOff)) ||
+        (newOff !== nextOff && nextOff - newOff <= newOff - curOff)
+      ) {
+        this.p(`\n${ind}${padType}: ${inBitfield ? newOff - curOff : 0};`);
+      }
+      curOff = newOff;
+    }
+    while (curOff !== nextOff) {
+      const bits = Math.min(nextOff - curOff, padBits);
+      if (bits === padBits) {
+        this.p(`\n${ind}${padType}: ${padBits};`);
+        curOff += bits;
+        continue;
+      }
+      for (let i = pads.length - 1; i >= 0; i--) {
+        const [name, pb] = pads[i]!;
+        padType = name;
+        padBits = pb;
+        if (padBits < bits) continue;
+        this.p(`\n${ind}${padType}: ${bits};`);
+        curOff += bits;
+        break;
+      }
+    }
+  }
+
+  // ---- definitions ----
+
+  private structFwd(id: number): void {
+    const t = this.t;
+    const kw = t.kind(id) === K_STRUCT ? 'struct' : 'union';
+    this.p(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)}` : kw);
+  }
+
+  private structDef(id: number, lvl: number): void {
+    const t = this.t;
+    const isStruct = t.kind(id) === K_STRUCT;
+    const n = t.vlen(id);
+    const e0 = t.elems(id);
+    const kflag = t.kflag(id);
+    const size = t.size(id);
+    const align = this.alignOf(id);
+    const packed = isStruct ? this.isStructPacked(id) : false;
+    const kw = isStruct ? 'struct' : 'union';
+    this.p(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)} {` : `${kw} {`);
+    let off = 0;
+    let prevBitfield = false;
+    const ind = pfx(lvl + 1);
+    for (let i = 0; i < n; i++) {
+      const e = e0 + i * 3;
+      const mtype = t.words[e + 1]!;
+      const moff = t.words[e + 2]!;
+      const mSz = kflag ? moff >>> 24 : 0;
+      const mOff = kflag ? moff & 0xffffff : moff;
+      const mAlign = packed ? 1 : this.alignOf(mtype);
+      const inBitfield = prevBitfield && mSz !== 0;
+      this.bitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
+      this.p(`\n${ind}`);
+      this.typeDecl(mtype, t.str(t.words[e]!), lvl + 1);
+      if (mSz) {
+        this.p(`: ${mSz}`);
+        off = mOff + mSz;
+        prevBitfield = true;
+      } else {
+        const sz = Math.max(0, this.resolveSize(mtype));
+        off = mOff + sz * 8;
+        prevBitfield = false;
+      }
+      this.p(';');
+    }
+    if (isStruct) this.bitPadding(off, size * 8, align, false, lvl + 1);
+    if (n || size) this.p(`\n${pfx(lvl)}}`);
+    else this.p('}');
+    if (packed) this.p(' __attribute__((packed))');
+  }
+
+  private enumDef(id: number, lvl: number): void {
+    const t = this.t;
+    const n = t.vlen(id);
+    this.p(t.nameOff(id) !== 0 ? `enum ${this.typeName(id)}` : 'enum');
+    if (!n) return;
+    this.p(' {');
+    const signed = t.kflag(id);
+    const ind = pfx(lvl + 1);
+    const e0 = t.elems(id);
+    const is64 = t.kind(id) === K_ENUM64;
+    let anyHi = false;
+    for (let i = 0; i < n; i++) {
+      const e = e0 + i * (is64 ? 3 : 2);
+      const name = t.str(t.words[e]!);
+      const dup = this.nameDups(this.identNames, name);
+      const shown = dup > 1 ? `${name}___${dup}` : name;
+      let val: string;
+      if (is64) {
+        const lo = t.words[e + 1]!;
+        const hi = t.words[e + 2]!;
+        if (hi !== 0) anyHi = true;
+        const u = (BigInt(hi) << 32n) | BigInt(lo);
+        val = signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`;
+      } else {
+        const v = t.words[e + 1]!;
+        val = signed ? String(v | 0) : String(v);
+      }
+      this.p(`\n${ind}${shown} = ${val},`);
+    }
+    this.p(`\n${pfx(lvl)}}`);
+    const size = t.size(id);
+    if (size === 1) this.p(' __attribute__((mode(byte)))');
+    else if (size === 8 && this.ptrSz === 8 && (!is64 || !anyHi)) this.p(' __attribute__((mode(word)))');
+  }
+
+  private fwdDef(id: number): void {
+    const t = this.t;
+    this.p(`${t.kflag(id) ? 'union' : 'struct'} ${this.typeName(id)}`);
+  }
+
+  private typedefDef(id: number, lvl: number): void {
+    const t = this.t;
+    const name = this.identName(id);
+    if (t.type(id) === 0 && name === '__gnuc_va_list') {
+      this.p('typedef __builtin_va_list __gnuc_va_list');
+      return;
+    }
+    this.p('typedef ');
+    this.typeDecl(t.type(id), name, lvl);
+  }
+
+  // ---- declarations (type chains) ----
+
+  private typeDecl(id: number, fname: string, lvl: number): void {
+    const t = this.t;
+    const stack = this.declStack;
+    const start = this.declCnt;
+    for (;;) {
+      stack[this.declCnt++] = id;
+      if (id === 0) break;
+      const k = t.kind(id);
+      if (k === K_PTR || k === K_VOLATILE || k === K_CONST || k === K_RESTRICT || k === K_FUNC_PROTO || k === K_TYPE_TAG) {
+        id = t.type(id);
+      } else if (k === K_ARRAY) {
+        id = t.arrayElem(id);
+      } else {
+        if (
+          k !== K_INT && k !== K_ENUM && k !== K_ENUM64 && k !== K_FWD && k !== K_STRUCT &&
+          k !== K_UNION && k !== K_TYPEDEF && k !== K_FLOAT
+        ) {
+          this.warnings.push(`unexpected type in decl chain, kind:${k}, id:[${id}]`);
+        }
+        break;
+      }
+    }
+    const decls: Decls = { start, cnt: this.declCnt - start };
+    this.typeChain(decls, fname, lvl);
+    this.declCnt = start;
+  }
+
+  private emitMods(d: Decls): void {
+    const t = this.t;
+    const stack = this.declStack;
+    while (d.cnt) {
+      const id = stack[d.start + d.cnt - 1]!;
+      const k = t.kind(id);
+      if (k === K_VOLATILE) this.p('volatile ');
+      else if (k === K_CONST) this.p('const ');
+      else if (k === K_RESTRICT) this.p('restrict ');
+      else return;
+      d.cnt--;
+    }
+  }
+
+  private dropMods(d: Decls): void {
+    const t = this.t;
+    const stack = this.declStack;
+    while (d.cnt) {
+      const k = t.kind(stack[d.start + d.cnt - 1]!);
+      if (k !== K_VOLATILE && k !== K_CONST && k !== K_RESTRICT && k !== K_TYPE_TAG) return;
+      d.cnt--;
+    }
+  }
+
+  private emitName(name: string, lastWasPtr: boolean): void {
+    if (name.length && !lastWasPtr) this.p(' ');
+    this.p(name);
+  }
+
+  private typeChain(d: Decls, fname: string, lvl: number): void {
+    const t = this.t;
+    const stack = this.declStack;
+    let lastWasPtr = true;
+    while (d.cnt) {
+      const id = stack[d.start + --d.cnt]!;
+      if (id === 0) {
+        this.emitMods(d);
+        this.p('void');
+        lastWasPtr = false;
+        continue;
+      }
+      const k = t.kind(id);
+      switch (k) {
+        case K_INT:
+        case K_FLOAT:
+          this.emitMods(d);
+          this.p(t.name(id));
+          break;
+        case K_STRUCT:
+        case K_UNION:
+          this.emitMods(d);
+          if (t.nameOff(id) === 0) this.structDef(id, lvl);
+          else this.structFwd(id);
+          break;
+        case K_ENUM:
+        case K_ENUM64:
+          this.emitMods(d);
+          if (t.nameOff(id) === 0) this.enumDef(id, lvl);
+          else this.p(`enum ${this.typeName(id)}`);
+          break;
+        case K_FWD:
+          this.emitMods(d);
+          this.fwdDef(id);
+          break;
+        case K_TYPEDEF:
+          this.emitMods(d);
+          this.p(this.identName(id));
+          break;
+        case K_PTR:
+          this.p(lastWasPtr ? '*' : ' *');
+          break;
+        case K_VOLATILE:
+          this.p(' volatile');
+          break;
+        case K_CONST:
+          this.p(' const');
+          break;
+        case K_RESTRICT:
+          this.p(' restrict');
+          break;
+        case K_TYPE_TAG: {
+          this.emitMods(d);
+          const name = t.name(id);
+          this.p(t.kflag(id) ? ` __attribute__((${name}))` : ` __attribute__((btf_type_tag("${name}")))`);
+          break;
+        }
+        case K_ARRAY: {
+          const nelems = t.arrayNelems(id);
+          this.dropMods(d);
+          if (d.cnt === 0) {
+            this.emitName(fname, lastWasPtr);
+            this.p(`[${nelems}]`);
+            return;
+          }
+          const next = stack[d.start + d.cnt - 1]!;
+          const multidim = t.kind(next) === K_ARRAY && next !== 0;
+          if (fname.length && !lastWasPtr) this.p(' ');
+          if (!multidim) this.p('(');
+          this.typeChain(d, fname, lvl);
+          if (!multidim) this.p(')');
+          this.p(`[${nelems}]`);
+          return;
+        }
+        case K_FUNC_PROTO: {
+          const n = t.vlen(id);
+          const e0 = t.elems(id);
+          this.dropMods(d);
+          if (d.cnt) {
+            this.p(' (');
+            this.typeChain(d, fname, lvl);
+            this.p(')');
+          } else {
+            this.emitName(fname, lastWasPtr);
+          }
+          this.p('(');
+          if (n === 0 || (n === 1 && t.words[e0 + 1] === 0)) {
+            this.p('void)');
+            return;
+          }
+          for (let i = 0; i < n; i++) {
+            const ptype = t.words[e0 + i * 2 + 1]!;
+            if (i > 0) this.p(', ');
+            if (i === n - 1 && ptype === 0) {
+              this.p('...');
+              break;
+            }
+            this.typeDecl(ptype, t.str(t.words[e0 + i * 2]!), lvl);
+          }
+          this.p(')');
+          return;
+        }
+        default:
+          this.warnings.push(`unexpected type in decl chain, kind:${k}, id:[${id}]`);
+          return;
+      }
+      lastWasPtr = k === K_PTR;
+    }
+    this.emitName(fname, lastWasPtr);
+  }
+
+  // ---- names ----
+
+  private nameDups(map: Map<string, number>, name: string): number {
+    const n = (map.get(name) ?? 0) + 1;
+    map.set(name, n);
+    return n;
+  }
+
+  private resolveName(id: number, map: Map<string, number>): string {
+    if (this.nameResolved[id]) return this.resolvedNames[id]!;
+    const t = this.t;
+    const nameOff = t.nameOff(id);
+    if (nameOff === 0) return '';
+    const orig = t.str(nameOff);
+    this.nameResolved[id] = 1;
+    const k = t.kind(id);
+    let name = orig;
+    if (k !== K_FWD && !(k === K_ENUM && t.vlen(id) === 0)) {
+      const dup = this.nameDups(map, orig);
+      if (dup > 1) name = `${orig}___${dup}`;
+    }
+    this.resolvedNames[id] = name;
+    return name;
+  }
+
+  /** Struct/union/enum/fwd name, de-conflicted. */
+  typeName(id: number): string {
+    return this.resolveName(id, this.typeNames);
+  }
+
+  /** Typedef name, de-conflicted (shares its namespace with enumerators). */
+  identName(id: number): string {
+    return this.resolveName(id, this.identNames);
+  }
+}

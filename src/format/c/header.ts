@@ -1,0 +1,124 @@
+/**
+ * The vmlinux.h that `bpftool btf dump file X format c` (bpftool 7.8) prints: the guard and
+ * macro block, every type through the C dumper (sorted by default, id order with
+ * `sorted: false`, or only root types and their dependencies), the kfunc prototypes (only
+ * without roots), and the closing block. See btf-spec.md §8.
+ */
+
+import type { Btf } from '../../wire/btf.js';
+import { BtfError } from '../../wire/errors.js';
+import { Kind } from '../../wire/kinds.js';
+import { CDumper } from './dumper.js';
+import { sortedTypeOrder } from './sort.js';
+import { TypeTable } from './table.js';
+
+export const VMLINUX_H_PROLOGUE =
+  '#ifndef __VMLINUX_H__\n' +
+  '#define __VMLINUX_H__\n' +
+  '\n' +
+  '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+  '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n' +
+  '#endif\n' +
+  '\n' +
+  '#ifndef __ksym\n' +
+  '#define __ksym __attribute__((section(".ksyms")))\n' +
+  '#endif\n' +
+  '\n' +
+  '#ifndef __weak\n' +
+  '#define __weak __attribute__((weak))\n' +
+  '#endif\n' +
+  '\n' +
+  '#ifndef __bpf_fastcall\n' +
+  '#if __has_attribute(bpf_fastcall)\n' +
+  '#define __bpf_fastcall __attribute__((bpf_fastcall))\n' +
+  '#else\n' +
+  '#define __bpf_fastcall\n' +
+  '#endif\n' +
+  '#endif\n' +
+  '\n';
+
+export const VMLINUX_H_EPILOGUE =
+  '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+  '#pragma clang attribute pop\n' +
+  '#endif\n' +
+  '\n' +
+  '#endif /* __VMLINUX_H__ */\n';
+
+export interface VmlinuxHOptions {
+  /** bpftool's sorted order (default true); false = id order (`format c unsorted`). */
+  readonly sorted?: boolean | undefined;
+  /** Only these type ids and what they need (no kfunc section). */
+  readonly roots?: readonly number[] | undefined;
+  readonly ptrSize?: number | undefined;
+}
+
+const KFUNC_DECL_TAG = 'bpf_kfunc';
+const FASTCALL_DECL_TAG = 'bpf_fastcall';
+
+/** Ids of the FUNCs tagged `bpf_kfunc` (as bpftool finds them) and the set tagged `bpf_fastcall`. */
+export function findKfuncs(t: TypeTable): { kfuncs: number[]; fastcalls: Set<number> } {
+  const kfuncs: number[] = [];
+  const fastcalls = new Set<number>();
+  for (let id = 1; id < t.n; id++) {
+    if (t.kind(id) !== Kind.DECL_TAG) continue;
+    if ((t.extra(id, 0) | 0) !== -1) continue;
+    const fn = t.type(id);
+    if (t.kind(fn) !== Kind.FUNC) continue;
+    const name = t.name(id);
+    if (name === KFUNC_DECL_TAG) kfuncs.push(fn);
+    if (name === FASTCALL_DECL_TAG) fastcalls.add(fn);
+  }
+  kfuncs.sort((a, b) => {
+    const x = t.name(a);
+    const y = t.name(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return { kfuncs, fastcalls };
+}
+
+/** Write the kfunc prototypes section through `d` (sharing its de-conflicted names). */
+export function emitKfuncs(d: CDumper): void {
+  const t = d.t;
+  const { kfuncs, fastcalls } = findKfuncs(t);
+  d.write('\n/* BPF kfuncs */\n#ifndef BPF_NO_KFUNC_PROTOTYPES\n');
+  for (const fn of kfuncs) {
+    d.write(fastcalls.has(fn) ? 'extern __bpf_fastcall ' : 'extern ');
+    d.emitTypeDecl(t.type(fn), t.name(fn), 0);
+    d.write(' __weak __ksym;\n');
+  }
+  d.write('#endif\n\n');
+}
+
+/** Write every type of `d`'s BTF (or only `roots`) through the dumper, bpftool-style. */
+export function emitVmlinuxBody(d: CDumper, opts: VmlinuxHOptions = {}): void {
+  const t = d.t;
+  if (opts.roots && opts.roots.length > 0) {
+    for (const id of opts.roots) d.dumpType(id);
+    return;
+  }
+  if (opts.sorted === false) {
+    for (let id = 1; id < t.n; id++) d.dumpType(id);
+  } else {
+    const order = sortedTypeOrder(t);
+    // bpftool starts its loop at position 1 of the sorted array, whatever sorted first.
+    for (let i = 1; i < order.length; i++) d.dumpType(order[i]!);
+  }
+  emitKfuncs(d);
+}
+
+/** The whole vmlinux.h text for `btf` (all ids of its chain, base included, as bpftool). */
+export function formatVmlinuxH(btf: Btf | TypeTable, opts: VmlinuxHOptions = {}): string {
+  return new TextDecoder().decode(formatVmlinuxHBytes(btf, opts));
+}
+
+/** formatVmlinuxH as UTF-8 bytes (what the CLI writes; no intermediate string). */
+export function formatVmlinuxHBytes(btf: Btf | TypeTable, opts: VmlinuxHOptions = {}): Uint8Array {
+  const d = new CDumper(btf, { ptrSize: opts.ptrSize });
+  for (const id of opts.roots ?? []) {
+    if (!Number.isInteger(id) || id < 0 || id >= d.t.n) throw new BtfError('invalid-argument', `root type id ${id} does not exist`, { typeId: id });
+  }
+  d.write(VMLINUX_H_PROLOGUE);
+  emitVmlinuxBody(d, opts);
+  d.write(VMLINUX_H_EPILOGUE);
+  return d.takeBytes();
+}

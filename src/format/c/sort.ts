@@ -1,0 +1,351 @@
+/**
+ * bpftool's sorted `format c` order (bpftool 7.8, the default since bpftool 7.5): every id
+ * 0..N-1 gets a key (rank, sort name, own name, disambiguation hash, id) and the dump visits
+ * ids in key order. The dumper still writes each type's dependencies first, so the order
+ * only decides which independent type comes next. See btf-spec.md §8.2.
+ */
+
+import { Kind } from '../../wire/kinds.js';
+import type { TypeTable } from './table.js';
+
+const MAX_RANK = 10;
+
+function isRefKind(k: number): boolean {
+  return k === Kind.TYPE_TAG || k === Kind.CONST || k === Kind.PTR || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPEDEF || k === Kind.DECL_TAG;
+}
+
+/** The rank of `id` (enums first, then ints, named structs, named function types, the rest). */
+export function typeRank(t: TypeTable, id: number): number {
+  let hasName = false;
+  for (let depth = 0; depth < 1000; depth++) {
+    if (t.nameOff(id) !== 0) hasName = true;
+    const k = t.kind(id);
+    switch (k) {
+      case Kind.ENUM:
+      case Kind.ENUM64:
+        return hasName ? 1 : 0;
+      case Kind.INT:
+      case Kind.FLOAT:
+        return 2;
+      case Kind.STRUCT:
+      case Kind.UNION:
+        return hasName ? 3 : MAX_RANK;
+      case Kind.FUNC_PROTO:
+        return hasName ? 4 : MAX_RANK;
+      case Kind.ARRAY:
+        if (!hasName) return MAX_RANK;
+        id = t.arrayElem(id);
+        break;
+      default:
+        if (!isRefKind(k) || !hasName) return MAX_RANK;
+        id = t.type(id);
+    }
+  }
+  return MAX_RANK;
+}
+
+/** The name `id` sorts under: its own, the referenced type's, or an anonymous enum's first value's. */
+export function typeSortName(t: TypeTable, id: number): string {
+  return t.str(typeSortNameOff(t, id));
+}
+
+/** String offset of typeSortName(id). */
+export function typeSortNameOff(t: TypeTable, id: number): number {
+  let fromRef = false;
+  for (let depth = 0; depth < 1000; depth++) {
+    const k = t.kind(id);
+    if (k === Kind.ENUM || k === Kind.ENUM64) {
+      let off = t.nameOff(id);
+      if (!fromRef && off === 0 && t.vlen(id) > 0) off = t.words[t.elems(id)]!;
+      return off;
+    }
+    if (k === Kind.ARRAY) {
+      id = t.arrayElem(id);
+    } else if (isRefKind(k)) {
+      id = t.type(id);
+    } else {
+      return t.nameOff(id);
+    }
+    fromRef = true;
+  }
+  return 0;
+}
+
+const TWO32 = 4294967296;
+
+/** 64-bit hash state as two 32-bit halves (numbers), so no BigInt in the hot path. */
+class Hasher {
+  private readonly memoHi: Float64Array[];
+  private readonly memoLo: Float64Array[];
+  private readonly done: Uint8Array[];
+  hi = 0;
+  lo = 0;
+
+  constructor(private readonly t: TypeTable) {
+    const n = t.n;
+    this.memoHi = [new Float64Array(n), new Float64Array(n)];
+    this.memoLo = [new Float64Array(n), new Float64Array(n)];
+    this.done = [new Uint8Array(n), new Uint8Array(n)];
+  }
+
+  /** libbpf str_hash of the string at `off` (h = h*31 + signed char), into hi / lo. */
+  private strHash(off: number): void {
+    const sb = this.t.strBytes;
+    let hi = 0;
+    let lo = 0;
+    for (let i = off; ; i++) {
+      const b = sb[i]!;
+      if (b === 0) break;
+      if (b < 0x80) {
+        const l = lo * 31 + b;
+        const carry = Math.floor(l / TWO32);
+        lo = l - carry * TWO32;
+        hi = (hi * 31 + carry) % TWO32;
+      } else {
+        // signed char: bytes >= 0x80 are negative, i.e. 2^64 - (256 - b)
+        const l = lo * 31 + (TWO32 - (256 - b));
+        const carry = Math.floor(l / TWO32);
+        lo = l - carry * TWO32;
+        hi = (hi * 31 + 0xffffffff + carry) % TWO32;
+      }
+    }
+    this.hi = hi;
+    this.lo = lo;
+  }
+
+  /** x = x*31 + v (mod 2^64). */
+  private static mix(xHi: number, xLo: number, vHi: number, vLo: number, out: Hasher): void {
+    const l = xLo * 31 + vLo;
+    const carry = Math.floor(l / TWO32);
+    out.lo = l - carry * TWO32;
+    out.hi = (xHi * 31 + vHi + carry) % TWO32;
+  }
+
+  private mixName(xHi: number, xLo: number, off: number): void {
+    if (off === 0) {
+      this.hi = xHi;
+      this.lo = xLo;
+      return;
+    }
+    this.strHash(off);
+    Hasher.mix(xHi, xLo, this.hi, this.lo, this);
+  }
+
+  /** Disambiguation hash of `id`; result in this.hi / this.lo. */
+  hash(id: number, members: boolean): void {
+    const m = members ? 1 : 0;
+    const done = this.done[m]!;
+    if (done[id]) {
+      this.hi = this.memoHi[m]![id]!;
+      this.lo = this.memoLo[m]![id]!;
+      return;
+    }
+    const t = this.t;
+    this.mixName(0, 0, t.nameOff(id));
+    let hi = this.hi;
+    let lo = this.lo;
+    const k = t.kind(id);
+    if (k === Kind.ENUM || k === Kind.ENUM64) {
+      const n = t.vlen(id);
+      const e0 = t.elems(id);
+      const stride = k === Kind.ENUM ? 2 : 3;
+      for (let i = 0; i < n; i++) {
+        this.mixName(hi, lo, t.words[e0 + i * stride]!);
+        hi = this.hi;
+        lo = this.lo;
+      }
+    } else if (k === Kind.STRUCT || k === Kind.UNION) {
+      if (members) {
+        const n = t.vlen(id);
+        const e0 = t.elems(id);
+        for (let i = 0; i < n; i++) {
+          this.mixName(hi, lo, t.words[e0 + i * 3]!);
+          hi = this.hi;
+          lo = this.lo;
+          this.hash(t.words[e0 + i * 3 + 1]!, false);
+          Hasher.mix(hi, lo, this.hi, this.lo, this);
+          hi = this.hi;
+          lo = this.lo;
+        }
+      }
+    } else if (isRefKind(k)) {
+      this.hash(t.type(id), members);
+      Hasher.mix(hi, lo, this.hi, this.lo, this);
+      hi = this.hi;
+      lo = this.lo;
+    } else if (k === Kind.ARRAY) {
+      Hasher.mix(hi, lo, 0, t.arrayNelems(id), this);
+      hi = this.hi;
+      lo = this.lo;
+      this.hash(t.arrayElem(id), members);
+      Hasher.mix(hi, lo, this.hi, this.lo, this);
+      hi = this.hi;
+      lo = this.lo;
+    }
+    done[id] = 1;
+    this.memoHi[m]![id] = hi;
+    this.memoLo[m]![id] = lo;
+    this.hi = hi;
+    this.lo = lo;
+  }
+}
+
+/** bpftool's disambiguation hash of one type as a BigInt (for tests and tools). */
+export function disambiguationHash(t: TypeTable, id: number): bigint {
+  const h = new Hasher(t);
+  h.hash(id, true);
+  return (BigInt(h.hi) << 32n) | BigInt(h.lo);
+}
+
+/**
+ * For string offsets `a` and `b` (two arrays of n offsets), the strcmp order position of
+ * each string, equal strings sharing a position. Sorting is done on the distinct offsets,
+ * comparing bytes in the string table (unsigned, as glibc strcmp).
+ */
+function nameRanks(t: TypeTable, a: Uint32Array, b: Uint32Array): { ra: Int32Array; rb: Int32Array; distinct: number } {
+  const sb = t.strBytes;
+  const slot = new Int32Array(sb.length + 1);
+  const offs: number[] = [];
+  for (const arr of [a, b]) {
+    for (let i = 0; i < arr.length; i++) {
+      const o = arr[i]!;
+      if (slot[o] === 0) {
+        slot[o] = 1;
+        offs.push(o);
+      }
+    }
+  }
+  offs.sort((x, y) => {
+    for (;;) {
+      const c = sb[x++]!;
+      const d = sb[y++]!;
+      if (c !== d) return c - d;
+      if (c === 0) return 0;
+    }
+  });
+  let rank = 0;
+  for (let i = 0; i < offs.length; i++) {
+    if (i > 0) {
+      let x = offs[i - 1]!;
+      let y = offs[i]!;
+      for (;;) {
+        const c = sb[x++]!;
+        const d = sb[y++]!;
+        if (c !== d) {
+          rank++;
+          break;
+        }
+        if (c === 0) break;
+      }
+    }
+    slot[offs[i]!] = rank;
+  }
+  const ra = new Int32Array(a.length);
+  const rb = new Int32Array(b.length);
+  for (let i = 0; i < a.length; i++) ra[i] = slot[a[i]!]!;
+  for (let i = 0; i < b.length; i++) rb[i] = slot[b[i]!]!;
+  return { ra, rb, distinct: rank + 1 };
+}
+
+/** Ranks 0..4 and 10 packed to 0..5 for the numeric sort key. */
+const RANK_SLOT = [0, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5];
+
+/** All ids 0..N-1 in bpftool's sorted order. */
+export function sortedTypeOrder(t: TypeTable): Uint32Array {
+  const n = t.n;
+  const rank = new Uint8Array(n);
+  const sortOff = new Uint32Array(n);
+  const ownOff = new Uint32Array(n);
+  for (let id = 0; id < n; id++) {
+    rank[id] = RANK_SLOT[typeRank(t, id)]!;
+    sortOff[id] = typeSortNameOff(t, id);
+    ownOff[id] = t.nameOff(id);
+  }
+  const { ra: sn, rb: on, distinct: D } = nameRanks(t, sortOff, ownOff);
+  const hasher = new Hasher(t);
+  const hashHi = new Float64Array(n);
+  const hashLo = new Float64Array(n);
+  const hashed = new Uint8Array(n);
+  const ensure = (id: number): void => {
+    if (hashed[id]) return;
+    hasher.hash(id, true);
+    hashHi[id] = hasher.hi;
+    hashLo[id] = hasher.lo;
+    hashed[id] = 1;
+  };
+  const tie = (a: number, b: number): number => {
+    ensure(a);
+    ensure(b);
+    if (hashHi[a] !== hashHi[b]) return hashHi[a]! < hashHi[b]! ? -1 : 1;
+    if (hashLo[a] !== hashLo[b]) return hashLo[a]! < hashLo[b]! ? -1 : 1;
+    return a - b;
+  };
+  const key = (id: number): number => (rank[id]! * D + sn[id]!) * D + on[id]!;
+  const out = new Uint32Array(n);
+  if (6 * D * D * n < Number.MAX_SAFE_INTEGER) {
+    // Native numeric sort of key*n+id, then the runs of equal keys by hash.
+    const comp = new Float64Array(n);
+    for (let id = 0; id < n; id++) comp[id] = key(id) * n + id;
+    comp.sort();
+    for (let i = 0; i < n; i++) {
+      const id = comp[i]! % n;
+      out[i] = id;
+      comp[i] = (comp[i]! - id) / n; // the key alone, in sorted order
+    }
+    let i = 0;
+    while (i < n) {
+      const k = comp[i]!;
+      let j = i + 1;
+      while (j < n && comp[j] === k) j++;
+      if (j - i > 64) sortRunByHash(out, i, j, ensure, hashHi, hashLo);
+      else if (j - i > 1) {
+        const run = Array.from(out.subarray(i, j)).sort(tie);
+        for (let r = 0; r < run.length; r++) out[i + r] = run[r]!;
+      }
+      i = j;
+    }
+    return out;
+  }
+  const ids = new Array<number>(n);
+  for (let i = 0; i < n; i++) ids[i] = i;
+  ids.sort((a, b) => key(a) - key(b) || tie(a, b));
+  out.set(ids);
+  return out;
+}
+
+/**
+ * Order out[i..j) (ids ascending) by (hash, id) with a native numeric sort: the high hash
+ * word times the run length plus the position, then groups with equal high words by
+ * (low word, id). Large runs (36k anonymous types in a vmlinux) would otherwise cost
+ * hundreds of thousands of comparator calls.
+ */
+function sortRunByHash(
+  out: Uint32Array,
+  i: number,
+  j: number,
+  ensure: (id: number) => void,
+  hashHi: Float64Array,
+  hashLo: Float64Array,
+): void {
+  const len = j - i;
+  const ids = out.slice(i, j);
+  const comp = new Float64Array(len);
+  for (let r = 0; r < len; r++) {
+    const id = ids[r]!;
+    ensure(id);
+    comp[r] = hashHi[id]! * len + r;
+  }
+  comp.sort();
+  for (let r = 0; r < len; r++) out[i + r] = ids[comp[r]! % len]!;
+  let a = i;
+  while (a < j) {
+    const h = hashHi[out[a]!]!;
+    let b = a + 1;
+    while (b < j && hashHi[out[b]!] === h) b++;
+    if (b - a > 1) {
+      const group = Array.from(out.subarray(a, b)).sort((x, y) => (hashLo[x] !== hashLo[y] ? (hashLo[x]! < hashLo[y]! ? -1 : 1) : x - y));
+      for (let r = 0; r < group.length; r++) out[a + r] = group[r]!;
+    }
+    a = b;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * bpftool 7.8's sorted `format c` order (btf-spec.md §8.2) on small hand-built BTF, and the
+ * disambiguation hash against an independent BigInt implementation of the formula.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { disambiguationHash, formatVmlinuxH, sortedTypeOrder, TypeTable, typeRank, typeSortName } from '../../src/format/c/index.js';
+import { Btf } from '../../src/wire/btf.js';
+import { BtfBuilder } from '../../src/wire/builder.js';
+import { Kind } from '../../src/wire/kinds.js';
+
+function body(out: string): string {
+  const start = out.indexOf('#endif\n#endif\n\n') + '#endif\n#endif\n\n'.length;
+  return out.slice(start, out.indexOf('\n/* BPF kfuncs */'));
+}
+
+function sample(): { btf: Btf; ids: Record<string, number> } {
+  const b = new BtfBuilder();
+  const ids: Record<string, number> = {};
+  ids.int = b.addInt('int', 4, 1);
+  ids.zeta = b.addStruct('zeta', 4, [{ name: 'z', type: ids.int, bitOffset: 0 }]);
+  ids.beta = b.addEnum('beta', 4, [{ name: 'BETA_0', value: 0 }]);
+  ids.anonFirst = b.addEnum('', 4, [{ name: 'AAA_FIRST', value: 1 }]);
+  ids.anonB = b.addEnum('', 4, [{ name: 'MMM', value: 1 }]);
+  ids.alpha_t = b.addTypedef('alpha_t', ids.int);
+  ids.proto = b.addFuncProto(ids.int, [{ name: 'x', type: ids.int }]);
+  ids.pproto = b.addPtr(ids.proto);
+  ids.fn_t = b.addTypedef('fn_t', ids.pproto);
+  ids.anonStruct = b.addStruct('', 4, [{ name: 'q', type: ids.int, bitOffset: 0 }]);
+  ids.anon_t = b.addTypedef('anon_t', ids.anonStruct);
+  ids.apple = b.addStruct('apple', 4, [{ name: 'a', type: ids.alpha_t, bitOffset: 0 }]);
+  return { btf: Btf.parse(b.toBytes()), ids };
+}
+
+describe('sorted format c order', () => {
+  it('ranks: anonymous enums 0, named enums 1, ints 2, named structs 3, named function types 4, the rest 10', () => {
+    const { btf, ids } = sample();
+    const t = new TypeTable(btf);
+    assert.equal(typeRank(t, ids.anonFirst!), 0);
+    assert.equal(typeRank(t, ids.beta!), 1);
+    assert.equal(typeRank(t, ids.int!), 2);
+    assert.equal(typeRank(t, ids.alpha_t!), 2, 'a named typedef takes the rank of what it names');
+    assert.equal(typeRank(t, ids.zeta!), 3);
+    assert.equal(typeRank(t, ids.fn_t!), 4, 'typedef → ptr → func_proto, name passed down');
+    assert.equal(typeRank(t, ids.proto!), 10, 'an anonymous func_proto');
+    assert.equal(typeRank(t, ids.anonStruct!), 10);
+    assert.equal(typeRank(t, ids.anon_t!), 3, 'typedef of an anonymous struct: has_name passed down');
+    assert.equal(typeRank(t, 0), 10, 'void');
+  });
+
+  it('sort names: an anonymous enum sorts by its first value; references sort by the referenced name', () => {
+    const { btf, ids } = sample();
+    const t = new TypeTable(btf);
+    assert.equal(typeSortName(t, ids.anonFirst!), 'AAA_FIRST');
+    assert.equal(typeSortName(t, ids.alpha_t!), 'int');
+    assert.equal(typeSortName(t, ids.fn_t!), '');
+    assert.equal(typeSortName(t, ids.zeta!), 'zeta');
+  });
+
+  it('the dump follows the order and, like bpftool, skips whatever sorted first', () => {
+    const { btf, ids } = sample();
+    const order = Array.from(sortedTypeOrder(new TypeTable(btf)));
+    assert.equal(order[0], ids.anonFirst, 'the anonymous enum with the smallest first value sorts first');
+    assert.equal(order.length, btf.nextId, 'void included');
+    const text = body(formatVmlinuxH(btf));
+    assert.ok(!text.includes('AAA_FIRST'), 'bpftool 7.8 starts its loop at sorted position 1');
+    assert.equal(
+      text,
+      'enum {\n\tMMM = 1,\n};\n\n' +
+        'enum beta {\n\tBETA_0 = 0,\n};\n\n' +
+        'typedef int alpha_t;\n\n' +
+        'typedef struct {\n\tint q;\n} anon_t;\n\n' +
+        'struct apple {\n\talpha_t a;\n};\n\n' +
+        'struct zeta {\n\tint z;\n};\n\n' +
+        'typedef int (*fn_t)(int x);\n\n',
+    );
+    const unsorted = body(formatVmlinuxH(btf, { sorted: false }));
+    assert.ok(unsorted.startsWith('struct zeta {'), 'id order with sorted: false');
+    assert.ok(unsorted.includes('AAA_FIRST'));
+  });
+
+  it('equal rank and names are ordered by the disambiguation hash, then by id', () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, 1);
+    const ch = b.addInt('char', 1, 1);
+    const s1 = b.addStruct('same', 4, [{ name: 'm', type: int, bitOffset: 0 }]);
+    const s2 = b.addStruct('same', 1, [{ name: 'm', type: ch, bitOffset: 0 }]);
+    const s3 = b.addStruct('same', 4, [{ name: 'm', type: int, bitOffset: 0 }]);
+    const btf = Btf.parse(b.toBytes());
+    const t = new TypeTable(btf);
+    const order = Array.from(sortedTypeOrder(t)).filter((id) => id >= s1);
+    const h = (id: number): bigint => disambiguationHash(t, id);
+    const want = [s1, s2, s3].sort((x, y) => (h(x) === h(y) ? x - y : h(x) < h(y) ? -1 : 1));
+    assert.deepEqual(order, want);
+    assert.equal(h(s1), h(s3));
+    assert.notEqual(h(s1), h(s2));
+  });
+
+  it('disambiguation hash follows the spec formula (64-bit wrap, signed chars)', () => {
+    const M = (1n << 64n) - 1n;
+    const strHash = (s: string): bigint => {
+      let x = 0n;
+      for (const byte of new TextEncoder().encode(s)) x = (x * 31n + BigInt(byte >= 128 ? byte - 256 : byte)) & M;
+      return x;
+    };
+    const mix = (x: bigint, v: bigint): bigint => (x * 31n + v) & M;
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, 1);
+    const arr = b.addArray(int, int, 7);
+    const ptr = b.addPtr(int);
+    const s = b.addStruct('a_rather_long_struct_name_to_overflow_64_bits_é', 40, [
+      { name: 'first_member', type: arr, bitOffset: 0 },
+      { name: 'p', type: ptr, bitOffset: 256 },
+    ]);
+    const e = b.addEnum('', 4, [{ name: 'X', value: 1 }, { name: 'Y', value: 2 }]);
+    const t = new TypeTable(Btf.parse(b.toBytes()));
+    const hInt = mix(0n, strHash('int'));
+    const hArr = mix(mix(0n, 7n), hInt);
+    const hPtr = mix(0n, hInt);
+    let want = mix(0n, strHash('a_rather_long_struct_name_to_overflow_64_bits_é'));
+    want = mix(mix(want, strHash('first_member')), hArr);
+    want = mix(mix(want, strHash('p')), hPtr);
+    assert.equal(disambiguationHash(t, s), want);
+    assert.equal(disambiguationHash(t, e), mix(mix(0n, strHash('X')), strHash('Y')));
+    assert.equal(t.kind(s), Kind.STRUCT);
+  });
+});
