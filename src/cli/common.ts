@@ -4,7 +4,21 @@
  */
 
 import { InvalidArgumentError } from 'commander';
-import pc from 'picocolors';
+import picocolors from 'picocolors';
+
+/**
+ * Colours only for a person at a terminal: picocolors alone also turns them on when CI is
+ * set, which puts escape codes into piped output and logs. NO_COLOR / FORCE_COLOR win.
+ */
+function wantColour(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && process.env.TERM !== 'dumb';
+}
+/** Colours for stdout. */
+export const pc = picocolors.createColors(wantColour(process.stdout));
+/** Colours for stderr. */
+export const pcErr = picocolors.createColors(wantColour(process.stderr));
 import { BtfError } from '../wire/errors.js';
 
 /** Thrown for command-line mistakes: printed as one line, exit code 2. */
@@ -32,7 +46,7 @@ export function outBytes(chunk: Uint8Array): void {
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${pc.yellow('btfkit: warning:')} ${message}\n`);
+  process.stderr.write(`${pcErr.yellow('btfkit: warning:')} ${message}\n`);
 }
 
 /** Print an error as one line and give the exit code for it. */

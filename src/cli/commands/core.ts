@@ -8,7 +8,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { loadBtf, readInput, SYS_VMLINUX, writeFileAtomic } from '../../node/files.js';
 import type { BatchResult } from '../../node/min-core-batch.js';
 import { openBtf } from '../../open.js';
@@ -18,7 +17,7 @@ import { type CoreReloResult, resolveCoreRelos } from '../../ops/core/resolve.js
 import { minCore, vmlinuxSplit } from '../../ops/min-core.js';
 import type { Btf } from '../../wire/btf.js';
 import { fail } from '../../wire/errors.js';
-import { collect, out, UsageError, warn } from '../common.js';
+import { collect, out, pc, UsageError, warn } from '../common.js';
 
 /** Module name from a path: `mods/nf_tables.btf`, `nf_tables.ko.xz` → `nf_tables`. */
 export function moduleName(path: string): string {

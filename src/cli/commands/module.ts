@@ -7,7 +7,6 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { isElf, parseElf } from '../../elf/index.js';
 import { loadBase, loadBtf, readInput, writeFileAtomic } from '../../node/files.js';
 import type { WorkerInit, WorkerReply } from '../../node/module-worker.js';
@@ -21,7 +20,7 @@ import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { writeBtf } from '../../wire/write.js';
-import { out, parseIntArg, UsageError } from '../common.js';
+import { out, parseIntArg, pc, UsageError } from '../common.js';
 
 interface WriteOpts {
   base: string;
