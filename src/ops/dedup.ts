@@ -437,16 +437,10 @@ class Deduper {
       let newId = id;
       let h: number;
       switch (k) {
-        case Kind.INT: {
+        case Kind.INT:
           h = this.hashIntTag(o);
-          for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-            if (hv[c] === h && this.equalIntTag(o, OFF[c]!)) {
-              newId = c;
-              break;
-            }
-          }
+          newId = this.findEqual(h, o, id, this.equalIntTagFn);
           break;
-        }
         case Kind.ENUM:
         case Kind.ENUM64: {
           h = this.hashEnum(o);
@@ -470,16 +464,10 @@ class Deduper {
           break;
         }
         case Kind.FWD:
-        case Kind.FLOAT: {
+        case Kind.FLOAT:
           h = this.hashCommon(o);
-          for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-            if (hv[c] === h && this.equalCommon(o, OFF[c]!)) {
-              newId = c;
-              break;
-            }
-          }
+          newId = this.findEqual(h, o, id, this.equalCommonFn);
           break;
-        }
         default:
           continue;
       }
@@ -807,6 +795,13 @@ class Deduper {
     }
   }
 
+  /** First canonical candidate with hash `h` whose record equals the one at `o`, else `self`. */
+  private findEqual(h: number, o: number, self: number, equal: (a: number, b: number) => boolean): number {
+    const { head, next, hv, mask, OFF } = this;
+    for (let c = head[h & mask]!; c >= 0; c = next[c]!) if (hv[c] === h && equal(o, OFF[c]!)) return c;
+    return self;
+  }
+
   private readonly equalCommonFn = (a: number, b: number): boolean => this.equalCommon(a, b);
   private readonly equalIntTagFn = (a: number, b: number): boolean => this.equalIntTag(a, b);
   private readonly equalArrayFn = (a: number, b: number): boolean => this.equalArray(a, b);
@@ -865,14 +860,7 @@ class Deduper {
         fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
     }
     // The referenced ids are canonical now, so an exact match on the record is equivalence.
-    let newId = id;
-    const { head, next, hv, mask } = this;
-    for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-      if (hv[c] === h && equal(o, OFF[c]!)) {
-        newId = c;
-        break;
-      }
-    }
+    const newId = this.findEqual(h, o, id, equal);
     map[id] = newId;
     if (newId === id) this.tableAdd(h, id);
     return newId;
