@@ -22,9 +22,8 @@
 import { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
-import { HEADER_LEN_LAYOUT } from '../wire/header.js';
 import { Kind, kindName } from '../wire/kinds.js';
-import { serializeBtf } from '../wire/write.js';
+import { reparseOnBase } from '../wire/write.js';
 
 export interface RelocateOptions {
   /** Run the sanity check on the relocated output (default false: it is correct by construction). */
@@ -263,15 +262,7 @@ export function tryRelocate(split: Btf, newBase: Btf, opts: RelocateOptions = {}
       return { ok: false, diagnosis: { libbpfMessage: msg, errno: 'ENOENT', problems: [], other: [msg], distilledTypes: nDist - 1, mapped: nDist - 1 } };
     }
   }
-  const bytes = serializeBtf({
-    words,
-    strings: split.strings,
-    layout: split.layout,
-    endian: newBase.endian,
-    hdrLen: split.header.hdrLen >= HEADER_LEN_LAYOUT ? HEADER_LEN_LAYOUT : split.header.hdrLen,
-  });
-  const file = opts.file ?? split.file;
-  const btf = Btf.parse(bytes, { base: newBase, sanityCheck: opts.sanityCheck ?? false, ...(file !== undefined ? { file } : {}) });
+  const btf = reparseOnBase(split, words, newBase, { file: opts.file, sanityCheck: opts.sanityCheck ?? false });
   return { ok: true, btf, idMap };
 }
 

@@ -17,9 +17,8 @@ import { Btf } from '../wire/btf.js';
 import { BtfBuilder } from '../wire/builder.js';
 import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
-import { HEADER_LEN_LAYOUT } from '../wire/header.js';
 import { Kind } from '../wire/kinds.js';
-import { serializeBtf } from '../wire/write.js';
+import { reparseOnBase } from '../wire/write.js';
 
 export interface StandaloneResult {
   readonly btf: Btf;
@@ -120,13 +119,5 @@ export function renumberStandalone(btf: Btf, base: Btf, opts: { file?: string | 
     forEachTypeIdWord(words, off, shape, mapId);
     forEachStrOffWord(words, off, shape, mapStr, true);
   }
-  const bytes = serializeBtf({
-    words,
-    strings: btf.strings,
-    layout: btf.layout,
-    endian: base.endian,
-    hdrLen: btf.header.hdrLen >= HEADER_LEN_LAYOUT ? HEADER_LEN_LAYOUT : btf.header.hdrLen,
-  });
-  const file = opts.file ?? btf.file;
-  return Btf.parse(bytes, { base, ...(file !== undefined ? { file } : {}) });
+  return reparseOnBase(btf, words, base, { file: opts.file });
 }

@@ -3,7 +3,7 @@
  * kernel accepts. Any byte order, with or without the layout section.
  */
 
-import type { Btf, LayoutEntry } from './btf.js';
+import { Btf, type LayoutEntry } from './btf.js';
 import { BtfError } from './errors.js';
 import { type Endian, HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT, HOST_ENDIAN, writeHeader } from './header.js';
 import { KIND_SHAPES } from './kinds.js';
@@ -102,4 +102,21 @@ export function writeBtf(btf: Btf, opts: WriteOptions = {}): Uint8Array {
     version: btf.header.version,
     flags: btf.header.flags,
   });
+}
+
+/**
+ * `btf` with its type words replaced by `words` (same strings, layout and header size),
+ * written in `base`'s byte order and parsed on `base`: what relocation and renumbering
+ * produce after rewriting ids and string offsets with the field visitor.
+ */
+export function reparseOnBase(btf: Btf, words: Uint32Array, base: Btf, opts: { file?: string | undefined; sanityCheck?: boolean | undefined } = {}): Btf {
+  const bytes = serializeBtf({
+    words,
+    strings: btf.strings,
+    layout: btf.layout,
+    endian: base.endian,
+    hdrLen: btf.header.hdrLen >= HEADER_LEN_LAYOUT ? HEADER_LEN_LAYOUT : btf.header.hdrLen,
+  });
+  const file = opts.file ?? btf.file;
+  return Btf.parse(bytes, { base, sanityCheck: opts.sanityCheck, file });
 }
