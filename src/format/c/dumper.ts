@@ -503,22 +503,12 @@ export class CDumper {
         return this.alignOf(t.arrayElem(id));
       case K_STRUCT:
       case K_UNION: {
-        const n = t.vlen(id);
-        const e0 = t.elems(id);
-        const kflag = t.kflag(id);
-        let maxAlign = 1;
-        for (let i = 0; i < n; i++) {
-          const e = e0 + i * 3;
-          const a = this.alignOf(t.words[e + 1]!);
-          if (a <= 0) return a;
-          if (a > maxAlign) maxAlign = a;
-          const off = t.words[e + 2]!;
-          const bitSz = kflag ? off >>> 24 : 0;
-          const bitOff = kflag ? off & 0xffffff : off;
-          if (bitSz === 0 && bitOff % (8 * a) !== 0) return 1;
-        }
-        if (t.size(id) % maxAlign !== 0) return 1;
-        return maxAlign;
+        // libbpf: a member without alignment makes the whole type unalignable; a misaligned
+        // non-bitfield member, or a size that is not a multiple, means packed (align 1).
+        const scan = this.scanMembers(id, true);
+        if (scan.stop === 'no-align') return scan.align;
+        if (scan.stop === 'misaligned') return 1;
+        return t.size(id) % scan.maxAlign !== 0 ? 1 : scan.maxAlign;
       }
       default:
         return 0;
@@ -563,6 +553,17 @@ export class CDumper {
   }
 
   private isStructPacked(id: number): boolean {
+    // libbpf's btf_is_struct_packed: members without alignment are skipped, not fatal.
+    const scan = this.scanMembers(id, false);
+    return scan.stop === 'misaligned' || this.t.size(id) % scan.maxAlign !== 0;
+  }
+
+  /**
+   * One walk over a struct/union's members for both alignment questions: the largest member
+   * alignment, and the first member that stops the walk — one without alignment (only when
+   * `stopOnNoAlign`) or a non-bitfield member off its alignment.
+   */
+  private scanMembers(id: number, stopOnNoAlign: boolean): { maxAlign: number; stop: 'none' | 'no-align' | 'misaligned'; align: number } {
     const t = this.t;
     const n = t.vlen(id);
     const e0 = t.elems(id);
@@ -571,13 +572,14 @@ export class CDumper {
     for (let i = 0; i < n; i++) {
       const e = e0 + i * 3;
       const a = this.alignOf(t.words[e + 1]!);
+      if (a <= 0 && stopOnNoAlign) return { maxAlign, stop: 'no-align', align: a };
+      if (a > maxAlign) maxAlign = a;
       const off = t.words[e + 2]!;
       const bitSz = kflag ? off >>> 24 : 0;
       const bitOff = kflag ? off & 0xffffff : off;
-      if (a && bitSz === 0 && bitOff % (8 * a) !== 0) return true;
-      if (a > maxAlign) maxAlign = a;
+      if (a > 0 && bitSz === 0 && bitOff % (8 * a) !== 0) return { maxAlign, stop: 'misaligned', align: a };
     }
-    return t.size(id) % maxAlign !== 0;
+    return { maxAlign, stop: 'none', align: maxAlign };
   }
 
   private bitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
