@@ -4,6 +4,7 @@
  */
 
 import { isElf, parseElf, type ElfFile } from './elf/index.js';
+import { relocate } from './ops/relocate.js';
 import { Btf } from './wire/btf.js';
 import { BtfError, fail } from './wire/errors.js';
 import { type BtfExt, parseBtfExt } from './wire/ext.js';
@@ -16,11 +17,11 @@ export interface OpenOptions {
   readonly sanityCheck?: boolean | undefined;
   /**
    * What to do when an ELF module carries a distilled base (`.BTF.base`) and a base was
-   * given too. 'relocate' needs the relocation operation (see ops/relocate); 'distilled'
-   * ignores the given base and reads the module on its own distilled base.
+   * given too: 'relocate' (default, as libbpf's btf__parse_elf_split) moves the module onto
+   * the given base; 'distilled' ignores the given base and reads it on its distilled base.
    */
   readonly distilled?: 'distilled' | 'relocate' | undefined;
-  /** Relocation hook, supplied by callers that have the relocate operation. */
+  /** Replaces the relocation (e.g. to report a diagnosis before failing). */
   readonly relocate?: ((split: Btf, newBase: Btf) => Btf) | undefined;
 }
 
@@ -62,8 +63,6 @@ function openInner(bytes: Uint8Array, opts: OpenOptions): OpenedBtf {
   if (!opts.base || opts.distilled === 'distilled') {
     return { btf: onDistilled, container: 'elf', ext, distilledBase, elf };
   }
-  if (!opts.relocate) {
-    fail('unsupported', 'module has a distilled base (.BTF.base); relocating it onto the given base needs the relocate operation', { section: '.BTF.base' });
-  }
-  return { btf: opts.relocate(onDistilled, opts.base), container: 'elf', ext, distilledBase, elf };
+  const relocateOnto = opts.relocate ?? ((split: Btf, base: Btf) => relocate(split, base));
+  return { btf: relocateOnto(onDistilled, opts.base), container: 'elf', ext, distilledBase, elf };
 }

@@ -9,7 +9,6 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decompress, detectCompression } from '../elf/compress.js';
 import { openBtf, type OpenedBtf, type OpenOptions } from '../open.js';
-import { relocate as relocateSplit } from '../ops/relocate.js';
 import type { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 
@@ -66,9 +65,7 @@ export async function loadBtf(path: string, opts: LoadOptions = {}): Promise<Ope
   const basePath = typeof opts.base === 'string' ? opts.base : opts.base === undefined ? defaultBaseFor(path) : undefined;
   const base = typeof opts.base === 'object' ? opts.base : basePath ? await loadBase(basePath) : undefined;
   const bytes = await readInput(path);
-  // A module with .BTF.base opened on a real base is relocated onto it (as libbpf's
-  // btf__parse_elf_split does); callers may pass their own hook.
-  return openBtf(bytes, { ...opts, base, file: path, relocate: opts.relocate ?? ((s, b) => relocateSplit(s, b)) });
+  return openBtf(bytes, { ...opts, base, file: path });
 }
 
 export interface WriteFileOptions {
