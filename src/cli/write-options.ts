@@ -7,7 +7,10 @@
  */
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Btf } from '../wire/btf.js';
 import type { Endian } from '../wire/header.js';
+import { writeBtf } from '../wire/write.js';
+import { UsageError } from './common.js';
 
 export interface WriteCliOptions {
   layout?: boolean;
@@ -23,12 +26,31 @@ export interface ParsedWriteOptions {
   readonly force: boolean;
 }
 
-export function addWriteOptions(cmd: Command): Command {
+/** --layout / --no-layout / --endian, for commands that declare their own --force. */
+export function addLayoutOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--layout', 'write the layout section (32-byte header; libbpf\'s table for kinds 0..19, Linux 7.1+)'))
     .addOption(new Option('--no-layout', 'drop the layout section (default: keep what the input had)'))
-    .addOption(new Option('--endian <order>', 'byte order of the output: little, big or native (default: the input\'s)'))
-    .option('-f, --force', 'overwrite an existing output file');
+    .addOption(new Option('--endian <order>', 'byte order of the output: little, big or native (default: the input\'s)'));
+}
+
+export function addWriteOptions(cmd: Command): Command {
+  return addLayoutOptions(cmd).option('-f, --force', 'overwrite an existing output file');
+}
+
+/**
+ * The bytes to write for `btf`: as the operation produced them (`bytes`, else a plain
+ * re-serialization) unless --layout/--no-layout/--endian ask for something else.
+ */
+export function outputBytes(btf: Btf, opts: Pick<WriteCliOptions, 'layout' | 'endian'>, bytes?: Uint8Array): Uint8Array {
+  const w = writeOptions(opts);
+  if (w.layout === undefined && w.endian === undefined) return bytes ?? writeBtf(btf);
+  return writeBtf(btf, { layout: w.layout, endian: w.endian });
+}
+
+/** True when any of --layout/--no-layout/--endian was given. */
+export function hasLayoutOptions(opts: Pick<WriteCliOptions, 'layout' | 'endian'>): boolean {
+  return opts.layout !== undefined || opts.endian !== undefined;
 }
 
 export function parseEndian(value: string): Endian {
@@ -40,9 +62,12 @@ export function parseEndian(value: string): Endian {
 }
 
 export function writeOptions(opts: WriteCliOptions): ParsedWriteOptions {
-  return {
-    layout: opts.layout,
-    endian: opts.endian === undefined ? undefined : parseEndian(opts.endian),
-    force: opts.force === true,
-  };
+  let endian: Endian | undefined;
+  try {
+    endian = opts.endian === undefined ? undefined : parseEndian(opts.endian);
+  } catch (e) {
+    // Thrown inside an action, commander's InvalidArgumentError would not be printed.
+    throw new UsageError((e as Error).message);
+  }
+  return { layout: opts.layout, endian, force: opts.force === true };
 }

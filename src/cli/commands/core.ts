@@ -18,6 +18,7 @@ import { minCore, vmlinuxSplit } from '../../ops/min-core.js';
 import type { Btf } from '../../wire/btf.js';
 import { fail } from '../../wire/errors.js';
 import { collect, out, pc, UsageError, warn } from '../common.js';
+import { addLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 /** Module name from a path: `mods/nf_tables.btf`, `nf_tables.ko.xz` → `nf_tables`. */
 export function moduleName(path: string): string {
@@ -80,7 +81,7 @@ interface ExplainOpts {
   json?: boolean;
 }
 
-interface MinCoreOpts {
+interface MinCoreOpts extends Pick<WriteCliOptions, 'layout' | 'endian'> {
   kernel?: string;
   module?: string[];
   output?: string;
@@ -133,8 +134,7 @@ export function registerCore(program: Command): void {
       out(`${res.length} relocations: ${res.length - errs - poisoned} resolved, ${poisoned} poisoned, ${errs} errors\n`);
     });
 
-  program
-    .command('min-core')
+  addLayoutOptions(program.command('min-core'))
     .description('minimal BTF with only what the objects\' CO-RE relocations need (bpftool gen min_core_btf), optionally with module BTF as split outputs')
     .argument('<objects...>', 'BPF object files')
     .option('--kernel <file|dir>', 'kernel BTF, or a directory of kernels (BTFHub layout) for batch mode')
@@ -154,35 +154,34 @@ export function registerCore(program: Command): void {
       const objs = await loadObjects(objects);
       const res = minCore(objs, vmlinux, { modules });
       const inputs = [kernel, ...objects, ...(opts.module ?? [])];
-      await writeFileAtomic(opts.output, res.baseBytes, { force: opts.force, inputs });
+      await writeFileAtomic(opts.output, outputBytes(res.base, opts, res.baseBytes), { force: opts.force, inputs });
       out(`${opts.output}: ${res.base.typeCount} types, ${res.baseBytes.length} bytes (from ${vmlinux.typeCount} types; ${res.relocations.length} relocations)\n`);
       if (opts.splitOut) {
         await mkdir(opts.splitOut, { recursive: true });
         for (const m of res.modules) {
           const p = join(opts.splitOut, `${m.name}.btf`);
-          await writeFileAtomic(p, m.bytes, { force: opts.force, inputs });
+          await writeFileAtomic(p, outputBytes(m.btf, opts, m.bytes), { force: opts.force, inputs });
           out(`${p}: ${m.btf.typeCount} types, ${m.bytes.length} bytes (split on ${opts.output})\n`);
         }
       }
     });
 
-  program
-    .command('vmlinux-split')
+  addLayoutOptions(program.command('vmlinux-split'))
     .description('split vmlinux BTF into the types kfunc prototypes (and given roots) need, and the rest as split BTF on it')
     .argument('<vmlinux>', 'kernel BTF')
     .option('--roots <roots...>', '"kfuncs" and/or type names or ids (default: kfuncs)')
     .requiredOption('-o, --output <file>', 'core (base) BTF')
     .requiredOption('--rest-out <file>', 'everything else, as split BTF on the core')
     .option('-f, --force', 'overwrite existing outputs')
-    .action(async (file: string, opts: { roots?: string[]; output: string; restOut: string; force?: boolean }) => {
+    .action(async (file: string, opts: { roots?: string[]; output: string; restOut: string; force?: boolean; layout?: boolean; endian?: string }) => {
       const btf = openBtf(await readInput(file), { file }).btf;
       const roots = opts.roots ?? ['kfuncs'];
       const kfuncs = roots.includes('kfuncs');
       const named = roots.filter((r) => r !== 'kfuncs').map((r) => (/^\d+$/.test(r) ? Number(r) : r));
       const res = vmlinuxSplit(btf, { kfuncs, roots: named });
       if (kfuncs && res.kfuncCount === 0) warn(`${file}: no FUNC is tagged bpf_kfunc (kernels before 6.5 / pahole before 1.25 do not tag kfuncs); core holds only the named roots`);
-      await writeFileAtomic(opts.output, res.coreBytes, { force: opts.force, inputs: [file] });
-      await writeFileAtomic(opts.restOut, res.restBytes, { force: opts.force, inputs: [file] });
+      await writeFileAtomic(opts.output, outputBytes(res.core, opts, res.coreBytes), { force: opts.force, inputs: [file] });
+      await writeFileAtomic(opts.restOut, outputBytes(res.rest, opts, res.restBytes), { force: opts.force, inputs: [file] });
       const total = res.coreBytes.length + res.restBytes.length;
       out(`kfuncs: ${res.kfuncCount}\n`);
       out(`core: ${opts.output}: ${res.coreTypes} types, ${res.coreBytes.length} bytes (${((100 * res.coreBytes.length) / total).toFixed(1)}%)\n`);

@@ -10,10 +10,10 @@ import { dedup, type DedupPhase } from '../../ops/dedup.js';
 import { concatBtf } from '../../ops/merge.js';
 import type { Btf } from '../../wire/btf.js';
 import { serializeBtfExt } from '../../wire/ext.js';
-import { writeBtf } from '../../wire/write.js';
 import { UsageError, warn } from '../common.js';
+import { addLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
-interface DedupCliOptions {
+interface DedupCliOptions extends Pick<WriteCliOptions, 'layout' | 'endian'> {
   base?: string;
   output?: string;
   force?: boolean;
@@ -31,8 +31,7 @@ function summary(before: Btf, after: Btf): string {
 }
 
 export function registerDedup(program: Command): void {
-  program
-    .command('dedup')
+  addLayoutOptions(program.command('dedup'))
     .description("deduplicate BTF types and strings (libbpf's algorithm; split BTF folds into its base)")
     .argument('<file>', 'raw BTF, vmlinux, .ko or BPF object')
     .option('-B, --base <file>', 'base BTF for split BTF (never modified)')
@@ -47,13 +46,12 @@ export function registerDedup(program: Command): void {
       if (opened.ext && !opts.extOut && !opts.quiet) warn(`${file} has a .BTF.ext; its type ids change with dedup (write it with --ext-out)`);
       const r = dedup(opened.btf, { ext: opened.ext, file });
       const inputs = [file, ...(opts.base ? [opts.base] : [])];
-      await writeFileAtomic(opts.output, writeBtf(r.btf), { force: opts.force, inputs });
+      await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs });
       if (opts.extOut && r.ext) await writeFileAtomic(opts.extOut, serializeBtfExt(r.ext, r.ext.endian), { force: opts.force, inputs });
       if (!opts.quiet) process.stderr.write(`dedup: ${summary(opened.btf, r.btf)}`);
     });
 
-  program
-    .command('merge')
+  addLayoutOptions(program.command('merge'))
     .description('concatenate many split BTFs (same base) or standalone BTFs into one, then deduplicate')
     .argument('<files...>', 'raw BTF, .ko or BPF objects')
     .option('-B, --base <file>', 'base BTF every input is split on')
@@ -83,7 +81,7 @@ export function registerDedup(program: Command): void {
         });
         bar?.update(PHASES.length * 100, { phase: 'done' });
         bar?.stop();
-        await writeFileAtomic(opts.output, writeBtf(r.btf), { force: opts.force, inputs: [...files, ...(opts.base ? [opts.base] : [])] });
+        await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs: [...files, ...(opts.base ? [opts.base] : [])] });
         if (!opts.quiet) process.stderr.write(`merge: ${files.length} inputs, ${summary(all, r.btf)}`);
       } finally {
         bar?.stop();

@@ -19,10 +19,10 @@ import { formatSemanticDiff, semanticDiff } from '../../ops/semantic-diff.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { writeBtf } from '../../wire/write.js';
 import { out, parseIntArg, pc, UsageError } from '../common.js';
+import { addLayoutOptions, hasLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
-interface WriteOpts {
+interface WriteOpts extends Pick<WriteCliOptions, 'layout' | 'endian'> {
   base: string;
   output?: string;
   force?: boolean;
@@ -48,8 +48,7 @@ async function loadDistilled(file: string, distilledBase: string | undefined): P
 }
 
 export function registerModule(program: Command): void {
-  program
-    .command('distill')
+  addLayoutOptions(program.command('distill'))
     .description('split BTF on a distilled base: an ELF module gets .BTF replaced and .BTF.base added (everything else kept); raw input gives OUT and OUT.base')
     .argument('<module>', 'module (.ko) or raw split BTF')
     .requiredOption('-B, --base <vmlinux>', 'the base the module was built against')
@@ -61,6 +60,7 @@ export function registerModule(program: Command): void {
       const bytes = await readInput(file);
       const inputs = [file, opts.base];
       if (isElf(bytes)) {
+        if (hasLayoutOptions(opts)) throw new UsageError('distill: --layout/--no-layout/--endian apply to raw output; a .ko keeps its own byte order');
         const { bytes: elfOut, result } = distillModuleElf(bytes, base, { file });
         await writeFileAtomic(output, elfOut, { force: opts.force, inputs });
         out(`${output}: .BTF ${result.split.typeCount} types on a distilled base of ${result.base.typeCount} types (.BTF.base ${result.base.bytes.length} bytes)\n`);
@@ -68,13 +68,12 @@ export function registerModule(program: Command): void {
       }
       const split = Btf.parse(bytes, { base, file });
       const result = distillBase(split);
-      await writeFileAtomic(`${output}.base`, writeBtf(result.base), { force: opts.force, inputs });
-      await writeFileAtomic(output, writeBtf(result.split), { force: opts.force, inputs });
+      await writeFileAtomic(`${output}.base`, outputBytes(result.base, opts), { force: opts.force, inputs });
+      await writeFileAtomic(output, outputBytes(result.split, opts), { force: opts.force, inputs });
       out(`${output}: ${result.split.typeCount} types; ${output}.base: distilled base of ${result.base.typeCount} types\n`);
     });
 
-  program
-    .command('relocate')
+  addLayoutOptions(program.command('relocate'))
     .description("relocate a module's BTF from its distilled base onto another vmlinux (as the kernel does on load); explains every type that does not map")
     .argument('<module>', 'module with .BTF.base, or raw split BTF (with --distilled-base)')
     .requiredOption('-B, --base <vmlinux>', 'the new base (vmlinux BTF)')
@@ -91,14 +90,13 @@ export function registerModule(program: Command): void {
         else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
         throw new RelocationError(r.diagnosis, file);
       }
-      if (opts.output) await writeFileAtomic(opts.output, writeBtf(r.btf), { force: opts.force, inputs: [file, opts.base] });
+      if (opts.output) await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs: [file, opts.base] });
       const msg = { ok: true, module: file, types: r.btf.typeCount, firstId: r.btf.startId, lastId: r.btf.nextId - 1, typesInAll: r.btf.nextId };
       if (opts.json) out(JSON.stringify(msg, null, 2) + '\n');
       else out(`${file}: relocated ${msg.types} types to ids ${msg.firstId}..${msg.lastId} (${msg.typesInAll} types in all, void included)${opts.output ? ` -> ${opts.output}` : ''}\n`);
     });
 
-  program
-    .command('standalone')
+  addLayoutOptions(program.command('standalone'))
     .description('split BTF → self-contained BTF (the base types it needs, then its own), loadable with BPF_BTF_LOAD and readable without vmlinux')
     .argument('<module>', 'module (.ko, distilled or not) or raw split BTF')
     .requiredOption('-B, --base <vmlinux>', 'its base (for a distilled module: the vmlinux to relocate onto first)')
@@ -131,7 +129,7 @@ export function registerModule(program: Command): void {
         throw e;
       });
       const r = toStandalone(opened.btf);
-      await writeFileAtomic(output, writeBtf(r.btf), { force: opts.force, inputs: [file, opts.base] });
+      await writeFileAtomic(output, outputBytes(r.btf, opts), { force: opts.force, inputs: [file, opts.base] });
       out(`${output}: ${r.btf.typeCount} types (${r.baseTypes} from the base, ${opened.btf.typeCount} of the module)\n`);
     });
 
