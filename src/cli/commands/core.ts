@@ -18,7 +18,7 @@ import { minCore, vmlinuxSplit } from '../../ops/min-core.js';
 import type { Btf } from '../../wire/btf.js';
 import { fail } from '../../wire/errors.js';
 import { collect, out, pc, UsageError, warn } from '../common.js';
-import { addLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
+import { addLayoutOptions, hasLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 /** Module name from a path: `mods/nf_tables.btf`, `nf_tables.ko.xz` → `nf_tables`. */
 export function moduleName(path: string): string {
@@ -200,6 +200,7 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
   const { batchOutputPath, findKernels, runBatch } = await import('../../node/min-core-batch.js');
   const cliProgress = (await import('cli-progress')).default;
   if (opts.module?.length) throw new UsageError('min-core: --module is not supported with a kernel directory');
+  if (hasLayoutOptions(opts)) throw new UsageError('min-core: --layout/--no-layout/--endian are not supported with a kernel directory');
   const kernels = await findKernels(dir);
   if (kernels.length === 0) fail('invalid-argument', 'no kernel BTF files (*.btf, vmlinux.btf, optionally compressed) found', { file: dir });
   const outDir = opts.output!;
