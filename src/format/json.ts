@@ -6,9 +6,8 @@
 
 import type { Btf } from '../wire/btf.js';
 import { Kind, kindName } from '../wire/kinds.js';
+import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN } from './names.js';
 
-const INT_ENCODING: Record<number, string> = { 0: '(none)', 1: 'SIGNED', 2: 'CHAR', 4: 'BOOL' };
-const LINKAGE = ['static', 'global', 'extern'];
 
 const q = (s: string): string => JSON.stringify(s);
 const nameOf = (btf: Btf, off: number): string => q(off === 0 ? '(anon)' : btf.str(off));
@@ -30,7 +29,7 @@ export function formatJsonType(btf: Btf, id: number): string {
   switch (kind) {
     case Kind.INT: {
       const w = words[o + 3]!;
-      s += `,"size":${st},"bits_offset":${(w >>> 16) & 0xff},"nr_bits":${w & 0xff},"encoding":"${INT_ENCODING[(w >>> 24) & 0xf] ?? 'UNKN'}"`;
+      s += `,"size":${st},"bits_offset":${(w >>> 16) & 0xff},"nr_bits":${w & 0xff},"encoding":"${INT_ENCODING_NAMES[(w >>> 24) & 0xf] ?? INT_ENCODING_UNKNOWN}"`;
       break;
     }
     case Kind.PTR:
@@ -70,14 +69,14 @@ export function formatJsonType(btf: Btf, id: number): string {
       s += `,"fwd_kind":"${kflag ? 'union' : 'struct'}"`;
       break;
     case Kind.FUNC:
-      s += `,"type_id":${st},"linkage":"${LINKAGE[vlen] ?? '(unknown)'}"`;
+      s += `,"type_id":${st},"linkage":"${LINKAGE_NAMES[vlen] ?? LINKAGE_UNKNOWN}"`;
       break;
     case Kind.FUNC_PROTO:
       s += `,"ret_type_id":${st},"vlen":${vlen}`;
       list('params', 2, (e) => `{"name":${nameOf(btf, words[e]!)},"type_id":${words[e + 1]}}`);
       break;
     case Kind.VAR:
-      s += `,"type_id":${st},"linkage":"${LINKAGE[words[o + 3]!] ?? '(unknown)'}"`;
+      s += `,"type_id":${st},"linkage":"${LINKAGE_NAMES[words[o + 3]!] ?? LINKAGE_UNKNOWN}"`;
       break;
     case Kind.DATASEC:
       s += `,"size":${st},"vlen":${vlen}`;

@@ -8,11 +8,12 @@ import type { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import { Kind, kindName } from '../wire/kinds.js';
 import { ByteWriter, lit } from './byte-writer.js';
+import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
-const INT_ENCODING: Record<number, Uint8Array> = { 0: lit('(none)'), 1: lit('SIGNED'), 2: lit('CHAR'), 4: lit('BOOL') };
-const UNKN = lit('UNKN');
-const LINKAGE = [lit('static'), lit('global'), lit('extern')];
-const LINKAGE_UNKNOWN = lit('(unknown)');
+const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entries(INT_ENCODING_NAMES).map(([k, v]) => [k, lit(v)]));
+const UNKN = lit(INT_ENCODING_UNKNOWN);
+const LINKAGE = LINKAGE_NAMES.map(lit);
+const LINKAGE_UNKNOWN = lit(LINKAGE_UNKNOWN_NAME);
 /** Kind names as bpftool prints them; kinds it does not know print as UNKNOWN. */
 const KIND_TEXT: Uint8Array[] = Array.from({ length: 128 }, (_, k) => lit(k > 0 && k < 20 ? kindName(k) : 'UNKNOWN'));
 
