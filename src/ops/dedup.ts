@@ -19,7 +19,7 @@ import type { BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo } from '../wire/e
 import { forEachStrOffWord, forEachTypeIdWord } from '../wire/fields.js';
 import { Kind, type KindShape } from '../wire/kinds.js';
 import { serializeBtf } from '../wire/write.js';
-import { baseStringIndex, ByteStringTable, hashBytes } from './dedup-strings.js';
+import { baseStringIndex, ByteStringTable, hashBytes } from '../wire/strings.js';
 
 export type DedupPhase = 'strings' | 'primitives' | 'structs' | 'fwds' | 'refs' | 'compact';
 

@@ -20,6 +20,7 @@ import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { Kind, kindName } from '../wire/kinds.js';
 import { layoutTableFor, serializeBtf } from '../wire/write.js';
+import { type BaseStringIndex, baseStringIndex, ByteStringTable } from '../wire/strings.js';
 
 export interface DistillResult {
   /** The distilled base (standalone BTF, `.BTF.base`). */
@@ -250,39 +251,21 @@ function copier(src: Btf, b: BtfBuilder): (id: number) => number {
  * Content-deduplicated (as libbpf's string set), without decoding or re-encoding names.
  */
 class StringInterner {
-  private buf: Uint8Array;
-  private len = 0;
-  private readonly start: number;
+  /** Strings that are not in the distilled base, appended after its table. */
+  private readonly table: ByteStringTable;
+  private readonly baseIndex: BaseStringIndex;
   /** New offset + 1 per own (split) string offset of the source, 0 = not seen yet. */
   private readonly ownCache: Int32Array;
   /** The same for offsets into the source's base strings (vmlinux names used by the module). */
   private readonly baseCache = new Map<number, number>();
-  /** Open-addressing table of logical offsets (base and own), keyed by a hash of the bytes. */
-  private slots: Int32Array;
-  private count = 0;
 
   constructor(
     private readonly src: Btf,
-    private readonly base: Btf,
+    base: Btf,
   ) {
-    this.start = base.strings.length;
+    this.baseIndex = baseStringIndex(base);
+    this.table = new ByteStringTable(base.strings.length, false, src.strings.length);
     this.ownCache = new Int32Array(src.strings.length);
-    this.buf = new Uint8Array(Math.max(256, src.strings.length));
-    // Upper bound on entries: strings in the distilled base and in the split's own table,
-    // plus some for base-table names the split uses.
-    let n = 64;
-    for (const t of [base.strings, src.strings]) for (let i = 0; i < t.length; i++) if (t[i] === 0) n++;
-    let cap = 1024;
-    while (cap < n * 2) cap *= 2;
-    this.slots = new Int32Array(cap).fill(-1);
-    const t = base.strings;
-    let i = 1; // offset 0 is the empty string, handled by the caller
-    while (i < t.length) {
-      let j = i;
-      while (t[j] !== 0) j++;
-      if (this.find(t, i, j - i) < 0) this.insert(i, hashBytes(t, i, j - i));
-      i = j + 1;
-    }
   }
 
   intern(srcOff: number): number {
@@ -303,77 +286,14 @@ class StringInterner {
       t = loc.table;
       at = loc.index;
     }
-    let end = at;
-    while (end < t.length && t[end] !== 0) end++;
-    const n = end - at;
-    let off = n === 0 ? 0 : this.find(t, at, n);
-    if (off < 0) {
-      if (this.len + n + 1 > this.buf.length) {
-        let cap = this.buf.length * 2;
-        while (cap < this.len + n + 1) cap *= 2;
-        const nb = new Uint8Array(cap);
-        nb.set(this.buf.subarray(0, this.len));
-        this.buf = nb;
-      }
-      this.buf.set(t.subarray(at, end), this.len);
-      this.buf[this.len + n] = 0;
-      off = this.start + this.len;
-      this.len += n + 1;
-      this.insert(off, hashBytes(t, at, n));
-    }
+    let off = t[at] === 0 ? 0 : this.baseIndex.find(t, at);
+    if (off < 0) off = this.table.intern(t, at);
     if (local >= 0) this.ownCache[local] = off + 1;
     else this.baseCache.set(srcOff, off);
     return off;
   }
 
   bytes(): Uint8Array {
-    return this.buf.subarray(0, this.len);
+    return this.table.bytes();
   }
-
-  private bytesAt(off: number): { t: Uint8Array; i: number } {
-    return off < this.start ? { t: this.base.strings, i: off } : { t: this.buf, i: off - this.start };
-  }
-
-  private find(t: Uint8Array, i: number, n: number): number {
-    const mask = this.slots.length - 1;
-    for (let h = hashBytes(t, i, n) & mask; ; h = (h + 1) & mask) {
-      const off = this.slots[h]!;
-      if (off < 0) return -1;
-      const inBase = off < this.start;
-      const ot = inBase ? this.base.strings : this.buf;
-      const oi = inBase ? off : off - this.start;
-      let k = 0;
-      while (k < n && ot[oi + k] === t[i + k]) k++;
-      if (k === n && ot[oi + n] === 0) return off;
-    }
-  }
-
-  private insert(off: number, hash: number): void {
-    if ((this.count + 1) * 2 > this.slots.length) {
-      const old = this.slots;
-      this.slots = new Int32Array(old.length * 2).fill(-1);
-      for (const o of old) {
-        if (o < 0) continue;
-        const at = this.bytesAt(o);
-        let e = at.i;
-        while (at.t[e] !== 0) e++;
-        this.place(o, hashBytes(at.t, at.i, e - at.i));
-      }
-    }
-    this.place(off, hash);
-    this.count++;
-  }
-
-  private place(off: number, hash: number): void {
-    const mask = this.slots.length - 1;
-    let h = hash & mask;
-    while (this.slots[h]! >= 0) h = (h + 1) & mask;
-    this.slots[h] = off;
-  }
-}
-
-function hashBytes(t: Uint8Array, i: number, n: number): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < n; k++) h = Math.imul(h ^ t[i + k]!, 0x01000193);
-  return h >>> 0;
 }

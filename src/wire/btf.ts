@@ -15,7 +15,7 @@
 import { BtfError, fail } from './errors.js';
 import { HOST_ENDIAN, type BtfHeader, type Endian, parseHeader, swapWords } from './header.js';
 import { Kind, KIND_SHAPES, type KindShape, layoutShape, NR_KINDS } from './kinds.js';
-import { compareCString, compareCStrings, decodeCString, encodeString } from './strings.js';
+import { compareCString, compareCStrings, decodeCString, encodeString, hashBytes } from './strings.js';
 
 export interface LayoutEntry {
   readonly infoSize: number;
@@ -482,7 +482,7 @@ class NameIndex {
       if (off === 0) continue;
       const loc = this.btf.strLocation(off);
       if (!loc) continue;
-      const h = hashCString(loc.table, loc.index) & this.mask;
+      const h = hashBytes(loc.table, loc.index) & this.mask;
       next[i] = head[h]!;
       head[h] = i;
     }
@@ -509,22 +509,11 @@ class NameIndex {
     }
     const head = this.head!;
     const next = this.next!;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < want.length; i++) h = Math.imul(h ^ want[i]!, 0x01000193);
+    // `want` has no NUL inside, so hashing it as a C string covers all of it.
+    const h = hashBytes(want, 0);
     for (let i = head[h & this.mask]!; i >= 0; i = next[i]!) {
       const loc = btf.strLocation(words[offsets[i]!]!);
       if (loc && compareCString(loc.table, loc.index, want) === 0) out.push(startId + i);
     }
   }
-}
-
-/** FNV-1a over a NUL-terminated string; must match the loop in findAll. */
-function hashCString(table: Uint8Array, start: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < table.length; i++) {
-    const c = table[i]!;
-    if (c === 0) break;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return h;
 }

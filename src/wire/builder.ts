@@ -13,7 +13,7 @@ import type { Endian } from './header.js';
 import { HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT } from './header.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from './fields.js';
 import { Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
-import { decodeCString, StringTableBuilder } from './strings.js';
+import { baseStringIndex, encodeString, StringTableBuilder } from './strings.js';
 import { layoutTableFor, serializeBtf } from './write.js';
 
 export interface BuilderOptions {
@@ -68,7 +68,6 @@ export class BtfBuilder {
   private wordLen = 0;
   private offs: number[] = [];
   private readonly reuseBaseStrings: boolean;
-  private baseStrings: Map<string, number> | undefined;
 
   constructor(opts: BuilderOptions = {}) {
     this.base = opts.base;
@@ -94,30 +93,14 @@ export class BtfBuilder {
   addString(s: string): number {
     if (s === '') return 0;
     if (this.base && this.reuseBaseStrings) {
-      const inBase = this.baseStringIndex().get(s);
-      if (inBase !== undefined) return inBase;
+      const own = this.strings.find(s);
+      if (own !== undefined) return own;
+      const bytes = encodeString(s);
+      // find() hashes up to a NUL; a name with an embedded NUL never matches a base string.
+      const inBase = bytes.includes(0) ? -1 : baseStringIndex(this.base).find(withNul(bytes), 0);
+      if (inBase >= 0) return inBase;
     }
     return this.strings.add(s);
-  }
-
-  private baseStringIndex(): Map<string, number> {
-    if (this.baseStrings) return this.baseStrings;
-    const map = new Map<string, number>();
-    // Walk every blob of the base chain, first occurrence wins (lowest offset).
-    const chain: Btf[] = [];
-    for (let b: Btf | undefined = this.base; b; b = b.base) chain.unshift(b);
-    for (const b of chain) {
-      const t = b.strings;
-      let i = 0;
-      while (i < t.length) {
-        const s = decodeCString(t, i);
-        const off = b.startStrOff + i;
-        if (!map.has(s)) map.set(s, off);
-        i += lengthToNul(t, i) + 1;
-      }
-    }
-    this.baseStrings = map;
-    return map;
   }
 
   /** Append a raw record (host-order words). Returns its id. */
@@ -292,10 +275,12 @@ function checkVlen(n: number): void {
   if (n > MAX_VLEN) fail('invalid-argument', `vlen ${n} exceeds the 24-bit maximum ${MAX_VLEN}`);
 }
 
-function lengthToNul(t: Uint8Array, i: number): number {
-  let j = i;
-  while (j < t.length && t[j] !== 0) j++;
-  return j - i;
-}
 
 export type { KindShape };
+
+/** `bytes` followed by a NUL, as the byte-level string functions expect. */
+function withNul(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}

@@ -1,3 +1,5 @@
+import type { Btf } from './btf.js';
+
 /**
  * String-section helpers. Names are decoded only when asked for; comparisons against a
  * wanted name are done on bytes, so lookups never decode the whole table.
@@ -111,4 +113,199 @@ export class StringTableBuilder {
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
+}
+
+// ---- byte-level interning: strings hashed and compared in their tables, never decoded ----
+
+/** FNV-1a over the NUL-terminated string at `start`. */
+export function hashBytes(t: Uint8Array, start: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; ; i++) {
+    const c = t[i];
+    if (c === 0 || c === undefined) break;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h;
+}
+
+/** Equality of the C strings at `a[ai]` and `b[bi]`. */
+export function sameBytes(a: Uint8Array, ai: number, b: Uint8Array, bi: number): boolean {
+  for (;;) {
+    const ca = a[ai++] ?? 0;
+    const cb = b[bi++] ?? 0;
+    if (ca !== cb) return false;
+    if (ca === 0) return true;
+  }
+}
+
+/**
+ * A growable deduplicating string table over bytes: `intern(src, at)` adds the C string at
+ * `src[at]` (if new) and returns its logical offset (`startOffset + local`).
+ */
+export class ByteStringTable {
+  buf: Uint8Array;
+  len = 0;
+  private slots: Int32Array; // local offset + 1, 0 = empty
+  private hashes: Int32Array;
+  private count = 0;
+  private mask: number;
+
+  constructor(
+    readonly startOffset: number,
+    withEmpty: boolean,
+    sizeHint = 1024,
+  ) {
+    this.buf = new Uint8Array(Math.max(64, sizeHint));
+    let cap = 1024;
+    while (cap < sizeHint / 8) cap *= 2;
+    this.slots = new Int32Array(cap);
+    this.hashes = new Int32Array(cap);
+    this.mask = cap - 1;
+    if (withEmpty) {
+      this.buf[0] = 0;
+      this.len = 1;
+      this.insertSlot(hashBytes(this.buf, 0), 0);
+    }
+  }
+
+  intern(src: Uint8Array, at: number): number {
+    const h = hashBytes(src, at);
+    const slots = this.slots;
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const s = slots[i]!;
+      if (s === 0) break;
+      if (hashes[i] === h && sameBytes(this.buf, s - 1, src, at)) return this.startOffset + s - 1;
+      i = (i + 1) & mask;
+    }
+    // Append.
+    let end = at;
+    while ((src[end] ?? 0) !== 0) end++;
+    const n = end - at + 1;
+    if (this.len + n > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < this.len + n) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    const local = this.len;
+    const buf = this.buf;
+    for (let i = 0; i < n - 1; i++) buf[local + i] = src[at + i]!;
+    buf[local + n - 1] = 0;
+    this.len += n;
+    slots[i] = local + 1;
+    hashes[i] = h;
+    if (++this.count * 2 > mask) this.grow();
+    return this.startOffset + local;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  private insertSlot(h: number, local: number): void {
+    let i = h & this.mask;
+    while (this.slots[i] !== 0) i = (i + 1) & this.mask;
+    this.slots[i] = local + 1;
+    this.hashes[i] = h;
+    this.count++;
+  }
+
+  private grow(): void {
+    const oldSlots = this.slots;
+    const oldHashes = this.hashes;
+    const cap = oldSlots.length * 2;
+    this.slots = new Int32Array(cap);
+    this.hashes = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.count = 0;
+    for (let i = 0; i < oldSlots.length; i++) {
+      const s = oldSlots[i]!;
+      if (s !== 0) this.insertSlot(oldHashes[i]!, s - 1);
+    }
+  }
+}
+
+/**
+ * Lookup index over the strings of a base BTF chain (first occurrence wins, as libbpf's
+ * btf__find_str): logical offset of a string given as bytes, or -1.
+ */
+export class BaseStringIndex {
+  /** All string tables of the chain, concatenated: index = logical offset. */
+  readonly all: Uint8Array;
+  private readonly slots: Int32Array;
+  private readonly hashes: Int32Array;
+  private readonly mask: number;
+
+  constructor(base: Btf) {
+    const chain: Btf[] = [];
+    for (let b: Btf | undefined = base; b; b = b.base) chain.unshift(b);
+    const total = base.startStrOff + base.strings.length;
+    const all = new Uint8Array(total);
+    for (const b of chain) all.set(b.strings, b.startStrOff);
+    this.all = all;
+    // Count strings to size the table.
+    let n = 0;
+    for (let i = 0; i < total; i++) if (all[i] === 0) n++;
+    let cap = 1024;
+    while (cap < n * 2) cap *= 2;
+    const slots = new Int32Array(cap);
+    const hashes = new Int32Array(cap);
+    const mask = cap - 1;
+    let start = 0;
+    while (start < total) {
+      let h = 0x811c9dc5 | 0;
+      let end = start;
+      for (; end < total; end++) {
+        const c = all[end]!;
+        if (c === 0) break;
+        h = Math.imul(h ^ c, 0x01000193);
+      }
+      let i = h & mask;
+      let dup = false;
+      for (;;) {
+        const s = slots[i]!;
+        if (s === 0) break;
+        if (hashes[i] === h && sameBytes(all, s - 1, all, start)) {
+          dup = true;
+          break;
+        }
+        i = (i + 1) & mask;
+      }
+      if (!dup) {
+        slots[i] = start + 1;
+        hashes[i] = h;
+      }
+      start = end + 1;
+    }
+    this.slots = slots;
+    this.hashes = hashes;
+    this.mask = mask;
+  }
+
+  find(src: Uint8Array, at: number, h = hashBytes(src, at)): number {
+    const slots = this.slots;
+    let i = h & this.mask;
+    for (;;) {
+      const s = slots[i]!;
+      if (s === 0) return -1;
+      if (this.hashes[i] === h && sameBytes(this.all, s - 1, src, at)) return s - 1;
+      i = (i + 1) & this.mask;
+    }
+  }
+}
+
+const baseIndexCache = new WeakMap<Btf, BaseStringIndex>();
+
+/** The (cached) string index of a base BTF chain. */
+export function baseStringIndex(base: Btf): BaseStringIndex {
+  let idx = baseIndexCache.get(base);
+  if (!idx) {
+    idx = new BaseStringIndex(base);
+    baseIndexCache.set(base, idx);
+  }
+  return idx;
 }
