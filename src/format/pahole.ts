@@ -143,6 +143,11 @@ export class PaholePrinter {
     return (isUnion ? this.union(id, conf) : this.struct(id, conf)) + ';\n';
   }
 
+  /** A type's name as pahole writes it (`const char  *`), without pahole's trailing blank. */
+  typeName(id: number): string {
+    return this.tagName(id).trimEnd();
+  }
+
   // ---- names (pahole's tag__name family) ----
 
   private tag(id: number): TagKind | null {
@@ -168,8 +173,12 @@ export class PaholePrinter {
     if (t === null) return 'void';
     const m = this.model;
     switch (t) {
-      case 'base':
-        return fit(this.nameOf(id) ?? 'nameless base type!', len);
+      case 'base': {
+        const name = this.nameOf(id);
+        if (name === null) return fit('nameless base type!', len);
+        // dwarves' BTF loader marks every FLOAT as a "single" precision base type.
+        return fit(this.btf.kind(id) === Kind.FLOAT ? `single ${name}` : name, len);
+      }
       case 'function':
       case 'variable':
         return fit(this.nameOf(id) ?? '', len);
@@ -608,4 +617,70 @@ export class PaholePrinter {
     if (layout.alignment !== 0 && !packed) s += ` __attribute__((__aligned__(${layout.alignment})))`;
     return s;
   }
+}
+
+/** The facts behind one layout, as data (`btfkit layout --json`, the explorer). */
+export interface LayoutFacts {
+  readonly id: number;
+  readonly kind: 'struct' | 'union';
+  readonly name: string;
+  readonly size: number;
+  readonly cachelines: number;
+  readonly packed: boolean;
+  /** Inferred `__aligned__(N)` of the type, 0 when natural. */
+  readonly alignment: number;
+  readonly padding: number;
+  readonly bitPadding: number;
+  readonly holes: number;
+  readonly bitHoles: number;
+  readonly sumHoles: number;
+  readonly members: ReadonlyArray<{
+    readonly name: string;
+    readonly typeId: number;
+    /** The member's type as pahole names it (`struct list_head *`, `unsigned int`). */
+    readonly type: string;
+    readonly offset: number;
+    readonly size: number;
+    readonly bitOffset: number;
+    readonly bitfieldSize?: number;
+    readonly bitfieldOffset?: number;
+    readonly hole: number;
+    readonly bitHole: number;
+    readonly alignment: number;
+  }>;
+}
+
+/** Layout facts of `id`, as pahole would decide them after printing what this printer printed so far. */
+export function layoutFacts(p: PaholePrinter, id: number): LayoutFacts {
+  const m = p.model;
+  const l = m.layout(id);
+  const packed = l.kind === 'struct' ? m.inferPacked(id) : false;
+  let sumHoles = l.preHole > 0 ? l.preHole : 0;
+  for (const x of l.members) if (x.hole > 0) sumHoles += x.hole;
+  return {
+    id,
+    kind: l.kind,
+    name: l.name,
+    size: l.size,
+    cachelines: l.cachelines,
+    packed,
+    alignment: l.alignment,
+    padding: l.padding,
+    bitPadding: l.bitPadding,
+    holes: l.nrHoles,
+    bitHoles: l.nrBitHoles,
+    sumHoles,
+    members: l.members.map((x) => ({
+      name: x.name,
+      typeId: x.typeId,
+      type: p.typeName(x.typeId),
+      offset: x.byteOffset,
+      size: x.byteSize,
+      bitOffset: x.bitOffset,
+      ...(x.bitfieldSize !== 0 ? { bitfieldSize: x.bitfieldSize, bitfieldOffset: x.bitfieldOffset } : {}),
+      hole: x.hole,
+      bitHole: x.bitHole,
+      alignment: x.alignment,
+    })),
+  };
 }
