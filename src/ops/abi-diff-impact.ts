@@ -143,7 +143,7 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
     } else if (k === Kind.FUNC) {
       const proto = y.sizeOrType(id);
       const ret = terminal(y, y.sizeOrType(proto), true);
-      const retLeaf = ret.viaPtr ? groupOfB.get(ret.id) : undefined;
+      const retLeaf = groupOfB.get(ret.id);
       if (retLeaf) note(retLeaf, id, 'func', '', true);
       const n = y.vlen(proto);
       for (let i = 0; i < n; i++) {

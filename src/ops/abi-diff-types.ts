@@ -94,7 +94,7 @@ export interface AbiImpact {
   readonly embedded_by: readonly (AbiUser & { readonly path: readonly string[] })[];
   /** Named types with a member that points to the leaf or to one of its embedders. */
   readonly pointer_types: number;
-  /** Functions with a parameter or return value that points to it. */
+  /** Functions with a parameter or return value of its type, or pointing to it. */
   readonly pointer_funcs: number;
   /** The first few of those, types then functions. */
   readonly pointer_users: readonly AbiUser[];
