@@ -1,5 +1,5 @@
 /**
- * Module BTF across kernels: `distill`, `relocate`, `standalone`, `check-module`, `diff`.
+ * Module BTF across kernels: `distill`, `relocate`, `standalone`, `check-module`.
  */
 
 import { existsSync } from 'node:fs';
@@ -15,7 +15,6 @@ import { distillBase } from '../../ops/distill.js';
 import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../../ops/module-check.js';
 import { distillModuleElf } from '../../ops/module-elf.js';
 import { formatRelocationDiagnosis, RelocationError, tryRelocate } from '../../ops/relocate.js';
-import { formatSemanticDiff, semanticDiff } from '../../ops/semantic-diff.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
@@ -148,28 +147,6 @@ export function registerModule(program: Command): void {
       else out(formatChecks(results));
       const bad = results.filter((r) => r.verdict === 'rejected').length;
       if (bad > 0) throw new BtfError('invalid-argument', `${bad} of ${results.length} module${results.length > 1 ? 's' : ''} would fail to load`);
-    });
-
-  program
-    .command('diff')
-    .description('semantic comparison: the same named types (kind, name, size, shape) whatever their ids; exit 1 when they differ')
-    .argument('<a>', 'first BTF')
-    .argument('<b>', 'second BTF')
-    .option('-B, --base <file>', 'base for split BTF (both sides)')
-    .option('--base-b <file>', 'base for the second file, when it differs')
-    .option('--json', 'machine-readable output')
-    .action(async (a: string, b: string, opts: { base?: string; baseB?: string; json?: boolean }) => {
-      const relocateHook = (s: Btf, nb: Btf): Btf => {
-        const r = tryRelocate(s, nb);
-        if (!r.ok) throw new RelocationError(r.diagnosis, s.file);
-        return r.btf;
-      };
-      const A = await loadBtf(a, { base: opts.base, relocate: relocateHook, distilled: 'relocate' });
-      const B = await loadBtf(b, { base: opts.baseB ?? opts.base, relocate: relocateHook, distilled: 'relocate' });
-      const d = semanticDiff(A.btf, B.btf);
-      if (opts.json) out(JSON.stringify(d, null, 2) + '\n');
-      else out(formatSemanticDiff(d, a, b));
-      if (!d.equal) throw new BtfError('invalid-argument', `${a} and ${b} differ`);
     });
 }
 

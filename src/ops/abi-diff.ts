@@ -1,0 +1,455 @@
+/**
+ * The ABI diff of two BTFs (`btfkit diff`): types matched by kind and name, compared member
+ * by member, each change reported once at its leaf with what it breaks.
+ *
+ * Matching: named types by C namespace and name (a FWD spells like its struct/union, ENUM
+ * and ENUM64 share `enum`); anonymous struct/union members through their named parents
+ * (see abi-diff-members.ts); anonymous enums by their first enumerator; DECL_TAGs by tag,
+ * target and component. Names that occur more than once on a side are paired by shape:
+ * identical types first, then the closest (same kind, same size), the rest added/removed.
+ * Split BTF compares its own types (each side on its own base; references to base types
+ * compare by name like any other).
+ */
+
+import type { Btf } from '../wire/btf.js';
+import { Kind, kindName } from '../wire/kinds.js';
+import { enumValue } from '../model/types.js';
+import type { AbiDatasecEntryChange, AbiDiffReport, AbiEnumeratorChange, AbiKind, AbiMemberChange, AbiParamChange, AbiTypeChange } from './abi-diff-types.js';
+import { addCausesAndImpact } from './abi-diff-impact.js';
+import { DiffSide, diffHoles, diffMembers, sameBody, sameEnum, sameName, sameRef } from './abi-diff-members.js';
+import { hashBytes } from '../wire/strings.js';
+import { LINKAGE_NAMES } from '../format/names.js';
+
+export * from './abi-diff-types.js';
+
+export interface AbiDiffOptions {
+  /** Labels for the two inputs in the report (default 'a', 'b'). */
+  readonly labelA?: string | undefined;
+  readonly labelB?: string | undefined;
+  /** Work out who embeds and points to each leaf change (default true). */
+  readonly impact?: boolean | undefined;
+}
+
+/** Which changes to keep (the CLI's --kind, --name, --suppress). */
+export interface AbiDiffFilter {
+  readonly kinds?: readonly string[] | undefined;
+  readonly name?: RegExp | undefined;
+  /** Types/functions whose name matches one of these are left out. */
+  readonly suppress?: readonly RegExp[] | undefined;
+}
+
+const KINDS: readonly AbiKind[] = ['struct', 'union', 'enum', 'typedef', 'func', 'var', 'datasec', 'decl_tag', 'int', 'float'];
+/** Anonymous enums are keyed by their first enumerator: a namespace of their own. */
+const ANON_ENUM = KINDS.length;
+
+/** The report kind (as an index into KINDS, or ANON_ENUM) of a type matched by name, else -1. */
+function categoryOf(btf: Btf, id: number): number {
+  const k = btf.kind(id);
+  const named = btf.nameOff(id) !== 0;
+  switch (k) {
+    case Kind.STRUCT:
+      return named ? 0 : -1;
+    case Kind.UNION:
+      return named ? 1 : -1;
+    case Kind.FWD:
+      return btf.kflag(id) ? 1 : 0;
+    case Kind.ENUM:
+    case Kind.ENUM64:
+      return named ? 2 : btf.vlen(id) > 0 ? ANON_ENUM : -1;
+    case Kind.TYPEDEF:
+      return 3;
+    case Kind.FUNC:
+      return 4;
+    case Kind.VAR:
+      return 5;
+    case Kind.DATASEC:
+      return 6;
+    case Kind.DECL_TAG:
+      return 7;
+    case Kind.INT:
+      return 8;
+    case Kind.FLOAT:
+      return 9;
+    default:
+      return -1;
+  }
+}
+
+/** The string offset a type is matched by: its name, or an anonymous enum's first enumerator. */
+function keyNameOff(btf: Btf, id: number, cat: number): number {
+  return cat === ANON_ENUM ? btf.elemWord(id, 0, 0) : btf.nameOff(id);
+}
+
+function reportName(s: DiffSide, id: number, cat: number): string {
+  if (cat === ANON_ENUM) return `(anonymous: ${s.str(s.btf.elemWord(id, 0, 0))})`;
+  if (cat === 7) return declTagName(s, id);
+  return s.name(id);
+}
+
+/** `bpf_kfunc on func bpf_foo`, `user on struct foo.member`, `tag on func f(arg)`. */
+function declTagName(s: DiffSide, id: number): string {
+  const btf = s.btf;
+  const target = btf.sizeOrType(id);
+  const comp = btf.word(id, 3) | 0;
+  let where = target === 0 ? 'void' : `${kindName(btf.kind(target)).toLowerCase()} ${s.name(target) || `[${target}]`}`;
+  if (comp >= 0 && target !== 0) {
+    const k = btf.kind(target);
+    if ((k === Kind.STRUCT || k === Kind.UNION) && comp < btf.vlen(target)) where += `.${s.str(btf.elemWord(target, comp, 0))}`;
+    else if (k === Kind.FUNC) {
+      const proto = btf.sizeOrType(target);
+      where += comp < btf.vlen(proto) ? `(${s.str(btf.elemWord(proto, comp, 0))})` : `(#${comp})`;
+    } else where += `#${comp}`;
+  }
+  return `${s.name(id)} on ${where}`;
+}
+
+/** Types of both sides sharing a report kind and name. */
+interface Group {
+  readonly cat: number;
+  readonly ids: [number[], number[]];
+}
+
+/**
+ * Group the own types of both sides by (kind, name) without decoding names: a hash table over
+ * the name bytes. DECL_TAGs are keyed by decoded text (tag, target and component).
+ */
+function groupTypes(A: DiffSide, B: DiffSide): Group[] {
+  const sides = [A, B] as const;
+  let total = 0;
+  for (const s of sides) total += s.btf.typeCount;
+  let cap = 16;
+  while (cap < total) cap *= 2;
+  const head = new Int32Array(cap).fill(-1);
+  const groups: Group[] = [];
+  const next: number[] = [];
+  const repSide: number[] = [];
+  const repOff: number[] = [];
+  const tags = new Map<string, Group>();
+  for (let side = 0; side < 2; side++) {
+    const s = sides[side]!;
+    const btf = s.btf;
+    for (let id = btf.startId; id < btf.nextId; id++) {
+      const cat = categoryOf(btf, id);
+      if (cat < 0) continue;
+      if (cat === 7) {
+        const key = declTagName(s, id);
+        let g = tags.get(key);
+        if (!g) {
+          tags.set(key, (g = { cat, ids: [[], []] }));
+          groups.push(g);
+        }
+        g.ids[side]!.push(id);
+        continue;
+      }
+      const off = keyNameOff(btf, id, cat);
+      const loc = btf.strLocation(off);
+      if (!loc) continue;
+      const h = (Math.imul(hashBytes(loc.table, loc.index), 31) + cat) & (cap - 1);
+      let g = head[h]!;
+      for (; g >= 0; g = next[g]!) {
+        if (groups[g]!.cat !== cat) continue;
+        const other = sides[repSide[g]!]!.btf;
+        if (sameName(btf, off, other, repOff[g]!)) break;
+      }
+      if (g < 0) {
+        g = groups.length;
+        groups.push({ cat, ids: [[], []] });
+        next.push(head[h]!);
+        repSide.push(side);
+        repOff.push(off);
+        head[h] = g;
+      }
+      groups[g]!.ids[side]!.push(id);
+    }
+  }
+  return groups;
+}
+
+/** Compare two BTFs type by type; see the module comment for how types are matched. */
+export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffReport {
+  const A = new DiffSide(a);
+  const B = new DiffSide(b);
+  const changes: AbiTypeChange[] = [];
+  const removed: AbiTypeChange[] = [];
+  const added: AbiTypeChange[] = [];
+  for (const g of groupTypes(A, B)) {
+    const [idsA, idsB] = g.ids;
+    const kind = KINDS[g.cat] ?? 'enum';
+    if (idsA.length === 1 && idsB.length === 1) {
+      // The common case: one type of this name on each side, usually unchanged.
+      const c = diffPair(A, idsA[0]!, B, idsB[0]!, kind, g.cat);
+      if (c) changes.push(c);
+      continue;
+    }
+    for (const [ia, ib] of pairByShape(A, idsA, B, idsB, kind, g.cat)) {
+      if (ia === undefined) added.push(addedOrRemoved(B, ib!, kind, g.cat, 'added'));
+      else if (ib === undefined) removed.push(addedOrRemoved(A, ia, kind, g.cat, 'removed'));
+      else {
+        const c = diffPair(A, ia, B, ib, kind, g.cat);
+        if (c) changes.push(c);
+      }
+    }
+  }
+  // struct ↔ union under one name: a kind change, not a removal and an addition.
+  const addedByName = new Map<string, AbiTypeChange>();
+  for (const c of added) if (c.kind === 'struct' || c.kind === 'union') addedByName.set(c.name, c);
+  const swapped = new Set<AbiTypeChange>();
+  for (const r of removed) {
+    const other = r.kind === 'struct' || r.kind === 'union' ? addedByName.get(r.name) : undefined;
+    if (!other || other.kind === r.kind || swapped.has(other)) {
+      changes.push(r);
+      continue;
+    }
+    swapped.add(other);
+    changes.push(diffPair(A, r.id_a!, B, other.id_b!, other.kind, KINDS.indexOf(other.kind)) ?? other);
+  }
+  for (const c of added) if (!swapped.has(c)) changes.push(c);
+
+  if (opts.impact !== false) addCausesAndImpact(B, changes);
+  changes.sort((p, q) => (p.kind < q.kind ? -1 : p.kind > q.kind ? 1 : p.name < q.name ? -1 : p.name > q.name ? 1 : (p.id_b ?? p.id_a ?? 0) - (q.id_b ?? q.id_a ?? 0)));
+  return { a: opts.labelA ?? 'a', b: opts.labelB ?? 'b', changes, summary: summarize(changes, a, b) };
+}
+
+function summarize(changes: readonly AbiTypeChange[], a?: Btf, b?: Btf, prev?: AbiDiffReport['summary']): AbiDiffReport['summary'] {
+  return {
+    added: changes.filter((c) => c.status === 'added').length,
+    removed: changes.filter((c) => c.status === 'removed').length,
+    changed: changes.filter((c) => c.status === 'changed').length,
+    leaves: changes.filter((c) => c.status === 'changed' && !c.cause).length,
+    incompatible: changes.filter((c) => c.incompatible).length,
+    types_a: prev?.types_a ?? (a ? a.typeCount : 0),
+    types_b: prev?.types_b ?? (b ? b.typeCount : 0),
+  };
+}
+
+/** Keep the changes the filter selects (kind, name pattern, suppressions). */
+export function filterAbiDiff(report: AbiDiffReport, filter: AbiDiffFilter): AbiDiffReport {
+  const kinds = filter.kinds && filter.kinds.length > 0 ? new Set(filter.kinds.map((k) => k.toLowerCase())) : undefined;
+  const changes = report.changes.filter((c) => (!kinds || kinds.has(c.kind)) && (!filter.name || filter.name.test(c.name)) && !(filter.suppress ?? []).some((re) => re.test(c.name)));
+  return { ...report, changes, summary: summarize(changes, undefined, undefined, report.summary) };
+}
+
+/**
+ * Pairs of ids with one name: [a, b] matched, [a, undefined] removed, [undefined, b] added.
+ * One id on each side pair directly; otherwise identical types pair first, then the
+ * closest by kind and size, in id order.
+ */
+function pairByShape(A: DiffSide, idsA: readonly number[], B: DiffSide, idsB: readonly number[], kind: AbiKind, cat: number): Array<[number | undefined, number | undefined]> {
+  const out: Array<[number | undefined, number | undefined]> = [];
+  const restA = [...idsA];
+  const restB = [...idsB];
+  const take = (accept: (ia: number, ib: number) => boolean): void => {
+    for (let i = 0; i < restA.length; i++) {
+      const j = restB.findIndex((ib) => accept(restA[i]!, ib));
+      if (j < 0) continue;
+      out.push([restA[i], restB[j]]);
+      restA.splice(i--, 1);
+      restB.splice(j, 1);
+    }
+  };
+  take((ia, ib) => diffPair(A, ia, B, ib, kind, cat) === undefined);
+  take((ia, ib) => A.btf.kind(ia) === B.btf.kind(ib) && A.btf.sizeOrType(ia) === B.btf.sizeOrType(ib));
+  take((ia, ib) => A.btf.kind(ia) === B.btf.kind(ib));
+  take(() => true);
+  for (const ia of restA) out.push([ia, undefined]);
+  for (const ib of restB) out.push([undefined, ib]);
+  return out;
+}
+
+function hasSize(k: number): boolean {
+  return k === Kind.STRUCT || k === Kind.UNION || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.INT || k === Kind.FLOAT || k === Kind.DATASEC;
+}
+
+function addedOrRemoved(s: DiffSide, id: number, kind: AbiKind, cat: number, status: 'added' | 'removed'): AbiTypeChange {
+  const name = reportName(s, id, cat);
+  const k = s.btf.kind(id);
+  const size = hasSize(k) ? s.btf.sizeOrType(id) : undefined;
+  return {
+    kind,
+    name,
+    status,
+    // Removing a type or function breaks whoever used it; adding one breaks nobody.
+    incompatible: status === 'removed',
+    ...(status === 'added' ? { id_b: id } : { id_a: id }),
+    ...(size !== undefined ? { size: status === 'added' ? ([0, size] as const) : ([size, 0] as const) } : {}),
+  };
+}
+
+/** The change between two types matched by name, or undefined when they are the same. */
+function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKind, cat: number): AbiTypeChange | undefined {
+  const x = A.btf;
+  const y = B.btf;
+  const kx = x.kind(ia);
+  const ky = y.kind(ib);
+  // Names are decoded only for types that changed.
+  const head = { kind, get name(): string { return reportName(B, ib, cat); }, status: 'changed' as const, id_a: ia, id_b: ib };
+  const sizes = hasSize(kx) && hasSize(ky) ? ([x.sizeOrType(ia), y.sizeOrType(ib)] as const) : undefined;
+  const sizeField = sizes && sizes[0] !== sizes[1] ? { size: sizes } : {};
+  if (kx !== ky && !((kx === Kind.ENUM && ky === Kind.ENUM64) || (kx === Kind.ENUM64 && ky === Kind.ENUM))) {
+    // FWD → definition adds a layout; anything else (definition → FWD, struct ↔ union) breaks users.
+    const incompatible = !(kx === Kind.FWD && (ky === Kind.STRUCT || ky === Kind.UNION));
+    return { ...head, incompatible, kind_change: [kindName(kx), kindName(ky)], ...(sizes ? { size: sizes } : {}) };
+  }
+  switch (kx) {
+    case Kind.FWD:
+      return undefined;
+    case Kind.STRUCT:
+    case Kind.UNION: {
+      if (sizes![0] === sizes![1] && sameBody(A, ia, B, ib)) return undefined;
+      const members = diffMembers(A, ia, B, ib);
+      if (members.length === 0 && sizes![0] === sizes![1]) return undefined;
+      const holes = diffHoles(A, ia, B, ib);
+      const incompatible = sizes![0] !== sizes![1] || members.some(memberBreaks);
+      return { ...head, incompatible, ...sizeField, members, ...(holes ? { holes } : {}) };
+    }
+    case Kind.ENUM:
+    case Kind.ENUM64:
+      if (sameEnum(x, ia, y, ib)) return undefined;
+      return diffEnum(A, ia, B, ib, head, sizeField);
+    case Kind.TYPEDEF: {
+      const ta = x.sizeOrType(ia);
+      const tb = y.sizeOrType(ib);
+      if (sameRef(A, ta, B, tb) && A.size(ta) === B.size(tb)) return undefined;
+      const bodyA = ta !== 0 && (x.kind(ta) === Kind.STRUCT || x.kind(ta) === Kind.UNION) && x.nameOff(ta) === 0 ? ta : 0;
+      const bodyB = tb !== 0 && (y.kind(tb) === Kind.STRUCT || y.kind(tb) === Kind.UNION) && y.nameOff(tb) === 0 ? tb : 0;
+      const sz = A.size(ta) !== B.size(tb) ? { size: [A.size(ta), B.size(tb)] as const } : {};
+      if (bodyA && bodyB && x.kind(bodyA) === y.kind(bodyB)) {
+        const members = diffMembers(A, bodyA, B, bodyB);
+        if (members.length === 0 && !('size' in sz)) return undefined;
+        return { ...head, incompatible: true, ...sz, members };
+      }
+      return { ...head, incompatible: true, ...sz, type: [A.text(ta), B.text(tb)] };
+    }
+    case Kind.FUNC:
+      if (x.vlen(ia) === y.vlen(ib) && sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib))) return undefined;
+      return diffFunc(A, ia, B, ib, head);
+    case Kind.VAR: {
+      const sameType = sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib));
+      const la = x.word(ia, 3);
+      const lb = y.word(ib, 3);
+      if (sameType && la === lb) return undefined;
+      return { ...head, incompatible: !sameType, ...(sameType ? {} : { type: [A.text(x.sizeOrType(ia)), B.text(y.sizeOrType(ib))] as const }), ...(la !== lb ? { linkage: [linkage(la), linkage(lb)] as const } : {}) };
+    }
+    case Kind.DATASEC:
+      return diffDatasec(A, ia, B, ib, head, sizeField);
+    case Kind.INT: {
+      const ea = x.word(ia, 3);
+      const eb = y.word(ib, 3);
+      if (ea === eb && sizes![0] === sizes![1]) return undefined;
+      return { ...head, incompatible: true, ...sizeField, ...(ea !== eb ? { type: [intText(ea), intText(eb)] as const } : {}) };
+    }
+    case Kind.FLOAT:
+      return sizes![0] === sizes![1] ? undefined : { ...head, incompatible: true, ...sizeField };
+    default:
+      return undefined;
+  }
+}
+
+function memberBreaks(m: AbiMemberChange): boolean {
+  if (m.status === 'renamed' || m.status === 'added') return false;
+  return true;
+}
+
+function linkage(l: number): string {
+  return LINKAGE_NAMES[l] ?? `linkage ${l}`;
+}
+
+function intText(enc: number): string {
+  const e = (enc >>> 24) & 0xf;
+  return `${enc & 0xff} bits at ${(enc >>> 16) & 0xff}${e & 1 ? ' signed' : ''}${e & 2 ? ' char' : ''}${e & 4 ? ' bool' : ''}`;
+}
+
+type Head = { kind: AbiKind; name: string; status: 'changed'; id_a: number; id_b: number };
+
+function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object): AbiTypeChange | undefined {
+  const x = A.btf;
+  const y = B.btf;
+  const valuesB = new Map<string, bigint>();
+  for (let j = 0; j < y.vlen(ib); j++) valuesB.set(B.str(y.elemWord(ib, j, 0)), enumValue(y, ib, j));
+  const enumerators: AbiEnumeratorChange[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < x.vlen(ia); i++) {
+    const n = A.str(x.elemWord(ia, i, 0));
+    seen.add(n);
+    const va = enumValue(x, ia, i);
+    const vb = valuesB.get(n);
+    if (vb === undefined) enumerators.push({ name: n, status: 'removed', a: String(va) });
+    else if (vb !== va) enumerators.push({ name: n, status: 'changed', a: String(va), b: String(vb) });
+  }
+  for (const [n, vb] of valuesB) if (!seen.has(n)) enumerators.push({ name: n, status: 'added', b: String(vb) });
+  const kinds = x.kind(ia) !== y.kind(ib) ? { kind_change: [kindName(x.kind(ia)), kindName(y.kind(ib))] as const } : {};
+  const signed = x.kflag(ia) !== y.kflag(ib) ? { signed: [x.kflag(ia), y.kflag(ib)] as const } : {};
+  if (enumerators.length === 0 && !('size' in sizeField) && !('kind_change' in kinds) && !('signed' in signed)) return undefined;
+  const incompatible = 'size' in sizeField || enumerators.some((e) => e.status !== 'added');
+  return { ...head, incompatible, ...sizeField, ...kinds, ...signed, enumerators };
+}
+
+function protoText(s: DiffSide, proto: number, name: string): string {
+  return s.decl(proto, name);
+}
+
+function diffFunc(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head): AbiTypeChange | undefined {
+  const x = A.btf;
+  const y = B.btf;
+  const pa = x.sizeOrType(ia);
+  const pb = y.sizeOrType(ib);
+  const la = x.vlen(ia);
+  const lb = y.vlen(ib);
+  const params: AbiParamChange[] = [];
+  const na = x.vlen(pa);
+  const nb = y.vlen(pb);
+  for (let i = 0; i < Math.max(na, nb); i++) {
+    const nameA = i < na ? A.str(x.elemWord(pa, i, 0)) : '';
+    const nameB = i < nb ? B.str(y.elemWord(pb, i, 0)) : '';
+    if (i >= nb) {
+      params.push({ index: i, name: nameA, status: 'removed', a: { type: A.text(x.elemWord(pa, i, 1)) } });
+      continue;
+    }
+    if (i >= na) {
+      params.push({ index: i, name: nameB, status: 'added', b: { type: B.text(y.elemWord(pb, i, 1)) } });
+      continue;
+    }
+    const same = sameRef(A, x.elemWord(pa, i, 1), B, y.elemWord(pb, i, 1));
+    if (!same) params.push({ index: i, name: nameB, status: 'changed', ...(nameA !== nameB ? { old_name: nameA } : {}), a: { type: A.text(x.elemWord(pa, i, 1)) }, b: { type: B.text(y.elemWord(pb, i, 1)) } });
+    else if (nameA !== nameB) params.push({ index: i, name: nameB, status: 'renamed', old_name: nameA });
+  }
+  const retSame = sameRef(A, x.sizeOrType(pa), B, y.sizeOrType(pb));
+  if (params.length === 0 && retSame && la === lb) return undefined;
+  const incompatible = !retSame || params.some((p) => p.status !== 'renamed');
+  const protoChanged = !retSame || params.length > 0;
+  return {
+    ...head,
+    incompatible,
+    ...(protoChanged ? { type: [protoText(A, pa, head.name), protoText(B, pb, head.name)] as const } : {}),
+    ...(la !== lb ? { linkage: [linkage(la), linkage(lb)] as const } : {}),
+    ...(params.length > 0 ? { params } : {}),
+  };
+}
+
+function diffDatasec(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object): AbiTypeChange | undefined {
+  const x = A.btf;
+  const y = B.btf;
+  const entry = (s: DiffSide, id: number, i: number): { name: string; offset: number; size: number } => {
+    const v = s.btf.elemWord(id, i, 0);
+    return { name: s.name(v) || `[${v}]`, offset: s.btf.elemWord(id, i, 1), size: s.btf.elemWord(id, i, 2) };
+  };
+  const inB = new Map<string, { offset: number; size: number }>();
+  for (let j = 0; j < y.vlen(ib); j++) {
+    const e = entry(B, ib, j);
+    inB.set(e.name, { offset: e.offset, size: e.size });
+  }
+  const entries: AbiDatasecEntryChange[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < x.vlen(ia); i++) {
+    const e = entry(A, ia, i);
+    seen.add(e.name);
+    const o = inB.get(e.name);
+    const a = { offset: e.offset, size: e.size };
+    if (!o) entries.push({ name: e.name, status: 'removed', a });
+    else if (o.offset !== e.offset || o.size !== e.size) entries.push({ name: e.name, status: 'changed', a, b: o });
+  }
+  for (const [n, o] of inB) if (!seen.has(n)) entries.push({ name: n, status: 'added', b: o });
+  if (entries.length === 0 && !('size' in sizeField)) return undefined;
+  // Section layout is the linker's business; the variables' own changes are reported on them.
+  return { ...head, incompatible: false, ...sizeField, entries };
+}
