@@ -12,6 +12,7 @@ export interface CommandGroup {
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['dump'], load: async () => (await import('./dump.js')).registerDump },
+  { names: ['explore'], load: async () => (await import('./explore.js')).registerExplore },
   { names: ['layout'], load: async () => (await import('./layout.js')).registerLayout },
   { names: ['info'], load: async () => (await import('./info.js')).registerInfo },
   { names: ['check', 'sanitize'], load: async () => (await import('./check.js')).registerCheck },
