@@ -218,16 +218,34 @@ function typePage(f: Loaded, id: number): TypePage {
     }
   });
   const u = users(f);
-  const from = u.start[id]!;
-  const to = u.start[id + 1]!;
+  // Users through anonymous pointers, qualifiers and arrays count as users of the type
+  // itself (task_struct uses mm_struct through `struct mm_struct *`).
   const usedBy: TypeRef[] = [];
-  const userSeen = new Set<number>();
-  for (let i = from; i < to && usedBy.length < 1000; i++) {
-    const user = u.list[i]!;
-    if (userSeen.has(user)) continue;
-    userSeen.add(user);
-    usedBy.push(ref(btf, user, memberVia(btf, user, id)));
+  const userSeen = new Set<number>([id]);
+  let total = 0;
+  let frontier: Array<[number, string]> = [[id, '']];
+  for (let depth = 0; depth < 4 && frontier.length > 0; depth++) {
+    const next: Array<[number, string]> = [];
+    for (const [t, how] of frontier) {
+      for (let i = u.start[t]!; i < u.start[t + 1]!; i++) {
+        const user = u.list[i]!;
+        if (userSeen.has(user)) continue;
+        userSeen.add(user);
+        const uk = btf.kind(user);
+        if (btf.nameOff(user) === 0 && (uk === Kind.PTR || uk === Kind.CONST || uk === Kind.VOLATILE || uk === Kind.RESTRICT || uk === Kind.TYPE_TAG || uk === Kind.ARRAY || uk === Kind.FUNC_PROTO)) {
+          next.push([user, how + (uk === Kind.PTR ? '*' : uk === Kind.ARRAY ? '[]' : uk === Kind.FUNC_PROTO ? '()' : '')]);
+          continue;
+        }
+        total++;
+        if (usedBy.length < 1000) {
+          const via = memberVia(btf, user, t);
+          usedBy.push(ref(btf, user, via !== undefined ? via + (how ? ` (${how})` : '') : how || undefined));
+        }
+      }
+    }
+    frontier = next;
   }
+  const usedByTotal = total;
   const base = f.info.baseIndex !== undefined ? files[f.info.baseIndex] : undefined;
   const size = k === Kind.STRUCT || k === Kind.UNION || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.INT || k === Kind.FLOAT || k === Kind.DATASEC ? btf.sizeOrType(id) : undefined;
   return {
@@ -241,7 +259,7 @@ function typePage(f: Loaded, id: number): TypePage {
     c: emitTypeDefinition(btf, id),
     refs,
     usedBy,
-    usedByTotal: userSeen.size + (to - from > 1000 ? to - from - usedBy.length : 0),
+    usedByTotal,
   };
 }
 
