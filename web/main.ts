@@ -212,6 +212,9 @@ fileSel.addEventListener('change', () => {
 // ---- views ----
 
 function linkify(text: string, file: number): string {
+  // Type names in code, not in pahole's comments (`/* XXX last struct has ... */`).
+  const cut = text.indexOf('/*');
+  if (cut >= 0) return linkify(text.slice(0, cut), file) + esc(text.slice(cut));
   return esc(text).replace(/\b(struct|union|enum) ([A-Za-z_][A-Za-z0-9_]*)/g, (_m, kw: string, name: string) => `${kw} <a href="${typeHref(name, file)}">${name}</a>`);
 }
 
@@ -306,7 +309,13 @@ async function showDiff(a: number, b: number, kind?: string, name?: string): Pro
     }
     if ((change.kind === 'struct' || change.kind === 'union') && change.id_a !== undefined && change.id_b !== undefined) {
       const [pa, pb] = await Promise.all([call<TypePage>({ op: 'type', file: a, id: change.id_a }), call<TypePage>({ op: 'type', file: b, id: change.id_b })]);
-      html += `<div class="side"><div><h2>${esc(files[a]!.name)}</h2><div class="layout">${layoutHtml(pa.layout ?? [], a)}</div></div><div><h2>${esc(files[b]!.name)}</h2><div class="layout">${layoutHtml(pb.layout ?? [], b)}</div></div></div>`;
+      const changed = new Set((change.members ?? []).flatMap((m) => [m.name, m.old_name ?? m.name]));
+      const mark = (lines: readonly LayoutLine[]): LayoutLine[] =>
+        lines.map((l) => {
+          const name = /\s\**([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])*(:\d+)?;/.exec(l.text.split('/*')[0] ?? '')?.[1];
+          return name !== undefined && changed.has(name) && /^\t[^\t]/.test(l.text) ? { ...l, cls: 'changed' as LayoutLine['cls'] } : l;
+        });
+      html += `<div class="side"><div><h2>${esc(files[a]!.name)}</h2><div class="layout">${layoutHtml(mark(pa.layout ?? []), a)}</div></div><div><h2>${esc(files[b]!.name)}</h2><div class="layout">${layoutHtml(mark(pb.layout ?? []), b)}</div></div></div>`;
     }
   }
   const shown = report.changes.filter((c) => !c.cause).slice(0, 2000);

@@ -27,7 +27,7 @@ export type SearchMode = 'prefix' | 'substring' | 'regex';
 export interface LayoutLine {
   readonly text: string;
   /** member, hole, bithole, padding, cacheline, footer, or plain (braces, comments). */
-  readonly cls: 'member' | 'hole' | 'bithole' | 'padding' | 'cacheline' | 'footer' | 'plain';
+  readonly cls: 'member' | 'hole' | 'bithole' | 'padding' | 'cacheline' | 'footer' | 'plain' | 'changed';
   /** Type of the member on this row, for top-level members. */
   readonly typeId?: number;
 }

@@ -8,6 +8,7 @@ import { emitTypeDefinition } from '../src/format/c/index.js';
 import { PaholePrinter } from '../src/format/pahole.js';
 import { openBtf } from '../src/open.js';
 import { diffBtf } from '../src/ops/abi-diff.js';
+import { distillBase } from '../src/ops/distill.js';
 import { formatRelocationDiagnosis, tryRelocate } from '../src/ops/relocate.js';
 import { whereMember } from '../src/ops/where.js';
 import type { Btf } from '../src/wire/btf.js';
@@ -295,8 +296,12 @@ function handle(req: Request): Result {
     case 'relocate': {
       const mod = file(req.module);
       const target = file(req.target);
-      const outcome = tryRelocate(mod.btf, target.btf);
-      if (outcome.ok) return { ok: true, text: `${mod.info.name} relocates onto ${target.info.name}: all ${mod.btf.typeCount} module types kept, base references mapped.` };
+      // A module read on its full vmlinux is distilled first, as `btfkit distill` does; the
+      // kernel then relocates the distilled base onto the target.
+      const base = mod.info.baseIndex !== undefined ? files[mod.info.baseIndex] : undefined;
+      const distilled = base && base.btf.typeCount > 10000 ? distillBase(mod.btf).split : mod.btf;
+      const outcome = tryRelocate(distilled, target.btf);
+      if (outcome.ok) return { ok: true, text: `${mod.info.name} relocates onto ${target.info.name}: its ${distilled.base?.typeCount ?? 0} distilled base types all map, ${mod.btf.typeCount} module types kept.` };
       return { ok: false, text: formatRelocationDiagnosis(outcome.diagnosis, mod.info.name) };
     }
   }
