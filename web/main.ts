@@ -422,8 +422,9 @@ async function start(): Promise<void> {
     page.innerHTML = `<p class="err">${esc((e as Error).message)}</p>`;
     return;
   }
-  if (served) await runSearch();
+  // The page the URL names first; the full list of names follows.
   await route();
+  if (served) await runSearch();
 }
 
 void start();

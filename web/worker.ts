@@ -120,7 +120,7 @@ function search(f: Loaded, query: string, mode: SearchMode, kind: number): { ids
     const k = kinds[id]!;
     return k === Kind.STRUCT || k === Kind.UNION ? 0 : k === Kind.TYPEDEF || k === Kind.ENUM || k === Kind.ENUM64 ? 1 : 2;
   };
-  if (prefix.length < 20000) prefix.sort((a, b) => rank(a) - rank(b) || list[a]!.length - list[b]!.length || a - b);
+  if (prefix.length < 5000) prefix.sort((a, b) => rank(a) - rank(b) || list[a]!.length - list[b]!.length || a - b);
   const ids = new Uint32Array(exact.length + prefix.length + rest.length);
   ids.set(exact, 0);
   ids.set(prefix, exact.length);
