@@ -16,8 +16,8 @@ const haveCorpus = existsSync(join(a, 'vmlinux.btf')) && existsSync(join(b, 'vml
 mkdirSync('screenshots', { recursive: true });
 
 const browser = await launch();
-const shot = async (srv, hash, file, ready, prepare) => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+const shot = async (srv, hash, file, ready, prepare, viewport = { width: 1280, height: 800 }) => {
+  const page = await browser.newPage({ viewport });
   await page.goto(srv.url + hash);
   if (prepare) await prepare(page);
   await page.waitForSelector(ready, { timeout: 60_000 });
@@ -31,6 +31,13 @@ await shot(one, '#/type/task_struct', 'type-task_struct.png', '#layout', async (
   await p.waitForFunction(() => window.__explorer?.searches > 0);
   await p.fill('#q', 'task_st');
 });
+if (process.env.SCREENSHOT_DOCS) {
+  // The README's picture: small, the search and a layout with holes and cachelines.
+  await shot(one, '#/type/task_struct', 'readme.png', '#layout', async (p) => {
+    await p.waitForFunction(() => window.__explorer?.searches > 0);
+    await p.fill('#q', 'task_st');
+  }, { width: 1000, height: 560 });
+}
 await shot(one, '#/type/sched_entity', 'used-by.png', '#usedby', async (p) => {
   await p.waitForSelector('#usedby');
   await p.evaluate(() => document.querySelector('#usedby')?.scrollIntoView());
@@ -51,4 +58,4 @@ if (haveCorpus) {
   await two.close();
 }
 await browser.close();
-if (process.env.SCREENSHOT_DOCS) copyFileSync('screenshots/type-task_struct.png', 'docs/explorer.png');
+if (process.env.SCREENSHOT_DOCS) copyFileSync('screenshots/readme.png', 'docs/explorer.png');

@@ -240,7 +240,7 @@ function layoutHtml(lines: readonly LayoutLine[], file: number): string {
 function refsHtml(refs: readonly TypeRef[], file: number, id: string): string {
   if (refs.length === 0) return `<p class="hint" id="${id}">none</p>`;
   return `<ul class="refs" id="${id}">${refs
-    .map((r) => `<li><span class="k">${esc(r.kind)}</span><a href="${idHref(r.id, file)}">${esc(r.name || `(anon #${r.id})`)}</a>${r.via !== undefined ? `<span class="via">.${esc(r.via)}</span>` : ''}</li>`)
+    .map((r) => `<li><span class="k">${esc(r.kind)}</span><a href="${idHref(r.id, file)}">${esc(r.name || `(anon #${r.id})`)}</a>${r.via !== undefined ? `<span class="via">.${esc(r.via)}</span>` : ''}${r.how !== undefined ? `<span class="how" title="through a pointer (*), array ([]) or function prototype (())">${esc(r.how)}</span>` : ''}</li>`)
     .join('')}</ul>`;
 }
 

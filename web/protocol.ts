@@ -36,8 +36,10 @@ export interface TypeRef {
   readonly id: number;
   readonly kind: string;
   readonly name: string;
-  /** How it refers (member name, parameter, "type"). */
+  /** The member or parameter that refers. */
   readonly via?: string;
+  /** Through what: `*` a pointer, `[]` an array, `()` a function prototype. */
+  readonly how?: string;
 }
 
 export interface TypePage {

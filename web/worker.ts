@@ -4,7 +4,7 @@
  * that the page never stalls while typing.
  */
 
-import { emitTypeDefinition } from '../src/format/c/index.js';
+import { emitTypeDecl, emitTypeDefinition } from '../src/format/c/index.js';
 import { PaholePrinter } from '../src/format/pahole.js';
 import { openBtf } from '../src/open.js';
 import { diffBtf } from '../src/ops/abi-diff.js';
@@ -133,8 +133,10 @@ function kindLabel(btf: Btf, id: number): string {
   return kindName(btf.kind(id)).toLowerCase();
 }
 
-function ref(btf: Btf, id: number, via?: string): TypeRef {
-  return { id, kind: kindLabel(btf, id), name: id === 0 ? 'void' : btf.name(id), ...(via !== undefined ? { via } : {}) };
+/** A type for a list: its name, or its C spelling when anonymous (`struct sched_entity *`). */
+function ref(btf: Btf, id: number, via?: string, how?: string): TypeRef {
+  const name = id === 0 ? 'void' : btf.nameOff(id) !== 0 ? btf.name(id) : emitTypeDecl(btf, id).split('\n')[0]!.replace(/\s*\{$/, ' {…}');
+  return { id, kind: kindLabel(btf, id), name, ...(via !== undefined ? { via } : {}), ...(how ? { how } : {}) };
 }
 
 /** Build the reverse-reference index once per file (every type-id field, through the kind table's visitor). */
@@ -239,8 +241,7 @@ function typePage(f: Loaded, id: number): TypePage {
         }
         total++;
         if (usedBy.length < 1000) {
-          const via = memberVia(btf, user, t);
-          usedBy.push(ref(btf, user, via !== undefined ? via + (how ? ` (${how})` : '') : how || undefined));
+          usedBy.push(ref(btf, user, memberVia(btf, user, t), how));
         }
       }
     }

@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../helpers.js';
 import { btfkit, CORPUS, corpusBuilds, need, sharedPath } from '../conformance/env.js';
 import { hasChromium, launch, serve } from './chromium.js';
 import type { ExploreServer } from '../../src/node/explore-server.js';
@@ -72,7 +74,7 @@ describe('explorer in Chromium', () => {
     assert.ok((await users()).includes('structtask_struct.se'), (await users()).join(' | '));
     await page.goto(srv.url + '#/type/mm_struct');
     await page.waitForFunction(() => /mm_struct/.test(document.querySelector('h1')?.textContent ?? '') && document.querySelector('#usedby') !== null);
-    assert.ok((await users()).includes('structtask_struct.mm (*)'), (await users()).join(' | '));
+    assert.ok((await users()).includes('structtask_struct.mm*'), (await users()).join(' | '));
   });
 
   it('opens the page a deep link names', async (t) => {
@@ -108,6 +110,15 @@ describe('explorer in Chromium', () => {
     await page.waitForSelector('#change', { timeout: 60_000 });
     assert.match((await page.textContent('#change')) ?? '', /device: changed, size 744 → 752/);
     assert.ok((await page.$$('.side .layout')).length === 2, 'both layouts side by side');
+  });
+
+  it('static build: a picked file (gzipped) is read in the browser, from file://', async (t) => {
+    if (!need(t, hasChromium(), 'chromium') || !need(t, existsSync(FIXTURE), FIXTURE)) return;
+    const page = await browser!.newPage();
+    await page.goto(pathToFileURL(join(REPO_ROOT, 'dist-web', 'index.html')).href + '#/type/task_struct');
+    await page.setInputFiles('#pick', FIXTURE);
+    await page.waitForSelector('#layout', { timeout: 30_000 });
+    assert.match(await h1(page), /struct\s+task_struct/);
   });
 
   it('meets the server refusals: no token, wrong token, wrong Host', async (t) => {
