@@ -110,6 +110,8 @@ export interface AbiTypeChange {
   readonly incompatible: boolean;
   readonly id_a?: number;
   readonly id_b?: number;
+  /** An added or removed struct/union that is only a forward declaration (no layout). */
+  readonly fwd?: boolean;
   /** Byte size [A, B] (struct, union, enum, int, float, datasec) when both have one. */
   readonly size?: readonly [number, number];
   /** BTF kinds [A, B] when they differ (struct ↔ union, FWD ↔ definition, ENUM ↔ ENUM64). */

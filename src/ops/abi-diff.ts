@@ -134,10 +134,7 @@ function groupTypes(A: DiffSide, B: DiffSide): Group[] {
       if (cat === 7) {
         const key = declTagName(s, id);
         let g = tags.get(key);
-        if (!g) {
-          tags.set(key, (g = { cat, ids: [[], []] }));
-          groups.push(g);
-        }
+        if (!g) tags.set(key, (g = { cat, ids: [[], []] }));
         g.ids[side]!.push(id);
         continue;
       }
@@ -162,7 +159,7 @@ function groupTypes(A: DiffSide, B: DiffSide): Group[] {
       groups[g]!.ids[side]!.push(id);
     }
   }
-  return groups;
+  return [...groups, ...tags.values()];
 }
 
 /** Compare two BTFs type by type; see the module comment for how types are matched. */
@@ -271,6 +268,7 @@ function addedOrRemoved(s: DiffSide, id: number, kind: AbiKind, cat: number, sta
     // Removing a type or function breaks whoever used it; adding one breaks nobody.
     incompatible: status === 'removed',
     ...(status === 'added' ? { id_b: id } : { id_a: id }),
+    ...(k === Kind.FWD ? { fwd: true } : {}),
     ...(size !== undefined ? { size: status === 'added' ? ([0, size] as const) : ([size, 0] as const) } : {}),
   };
 }
