@@ -319,7 +319,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
       return { ...head, incompatible: true, ...sz, type: [A.text(ta), B.text(tb)] };
     }
     case Kind.FUNC:
-      if (x.vlen(ia) === y.vlen(ib) && sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib))) return undefined;
+      if (x.vlen(ia) === y.vlen(ib) && sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib)) && sameParamNames(x, x.sizeOrType(ia), y, y.sizeOrType(ib))) return undefined;
       return diffFunc(A, ia, B, ib, head);
     case Kind.VAR: {
       const sameType = sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib));
@@ -341,6 +341,13 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
     default:
       return undefined;
   }
+}
+
+/** Parameter names of two prototypes with the same parameter count (C text leaves them out). */
+function sameParamNames(x: Btf, pa: number, y: Btf, pb: number): boolean {
+  const n = x.vlen(pa);
+  for (let i = 0; i < n; i++) if (!sameName(x, x.elemWord(pa, i, 0), y, y.elemWord(pb, i, 0))) return false;
+  return true;
 }
 
 function memberBreaks(m: AbiMemberChange): boolean {
