@@ -7,16 +7,14 @@
  */
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { gunzipSync } from 'node:zlib';
 import { type AbiDiffReport, type AbiTypeChange, diffBtf } from '../../src/ops/abi-diff.js';
 import { Btf } from '../../src/wire/btf.js';
 import { Kind } from '../../src/wire/kinds.js';
 import { REPO_ROOT } from '../helpers.js';
-import { btfkit, CORPUS, hasTool, need, sharedPath } from './env.js';
+import { btfkit, CORPUS, hasTool, gunzipFixture, need, sharedPath } from './env.js';
 import { changedMemberNames, type PaholeLayout, paholeText, parsePahole } from './pahole-layout.js';
 
 interface OracleCounts {
@@ -100,13 +98,6 @@ function checkAgainstPahole(fileA: string, fileB: string, report: AbiDiffReport)
 
 const corpusVmlinux = (build: string): string => join(CORPUS, build, 'vmlinux.btf');
 
-/** A gzip fixture unpacked once into the temp directory (pahole reads raw files). */
-function gunzipTo(src: string, name: string): string {
-  const out = join(tmpdir(), `btfkit-${process.getuid?.() ?? 0}-${name}`);
-  if (!existsSync(out)) writeFileSync(out, gunzipSync(readFileSync(src)));
-  return out;
-}
-
 describe('btfkit diff agrees with pahole', () => {
   it('Debian 6.1.0-47 → 6.1.0-50 vmlinux: same changed, added and removed structs, same members', (t: TestContext) => {
     const a = corpusVmlinux('6.1.0-47-amd64');
@@ -128,8 +119,8 @@ describe('btfkit diff agrees with pahole', () => {
   it('6.18 → 7.1 fixtures: same changed, added and removed structs, same members', (t: TestContext) => {
     const src618 = sharedPath('fixtures', 'vmlinux-6.18.btf.gz');
     if (!need(t, hasTool('pahole'), 'pahole') || !need(t, existsSync(src618), 'shared fixture vmlinux-6.18.btf.gz')) return;
-    const a = gunzipTo(src618, 'vmlinux-6.18.btf');
-    const b = gunzipTo(join(REPO_ROOT, 'fixtures', 'third-party', 'vmlinux-7.1.btf.gz'), 'vmlinux-7.1.btf');
+    const a = gunzipFixture(src618, 'vmlinux-6.18.btf');
+    const b = gunzipFixture(join(REPO_ROOT, 'fixtures', 'third-party', 'vmlinux-7.1.btf.gz'), 'vmlinux-7.1.btf');
     const report = diffBtf(Btf.parse(readFileSync(a)), Btf.parse(readFileSync(b)));
     const counts = checkAgainstPahole(a, b, report);
     // 6.18 (this machine's kernel) → 7.1 (cilium test data): fixed files, so fixed counts.
