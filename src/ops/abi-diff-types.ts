@@ -77,7 +77,7 @@ export interface AbiDatasecEntryChange {
 export interface AbiCause {
   readonly kind: AbiKind;
   readonly name: string;
-  /** Member names from this type down to the leaf, e.g. ['adap', 'dev']. */
+  /** Member names from this type down to the leaf as C spells the access (anonymous members left out), e.g. ['adap', 'dev']. */
   readonly via: readonly string[];
 }
 

@@ -36,6 +36,8 @@ export interface AbiDiffFilter {
   readonly name?: RegExp | undefined;
   /** Types/functions whose name matches one of these are left out. */
   readonly suppress?: readonly RegExp[] | undefined;
+  /** Only these `kind name` keys, plus the leaves they changed through (e.g. a module's vmlinux types). */
+  readonly keys?: ReadonlySet<string> | undefined;
 }
 
 const KINDS: readonly AbiKind[] = ['struct', 'union', 'enum', 'typedef', 'func', 'var', 'datasec', 'decl_tag', 'int', 'float'];
@@ -189,6 +191,13 @@ function groupTypes(A: DiffSide, B: DiffSide): Group[] {
   return groups;
 }
 
+/** Types in `other`'s base chain with the same kind and name as `id` of `s` (none when not split). */
+function inBase(s: DiffSide, id: number, cat: number, other: Btf): number[] {
+  if (!other.base || cat === ANON_ENUM) return [];
+  const name = s.name(id);
+  return other.base.findByName(name).filter((b) => categoryOf(other, b) === cat);
+}
+
 /** Compare two BTFs type by type; see the module comment for how types are matched. */
 export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffReport {
   const A = new DiffSide(a);
@@ -197,8 +206,11 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
   const removed: AbiTypeChange[] = [];
   const added: AbiTypeChange[] = [];
   for (const g of groupTypes(A, B)) {
-    const { idsA, idsB } = g;
     const kind = KINDS[g.cat] ?? 'enum';
+    // A type own on one side only may sit in the other side's base (moved between a module
+    // and vmlinux, or standalone module BTF against split): compare with that one.
+    const idsA = g.idsA.length === 0 && g.cat !== DECL_TAG ? inBase(B, g.idsB[0]!, g.cat, A.btf) : g.idsA;
+    const idsB = g.idsB.length === 0 && g.cat !== DECL_TAG ? inBase(A, g.idsA[0]!, g.cat, B.btf) : g.idsB;
     if (idsA.length === 1 && idsB.length === 1) {
       // The common case: one type of this name on each side, usually unchanged.
       if (samePair(A, idsA[0]!, B, idsB[0]!)) continue;
@@ -250,7 +262,15 @@ function summarize(changes: readonly AbiTypeChange[], a?: Btf, b?: Btf, prev?: A
 /** Keep the changes the filter selects (kind, name pattern, suppressions). */
 export function filterAbiDiff(report: AbiDiffReport, filter: AbiDiffFilter): AbiDiffReport {
   const kinds = filter.kinds && filter.kinds.length > 0 ? new Set(filter.kinds.map((k) => k.toLowerCase())) : undefined;
-  const changes = report.changes.filter((c) => (!kinds || kinds.has(c.kind)) && (!filter.name || filter.name.test(c.name)) && !(filter.suppress ?? []).some((re) => re.test(c.name)));
+  let keys = filter.keys;
+  if (keys) {
+    const withLeaves = new Set(keys);
+    for (const c of report.changes) if (c.cause && keys.has(`${c.kind} ${c.name}`)) withLeaves.add(`${c.cause.kind} ${c.cause.name}`);
+    keys = withLeaves;
+  }
+  const changes = report.changes.filter(
+    (c) => (!kinds || kinds.has(c.kind)) && (!filter.name || filter.name.test(c.name)) && !(filter.suppress ?? []).some((re) => re.test(c.name)) && (!keys || keys.has(`${c.kind} ${c.name}`)),
+  );
   return { ...report, changes, summary: summarize(changes, undefined, undefined, report.summary) };
 }
 
