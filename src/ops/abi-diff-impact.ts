@@ -70,7 +70,8 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
         // An anonymous struct/union member: its own members must all be caused.
         const inner = y.elemWord(parentB, m.index, 1);
         const nested = causedOnly(m.members, inner, depth + 1);
-        if (nested) cause = { ...nested, via: [m.name || `(anonymous #${m.index})`, ...nested.via] };
+        // Anonymous members are transparent in C (`ib_device.dev`), so the path skips them.
+        if (nested) cause = { ...nested, via: m.name !== '' ? [m.name, ...nested.via] : nested.via };
       } else if (!aspects.includes('type')) {
         const t = terminal(y, y.elemWord(parentB, m.index, 1), false);
         const inner = t.id !== 0 ? byIdB.get(t.id) : undefined;

@@ -77,7 +77,7 @@ export interface AbiDatasecEntryChange {
 export interface AbiCause {
   readonly kind: AbiKind;
   readonly name: string;
-  /** Member names from this type down to the leaf, e.g. ['adap', 'dev']. */
+  /** Member names from this type down to the leaf as C spells the access (anonymous members left out), e.g. ['adap', 'dev']. */
   readonly via: readonly string[];
 }
 
@@ -110,6 +110,8 @@ export interface AbiTypeChange {
   readonly incompatible: boolean;
   readonly id_a?: number;
   readonly id_b?: number;
+  /** An added or removed struct/union that is only a forward declaration (no layout). */
+  readonly fwd?: boolean;
   /** Byte size [A, B] (struct, union, enum, int, float, datasec) when both have one. */
   readonly size?: readonly [number, number];
   /** BTF kinds [A, B] when they differ (struct ↔ union, FWD ↔ definition, ENUM ↔ ENUM64). */

@@ -16,7 +16,7 @@ import { Kind, kindName } from '../wire/kinds.js';
 import { enumValue } from '../model/types.js';
 import type { AbiDatasecEntryChange, AbiDiffReport, AbiEnumeratorChange, AbiKind, AbiMemberChange, AbiParamChange, AbiTypeChange } from './abi-diff-types.js';
 import { addCausesAndImpact } from './abi-diff-impact.js';
-import { DiffSide, diffHoles, diffMembers, sameBody, sameEnum, sameName, sameRef } from './abi-diff-members.js';
+import { DiffSide, diffHoles, diffMembers, sameBody, sameEnum, sameName, sameRef, strOwner } from './abi-diff-members.js';
 import { hashBytes } from '../wire/strings.js';
 import { LINKAGE_NAMES } from '../format/names.js';
 
@@ -36,11 +36,14 @@ export interface AbiDiffFilter {
   readonly name?: RegExp | undefined;
   /** Types/functions whose name matches one of these are left out. */
   readonly suppress?: readonly RegExp[] | undefined;
+  /** Only these `kind name` keys, plus the leaves they changed through (e.g. a module's vmlinux types). */
+  readonly keys?: ReadonlySet<string> | undefined;
 }
 
 const KINDS: readonly AbiKind[] = ['struct', 'union', 'enum', 'typedef', 'func', 'var', 'datasec', 'decl_tag', 'int', 'float'];
 /** Anonymous enums are keyed by their first enumerator: a namespace of their own. */
 const ANON_ENUM = KINDS.length;
+const DECL_TAG = KINDS.indexOf('decl_tag');
 
 /** The report kind (as an index into KINDS, or ANON_ENUM) of a type matched by name, else -1. */
 function categoryOf(btf: Btf, id: number): number {
@@ -82,7 +85,7 @@ function keyNameOff(btf: Btf, id: number, cat: number): number {
 
 function reportName(s: DiffSide, id: number, cat: number): string {
   if (cat === ANON_ENUM) return `(anonymous: ${s.str(s.btf.elemWord(id, 0, 0))})`;
-  if (cat === 7) return declTagName(s, id);
+  if (cat === DECL_TAG) return declTagName(s, id);
   return s.name(id);
 }
 
@@ -106,63 +109,93 @@ function declTagName(s: DiffSide, id: number): string {
 /** Types of both sides sharing a report kind and name. */
 interface Group {
   readonly cat: number;
-  readonly ids: [number[], number[]];
+  readonly idsA: readonly number[];
+  readonly idsB: readonly number[];
 }
 
 /**
  * Group the own types of both sides by (kind, name) without decoding names: a hash table over
- * the name bytes. DECL_TAGs are keyed by decoded text (tag, target and component).
+ * the name bytes, in flat arrays (one group per name; nearly all hold one type per side).
+ * DECL_TAGs are keyed by decoded text (tag, target and component).
  */
 function groupTypes(A: DiffSide, B: DiffSide): Group[] {
-  const sides = [A, B] as const;
-  let total = 0;
-  for (const s of sides) total += s.btf.typeCount;
+  const sides = [A.btf, B.btf] as const;
+  const total = A.btf.typeCount + B.btf.typeCount;
   let cap = 16;
   while (cap < total) cap *= 2;
   const head = new Int32Array(cap).fill(-1);
-  const groups: Group[] = [];
-  const next: number[] = [];
-  const repSide: number[] = [];
-  const repOff: number[] = [];
-  const tags = new Map<string, Group>();
+  const next = new Int32Array(total);
+  const cat = new Int8Array(total);
+  const repSide = new Uint8Array(total);
+  const repOff = new Uint32Array(total);
+  const first = [new Int32Array(total), new Int32Array(total)] as const;
+  const count = [new Int32Array(total), new Int32Array(total)] as const;
+  /** Group of each own type (index id - startId), -1 when not matched by name. */
+  const groupOf = [new Int32Array(A.btf.typeCount).fill(-1), new Int32Array(B.btf.typeCount).fill(-1)] as const;
+  let nGroups = 0;
+  const tags = new Map<string, { idsA: number[]; idsB: number[] }>();
   for (let side = 0; side < 2; side++) {
-    const s = sides[side]!;
-    const btf = s.btf;
+    const btf = sides[side]!;
+    const firstOf = first[side]!;
+    const countOf = count[side]!;
     for (let id = btf.startId; id < btf.nextId; id++) {
-      const cat = categoryOf(btf, id);
-      if (cat < 0) continue;
-      if (cat === 7) {
-        const key = declTagName(s, id);
-        let g = tags.get(key);
-        if (!g) {
-          tags.set(key, (g = { cat, ids: [[], []] }));
-          groups.push(g);
-        }
-        g.ids[side]!.push(id);
+      const c = categoryOf(btf, id);
+      if (c < 0) continue;
+      if (c === DECL_TAG) {
+        const key = declTagName(side === 0 ? A : B, id);
+        let t = tags.get(key);
+        if (!t) tags.set(key, (t = { idsA: [], idsB: [] }));
+        (side === 0 ? t.idsA : t.idsB).push(id);
         continue;
       }
-      const off = keyNameOff(btf, id, cat);
-      const loc = btf.strLocation(off);
-      if (!loc) continue;
-      const h = (Math.imul(hashBytes(loc.table, loc.index), 31) + cat) & (cap - 1);
+      const off = keyNameOff(btf, id, c);
+      const owner = strOwner(btf, off);
+      const h = (Math.imul(hashBytes(owner.strings, off - owner.startStrOff), 31) + c) & (cap - 1);
       let g = head[h]!;
-      for (; g >= 0; g = next[g]!) {
-        if (groups[g]!.cat !== cat) continue;
-        const other = sides[repSide[g]!]!.btf;
-        if (sameName(btf, off, other, repOff[g]!)) break;
-      }
+      while (g >= 0 && !(cat[g] === c && sameName(btf, off, sides[repSide[g]!]!, repOff[g]!))) g = next[g]!;
       if (g < 0) {
-        g = groups.length;
-        groups.push({ cat, ids: [[], []] });
-        next.push(head[h]!);
-        repSide.push(side);
-        repOff.push(off);
+        g = nGroups++;
+        cat[g] = c;
+        repSide[g] = side;
+        repOff[g] = off;
+        next[g] = head[h]!;
         head[h] = g;
       }
-      groups[g]!.ids[side]!.push(id);
+      if (countOf[g] === 0) firstOf[g] = id;
+      countOf[g]!++;
+      groupOf[side]![id - btf.startId] = g;
     }
   }
+  // Lists only for names with several types on a side.
+  const lists = new Map<number, [number[], number[]]>();
+  for (let side = 0; side < 2; side++) {
+    const btf = sides[side]!;
+    const countOf = count[side]!;
+    if (!countOf.some((n) => n > 1)) continue;
+    const groups = groupOf[side]!;
+    for (let id = btf.startId; id < btf.nextId; id++) {
+      const g = groups[id - btf.startId]!;
+      if (g < 0 || (count[0][g]! <= 1 && count[1][g]! <= 1)) continue;
+      let l = lists.get(g);
+      if (!l) lists.set(g, (l = [[], []]));
+      l[side]!.push(id);
+    }
+  }
+  const groups: Group[] = [];
+  for (let g = 0; g < nGroups; g++) {
+    const l = lists.get(g);
+    if (l) groups.push({ cat: cat[g]!, idsA: l[0], idsB: l[1] });
+    else groups.push({ cat: cat[g]!, idsA: count[0][g] ? [first[0][g]!] : [], idsB: count[1][g] ? [first[1][g]!] : [] });
+  }
+  for (const t of tags.values()) groups.push({ cat: DECL_TAG, ...t });
   return groups;
+}
+
+/** Types in `other`'s base chain with the same kind and name as `id` of `s` (none when not split). */
+function inBase(s: DiffSide, id: number, cat: number, other: Btf): number[] {
+  if (!other.base || cat === ANON_ENUM) return [];
+  const name = s.name(id);
+  return other.base.findByName(name).filter((b) => categoryOf(other, b) === cat);
 }
 
 /** Compare two BTFs type by type; see the module comment for how types are matched. */
@@ -173,10 +206,14 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
   const removed: AbiTypeChange[] = [];
   const added: AbiTypeChange[] = [];
   for (const g of groupTypes(A, B)) {
-    const [idsA, idsB] = g.ids;
     const kind = KINDS[g.cat] ?? 'enum';
+    // A type own on one side only may sit in the other side's base (moved between a module
+    // and vmlinux, or standalone module BTF against split): compare with that one.
+    const idsA = g.idsA.length === 0 && g.cat !== DECL_TAG ? inBase(B, g.idsB[0]!, g.cat, A.btf) : g.idsA;
+    const idsB = g.idsB.length === 0 && g.cat !== DECL_TAG ? inBase(A, g.idsA[0]!, g.cat, B.btf) : g.idsB;
     if (idsA.length === 1 && idsB.length === 1) {
       // The common case: one type of this name on each side, usually unchanged.
+      if (samePair(A, idsA[0]!, B, idsB[0]!)) continue;
       const c = diffPair(A, idsA[0]!, B, idsB[0]!, kind, g.cat);
       if (c) changes.push(c);
       continue;
@@ -225,7 +262,15 @@ function summarize(changes: readonly AbiTypeChange[], a?: Btf, b?: Btf, prev?: A
 /** Keep the changes the filter selects (kind, name pattern, suppressions). */
 export function filterAbiDiff(report: AbiDiffReport, filter: AbiDiffFilter): AbiDiffReport {
   const kinds = filter.kinds && filter.kinds.length > 0 ? new Set(filter.kinds.map((k) => k.toLowerCase())) : undefined;
-  const changes = report.changes.filter((c) => (!kinds || kinds.has(c.kind)) && (!filter.name || filter.name.test(c.name)) && !(filter.suppress ?? []).some((re) => re.test(c.name)));
+  let keys = filter.keys;
+  if (keys) {
+    const withLeaves = new Set(keys);
+    for (const c of report.changes) if (c.cause && keys.has(`${c.kind} ${c.name}`)) withLeaves.add(`${c.cause.kind} ${c.cause.name}`);
+    keys = withLeaves;
+  }
+  const changes = report.changes.filter(
+    (c) => (!kinds || kinds.has(c.kind)) && (!filter.name || filter.name.test(c.name)) && !(filter.suppress ?? []).some((re) => re.test(c.name)) && (!keys || keys.has(`${c.kind} ${c.name}`)),
+  );
   return { ...report, changes, summary: summarize(changes, undefined, undefined, report.summary) };
 }
 
@@ -247,7 +292,7 @@ function pairByShape(A: DiffSide, idsA: readonly number[], B: DiffSide, idsB: re
       restB.splice(j, 1);
     }
   };
-  take((ia, ib) => diffPair(A, ia, B, ib, kind, cat) === undefined);
+  take((ia, ib) => samePair(A, ia, B, ib));
   take((ia, ib) => A.btf.kind(ia) === B.btf.kind(ib) && A.btf.sizeOrType(ia) === B.btf.sizeOrType(ib));
   take((ia, ib) => A.btf.kind(ia) === B.btf.kind(ib));
   take(() => true);
@@ -271,8 +316,50 @@ function addedOrRemoved(s: DiffSide, id: number, kind: AbiKind, cat: number, sta
     // Removing a type or function breaks whoever used it; adding one breaks nobody.
     incompatible: status === 'removed',
     ...(status === 'added' ? { id_b: id } : { id_a: id }),
+    ...(k === Kind.FWD ? { fwd: true } : {}),
     ...(size !== undefined ? { size: status === 'added' ? ([0, size] as const) : ([size, 0] as const) } : {}),
   };
+}
+
+/**
+ * Are two types matched by name the same? The fast path every pair takes (nearly all are):
+ * no allocation, no name decoding.
+ */
+function samePair(A: DiffSide, ia: number, B: DiffSide, ib: number): boolean {
+  const x = A.btf;
+  const y = B.btf;
+  const k = x.kind(ia);
+  if (k !== y.kind(ib)) return false;
+  switch (k) {
+    case Kind.STRUCT:
+    case Kind.UNION:
+      return sameBody(A, ia, B, ib);
+    case Kind.ENUM:
+    case Kind.ENUM64:
+      return sameEnum(x, ia, y, ib);
+    case Kind.TYPEDEF:
+      return sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib)) && A.size(x.sizeOrType(ia)) === B.size(y.sizeOrType(ib));
+    case Kind.FUNC:
+      return x.vlen(ia) === y.vlen(ib) && sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib)) && sameParamNames(x, x.sizeOrType(ia), y, y.sizeOrType(ib));
+    case Kind.VAR:
+      return x.word(ia, 3) === y.word(ib, 3) && sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib));
+    case Kind.INT:
+      return x.sizeOrType(ia) === y.sizeOrType(ib) && x.word(ia, 3) === y.word(ib, 3);
+    case Kind.FLOAT:
+      return x.sizeOrType(ia) === y.sizeOrType(ib);
+    case Kind.DATASEC: {
+      const n = x.vlen(ia);
+      if (n !== y.vlen(ib) || x.sizeOrType(ia) !== y.sizeOrType(ib)) return false;
+      for (let i = 0; i < n; i++) {
+        if (x.elemWord(ia, i, 1) !== y.elemWord(ib, i, 1) || x.elemWord(ia, i, 2) !== y.elemWord(ib, i, 2)) return false;
+        if (!sameName(x, x.nameOff(x.elemWord(ia, i, 0)), y, y.nameOff(y.elemWord(ib, i, 0)))) return false;
+      }
+      return true;
+    }
+    default:
+      // FWD (same namespace and name), DECL_TAG (keyed by everything it says).
+      return true;
+  }
 }
 
 /** The change between two types matched by name, or undefined when they are the same. */
@@ -281,8 +368,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
   const y = B.btf;
   const kx = x.kind(ia);
   const ky = y.kind(ib);
-  // Names are decoded only for types that changed.
-  const head = { kind, get name(): string { return reportName(B, ib, cat); }, status: 'changed' as const, id_a: ia, id_b: ib };
+  const head = { kind, name: reportName(B, ib, cat), status: 'changed' as const, id_a: ia, id_b: ib };
   const sizes = hasSize(kx) && hasSize(ky) ? ([x.sizeOrType(ia), y.sizeOrType(ib)] as const) : undefined;
   const sizeField = sizes && sizes[0] !== sizes[1] ? { size: sizes } : {};
   if (kx !== ky && !((kx === Kind.ENUM && ky === Kind.ENUM64) || (kx === Kind.ENUM64 && ky === Kind.ENUM))) {
@@ -321,7 +407,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
       return { ...head, incompatible: true, ...sz, type: [A.text(ta), B.text(tb)] };
     }
     case Kind.FUNC:
-      if (x.vlen(ia) === y.vlen(ib) && sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib))) return undefined;
+      if (x.vlen(ia) === y.vlen(ib) && sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib)) && sameParamNames(x, x.sizeOrType(ia), y, y.sizeOrType(ib))) return undefined;
       return diffFunc(A, ia, B, ib, head);
     case Kind.VAR: {
       const sameType = sameRef(A, x.sizeOrType(ia), B, y.sizeOrType(ib));
@@ -343,6 +429,13 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
     default:
       return undefined;
   }
+}
+
+/** Parameter names of two prototypes with the same parameter count (C text leaves them out). */
+function sameParamNames(x: Btf, pa: number, y: Btf, pb: number): boolean {
+  const n = x.vlen(pa);
+  for (let i = 0; i < n; i++) if (!sameName(x, x.elemWord(pa, i, 0), y, y.elemWord(pb, i, 0))) return false;
+  return true;
 }
 
 function memberBreaks(m: AbiMemberChange): boolean {

@@ -1,7 +1,8 @@
 /**
  * Field availability across kernels (`btfkit where TYPE.MEMBER...`): in each BTF, whether a
  * struct/union member path exists, its offset, size and C type; when it is missing, the
- * member likely renamed from it (same type at the same offset as in a kernel that has it).
+ * member likely renamed from it: the one the ABI diff of the containing struct (from a kernel
+ * that has it) reports as its rename (same offset and type, another name).
  *
  * A path step searches the members of the current struct/union and, as C does, the members
  * of its anonymous struct/union members (their offsets add up). A typedef names its target.
@@ -10,7 +11,8 @@
 import type { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { Kind } from '../wire/kinds.js';
-import { bitOffset, bitSize, DiffSide } from './abi-diff-members.js';
+import { bitOffset, bitSize, DiffSide, diffMembers } from './abi-diff-members.js';
+import type { AbiMemberChange } from './abi-diff-types.js';
 import { isComposite, skipModsAndTypedefs } from './core/types.js';
 
 export interface WhereResult {
@@ -85,27 +87,36 @@ export function whereMember(inputs: ReadonlyArray<{ readonly file: string; reado
   const { type, path } = parseWhereQuery(query);
   const sides = inputs.map((i) => new DiffSide(i.btf));
   const results = inputs.map((input, k) => resolvePath(sides[k]!, input.file, query, type, path));
-  // Renames: where the path is missing only at its last step, a member of that struct with
-  // the same C type at the offset another kernel has the member at.
-  const found = results.filter((r) => r.present && path.length > 0);
+  // Renames: where the path is missing only at its last step, the member the ABI diff of
+  // that struct (from a kernel that has the path) reports as renamed from it.
   return results.map((r, k) => {
-    if (r.present || path.length === 0 || found.length === 0) return r;
+    if (r.present || path.length === 0) return r;
     const s = sides[k]!;
     const parentPath = path.slice(0, -1);
-    const parent = resolvePath(s, r.file, query, type, parentPath);
-    if (!parent.present) return r;
-    const rootId = findRoot(s.btf, type)!;
-    const container = parentPath.length === 0 ? rootId : containerOf(s, rootId, parentPath);
-    if (container === undefined) return r;
-    const base = parentPath.length === 0 ? 0 : parent.offset_bits ?? 0;
-    for (const f of found) {
-      const want = (f.offset_bits ?? 0) - base;
-      const guess = memberAt(s, container, want, f.c_type ?? '', 0);
-      if (guess) return { ...r, likely_renamed_to: [...parentPath, guess].join('.') };
+    const rootK = findRoot(s.btf, type);
+    const ck = rootK === undefined ? undefined : containerOf(s, rootK, parentPath);
+    if (ck === undefined) return r;
+    // Prefer the closest kernel before this one that has the member, then the closest after.
+    const order = [...results.keys()].filter((p) => results[p]!.present).sort((p, q) => (p < k ? k - p : 1000 + p - k) - (q < k ? k - q : 1000 + q - k));
+    for (const p of order) {
+      const sp = sides[p]!;
+      const cp = containerOf(sp, findRoot(sp.btf, type)!, parentPath);
+      if (cp === undefined) continue;
+      const renamed = findRename(diffMembers(sp, cp, s, ck), path[path.length - 1]!);
+      if (renamed) return { ...r, likely_renamed_to: [...parentPath, renamed].join('.') };
     }
-    // Same type, any offset, when exactly one member of the struct has it and no other kernel calls it that.
     return r;
   });
+}
+
+/** The new name of member `old` in a member diff (anonymous members are looked through, as C does). */
+function findRename(changes: readonly AbiMemberChange[], old: string): string | undefined {
+  for (const c of changes) {
+    if (c.status === 'renamed' && c.old_name === old) return c.name;
+    const inner = c.members ? findRename(c.members, old) : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 function containerOf(s: DiffSide, root: number, path: readonly string[]): number | undefined {
@@ -118,25 +129,6 @@ function containerOf(s: DiffSide, root: number, path: readonly string[]): number
     cur = t;
   }
   return cur;
-}
-
-/** The name of a named member (through anonymous ones) at `bits` with C type `cType`. */
-function memberAt(s: DiffSide, id: number, bits: number, cType: string, base: number): string | undefined {
-  const btf = s.btf;
-  for (let i = 0; i < btf.vlen(id); i++) {
-    const off = base + bitOffset(btf, id, i);
-    const nameOff = btf.elemWord(id, i, 0);
-    const t = btf.elemWord(id, i, 1);
-    if (nameOff !== 0 && off === bits && s.text(t) === cType) return s.str(nameOff);
-    if (nameOff === 0) {
-      const inner = skipModsAndTypedefs(btf, t);
-      if (inner !== 0 && isComposite(btf.kind(inner))) {
-        const r = memberAt(s, inner, bits, cType, off);
-        if (r) return r;
-      }
-    }
-  }
-  return undefined;
 }
 
 function resolvePath(s: DiffSide, file: string, query: string, type: string, path: readonly string[]): WhereResult {

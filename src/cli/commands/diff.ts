@@ -5,8 +5,9 @@
 
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadBtf } from '../../node/files.js';
-import { abiDiffExitCode, diffBtf, filterAbiDiff } from '../../ops/abi-diff.js';
+import { loadBase, loadBtf } from '../../node/files.js';
+import { ABI_CHANGED, ABI_INCOMPATIBLE, abiDiffExitCode, diffBtf, filterAbiDiff } from '../../ops/abi-diff.js';
+import { baseMismatch, explainBaseType, usedBaseTypes } from '../../ops/module-explain.js';
 import { formatAbiDiff, formatBitOffset } from '../../ops/abi-diff-format.js';
 import { RelocationError, tryRelocate } from '../../ops/relocate.js';
 import { whereMember, type WhereResult } from '../../ops/where.js';
@@ -25,6 +26,34 @@ interface DiffOpts {
   suppress?: string;
   kind?: string[];
   name?: string;
+  builtAgainst?: string;
+}
+
+/**
+ * `diff MODULE KERNEL --built-against OLD`: the ABI diff OLD → KERNEL narrowed to the vmlinux
+ * types the module uses, why each breaks it (the chain to the leaf change), and first, for a
+ * plain split module, whether its borrowed ids and names are shifted.
+ */
+async function moduleDiff(modulePath: string, kernelPath: string, opts: DiffOpts): Promise<void> {
+  const old = await loadBase(opts.builtAgainst!);
+  const kernel = await loadBase(kernelPath);
+  const mod = await loadBtf(modulePath, { base: old, distilled: 'distilled' });
+  const used = usedBaseTypes(mod.btf);
+  const full = diffBtf(old, kernel, { labelA: opts.builtAgainst!, labelB: kernelPath });
+  const report = filterAbiDiff(full, { keys: used });
+  const touched = report.changes.filter((c) => used.has(`${c.kind} ${c.name}`));
+  const mismatch = mod.distilledBase ? undefined : baseMismatch(old, kernel);
+  const why = touched.filter((c) => c.status !== 'added').map((c) => explainBaseType(full, c.kind, c.name));
+  const format = (opts.json ? 'json' : (opts.format ?? 'text')) as Format;
+  if (format === 'json') {
+    out(JSON.stringify({ module: modulePath, used_types: used.size, ...(mismatch ? { base_mismatch: mismatch } : {}), root_causes: why, ...report }, null, 2) + '\n');
+  } else {
+    let head = `${modulePath} uses ${used.size.toLocaleString('en-US')} vmlinux types; ${touched.length} of them changed from ${opts.builtAgainst} to ${kernelPath}\n`;
+    if (mismatch) head += `plain split BTF ${mismatch}\n`;
+    for (const c of why) head += `  ${c.chain}\n`;
+    out(`${head}\n${formatAbiDiff(report, { format })}`);
+  }
+  process.exitCode = abiDiffExitCode(report) | (mismatch ? ABI_INCOMPATIBLE | ABI_CHANGED : 0);
 }
 
 /** A module with a distilled base is relocated onto the given base; say why when it cannot be. */
@@ -75,7 +104,9 @@ export function registerDiff(program: Command): void {
     .option('--suppress <file>', 'ignore types and functions whose names match a line of FILE (a regular expression each)')
     .option('--kind <kind>', `only these kinds (${KIND_WORDS.join(', ')}); repeatable or comma-separated`, collect((v: string) => v))
     .option('--name <regex>', 'only types whose name matches')
+    .option('--built-against <vmlinux>', 'A is a module built against this vmlinux and B the kernel: the vmlinux changes that matter to the module, each down to its leaf')
     .action(async (a: string, b: string, opts: DiffOpts) => {
+      if (opts.builtAgainst !== undefined) return moduleDiff(a, b, opts);
       const format = (opts.json ? 'json' : (opts.format ?? 'text')) as Format;
       if (!FORMATS.includes(format)) throw new UsageError(`diff: --format must be one of ${FORMATS.join(', ')}, got '${opts.format}'`);
       const kinds = (opts.kind ?? []).flatMap((k) => k.split(',')).map((k) => k.trim().toLowerCase()).filter((k) => k !== '');
