@@ -76,10 +76,24 @@ export function formatPahole(btf: Btf, names?: readonly string[], opts: PaholeOp
 export class PaholePrinter {
   readonly model: LayoutModel;
   private readonly btf: Btf;
+  /** Names printed so far, for pahole's skipping of look-alike repeats. */
+  private readonly printedByName: Map<string, number[]>;
 
-  constructor(btf: Btf, opts: PaholeOptions = {}) {
+  constructor(btf: Btf, opts: PaholeOptions = {}, from?: { model: LayoutModel; printedByName: Map<string, number[]> }) {
     this.btf = btf;
-    this.model = new LayoutModel(btf, opts);
+    this.model = from?.model ?? new LayoutModel(btf, opts);
+    this.printedByName = from?.printedByName ?? new Map();
+  }
+
+  /**
+   * A printer for split BTF on this printer's BTF that continues where this one stands:
+   * after `printedIds()` of the base, its `printedIds(split.startId)` and texts are what
+   * pahole prints for the split part (many modules on one vmlinux without redoing the base).
+   */
+  forSplit(split: Btf): PaholePrinter {
+    const seen = new Map<string, number[]>();
+    for (const [k, v] of this.printedByName) seen.set(k, [...v]);
+    return new PaholePrinter(split, {}, { model: this.model.forSplit(split), printedByName: seen });
   }
 
   /** The first struct or union (not a declaration) called `name`. */
@@ -92,14 +106,14 @@ export class PaholePrinter {
     return best;
   }
 
-  /** Ids pahole prints without `-C`: named structs/unions in id order, minus look-alike repeats. */
-  *printedIds(): Generator<number> {
+  /** Ids pahole prints without `-C`: named structs/unions in id order (from `fromId`), minus look-alike repeats. */
+  *printedIds(fromId = 1): Generator<number> {
     const btf = this.btf;
-    const seen = new Map<string, number[]>();
-    for (let id = 1; id < btf.nextId; id++) {
+    const seen = this.printedByName;
+    for (let id = fromId; id < btf.nextId; id++) {
       const k = btf.kind(id);
       if ((k !== Kind.STRUCT && k !== Kind.UNION) || btf.nameOff(id) === 0) continue;
-      const name = btf.name(id);
+      const name = this.model.str(btf.nameOff(id));
       const same = seen.get(name);
       if (same?.some((other) => this.sameShape(other, id))) continue;
       if (same) same.push(id);
@@ -156,7 +170,7 @@ export class PaholePrinter {
 
   private nameOf(id: number): string | null {
     const off = this.btf.nameOff(id);
-    return off === 0 ? null : this.btf.str(off);
+    return off === 0 ? null : this.model.str(off);
   }
 
   private isAnonymous(id: number): boolean {
@@ -258,7 +272,7 @@ export class PaholePrinter {
       if (!first) s += ', ';
       first = false;
       const nameOff = btf.elemWord(proto, i, 0);
-      const name = nameOff === 0 ? null : btf.str(nameOff);
+      const name = nameOff === 0 ? null : this.model.str(nameOff);
       const t = this.tag(type);
       if (t === null) {
         s += `<ERROR: type ${type} not found>${name !== null ? ' ' + name : ''}`;
@@ -292,18 +306,21 @@ export class PaholePrinter {
   // ---- declarations with a name (pahole's type__fprintf) ----
 
   private type(id: number, name: string | null, conf: Conf): string {
-    const tconf: Conf = { ...conf };
     let t = id;
     let kind = this.tag(t);
     let label = name;
-    if (kind === null) return padEnd('<ERROR', tconf.typeSpacing) + '> ' + (label ?? '(null)');
+    if (kind === null) return padEnd('<ERROR', conf.typeSpacing) + '> ' + (label ?? '(null)');
+    // Most members (base types, typedefs, pointers) only read the spacing: copy the
+    // printing state only for what prints nested types.
+    let tconf = conf;
+    const own = (): Conf => (tconf === conf ? (tconf = { ...conf }) : tconf);
+    if (kind === 'struct' || kind === 'union' || kind === 'enum') {
+      const c = own();
+      c.prefix = null;
+      c.suffix = label;
+      c.emitStats = false;
+    }
     let out = '';
-    const enterInner = (): void => {
-      tconf.prefix = null;
-      tconf.suffix = label;
-      tconf.emitStats = false;
-    };
-    if (kind === 'struct' || kind === 'union' || kind === 'enum') enterInner();
     for (let guard = 0; guard < 1000; guard++) {
       switch (kind) {
         case 'pointer': {
@@ -315,11 +332,14 @@ export class PaholePrinter {
             if ((pt === 'struct' || pt === 'union' || pt === 'enum') && this.isAnonymous(ref)) {
               // A pointer to a type defined in place: the type inline, then `* name`.
               label = `* ${label ?? '(null)'}`;
-              tconf.relOffset = true;
+              const c = own();
+              c.relOffset = true;
+              c.typeSpacing -= 8;
+              c.prefix = null;
+              c.suffix = label;
+              c.emitStats = false;
               t = ref;
               kind = pt;
-              tconf.typeSpacing -= 8;
-              enterInner();
               continue;
             }
           }
@@ -329,7 +349,7 @@ export class PaholePrinter {
           return out + this.ftype(t, label, false, false, tconf.typeSpacing, true);
         case 'const': {
           out += 'const ';
-          tconf.typeSpacing -= 6;
+          own().typeSpacing -= 6;
           const ref = this.model.refType(t);
           const rt = this.tag(ref);
           if (rt !== null) {
@@ -343,11 +363,11 @@ export class PaholePrinter {
           return out + this.array(t, label, tconf);
         case 'struct':
           if (!this.isAnonymous(t)) return out + 'struct ' + padEnd(this.nameOf(t)!, tconf.typeSpacing - 7) + ' ' + (label ?? '');
-          tconf.typeSpacing -= 8;
+          own().typeSpacing -= 8;
           return out + this.struct(t, tconf);
         case 'union':
           if (!this.isAnonymous(t)) return out + 'union ' + padEnd(this.nameOf(t)!, tconf.typeSpacing - 6) + ' ' + (label ?? '');
-          tconf.typeSpacing -= 8;
+          own().typeSpacing -= 8;
           return out + this.union(t, tconf);
         case 'enum':
           if (!this.isAnonymous(t)) return out + 'enum ' + padEnd(this.nameOf(t)!, tconf.typeSpacing - 5) + ' ' + (label ?? '');
@@ -380,11 +400,11 @@ export class PaholePrinter {
     s += ' {\n';
     const indent = Math.min(conf.indent, MAX_INDENT);
     let width = 0;
-    for (let i = 0; i < n; i++) width = Math.max(width, btf.str(btf.elemWord(id, i, 0)).length);
+    for (let i = 0; i < n; i++) width = Math.max(width, this.model.str(btf.elemWord(id, i, 0)).length);
     // dwarves 1.24 prints enumerators unsigned, whatever the kind flag says.
     const bits = btf.kind(id) === Kind.ENUM64 ? 64 : 32;
     for (let i = 0; i < n; i++) {
-      s += `${tabs(indent)}\t${btf.str(btf.elemWord(id, i, 0)).padEnd(width)} = ${BigInt.asUintN(bits, enumValue(btf, id, i))},\n`;
+      s += `${tabs(indent)}\t${this.model.str(btf.elemWord(id, i, 0)).padEnd(width)} = ${BigInt.asUintN(bits, enumValue(btf, id, i))},\n`;
     }
     s += tabs(indent) + '}';
     const size = btf.sizeOrType(id);
@@ -411,11 +431,12 @@ export class PaholePrinter {
   }
 
   private member(m: MemberLayout, unionMember: boolean, conf: Conf): string {
-    const sconf: Conf = { ...conf };
+    let sconf = conf;
     let offset = m.byteOffset;
-    if (!sconf.relOffset) {
-      offset += sconf.baseOffset;
-      if (!unionMember) sconf.baseOffset = offset;
+    if (!conf.relOffset) {
+      offset += conf.baseOffset;
+      // Nested inline types count offsets from here.
+      if (!unionMember && offset !== conf.baseOffset) sconf = { ...conf, baseOffset: offset };
     }
     const boundary = this.cachelineBoundary(conf, offset);
     const name = m.name === '' ? null : m.name;

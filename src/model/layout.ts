@@ -119,10 +119,37 @@ export class LayoutModel {
   private readonly natural = new Map<number, number>();
   private readonly packed = new Map<number, boolean>();
   private readonly packedInferred = new Set<number>();
+  private readonly strings = new Map<number, string>();
+
 
   constructor(readonly btf: Btf, opts: LayoutOptions = {}) {
     this.cachelineSize = opts.cachelineSize ?? 64;
     this.pointerSize = opts.pointerSize ?? 8;
+  }
+
+  /**
+   * A model of split BTF on this model's BTF that starts from this model's state (layouts,
+   * alignments, packed decisions so far), as one pahole run over base then split would.
+   */
+  forSplit(split: Btf): LayoutModel {
+    if (split.base !== this.btf) throw new RangeError('forSplit: the split BTF must sit on this model\'s BTF');
+    const m = new LayoutModel(split, { cachelineSize: this.cachelineSize, pointerSize: this.pointerSize });
+    for (const [k, v] of this.layouts) m.layouts.set(k, v);
+    for (const [k, v] of this.natural) m.natural.set(k, v);
+    for (const [k, v] of this.packed) m.packed.set(k, v);
+    for (const k of this.packedInferred) m.packedInferred.add(k);
+    for (const [k, v] of this.strings) m.strings.set(k, v);
+    return m;
+  }
+
+  /** The string at `off`, decoded once (pahole output repeats member and type names a lot). */
+  str(off: number): string {
+    let s = this.strings.get(off);
+    if (s === undefined) {
+      s = this.btf.str(off);
+      this.strings.set(off, s);
+    }
+    return s;
   }
 
   /** What the type is for pahole: null for void (0), unknown kinds, tags and ids out of range. */
@@ -252,7 +279,7 @@ export class LayoutModel {
       const { bitOffset, bitSize: bitfieldSize } = memberBits(btf, id, i);
       const typeId = btf.elemWord(id, i, 1);
       const nameOff = btf.elemWord(id, i, 0);
-      const name = nameOff === 0 ? '' : btf.str(nameOff);
+      const name = nameOff === 0 ? '' : this.str(nameOff);
       let byteOffset = Math.floor(bitOffset / 8);
       let byteSize = 0;
       let bitfieldOffset = 0;
@@ -280,7 +307,7 @@ export class LayoutModel {
     const layout: CompositeLayout = {
       id,
       kind: t,
-      name: btf.name(id),
+      name: this.str(btf.nameOff(id)),
       size,
       members,
       ...holes,

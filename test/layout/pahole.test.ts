@@ -33,6 +33,17 @@ describe('pahole text', () => {
     const split = Btf.parse(readFixture('layout', 'dups-split.btf'), { base });
     assert.equal(formatPahole(split).text, readFixtureText('layout', 'dups-split.pahole.txt'));
   });
+  it('continues from a base printer for split BTF (many modules on one vmlinux)', () => {
+    const base = dups();
+    const printer = new PaholePrinter(base);
+    const baseText = [...printer.printedIds()].map((id) => printer.printTopLevel(id)).join('');
+    const split = Btf.parse(readFixture('layout', 'dups-split.btf'), { base });
+    const p = printer.forSplit(split);
+    const text = baseText + [...p.printedIds(split.startId)].map((id) => p.printTopLevel(id)).join('');
+    assert.equal(text, readFixtureText('layout', 'dups-split.pahole.txt'));
+    // The module's look-alike `struct dup` is skipped against the base's.
+    assert.doesNotMatch(text.slice(baseText.length), /struct dup \{/);
+  });
   it('reports names that are no struct or union', () => {
     const r = formatPahole(dups(), ['holder', 'declared_only', 'nope']);
     assert.deepEqual(r.notFound, ['declared_only', 'nope']);
