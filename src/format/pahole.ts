@@ -182,7 +182,20 @@ export class PaholePrinter {
   }
 
   /** The name of a type as pahole writes it inside declarations, in a buffer of `len` bytes. */
+  /** How deep tagName is nested: hostile BTF can loop (a pointer to itself, a prototype returning a pointer to itself). */
+  private nameDepth = 0;
+
   private tagName(id: number, len = 128): string {
+    if (this.nameDepth > 64) return '<ERROR: type loop>';
+    this.nameDepth++;
+    try {
+      return this.tagNameInner(id, len);
+    } finally {
+      this.nameDepth--;
+    }
+  }
+
+  private tagNameInner(id: number, len: number): string {
     const t = this.tag(id);
     if (t === null) return 'void';
     const m = this.model;
@@ -305,7 +318,20 @@ export class PaholePrinter {
 
   // ---- declarations with a name (pahole's type__fprintf) ----
 
+  /** Inline types being printed; an anonymous type that contains itself (hostile BTF) would nest forever. */
+  private nesting = 0;
+
   private type(id: number, name: string | null, conf: Conf): string {
+    if (this.nesting > 64) return '<ERROR: nesting too deep>';
+    this.nesting++;
+    try {
+      return this.typeInner(id, name, conf);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private typeInner(id: number, name: string | null, conf: Conf): string {
     let t = id;
     let kind = this.tag(t);
     let label = name;

@@ -109,6 +109,9 @@ const TAG_OF_KIND: readonly (TagKind | null)[] = (() => {
 
 const MODIFIERS: ReadonlySet<TagKind> = new Set<TagKind>(['typedef', 'const', 'volatile', 'restrict']);
 
+/** Deepest type nesting followed (real kernels stay under 20; hostile BTF can loop). */
+const MAX_DEPTH = 64;
+
 /** Number of leading zero bits of a 32-bit value (x > 0). */
 const clz32 = Math.clz32;
 
@@ -197,7 +200,7 @@ export class LayoutModel {
   /** Byte size as pahole computes it (an empty 1-byte struct counts as 0, as for C++ empty bases). */
   sizeOf(id: number, depth = 0): number {
     const t = this.tagKind(id);
-    if (t === null || depth > 1000) return 0;
+    if (t === null || depth > MAX_DEPTH) return 0;
     switch (t) {
       case 'pointer':
         return this.pointerSize;
@@ -225,8 +228,8 @@ export class LayoutModel {
     let a = 1;
     if (t === 'pointer') a = this.pointerSize;
     else if (t === 'base' || t === 'enum') a = this.sizeOf(id);
-    else if ((t === 'struct' || t === 'union') && depth < 1000) a = this.aggregateAlignment(id, depth);
-    else if (t === 'array' && depth < 1000) {
+    else if ((t === 'struct' || t === 'union') && depth < MAX_DEPTH) a = this.aggregateAlignment(id, depth);
+    else if (t === 'array' && depth < MAX_DEPTH) {
       const elem = this.strip(this.refType(id));
       a = elem === null ? 1 : this.naturalAlignment(elem, depth + 1);
     }

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { BtfError } from '../wire/errors.js';
 
 export interface ExploreFile {
   /** Shown in the app. */
@@ -59,7 +60,7 @@ function readAssets(root: string): Map<string, Buffer> {
     try {
       m.set(route, readFileSync(`${root}/${file}`));
     } catch {
-      throw new Error(`the explorer's web app is not built (${root}${file} missing): run \`npm run build:web\``);
+      throw new BtfError('io', `the explorer's web app is not built (${root}${file} missing): run \`npm run build:web\``, {});
     }
   }
   return m;
@@ -106,7 +107,9 @@ export async function startExploreServer(opts: ExploreServerOptions): Promise<Ex
 
   const server = createServer(handle);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new BtfError('io', `cannot listen on 127.0.0.1:${opts.port ?? 0}: ${e.code === 'EADDRINUSE' ? 'port in use' : e.message}`, {})),
+    );
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

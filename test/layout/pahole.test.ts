@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { formatPahole, layoutFacts, PaholePrinter } from '../../src/format/pahole.js';
 import { LayoutModel } from '../../src/model/layout.js';
 import { Btf } from '../../src/wire/btf.js';
+import { BtfBuilder } from '../../src/wire/builder.js';
+import { Kind, makeInfo } from '../../src/wire/kinds.js';
 import { fixturePath, readFixture, readFixtureText, REPO_ROOT } from '../helpers.js';
 
 // Expected texts are Debian pahole 1.24's, recorded by scripts/make-layout-fixtures.mjs.
@@ -48,6 +50,23 @@ describe('pahole text', () => {
     const r = formatPahole(dups(), ['holder', 'declared_only', 'nope']);
     assert.deepEqual(r.notFound, ['declared_only', 'nope']);
     assert.match(r.text, /^struct holder \{/);
+  });
+});
+
+describe('hostile BTF', () => {
+  it('prints loops and self-nesting types as errors instead of recursing forever', () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, 1);
+    // [2] PTR -> [2]; [3] FUNC_PROTO returning [4] PTR -> [3]; [5] anonymous struct holding itself.
+    const selfPtr = b.addRecord([0, makeInfo(Kind.PTR, 0, false), 2]);
+    const proto = b.addRecord([0, makeInfo(Kind.FUNC_PROTO, 0, false), 4]);
+    b.addPtr(proto);
+    const anon = b.addRecord([0, makeInfo(Kind.STRUCT, 2, false), 8, 0, 5, 0, 0, int, 32]);
+    b.addStruct('victim', 24, [{ name: 'p', type: selfPtr, bitOffset: 0 }, { name: 'f', type: b.addPtr(proto), bitOffset: 64 }, { name: 'a', type: anon, bitOffset: 128 }]);
+    const r = formatPahole(b.build(), ['victim']);
+    assert.match(r.text, /<ERROR: type loop>/);
+    assert.match(r.text, /<ERROR: nesting too deep>/);
+    assert.match(r.text, /^struct victim \{/);
   });
 });
 

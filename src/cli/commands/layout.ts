@@ -5,7 +5,8 @@ import { out, UsageError } from '../common.js';
 
 interface LayoutCliOptions {
   base?: string;
-  classes?: string[];
+  /** -C: struct/union names, in the order given. */
+  class?: string[];
   json?: boolean;
 }
 
@@ -20,7 +21,7 @@ export function registerLayout(program: Command): void {
       ...v.split(',').filter((n) => n !== ''),
     ])
     .option('--json', 'the same facts as data')
-    .action(async (file: string | undefined, opts: LayoutCliOptions & { class?: string[] }) => {
+    .action(async (file: string | undefined, opts: LayoutCliOptions) => {
       const path = file ?? SYS_VMLINUX;
       const names = opts.class;
       if (names !== undefined && names.length === 0) throw new UsageError('-C: no type name given');
