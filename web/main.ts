@@ -222,7 +222,8 @@ function layoutHtml(lines: readonly LayoutLine[], file: number): string {
   return lines
     .map((l) => {
       let body: string;
-      if (l.typeId !== undefined) {
+      // The closing row of an inline struct/union (`};`, `} name;`) has no type text to link.
+      if (l.typeId !== undefined && !/^\t*\}/.test(l.text)) {
         // The member's type (up to its column padding) links to that type's page.
         const tabs = l.text.match(/^\t*/)![0];
         const rest = l.text.slice(tabs.length);
