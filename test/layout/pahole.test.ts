@@ -7,6 +7,7 @@ import { LayoutModel } from '../../src/model/layout.js';
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { Kind, makeInfo } from '../../src/wire/kinds.js';
+import { writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture, readFixtureText, REPO_ROOT } from '../helpers.js';
 
 // Expected texts are Debian pahole 1.24's, recorded by scripts/make-layout-fixtures.mjs.
@@ -16,6 +17,11 @@ const dups = (): Btf => Btf.parse(readFixture('layout', 'dups.btf'));
 describe('pahole text', () => {
   it('prints every struct and union of a BTF as pahole -F btf does', () => {
     assert.equal(formatPahole(layouts()).text, readFixtureText('layout', 'layouts.pahole.txt'));
+  });
+  it('reads big-endian BTF the same', () => {
+    const be = Btf.parse(writeBtf(layouts(), { endian: 'big' }));
+    assert.equal(be.endian, 'big');
+    assert.equal(formatPahole(be).text, readFixtureText('layout', 'layouts.pahole.txt'));
   });
   it('prints the -C selection in the order given, repeats included', () => {
     const r = formatPahole(layouts(), ['nested', 'bits', 'packed', 'top', 'aligned', 'bits']);

@@ -39,10 +39,22 @@ export function registerLayout(program: Command): void {
         if (!names) ids.push(...printer.printedIds());
         out('[' + ids.map((id) => '\n' + JSON.stringify(layoutFacts(printer, id))).join(',') + '\n]\n');
         notFound = missing;
-      } else {
+      } else if (names) {
         const r = formatPahole(btf, names);
         out(r.text);
         notFound = r.notFound;
+      } else {
+        // Written as it goes, in chunks: the whole text of a vmlinux is 6 MB.
+        let chunk = '';
+        for (const id of printer.printedIds()) {
+          chunk += printer.printTopLevel(id);
+          if (chunk.length > 1 << 20) {
+            out(chunk);
+            chunk = '';
+          }
+        }
+        out(chunk);
+        notFound = [];
       }
       if (notFound.length > 0) {
         process.stderr.write(notFound.map((n) => `btfkit: ${path}: no struct or union named '${n}'\n`).join(''));
