@@ -260,8 +260,15 @@ async function showType(file: number, id: number): Promise<void> {
     (p.layout ? `<h2>Layout <span class="hint-inline">(pahole)</span></h2><div class="layout" id="layout">${layoutHtml(p.layout, file)}</div>` : '') +
     `<h2>C definition</h2><pre class="cdef" id="cdef">${linkify(p.c, file)}</pre>` +
     `<h2>Refers to</h2>${refsHtml(p.refs, file, 'refs')}` +
-    `<h2>Used by (${p.usedByTotal.toLocaleString('en')})</h2>${refsHtml(p.usedBy, file, 'usedby')}`;
+    `<h2 id="usedby-title">Used by</h2><div id="usedby-slot" class="hint">…</div>`;
   page.scrollTop = 0;
+  // Who uses it comes second: the first call builds the reverse index of the whole file.
+  void call<{ usedBy: TypeRef[]; total: number }>({ op: 'usedby', file, id }).then((u) => {
+    const slot = document.querySelector('#usedby-slot');
+    if (!slot || probe.lastRender !== `type:${p.name}`) return;
+    $<HTMLElement>('#usedby-title').textContent = `Used by (${u.total.toLocaleString('en')})`;
+    slot.outerHTML = refsHtml(u.usedBy, file, 'usedby');
+  });
   document.title = `${p.name || p.kind} · btfkit explorer`;
   probe.lastRender = `type:${p.name}`;
 }

@@ -1,7 +1,7 @@
 /** Messages between the explorer's page and its worker (all BTF work runs in the worker). */
 
 import type { AbiDiffReport } from '../src/ops/abi-diff.js';
-import type { FileInfo, RelocationView, SearchMode, SourceFile, TypePage } from '../src/ops/explore.js';
+import type { FileInfo, RelocationView, SearchMode, SourceFile, TypePage, TypeRef } from '../src/ops/explore.js';
 import type { WhereResult } from '../src/ops/where.js';
 
 export type { FileInfo, LayoutLine, RelocationView, SearchMode, SourceFile, TypePage, TypeRef } from '../src/ops/explore.js';
@@ -11,6 +11,7 @@ export type Request =
   | { op: 'names'; file: number }
   | { op: 'search'; file: number; query: string; mode: SearchMode; kind: number }
   | { op: 'type'; file: number; id: number }
+  | { op: 'usedby'; file: number; id: number }
   | { op: 'resolve'; file: number; name: string }
   | { op: 'diff'; a: number; b: number }
   | { op: 'where'; query: string }
@@ -21,6 +22,7 @@ export type Result =
   | { names: string[]; kinds: Uint8Array }
   | { ids: Uint32Array; total: number; ms: number }
   | TypePage
+  | { usedBy: TypeRef[]; total: number }
   | { id: number | null }
   | AbiDiffReport
   | WhereResult[]

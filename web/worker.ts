@@ -18,6 +18,8 @@ function handle(req: Request): Result {
       return session.search(req.file, req.query, req.mode, req.kind);
     case 'type':
       return session.typePage(req.file, req.id);
+    case 'usedby':
+      return session.usedBy(req.file, req.id);
     case 'resolve':
       return { id: session.resolve(req.file, req.name) };
     case 'diff':

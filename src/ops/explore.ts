@@ -66,8 +66,6 @@ export interface TypePage {
   readonly layout?: readonly LayoutLine[];
   readonly c: string;
   readonly refs: readonly TypeRef[];
-  readonly usedBy: readonly TypeRef[];
-  readonly usedByTotal: number;
 }
 
 export interface RelocationView {
@@ -308,9 +306,31 @@ export class ExploreSession {
         refs.push(ref(btf, t, memberVia(btf, id, t)));
       }
     });
+    const base = f.info.baseIndex !== undefined ? this.files[f.info.baseIndex] : undefined;
+    const size = k === Kind.STRUCT || k === Kind.UNION || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.INT || k === Kind.FLOAT || k === Kind.DATASEC ? btf.sizeOrType(id) : undefined;
+    return {
+      file: f.info.index,
+      id,
+      kind: kindLabel(btf, id),
+      name: btf.name(id),
+      ...(size !== undefined ? { size } : {}),
+      ...(base ? { owner: id < btf.startId ? { side: 'base' as const, file: base.info.name } : { side: 'module' as const, file: f.info.name } } : {}),
+      ...(composite ? { layout: layoutLines(btf, id) } : {}),
+      c: emitTypeDefinition(btf, id),
+      refs,
+    };
+  }
+
+  /**
+   * Who uses type `id` (up to 1000, and how many in all). Users through anonymous pointers,
+   * qualifiers, arrays and prototypes count as users of the type itself (task_struct uses
+   * mm_struct through `struct mm_struct *`). The first call builds the file's reverse index.
+   */
+  usedBy(file: number, id: number): { usedBy: TypeRef[]; total: number } {
+    const f = this.file(file);
+    const btf = f.btf;
+    if (id <= 0 || id >= btf.nextId) throw new RangeError(`type id ${id} does not exist (valid: 1..${btf.nextId - 1})`);
     const u = users(f);
-    // Users through anonymous pointers, qualifiers and arrays count as users of the type
-    // itself (task_struct uses mm_struct through `struct mm_struct *`).
     const usedBy: TypeRef[] = [];
     const userSeen = new Set<number>([id]);
     let total = 0;
@@ -335,22 +355,7 @@ export class ExploreSession {
       }
       frontier = next;
     }
-    const usedByTotal = total;
-    const base = f.info.baseIndex !== undefined ? this.files[f.info.baseIndex] : undefined;
-    const size = k === Kind.STRUCT || k === Kind.UNION || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.INT || k === Kind.FLOAT || k === Kind.DATASEC ? btf.sizeOrType(id) : undefined;
-    return {
-      file: f.info.index,
-      id,
-      kind: kindLabel(btf, id),
-      name: btf.name(id),
-      ...(size !== undefined ? { size } : {}),
-      ...(base ? { owner: id < btf.startId ? { side: 'base' as const, file: base.info.name } : { side: 'module' as const, file: f.info.name } } : {}),
-      ...(composite ? { layout: layoutLines(btf, id) } : {}),
-      c: emitTypeDefinition(btf, id),
-      refs,
-      usedBy,
-      usedByTotal,
-    };
+    return { usedBy, total };
   }
 
   /** The type a deep link names: struct, then union, typedef, enum, then anything of that name. */

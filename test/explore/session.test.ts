@@ -53,11 +53,11 @@ describe('explore session', () => {
     assert.equal(page.layout!.filter((l) => l.typeId !== undefined).length, 5);
     assert.match(page.c, /^struct holes \{/);
     // struct big embeds holes by value: a user.
-    assert.ok(page.usedBy.some((u) => u.name === 'big' && u.via === 'h'));
+    assert.ok(s.usedBy(0, id).usedBy.some((u) => u.name === 'big' && u.via === 'h'));
     // list is used by value in big and through an array in arrays.heads.
     const list = s.typePage(0, s.resolve(0, 'list')!);
     assert.deepEqual(
-      list.usedBy.map((u) => [u.name, u.via, u.how]),
+      s.usedBy(0, list.id).usedBy.map((u) => [u.name, u.via, u.how]),
       [
         ['big', 'l', undefined],
         ['arrays', 'heads', '[]'],
