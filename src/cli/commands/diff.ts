@@ -131,7 +131,8 @@ export function registerDiff(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (query: string, files: string[], opts: { base?: string; json?: boolean }) => {
       const inputs = [];
-      for (const f of files) inputs.push({ file: f, btf: (await loadBtf(f, { base: opts.base, distilled: 'relocate', relocate: relocateOrExplain })).btf });
+      // Lookups only: the eager sanity check is skipped (accessors still never read outside a blob).
+      for (const f of files) inputs.push({ file: f, btf: (await loadBtf(f, { base: opts.base, distilled: 'relocate', relocate: relocateOrExplain, sanityCheck: false })).btf });
       let results: WhereResult[];
       try {
         results = whereMember(inputs, query);
@@ -149,9 +150,9 @@ function formatWhere(results: readonly WhereResult[]): string {
   const rows = results.map((r) => [
     r.file,
     r.present ? 'yes' : 'no',
-    r.offset_bits !== undefined ? formatBitOffset(r.offset_bits) + (r.bitfield_size ? ` :${r.bitfield_size}` : '') : '',
+    r.offset_bits !== undefined ? formatBitOffset(r.offset_bits) : '',
     r.size !== undefined ? String(r.size) : '',
-    r.present ? (r.c_type ?? '') : r.likely_renamed_to ? `renamed? → ${r.likely_renamed_to}` : (r.missing ?? ''),
+    r.present ? `${r.c_type ?? ''}${r.bitfield_size ? `:${r.bitfield_size}` : ''}` : r.likely_renamed_to ? `renamed? → ${r.likely_renamed_to}` : (r.missing ?? ''),
   ]);
   const head = ['file', 'present', 'offset', 'size', 'type'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
