@@ -88,7 +88,7 @@ function ownChange(c: AbiTypeChange): string {
   }
   for (const e of c.enumerators ?? []) parts.push(`enumerator ${e.name} ${e.status}`);
   if (c.type) parts.push(`${c.type[0]} → ${c.type[1]}`);
-  if (parts.length === 0) return 'changed';
+  if (parts.length === 0) return c.size && c.size[0] !== c.size[1] ? 'no member changed (padding or alignment)' : 'changed';
   return parts.length > 3 ? `${parts.slice(0, 3).join(', ')}, … (+${parts.length - 3})` : parts.join(', ');
 }
 

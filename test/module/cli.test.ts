@@ -67,6 +67,12 @@ describe('module commands', () => {
     assert.match(bad.stderr, /btfkit: .*distilled base BTF type 'dev' \[2\] is not mapped to base BTF id/);
     const json = run(['relocate', join(dir, 'mod.dist'), '-B', join(dir, 'grown.btf'), '--json']);
     assert.equal(JSON.parse(json.stdout).diagnosis.problems[0].name, 'dev');
+    // Given the vmlinux it was built against, each unmapped type down to the vmlinux change.
+    const why = run(['relocate', join(dir, 'mod.dist'), '-B', join(dir, 'grown.btf'), '--built-against', join(dir, 'old.btf')]);
+    assert.equal(why.status, 1);
+    assert.match(why.stderr, /\n {2}why: dev 4 → 8 ← no member changed \(padding or alignment\)\n/);
+    const whyJson = JSON.parse(run(['relocate', join(dir, 'mod.dist'), '-B', join(dir, 'grown.btf'), '--built-against', join(dir, 'old.btf'), '--json']).stdout);
+    assert.deepEqual(whyJson.rootCauses.map((c: { leaf: string }) => c.leaf), ['struct dev']);
   });
 
   it('standalone writes self-contained BTF; check-module and diff report on modules', () => {

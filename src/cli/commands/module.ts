@@ -226,10 +226,14 @@ function formatRootCauses(results: readonly ModuleCheck[]): string {
     }
   }
   if (byLeaf.size === 0 || results.length === 1) return '';
-  let s = '\nroot causes (vmlinux changes since the build the modules were made for):\n';
+  let s = '';
+  const loads = results.filter((r) => r.distilledOutcome === 'loads').length;
+  const fails = results.filter((r) => r.distilledOutcome === 'rejected').length;
+  if (loads + fails > 0) s += `\nwith a distilled base (btfkit distill -B the vmlinux they were built against): ${num(loads)} would load, ${num(fails)} would still fail\n`;
+  s += '\nroot causes (vmlinux changes since the build the modules were made for):\n';
   for (const [summary, g] of [...byLeaf].sort((x, y) => y[1].modules.size - x[1].modules.size)) {
     s += `${num(g.modules.size).padStart(7)} module${g.modules.size > 1 ? 's' : ' '} ← ${summary}\n`;
-    if (g.example.includes(' ← ')) s += `${' '.repeat(18)}e.g. ${g.example}\n`;
+    if (g.example.split(' ← ').length > 2) s += `${' '.repeat(18)}e.g. ${g.example}\n`;
   }
   return s;
 }
