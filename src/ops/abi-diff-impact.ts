@@ -5,30 +5,13 @@
  * (transitively, by value) and the types and functions that point to any of them (in B).
  */
 
-import type { Btf } from '../wire/btf.js';
 import { Kind } from '../wire/kinds.js';
 import type { AbiCause, AbiImpact, AbiMemberChange, AbiTypeChange, AbiUser } from './abi-diff-types.js';
 import type { DiffSide } from './abi-diff-members.js';
-import { isComposite, isMod } from './core/types.js';
+import { isComposite, terminalType } from './core/types.js';
 
 const MAX_LISTED_USERS = 20;
 const KFUNC_TAG = 'bpf_kfunc';
-
-/** Follow typedefs, modifiers, arrays (and pointers, noting it) to the type a reference ends at. */
-function terminal(btf: Btf, id: number, throughPtr: boolean): { id: number; viaPtr: boolean } {
-  let viaPtr = false;
-  for (let depth = 0; depth < 64 && id !== 0; depth++) {
-    const k = btf.kind(id);
-    if (k === Kind.TYPEDEF || isMod(k)) id = btf.sizeOrType(id);
-    else if (k === Kind.ARRAY) id = btf.word(id, 3);
-    else if (k === Kind.PTR) {
-      if (!throughPtr) return { id: 0, viaPtr: true };
-      viaPtr = true;
-      id = btf.sizeOrType(id);
-    } else return { id, viaPtr };
-  }
-  return { id: 0, viaPtr };
-}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -73,7 +56,7 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
         // Anonymous members are transparent in C (`ib_device.dev`), so the path skips them.
         if (nested) cause = { ...nested, via: m.name !== '' ? [m.name, ...nested.via] : nested.via };
       } else if (!aspects.includes('type')) {
-        const t = terminal(y, y.elemWord(parentB, m.index, 1), false);
+        const t = terminalType(y, y.elemWord(parentB, m.index, 1), false);
         const inner = t.id !== 0 ? byIdB.get(t.id) : undefined;
         if (inner && inner.size && inner.size[0] !== inner.size[1]) {
           const deeper = causeOf(inner, depth + 1);
@@ -136,19 +119,19 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
     if (isComposite(k) && y.nameOff(id) !== 0) {
       const n = y.vlen(id);
       for (let i = 0; i < n; i++) {
-        const t = terminal(y, y.elemWord(id, i, 1), true);
+        const t = terminalType(y, y.elemWord(id, i, 1), true);
         if (!t.viaPtr) continue;
         const leaf = groupOfB.get(t.id);
         if (leaf && groupOfB.get(id) !== leaf) note(leaf, id, k === Kind.UNION ? 'union' : 'struct', B.str(y.elemWord(id, i, 0)), false);
       }
     } else if (k === Kind.FUNC) {
       const proto = y.sizeOrType(id);
-      const ret = terminal(y, y.sizeOrType(proto), true);
+      const ret = terminalType(y, y.sizeOrType(proto), true);
       const retLeaf = groupOfB.get(ret.id);
       if (retLeaf) note(retLeaf, id, 'func', '', true);
       const n = y.vlen(proto);
       for (let i = 0; i < n; i++) {
-        const t = terminal(y, y.elemWord(proto, i, 1), true);
+        const t = terminalType(y, y.elemWord(proto, i, 1), true);
         const leaf = groupOfB.get(t.id);
         if (leaf) note(leaf, id, 'func', B.str(y.elemWord(proto, i, 0)), true);
       }
