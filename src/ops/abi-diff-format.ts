@@ -197,7 +197,7 @@ export function formatAbiDiff(report: AbiDiffReport, opts: AbiDiffFormatOptions 
   const head = report.changes.length === 0
     ? `${report.a} → ${report.b}: no ABI changes (${num(s.types_a)} / ${num(s.types_b)} types)`
     : `${report.a} → ${report.b}: ${num(leaves.length)} changed type${leaves.length === 1 ? '' : 's'}${caused > 0 ? ` (+${num(caused)} changed only through them)` : ''}, ${num(s.added)} added, ${num(s.removed)} removed; ${s.incompatible > 0 ? `${num(s.incompatible)} incompatible` : 'compatible'}`;
-  if (md) lines.push(`### ABI diff: ${head}`, '');
+  if (md) lines.push(`### ABI diff: ${head}`);
   else lines.push(head);
   if (leaves.length > 0) {
     if (md) lines.push('', '#### Changed');

@@ -370,7 +370,9 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
   const ky = y.kind(ib);
   const head = { kind, name: reportName(B, ib, cat), status: 'changed' as const, id_a: ia, id_b: ib };
   const sizes = hasSize(kx) && hasSize(ky) ? ([x.sizeOrType(ia), y.sizeOrType(ib)] as const) : undefined;
-  const sizeField = sizes && sizes[0] !== sizes[1] ? { size: sizes } : {};
+  // Sizes are reported whenever both kinds have one (changed or not), for consumers' sake.
+  const sizeField = sizes ? { size: sizes } : {};
+  const resized = sizes !== undefined && sizes[0] !== sizes[1];
   if (kx !== ky && !((kx === Kind.ENUM && ky === Kind.ENUM64) || (kx === Kind.ENUM64 && ky === Kind.ENUM))) {
     // FWD → definition adds a layout; anything else (definition → FWD, struct ↔ union) breaks users.
     const incompatible = !(kx === Kind.FWD && (ky === Kind.STRUCT || ky === Kind.UNION));
@@ -391,7 +393,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
     case Kind.ENUM:
     case Kind.ENUM64:
       if (sameEnum(x, ia, y, ib)) return undefined;
-      return diffEnum(A, ia, B, ib, head, sizeField);
+      return diffEnum(A, ia, B, ib, head, sizeField, resized);
     case Kind.TYPEDEF: {
       const ta = x.sizeOrType(ia);
       const tb = y.sizeOrType(ib);
@@ -417,7 +419,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
       return { ...head, incompatible: !sameType, ...(sameType ? {} : { type: [A.text(x.sizeOrType(ia)), B.text(y.sizeOrType(ib))] as const }), ...(la !== lb ? { linkage: [linkage(la), linkage(lb)] as const } : {}) };
     }
     case Kind.DATASEC:
-      return diffDatasec(A, ia, B, ib, head, sizeField);
+      return diffDatasec(A, ia, B, ib, head, sizeField, resized);
     case Kind.INT: {
       const ea = x.word(ia, 3);
       const eb = y.word(ib, 3);
@@ -454,7 +456,7 @@ function intText(enc: number): string {
 
 type Head = { kind: AbiKind; name: string; status: 'changed'; id_a: number; id_b: number };
 
-function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object): AbiTypeChange | undefined {
+function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object, resized: boolean): AbiTypeChange | undefined {
   const x = A.btf;
   const y = B.btf;
   const valuesB = new Map<string, bigint>();
@@ -472,8 +474,8 @@ function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, 
   for (const [n, vb] of valuesB) if (!seen.has(n)) enumerators.push({ name: n, status: 'added', b: String(vb) });
   const kinds = x.kind(ia) !== y.kind(ib) ? { kind_change: [kindName(x.kind(ia)), kindName(y.kind(ib))] as const } : {};
   const signed = x.kflag(ia) !== y.kflag(ib) ? { signed: [x.kflag(ia), y.kflag(ib)] as const } : {};
-  if (enumerators.length === 0 && !('size' in sizeField) && !('kind_change' in kinds) && !('signed' in signed)) return undefined;
-  const incompatible = 'size' in sizeField || enumerators.some((e) => e.status !== 'added');
+  if (enumerators.length === 0 && !resized && !('kind_change' in kinds) && !('signed' in signed)) return undefined;
+  const incompatible = resized || enumerators.some((e) => e.status !== 'added');
   return { ...head, incompatible, ...sizeField, ...kinds, ...signed, enumerators };
 }
 
@@ -519,7 +521,7 @@ function diffFunc(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head):
   };
 }
 
-function diffDatasec(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object): AbiTypeChange | undefined {
+function diffDatasec(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object, resized: boolean): AbiTypeChange | undefined {
   const x = A.btf;
   const y = B.btf;
   const entry = (s: DiffSide, id: number, i: number): { name: string; offset: number; size: number } => {
@@ -542,7 +544,7 @@ function diffDatasec(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Hea
     else if (o.offset !== e.offset || o.size !== e.size) entries.push({ name: e.name, status: 'changed', a, b: o });
   }
   for (const [n, o] of inB) if (!seen.has(n)) entries.push({ name: n, status: 'added', b: o });
-  if (entries.length === 0 && !('size' in sizeField)) return undefined;
+  if (entries.length === 0 && !resized) return undefined;
   // Section layout is the linker's business; the variables' own changes are reported on them.
   return { ...head, incompatible: false, ...sizeField, entries };
 }

@@ -42,7 +42,7 @@ describe('btfkit diff (command)', () => {
     assert.match(same.stdout, /no ABI changes/);
     const compatible = btfkit('diff', v1, v2);
     assert.equal(compatible.status, 4, compatible.stderr);
-    assert.match(compatible.stdout, /\n~ enum e\n {4}\+ B = 1\n/);
+    assert.match(compatible.stdout, /\n~ enum e \(4 bytes\)\n {4}\+ B = 1\n/);
     const breaking = btfkit('diff', v1, v3);
     assert.equal(breaking.status, 12, breaking.stderr);
     assert.match(breaking.stdout, /\n~ struct dev 8 → 16 bytes {2}\[incompatible\]\n {4}\+ flags: long @8, 8 bytes\n/);

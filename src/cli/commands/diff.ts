@@ -131,8 +131,7 @@ export function registerDiff(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (query: string, files: string[], opts: { base?: string; json?: boolean }) => {
       const inputs = [];
-      // Lookups only: the eager sanity check is skipped (accessors still never read outside a blob).
-      for (const f of files) inputs.push({ file: f, btf: (await loadBtf(f, { base: opts.base, distilled: 'relocate', relocate: relocateOrExplain, sanityCheck: false })).btf });
+      for (const f of files) inputs.push({ file: f, btf: (await loadBtf(f, { base: opts.base, distilled: 'relocate', relocate: relocateOrExplain })).btf });
       let results: WhereResult[];
       try {
         results = whereMember(inputs, query);
