@@ -116,9 +116,10 @@ interface Group {
 /**
  * Group the own types of both sides by (kind, name) without decoding names: a hash table over
  * the name bytes, in flat arrays (one group per name; nearly all hold one type per side).
- * DECL_TAGs are keyed by decoded text (tag, target and component).
+ * DECL_TAGs are keyed by decoded text (tag, target and component). Each group goes to
+ * `visitPair` (one type on each side) or `visit`.
  */
-function groupTypes(A: DiffSide, B: DiffSide): Group[] {
+function groupTypes(A: DiffSide, B: DiffSide, visitPair: (cat: number, ia: number, ib: number) => void, visit: (g: Group) => void): void {
   const sides = [A.btf, B.btf] as const;
   const total = A.btf.typeCount + B.btf.typeCount;
   let cap = 16;
@@ -181,14 +182,14 @@ function groupTypes(A: DiffSide, B: DiffSide): Group[] {
       l[side]!.push(id);
     }
   }
-  const groups: Group[] = [];
+  // The common case (one type of the name on each side, and the same) allocates nothing.
   for (let g = 0; g < nGroups; g++) {
     const l = lists.get(g);
-    if (l) groups.push({ cat: cat[g]!, idsA: l[0], idsB: l[1] });
-    else groups.push({ cat: cat[g]!, idsA: count[0][g] ? [first[0][g]!] : [], idsB: count[1][g] ? [first[1][g]!] : [] });
+    if (l) visit({ cat: cat[g]!, idsA: l[0], idsB: l[1] });
+    else if (count[0][g] && count[1][g]) visitPair(cat[g]!, first[0][g]!, first[1][g]!);
+    else visit({ cat: cat[g]!, idsA: count[0][g] ? [first[0][g]!] : [], idsB: count[1][g] ? [first[1][g]!] : [] });
   }
-  for (const t of tags.values()) groups.push({ cat: DECL_TAG, ...t });
-  return groups;
+  for (const t of tags.values()) visit({ cat: DECL_TAG, ...t });
 }
 
 /** Types in `other`'s base chain with the same kind and name as `id` of `s` (none when not split). */
@@ -205,19 +206,19 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
   const changes: AbiTypeChange[] = [];
   const removed: AbiTypeChange[] = [];
   const added: AbiTypeChange[] = [];
-  for (const g of groupTypes(A, B)) {
+  const pair = (cat: number, ia: number, ib: number): void => {
+    // The common case: one type of this name on each side, usually unchanged.
+    if (samePair(A, ia, B, ib)) return;
+    const c = diffPair(A, ia, B, ib, KINDS[cat] ?? 'enum', cat);
+    if (c) changes.push(c);
+  };
+  groupTypes(A, B, pair, (g) => {
     const kind = KINDS[g.cat] ?? 'enum';
     // A type own on one side only may sit in the other side's base (moved between a module
     // and vmlinux, or standalone module BTF against split): compare with that one.
     const idsA = g.idsA.length === 0 && g.cat !== DECL_TAG ? inBase(B, g.idsB[0]!, g.cat, A.btf) : g.idsA;
     const idsB = g.idsB.length === 0 && g.cat !== DECL_TAG ? inBase(A, g.idsA[0]!, g.cat, B.btf) : g.idsB;
-    if (idsA.length === 1 && idsB.length === 1) {
-      // The common case: one type of this name on each side, usually unchanged.
-      if (samePair(A, idsA[0]!, B, idsB[0]!)) continue;
-      const c = diffPair(A, idsA[0]!, B, idsB[0]!, kind, g.cat);
-      if (c) changes.push(c);
-      continue;
-    }
+    if (idsA.length === 1 && idsB.length === 1) return pair(g.cat, idsA[0]!, idsB[0]!);
     for (const [ia, ib] of pairByShape(A, idsA, B, idsB, kind, g.cat)) {
       if (ia === undefined) added.push(addedOrRemoved(B, ib!, kind, g.cat, 'added'));
       else if (ib === undefined) removed.push(addedOrRemoved(A, ia, kind, g.cat, 'removed'));
@@ -226,7 +227,7 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
         if (c) changes.push(c);
       }
     }
-  }
+  });
   // struct ↔ union under one name: a kind change, not a removal and an addition.
   const addedByName = new Map<string, AbiTypeChange>();
   for (const c of added) if (c.kind === 'struct' || c.kind === 'union') addedByName.set(c.name, c);

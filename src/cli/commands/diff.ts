@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadBase, loadBtf } from '../../node/files.js';
 import { ABI_CHANGED, ABI_INCOMPATIBLE, abiDiffExitCode, diffBtf, filterAbiDiff } from '../../ops/abi-diff.js';
 import { baseMismatch, explainBaseType, usedBaseTypes } from '../../ops/module-explain.js';
-import { formatAbiDiff, formatBitOffset } from '../../ops/abi-diff-format.js';
+import { formatAbiDiff, formatBitOffset, groupDigits } from '../../ops/abi-diff-format.js';
 import { RelocationError, tryRelocate } from '../../ops/relocate.js';
 import { whereMember, type WhereResult } from '../../ops/where.js';
 import type { Btf } from '../../wire/btf.js';
@@ -48,7 +48,7 @@ async function moduleDiff(modulePath: string, kernelPath: string, opts: DiffOpts
   if (format === 'json') {
     out(JSON.stringify({ module: modulePath, used_types: used.size, ...(mismatch ? { base_mismatch: mismatch } : {}), root_causes: why, ...report }, null, 2) + '\n');
   } else {
-    let head = `${modulePath} uses ${used.size.toLocaleString('en-US')} vmlinux types; ${touched.length} of them changed from ${opts.builtAgainst} to ${kernelPath}\n`;
+    let head = `${modulePath} uses ${groupDigits(used.size)} vmlinux types; ${touched.length} of them changed from ${opts.builtAgainst} to ${kernelPath}\n`;
     if (mismatch) head += `plain split BTF ${mismatch}\n`;
     for (const c of why) head += `  ${c.chain}\n`;
     out(`${head}\n${formatAbiDiff(report, { format })}`);
