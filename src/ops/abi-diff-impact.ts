@@ -61,6 +61,10 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
         if (inner && inner.size && inner.size[0] !== inner.size[1]) {
           const deeper = causeOf(inner, depth + 1);
           cause = deeper ? { ...deeper, via: [m.name, ...deeper.via] } : { kind: inner.kind, name: inner.name, via: [m.name] };
+        } else if (t.id !== 0 && t.id < y.startId && isComposite(y.kind(t.id)) && y.nameOff(t.id) !== 0) {
+          // A module type embedding a vmlinux type that changed size: the base is not compared
+          // here (each side is on its own base), so the cause is that base type.
+          cause = { kind: y.kind(t.id) === Kind.UNION ? 'union' : 'struct', name: B.name(t.id), via: [m.name] };
         }
       }
       if (!cause) return null;

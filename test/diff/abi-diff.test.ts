@@ -310,6 +310,7 @@ for (const endian of ['little', 'big'] as const) {
       assert.deepEqual(r.changes.map((c) => [c.kind, c.name, c.status]), [['struct', 'mod_state', 'changed']]);
       const c = r.changes[0]!;
       assert.deepEqual(c.members?.map((m) => [m.name, m.changed]), [['dev', ['size']], ['n', ['offset']]]);
+      assert.deepEqual(c.cause, { kind: 'struct', name: 'dev', via: ['dev'] }, 'the base type that grew is the cause');
     });
 
     it('where: a member through an anonymous union, and a rename guessed by offset and type', () => {
