@@ -18,8 +18,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Set `cause` on caused containers and `impact` on leaves, in place. */
 export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void {
   const y = B.btf;
-  // Changed B types by id: what an embedded member's type may resolve to. Typedef changes
-  // are keyed by their target too, so `foo_t x;` finds a change of `struct foo`.
+  // Changed B types by id: what an embedded member's type resolves to (through typedefs,
+  // modifiers and arrays, so `foo_t x[2];` finds a change of `struct foo`).
   const byIdB = new Map<number, AbiTypeChange>();
   for (const c of changes) if (c.status === 'changed' && c.id_b !== undefined) byIdB.set(c.id_b, c);
   const causes = new Map<AbiTypeChange, AbiCause | null>();
