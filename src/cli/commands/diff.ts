@@ -48,7 +48,7 @@ async function moduleDiff(modulePath: string, kernelPath: string, opts: DiffOpts
   if (format === 'json') {
     out(JSON.stringify({ module: modulePath, used_types: used.size, ...(mismatch ? { base_mismatch: mismatch } : {}), root_causes: why, ...report }, null, 2) + '\n');
   } else {
-    let head = `${modulePath} uses ${groupDigits(used.size)} vmlinux types; ${touched.length} of them changed from ${opts.builtAgainst} to ${kernelPath}\n`;
+    let head = `${modulePath} uses ${groupDigits(used.size)} vmlinux type${used.size === 1 ? '' : 's'} (structs, unions, enums, typedefs); ${touched.length} changed from ${opts.builtAgainst} to ${kernelPath}\n`;
     if (mismatch) head += `plain split BTF ${mismatch}\n`;
     for (const c of why) head += `  ${c.chain}\n`;
     out(`${head}\n${formatAbiDiff(report, { format })}`);
