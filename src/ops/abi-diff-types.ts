@@ -140,7 +140,7 @@ export interface AbiDiffSummary {
   /** Changed types that are leaves (not only caused by an embedded change). */
   readonly leaves: number;
   readonly incompatible: number;
-  /** Named types compared on each side. */
+  /** Types in each input (own types, for split BTF). */
   readonly types_a: number;
   readonly types_b: number;
 }

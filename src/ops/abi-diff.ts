@@ -8,17 +8,18 @@
  * target and component. Names that occur more than once on a side are paired by shape:
  * identical types first, then the closest (same kind, same size), the rest added/removed.
  * Split BTF compares its own types (each side on its own base; references to base types
- * compare by name like any other).
+ * compare by name like any other); a type own on one side only is looked for in the other
+ * side's base before it counts as added or removed.
  */
 
+import { LINKAGE_NAMES } from '../format/names.js';
+import { enumValue } from '../model/types.js';
 import type { Btf } from '../wire/btf.js';
 import { Kind, kindName } from '../wire/kinds.js';
-import { enumValue } from '../model/types.js';
-import type { AbiDatasecEntryChange, AbiDiffReport, AbiEnumeratorChange, AbiKind, AbiMemberChange, AbiParamChange, AbiTypeChange } from './abi-diff-types.js';
+import { hashBytes } from '../wire/strings.js';
 import { addCausesAndImpact } from './abi-diff-impact.js';
 import { DiffSide, diffHoles, diffMembers, sameBody, sameEnum, sameName, sameRef, strOwner } from './abi-diff-members.js';
-import { hashBytes } from '../wire/strings.js';
-import { LINKAGE_NAMES } from '../format/names.js';
+import type { AbiDatasecEntryChange, AbiDiffReport, AbiEnumeratorChange, AbiKind, AbiMemberChange, AbiParamChange, AbiTypeChange } from './abi-diff-types.js';
 
 export * from './abi-diff-types.js';
 
