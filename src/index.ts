@@ -58,3 +58,6 @@ export {
   diffBtf,
   filterAbiDiff,
 } from './ops/abi-diff.js';
+export { type AbiDiffFormat, type AbiDiffFormatOptions, formatAbiDiff } from './ops/abi-diff-format.js';
+export { parseWhereQuery, whereMember, type WhereResult } from './ops/where.js';
+export { baseDiff, baseMismatch, explainBaseType, explainRelocation, type ModuleRootCause, usedBaseTypes } from './ops/module-explain.js';

@@ -5,38 +5,21 @@
  * (transitively, by value) and the types and functions that point to any of them (in B).
  */
 
-import type { Btf } from '../wire/btf.js';
 import { Kind } from '../wire/kinds.js';
 import type { AbiCause, AbiImpact, AbiMemberChange, AbiTypeChange, AbiUser } from './abi-diff-types.js';
 import type { DiffSide } from './abi-diff-members.js';
-import { isComposite, isMod } from './core/types.js';
+import { isComposite, terminalType } from './core/types.js';
 
 const MAX_LISTED_USERS = 20;
 const KFUNC_TAG = 'bpf_kfunc';
-
-/** Follow typedefs, modifiers, arrays (and pointers, noting it) to the type a reference ends at. */
-function terminal(btf: Btf, id: number, throughPtr: boolean): { id: number; viaPtr: boolean } {
-  let viaPtr = false;
-  for (let depth = 0; depth < 64 && id !== 0; depth++) {
-    const k = btf.kind(id);
-    if (k === Kind.TYPEDEF || isMod(k)) id = btf.sizeOrType(id);
-    else if (k === Kind.ARRAY) id = btf.word(id, 3);
-    else if (k === Kind.PTR) {
-      if (!throughPtr) return { id: 0, viaPtr: true };
-      viaPtr = true;
-      id = btf.sizeOrType(id);
-    } else return { id, viaPtr };
-  }
-  return { id: 0, viaPtr };
-}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Set `cause` on caused containers and `impact` on leaves, in place. */
 export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void {
   const y = B.btf;
-  // Changed B types by id: what an embedded member's type may resolve to. Typedef changes
-  // are keyed by their target too, so `foo_t x;` finds a change of `struct foo`.
+  // Changed B types by id: what an embedded member's type resolves to (through typedefs,
+  // modifiers and arrays, so `foo_t x[2];` finds a change of `struct foo`).
   const byIdB = new Map<number, AbiTypeChange>();
   for (const c of changes) if (c.status === 'changed' && c.id_b !== undefined) byIdB.set(c.id_b, c);
   const causes = new Map<AbiTypeChange, AbiCause | null>();
@@ -73,11 +56,15 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
         // Anonymous members are transparent in C (`ib_device.dev`), so the path skips them.
         if (nested) cause = { ...nested, via: m.name !== '' ? [m.name, ...nested.via] : nested.via };
       } else if (!aspects.includes('type')) {
-        const t = terminal(y, y.elemWord(parentB, m.index, 1), false);
+        const t = terminalType(y, y.elemWord(parentB, m.index, 1), false);
         const inner = t.id !== 0 ? byIdB.get(t.id) : undefined;
         if (inner && inner.size && inner.size[0] !== inner.size[1]) {
           const deeper = causeOf(inner, depth + 1);
           cause = deeper ? { ...deeper, via: [m.name, ...deeper.via] } : { kind: inner.kind, name: inner.name, via: [m.name] };
+        } else if (t.id !== 0 && t.id < y.startId && isComposite(y.kind(t.id)) && y.nameOff(t.id) !== 0) {
+          // A module type embedding a vmlinux type that changed size: the base is not compared
+          // here (each side is on its own base), so the cause is that base type.
+          cause = { kind: y.kind(t.id) === Kind.UNION ? 'union' : 'struct', name: B.name(t.id), via: [m.name] };
         }
       }
       if (!cause) return null;
@@ -136,19 +123,19 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
     if (isComposite(k) && y.nameOff(id) !== 0) {
       const n = y.vlen(id);
       for (let i = 0; i < n; i++) {
-        const t = terminal(y, y.elemWord(id, i, 1), true);
+        const t = terminalType(y, y.elemWord(id, i, 1), true);
         if (!t.viaPtr) continue;
         const leaf = groupOfB.get(t.id);
         if (leaf && groupOfB.get(id) !== leaf) note(leaf, id, k === Kind.UNION ? 'union' : 'struct', B.str(y.elemWord(id, i, 0)), false);
       }
     } else if (k === Kind.FUNC) {
       const proto = y.sizeOrType(id);
-      const ret = terminal(y, y.sizeOrType(proto), true);
+      const ret = terminalType(y, y.sizeOrType(proto), true);
       const retLeaf = groupOfB.get(ret.id);
       if (retLeaf) note(retLeaf, id, 'func', '', true);
       const n = y.vlen(proto);
       for (let i = 0; i < n; i++) {
-        const t = terminal(y, y.elemWord(proto, i, 1), true);
+        const t = terminalType(y, y.elemWord(proto, i, 1), true);
         const leaf = groupOfB.get(t.id);
         if (leaf) note(leaf, id, 'func', B.str(y.elemWord(proto, i, 0)), true);
       }

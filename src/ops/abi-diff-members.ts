@@ -55,8 +55,14 @@ export class DiffSide {
   text(id: number): string {
     let s = this.texts.get(id);
     if (s === undefined) {
-      const k = id === 0 ? 0 : this.btf.kind(id);
-      if ((isComposite(k) || k === Kind.ENUM || k === Kind.ENUM64) && this.btf.nameOff(id) === 0) s = `${k === Kind.UNION ? 'union' : k === Kind.STRUCT ? 'struct' : 'enum'} {...}`;
+      const btf = this.btf;
+      const k = id === 0 ? 0 : btf.kind(id);
+      const named = id !== 0 && btf.nameOff(id) !== 0;
+      const tag = k === Kind.UNION || (k === Kind.FWD && btf.kflag(id)) ? 'union' : k === Kind.STRUCT || k === Kind.FWD ? 'struct' : k === Kind.ENUM || k === Kind.ENUM64 ? 'enum' : '';
+      if (tag !== '') s = named ? `${tag} ${this.name(id)}` : `${tag} {...}`;
+      // A bare name is written as is; the dumper (and its table of the whole BTF) is needed
+      // only for declarators: pointers, arrays, modifiers, function prototypes.
+      else if (named && (k === Kind.INT || k === Kind.FLOAT || k === Kind.TYPEDEF)) s = this.name(id);
       else s = this.decl(id);
       this.texts.set(id, s);
     }

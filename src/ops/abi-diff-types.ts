@@ -112,7 +112,7 @@ export interface AbiTypeChange {
   readonly id_b?: number;
   /** An added or removed struct/union that is only a forward declaration (no layout). */
   readonly fwd?: boolean;
-  /** Byte size [A, B] (struct, union, enum, int, float, datasec) when both have one. */
+  /** Byte size [A, B] (struct, union, enum, int, float, datasec): whenever both sides have one; [0, N] / [N, 0] when added / removed. */
   readonly size?: readonly [number, number];
   /** BTF kinds [A, B] when they differ (struct ↔ union, FWD ↔ definition, ENUM ↔ ENUM64). */
   readonly kind_change?: readonly [string, string];
@@ -140,7 +140,7 @@ export interface AbiDiffSummary {
   /** Changed types that are leaves (not only caused by an embedded change). */
   readonly leaves: number;
   readonly incompatible: number;
-  /** Named types compared on each side. */
+  /** Types in each input (own types, for split BTF). */
   readonly types_a: number;
   readonly types_b: number;
 }

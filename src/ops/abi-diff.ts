@@ -8,17 +8,18 @@
  * target and component. Names that occur more than once on a side are paired by shape:
  * identical types first, then the closest (same kind, same size), the rest added/removed.
  * Split BTF compares its own types (each side on its own base; references to base types
- * compare by name like any other).
+ * compare by name like any other); a type own on one side only is looked for in the other
+ * side's base before it counts as added or removed.
  */
 
+import { LINKAGE_NAMES } from '../format/names.js';
+import { enumValue } from '../model/types.js';
 import type { Btf } from '../wire/btf.js';
 import { Kind, kindName } from '../wire/kinds.js';
-import { enumValue } from '../model/types.js';
-import type { AbiDatasecEntryChange, AbiDiffReport, AbiEnumeratorChange, AbiKind, AbiMemberChange, AbiParamChange, AbiTypeChange } from './abi-diff-types.js';
+import { hashBytes } from '../wire/strings.js';
 import { addCausesAndImpact } from './abi-diff-impact.js';
 import { DiffSide, diffHoles, diffMembers, sameBody, sameEnum, sameName, sameRef, strOwner } from './abi-diff-members.js';
-import { hashBytes } from '../wire/strings.js';
-import { LINKAGE_NAMES } from '../format/names.js';
+import type { AbiDatasecEntryChange, AbiDiffReport, AbiEnumeratorChange, AbiKind, AbiMemberChange, AbiParamChange, AbiTypeChange } from './abi-diff-types.js';
 
 export * from './abi-diff-types.js';
 
@@ -116,9 +117,10 @@ interface Group {
 /**
  * Group the own types of both sides by (kind, name) without decoding names: a hash table over
  * the name bytes, in flat arrays (one group per name; nearly all hold one type per side).
- * DECL_TAGs are keyed by decoded text (tag, target and component).
+ * DECL_TAGs are keyed by decoded text (tag, target and component). Each group goes to
+ * `visitPair` (one type on each side) or `visit`.
  */
-function groupTypes(A: DiffSide, B: DiffSide): Group[] {
+function groupTypes(A: DiffSide, B: DiffSide, visitPair: (cat: number, ia: number, ib: number) => void, visit: (g: Group) => void): void {
   const sides = [A.btf, B.btf] as const;
   const total = A.btf.typeCount + B.btf.typeCount;
   let cap = 16;
@@ -181,14 +183,14 @@ function groupTypes(A: DiffSide, B: DiffSide): Group[] {
       l[side]!.push(id);
     }
   }
-  const groups: Group[] = [];
+  // The common case (one type of the name on each side, and the same) allocates nothing.
   for (let g = 0; g < nGroups; g++) {
     const l = lists.get(g);
-    if (l) groups.push({ cat: cat[g]!, idsA: l[0], idsB: l[1] });
-    else groups.push({ cat: cat[g]!, idsA: count[0][g] ? [first[0][g]!] : [], idsB: count[1][g] ? [first[1][g]!] : [] });
+    if (l) visit({ cat: cat[g]!, idsA: l[0], idsB: l[1] });
+    else if (count[0][g] && count[1][g]) visitPair(cat[g]!, first[0][g]!, first[1][g]!);
+    else visit({ cat: cat[g]!, idsA: count[0][g] ? [first[0][g]!] : [], idsB: count[1][g] ? [first[1][g]!] : [] });
   }
-  for (const t of tags.values()) groups.push({ cat: DECL_TAG, ...t });
-  return groups;
+  for (const t of tags.values()) visit({ cat: DECL_TAG, ...t });
 }
 
 /** Types in `other`'s base chain with the same kind and name as `id` of `s` (none when not split). */
@@ -205,19 +207,19 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
   const changes: AbiTypeChange[] = [];
   const removed: AbiTypeChange[] = [];
   const added: AbiTypeChange[] = [];
-  for (const g of groupTypes(A, B)) {
+  const pair = (cat: number, ia: number, ib: number): void => {
+    // The common case: one type of this name on each side, usually unchanged.
+    if (samePair(A, ia, B, ib)) return;
+    const c = diffPair(A, ia, B, ib, KINDS[cat] ?? 'enum', cat);
+    if (c) changes.push(c);
+  };
+  groupTypes(A, B, pair, (g) => {
     const kind = KINDS[g.cat] ?? 'enum';
     // A type own on one side only may sit in the other side's base (moved between a module
     // and vmlinux, or standalone module BTF against split): compare with that one.
     const idsA = g.idsA.length === 0 && g.cat !== DECL_TAG ? inBase(B, g.idsB[0]!, g.cat, A.btf) : g.idsA;
     const idsB = g.idsB.length === 0 && g.cat !== DECL_TAG ? inBase(A, g.idsA[0]!, g.cat, B.btf) : g.idsB;
-    if (idsA.length === 1 && idsB.length === 1) {
-      // The common case: one type of this name on each side, usually unchanged.
-      if (samePair(A, idsA[0]!, B, idsB[0]!)) continue;
-      const c = diffPair(A, idsA[0]!, B, idsB[0]!, kind, g.cat);
-      if (c) changes.push(c);
-      continue;
-    }
+    if (idsA.length === 1 && idsB.length === 1) return pair(g.cat, idsA[0]!, idsB[0]!);
     for (const [ia, ib] of pairByShape(A, idsA, B, idsB, kind, g.cat)) {
       if (ia === undefined) added.push(addedOrRemoved(B, ib!, kind, g.cat, 'added'));
       else if (ib === undefined) removed.push(addedOrRemoved(A, ia, kind, g.cat, 'removed'));
@@ -226,7 +228,7 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
         if (c) changes.push(c);
       }
     }
-  }
+  });
   // struct ↔ union under one name: a kind change, not a removal and an addition.
   const addedByName = new Map<string, AbiTypeChange>();
   for (const c of added) if (c.kind === 'struct' || c.kind === 'union') addedByName.set(c.name, c);
@@ -370,7 +372,9 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
   const ky = y.kind(ib);
   const head = { kind, name: reportName(B, ib, cat), status: 'changed' as const, id_a: ia, id_b: ib };
   const sizes = hasSize(kx) && hasSize(ky) ? ([x.sizeOrType(ia), y.sizeOrType(ib)] as const) : undefined;
-  const sizeField = sizes && sizes[0] !== sizes[1] ? { size: sizes } : {};
+  // Sizes are reported whenever both kinds have one (changed or not), for consumers' sake.
+  const sizeField = sizes ? { size: sizes } : {};
+  const resized = sizes !== undefined && sizes[0] !== sizes[1];
   if (kx !== ky && !((kx === Kind.ENUM && ky === Kind.ENUM64) || (kx === Kind.ENUM64 && ky === Kind.ENUM))) {
     // FWD → definition adds a layout; anything else (definition → FWD, struct ↔ union) breaks users.
     const incompatible = !(kx === Kind.FWD && (ky === Kind.STRUCT || ky === Kind.UNION));
@@ -391,7 +395,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
     case Kind.ENUM:
     case Kind.ENUM64:
       if (sameEnum(x, ia, y, ib)) return undefined;
-      return diffEnum(A, ia, B, ib, head, sizeField);
+      return diffEnum(A, ia, B, ib, head, sizeField, resized);
     case Kind.TYPEDEF: {
       const ta = x.sizeOrType(ia);
       const tb = y.sizeOrType(ib);
@@ -417,7 +421,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
       return { ...head, incompatible: !sameType, ...(sameType ? {} : { type: [A.text(x.sizeOrType(ia)), B.text(y.sizeOrType(ib))] as const }), ...(la !== lb ? { linkage: [linkage(la), linkage(lb)] as const } : {}) };
     }
     case Kind.DATASEC:
-      return diffDatasec(A, ia, B, ib, head, sizeField);
+      return diffDatasec(A, ia, B, ib, head, sizeField, resized);
     case Kind.INT: {
       const ea = x.word(ia, 3);
       const eb = y.word(ib, 3);
@@ -454,7 +458,7 @@ function intText(enc: number): string {
 
 type Head = { kind: AbiKind; name: string; status: 'changed'; id_a: number; id_b: number };
 
-function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object): AbiTypeChange | undefined {
+function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object, resized: boolean): AbiTypeChange | undefined {
   const x = A.btf;
   const y = B.btf;
   const valuesB = new Map<string, bigint>();
@@ -472,8 +476,8 @@ function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, 
   for (const [n, vb] of valuesB) if (!seen.has(n)) enumerators.push({ name: n, status: 'added', b: String(vb) });
   const kinds = x.kind(ia) !== y.kind(ib) ? { kind_change: [kindName(x.kind(ia)), kindName(y.kind(ib))] as const } : {};
   const signed = x.kflag(ia) !== y.kflag(ib) ? { signed: [x.kflag(ia), y.kflag(ib)] as const } : {};
-  if (enumerators.length === 0 && !('size' in sizeField) && !('kind_change' in kinds) && !('signed' in signed)) return undefined;
-  const incompatible = 'size' in sizeField || enumerators.some((e) => e.status !== 'added');
+  if (enumerators.length === 0 && !resized && !('kind_change' in kinds) && !('signed' in signed)) return undefined;
+  const incompatible = resized || enumerators.some((e) => e.status !== 'added');
   return { ...head, incompatible, ...sizeField, ...kinds, ...signed, enumerators };
 }
 
@@ -519,7 +523,7 @@ function diffFunc(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head):
   };
 }
 
-function diffDatasec(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object): AbiTypeChange | undefined {
+function diffDatasec(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, sizeField: object, resized: boolean): AbiTypeChange | undefined {
   const x = A.btf;
   const y = B.btf;
   const entry = (s: DiffSide, id: number, i: number): { name: string; offset: number; size: number } => {
@@ -542,7 +546,7 @@ function diffDatasec(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Hea
     else if (o.offset !== e.offset || o.size !== e.size) entries.push({ name: e.name, status: 'changed', a, b: o });
   }
   for (const [n, o] of inB) if (!seen.has(n)) entries.push({ name: n, status: 'added', b: o });
-  if (entries.length === 0 && !('size' in sizeField)) return undefined;
+  if (entries.length === 0 && !resized) return undefined;
   // Section layout is the linker's business; the variables' own changes are reported on them.
   return { ...head, incompatible: false, ...sizeField, entries };
 }

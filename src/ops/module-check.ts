@@ -50,6 +50,8 @@ export interface ModuleCheck {
   readonly relocation?: RelocationDiagnosis | undefined;
   /** With `builtAgainst`: the vmlinux changes that make the module's BTF fail, leaf first. */
   readonly rootCauses?: readonly ModuleRootCause[] | undefined;
+  /** With `builtAgainst`, for a rejected plain split module: would a distilled base have loaded? */
+  readonly distilledOutcome?: 'loads' | 'rejected' | undefined;
 }
 
 export interface ModuleCheckOptions {
@@ -76,6 +78,7 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
   const reasons: string[] = [];
   const warnings: string[] = [];
   let rootCauses: ModuleRootCause[] | undefined;
+  let distilledOutcome: ModuleCheck['distilledOutcome'];
   const rejected = (btf: ModuleBtfKind, relocation?: RelocationDiagnosis): ModuleCheck => ({
     module,
     file,
@@ -85,6 +88,7 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
     warnings,
     ...(relocation ? { relocation } : {}),
     ...(rootCauses ? { rootCauses } : {}),
+    ...(distilledOutcome ? { distilledOutcome } : {}),
   });
   /** With the vmlinux it was built against: each failure down to the vmlinux change. */
   const explain = (diag: RelocationDiagnosis, prefix: string): void => {
@@ -176,7 +180,7 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
   const mismatch = opts.builtAgainst ? baseMismatch(opts.builtAgainst, kernel) : undefined;
   if (mismatch) reasons.push(mismatch);
   reasons.push(`split BTF on this vmlinux: ${firstFinding(check.findings)}`);
-  if (mismatch && opts.builtAgainst) distilledOutcome(btfBytes, opts.builtAgainst, kernel, file, reasons, explain);
+  if (mismatch && opts.builtAgainst) distilledOutcome = withDistilledBase(btfBytes, opts.builtAgainst, kernel, file, reasons, explain);
 
   if (opts.standalone !== false) {
     try {
@@ -196,21 +200,22 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
 }
 
 /** What the module would give with a distilled base made from the vmlinux it was built against. */
-function distilledOutcome(btfBytes: Uint8Array, builtAgainst: Btf, kernel: Btf, file: string, reasons: string[], explain: (d: RelocationDiagnosis, prefix: string) => void): void {
+function withDistilledBase(btfBytes: Uint8Array, builtAgainst: Btf, kernel: Btf, file: string, reasons: string[], explain: (d: RelocationDiagnosis, prefix: string) => void): ModuleCheck['distilledOutcome'] {
   let split: Btf;
   try {
     split = Btf.parse(btfBytes, { base: builtAgainst, file });
   } catch (e) {
     reasons.push(`it does not read as split BTF on the given built-against vmlinux either: ${e instanceof BtfError ? e.rule : (e as Error).message}`);
-    return;
+    return undefined;
   }
   const r = tryRelocate(distillBase(split).split, kernel);
   if (r.ok) {
     reasons.push('with a distilled base (btfkit distill MODULE -B BUILT_AGAINST) its BTF would relocate onto this kernel and load');
-    return;
+    return 'loads';
   }
   reasons.push(`with a distilled base it would still fail: ${r.diagnosis.problems.length} of its ${r.diagnosis.distilledTypes} vmlinux types differ here`);
   explain(r.diagnosis, 'why: ');
+  return 'rejected';
 }
 
 function firstFinding(f: readonly Finding[]): string {

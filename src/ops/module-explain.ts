@@ -12,7 +12,7 @@ import { forEachTypeIdWord } from '../wire/fields.js';
 import { Kind } from '../wire/kinds.js';
 import { diffBtf } from './abi-diff.js';
 import type { AbiDiffReport, AbiMemberChange, AbiTypeChange } from './abi-diff-types.js';
-import { formatBitOffset } from './abi-diff-format.js';
+import { formatBitOffset, groupDigits } from './abi-diff-format.js';
 import type { RelocationDiagnosis, RelocationProblem } from './relocate.js';
 
 export interface ModuleRootCause {
@@ -26,7 +26,6 @@ export interface ModuleRootCause {
   readonly chain: string;
 }
 
-const num = (n: number): string => n.toLocaleString('en-US');
 
 const diffs = new WeakMap<Btf, WeakMap<Btf, AbiDiffReport>>();
 
@@ -52,7 +51,7 @@ function indexOf(report: AbiDiffReport): Map<string, AbiTypeChange> {
 }
 
 function sizeText(c: AbiTypeChange): string {
-  return c.size && c.size[0] !== c.size[1] ? ` ${num(c.size[0])} → ${num(c.size[1])}` : '';
+  return c.size && c.size[0] !== c.size[1] ? ` ${groupDigits(c.size[0])} → ${groupDigits(c.size[1])}` : '';
 }
 
 /** A member by name, looking through anonymous members (as a C access would). */
@@ -88,7 +87,7 @@ function ownChange(c: AbiTypeChange): string {
   }
   for (const e of c.enumerators ?? []) parts.push(`enumerator ${e.name} ${e.status}`);
   if (c.type) parts.push(`${c.type[0]} → ${c.type[1]}`);
-  if (parts.length === 0) return 'changed';
+  if (parts.length === 0) return c.size && c.size[0] !== c.size[1] ? 'no member changed (padding or alignment)' : 'changed';
   return parts.length > 3 ? `${parts.slice(0, 3).join(', ')}, … (+${parts.length - 3})` : parts.join(', ');
 }
 
@@ -108,7 +107,7 @@ export function explainBaseType(report: AbiDiffReport, kind: string, name: strin
   for (const step of c.cause?.via ?? []) {
     const m = memberNamed(cur.members, step);
     if (!m?.a || !m.b) break;
-    parts.push(`member ${step}: ${m.b.type} ${num(m.a.size)} → ${num(m.b.size)}`);
+    parts.push(`member ${step}: ${m.b.type} ${groupDigits(m.a.size)} → ${groupDigits(m.b.size)}`);
     const next = idx.get(embeddedKey(m.b.type));
     if (!next) break;
     cur = next;
@@ -157,7 +156,7 @@ export function baseMismatch(builtAgainst: Btf, kernel: Btf): string | undefined
   const typesA = builtAgainst.nextId - 1;
   const typesK = kernel.nextId - 1;
   if (typesA === typesK && strA === strK) return undefined;
-  return `built against a vmlinux with ${num(typesA)} types / ${num(strA)} string bytes; this kernel's has ${num(typesK)} / ${num(strK)}: every type id and name the module borrows from vmlinux is shifted`;
+  return `built against a vmlinux with ${groupDigits(typesA)} types / ${groupDigits(strA)} string bytes; this kernel's has ${groupDigits(typesK)} / ${groupDigits(strK)}: every type id and name the module borrows from vmlinux is shifted`;
 }
 
 /**

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { abiDiffExitCode, type AbiDiffReport, type AbiTypeChange, diffBtf, filterAbiDiff } from '../../src/ops/abi-diff.js';
 import { formatAbiDiff } from '../../src/ops/abi-diff-format.js';
+import { DiffSide } from '../../src/ops/abi-diff-members.js';
+import { emitTypeDecl } from '../../src/format/c/index.js';
 import { whereMember } from '../../src/ops/where.js';
 import type { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
@@ -310,6 +312,27 @@ for (const endian of ['little', 'big'] as const) {
       assert.deepEqual(r.changes.map((c) => [c.kind, c.name, c.status]), [['struct', 'mod_state', 'changed']]);
       const c = r.changes[0]!;
       assert.deepEqual(c.members?.map((m) => [m.name, m.changed]), [['dev', ['size']], ['n', ['offset']]]);
+      assert.deepEqual(c.cause, { kind: 'struct', name: 'dev', via: ['dev'] }, 'the base type that grew is the cause');
+    });
+
+    it("member types are written as the C dumper's declarations", () => {
+      const b = new BtfBuilder({ endian });
+      const t = ints(b);
+      const ids = [
+        t.long,
+        b.addFloat('double', 8),
+        b.addTypedef('u64', t.long),
+        b.addFwd('opaque_u', true),
+        b.addEnum64('big', 8, [{ name: 'X', value: 1n }]),
+        b.addStruct('named', 8, []),
+        b.addPtr(b.addConst(t.char)),
+        b.addArray(t.int, t.int, 4),
+        b.addPtr(b.addFuncProto(t.int, [{ name: 'x', type: t.long }])),
+      ];
+      const btf = b.build();
+      const side = new DiffSide(btf);
+      for (const id of ids) assert.equal(side.text(id), emitTypeDecl(btf, id), `[${id}]`);
+      assert.deepEqual(ids.map((id) => side.text(id)), ['long', 'double', 'u64', 'union opaque_u', 'enum big', 'struct named', 'const char *', 'int[4]', 'int (*)(long x)']);
     });
 
     it('where: a member through an anonymous union, and a rename guessed by offset and type', () => {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadBase, loadBtf } from '../../node/files.js';
 import { ABI_CHANGED, ABI_INCOMPATIBLE, abiDiffExitCode, diffBtf, filterAbiDiff } from '../../ops/abi-diff.js';
 import { baseMismatch, explainBaseType, usedBaseTypes } from '../../ops/module-explain.js';
-import { formatAbiDiff, formatBitOffset } from '../../ops/abi-diff-format.js';
+import { formatAbiDiff, formatBitOffset, groupDigits } from '../../ops/abi-diff-format.js';
 import { RelocationError, tryRelocate } from '../../ops/relocate.js';
 import { whereMember, type WhereResult } from '../../ops/where.js';
 import type { Btf } from '../../wire/btf.js';
@@ -48,7 +48,7 @@ async function moduleDiff(modulePath: string, kernelPath: string, opts: DiffOpts
   if (format === 'json') {
     out(JSON.stringify({ module: modulePath, used_types: used.size, ...(mismatch ? { base_mismatch: mismatch } : {}), root_causes: why, ...report }, null, 2) + '\n');
   } else {
-    let head = `${modulePath} uses ${used.size.toLocaleString('en-US')} vmlinux types; ${touched.length} of them changed from ${opts.builtAgainst} to ${kernelPath}\n`;
+    let head = `${modulePath} uses ${groupDigits(used.size)} vmlinux type${used.size === 1 ? '' : 's'} (structs, unions, enums, typedefs); ${touched.length} changed from ${opts.builtAgainst} to ${kernelPath}\n`;
     if (mismatch) head += `plain split BTF ${mismatch}\n`;
     for (const c of why) head += `  ${c.chain}\n`;
     out(`${head}\n${formatAbiDiff(report, { format })}`);
@@ -149,9 +149,9 @@ function formatWhere(results: readonly WhereResult[]): string {
   const rows = results.map((r) => [
     r.file,
     r.present ? 'yes' : 'no',
-    r.offset_bits !== undefined ? formatBitOffset(r.offset_bits) + (r.bitfield_size ? ` :${r.bitfield_size}` : '') : '',
+    r.offset_bits !== undefined ? formatBitOffset(r.offset_bits) : '',
     r.size !== undefined ? String(r.size) : '',
-    r.present ? (r.c_type ?? '') : r.likely_renamed_to ? `renamed? → ${r.likely_renamed_to}` : (r.missing ?? ''),
+    r.present ? `${r.c_type ?? ''}${r.bitfield_size ? `:${r.bitfield_size}` : ''}` : r.likely_renamed_to ? `renamed? → ${r.likely_renamed_to}` : (r.missing ?? ''),
   ]);
   const head = ['file', 'present', 'offset', 'size', 'type'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

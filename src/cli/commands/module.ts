@@ -14,6 +14,7 @@ import { openBtf } from '../../open.js';
 import { distillBase } from '../../ops/distill.js';
 import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../../ops/module-check.js';
 import { distillModuleElf } from '../../ops/module-elf.js';
+import { groupDigits } from '../../ops/abi-diff-format.js';
 import { baseDiff, explainRelocation } from '../../ops/module-explain.js';
 import { formatRelocationDiagnosis, RelocationError, tryRelocate } from '../../ops/relocate.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
@@ -211,7 +212,6 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   }
 }
 
-const num = (n: number): string => n.toLocaleString('en-US');
 
 /** Failures grouped by the vmlinux change behind them (with --built-against), most modules first. */
 function formatRootCauses(results: readonly ModuleCheck[]): string {
@@ -226,10 +226,14 @@ function formatRootCauses(results: readonly ModuleCheck[]): string {
     }
   }
   if (byLeaf.size === 0 || results.length === 1) return '';
-  let s = '\nroot causes (vmlinux changes since the build the modules were made for):\n';
+  let s = '';
+  const loads = results.filter((r) => r.distilledOutcome === 'loads').length;
+  const fails = results.filter((r) => r.distilledOutcome === 'rejected').length;
+  if (loads + fails > 0) s += `\nwith a distilled base (btfkit distill -B the vmlinux they were built against): ${groupDigits(loads)} would load, ${groupDigits(fails)} would still fail\n`;
+  s += '\nroot causes (vmlinux changes since the build the modules were made for):\n';
   for (const [summary, g] of [...byLeaf].sort((x, y) => y[1].modules.size - x[1].modules.size)) {
-    s += `${num(g.modules.size).padStart(7)} module${g.modules.size > 1 ? 's' : ' '} ← ${summary}\n`;
-    if (g.example.includes(' ← ')) s += `${' '.repeat(18)}e.g. ${g.example}\n`;
+    s += `${groupDigits(g.modules.size).padStart(7)} module${g.modules.size > 1 ? 's' : ' '} ← ${summary}\n`;
+    if (g.example.split(' ← ').length > 2) s += `${' '.repeat(18)}e.g. ${g.example}\n`;
   }
   return s;
 }
@@ -256,7 +260,7 @@ function formatChecks(results: ModuleCheck[]): string {
     }
     for (const [key, g] of [...groups].sort((x, y) => y[1].length - x[1].length)) {
       const names = g.slice(0, 4).map((r) => r.module).join(', ') + (g.length > 4 ? ', …' : '');
-      s += `${num(g.length)} module${g.length > 1 ? 's' : ''} ${colour(g[0]!.verdict)} (${names}): ${g.length > 1 ? key.split('\0')[1] : g[0]!.reasons[0] ?? ''}\n`;
+      s += `${groupDigits(g.length)} module${g.length > 1 ? 's' : ''} ${colour(g[0]!.verdict)} (${names}): ${g.length > 1 ? key.split('\0')[1] : g[0]!.reasons[0] ?? ''}\n`;
     }
   }
   s += formatRootCauses(results);
