@@ -61,3 +61,6 @@ export {
 export { type AbiDiffFormat, type AbiDiffFormatOptions, formatAbiDiff } from './ops/abi-diff-format.js';
 export { parseWhereQuery, whereMember, type WhereResult } from './ops/where.js';
 export { baseDiff, baseMismatch, explainBaseType, explainRelocation, type ModuleRootCause, usedBaseTypes } from './ops/module-explain.js';
+export { type CompositeLayout, LayoutModel, type LayoutOptions, type MemberLayout } from './model/layout.js';
+export { formatPahole, layoutFacts, type LayoutFacts, PaholePrinter, type PaholeOptions, type PaholeResult } from './format/pahole.js';
+export { ExploreSession, type FileInfo, type LayoutLine, type SearchMode, type TypePage, type TypeRef } from './ops/explore.js';
