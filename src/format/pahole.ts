@@ -43,7 +43,7 @@ const gap = (w: number): string => ' '.repeat(Math.max(1, Math.abs(w)));
 const fit = (s: string, len: number): string => (s.length >= len ? s.slice(0, len - 1) : s);
 const plural = (n: number): string => (n !== 1 ? 's' : '');
 
-export interface PaholeOptions extends LayoutOptions {}
+export type PaholeOptions = LayoutOptions;
 
 export interface PaholeResult {
   readonly text: string;
