@@ -199,8 +199,22 @@ list.addEventListener('click', (ev) => {
   location.hash = idHref(results[selected]!);
 });
 q.addEventListener('input', () => void runSearch());
+/** Arrow keys move through the results, Enter opens the selected one (or the first). */
+function moveSelection(delta: number): void {
+  if (results.length === 0) return;
+  selected = Math.max(0, Math.min(results.length - 1, selected + delta));
+  const top = selected * ROW;
+  if (top < list.scrollTop) list.scrollTop = top;
+  else if (top + ROW > list.scrollTop + list.clientHeight) list.scrollTop = top + ROW - list.clientHeight;
+  renderRows();
+}
 q.addEventListener('keydown', (ev) => {
-  if (ev.key === 'Enter' && results.length > 0) location.hash = idHref(results[0]!);
+  if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+    ev.preventDefault();
+    moveSelection(ev.key === 'ArrowDown' ? 1 : -1);
+  } else if (ev.key === 'Enter' && results.length > 0) {
+    location.hash = idHref(results[Math.max(0, selected)]!);
+  }
 });
 modeSel.addEventListener('change', () => void runSearch());
 kindSel.addEventListener('change', () => void runSearch());
