@@ -65,9 +65,16 @@ describe('layout is byte-identical to pahole -F btf', () => {
   it('the running kernel, through the CLI with no file argument', (t) => {
     if (!need(t, hasTool('pahole'), 'pahole')) return;
     if (!need(t, existsSync('/sys/kernel/btf/vmlinux'), '/sys/kernel/btf/vmlinux')) return;
+    const peer = spawnSync('pahole', ['-F', 'btf', '/sys/kernel/btf/vmlinux'], { encoding: 'latin1', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+    // A kernel whose BTF pahole 1.24 cannot read, or whose members reach TYPE_TAGs (clang
+    // builds; 1.24 prints "<ERROR(function:line)...>" for them), has no oracle here.
+    if (peer.status !== 0 || peer.stdout.includes('<ERROR(')) {
+      t.skip(`pahole 1.24 cannot read this kernel's BTF (exit ${peer.status})`);
+      return;
+    }
     const r = btfkit(['layout']);
     assert.equal(r.status, 0, r.stderr);
-    assert.ok(r.stdout === pahole(['/sys/kernel/btf/vmlinux']), 'btfkit layout differs from pahole on /sys/kernel/btf/vmlinux');
+    assert.ok(r.stdout === peer.stdout, 'btfkit layout differs from pahole on /sys/kernel/btf/vmlinux');
   });
 
   it('210 modules of one corpus build, each read on its vmlinux (pahole --btf_base)', (t) => {
