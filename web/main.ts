@@ -243,7 +243,9 @@ function layoutHtml(lines: readonly LayoutLine[], file: number): string {
         const rest = l.text.slice(tabs.length);
         const end = rest.search(/ {2}|\s\(\*|\s\S+;/);
         const cut = end > 0 ? end : rest.indexOf(' ');
-        body = `${tabs}<a class="mtype" href="${idHref(l.typeId, file)}">${esc(rest.slice(0, cut))}</a>${esc(rest.slice(cut))}`;
+        const side = files[file]?.baseIndex !== undefined ? (l.fromBase ? ' base' : ' module') : '';
+        const title = side ? ` title="${l.fromBase ? 'a type of the base (vmlinux)' : 'a type of this module'}"` : '';
+        body = `${tabs}<a class="mtype${side}"${title} href="${idHref(l.typeId, file)}">${esc(rest.slice(0, cut))}</a>${esc(rest.slice(cut))}`;
       } else {
         body = linkify(l.text, file);
       }
@@ -271,7 +273,9 @@ async function showType(file: number, id: number): Promise<void> {
   if (p.owner) badges.push(`<span class="badge ${p.owner.side}" id="owner" data-side="${p.owner.side}">${p.owner.side === 'base' ? 'base type, from' : 'module type, in'} ${esc(p.owner.file)}</span>`);
   page.innerHTML =
     `<h1><span class="kind">${esc(p.kind)}</span> ${esc(p.name || '(anonymous)')}</h1><div class="badges">${badges.join('')}</div>` +
-    (p.layout ? `<h2>Layout <span class="hint-inline">(pahole)</span></h2><div class="layout" id="layout">${layoutHtml(p.layout, file)}</div>` : '') +
+    (p.layout
+      ? `<h2>Layout <span class="hint-inline">(pahole)</span></h2>${p.owner ? '<p class="legend">member types: <span class="badge base">base (vmlinux)</span> <span class="badge module">module</span></p>' : ''}<div class="layout" id="layout">${layoutHtml(p.layout, file)}</div>`
+      : '') +
     `<h2>C definition</h2><pre class="cdef" id="cdef">${linkify(p.c, file)}</pre>` +
     `<h2>Refers to</h2>${refsHtml(p.refs, file, 'refs')}` +
     `<h2 id="usedby-title">Used by</h2><div id="usedby-slot" class="hint">…</div>`;

@@ -43,6 +43,8 @@ export interface LayoutLine {
   readonly cls: 'member' | 'hole' | 'bithole' | 'padding' | 'cacheline' | 'footer' | 'plain' | 'changed';
   /** Type of the member on this row, for top-level members. */
   readonly typeId?: number;
+  /** Split BTF: the member's (pointed-to) named type lives in the base, not the module. */
+  readonly fromBase?: true;
 }
 
 export interface TypeRef {
@@ -194,6 +196,18 @@ function memberVia(btf: Btf, user: number, target: number): string | undefined {
 
 const MEMBER_ROW = /\/\*\s+\d+(:\s*\d+)?\s+\d+ \*\/$/;
 
+/** The first named type reached through anonymous pointers, qualifiers and arrays. */
+function namedTarget(btf: Btf, id: number): number {
+  let t = id;
+  for (let guard = 0; guard < 64 && t !== 0 && btf.nameOff(t) === 0; guard++) {
+    const k = btf.kind(t);
+    if (k === Kind.ARRAY) t = btf.word(t, 3);
+    else if (k === Kind.PTR || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) t = btf.sizeOrType(t);
+    else break;
+  }
+  return t;
+}
+
 function layoutLines(btf: Btf, id: number): LayoutLine[] {
   const printer = new PaholePrinter(btf);
   const text = printer.printTopLevel(id);
@@ -213,7 +227,8 @@ function layoutLines(btf: Btf, id: number): LayoutLine[] {
     // Rows of top-level members are at one tab; nested inline members are deeper.
     const top = cls === 'member' && /^\t[^\t]/.test(line);
     const typeId = top ? members[k++]?.typeId : undefined;
-    lines.push({ text: line, cls, ...(typeId !== undefined ? { typeId } : {}) });
+    const fromBase = typeId !== undefined && btf.isSplit && namedTarget(btf, typeId) < btf.startId;
+    lines.push({ text: line, cls, ...(typeId !== undefined ? { typeId } : {}), ...(fromBase ? { fromBase: true as const } : {}) });
   }
   return lines;
 }

@@ -69,7 +69,10 @@ describe('explore session', () => {
   });
   it('says which side of the split boundary a type is on', () => {
     const s = session();
-    assert.equal(s.typePage(2, s.resolve(2, 'module_only')!).owner?.side, 'module');
+    const mod = s.typePage(2, s.resolve(2, 'module_only')!);
+    assert.equal(mod.owner?.side, 'module');
+    // Its member `h` is a struct dup of the base; `n` an int of the base too.
+    assert.deepEqual(mod.layout!.filter((l) => l.typeId !== undefined).map((l) => l.fromBase), [true, true]);
     const holder = s.typePage(2, s.resolve(2, 'holder')!);
     assert.deepEqual(holder.owner, { side: 'base', file: 'dups.btf' });
     assert.equal(s.typePage(1, s.resolve(1, 'holder')!).owner, undefined, 'no boundary in standalone BTF');
