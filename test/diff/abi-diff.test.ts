@@ -315,6 +315,23 @@ for (const endian of ['little', 'big'] as const) {
       assert.deepEqual(c.cause, { kind: 'struct', name: 'dev', via: ['dev'] }, 'the base type that grew is the cause');
     });
 
+    it('shared and self-referencing anonymous types (hostile input) are compared once per pair', () => {
+      const { r } = both(endian, (b, side) => {
+        const t = ints(b);
+        // 40 levels of anonymous structs, each with 8 members of the level below: 8^40 paths.
+        let level = b.addStruct('', 8, [{ name: 'x', type: side === 'a' ? t.int : t.long, bitOffset: 0 }]);
+        for (let i = 0; i < 40; i++) level = b.addStruct('', 8, Array.from({ length: 8 }, (_, k) => ({ name: `m${k}`, type: level, bitOffset: 0 })));
+        b.addStruct('deep', 8, [{ name: 'top', type: level, bitOffset: 0 }]);
+        // An anonymous struct that contains itself by value (no compiler makes one).
+        const self = b.nextId;
+        b.addStruct('', 4, [{ name: 'again', type: self, bitOffset: 0 }, { name: 'v', type: side === 'a' ? t.int : t.char, bitOffset: 0 }]);
+        b.addStruct('loop', 4, [{ name: 'l', type: self, bitOffset: 0 }]);
+      });
+      assert.deepEqual(r.changes.map((c) => [c.kind, c.name]), [['struct', 'deep'], ['struct', 'loop']]);
+      const where = whereMember([{ file: 'x', btf: both(endian, () => undefined).a }], 'loop.nothing');
+      assert.equal(where[0]!.present, false);
+    });
+
     it("member types are written as the C dumper's declarations", () => {
       const b = new BtfBuilder({ endian });
       const t = ints(b);
