@@ -184,14 +184,17 @@ export function sameRef(a: DiffSide, ta: number, b: DiffSide, tb: number, depth 
       return x.word(ta, 5) === y.word(tb, 5) && sameRef(a, x.word(ta, 3), b, y.word(tb, 3), depth + 1);
     case Kind.FUNC_PROTO:
     case Kind.STRUCT:
-    case Kind.UNION:
-      return a.memo(b, ta, tb, () => {
+    case Kind.UNION: {
+      const compare = (): boolean => {
         if (ka !== Kind.FUNC_PROTO) return sameBody(a, ta, b, tb, depth + 1);
         const n = x.vlen(ta);
         if (n !== y.vlen(tb) || !sameRef(a, x.sizeOrType(ta), b, y.sizeOrType(tb), depth + 1)) return false;
         for (let i = 0; i < n; i++) if (!sameRef(a, x.elemWord(ta, i, 1), b, y.elemWord(tb, i, 1), depth + 1)) return false;
         return true;
-      });
+      };
+      // A top-level comparison (a FUNC's prototype) cannot repeat along a path: not remembered.
+      return depth === 0 ? compare() : a.memo(b, ta, tb, compare);
+    }
     case Kind.ENUM:
     case Kind.ENUM64:
       // An anonymous enum is its own report entry (named by its first enumerator); as a
