@@ -481,10 +481,6 @@ function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, 
   return { ...head, incompatible, ...sizeField, ...kinds, ...signed, enumerators };
 }
 
-function protoText(s: DiffSide, proto: number, name: string): string {
-  return s.decl(proto, name);
-}
-
 function diffFunc(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head): AbiTypeChange | undefined {
   const x = A.btf;
   const y = B.btf;
@@ -517,7 +513,7 @@ function diffFunc(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head):
   return {
     ...head,
     incompatible,
-    ...(protoChanged ? { type: [protoText(A, pa, head.name), protoText(B, pb, head.name)] as const } : {}),
+    ...(protoChanged ? { type: [A.decl(pa, head.name), B.decl(pb, head.name)] as const } : {}),
     ...(la !== lb ? { linkage: [linkage(la), linkage(lb)] as const } : {}),
     ...(params.length > 0 ? { params } : {}),
   };
