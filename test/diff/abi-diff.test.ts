@@ -9,10 +9,11 @@ import { formatAbiDiff } from '../../src/ops/abi-diff-format.js';
 import { DiffSide } from '../../src/ops/abi-diff-members.js';
 import { emitTypeDecl } from '../../src/format/c/index.js';
 import { whereMember } from '../../src/ops/where.js';
-import type { Btf } from '../../src/wire/btf.js';
+import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import type { Endian } from '../../src/wire/header.js';
 import { IntEncoding } from '../../src/wire/kinds.js';
+import { readFixture } from '../helpers.js';
 
 type Side = 'a' | 'b';
 
@@ -371,3 +372,17 @@ for (const endian of ['little', 'big'] as const) {
     });
   });
 }
+
+describe('ABI diff on the committed clang fixtures', () => {
+  it('the same program in both byte orders has no ABI changes; against an empty BTF every type is added', () => {
+    const el = Btf.parse(readFixture('btf', 'kinds-el.btf'));
+    const eb = Btf.parse(readFixture('btf', 'kinds-eb.btf'));
+    assert.deepEqual(diffBtf(el, eb).changes, []);
+    const empty = new BtfBuilder().build();
+    const r = diffBtf(empty, el);
+    assert.ok(r.changes.length > 10 && r.changes.every((c) => c.status === 'added' && !c.incompatible));
+    assert.equal(abiDiffExitCode(r), 4);
+    assert.equal(abiDiffExitCode(diffBtf(el, empty)), 12, 'removing every type is incompatible');
+  });
+});
+
