@@ -245,7 +245,7 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
     const idsA = g.idsA.length === 0 && lookUp ? inBase(B, g.idsB[0]!, g.cat, A.btf) : g.idsA;
     const idsB = g.idsB.length === 0 && lookUp ? inBase(A, g.idsA[0]!, g.cat, B.btf) : g.idsB;
     if (idsA.length === 1 && idsB.length === 1) return pair(g.cat, idsA[0]!, idsB[0]!);
-    for (const [ia, ib] of pairByShape(A, idsA, B, idsB, kind, g.cat)) {
+    for (const [ia, ib] of pairByShape(A, idsA, B, idsB)) {
       if (ia === undefined) added.push(addedOrRemoved(B, ib!, kind, g.cat, 'added'));
       else if (ib === undefined) removed.push(addedOrRemoved(A, ia, kind, g.cat, 'removed'));
       else {
@@ -302,11 +302,11 @@ export function filterAbiDiff(report: AbiDiffReport, filter: AbiDiffFilter): Abi
 }
 
 /**
- * Pairs of ids with one name: [a, b] matched, [a, undefined] removed, [undefined, b] added.
- * One id on each side pair directly; otherwise identical types pair first, then the
- * closest by kind and size, in id order.
+ * Pairs of ids with one name (several on a side): [a, b] matched, [a, undefined] removed,
+ * [undefined, b] added. Identical types pair first, then the closest by kind and size, then
+ * by kind, in id order.
  */
-function pairByShape(A: DiffSide, idsA: readonly number[], B: DiffSide, idsB: readonly number[], kind: AbiKind, cat: number): Array<[number | undefined, number | undefined]> {
+function pairByShape(A: DiffSide, idsA: readonly number[], B: DiffSide, idsB: readonly number[]): Array<[number | undefined, number | undefined]> {
   const out: Array<[number | undefined, number | undefined]> = [];
   const restA = [...idsA];
   const restB = [...idsB];
