@@ -192,8 +192,8 @@ export function sameRef(a: DiffSide, ta: number, b: DiffSide, tb: number, depth 
         for (let i = 0; i < n; i++) if (!sameRef(a, x.elemWord(ta, i, 1), b, y.elemWord(tb, i, 1), depth + 1)) return false;
         return true;
       };
-      // A top-level comparison (a FUNC's prototype) cannot repeat along a path: not remembered.
-      return depth === 0 ? compare() : a.memo(b, ta, tb, compare);
+      // Prototypes are shared by many functions: remembered at the top level too.
+      return a.memo(b, ta, tb, compare);
     }
     case Kind.ENUM:
     case Kind.ENUM64:
