@@ -1,8 +1,9 @@
 /**
  * `btfkit diff` of the two corpus vmlinux (Debian 6.1.0-47 → -50) and `btfkit where` over four
  * kernels, beside what a person does without btfkit: `pahole -F btf` of both kernels and
- * diff(1) of the texts (abidiff needs ELF symbols and DWARF and takes tens of seconds per file;
- * codiff crashes on vmlinux), and `pahole -C STRUCT` once per kernel for `where`.
+ * diff(1) of the texts, and `pahole -C STRUCT` once per kernel for `where`. Debian's abidiff
+ * (abigail-tools 2.2) has no BTF reader (`--btf` is not an option there) and these vmlinux
+ * carry no DWARF, so it cannot compare them; dwarves' codiff crashes on vmlinux.
  */
 
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
