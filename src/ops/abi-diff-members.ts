@@ -33,7 +33,7 @@ export class DiffSide {
   memo(other: DiffSide, ta: number, tb: number, compare: () => boolean): boolean {
     let m = this.memos.get(other);
     if (!m) this.memos.set(other, (m = new Map()));
-    const key = ta * other.btf.nextId + tb; // exact: ids stay far below 2^26
+    const key = ta * other.btf.nextId + tb; // exact up to 94 million types a side
     const have = m.get(key);
     if (have !== undefined) return have;
     m.set(key, true);
@@ -48,7 +48,7 @@ export class DiffSide {
   memoMembers(other: DiffSide, ta: number, tb: number, compute: () => AbiMemberChange[]): AbiMemberChange[] {
     let m = this.memberMemos.get(other);
     if (!m) this.memberMemos.set(other, (m = new Map()));
-    const key = ta * other.btf.nextId + tb; // exact: ids stay far below 2^26
+    const key = ta * other.btf.nextId + tb; // exact up to 94 million types a side
     const have = m.get(key);
     if (have !== undefined) return have;
     m.set(key, []);
