@@ -26,7 +26,6 @@ export { distillModuleElf } from './ops/module-elf.js';
 export { formatRelocationDiagnosis, relocate, type RelocationDiagnosis, RelocationError, tryRelocate } from './ops/relocate.js';
 export { detectStandaloneModule, renumberStandalone, toStandalone } from './ops/standalone.js';
 export { checkModule, type ModuleCheck } from './ops/module-check.js';
-export { formatSemanticDiff, semanticDiff, type SemanticDiff } from './ops/semantic-diff.js';
 export { checkBtf, type CheckOptions, type CheckReport, type Finding, formatFinding } from './ops/check.js';
 export { sanitizeBtf, sanitizeFeaturesFor, type SanitizeResult } from './ops/sanitize.js';
 export { featuresFor, parseKernelVersion, rulesFor } from './ops/kernel-rules.js';

@@ -51,7 +51,7 @@ function markdownOut(lines: string[]): Out {
 }
 
 function typeLabel(c: AbiTypeChange): string {
-  return c.kind === 'func' || c.kind === 'var' || c.kind === 'datasec' || c.kind === 'decl_tag' ? `${c.kind} ${c.name}` : `${c.kind} ${c.name}`;
+  return `${c.kind} ${c.name}`;
 }
 
 function sizeText(c: AbiTypeChange): string {
@@ -222,8 +222,9 @@ export function formatAbiDiff(report: AbiDiffReport, opts: AbiDiffFormatOptions 
     else lines.push('');
     for (const c of list) {
       const flag = c.incompatible && !md ? '  [incompatible]' : '';
-      if (md) lines.push(`- ${status === 'added' ? '+' : '−'} ${o.code(typeLabel(c))}${c.size ? ` (${num(c.size[status === 'added' ? 1 : 0])} bytes)` : ''}`);
-      else lines.push(`${status === 'added' ? '+' : '-'} ${typeLabel(c)}${c.size ? ` (${num(c.size[status === 'added' ? 1 : 0])} bytes)` : ''}${flag}`);
+      const what = c.fwd ? ' (declaration only)' : c.size ? ` (${plural(c.size[status === 'added' ? 1 : 0], 'byte')})` : '';
+      if (md) lines.push(`- ${status === 'added' ? '+' : '−'} ${o.code(typeLabel(c))}${what}`);
+      else lines.push(`${status === 'added' ? '+' : '-'} ${typeLabel(c)}${what}${flag}`);
     }
     if (md) lines.push('', '</details>');
   }

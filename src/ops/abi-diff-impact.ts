@@ -118,25 +118,38 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
     if (p.users.length < MAX_LISTED_USERS) p.users.push({ kind, name: B.name(user), via });
     if (isFunc && kfuncs.has(user)) p.kfuncs.push(B.name(user));
   };
+  // Where each referenced type leads (many members share one pointer type): the changed
+  // type it ends at, +1, negated when through a pointer; 0 = not computed, 1 = nothing changed.
+  const ends = new Int32Array(y.nextId);
+  const leadsTo = (ref: number): number => {
+    let e = ends[ref]!;
+    if (e === 0) {
+      const t = terminalType(y, ref, true);
+      e = groupOfB.has(t.id) ? (t.viaPtr ? -(t.id + 1) : t.id + 1) : 1;
+      ends[ref] = e;
+    }
+    return e;
+  };
   for (let id = y.startId; id < y.nextId; id++) {
     const k = y.kind(id);
     if (isComposite(k) && y.nameOff(id) !== 0) {
       const n = y.vlen(id);
       for (let i = 0; i < n; i++) {
-        const t = terminalType(y, y.elemWord(id, i, 1), true);
-        if (!t.viaPtr) continue;
-        const leaf = groupOfB.get(t.id);
+        const e = leadsTo(y.elemWord(id, i, 1));
+        if (e >= 0) continue; // by value or nothing changed: not a pointer user
+        const leaf = groupOfB.get(-e - 1);
         if (leaf && groupOfB.get(id) !== leaf) note(leaf, id, k === Kind.UNION ? 'union' : 'struct', B.str(y.elemWord(id, i, 0)), false);
       }
     } else if (k === Kind.FUNC) {
       const proto = y.sizeOrType(id);
-      const ret = terminalType(y, y.sizeOrType(proto), true);
-      const retLeaf = groupOfB.get(ret.id);
+      const ret = leadsTo(y.sizeOrType(proto));
+      const retLeaf = ret === 1 ? undefined : groupOfB.get(Math.abs(ret) - 1);
       if (retLeaf) note(retLeaf, id, 'func', '', true);
       const n = y.vlen(proto);
       for (let i = 0; i < n; i++) {
-        const t = terminalType(y, y.elemWord(proto, i, 1), true);
-        const leaf = groupOfB.get(t.id);
+        const e = leadsTo(y.elemWord(proto, i, 1));
+        if (e === 1) continue;
+        const leaf = groupOfB.get(Math.abs(e) - 1);
         if (leaf) note(leaf, id, 'func', B.str(y.elemWord(proto, i, 0)), true);
       }
     }

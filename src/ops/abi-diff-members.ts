@@ -23,6 +23,40 @@ export class DiffSide {
     this.sizes = new Float64Array(btf.nextId).fill(-2);
   }
 
+  private readonly memos = new Map<DiffSide, Map<number, boolean>>();
+
+  /**
+   * Comparisons of anonymous structs, unions and prototypes with `other`, remembered: shared
+   * or self-referencing anonymous types (hostile input) would otherwise be compared once per
+   * path, exponentially. A pair met again while being compared counts as equal.
+   */
+  memo(other: DiffSide, ta: number, tb: number, compare: () => boolean): boolean {
+    let m = this.memos.get(other);
+    if (!m) this.memos.set(other, (m = new Map()));
+    const key = ta * other.btf.nextId + tb; // exact up to 94 million types a side
+    const have = m.get(key);
+    if (have !== undefined) return have;
+    m.set(key, true);
+    const r = compare();
+    m.set(key, r);
+    return r;
+  }
+
+  private readonly memberMemos = new Map<DiffSide, Map<number, AbiMemberChange[]>>();
+
+  /** Member diffs with `other`, remembered for the same reason (an anonymous body met again is unchanged). */
+  memoMembers(other: DiffSide, ta: number, tb: number, compute: () => AbiMemberChange[]): AbiMemberChange[] {
+    let m = this.memberMemos.get(other);
+    if (!m) this.memberMemos.set(other, (m = new Map()));
+    const key = ta * other.btf.nextId + tb; // exact up to 94 million types a side
+    const have = m.get(key);
+    if (have !== undefined) return have;
+    m.set(key, []);
+    const r = compute();
+    m.set(key, r);
+    return r;
+  }
+
   /** C declaration of `id` named `fieldName`, on one line (one dumper per side, names as they are). */
   decl(id: number, fieldName = ''): string {
     const d = (this.dumper ??= new CDumper(this.btf, { keepNames: true }));
@@ -129,7 +163,8 @@ function tagOf(btf: Btf, id: number): number {
  */
 export function sameRef(a: DiffSide, ta: number, b: DiffSide, tb: number, depth = 0): boolean {
   if (ta === 0 || tb === 0) return ta === tb;
-  if (depth > 48) return true;
+  // Deeper than any C type; remembered pairs keep even this bound cheap.
+  if (depth > 400) return true;
   const x = a.btf;
   const y = b.btf;
   const na = x.nameOff(ta);
@@ -147,15 +182,19 @@ export function sameRef(a: DiffSide, ta: number, b: DiffSide, tb: number, depth 
       return sameRef(a, x.sizeOrType(ta), b, y.sizeOrType(tb), depth + 1);
     case Kind.ARRAY:
       return x.word(ta, 5) === y.word(tb, 5) && sameRef(a, x.word(ta, 3), b, y.word(tb, 3), depth + 1);
-    case Kind.FUNC_PROTO: {
-      const n = x.vlen(ta);
-      if (n !== y.vlen(tb) || !sameRef(a, x.sizeOrType(ta), b, y.sizeOrType(tb), depth + 1)) return false;
-      for (let i = 0; i < n; i++) if (!sameRef(a, x.elemWord(ta, i, 1), b, y.elemWord(tb, i, 1), depth + 1)) return false;
-      return true;
-    }
+    case Kind.FUNC_PROTO:
     case Kind.STRUCT:
-    case Kind.UNION:
-      return sameBody(a, ta, b, tb, depth + 1);
+    case Kind.UNION: {
+      const compare = (): boolean => {
+        if (ka !== Kind.FUNC_PROTO) return sameBody(a, ta, b, tb, depth + 1);
+        const n = x.vlen(ta);
+        if (n !== y.vlen(tb) || !sameRef(a, x.sizeOrType(ta), b, y.sizeOrType(tb), depth + 1)) return false;
+        for (let i = 0; i < n; i++) if (!sameRef(a, x.elemWord(ta, i, 1), b, y.elemWord(tb, i, 1), depth + 1)) return false;
+        return true;
+      };
+      // Prototypes are shared by many functions: remembered at the top level too.
+      return a.memo(b, ta, tb, compare);
+    }
     case Kind.ENUM:
     case Kind.ENUM64:
       // An anonymous enum is its own report entry (named by its first enumerator); as a
@@ -207,6 +246,10 @@ function inlineBody(btf: Btf, t: number): number {
  * at the same offset with the same type are a rename.
  */
 export function diffMembers(a: DiffSide, ta: number, b: DiffSide, tb: number, depth = 0): AbiMemberChange[] {
+  return a.memoMembers(b, ta, tb, () => memberChanges(a, ta, b, tb, depth));
+}
+
+function memberChanges(a: DiffSide, ta: number, b: DiffSide, tb: number, depth: number): AbiMemberChange[] {
   const x = a.btf;
   const y = b.btf;
   const na = x.vlen(ta);

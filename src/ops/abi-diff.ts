@@ -29,6 +29,11 @@ export interface AbiDiffOptions {
   readonly labelB?: string | undefined;
   /** Work out who embeds and points to each leaf change (default true). */
   readonly impact?: boolean | undefined;
+  /**
+   * For split BTF: look a type own on one side only up in the other side's base before
+   * calling it added or removed (default true: a type may move between a module and vmlinux).
+   */
+  readonly matchBase?: boolean | undefined;
 }
 
 /** Which changes to keep (the CLI's --kind, --name, --suppress). */
@@ -195,9 +200,28 @@ function groupTypes(A: DiffSide, B: DiffSide, visitPair: (cat: number, ia: numbe
 
 /** Types in `other`'s base chain with the same kind and name as `id` of `s` (none when not split). */
 function inBase(s: DiffSide, id: number, cat: number, other: Btf): number[] {
-  if (!other.base || cat === ANON_ENUM) return [];
+  if (!other.base) return [];
+  if (cat === ANON_ENUM) return anonEnumsOf(other.base).get(s.str(s.btf.elemWord(id, 0, 0))) ?? [];
   const name = s.name(id);
   return other.base.findByName(name).filter((b) => categoryOf(other, b) === cat);
+}
+
+const anonEnumIndex = new WeakMap<Btf, Map<string, number[]>>();
+
+/** Anonymous enums of a BTF chain by first enumerator (built once per base, on demand). */
+function anonEnumsOf(btf: Btf): Map<string, number[]> {
+  let m = anonEnumIndex.get(btf);
+  if (m) return m;
+  m = new Map();
+  for (let id = 1; id < btf.nextId; id++) {
+    if (categoryOf(btf, id) !== ANON_ENUM) continue;
+    const first = btf.str(btf.elemWord(id, 0, 0));
+    const l = m.get(first);
+    if (l) l.push(id);
+    else m.set(first, [id]);
+  }
+  anonEnumIndex.set(btf, m);
+  return m;
 }
 
 /** Compare two BTFs type by type; see the module comment for how types are matched. */
@@ -217,10 +241,11 @@ export function diffBtf(a: Btf, b: Btf, opts: AbiDiffOptions = {}): AbiDiffRepor
     const kind = KINDS[g.cat] ?? 'enum';
     // A type own on one side only may sit in the other side's base (moved between a module
     // and vmlinux, or standalone module BTF against split): compare with that one.
-    const idsA = g.idsA.length === 0 && g.cat !== DECL_TAG ? inBase(B, g.idsB[0]!, g.cat, A.btf) : g.idsA;
-    const idsB = g.idsB.length === 0 && g.cat !== DECL_TAG ? inBase(A, g.idsA[0]!, g.cat, B.btf) : g.idsB;
+    const lookUp = opts.matchBase !== false && g.cat !== DECL_TAG;
+    const idsA = g.idsA.length === 0 && lookUp ? inBase(B, g.idsB[0]!, g.cat, A.btf) : g.idsA;
+    const idsB = g.idsB.length === 0 && lookUp ? inBase(A, g.idsA[0]!, g.cat, B.btf) : g.idsB;
     if (idsA.length === 1 && idsB.length === 1) return pair(g.cat, idsA[0]!, idsB[0]!);
-    for (const [ia, ib] of pairByShape(A, idsA, B, idsB, kind, g.cat)) {
+    for (const [ia, ib] of pairByShape(A, idsA, B, idsB)) {
       if (ia === undefined) added.push(addedOrRemoved(B, ib!, kind, g.cat, 'added'));
       else if (ib === undefined) removed.push(addedOrRemoved(A, ia, kind, g.cat, 'removed'));
       else {
@@ -277,11 +302,11 @@ export function filterAbiDiff(report: AbiDiffReport, filter: AbiDiffFilter): Abi
 }
 
 /**
- * Pairs of ids with one name: [a, b] matched, [a, undefined] removed, [undefined, b] added.
- * One id on each side pair directly; otherwise identical types pair first, then the
- * closest by kind and size, in id order.
+ * Pairs of ids with one name (several on a side): [a, b] matched, [a, undefined] removed,
+ * [undefined, b] added. Identical types pair first, then the closest by kind and size, then
+ * by kind, in id order.
  */
-function pairByShape(A: DiffSide, idsA: readonly number[], B: DiffSide, idsB: readonly number[], kind: AbiKind, cat: number): Array<[number | undefined, number | undefined]> {
+function pairByShape(A: DiffSide, idsA: readonly number[], B: DiffSide, idsB: readonly number[]): Array<[number | undefined, number | undefined]> {
   const out: Array<[number | undefined, number | undefined]> = [];
   const restA = [...idsA];
   const restB = [...idsB];
@@ -481,10 +506,6 @@ function diffEnum(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head, 
   return { ...head, incompatible, ...sizeField, ...kinds, ...signed, enumerators };
 }
 
-function protoText(s: DiffSide, proto: number, name: string): string {
-  return s.decl(proto, name);
-}
-
 function diffFunc(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head): AbiTypeChange | undefined {
   const x = A.btf;
   const y = B.btf;
@@ -517,7 +538,7 @@ function diffFunc(A: DiffSide, ia: number, B: DiffSide, ib: number, head: Head):
   return {
     ...head,
     incompatible,
-    ...(protoChanged ? { type: [protoText(A, pa, head.name), protoText(B, pb, head.name)] as const } : {}),
+    ...(protoChanged ? { type: [A.decl(pa, head.name), B.decl(pb, head.name)] as const } : {}),
     ...(la !== lb ? { linkage: [linkage(la), linkage(lb)] as const } : {}),
     ...(params.length > 0 ? { params } : {}),
   };

@@ -44,7 +44,10 @@ interface Found {
 }
 
 /** Find member `name` of struct/union `id`, looking through anonymous members. */
-function findMember(s: DiffSide, id: number, name: string, depth = 0): Found | undefined {
+function findMember(s: DiffSide, id: number, name: string, depth = 0, seen = new Set<number>()): Found | undefined {
+  // An anonymous type reached twice (shared, or hostile self-reference) is searched once.
+  if (seen.has(id)) return undefined;
+  seen.add(id);
   const btf = s.btf;
   const n = btf.vlen(id);
   for (let i = 0; i < n; i++) {
@@ -56,7 +59,7 @@ function findMember(s: DiffSide, id: number, name: string, depth = 0): Found | u
     if (btf.elemWord(id, i, 0) !== 0) continue;
     const t = skipModsAndTypedefs(btf, btf.elemWord(id, i, 1));
     if (t === 0 || !isComposite(btf.kind(t))) continue;
-    const f = findMember(s, t, name, depth + 1);
+    const f = findMember(s, t, name, depth + 1, seen);
     if (f) return { ...f, bitOffset: f.bitOffset + bitOffset(btf, id, i) };
   }
   return undefined;

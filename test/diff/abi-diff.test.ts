@@ -9,10 +9,11 @@ import { formatAbiDiff } from '../../src/ops/abi-diff-format.js';
 import { DiffSide } from '../../src/ops/abi-diff-members.js';
 import { emitTypeDecl } from '../../src/format/c/index.js';
 import { whereMember } from '../../src/ops/where.js';
-import type { Btf } from '../../src/wire/btf.js';
+import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import type { Endian } from '../../src/wire/header.js';
 import { IntEncoding } from '../../src/wire/kinds.js';
+import { readFixture } from '../helpers.js';
 
 type Side = 'a' | 'b';
 
@@ -315,6 +316,23 @@ for (const endian of ['little', 'big'] as const) {
       assert.deepEqual(c.cause, { kind: 'struct', name: 'dev', via: ['dev'] }, 'the base type that grew is the cause');
     });
 
+    it('shared and self-referencing anonymous types (hostile input) are compared once per pair', () => {
+      const { r } = both(endian, (b, side) => {
+        const t = ints(b);
+        // 40 levels of anonymous structs, each with 8 members of the level below: 8^40 paths.
+        let level = b.addStruct('', 8, [{ name: 'x', type: side === 'a' ? t.int : t.long, bitOffset: 0 }]);
+        for (let i = 0; i < 40; i++) level = b.addStruct('', 8, Array.from({ length: 8 }, (_, k) => ({ name: `m${k}`, type: level, bitOffset: 0 })));
+        b.addStruct('deep', 8, [{ name: 'top', type: level, bitOffset: 0 }]);
+        // An anonymous struct that contains itself by value (no compiler makes one).
+        const self = b.nextId;
+        b.addStruct('', 4, [{ name: 'again', type: self, bitOffset: 0 }, { name: 'v', type: side === 'a' ? t.int : t.char, bitOffset: 0 }]);
+        b.addStruct('loop', 4, [{ name: 'l', type: self, bitOffset: 0 }]);
+      });
+      assert.deepEqual(r.changes.map((c) => [c.kind, c.name]), [['struct', 'deep'], ['struct', 'loop']]);
+      const where = whereMember([{ file: 'x', btf: both(endian, () => undefined).a }], 'loop.nothing');
+      assert.equal(where[0]!.present, false);
+    });
+
     it("member types are written as the C dumper's declarations", () => {
       const b = new BtfBuilder({ endian });
       const t = ints(b);
@@ -354,3 +372,17 @@ for (const endian of ['little', 'big'] as const) {
     });
   });
 }
+
+describe('ABI diff on the committed clang fixtures', () => {
+  it('the same program in both byte orders has no ABI changes; against an empty BTF every type is added', () => {
+    const el = Btf.parse(readFixture('btf', 'kinds-el.btf'));
+    const eb = Btf.parse(readFixture('btf', 'kinds-eb.btf'));
+    assert.deepEqual(diffBtf(el, eb).changes, []);
+    const empty = new BtfBuilder().build();
+    const r = diffBtf(empty, el);
+    assert.ok(r.changes.length > 10 && r.changes.every((c) => c.status === 'added' && !c.incompatible));
+    assert.equal(abiDiffExitCode(r), 4);
+    assert.equal(abiDiffExitCode(diffBtf(el, empty)), 12, 'removing every type is incompatible');
+  });
+});
+
