@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/src/cli/main.js';
+// The one-file CLI bundle (scripts/bundle.mjs); `npm run build` makes it.
+import '../dist/cli/btfkit.js';

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The CLI as one ESM file for a one-shot process: dist/cli/btfkit.js (what bin/btfkit.js
+// runs) plus one file per worker-thread entry beside it, built by esbuild from tsc's output
+// (dist/src), so the bundle runs exactly the code the tests type-checked. Resolving and
+// loading ~40 modules and commander's eager Node built-ins was a third of a short command's
+// time; in one file every command module stays behind a lazy initialiser (esbuild turns the
+// command loader's `import()` into one), and Node built-ins that only some paths use are
+// required on first use. Top-level `--help` text is taken from the unbundled CLI here and
+// built in, so help needs no command module either.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'cli');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/** Built-ins whose loading costs start-up time and that most commands never touch. */
+const LAZY_BUILTINS = ['child_process', 'crypto'];
+
+/**
+ * `import { x } from 'node:crypto'` (or commander's `require('node:child_process')`) becomes
+ * a module whose members require the built-in when first called. Only functions and classes
+ * are used from these modules, so a forwarding function per member is exact.
+ */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const mod = await import(`node:${args.path}`);
+      const names = Object.keys(mod).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof mod[k] === 'function');
+      const lines = [
+        `let m; const load = () => (m ??= __btfkitRequire('node:${args.path}'));`,
+        ...names.map((n) => `export function ${n}(...a) { return new.target ? Reflect.construct(load().${n}, a, new.target) : load().${n}(...a); }`),
+        `export default new Proxy({}, { get: (_, k) => load()[k] });`,
+      ];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
+const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
+if (help.status !== 0) throw new Error(`btfkit --help failed: ${help.stderr}`);
+
+mkdirSync(out, { recursive: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: {
+    btfkit: 'dist/src/cli/main.js',
+    'module-worker': 'dist/src/node/module-worker.js',
+    'min-core-worker': 'dist/src/node/min-core-worker.js',
+  },
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // CommonJS dependencies (commander, picocolors, cli-progress) require() Node built-ins; every
+  // other require() is resolved into the bundle. process.getBuiltinModule needs no
+  // `import 'node:module'` (measurable in a 60 ms start-up).
+  banner: { js: 'const require = (id) => process.getBuiltinModule(id);\nconst __btfkitRequire = require;' },
+  define: { BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) },
+  plugins: [lazyBuiltins],
+  legalComments: 'none',
+  minify: true,
+  logLevel: 'warning',
+});

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fixturePath, readFixtureText, REPO_ROOT } from '../helpers.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
+const BUNDLE_DIR = join(REPO_ROOT, 'dist', 'cli');
+const UNBUNDLED = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const run = (script: string, ...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
+
+describe('the one-file CLI bundle', () => {
+  it('is what bin/btfkit.js runs, and prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.match(readFileSync(BIN, 'utf8'), /dist\/cli\/btfkit\.js/);
+    for (const flag of ['--version', '-V']) {
+      assert.equal(run(BIN, flag).stdout, `${pkg.version}\n`);
+      assert.equal(run(UNBUNDLED, flag).stdout, `${pkg.version}\n`);
+    }
+  });
+
+  it('prints the same top-level help as the unbundled CLI', () => {
+    const bundled = run(BIN, '--help');
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.match(bundled.stdout, /^Usage: btfkit/);
+    assert.equal(bundled.stdout, run(UNBUNDLED, '--help').stdout);
+    assert.equal(run(BIN, '-h').stdout, bundled.stdout);
+  });
+
+  it('imports nothing but Node built-ins (every module and dependency is inside)', () => {
+    for (const entry of ['btfkit.js', 'module-worker.js', 'min-core-worker.js']) {
+      const src = readFileSync(join(BUNDLE_DIR, entry), 'utf8');
+      // esbuild writes static imports as `from"x"` and dynamic ones as `import("x")`.
+      const specifiers = [...src.matchAll(/\bfrom"([^"]+)"|\bimport\("([^"]+)"\)/g)].map((m) => m[1] ?? m[2]!);
+      assert.ok(specifiers.includes('node:fs'), entry);
+      assert.deepEqual(specifiers.filter((s) => !s.startsWith('node:')), [], entry);
+    }
+  });
+
+  it('runs a command whose module is loaded lazily, with the same output as unbundled', () => {
+    const file = fixturePath('btf', 'kinds-el.btf');
+    const bundled = run(BIN, 'dump', file, '--format', 'c');
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.equal(bundled.stdout, run(UNBUNDLED, 'dump', file, '--format', 'c').stdout);
+    assert.equal(run(BIN, 'dump', fixturePath('btf', 'kinds-el.o')).stdout, readFixtureText('btf', 'kinds-el.raw.txt'));
+  });
+});
