@@ -1,11 +1,12 @@
 /**
  * Whole commands as a user runs them, on the running kernel's vmlinux, each beside its peer
  * in the same run: btfkit under Node, under Bun, and as the `bun build --compile` executable
- * (`npm run build:exe`), every variant of a command timed in alternation (peer, node, bun,
+ * (built here by scripts/build-exe.mjs), every variant of a command timed in alternation (peer, node, bun,
  * exe, peer, node, ...) so load from other processes falls on all alike; medians of
  * BTFKIT_BENCH_RUNS (default 7) runs, peak RSS as /usr/bin/time reports it.
  */
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ interface Runtime {
   readonly goals: Readonly<Record<string, string>>;
 }
 
-function runtimes(): Runtime[] {
+function runtimes(tmp: string): Runtime[] {
   const fast = { 'dump raw': '<= 0.6x', 'dump c sorted': '<= 1.5x', 'dump c unsorted': '<= 1.0x', 'min-core': '<= 1.5x' };
   const list: Runtime[] = [
     {
@@ -35,8 +36,11 @@ function runtimes(): Runtime[] {
   ];
   const bun = [join(REPO, 'node_modules', '.bin', 'bun')].find(existsSync) ?? (hasCommand('bun') ? 'bun' : undefined);
   if (bun) list.push({ name: 'bun', line: (args) => ({ cmd: bun, args: [BIN, ...args] }), goals: fast });
-  const exe = join(REPO, 'dist', 'btfkit');
-  if (existsSync(exe)) list.push({ name: 'exe', line: (args) => ({ cmd: exe, args }), goals: fast });
+  // The executable is built fresh from this tree's bundle (scripts/build-exe.mjs).
+  const exe = join(tmp, 'btfkit');
+  if (bun && spawnSync(process.execPath, [join(REPO, 'scripts', 'build-exe.mjs'), exe], { stdio: 'ignore' }).status === 0) {
+    list.push({ name: 'exe', line: (args) => ({ cmd: exe, args }), goals: fast });
+  }
   return list;
 }
 
@@ -68,7 +72,7 @@ const bench: Bench = {
         { name: 'check', args: ['check', VMLINUX], ...(oracle ? { peer: { name: 'kernel BPF_BTF_LOAD (oracle process)', cmd: oracle, args: [VMLINUX] } } : {}) },
         { name: '--version', args: ['--version'], peer: { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] } },
       ];
-      const rts = runtimes();
+      const rts = runtimes(tmp);
       const rows: BenchRow[] = [];
       for (const c of cases) {
         const lines = [...(c.peer ? [c.peer] : []), ...rts.map((r) => r.line(c.args))];

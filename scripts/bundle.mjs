@@ -66,6 +66,6 @@ await build({
   define: { BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) },
   plugins: [lazyBuiltins],
   legalComments: 'none',
-  minify: true,
+  minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
   logLevel: 'warning',
 });

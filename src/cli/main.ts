@@ -51,5 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
+// Not a top-level await: `bun build --compile --bytecode` takes no module that has one.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -22,6 +22,7 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
+import type { ByteSink } from '../byte-writer.js';
 import { TypeTable } from './table.js';
 
 const K_INT = Kind.INT;
@@ -72,7 +73,15 @@ const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
 export interface CDumperOptions {
   /** Pointer size in bytes (default: guessed from the `long` INT, else 8). */
   readonly ptrSize?: number | undefined;
+  /**
+   * Where full output chunks go as they fill (see ByteWriter's ByteSink), so a whole
+   * vmlinux.h is never held in memory; without it the output collects for take().
+   */
+  readonly sink?: ByteSink | undefined;
 }
+
+/** Output chunk size when streaming to a sink. */
+const CHUNK = 1 << 16;
 
 /** A view of one declaration chain on the shared decl stack. */
 interface Decls {
@@ -100,14 +109,16 @@ export class CDumper {
   private declStack: number[] = [];
   private declCnt = 0;
   /** Output bytes (UTF-8) written since the last take(). */
-  private buf = new Uint8Array(1 << 16);
+  private buf = new Uint8Array(CHUNK);
   private pos = 0;
+  private readonly sink: ByteSink | undefined;
   /** Warnings libbpf would print with pr_warn (the output is still produced). */
   readonly warnings: string[] = [];
 
   constructor(btfOrTable: Btf | TypeTable, opts: CDumperOptions = {}) {
     this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
     this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
+    this.sink = opts.sink;
     this.pads = [
       ['long', this.ptrSz * 8],
       ['int', 32],
@@ -159,6 +170,10 @@ export class CDumper {
   }
 
   private grow(need: number): void {
+    if (this.sink && this.pos > 0) {
+      this.flush();
+      if (need <= this.buf.length) return;
+    }
     let cap = this.buf.length * 2;
     while (cap < this.pos + need) cap *= 2;
     const nb = new Uint8Array(cap);
@@ -169,6 +184,13 @@ export class CDumper {
   /** Append raw text to the output (for wrappers that frame the dumper's text). */
   write(s: string): void {
     this.p(s);
+  }
+
+  /** Hand what was written so far to the sink (with a sink only). */
+  flush(): void {
+    if (!this.sink || this.pos === 0) return;
+    if (this.sink(this.buf.subarray(0, this.pos)) === true) this.buf = new Uint8Array(CHUNK);
+    this.pos = 0;
   }
 
   /** Everything written so far as UTF-8 bytes, clearing the buffer. */

@@ -8,6 +8,7 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
+import type { ByteSink } from '../byte-writer.js';
 import { CDumper } from './dumper.js';
 import { sortedTypeOrder } from './sort.js';
 import { TypeTable } from './table.js';
@@ -111,14 +112,25 @@ export function formatVmlinuxH(btf: Btf | TypeTable, opts: VmlinuxHOptions = {})
   return new TextDecoder().decode(formatVmlinuxHBytes(btf, opts));
 }
 
-/** formatVmlinuxH as UTF-8 bytes (what the CLI writes; no intermediate string). */
+/** formatVmlinuxH as UTF-8 bytes (no intermediate string). */
 export function formatVmlinuxHBytes(btf: Btf | TypeTable, opts: VmlinuxHOptions = {}): Uint8Array {
-  const d = new CDumper(btf, { ptrSize: opts.ptrSize });
+  return emitVmlinuxH(new CDumper(btf, { ptrSize: opts.ptrSize }), opts).takeBytes();
+}
+
+/**
+ * formatVmlinuxH handed to `sink` in chunks as it is written (what the CLI does: a
+ * vmlinux.h is ~3 MB, and holding it whole doubled the dump's memory).
+ */
+export function writeVmlinuxH(btf: Btf | TypeTable, sink: ByteSink, opts: VmlinuxHOptions = {}): void {
+  emitVmlinuxH(new CDumper(btf, { ptrSize: opts.ptrSize, sink }), opts).flush();
+}
+
+function emitVmlinuxH(d: CDumper, opts: VmlinuxHOptions): CDumper {
   for (const id of opts.roots ?? []) {
     if (!Number.isInteger(id) || id < 0 || id >= d.t.n) throw new BtfError('invalid-argument', `root type id ${id} does not exist`, { typeId: id });
   }
   d.write(VMLINUX_H_PROLOGUE);
   emitVmlinuxBody(d, opts);
   d.write(VMLINUX_H_EPILOGUE);
-  return d.takeBytes();
+  return d;
 }

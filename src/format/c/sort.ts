@@ -73,18 +73,22 @@ export function typeSortNameOff(t: TypeTable, id: number): number {
 
 const TWO32 = 4294967296;
 
-/** 64-bit hash state as two 32-bit halves (numbers), so no BigInt in the hot path. */
+/**
+ * 64-bit hash state as two 32-bit halves, so no BigInt in the hot path. The low half's
+ * product stays exact in a double (below 2^38); `>>> 0` takes it mod 2^32 and the high half
+ * uses Math.imul: integer operations, where a floating-point `%` cost a division each.
+ */
 class Hasher {
-  private readonly memoHi: Float64Array[];
-  private readonly memoLo: Float64Array[];
+  private readonly memoHi: Uint32Array[];
+  private readonly memoLo: Uint32Array[];
   private readonly done: Uint8Array[];
   hi = 0;
   lo = 0;
 
   constructor(private readonly t: TypeTable) {
     const n = t.n;
-    this.memoHi = [new Float64Array(n), new Float64Array(n)];
-    this.memoLo = [new Float64Array(n), new Float64Array(n)];
+    this.memoHi = [new Uint32Array(n), new Uint32Array(n)];
+    this.memoLo = [new Uint32Array(n), new Uint32Array(n)];
     this.done = [new Uint8Array(n), new Uint8Array(n)];
   }
 
@@ -96,18 +100,11 @@ class Hasher {
     for (let i = off; ; i++) {
       const b = sb[i]!;
       if (b === 0) break;
-      if (b < 0x80) {
-        const l = lo * 31 + b;
-        const carry = Math.floor(l / TWO32);
-        lo = l - carry * TWO32;
-        hi = (hi * 31 + carry) % TWO32;
-      } else {
-        // signed char: bytes >= 0x80 are negative, i.e. 2^64 - (256 - b)
-        const l = lo * 31 + (TWO32 - (256 - b));
-        const carry = Math.floor(l / TWO32);
-        lo = l - carry * TWO32;
-        hi = (hi * 31 + 0xffffffff + carry) % TWO32;
-      }
+      // signed char: a byte >= 0x80 adds 2^64 - (256 - b)
+      const l = lo * 31 + (b < 0x80 ? b : b + 0xffffff00);
+      const nlo = l >>> 0;
+      hi = (Math.imul(hi, 31) + (b < 0x80 ? 0 : 0xffffffff) + (l - nlo) / TWO32) >>> 0;
+      lo = nlo;
     }
     this.hi = hi;
     this.lo = lo;
@@ -116,9 +113,9 @@ class Hasher {
   /** x = x*31 + v (mod 2^64). */
   private static mix(xHi: number, xLo: number, vHi: number, vLo: number, out: Hasher): void {
     const l = xLo * 31 + vLo;
-    const carry = Math.floor(l / TWO32);
-    out.lo = l - carry * TWO32;
-    out.hi = (xHi * 31 + vHi + carry) % TWO32;
+    const lo = l >>> 0;
+    out.lo = lo;
+    out.hi = (Math.imul(xHi, 31) + vHi + (l - lo) / TWO32) >>> 0;
   }
 
   private mixName(xHi: number, xLo: number, off: number): void {
@@ -263,8 +260,8 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   }
   const { ra: sn, rb: on, distinct: D } = nameRanks(t, sortOff, ownOff);
   const hasher = new Hasher(t);
-  const hashHi = new Float64Array(n);
-  const hashLo = new Float64Array(n);
+  const hashHi = new Uint32Array(n);
+  const hashLo = new Uint32Array(n);
   const hashed = new Uint8Array(n);
   const ensure = (id: number): void => {
     if (hashed[id]) return;
@@ -324,8 +321,8 @@ function sortRunByHash(
   i: number,
   j: number,
   ensure: (id: number) => void,
-  hashHi: Float64Array,
-  hashLo: Float64Array,
+  hashHi: Uint32Array,
+  hashLo: Uint32Array,
 ): void {
   const len = j - i;
   const ids = out.slice(i, j);
