@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -66,10 +66,14 @@ describe('the bun --compile executable', () => {
     const builds = corpusBuilds();
     if (!need(t, builds.length > 1, `two kernels in ${CORPUS} (one worker each)`)) return;
     const obj = fixturePath('core', 'vmlinux_relocs.o');
+    // A BTFHub-style directory of just the corpus kernels (one worker thread each).
+    const kernels = join(tmp, 'kernels');
+    mkdirSync(kernels);
+    for (const b of builds) copyFileSync(join(CORPUS, b, 'vmlinux.btf'), join(kernels, `${b}.btf`));
     const outs = ['exe', 'node'].map((who) => join(tmp, `min-core-${who}`));
-    const ours = runExe(['min-core', obj, '--kernel', CORPUS, '-o', outs[0]!]);
+    const ours = runExe(['min-core', obj, '--kernel', kernels, '-o', outs[0]!]);
     assert.equal(ours.status, 0, ours.stderr);
-    const node = btfkit(['min-core', obj, '--kernel', CORPUS, '-o', outs[1]!]);
+    const node = btfkit(['min-core', obj, '--kernel', kernels, '-o', outs[1]!]);
     assert.equal(node.status, 0, node.stderr);
     const files = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length)).sort();
     assert.deepEqual(files(outs[0]!), files(outs[1]!));

@@ -22,7 +22,7 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
-import type { ByteSink } from '../byte-writer.js';
+import { type ByteSink, putUint } from '../byte-writer.js';
 import { TypeTable } from './table.js';
 
 const K_INT = Kind.INT;
@@ -83,12 +83,6 @@ export interface CDumperOptions {
 /** Output chunk size when streaming to a sink. */
 const CHUNK = 1 << 16;
 
-/** A view of one declaration chain on the shared decl stack. */
-interface Decls {
-  readonly start: number;
-  cnt: number;
-}
-
 export class CDumper {
   readonly t: TypeTable;
   private readonly ptrSz: number;
@@ -108,6 +102,13 @@ export class CDumper {
   private emitQueue: number[] = [];
   private declStack: number[] = [];
   private declCnt = 0;
+  /**
+   * The declaration chain being written: declStack[dStart .. dStart + dCnt), consumed from
+   * the top. Fields rather than an object per declaration (one per member and parameter):
+   * a nested declaration saves and restores them.
+   */
+  private dStart = 0;
+  private dCnt = 0;
   /** Output bytes (UTF-8) written since the last take(). */
   private buf = new Uint8Array(CHUNK);
   private pos = 0;
@@ -181,6 +182,16 @@ export class CDumper {
     this.buf = nb;
   }
 
+  /** A decimal integer (|n| below 2^53), without a string. */
+  private num(n: number): void {
+    if (this.pos + 17 > this.buf.length) this.grow(17);
+    if (n < 0) {
+      this.buf[this.pos++] = 45; // -
+      n = -n;
+    }
+    this.pos = putUint(this.buf, this.pos, n);
+  }
+
   /** Append raw text to the output (for wrappers that frame the dumper's text). */
   write(s: string): void {
     this.p(s);
@@ -218,8 +229,9 @@ export class CDumper {
     this.ensureReferenced();
     this.emitQueue.length = 0;
     this.orderType(id, false);
-    const q = this.emitQueue.slice();
-    for (const qid of q) this.emitType(qid, 0);
+    // Emitting never orders, so the queue stays as it is while it is walked.
+    const q = this.emitQueue;
+    for (let i = 0; i < q.length; i++) this.emitType(q[i]!, 0);
   }
 
   /**
@@ -677,10 +689,12 @@ export class CDumper {
       const mAlign = packed ? 1 : this.alignOf(mtype);
       const inBitfield = prevBitfield && mSz !== 0;
       this.bitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
-      this.p(`\n${ind}`);
+      this.p('\n');
+      this.p(ind);
       this.typeDecl(mtype, t.str(t.words[e]!), lvl + 1);
       if (mSz) {
-        this.p(`: ${mSz}`);
+        this.p(': ');
+        this.num(mSz);
         off = mOff + mSz;
         prevBitfield = true;
       } else {
@@ -691,8 +705,11 @@ export class CDumper {
       this.p(';');
     }
     if (isStruct) this.bitPadding(off, size * 8, align, false, lvl + 1);
-    if (n || size) this.p(`\n${pfx(lvl)}}`);
-    else this.p('}');
+    if (n || size) {
+      this.p('\n');
+      this.p(pfx(lvl));
+    }
+    this.p('}');
     if (packed) this.p(' __attribute__((packed))');
   }
 
@@ -711,21 +728,29 @@ export class CDumper {
       const e = e0 + i * (is64 ? 3 : 2);
       const name = t.str(t.words[e]!);
       const dup = this.nameDups(this.identNames, name);
-      const shown = dup > 1 ? `${name}___${dup}` : name;
-      let val: string;
+      this.p('\n');
+      this.p(ind);
+      this.p(name);
+      if (dup > 1) {
+        this.p('___');
+        this.num(dup);
+      }
+      this.p(' = ');
       if (is64) {
         const lo = t.words[e + 1]!;
         const hi = t.words[e + 2]!;
         if (hi !== 0) anyHi = true;
         const u = (BigInt(hi) << 32n) | BigInt(lo);
-        val = signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`;
+        this.p(signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`);
       } else {
         const v = t.words[e + 1]!;
-        val = signed ? String(v | 0) : String(v);
+        this.num(signed ? v | 0 : v);
       }
-      this.p(`\n${ind}${shown} = ${val},`);
+      this.p(',');
     }
-    this.p(`\n${pfx(lvl)}}`);
+    this.p('\n');
+    this.p(pfx(lvl));
+    this.p('}');
     const size = t.size(id);
     if (size === 1) this.p(' __attribute__((mode(byte)))');
     else if (size === 8 && this.ptrSz === 8 && (!is64 || !anyHi)) this.p(' __attribute__((mode(word)))');
@@ -771,32 +796,37 @@ export class CDumper {
         break;
       }
     }
-    const decls: Decls = { start, cnt: this.declCnt - start };
-    this.typeChain(decls, fname, lvl);
+    const outerStart = this.dStart;
+    const outerCnt = this.dCnt;
+    this.dStart = start;
+    this.dCnt = this.declCnt - start;
+    this.typeChain(fname, lvl);
+    this.dStart = outerStart;
+    this.dCnt = outerCnt;
     this.declCnt = start;
   }
 
-  private emitMods(d: Decls): void {
+  private emitMods(): void {
     const t = this.t;
     const stack = this.declStack;
-    while (d.cnt) {
-      const id = stack[d.start + d.cnt - 1]!;
+    while (this.dCnt) {
+      const id = stack[this.dStart + this.dCnt - 1]!;
       const k = t.kind(id);
       if (k === K_VOLATILE) this.p('volatile ');
       else if (k === K_CONST) this.p('const ');
       else if (k === K_RESTRICT) this.p('restrict ');
       else return;
-      d.cnt--;
+      this.dCnt--;
     }
   }
 
-  private dropMods(d: Decls): void {
+  private dropMods(): void {
     const t = this.t;
     const stack = this.declStack;
-    while (d.cnt) {
-      const k = t.kind(stack[d.start + d.cnt - 1]!);
+    while (this.dCnt) {
+      const k = t.kind(stack[this.dStart + this.dCnt - 1]!);
       if (k !== K_VOLATILE && k !== K_CONST && k !== K_RESTRICT && k !== K_TYPE_TAG) return;
-      d.cnt--;
+      this.dCnt--;
     }
   }
 
@@ -805,14 +835,14 @@ export class CDumper {
     this.p(name);
   }
 
-  private typeChain(d: Decls, fname: string, lvl: number): void {
+  private typeChain(fname: string, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     let lastWasPtr = true;
-    while (d.cnt) {
-      const id = stack[d.start + --d.cnt]!;
+    while (this.dCnt) {
+      const id = stack[this.dStart + --this.dCnt]!;
       if (id === 0) {
-        this.emitMods(d);
+        this.emitMods();
         this.p('void');
         lastWasPtr = false;
         continue;
@@ -821,27 +851,27 @@ export class CDumper {
       switch (k) {
         case K_INT:
         case K_FLOAT:
-          this.emitMods(d);
+          this.emitMods();
           this.p(t.name(id));
           break;
         case K_STRUCT:
         case K_UNION:
-          this.emitMods(d);
+          this.emitMods();
           if (t.nameOff(id) === 0) this.structDef(id, lvl);
           else this.structFwd(id);
           break;
         case K_ENUM:
         case K_ENUM64:
-          this.emitMods(d);
+          this.emitMods();
           if (t.nameOff(id) === 0) this.enumDef(id, lvl);
           else this.p(`enum ${this.typeName(id)}`);
           break;
         case K_FWD:
-          this.emitMods(d);
+          this.emitMods();
           this.fwdDef(id);
           break;
         case K_TYPEDEF:
-          this.emitMods(d);
+          this.emitMods();
           this.p(this.identName(id));
           break;
         case K_PTR:
@@ -857,35 +887,39 @@ export class CDumper {
           this.p(' restrict');
           break;
         case K_TYPE_TAG: {
-          this.emitMods(d);
+          this.emitMods();
           const name = t.name(id);
           this.p(t.kflag(id) ? ` __attribute__((${name}))` : ` __attribute__((btf_type_tag("${name}")))`);
           break;
         }
         case K_ARRAY: {
           const nelems = t.arrayNelems(id);
-          this.dropMods(d);
-          if (d.cnt === 0) {
+          this.dropMods();
+          if (this.dCnt === 0) {
             this.emitName(fname, lastWasPtr);
-            this.p(`[${nelems}]`);
+            this.p('[');
+            this.num(nelems);
+            this.p(']');
             return;
           }
-          const next = stack[d.start + d.cnt - 1]!;
+          const next = stack[this.dStart + this.dCnt - 1]!;
           const multidim = t.kind(next) === K_ARRAY && next !== 0;
           if (fname.length && !lastWasPtr) this.p(' ');
           if (!multidim) this.p('(');
-          this.typeChain(d, fname, lvl);
+          this.typeChain(fname, lvl);
           if (!multidim) this.p(')');
-          this.p(`[${nelems}]`);
+          this.p('[');
+          this.num(nelems);
+          this.p(']');
           return;
         }
         case K_FUNC_PROTO: {
           const n = t.vlen(id);
           const e0 = t.elems(id);
-          this.dropMods(d);
-          if (d.cnt) {
+          this.dropMods();
+          if (this.dCnt) {
             this.p(' (');
-            this.typeChain(d, fname, lvl);
+            this.typeChain(fname, lvl);
             this.p(')');
           } else {
             this.emitName(fname, lastWasPtr);

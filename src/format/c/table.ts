@@ -92,15 +92,9 @@ export class TypeTable {
       }
     }
     this.strBytes = sb;
-    const slen = sb.length;
-    let ascii = true;
-    for (let i = 0; i < slen; i++) {
-      if (sb[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    this.strAll = ascii ? latin1.decode(sb) : undefined;
+    // One native scan for a non-ASCII byte instead of a byte loop in cold code.
+    const all = latin1.decode(sb);
+    this.strAll = /[^\x00-\x7f]/.test(all) ? undefined : all;
     this.ptrSize = this.guessPtrSize();
   }
 
