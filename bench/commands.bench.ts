@@ -3,7 +3,9 @@
  * in the same run: btfkit under Node, under Bun, and as the `bun build --compile` executable
  * (built here by scripts/build-exe.mjs), every variant of a command timed in alternation (peer, node, bun,
  * exe, peer, node, ...) so load from other processes falls on all alike; medians of
- * BTFKIT_BENCH_RUNS (default 7) runs, peak RSS as /usr/bin/time reports it.
+ * BTFKIT_BENCH_RUNS (default 7) runs, peak RSS as /usr/bin/time reports it. With
+ * BTFKIT_BENCH_BASELINE=DIR (a built checkout of another commit), that checkout's CLI runs in
+ * the same alternation under Node and Bun: before/after figures from one run.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -36,6 +38,12 @@ function runtimes(tmp: string): Runtime[] {
   ];
   const bun = [join(REPO, 'node_modules', '.bin', 'bun')].find(existsSync) ?? (hasCommand('bun') ? 'bun' : undefined);
   if (bun) list.push({ name: 'bun', line: (args) => ({ cmd: bun, args: [BIN, ...args] }), goals: fast });
+  const baseline = process.env.BTFKIT_BENCH_BASELINE;
+  if (baseline) {
+    const old = join(baseline, 'bin', 'btfkit.js');
+    list.push({ name: 'node, baseline', line: (args) => ({ cmd: process.execPath, args: [old, ...args] }), goals: {} });
+    if (bun) list.push({ name: 'bun, baseline', line: (args) => ({ cmd: bun, args: [old, ...args] }), goals: {} });
+  }
   // The executable is built fresh from this tree's bundle (scripts/build-exe.mjs).
   const exe = join(tmp, 'btfkit');
   if (bun && spawnSync(process.execPath, [join(REPO, 'scripts', 'build-exe.mjs'), exe], { stdio: 'ignore' }).status === 0) {
