@@ -91,6 +91,25 @@ function putName(w: ByteWriter, buf: Uint8Array, p: number, btf: Btf, off: numbe
   return p;
 }
 
+/** Room for one more line at `p` (flushing a nearly full chunk): where to go on; re-read `w.buf`. */
+function lineRoom(w: ByteWriter, p: number): number {
+  if (p <= w.buf.length - LINE_MAX) return p;
+  w.pos = p;
+  w.reserve(LINE_MAX);
+  return w.pos;
+}
+
+/** `\n\t'name' type_id=N` of a member or parameter, on a new line; re-read `w.buf`. */
+function putElemHead(w: ByteWriter, p: number, btf: Btf, nameOff: number, typeId: number): number {
+  p = lineRoom(w, p);
+  let buf = w.buf;
+  p = putLit(buf, p, L.nlTab);
+  p = putName(w, buf, p, btf, nameOff);
+  buf = w.buf;
+  p = putLit(buf, p, L.memberTypeId);
+  return putUint(buf, p, typeId);
+}
+
 /** Write the raw text of type `id` (without the trailing newline). */
 export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
   let words: Uint32Array;
@@ -155,17 +174,8 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
       p = putUint(buf, p, vlen);
       for (let i = 0, e = o + 3; i < vlen; i++, e += 3) {
         const m = words[e + 2]!;
-        if (p > buf.length - LINE_MAX) {
-          w.pos = p;
-          w.reserve(LINE_MAX);
-          buf = w.buf;
-          p = w.pos;
-        }
-        p = putLit(buf, p, L.nlTab);
-        p = putName(w, buf, p, btf, words[e]!);
+        p = putElemHead(w, p, btf, words[e]!, words[e + 1]!);
         buf = w.buf;
-        p = putLit(buf, p, L.memberTypeId);
-        p = putUint(buf, p, words[e + 1]!);
         p = putLit(buf, p, L.bitsOffset);
         p = putUint(buf, p, kflag ? m & 0xffffff : m);
         if (kflag && m >>> 24 !== 0) {
@@ -185,12 +195,8 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
       const is64 = kind === Kind.ENUM64;
       const stride = is64 ? 3 : 2;
       for (let i = 0, e = o + 3; i < vlen; i++, e += stride) {
-        if (p > buf.length - LINE_MAX) {
-          w.pos = p;
-          w.reserve(LINE_MAX);
-          buf = w.buf;
-          p = w.pos;
-        }
+        p = lineRoom(w, p);
+        buf = w.buf;
         p = putLit(buf, p, L.nlTab);
         p = putName(w, buf, p, btf, words[e]!);
         buf = w.buf;
@@ -230,19 +236,7 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
       p = putUint(buf, p, st);
       p = putLit(buf, p, L.vlen);
       p = putUint(buf, p, vlen);
-      for (let i = 0, e = o + 3; i < vlen; i++, e += 2) {
-        if (p > buf.length - LINE_MAX) {
-          w.pos = p;
-          w.reserve(LINE_MAX);
-          buf = w.buf;
-          p = w.pos;
-        }
-        p = putLit(buf, p, L.nlTab);
-        p = putName(w, buf, p, btf, words[e]!);
-        buf = w.buf;
-        p = putLit(buf, p, L.memberTypeId);
-        p = putUint(buf, p, words[e + 1]!);
-      }
+      for (let i = 0, e = o + 3; i < vlen; i++, e += 2) p = putElemHead(w, p, btf, words[e]!, words[e + 1]!);
       break;
     case Kind.VAR:
       p = putLit(buf, p, L.typeId);
@@ -257,12 +251,8 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
       p = putUint(buf, p, vlen);
       for (let i = 0, e = o + 3; i < vlen; i++, e += 3) {
         const t = words[e]!;
-        if (p > buf.length - LINE_MAX) {
-          w.pos = p;
-          w.reserve(LINE_MAX);
-          buf = w.buf;
-          p = w.pos;
-        }
+        p = lineRoom(w, p);
+        buf = w.buf;
         p = putLit(buf, p, L.secType);
         p = putUint(buf, p, t);
         p = putLit(buf, p, L.offset);
