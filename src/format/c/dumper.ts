@@ -55,9 +55,11 @@ const EMITTED = 2;
 
 const TABS = '\t\t\t\t\t\t\t\t\t\t\t\t\t';
 /** Indentation for nesting level `lvl` (at most 13 tabs, as libbpf). */
-const pfx = (lvl: number): string => (lvl >= 13 ? TABS : TABS.slice(0, lvl));
+const PREFIXES = Array.from({ length: 14 }, (_, lvl) => TABS.slice(0, lvl));
+const pfx = (lvl: number): string => PREFIXES[Math.min(lvl, 13)]!;
 
 const utf8Encoder = new TextEncoder();
+const BUILTIN_VA_LIST = utf8Encoder.encode('__builtin_va_list');
 const utf8Decoder = new TextDecoder('utf-8');
 
 const roundup = (x: number, y: number): number => Math.ceil(x / y) * y;
@@ -99,7 +101,9 @@ export class CDumper {
   private resolvedNames: string[];
   private typeNames = new Map<string, number>();
   private identNames = new Map<string, number>();
-  private emitQueue: number[] = [];
+  /** Named types ordered by the current dumpType, to emit (each id is queued once ever). */
+  private emitQueue: Int32Array;
+  private queued = 0;
   private declStack: number[] = [];
   private declCnt = 0;
   /**
@@ -134,6 +138,7 @@ export class CDumper {
     this.referenced = new Uint8Array(n);
     this.resolvedNames = new Array<string>(n);
     this.alignMemo = new Int32Array(n);
+    this.emitQueue = new Int32Array(n);
     this.orderState[0] = ORDERED;
     this.emitState[0] = EMITTED;
   }
@@ -227,11 +232,12 @@ export class CDumper {
   dumpType(id: number): void {
     if (id < 0 || id >= this.t.n) throw new BtfError('invalid-argument', `type id ${id} does not exist`, { typeId: id });
     this.ensureReferenced();
-    this.emitQueue.length = 0;
+    this.queued = 0;
     this.orderType(id, false);
     // Emitting never orders, so the queue stays as it is while it is walked.
     const q = this.emitQueue;
-    for (let i = 0; i < q.length; i++) this.emitType(q[i]!, 0);
+    const count = this.queued;
+    for (let i = 0; i < count; i++) this.emitType(q[i]!, 0);
   }
 
   /**
@@ -343,20 +349,20 @@ export class CDumper {
         const n = t.vlen(id);
         const e0 = t.elems(id);
         for (let i = 0; i < n; i++) this.orderType(t.words[e0 + i * 3 + 1]!, false);
-        if (named) this.emitQueue.push(id);
+        if (named) this.emitQueue[this.queued++] = id;
         this.orderState[id] = ORDERED;
         return 1;
       }
       case K_ENUM:
       case K_ENUM64:
       case K_FWD:
-        if (t.nameOff(id) !== 0 || !this.referenced[id]) this.emitQueue.push(id);
+        if (t.nameOff(id) !== 0 || !this.referenced[id]) this.emitQueue[this.queued++] = id;
         this.orderState[id] = ORDERED;
         return 1;
       case K_TYPEDEF: {
         const strong = this.orderType(t.type(id), throughPtr);
         if (throughPtr && !strong) return 0;
-        this.emitQueue.push(id);
+        this.emitQueue[this.queued++] = id;
         this.orderState[id] = ORDERED;
         return 1;
       }
@@ -387,7 +393,7 @@ export class CDumper {
 
   private isBlacklisted(id: number): boolean {
     const t = this.t;
-    return t.nameOff(id) !== 0 && t.name(id) === '__builtin_va_list';
+    return t.nameIs(t.nameOff(id), BUILTIN_VA_LIST);
   }
 
   private emitType(id: number, contId: number): void {

@@ -53,8 +53,8 @@ export interface VmlinuxHOptions {
   readonly ptrSize?: number | undefined;
 }
 
-const KFUNC_DECL_TAG = 'bpf_kfunc';
-const FASTCALL_DECL_TAG = 'bpf_fastcall';
+const KFUNC_DECL_TAG = new TextEncoder().encode('bpf_kfunc');
+const FASTCALL_DECL_TAG = new TextEncoder().encode('bpf_fastcall');
 
 /** Ids of the FUNCs tagged `bpf_kfunc` (as bpftool finds them) and the set tagged `bpf_fastcall`. */
 export function findKfuncs(t: TypeTable): { kfuncs: number[]; fastcalls: Set<number> } {
@@ -65,9 +65,9 @@ export function findKfuncs(t: TypeTable): { kfuncs: number[]; fastcalls: Set<num
     if ((t.extra(id, 0) | 0) !== -1) continue;
     const fn = t.type(id);
     if (t.kind(fn) !== Kind.FUNC) continue;
-    const name = t.name(id);
-    if (name === KFUNC_DECL_TAG) kfuncs.push(fn);
-    if (name === FASTCALL_DECL_TAG) fastcalls.add(fn);
+    const nameOff = t.nameOff(id);
+    if (t.nameIs(nameOff, KFUNC_DECL_TAG)) kfuncs.push(fn);
+    else if (t.nameIs(nameOff, FASTCALL_DECL_TAG)) fastcalls.add(fn);
   }
   kfuncs.sort((a, b) => {
     const x = t.name(a);

@@ -147,6 +147,15 @@ export class TypeTable {
     }
     return s;
   }
+  /** Whether the string at `off` is exactly the bytes of `name` (no string made). */
+  nameIs(off: number, name: Uint8Array): boolean {
+    if (off === 0) return name.length === 0;
+    const sb = this.strBytes;
+    if (off + name.length >= sb.length) return false;
+    for (let i = 0; i < name.length; i++) if (sb[off + i] !== name[i]) return false;
+    return sb[off + name.length] === 0;
+  }
+
   /** Word offset of element 0 (member, param, enumerator, secinfo) of `id`. */
   elems(id: number): number {
     const o = this.off[id]!;
