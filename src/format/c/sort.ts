@@ -206,27 +206,13 @@ function nameRanks(t: TypeTable, a: Uint32Array, b: Uint32Array): { ra: Int32Arr
   const nWords = (sb.length >>> 5) + 1;
   const bits = new Uint32Array(nWords);
   const offs: number[] = [];
-  for (const arr of [a, b]) {
-    for (let i = 0; i < arr.length; i++) {
-      const o = arr[i]!;
-      const w = o >>> 5;
-      const m = 1 << (o & 31);
-      if ((bits[w]! & m) === 0) {
-        bits[w] = bits[w]! | m;
-        offs.push(o);
-      }
-    }
-  }
+  markOffsets(bits, a, offs);
+  markOffsets(bits, b, offs);
   const before = new Uint32Array(nWords);
   for (let w = 0, c = 0; w < nWords; w++) {
     before[w] = c;
     c += popcount32(bits[w]!);
   }
-  /** Index of offset `o` among the distinct offsets in numeric order. */
-  const indexOf = (o: number): number => {
-    const r = o & 31;
-    return before[o >>> 5]! + (r === 0 ? 0 : popcount32(bits[o >>> 5]! & (0xffffffff >>> (32 - r))));
-  };
   offs.sort((x, y) => {
     for (;;) {
       const c = sb[x++]!;
@@ -235,7 +221,33 @@ function nameRanks(t: TypeTable, a: Uint32Array, b: Uint32Array): { ra: Int32Arr
       if (c === 0) return 0;
     }
   });
+  // Loops in functions of their own, so each is compiled alone (see sortedTypeOrder).
   const rankOf = new Int32Array(offs.length);
+  const distinct = rankSorted(sb, offs, bits, before, rankOf);
+  return { ra: ranksOf(a, bits, before, rankOf), rb: ranksOf(b, bits, before, rankOf), distinct };
+}
+
+/** Add the offsets of `arr` not yet in the bitmap to it and to `offs`. */
+function markOffsets(bits: Uint32Array, arr: Uint32Array, offs: number[]): void {
+  for (let i = 0; i < arr.length; i++) {
+    const o = arr[i]!;
+    const w = o >>> 5;
+    const m = 1 << (o & 31);
+    if ((bits[w]! & m) === 0) {
+      bits[w] = bits[w]! | m;
+      offs.push(o);
+    }
+  }
+}
+
+/** Index of offset `o` among the marked offsets in numeric order. */
+function markedIndex(bits: Uint32Array, before: Uint32Array, o: number): number {
+  const r = o & 31;
+  return before[o >>> 5]! + (r === 0 ? 0 : popcount32(bits[o >>> 5]! & (0xffffffff >>> (32 - r))));
+}
+
+/** Ranks of the byte-sorted `offs` (equal strings share one) into rankOf; how many ranks. */
+function rankSorted(sb: Uint8Array, offs: number[], bits: Uint32Array, before: Uint32Array, rankOf: Int32Array): number {
   let rank = 0;
   for (let i = 0; i < offs.length; i++) {
     if (i > 0) {
@@ -251,13 +263,15 @@ function nameRanks(t: TypeTable, a: Uint32Array, b: Uint32Array): { ra: Int32Arr
         if (c === 0) break;
       }
     }
-    rankOf[indexOf(offs[i]!)] = rank;
+    rankOf[markedIndex(bits, before, offs[i]!)] = rank;
   }
-  const ra = new Int32Array(a.length);
-  const rb = new Int32Array(b.length);
-  for (let i = 0; i < a.length; i++) ra[i] = rankOf[indexOf(a[i]!)]!;
-  for (let i = 0; i < b.length; i++) rb[i] = rankOf[indexOf(b[i]!)]!;
-  return { ra, rb, distinct: rank + 1 };
+  return rank + 1;
+}
+
+function ranksOf(arr: Uint32Array, bits: Uint32Array, before: Uint32Array, rankOf: Int32Array): Int32Array {
+  const r = new Int32Array(arr.length);
+  for (let i = 0; i < arr.length; i++) r[i] = rankOf[markedIndex(bits, before, arr[i]!)]!;
+  return r;
 }
 
 /** Number of set bits in a 32-bit word. */
@@ -276,11 +290,7 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   const rank = new Uint8Array(n);
   const sortOff = new Uint32Array(n);
   const ownOff = new Uint32Array(n);
-  for (let id = 0; id < n; id++) {
-    rank[id] = RANK_SLOT[typeRank(t, id)]!;
-    sortOff[id] = typeSortNameOff(t, id);
-    ownOff[id] = t.nameOff(id);
-  }
+  typeKeys(t, rank, sortOff, ownOff);
   const { ra: sn, rb: on, distinct: D } = nameRanks(t, sortOff, ownOff);
   const hasher = new Hasher(t);
   const hashHi = new Uint32Array(n);
@@ -303,27 +313,14 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   const key = (id: number): number => (rank[id]! * D + sn[id]!) * D + on[id]!;
   const out = new Uint32Array(n);
   if (6 * D * D * n < Number.MAX_SAFE_INTEGER) {
-    // Native numeric sort of key*n+id, then the runs of equal keys by hash.
-    const comp = new Float64Array(n);
-    for (let id = 0; id < n; id++) comp[id] = key(id) * n + id;
+    // Native numeric sort of key*n+id, then the runs of equal keys by hash. Each loop is a
+    // function of its own: in a one-shot process the JIT compiles a long loop while it runs
+    // (on-stack replacement), and the loops after it, still without type feedback, used to
+    // throw that code away (this function was compiled six times).
+    const comp = packKeys(rank, sn, on, D);
     comp.sort();
-    for (let i = 0; i < n; i++) {
-      const id = comp[i]! % n;
-      out[i] = id;
-      comp[i] = (comp[i]! - id) / n; // the key alone, in sorted order
-    }
-    let i = 0;
-    while (i < n) {
-      const k = comp[i]!;
-      let j = i + 1;
-      while (j < n && comp[j] === k) j++;
-      if (j - i > 64) sortRunByHash(out, i, j, ensure, hashHi, hashLo);
-      else if (j - i > 1) {
-        const run = Array.from(out.subarray(i, j)).sort(tie);
-        for (let r = 0; r < run.length; r++) out[i + r] = run[r]!;
-      }
-      i = j;
-    }
+    unpackIds(comp, out);
+    orderRuns(out, comp, ensure, tie, hashHi, hashLo);
     return out;
   }
   const ids = new Array<number>(n);
@@ -331,6 +328,57 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   ids.sort((a, b) => key(a) - key(b) || tie(a, b));
   out.set(ids);
   return out;
+}
+
+/** Rank slot, sort-name offset and own name offset of every id. */
+function typeKeys(t: TypeTable, rank: Uint8Array, sortOff: Uint32Array, ownOff: Uint32Array): void {
+  for (let id = 0; id < t.n; id++) {
+    rank[id] = RANK_SLOT[typeRank(t, id)]!;
+    sortOff[id] = typeSortNameOff(t, id);
+    ownOff[id] = t.nameOff(id);
+  }
+}
+
+/** key(id) * n + id for every id, as doubles (exact: the caller checked the range). */
+function packKeys(rank: Uint8Array, sn: Int32Array, on: Int32Array, D: number): Float64Array {
+  const n = rank.length;
+  const comp = new Float64Array(n);
+  for (let id = 0; id < n; id++) comp[id] = ((rank[id]! * D + sn[id]!) * D + on[id]!) * n + id;
+  return comp;
+}
+
+/** Sorted packed keys → the ids into `out`, and `comp` left holding the keys alone. */
+function unpackIds(comp: Float64Array, out: Uint32Array): void {
+  const n = comp.length;
+  for (let i = 0; i < n; i++) {
+    const id = comp[i]! % n;
+    out[i] = id;
+    comp[i] = (comp[i]! - id) / n;
+  }
+}
+
+/** Order each run of equal keys in `out` by disambiguation hash, then id. */
+function orderRuns(
+  out: Uint32Array,
+  keys: Float64Array,
+  ensure: (id: number) => void,
+  tie: (a: number, b: number) => number,
+  hashHi: Uint32Array,
+  hashLo: Uint32Array,
+): void {
+  const n = out.length;
+  let i = 0;
+  while (i < n) {
+    const k = keys[i]!;
+    let j = i + 1;
+    while (j < n && keys[j] === k) j++;
+    if (j - i > 64) sortRunByHash(out, i, j, ensure, hashHi, hashLo);
+    else if (j - i > 1) {
+      const run = Array.from(out.subarray(i, j)).sort(tie);
+      for (let r = 0; r < run.length; r++) out[i + r] = run[r]!;
+    }
+    i = j;
+  }
 }
 
 /**
