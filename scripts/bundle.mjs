@@ -63,7 +63,7 @@ await build({
   // other require() is resolved into the bundle. process.getBuiltinModule needs no
   // `import 'node:module'` (measurable in a 60 ms start-up).
   banner: { js: 'const require = (id) => process.getBuiltinModule(id);\nconst __btfkitRequire = require;' },
-  define: { BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) },
+  define: { BTFKIT_BUNDLED: 'true', BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) },
   plugins: [lazyBuiltins],
   legalComments: 'none',
   minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',

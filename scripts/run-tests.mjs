@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests with Node's test runner. `unit` = every *.test.js under dist/test
-// except dist/test/conformance; `conformance` = only those (real kernels, bpftool, clang).
+// except dist/test/conformance and dist/test/browser; `conformance` = only those (real
+// kernels, bpftool, clang); `browser` = the explorer in headless Chromium.
 // Node 20's --test takes no globs, so the file list is built here. With --bun the same
 // files run under Bun's test runner (which runs node:test suites), and every CLI the
 // tests start (process.execPath) is then Bun too.
@@ -19,8 +20,8 @@ const walk = (dir) => {
   }
 };
 walk(root);
-const inConformance = (f) => f.startsWith(join(root, 'conformance'));
-const selected = files.filter((f) => (suite === 'conformance' ? inConformance(f) : !inConformance(f)));
+const suiteOf = (f) => (f.startsWith(join(root, 'conformance')) ? 'conformance' : f.startsWith(join(root, 'browser')) ? 'browser' : 'unit');
+const selected = files.filter((f) => suiteOf(f) === suite);
 if (selected.length === 0) {
   console.error(`no ${suite} test files found under ${root}`);
   process.exit(1);
@@ -34,7 +35,7 @@ if (bun) {
   // Bun gives each test 5 s unless told; Node's runner has no limit. Files run one by one.
   r = spawnSync(exe, ['test', '--timeout', '1800000', ...extra, ...selected.map((f) => `./${f}`)], { stdio: 'inherit' });
 } else {
-  const concurrency = suite === 'conformance' ? ['--test-concurrency=1'] : [];
+  const concurrency = suite === 'unit' ? [] : ['--test-concurrency=1'];
   r = spawnSync(process.execPath, ['--test', ...concurrency, ...extra, ...selected], { stdio: 'inherit' });
 }
 process.exit(r.status ?? 1);

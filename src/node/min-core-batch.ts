@@ -12,7 +12,7 @@ import { openBtf } from '../open.js';
 import { minCore, type MinCoreObject } from '../ops/min-core.js';
 import { BtfError } from '../wire/errors.js';
 import { readInput, writeFileAtomic } from './files.js';
-import { workerUrl } from './workers.js';
+import { workerUrl } from './package-paths.js';
 
 /** Raw kernel BTF, compressed or not, or a BTFHub archive (`<kernel>.btf.tar.xz`). */
 const KERNEL_RE = /\.btf(\.tar)?(\.gz|\.xz|\.zst)?$/;

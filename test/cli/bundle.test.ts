@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fixturePath, readFixtureText, REPO_ROOT } from '../helpers.js';
@@ -45,5 +45,35 @@ describe('the one-file CLI bundle', () => {
     assert.equal(bundled.status, 0, bundled.stderr);
     assert.equal(bundled.stdout, run(UNBUNDLED, 'dump', file, '--format', 'c').stdout);
     assert.equal(run(BIN, 'dump', fixturePath('btf', 'kinds-el.o')).stdout, readFixtureText('btf', 'kinds-el.raw.txt'));
+  });
+
+  it('finds the package files from inside the bundle (the explorer serves dist-web/ of this package)', async () => {
+    const child = spawn(process.execPath, [BIN, 'explore', fixturePath('btf', 'kinds-el.btf'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const first = await new Promise<string>((resolve) => {
+        let text = '';
+        const done = (): void => resolve(text);
+        child.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('\n')) done();
+        });
+        child.stderr.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        child.on('exit', done);
+      });
+      if (existsSync(join(REPO_ROOT, 'dist-web', 'index.html'))) {
+        const url = /http:\/\/\S+/.exec(first)?.[0];
+        assert.ok(url, first);
+        const page = await fetch(url);
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /<title>btfkit explorer/);
+      } else {
+        // Not built (npm run build:web): the error names this package's dist-web/.
+        assert.ok(first.includes(join(REPO_ROOT, 'dist-web')), first);
+      }
+    } finally {
+      child.kill();
+    }
   });
 });

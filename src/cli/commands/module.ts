@@ -1,5 +1,5 @@
 /**
- * Module BTF across kernels: `distill`, `relocate`, `standalone`, `check-module`, `diff`.
+ * Module BTF across kernels: `distill`, `relocate`, `standalone`, `check-module`.
  */
 
 import { existsSync } from 'node:fs';
@@ -10,13 +10,14 @@ import type { Command } from 'commander';
 import { isElf, parseElf } from '../../elf/index.js';
 import { loadBase, loadBtf, readInput, writeFileAtomic } from '../../node/files.js';
 import type { WorkerInit, WorkerReply } from '../../node/module-worker.js';
-import { workerUrl } from '../../node/workers.js';
+import { workerUrl } from '../../node/package-paths.js';
 import { openBtf } from '../../open.js';
 import { distillBase } from '../../ops/distill.js';
 import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../../ops/module-check.js';
 import { distillModuleElf } from '../../ops/module-elf.js';
+import { groupDigits } from '../../ops/abi-diff-format.js';
+import { baseDiff, explainRelocation } from '../../ops/module-explain.js';
 import { formatRelocationDiagnosis, RelocationError, tryRelocate } from '../../ops/relocate.js';
-import { formatSemanticDiff, semanticDiff } from '../../ops/semantic-diff.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
@@ -81,14 +82,16 @@ export function registerModule(program: Command): void {
     .option('--distilled-base <file>', 'raw distilled base for raw input (default MODULE.base)')
     .option('-o, --output <file>', 'relocated split BTF (raw, what /sys/kernel/btf/<module> holds)')
     .option('--json', 'print the result or the diagnosis as JSON')
+    .option('--built-against <vmlinux>', 'the vmlinux the module was built against: explain each unmapped type down to the vmlinux change')
     .option('--force', 'overwrite an existing output')
-    .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean }) => {
+    .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean; builtAgainst?: string }) => {
       const split = await loadDistilled(file, opts.distilledBase);
       const base = await loadBase(opts.base);
       const r = tryRelocate(split, base, { file });
       if (!r.ok) {
-        if (opts.json) out(JSON.stringify({ ok: false, module: file, diagnosis: r.diagnosis }, null, 2) + '\n');
-        else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
+        const why = opts.builtAgainst !== undefined ? explainRelocation(r.diagnosis, baseDiff(await loadBase(opts.builtAgainst), base)) : undefined;
+        if (opts.json) out(JSON.stringify({ ok: false, module: file, diagnosis: r.diagnosis, ...(why ? { rootCauses: why } : {}) }, null, 2) + '\n');
+        else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file) + (why ?? []).map((c) => `  why: ${c.chain}\n`).join(''));
         throw new RelocationError(r.diagnosis, file);
       }
       if (opts.output) await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs: [file, opts.base] });
@@ -141,41 +144,20 @@ export function registerModule(program: Command): void {
     .option('-k, --kernel <vmlinux>', 'the kernel BTF (vmlinux ELF, raw BTF or /sys/kernel/btf/vmlinux)', '/sys/kernel/btf/vmlinux')
     .option('--allow-mismatch', 'the kernel has CONFIG_MODULE_ALLOW_BTF_MISMATCH=y')
     .option('--json', 'machine-readable output')
+    .option('--built-against <vmlinux>', 'the vmlinux the modules were built against: explain failures down to the vmlinux change, grouped by root cause')
     .option('-j, --jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
-    .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number }) => {
+    .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number; builtAgainst?: string }) => {
       const copts: ModuleCheckOptions = { allowMismatch: opts.allowMismatch === true };
-      const results = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism());
+      const results = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism(), opts.builtAgainst);
       if (opts.json) out(JSON.stringify(results, null, 2) + '\n');
       else out(formatChecks(results));
       const bad = results.filter((r) => r.verdict === 'rejected').length;
       if (bad > 0) throw new BtfError('invalid-argument', `${bad} of ${results.length} module${results.length > 1 ? 's' : ''} would fail to load`);
     });
-
-  program
-    .command('diff')
-    .description('semantic comparison: the same named types (kind, name, size, shape) whatever their ids; exit 1 when they differ')
-    .argument('<a>', 'first BTF')
-    .argument('<b>', 'second BTF')
-    .option('-B, --base <file>', 'base for split BTF (both sides)')
-    .option('--base-b <file>', 'base for the second file, when it differs')
-    .option('--json', 'machine-readable output')
-    .action(async (a: string, b: string, opts: { base?: string; baseB?: string; json?: boolean }) => {
-      const relocateHook = (s: Btf, nb: Btf): Btf => {
-        const r = tryRelocate(s, nb);
-        if (!r.ok) throw new RelocationError(r.diagnosis, s.file);
-        return r.btf;
-      };
-      const A = await loadBtf(a, { base: opts.base, relocate: relocateHook, distilled: 'relocate' });
-      const B = await loadBtf(b, { base: opts.baseB ?? opts.base, relocate: relocateHook, distilled: 'relocate' });
-      const d = semanticDiff(A.btf, B.btf);
-      if (opts.json) out(JSON.stringify(d, null, 2) + '\n');
-      else out(formatSemanticDiff(d, a, b));
-      if (!d.equal) throw new BtfError('invalid-argument', `${a} and ${b} differ`);
-    });
 }
 
 /** Check every module, in worker threads when there are many. */
-async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number): Promise<ModuleCheck[]> {
+async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number, builtAgainst: string | undefined): Promise<ModuleCheck[]> {
   const results = new Array<ModuleCheck>(files.length);
   const tty = process.stderr.isTTY === true;
   const bar = tty && files.length > 1 ? new cliProgress.SingleBar({ stream: process.stderr, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
@@ -184,9 +166,10 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   try {
     if (workers <= 1) {
       const kernel = await loadBase(kernelPath);
+      const one = { ...copts, builtAgainst: builtAgainst !== undefined ? await loadBase(builtAgainst) : undefined };
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
-        results[i] = checkModule(await readInput(f), kernel, f, copts);
+        results[i] = checkModule(await readInput(f), kernel, f, one);
         bar?.increment(1, { module: results[i]!.module });
       }
       return results;
@@ -203,7 +186,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
         }
       };
       for (let k = 0; k < workers; k++) {
-        const w = new Worker(url, { workerData: { kernel: kernelPath, opts: copts } satisfies WorkerInit });
+        const w = new Worker(url, { workerData: { kernel: kernelPath, builtAgainst, opts: copts } satisfies WorkerInit });
         pool.push(w);
         w.on('message', (m: WorkerReply) => {
           if ('error' in m) {
@@ -230,6 +213,32 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   }
 }
 
+
+/** Failures grouped by the vmlinux change behind them (with --built-against), most modules first. */
+function formatRootCauses(results: readonly ModuleCheck[]): string {
+  const byLeaf = new Map<string, { modules: Set<string>; example: string }>();
+  for (const r of results) {
+    for (const c of r.rootCauses ?? []) {
+      let g = byLeaf.get(c.summary);
+      if (!g) byLeaf.set(c.summary, (g = { modules: new Set(), example: c.chain }));
+      // The longest chain shows best how the change reaches modules.
+      if (c.chain.split(' ← ').length > g.example.split(' ← ').length) g.example = c.chain;
+      g.modules.add(r.module);
+    }
+  }
+  if (byLeaf.size === 0 || results.length === 1) return '';
+  let s = '';
+  const loads = results.filter((r) => r.distilledOutcome === 'loads').length;
+  const fails = results.filter((r) => r.distilledOutcome === 'rejected').length;
+  if (loads + fails > 0) s += `\nwith a distilled base (btfkit distill -B the vmlinux they were built against): ${groupDigits(loads)} would load, ${groupDigits(fails)} would still fail\n`;
+  s += '\nroot causes (vmlinux changes since the build the modules were made for):\n';
+  for (const [summary, g] of [...byLeaf].sort((x, y) => y[1].modules.size - x[1].modules.size)) {
+    s += `${groupDigits(g.modules.size).padStart(7)} module${g.modules.size > 1 ? 's' : ' '} ← ${summary}\n`;
+    if (g.example.split(' ← ').length > 2) s += `${' '.repeat(18)}e.g. ${g.example}\n`;
+  }
+  return s;
+}
+
 function formatChecks(results: ModuleCheck[]): string {
   const colour = (v: ModuleCheck['verdict']): string => (v === 'loads' ? pc.green(v) : v === 'rejected' ? pc.red(v) : pc.yellow(v));
   let s = '';
@@ -241,8 +250,21 @@ function formatChecks(results: ModuleCheck[]): string {
       for (const w of r.warnings) s += `  ${pc.yellow('warning:')} ${w}\n`;
     }
   } else {
-    for (const r of results) if (r.verdict !== 'loads') s += `${r.module}: ${colour(r.verdict)}: ${r.reasons[0] ?? ''}\n`;
+    // Many modules: one line per distinct first reason (type ids aside), with a few names.
+    const groups = new Map<string, ModuleCheck[]>();
+    for (const r of results) {
+      if (r.verdict === 'loads') continue;
+      const key = `${r.verdict}\0${(r.reasons[0] ?? '').replace(/\[\d+\]/g, '[N]').replace(/\(\+\d+ more\)/, '')}`;
+      const g = groups.get(key);
+      if (g) g.push(r);
+      else groups.set(key, [r]);
+    }
+    for (const [key, g] of [...groups].sort((x, y) => y[1].length - x[1].length)) {
+      const names = g.slice(0, 4).map((r) => r.module).join(', ') + (g.length > 4 ? ', …' : '');
+      s += `${groupDigits(g.length)} module${g.length > 1 ? 's' : ''} ${colour(g[0]!.verdict)} (${names}): ${g.length > 1 ? key.split('\0')[1] : g[0]!.reasons[0] ?? ''}\n`;
+    }
   }
+  s += formatRootCauses(results);
   // Summary table: verdict by kind of module BTF.
   const kinds = ['split', 'distilled', 'standalone', 'none', 'unusable'] as const;
   const verdicts = ['loads', 'loads-without-btf', 'rejected'] as const;

@@ -80,6 +80,11 @@ export interface CDumperOptions {
    * vmlinux.h is never held in memory; without it the output collects for take().
    */
   readonly sink?: ByteSink | undefined;
+  /**
+   * Write names as they are, never with libbpf's `___N` suffix for a second type of the same
+   * name: for one dumper reused over many unrelated declarations (the ABI diff's C text).
+   */
+  readonly keepNames?: boolean | undefined;
 }
 
 /** Output chunk size when streaming to a sink. */
@@ -88,6 +93,7 @@ const CHUNK = 1 << 16;
 export class CDumper {
   readonly t: TypeTable;
   private readonly ptrSz: number;
+  private readonly keepNames: boolean;
   private orderState: Uint8Array;
   private emitState: Uint8Array;
   private fwdEmitted: Uint8Array;
@@ -124,6 +130,7 @@ export class CDumper {
     this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
     this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
     this.sink = opts.sink;
+    this.keepNames = opts.keepNames === true;
     this.pads = [
       ['long', this.ptrSz * 8],
       ['int', 32],
@@ -973,7 +980,7 @@ export class CDumper {
     this.nameResolved[id] = 1;
     const k = t.kind(id);
     let name = orig;
-    if (k !== K_FWD && !(k === K_ENUM && t.vlen(id) === 0)) {
+    if (!this.keepNames && k !== K_FWD && !(k === K_ENUM && t.vlen(id) === 0)) {
       const dup = this.nameDups(map, orig);
       if (dup > 1) name = `${orig}___${dup}`;
     }
