@@ -8,7 +8,7 @@
 // required on first use. Top-level `--help` text is taken from the unbundled CLI here and
 // built in, so help needs no command module either.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -47,7 +47,7 @@ const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main
 if (help.status !== 0) throw new Error(`btfkit --help failed: ${help.stderr}`);
 
 mkdirSync(out, { recursive: true });
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: {
     btfkit: 'dist/src/cli/main.js',
@@ -65,7 +65,25 @@ await build({
   banner: { js: 'const require = (id) => process.getBuiltinModule(id);\nconst __btfkitRequire = require;' },
   define: { BTFKIT_BUNDLED: 'true', BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) },
   plugins: [lazyBuiltins],
-  legalComments: 'none',
+  legalComments: 'eof',
+  metafile: true,
   minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
   logLevel: 'warning',
 });
+
+// The bundle carries the code of its dependencies, so it carries their licences too: one
+// notices file beside it with each bundled package's licence text (or its package.json
+// licence field where the package ships no licence file).
+const packages = new Set();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (m) packages.add(m[1]);
+}
+const notices = [...packages].sort().map((name) => {
+  const dir = join(root, 'node_modules', name);
+  const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+  const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${meta.license ?? 'see the package'}`;
+  return `${name}@${meta.version}\n\n${text}\n`;
+});
+writeFileSync(join(out, 'THIRD-PARTY-NOTICES.txt'), `Packages bundled into btfkit.js and its worker entries:\n\n${notices.join('\n---\n\n')}`);
