@@ -18,24 +18,32 @@ const out = join(root, 'dist', 'cli');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Built-ins whose loading costs start-up time and that most commands never touch. */
-const LAZY_BUILTINS = ['child_process', 'crypto'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'worker_threads'];
+/** The worker entries read parentPort/workerData (not functions) as they start: left as they are. */
+const EAGER_IMPORTERS = /-worker\.js$/;
 
 /**
  * `import { x } from 'node:crypto'` (or commander's `require('node:child_process')`) becomes
  * a module whose members require the built-in when first called. Only functions and classes
- * are used from these modules, so a forwarding function per member is exact.
+ * are imported by name from these modules (checked: a name that is not a function in the
+ * built-in fails the build), so a forwarding function per member is exact. ESM imports of
+ * built-ins are otherwise hoisted to the top of the bundle: every command paid for http, net,
+ * streams and worker_threads.
  */
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
-    b.onResolve({ filter }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onResolve({ filter }, (args) =>
+      EAGER_IMPORTERS.test(args.importer) ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
       const mod = await import(`node:${args.path}`);
       const names = Object.keys(mod).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof mod[k] === 'function');
       const lines = [
         `let m; const load = () => (m ??= __btfkitRequire('node:${args.path}'));`,
-        ...names.map((n) => `export function ${n}(...a) { return new.target ? Reflect.construct(load().${n}, a, new.target) : load().${n}(...a); }`),
+        // `new X()` constructs the real class (its prototype, not this forwarder's).
+        ...names.map((n) => `export function ${n}(...a) { return new.target ? Reflect.construct(load().${n}, a) : load().${n}(...a); }`),
         `export default new Proxy({}, { get: (_, k) => load()[k] });`,
       ];
       return { contents: lines.join('\n'), loader: 'js' };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fixturePath, readFixtureText, REPO_ROOT } from '../helpers.js';
@@ -74,6 +75,25 @@ describe('the one-file CLI bundle', () => {
       }
     } finally {
       child.kill();
+    }
+  });
+
+  it('runs worker threads from the entries beside the bundle (min-core over two kernels, two threads)', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bundle-'));
+    try {
+      const kernels = join(tmp, 'kernels');
+      mkdirSync(kernels);
+      const vm = fixturePath('third-party', 'vmlinux-7.1.btf.gz');
+      copyFileSync(vm, join(kernels, 'a.btf.gz'));
+      copyFileSync(vm, join(kernels, 'b.btf.gz'));
+      const obj = fixturePath('core', 'vmlinux_relocs.o');
+      const batch = run(BIN, 'min-core', obj, '--kernel', kernels, '-o', join(tmp, 'out'), '-j', '2');
+      assert.equal(batch.status, 0, batch.stderr);
+      const single = run(BIN, 'min-core', obj, '--kernel', vm, '-o', join(tmp, 'one.btf'));
+      assert.equal(single.status, 0, single.stderr);
+      for (const k of ['a.btf', 'b.btf']) assert.deepEqual(readFileSync(join(tmp, 'out', k)), readFileSync(join(tmp, 'one.btf')), k);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
