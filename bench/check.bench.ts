@@ -4,22 +4,11 @@
  * pass a user BTF load runs. Needs root for the kernel side.
  */
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkBtf } from '../src/ops/check.js';
-import { type Bench, type BenchRow, hasCommand, timeCommand, timeInProcess } from './harness.js';
-
-const REPO = join(fileURLToPath(import.meta.url), '..', '..', '..');
-const ORACLE_SRC = join(REPO, '..', 'shared', 'oracles', 'kernel-btf-load.c');
-
-function buildOracle(): string | undefined {
-  if (!existsSync(ORACLE_SRC) || !hasCommand('cc')) return undefined;
-  const bin = join(mkdtempSync(join(tmpdir(), 'btfkit-bench-')), 'kernel-btf-load');
-  return spawnSync('cc', ['-O2', '-o', bin, ORACLE_SRC]).status === 0 ? bin : undefined;
-}
+import { type Bench, type BenchRow, buildKernelBtfLoadOracle, REPO, timeCommand, timeInProcess } from './harness.js';
 
 const bench: Bench = {
   name: 'check',
@@ -29,7 +18,7 @@ const bench: Bench = {
       { label: 'vmlinux 6.1 (corpus)', path: join(process.env.BTF_CORPUS ?? join(homedir(), '.cache', 'btf-corpus'), '6.1.0-47-amd64', 'vmlinux.btf') },
     ].filter((i) => existsSync(i.path));
     if (inputs.length === 0) return 'no vmlinux BTF on this machine';
-    const oracle = process.getuid?.() === 0 ? buildOracle() : undefined;
+    const oracle = buildKernelBtfLoadOracle();
     const btfkit = join(REPO, 'bin', 'btfkit.js');
     const rows: BenchRow[] = [];
     for (const input of inputs) {

@@ -5,7 +5,10 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Measurement {
   /** Median wall time in milliseconds. */
@@ -45,30 +48,64 @@ export async function timeInProcess(fn: () => unknown | Promise<unknown>, runs =
   return { ms: median(times), peakMiB: process.memoryUsage().rss / (1 << 20) };
 }
 
+/** One run of a whole command (stdout discarded): wall time, and its real peak RSS when /usr/bin/time is there. */
+function runOnce(cmd: string, args: readonly string[]): Measurement {
+  const useTime = existsSync('/usr/bin/time');
+  const t0 = process.hrtime.bigint();
+  const r = useTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.slice(-500)}`);
+  const kb = useTime ? Number(r.stderr.trim().split('\n').pop()) : NaN;
+  return { ms, ...(Number.isFinite(kb) ? { peakMiB: kb / 1024 } : {}) };
+}
+
 /** Time a whole command (stdout discarded): median wall time and max peak RSS over runs. */
 export function timeCommand(cmd: string, args: string[], runs = 5): Measurement {
-  const useTime = existsSync('/usr/bin/time');
-  const times: number[] = [];
-  let peak = 0;
-  for (let i = 0; i < runs + 1; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = useTime
-      ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 })
-      : spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.slice(-500)}`);
-    if (i === 0) continue; // warm-up: page cache, JIT of nothing, same for both sides
-    times.push(ms);
-    if (useTime) {
-      const kb = Number(r.stderr.trim().split('\n').pop());
-      if (Number.isFinite(kb)) peak = Math.max(peak, kb / 1024);
-    }
+  return timeCommandsAlternating([{ cmd, args }], runs)[0]!;
+}
+
+export interface CommandLine {
+  readonly cmd: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * Time several whole commands in alternation (A B C, A B C, ...), so that load from other
+ * processes falls on all of them alike: one discarded warm-up round (page cache), then the
+ * median wall time of `runs` rounds and the highest peak RSS any run reached.
+ */
+export function timeCommandsAlternating(lines: readonly CommandLine[], runs = 7): Measurement[] {
+  const times = lines.map(() => [] as number[]);
+  const peaks = lines.map(() => undefined as number | undefined);
+  for (let round = 0; round <= runs; round++) {
+    lines.forEach((l, i) => {
+      const m = runOnce(l.cmd, l.args);
+      if (round === 0) return;
+      times[i]!.push(m.ms);
+      if (m.peakMiB !== undefined) peaks[i] = Math.max(peaks[i] ?? 0, m.peakMiB);
+    });
   }
-  return { ms: median(times), ...(useTime ? { peakMiB: peak } : {}) };
+  return lines.map((_, i) => ({ ms: median(times[i]!), ...(peaks[i] !== undefined ? { peakMiB: peaks[i] } : {}) }));
 }
 
 export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The repository root (this file runs as dist/bench/harness.js). */
+export const REPO = join(fileURLToPath(import.meta.url), '..', '..', '..');
+
+/**
+ * The kernel's own BTF verifier as a peer: ../shared/oracles/kernel-btf-load.c compiled here
+ * (BPF_BTF_LOAD needs root). Undefined when it cannot run on this machine.
+ */
+export function buildKernelBtfLoadOracle(): string | undefined {
+  const src = join(REPO, '..', 'shared', 'oracles', 'kernel-btf-load.c');
+  if (process.getuid?.() !== 0 || !existsSync(src) || !hasCommand('cc')) return undefined;
+  const bin = join(mkdtempSync(join(tmpdir(), 'btfkit-bench-')), 'kernel-btf-load');
+  return spawnSync('cc', ['-O2', '-o', bin, src]).status === 0 ? bin : undefined;
 }
 
 export function formatRows(bench: string, rows: BenchRow[]): string {

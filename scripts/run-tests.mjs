@@ -2,8 +2,10 @@
 // Runs the compiled tests with Node's test runner. `unit` = every *.test.js under dist/test
 // except dist/test/conformance and dist/test/browser; `conformance` = only those (real
 // kernels, bpftool, clang); `browser` = the explorer in headless Chromium.
-// Node 20's --test takes no globs, so the file list is built here.
-import { readdirSync, statSync } from 'node:fs';
+// Node 20's --test takes no globs, so the file list is built here. With --bun the same
+// files run under Bun's test runner (which runs node:test suites), and every CLI the
+// tests start (process.execPath) is then Bun too.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -24,7 +26,16 @@ if (selected.length === 0) {
   console.error(`no ${suite} test files found under ${root}`);
   process.exit(1);
 }
-const extra = process.argv.slice(3);
-const concurrency = suite === 'unit' ? [] : ['--test-concurrency=1'];
-const r = spawnSync(process.execPath, ['--test', ...concurrency, ...extra, ...selected], { stdio: 'inherit' });
+const bun = process.argv.includes('--bun');
+const extra = process.argv.slice(3).filter((a) => a !== '--bun');
+let r;
+if (bun) {
+  const local = join('node_modules', '.bin', 'bun');
+  const exe = existsSync(local) ? local : 'bun';
+  // Bun gives each test 5 s unless told; Node's runner has no limit. Files run one by one.
+  r = spawnSync(exe, ['test', '--timeout', '1800000', ...extra, ...selected.map((f) => `./${f}`)], { stdio: 'inherit' });
+} else {
+  const concurrency = suite === 'unit' ? [] : ['--test-concurrency=1'];
+  r = spawnSync(process.execPath, ['--test', ...concurrency, ...extra, ...selected], { stdio: 'inherit' });
+}
 process.exit(r.status ?? 1);

@@ -40,9 +40,15 @@ export function out(chunk: string): void {
   if (!stdoutClosed) process.stdout.write(chunk);
 }
 
-/** Write bytes to stdout (copied: writers reuse their chunk buffers). */
-export function outBytes(chunk: Uint8Array): void {
-  if (!stdoutClosed) process.stdout.write(chunk.slice());
+/**
+ * Write bytes to stdout, as a ByteSink: true when the stream kept `chunk` to write later (a
+ * full pipe), so the caller must not reuse it. Files and pipes with room are written at
+ * once, so a dump reuses one chunk instead of leaving a copy of its output to the GC.
+ */
+export function outBytes(chunk: Uint8Array): boolean {
+  if (stdoutClosed) return false;
+  process.stdout.write(chunk);
+  return process.stdout.writableLength > 0;
 }
 
 export function warn(message: string): void {

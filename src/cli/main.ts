@@ -4,16 +4,34 @@
  * here; errors become one line on stderr (exit 1, or 2 for usage mistakes).
  */
 
-import { Command, CommanderError } from 'commander';
-import { reportError } from './common.js';
-import { registerCommands } from './commands/index.js';
+/** Set by scripts/bundle.mjs in the one-file CLI (undefined when run from dist/src). */
+declare const BTFKIT_VERSION: string | undefined;
+declare const BTFKIT_BUNDLED_HELP: string | undefined;
+
+export const VERSION = typeof BTFKIT_VERSION === 'string' ? BTFKIT_VERSION : '0.1.0';
 
 export async function main(argv: string[]): Promise<number> {
+  // Answered before the parser or any command is loaded: scripts run these to see that the
+  // tool is there, and loading costs more than Node's own start-up.
+  const only = argv.length === 1 ? argv[0] : undefined;
+  if (only === '--version' || only === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if ((only === '--help' || only === '-h') && typeof BTFKIT_BUNDLED_HELP === 'string') {
+    process.stdout.write(BTFKIT_BUNDLED_HELP);
+    return 0;
+  }
+  const [{ Command, CommanderError }, { reportError }, { registerCommands }] = await Promise.all([
+    import('commander'),
+    import('./common.js'),
+    import('./commands/index.js'),
+  ]);
   const program = new Command();
   program
     .name('btfkit')
     .description('BTF toolchain: dump, inspect, dedup, distill, relocate, check and minimize BPF Type Format data')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n') })
     .showHelpAfterError(false);
@@ -33,5 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
+// Not a top-level await: `bun build --compile --bytecode` takes no module that has one.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

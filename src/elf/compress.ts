@@ -6,7 +6,6 @@
  * input can expand to gigabytes, and every library failure becomes a one-line BtfError.
  */
 
-import { Decompress as ZstdDecompress } from 'fzstd';
 import { BtfError, fail } from '../wire/errors.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
@@ -156,6 +155,8 @@ async function decompressXz(bytes: Uint8Array, maxBytes: number): Promise<Uint8A
 
 async function decompressZstd(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   checkZstdFrames(bytes, maxBytes);
+  // Loaded when needed, as xz is: fzstd builds its tables when its module is evaluated.
+  const { Decompress: ZstdDecompress } = await import('fzstd');
   const chunks: Uint8Array[] = [];
   let total = 0;
   const decoder = new ZstdDecompress((chunk) => {

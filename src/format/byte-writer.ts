@@ -7,17 +7,34 @@
 
 const encoder = new TextEncoder();
 
+/** Where a ByteWriter's chunks go; true = the sink kept the chunk (see ByteWriter). */
+export type ByteSink = (chunk: Uint8Array) => boolean | void;
+
 export class ByteWriter {
-  private buf: Uint8Array;
-  private pos = 0;
-  private readonly sink: (chunk: Uint8Array) => void;
+  /**
+   * The current chunk and the write position in it. Hot formatters (format/raw.ts) write
+   * into `buf` through local copies of both after `reserve()`, and store `pos` back: a
+   * method call and two field updates per number or word cost more than the digits.
+   */
+  buf: Uint8Array;
+  pos = 0;
+  private readonly sink: ByteSink;
   private readonly chunkSize: number;
 
-  /** `sink` receives filled chunks; a chunk is only valid during the call (it is reused). */
-  constructor(sink: (chunk: Uint8Array) => void, chunkSize = 1 << 18) {
+  /**
+   * `sink` receives filled chunks. A chunk is reused once the call returns, unless the sink
+   * returns true: it keeps the chunk (a stream that queued it), and the writer goes on in a
+   * new one. Reusing what the sink is done with keeps a dump's memory at one chunk.
+   */
+  constructor(sink: ByteSink, chunkSize = 1 << 18) {
     this.sink = sink;
     this.chunkSize = chunkSize;
     this.buf = new Uint8Array(chunkSize);
+  }
+
+  /** Make room for `n` more bytes in `buf` at `pos` (flushing, or a bigger chunk). */
+  reserve(n: number): void {
+    this.room(n);
   }
 
   private room(n: number): void {
@@ -27,7 +44,7 @@ export class ByteWriter {
   }
 
   flush(): void {
-    if (this.pos > 0) this.sink(this.buf.subarray(0, this.pos));
+    if (this.pos > 0 && this.sink(this.buf.subarray(0, this.pos)) === true) this.buf = new Uint8Array(this.chunkSize);
     this.pos = 0;
   }
 
@@ -63,34 +80,8 @@ export class ByteWriter {
 
   /** Unsigned integer below 2^53, in decimal. */
   uint(n: number): void {
-    this.room(20);
-    const buf = this.buf;
-    if (n < 10) {
-      buf[this.pos++] = 48 + n;
-      return;
-    }
-    if (n < 0x80000000) {
-      // 31-bit fast path: integer division by |0 instead of Math.floor on doubles.
-      let digits = 1;
-      for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
-      let p = this.pos + digits;
-      this.pos = p;
-      while (n > 0) {
-        const q = (n / 10) | 0;
-        buf[--p] = 48 + n - q * 10;
-        n = q;
-      }
-      return;
-    }
-    let digits = 0;
-    for (let t = n; t >= 1; t = Math.floor(t / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    while (n >= 1) {
-      const q = Math.floor(n / 10);
-      buf[--p] = 48 + (n - q * 10);
-      n = q;
-    }
+    this.room(16);
+    this.pos = putUint(this.buf, this.pos, n);
   }
 
   int(n: number): void {
@@ -131,3 +122,39 @@ export class ByteWriter {
 }
 
 export const lit = (s: string): Uint8Array => encoder.encode(s);
+
+/** Copy `b` to buf[p..]; the new position. The caller has reserved the room. */
+export function putLit(buf: Uint8Array, p: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) buf[p++] = b[i]!;
+  return p;
+}
+
+/**
+ * Decimal digits of `n` (an unsigned integer below 2^53, at most 16 bytes) at buf[p..]; the
+ * new position. The caller has reserved the room. Below 2^31 the division stays in int32.
+ */
+export function putUint(buf: Uint8Array, p: number, n: number): number {
+  if (n < 0x80000000) {
+    const end =
+      n < 10 ? p + 1 : n < 100 ? p + 2 : n < 1000 ? p + 3 : n < 10000 ? p + 4 : n < 100000 ? p + 5 :
+      n < 1000000 ? p + 6 : n < 10000000 ? p + 7 : n < 100000000 ? p + 8 : n < 1000000000 ? p + 9 : p + 10;
+    let q = end;
+    while (n >= 10) {
+      const t = (n / 10) | 0;
+      buf[--q] = 48 + n - t * 10;
+      n = t;
+    }
+    buf[--q] = 48 + n;
+    return end;
+  }
+  let digits = 0;
+  for (let t = n; t >= 1; t = Math.floor(t / 10)) digits++;
+  const end = p + digits;
+  let q = end;
+  while (n >= 1) {
+    const t = Math.floor(n / 10);
+    buf[--q] = 48 + (n - t * 10);
+    n = t;
+  }
+  return end;
+}

@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BtfError } from '../wire/errors.js';
+import { packageRootUrl } from './package-paths.js';
 
 export interface ExploreFile {
   /** Shown in the app. */
@@ -44,7 +45,7 @@ export interface ExploreServer {
 }
 
 /** dist-web/ next to dist/ in this package. */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../dist-web/', import.meta.url));
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('dist-web/', packageRootUrl()));
 
 const ASSETS: Readonly<Record<string, string>> = {
   '': 'text/html; charset=utf-8',

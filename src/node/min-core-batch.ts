@@ -12,6 +12,7 @@ import { openBtf } from '../open.js';
 import { minCore, type MinCoreObject } from '../ops/min-core.js';
 import { BtfError } from '../wire/errors.js';
 import { readInput, writeFileAtomic } from './files.js';
+import { workerUrl } from './package-paths.js';
 
 /** Raw kernel BTF, compressed or not, or a BTFHub archive (`<kernel>.btf.tar.xz`). */
 const KERNEL_RE = /\.btf(\.tar)?(\.gz|\.xz|\.zst)?$/;
@@ -111,12 +112,12 @@ export async function runBatch(jobs: readonly BatchJob[], opts: { threads?: numb
     }
     return results;
   }
-  const workerUrl = new URL('./min-core-worker.js', import.meta.url);
+  const url = workerUrl('min-core-worker');
   let next = 0;
   await Promise.all(
     Array.from({ length: threads }, () =>
       new Promise<void>((resolve, reject) => {
-        const w = new Worker(workerUrl);
+        const w = new Worker(url);
         const feed = (): void => {
           if (next >= jobs.length) {
             void w.terminate().then(() => resolve());

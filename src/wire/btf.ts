@@ -476,13 +476,22 @@ class NameIndex {
     this.mask = cap - 1;
     const head = new Int32Array(cap).fill(-1);
     const next = new Int32Array(n).fill(-1);
+    const own = this.btf.strings;
+    const ownStart = this.btf.startStrOff;
     // Insert from the back so every chain lists ids in ascending order.
     for (let i = n - 1; i >= 0; i--) {
       const off = words[offsets[i]!]!;
       if (off === 0) continue;
-      const loc = this.btf.strLocation(off);
-      if (!loc) continue;
-      const h = hashBytes(loc.table, loc.index) & this.mask;
+      // Own names without the location object strLocation makes (one per type is GC work).
+      const local = off - ownStart;
+      let h: number;
+      if (local >= 0 && local < own.length) {
+        h = hashBytes(own, local) & this.mask;
+      } else {
+        const loc = this.btf.strLocation(off);
+        if (!loc) continue;
+        h = hashBytes(loc.table, loc.index) & this.mask;
+      }
       next[i] = head[h]!;
       head[h] = i;
     }

@@ -3,7 +3,7 @@
  * (`--base vmlinux mod1.ko mod2.ko`) give one header with every type once.
  */
 
-import { formatVmlinuxHBytes, mergeSplitBtfs } from '../../format/c/index.js';
+import { mergeSplitBtfs, writeVmlinuxH } from '../../format/c/index.js';
 import { loadBtf } from '../../node/files.js';
 import type { Btf } from '../../wire/btf.js';
 import { Kind } from '../../wire/kinds.js';
@@ -42,7 +42,7 @@ async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
     btf = mergeSplitBtfs(base, loaded);
   }
   const roots = opts.root ? resolveRoots(btf, opts.root) : undefined;
-  outBytes(formatVmlinuxHBytes(btf, { sorted: !opts.unsorted, roots }));
+  writeVmlinuxH(btf, outBytes, { sorted: !opts.unsorted, roots });
 }
 
 extraFormats.set('c', dumpC);

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { isElf, parseElf } from '../../elf/index.js';
 import { loadBase, loadBtf, readInput, writeFileAtomic } from '../../node/files.js';
 import type { WorkerInit, WorkerReply } from '../../node/module-worker.js';
+import { workerUrl } from '../../node/package-paths.js';
 import { openBtf } from '../../open.js';
 import { distillBase } from '../../ops/distill.js';
 import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../../ops/module-check.js';
@@ -176,7 +177,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
     let next = 0;
     let done = 0;
     await new Promise<void>((resolveAll, reject) => {
-      const url = new URL('../../node/module-worker.js', import.meta.url);
+      const url = workerUrl('module-worker');
       const pool: Worker[] = [];
       const feed = (w: Worker): void => {
         if (next < files.length) {

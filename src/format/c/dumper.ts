@@ -22,6 +22,7 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
+import { type ByteSink, putUint } from '../byte-writer.js';
 import { TypeTable } from './table.js';
 
 const K_INT = Kind.INT;
@@ -54,9 +55,11 @@ const EMITTED = 2;
 
 const TABS = '\t\t\t\t\t\t\t\t\t\t\t\t\t';
 /** Indentation for nesting level `lvl` (at most 13 tabs, as libbpf). */
-const pfx = (lvl: number): string => (lvl >= 13 ? TABS : TABS.slice(0, lvl));
+const PREFIXES = Array.from({ length: 14 }, (_, lvl) => TABS.slice(0, lvl));
+const pfx = (lvl: number): string => PREFIXES[Math.min(lvl, 13)]!;
 
 const utf8Encoder = new TextEncoder();
+const BUILTIN_VA_LIST = utf8Encoder.encode('__builtin_va_list');
 const utf8Decoder = new TextDecoder('utf-8');
 
 const roundup = (x: number, y: number): number => Math.ceil(x / y) * y;
@@ -73,17 +76,19 @@ export interface CDumperOptions {
   /** Pointer size in bytes (default: guessed from the `long` INT, else 8). */
   readonly ptrSize?: number | undefined;
   /**
+   * Where full output chunks go as they fill (see ByteWriter's ByteSink), so a whole
+   * vmlinux.h is never held in memory; without it the output collects for take().
+   */
+  readonly sink?: ByteSink | undefined;
+  /**
    * Write names as they are, never with libbpf's `___N` suffix for a second type of the same
    * name: for one dumper reused over many unrelated declarations (the ABI diff's C text).
    */
   readonly keepNames?: boolean | undefined;
 }
 
-/** A view of one declaration chain on the shared decl stack. */
-interface Decls {
-  readonly start: number;
-  cnt: number;
-}
+/** Output chunk size when streaming to a sink. */
+const CHUNK = 1 << 16;
 
 export class CDumper {
   readonly t: TypeTable;
@@ -102,18 +107,29 @@ export class CDumper {
   private resolvedNames: string[];
   private typeNames = new Map<string, number>();
   private identNames = new Map<string, number>();
-  private emitQueue: number[] = [];
+  /** Named types ordered by the current dumpType, to emit (each id is queued once ever). */
+  private emitQueue: Int32Array;
+  private queued = 0;
   private declStack: number[] = [];
   private declCnt = 0;
+  /**
+   * The declaration chain being written: declStack[dStart .. dStart + dCnt), consumed from
+   * the top. Fields rather than an object per declaration (one per member and parameter):
+   * a nested declaration saves and restores them.
+   */
+  private dStart = 0;
+  private dCnt = 0;
   /** Output bytes (UTF-8) written since the last take(). */
-  private buf = new Uint8Array(1 << 16);
+  private buf = new Uint8Array(CHUNK);
   private pos = 0;
+  private readonly sink: ByteSink | undefined;
   /** Warnings libbpf would print with pr_warn (the output is still produced). */
   readonly warnings: string[] = [];
 
   constructor(btfOrTable: Btf | TypeTable, opts: CDumperOptions = {}) {
     this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
     this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
+    this.sink = opts.sink;
     this.keepNames = opts.keepNames === true;
     this.pads = [
       ['long', this.ptrSz * 8],
@@ -129,6 +145,7 @@ export class CDumper {
     this.referenced = new Uint8Array(n);
     this.resolvedNames = new Array<string>(n);
     this.alignMemo = new Int32Array(n);
+    this.emitQueue = new Int32Array(n);
     this.orderState[0] = ORDERED;
     this.emitState[0] = EMITTED;
   }
@@ -166,6 +183,10 @@ export class CDumper {
   }
 
   private grow(need: number): void {
+    if (this.sink && this.pos > 0) {
+      this.flush();
+      if (need <= this.buf.length) return;
+    }
     let cap = this.buf.length * 2;
     while (cap < this.pos + need) cap *= 2;
     const nb = new Uint8Array(cap);
@@ -173,9 +194,26 @@ export class CDumper {
     this.buf = nb;
   }
 
+  /** A decimal integer (|n| below 2^53), without a string. */
+  private num(n: number): void {
+    if (this.pos + 17 > this.buf.length) this.grow(17);
+    if (n < 0) {
+      this.buf[this.pos++] = 45; // -
+      n = -n;
+    }
+    this.pos = putUint(this.buf, this.pos, n);
+  }
+
   /** Append raw text to the output (for wrappers that frame the dumper's text). */
   write(s: string): void {
     this.p(s);
+  }
+
+  /** Hand what was written so far to the sink (with a sink only). */
+  flush(): void {
+    if (!this.sink || this.pos === 0) return;
+    if (this.sink(this.buf.subarray(0, this.pos)) === true) this.buf = new Uint8Array(CHUNK);
+    this.pos = 0;
   }
 
   /** Everything written so far as UTF-8 bytes, clearing the buffer. */
@@ -201,10 +239,12 @@ export class CDumper {
   dumpType(id: number): void {
     if (id < 0 || id >= this.t.n) throw new BtfError('invalid-argument', `type id ${id} does not exist`, { typeId: id });
     this.ensureReferenced();
-    this.emitQueue.length = 0;
+    this.queued = 0;
     this.orderType(id, false);
-    const q = this.emitQueue.slice();
-    for (const qid of q) this.emitType(qid, 0);
+    // Emitting never orders, so the queue stays as it is while it is walked.
+    const q = this.emitQueue;
+    const count = this.queued;
+    for (let i = 0; i < count; i++) this.emitType(q[i]!, 0);
   }
 
   /**
@@ -316,20 +356,20 @@ export class CDumper {
         const n = t.vlen(id);
         const e0 = t.elems(id);
         for (let i = 0; i < n; i++) this.orderType(t.words[e0 + i * 3 + 1]!, false);
-        if (named) this.emitQueue.push(id);
+        if (named) this.emitQueue[this.queued++] = id;
         this.orderState[id] = ORDERED;
         return 1;
       }
       case K_ENUM:
       case K_ENUM64:
       case K_FWD:
-        if (t.nameOff(id) !== 0 || !this.referenced[id]) this.emitQueue.push(id);
+        if (t.nameOff(id) !== 0 || !this.referenced[id]) this.emitQueue[this.queued++] = id;
         this.orderState[id] = ORDERED;
         return 1;
       case K_TYPEDEF: {
         const strong = this.orderType(t.type(id), throughPtr);
         if (throughPtr && !strong) return 0;
-        this.emitQueue.push(id);
+        this.emitQueue[this.queued++] = id;
         this.orderState[id] = ORDERED;
         return 1;
       }
@@ -360,7 +400,7 @@ export class CDumper {
 
   private isBlacklisted(id: number): boolean {
     const t = this.t;
-    return t.nameOff(id) !== 0 && t.name(id) === '__builtin_va_list';
+    return t.nameIs(t.nameOff(id), BUILTIN_VA_LIST);
   }
 
   private emitType(id: number, contId: number): void {
@@ -662,10 +702,12 @@ export class CDumper {
       const mAlign = packed ? 1 : this.alignOf(mtype);
       const inBitfield = prevBitfield && mSz !== 0;
       this.bitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
-      this.p(`\n${ind}`);
+      this.p('\n');
+      this.p(ind);
       this.typeDecl(mtype, t.str(t.words[e]!), lvl + 1);
       if (mSz) {
-        this.p(`: ${mSz}`);
+        this.p(': ');
+        this.num(mSz);
         off = mOff + mSz;
         prevBitfield = true;
       } else {
@@ -676,8 +718,11 @@ export class CDumper {
       this.p(';');
     }
     if (isStruct) this.bitPadding(off, size * 8, align, false, lvl + 1);
-    if (n || size) this.p(`\n${pfx(lvl)}}`);
-    else this.p('}');
+    if (n || size) {
+      this.p('\n');
+      this.p(pfx(lvl));
+    }
+    this.p('}');
     if (packed) this.p(' __attribute__((packed))');
   }
 
@@ -696,21 +741,29 @@ export class CDumper {
       const e = e0 + i * (is64 ? 3 : 2);
       const name = t.str(t.words[e]!);
       const dup = this.nameDups(this.identNames, name);
-      const shown = dup > 1 ? `${name}___${dup}` : name;
-      let val: string;
+      this.p('\n');
+      this.p(ind);
+      this.p(name);
+      if (dup > 1) {
+        this.p('___');
+        this.num(dup);
+      }
+      this.p(' = ');
       if (is64) {
         const lo = t.words[e + 1]!;
         const hi = t.words[e + 2]!;
         if (hi !== 0) anyHi = true;
         const u = (BigInt(hi) << 32n) | BigInt(lo);
-        val = signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`;
+        this.p(signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`);
       } else {
         const v = t.words[e + 1]!;
-        val = signed ? String(v | 0) : String(v);
+        this.num(signed ? v | 0 : v);
       }
-      this.p(`\n${ind}${shown} = ${val},`);
+      this.p(',');
     }
-    this.p(`\n${pfx(lvl)}}`);
+    this.p('\n');
+    this.p(pfx(lvl));
+    this.p('}');
     const size = t.size(id);
     if (size === 1) this.p(' __attribute__((mode(byte)))');
     else if (size === 8 && this.ptrSz === 8 && (!is64 || !anyHi)) this.p(' __attribute__((mode(word)))');
@@ -756,32 +809,37 @@ export class CDumper {
         break;
       }
     }
-    const decls: Decls = { start, cnt: this.declCnt - start };
-    this.typeChain(decls, fname, lvl);
+    const outerStart = this.dStart;
+    const outerCnt = this.dCnt;
+    this.dStart = start;
+    this.dCnt = this.declCnt - start;
+    this.typeChain(fname, lvl);
+    this.dStart = outerStart;
+    this.dCnt = outerCnt;
     this.declCnt = start;
   }
 
-  private emitMods(d: Decls): void {
+  private emitMods(): void {
     const t = this.t;
     const stack = this.declStack;
-    while (d.cnt) {
-      const id = stack[d.start + d.cnt - 1]!;
+    while (this.dCnt) {
+      const id = stack[this.dStart + this.dCnt - 1]!;
       const k = t.kind(id);
       if (k === K_VOLATILE) this.p('volatile ');
       else if (k === K_CONST) this.p('const ');
       else if (k === K_RESTRICT) this.p('restrict ');
       else return;
-      d.cnt--;
+      this.dCnt--;
     }
   }
 
-  private dropMods(d: Decls): void {
+  private dropMods(): void {
     const t = this.t;
     const stack = this.declStack;
-    while (d.cnt) {
-      const k = t.kind(stack[d.start + d.cnt - 1]!);
+    while (this.dCnt) {
+      const k = t.kind(stack[this.dStart + this.dCnt - 1]!);
       if (k !== K_VOLATILE && k !== K_CONST && k !== K_RESTRICT && k !== K_TYPE_TAG) return;
-      d.cnt--;
+      this.dCnt--;
     }
   }
 
@@ -790,14 +848,14 @@ export class CDumper {
     this.p(name);
   }
 
-  private typeChain(d: Decls, fname: string, lvl: number): void {
+  private typeChain(fname: string, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     let lastWasPtr = true;
-    while (d.cnt) {
-      const id = stack[d.start + --d.cnt]!;
+    while (this.dCnt) {
+      const id = stack[this.dStart + --this.dCnt]!;
       if (id === 0) {
-        this.emitMods(d);
+        this.emitMods();
         this.p('void');
         lastWasPtr = false;
         continue;
@@ -806,27 +864,27 @@ export class CDumper {
       switch (k) {
         case K_INT:
         case K_FLOAT:
-          this.emitMods(d);
+          this.emitMods();
           this.p(t.name(id));
           break;
         case K_STRUCT:
         case K_UNION:
-          this.emitMods(d);
+          this.emitMods();
           if (t.nameOff(id) === 0) this.structDef(id, lvl);
           else this.structFwd(id);
           break;
         case K_ENUM:
         case K_ENUM64:
-          this.emitMods(d);
+          this.emitMods();
           if (t.nameOff(id) === 0) this.enumDef(id, lvl);
           else this.p(`enum ${this.typeName(id)}`);
           break;
         case K_FWD:
-          this.emitMods(d);
+          this.emitMods();
           this.fwdDef(id);
           break;
         case K_TYPEDEF:
-          this.emitMods(d);
+          this.emitMods();
           this.p(this.identName(id));
           break;
         case K_PTR:
@@ -842,35 +900,39 @@ export class CDumper {
           this.p(' restrict');
           break;
         case K_TYPE_TAG: {
-          this.emitMods(d);
+          this.emitMods();
           const name = t.name(id);
           this.p(t.kflag(id) ? ` __attribute__((${name}))` : ` __attribute__((btf_type_tag("${name}")))`);
           break;
         }
         case K_ARRAY: {
           const nelems = t.arrayNelems(id);
-          this.dropMods(d);
-          if (d.cnt === 0) {
+          this.dropMods();
+          if (this.dCnt === 0) {
             this.emitName(fname, lastWasPtr);
-            this.p(`[${nelems}]`);
+            this.p('[');
+            this.num(nelems);
+            this.p(']');
             return;
           }
-          const next = stack[d.start + d.cnt - 1]!;
+          const next = stack[this.dStart + this.dCnt - 1]!;
           const multidim = t.kind(next) === K_ARRAY && next !== 0;
           if (fname.length && !lastWasPtr) this.p(' ');
           if (!multidim) this.p('(');
-          this.typeChain(d, fname, lvl);
+          this.typeChain(fname, lvl);
           if (!multidim) this.p(')');
-          this.p(`[${nelems}]`);
+          this.p('[');
+          this.num(nelems);
+          this.p(']');
           return;
         }
         case K_FUNC_PROTO: {
           const n = t.vlen(id);
           const e0 = t.elems(id);
-          this.dropMods(d);
-          if (d.cnt) {
+          this.dropMods();
+          if (this.dCnt) {
             this.p(' (');
-            this.typeChain(d, fname, lvl);
+            this.typeChain(fname, lvl);
             this.p(')');
           } else {
             this.emitName(fname, lastWasPtr);

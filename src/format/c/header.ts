@@ -8,6 +8,7 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
+import type { ByteSink } from '../byte-writer.js';
 import { CDumper } from './dumper.js';
 import { sortedTypeOrder } from './sort.js';
 import { TypeTable } from './table.js';
@@ -52,8 +53,8 @@ export interface VmlinuxHOptions {
   readonly ptrSize?: number | undefined;
 }
 
-const KFUNC_DECL_TAG = 'bpf_kfunc';
-const FASTCALL_DECL_TAG = 'bpf_fastcall';
+const KFUNC_DECL_TAG = new TextEncoder().encode('bpf_kfunc');
+const FASTCALL_DECL_TAG = new TextEncoder().encode('bpf_fastcall');
 
 /** Ids of the FUNCs tagged `bpf_kfunc` (as bpftool finds them) and the set tagged `bpf_fastcall`. */
 export function findKfuncs(t: TypeTable): { kfuncs: number[]; fastcalls: Set<number> } {
@@ -64,9 +65,9 @@ export function findKfuncs(t: TypeTable): { kfuncs: number[]; fastcalls: Set<num
     if ((t.extra(id, 0) | 0) !== -1) continue;
     const fn = t.type(id);
     if (t.kind(fn) !== Kind.FUNC) continue;
-    const name = t.name(id);
-    if (name === KFUNC_DECL_TAG) kfuncs.push(fn);
-    if (name === FASTCALL_DECL_TAG) fastcalls.add(fn);
+    const nameOff = t.nameOff(id);
+    if (t.nameIs(nameOff, KFUNC_DECL_TAG)) kfuncs.push(fn);
+    else if (t.nameIs(nameOff, FASTCALL_DECL_TAG)) fastcalls.add(fn);
   }
   kfuncs.sort((a, b) => {
     const x = t.name(a);
@@ -111,14 +112,25 @@ export function formatVmlinuxH(btf: Btf | TypeTable, opts: VmlinuxHOptions = {})
   return new TextDecoder().decode(formatVmlinuxHBytes(btf, opts));
 }
 
-/** formatVmlinuxH as UTF-8 bytes (what the CLI writes; no intermediate string). */
+/** formatVmlinuxH as UTF-8 bytes (no intermediate string). */
 export function formatVmlinuxHBytes(btf: Btf | TypeTable, opts: VmlinuxHOptions = {}): Uint8Array {
-  const d = new CDumper(btf, { ptrSize: opts.ptrSize });
+  return emitVmlinuxH(new CDumper(btf, { ptrSize: opts.ptrSize }), opts).takeBytes();
+}
+
+/**
+ * formatVmlinuxH handed to `sink` in chunks as it is written (what the CLI does: a
+ * vmlinux.h is ~3 MB, and holding it whole doubled the dump's memory).
+ */
+export function writeVmlinuxH(btf: Btf | TypeTable, sink: ByteSink, opts: VmlinuxHOptions = {}): void {
+  emitVmlinuxH(new CDumper(btf, { ptrSize: opts.ptrSize, sink }), opts).flush();
+}
+
+function emitVmlinuxH(d: CDumper, opts: VmlinuxHOptions): CDumper {
   for (const id of opts.roots ?? []) {
     if (!Number.isInteger(id) || id < 0 || id >= d.t.n) throw new BtfError('invalid-argument', `root type id ${id} does not exist`, { typeId: id });
   }
   d.write(VMLINUX_H_PROLOGUE);
   emitVmlinuxBody(d, opts);
   d.write(VMLINUX_H_EPILOGUE);
-  return d.takeBytes();
+  return d;
 }

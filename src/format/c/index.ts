@@ -14,6 +14,7 @@ export { sortedTypeOrder, typeRank, typeSortName, disambiguationHash } from './s
 export {
   formatVmlinuxH,
   formatVmlinuxHBytes,
+  writeVmlinuxH,
   emitVmlinuxBody,
   emitKfuncs,
   findKfuncs,

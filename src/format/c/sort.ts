@@ -73,18 +73,22 @@ export function typeSortNameOff(t: TypeTable, id: number): number {
 
 const TWO32 = 4294967296;
 
-/** 64-bit hash state as two 32-bit halves (numbers), so no BigInt in the hot path. */
+/**
+ * 64-bit hash state as two 32-bit halves, so no BigInt in the hot path. The low half's
+ * product stays exact in a double (below 2^38); `>>> 0` takes it mod 2^32 and the high half
+ * uses Math.imul: integer operations, where a floating-point `%` cost a division each.
+ */
 class Hasher {
-  private readonly memoHi: Float64Array[];
-  private readonly memoLo: Float64Array[];
+  private readonly memoHi: Uint32Array[];
+  private readonly memoLo: Uint32Array[];
   private readonly done: Uint8Array[];
   hi = 0;
   lo = 0;
 
   constructor(private readonly t: TypeTable) {
     const n = t.n;
-    this.memoHi = [new Float64Array(n), new Float64Array(n)];
-    this.memoLo = [new Float64Array(n), new Float64Array(n)];
+    this.memoHi = [new Uint32Array(n), new Uint32Array(n)];
+    this.memoLo = [new Uint32Array(n), new Uint32Array(n)];
     this.done = [new Uint8Array(n), new Uint8Array(n)];
   }
 
@@ -96,18 +100,11 @@ class Hasher {
     for (let i = off; ; i++) {
       const b = sb[i]!;
       if (b === 0) break;
-      if (b < 0x80) {
-        const l = lo * 31 + b;
-        const carry = Math.floor(l / TWO32);
-        lo = l - carry * TWO32;
-        hi = (hi * 31 + carry) % TWO32;
-      } else {
-        // signed char: bytes >= 0x80 are negative, i.e. 2^64 - (256 - b)
-        const l = lo * 31 + (TWO32 - (256 - b));
-        const carry = Math.floor(l / TWO32);
-        lo = l - carry * TWO32;
-        hi = (hi * 31 + 0xffffffff + carry) % TWO32;
-      }
+      // signed char: a byte >= 0x80 adds 2^64 - (256 - b)
+      const l = lo * 31 + (b < 0x80 ? b : b + 0xffffff00);
+      const nlo = l >>> 0;
+      hi = (Math.imul(hi, 31) + (b < 0x80 ? 0 : 0xffffffff) + (l - nlo) / TWO32) >>> 0;
+      lo = nlo;
     }
     this.hi = hi;
     this.lo = lo;
@@ -116,9 +113,9 @@ class Hasher {
   /** x = x*31 + v (mod 2^64). */
   private static mix(xHi: number, xLo: number, vHi: number, vLo: number, out: Hasher): void {
     const l = xLo * 31 + vLo;
-    const carry = Math.floor(l / TWO32);
-    out.lo = l - carry * TWO32;
-    out.hi = (xHi * 31 + vHi + carry) % TWO32;
+    const lo = l >>> 0;
+    out.lo = lo;
+    out.hi = (Math.imul(xHi, 31) + vHi + (l - lo) / TWO32) >>> 0;
   }
 
   private mixName(xHi: number, xLo: number, off: number): void {
@@ -200,20 +197,21 @@ export function disambiguationHash(t: TypeTable, id: number): bigint {
 /**
  * For string offsets `a` and `b` (two arrays of n offsets), the strcmp order position of
  * each string, equal strings sharing a position. Sorting is done on the distinct offsets,
- * comparing bytes in the string table (unsigned, as glibc strcmp).
+ * comparing bytes in the string table (unsigned, as glibc strcmp). Which offsets occur is a
+ * bitmap over the string table, and an offset's index among them a prefix count plus a
+ * popcount: a 4-byte slot per string byte cost 10 MB on vmlinux.
  */
 function nameRanks(t: TypeTable, a: Uint32Array, b: Uint32Array): { ra: Int32Array; rb: Int32Array; distinct: number } {
   const sb = t.strBytes;
-  const slot = new Int32Array(sb.length + 1);
+  const nWords = (sb.length >>> 5) + 1;
+  const bits = new Uint32Array(nWords);
   const offs: number[] = [];
-  for (const arr of [a, b]) {
-    for (let i = 0; i < arr.length; i++) {
-      const o = arr[i]!;
-      if (slot[o] === 0) {
-        slot[o] = 1;
-        offs.push(o);
-      }
-    }
+  markOffsets(bits, a, offs);
+  markOffsets(bits, b, offs);
+  const before = new Uint32Array(nWords);
+  for (let w = 0, c = 0; w < nWords; w++) {
+    before[w] = c;
+    c += popcount32(bits[w]!);
   }
   offs.sort((x, y) => {
     for (;;) {
@@ -223,6 +221,33 @@ function nameRanks(t: TypeTable, a: Uint32Array, b: Uint32Array): { ra: Int32Arr
       if (c === 0) return 0;
     }
   });
+  // Loops in functions of their own, so each is compiled alone (see sortedTypeOrder).
+  const rankOf = new Int32Array(offs.length);
+  const distinct = rankSorted(sb, offs, bits, before, rankOf);
+  return { ra: ranksOf(a, bits, before, rankOf), rb: ranksOf(b, bits, before, rankOf), distinct };
+}
+
+/** Add the offsets of `arr` not yet in the bitmap to it and to `offs`. */
+function markOffsets(bits: Uint32Array, arr: Uint32Array, offs: number[]): void {
+  for (let i = 0; i < arr.length; i++) {
+    const o = arr[i]!;
+    const w = o >>> 5;
+    const m = 1 << (o & 31);
+    if ((bits[w]! & m) === 0) {
+      bits[w] = bits[w]! | m;
+      offs.push(o);
+    }
+  }
+}
+
+/** Index of offset `o` among the marked offsets in numeric order. */
+function markedIndex(bits: Uint32Array, before: Uint32Array, o: number): number {
+  const r = o & 31;
+  return before[o >>> 5]! + (r === 0 ? 0 : popcount32(bits[o >>> 5]! & (0xffffffff >>> (32 - r))));
+}
+
+/** Ranks of the byte-sorted `offs` (equal strings share one) into rankOf; how many ranks. */
+function rankSorted(sb: Uint8Array, offs: number[], bits: Uint32Array, before: Uint32Array, rankOf: Int32Array): number {
   let rank = 0;
   for (let i = 0; i < offs.length; i++) {
     if (i > 0) {
@@ -238,13 +263,22 @@ function nameRanks(t: TypeTable, a: Uint32Array, b: Uint32Array): { ra: Int32Arr
         if (c === 0) break;
       }
     }
-    slot[offs[i]!] = rank;
+    rankOf[markedIndex(bits, before, offs[i]!)] = rank;
   }
-  const ra = new Int32Array(a.length);
-  const rb = new Int32Array(b.length);
-  for (let i = 0; i < a.length; i++) ra[i] = slot[a[i]!]!;
-  for (let i = 0; i < b.length; i++) rb[i] = slot[b[i]!]!;
-  return { ra, rb, distinct: rank + 1 };
+  return rank + 1;
+}
+
+function ranksOf(arr: Uint32Array, bits: Uint32Array, before: Uint32Array, rankOf: Int32Array): Int32Array {
+  const r = new Int32Array(arr.length);
+  for (let i = 0; i < arr.length; i++) r[i] = rankOf[markedIndex(bits, before, arr[i]!)]!;
+  return r;
+}
+
+/** Number of set bits in a 32-bit word. */
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** Ranks 0..4 and 10 packed to 0..5 for the numeric sort key. */
@@ -256,15 +290,11 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   const rank = new Uint8Array(n);
   const sortOff = new Uint32Array(n);
   const ownOff = new Uint32Array(n);
-  for (let id = 0; id < n; id++) {
-    rank[id] = RANK_SLOT[typeRank(t, id)]!;
-    sortOff[id] = typeSortNameOff(t, id);
-    ownOff[id] = t.nameOff(id);
-  }
+  typeKeys(t, rank, sortOff, ownOff);
   const { ra: sn, rb: on, distinct: D } = nameRanks(t, sortOff, ownOff);
   const hasher = new Hasher(t);
-  const hashHi = new Float64Array(n);
-  const hashLo = new Float64Array(n);
+  const hashHi = new Uint32Array(n);
+  const hashLo = new Uint32Array(n);
   const hashed = new Uint8Array(n);
   const ensure = (id: number): void => {
     if (hashed[id]) return;
@@ -283,27 +313,14 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   const key = (id: number): number => (rank[id]! * D + sn[id]!) * D + on[id]!;
   const out = new Uint32Array(n);
   if (6 * D * D * n < Number.MAX_SAFE_INTEGER) {
-    // Native numeric sort of key*n+id, then the runs of equal keys by hash.
-    const comp = new Float64Array(n);
-    for (let id = 0; id < n; id++) comp[id] = key(id) * n + id;
+    // Native numeric sort of key*n+id, then the runs of equal keys by hash. Each loop is a
+    // function of its own: in a one-shot process the JIT compiles a long loop while it runs
+    // (on-stack replacement), and the loops after it, still without type feedback, used to
+    // throw that code away (this function was compiled six times).
+    const comp = packKeys(rank, sn, on, D);
     comp.sort();
-    for (let i = 0; i < n; i++) {
-      const id = comp[i]! % n;
-      out[i] = id;
-      comp[i] = (comp[i]! - id) / n; // the key alone, in sorted order
-    }
-    let i = 0;
-    while (i < n) {
-      const k = comp[i]!;
-      let j = i + 1;
-      while (j < n && comp[j] === k) j++;
-      if (j - i > 64) sortRunByHash(out, i, j, ensure, hashHi, hashLo);
-      else if (j - i > 1) {
-        const run = Array.from(out.subarray(i, j)).sort(tie);
-        for (let r = 0; r < run.length; r++) out[i + r] = run[r]!;
-      }
-      i = j;
-    }
+    unpackIds(comp, out);
+    orderRuns(out, comp, ensure, tie, hashHi, hashLo);
     return out;
   }
   const ids = new Array<number>(n);
@@ -311,6 +328,57 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   ids.sort((a, b) => key(a) - key(b) || tie(a, b));
   out.set(ids);
   return out;
+}
+
+/** Rank slot, sort-name offset and own name offset of every id. */
+function typeKeys(t: TypeTable, rank: Uint8Array, sortOff: Uint32Array, ownOff: Uint32Array): void {
+  for (let id = 0; id < t.n; id++) {
+    rank[id] = RANK_SLOT[typeRank(t, id)]!;
+    sortOff[id] = typeSortNameOff(t, id);
+    ownOff[id] = t.nameOff(id);
+  }
+}
+
+/** key(id) * n + id for every id, as doubles (exact: the caller checked the range). */
+function packKeys(rank: Uint8Array, sn: Int32Array, on: Int32Array, D: number): Float64Array {
+  const n = rank.length;
+  const comp = new Float64Array(n);
+  for (let id = 0; id < n; id++) comp[id] = ((rank[id]! * D + sn[id]!) * D + on[id]!) * n + id;
+  return comp;
+}
+
+/** Sorted packed keys → the ids into `out`, and `comp` left holding the keys alone. */
+function unpackIds(comp: Float64Array, out: Uint32Array): void {
+  const n = comp.length;
+  for (let i = 0; i < n; i++) {
+    const id = comp[i]! % n;
+    out[i] = id;
+    comp[i] = (comp[i]! - id) / n;
+  }
+}
+
+/** Order each run of equal keys in `out` by disambiguation hash, then id. */
+function orderRuns(
+  out: Uint32Array,
+  keys: Float64Array,
+  ensure: (id: number) => void,
+  tie: (a: number, b: number) => number,
+  hashHi: Uint32Array,
+  hashLo: Uint32Array,
+): void {
+  const n = out.length;
+  let i = 0;
+  while (i < n) {
+    const k = keys[i]!;
+    let j = i + 1;
+    while (j < n && keys[j] === k) j++;
+    if (j - i > 64) sortRunByHash(out, i, j, ensure, hashHi, hashLo);
+    else if (j - i > 1) {
+      const run = Array.from(out.subarray(i, j)).sort(tie);
+      for (let r = 0; r < run.length; r++) out[i + r] = run[r]!;
+    }
+    i = j;
+  }
 }
 
 /**
@@ -324,8 +392,8 @@ function sortRunByHash(
   i: number,
   j: number,
   ensure: (id: number) => void,
-  hashHi: Float64Array,
-  hashLo: Float64Array,
+  hashHi: Uint32Array,
+  hashLo: Uint32Array,
 ): void {
   const len = j - i;
   const ids = out.slice(i, j);

@@ -13,7 +13,10 @@ const latin1 = new TextDecoder('latin1');
 const tables = new WeakMap<Btf, TypeTable>();
 
 export class TypeTable {
-  /** All records of the chain, void first. */
+  /**
+   * All records of the chain (a copy with void's three zero words first; for a single blob,
+   * its own words, void being any three zero words in them).
+   */
   readonly words: Uint32Array;
   /** Word offset of each id's record in `words`. */
   readonly off: Int32Array;
@@ -22,7 +25,7 @@ export class TypeTable {
   /** Trailing-data words per kind (INT 1, ARRAY 3, ...), from the chain's shapes. */
   private readonly infoW: Uint8Array;
   private readonly elemW: Uint8Array;
-  /** All string tables of the chain, concatenated: logical string offset = index. */
+  /** All string tables of the chain, concatenated (a single blob's own): logical string offset = index. */
   readonly strBytes: Uint8Array;
   /** The whole string section as one JS string when it is pure ASCII (names are slices). */
   private readonly strAll: string | undefined;
@@ -43,19 +46,27 @@ export class TypeTable {
   constructor(readonly btf: Btf) {
     const chain: Btf[] = [];
     for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
-    let total = 3;
-    for (const b of chain) total += b.words.length;
-    const words = new Uint32Array(total);
     const off = new Int32Array(btf.nextId);
-    let at = 3;
-    for (const b of chain) {
-      words.set(b.words, at);
-      const o = b.offsets;
-      const s = b.startId;
-      for (let i = 0; i < o.length; i++) off[s + i] = o[i]! + at;
-      at += b.words.length;
+    const own = chain.length === 1 ? zeroRecord(btf.words) : -1;
+    if (own >= 0) {
+      // One blob (vmlinux): its own words, no copy; void reads as any three zero words.
+      this.words = btf.words;
+      off[0] = own;
+      off.set(btf.offsets, 1);
+    } else {
+      let total = 3;
+      for (const b of chain) total += b.words.length;
+      const words = new Uint32Array(total);
+      let at = 3;
+      for (const b of chain) {
+        words.set(b.words, at);
+        const o = b.offsets;
+        const s = b.startId;
+        for (let i = 0; i < o.length; i++) off[s + i] = o[i]! + at;
+        at += b.words.length;
+      }
+      this.words = words;
     }
-    this.words = words;
     this.off = off;
     this.n = btf.nextId;
     this.infoW = new Uint8Array(128);
@@ -67,23 +78,23 @@ export class TypeTable {
         this.elemW[k] = sh.elemSize >>> 2;
       }
     }
-    let slen = 0;
-    for (const b of chain) slen += b.strings.length;
-    const sb = new Uint8Array(slen);
-    let sat = 0;
-    for (const b of chain) {
-      sb.set(b.strings, sat);
-      sat += b.strings.length;
-    }
-    this.strBytes = sb;
-    let ascii = true;
-    for (let i = 0; i < slen; i++) {
-      if (sb[i]! >= 0x80) {
-        ascii = false;
-        break;
+    let sb: Uint8Array;
+    if (chain.length === 1) {
+      sb = btf.strings;
+    } else {
+      let slen = 0;
+      for (const b of chain) slen += b.strings.length;
+      sb = new Uint8Array(slen);
+      let sat = 0;
+      for (const b of chain) {
+        sb.set(b.strings, sat);
+        sat += b.strings.length;
       }
     }
-    this.strAll = ascii ? latin1.decode(sb) : undefined;
+    this.strBytes = sb;
+    // One native scan for a non-ASCII byte instead of a byte loop in cold code.
+    const all = latin1.decode(sb);
+    this.strAll = /[^\x00-\x7f]/.test(all) ? undefined : all;
     this.ptrSize = this.guessPtrSize();
   }
 
@@ -136,6 +147,15 @@ export class TypeTable {
     }
     return s;
   }
+  /** Whether the string at `off` is exactly the bytes of `name` (no string made). */
+  nameIs(off: number, name: Uint8Array): boolean {
+    if (off === 0) return name.length === 0;
+    const sb = this.strBytes;
+    if (off + name.length >= sb.length) return false;
+    for (let i = 0; i < name.length; i++) if (sb[off + i] !== name[i]) return false;
+    return sb[off + name.length] === 0;
+  }
+
   /** Word offset of element 0 (member, param, enumerator, secinfo) of `id`. */
   elems(id: number): number {
     const o = this.off[id]!;
@@ -158,4 +178,12 @@ export class TypeTable {
   arrayNelems(id: number): number {
     return this.words[this.off[id]! + 5]!;
   }
+}
+
+/** Index of three consecutive zero words in `words` (a record of void, read-only), or -1. */
+function zeroRecord(words: Uint32Array): number {
+  for (let i = 2; i < words.length; i++) {
+    if (words[i] === 0 && words[i - 1] === 0 && words[i - 2] === 0) return i - 2;
+  }
+  return -1;
 }

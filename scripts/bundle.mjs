@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// The CLI as one ESM file for a one-shot process: dist/cli/btfkit.js (what bin/btfkit.js
+// runs) plus one file per worker-thread entry beside it, built by esbuild from tsc's output
+// (dist/src), so the bundle runs exactly the code the tests type-checked. Resolving and
+// loading ~40 modules and commander's eager Node built-ins was a third of a short command's
+// time; in one file every command module stays behind a lazy initialiser (esbuild turns the
+// command loader's `import()` into one), and Node built-ins that only some paths use are
+// required on first use. Top-level `--help` text is taken from the unbundled CLI here and
+// built in, so help needs no command module either.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'cli');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/** Built-ins whose loading costs start-up time and that most commands never touch. */
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'worker_threads'];
+/** The worker entries read parentPort/workerData (not functions) as they start: left as they are. */
+const EAGER_IMPORTERS = /-worker\.js$/;
+
+/**
+ * `import { x } from 'node:crypto'` (or commander's `require('node:child_process')`) becomes
+ * a module whose members require the built-in when first called. Only functions and classes
+ * are imported by name from these modules (checked: a name that is not a function in the
+ * built-in fails the build), so a forwarding function per member is exact. ESM imports of
+ * built-ins are otherwise hoisted to the top of the bundle: every command paid for http, net,
+ * streams and worker_threads.
+ */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      EAGER_IMPORTERS.test(args.importer) ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const mod = await import(`node:${args.path}`);
+      const names = Object.keys(mod).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k) && typeof mod[k] === 'function');
+      const lines = [
+        `let m; const load = () => (m ??= __btfkitRequire('node:${args.path}'));`,
+        // `new X()` constructs the real class (its prototype, not this forwarder's).
+        ...names.map((n) => `export function ${n}(...a) { return new.target ? Reflect.construct(load().${n}, a) : load().${n}(...a); }`),
+        `export default new Proxy({}, { get: (_, k) => load()[k] });`,
+      ];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
+const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
+if (help.status !== 0) throw new Error(`btfkit --help failed: ${help.stderr}`);
+
+mkdirSync(out, { recursive: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: {
+    btfkit: 'dist/src/cli/main.js',
+    'module-worker': 'dist/src/node/module-worker.js',
+    'min-core-worker': 'dist/src/node/min-core-worker.js',
+  },
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // CommonJS dependencies (commander, picocolors, cli-progress) require() Node built-ins; every
+  // other require() is resolved into the bundle. process.getBuiltinModule needs no
+  // `import 'node:module'` (measurable in a 60 ms start-up).
+  banner: { js: 'const require = (id) => process.getBuiltinModule(id);\nconst __btfkitRequire = require;' },
+  define: { BTFKIT_BUNDLED: 'true', BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) },
+  plugins: [lazyBuiltins],
+  legalComments: 'eof',
+  metafile: true,
+  minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
+  logLevel: 'warning',
+});
+
+// The bundle carries the code of its dependencies, so it carries their licences too: one
+// notices file beside it with each bundled package's licence text (or its package.json
+// licence field where the package ships no licence file).
+const packages = new Set();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (m) packages.add(m[1]);
+}
+const notices = [...packages].sort().map((name) => {
+  const dir = join(root, 'node_modules', name);
+  const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+  const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${meta.license ?? 'see the package'}`;
+  return `${name}@${meta.version}\n\n${text}\n`;
+});
+writeFileSync(join(out, 'THIRD-PARTY-NOTICES.txt'), `Packages bundled into btfkit.js and its worker entries:\n\n${notices.join('\n---\n\n')}`);

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fixturePath, readFixtureText, REPO_ROOT } from '../helpers.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
+const BUNDLE_DIR = join(REPO_ROOT, 'dist', 'cli');
+const UNBUNDLED = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const run = (script: string, ...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
+
+describe('the one-file CLI bundle', () => {
+  it('is what bin/btfkit.js runs, and prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.match(readFileSync(BIN, 'utf8'), /dist\/cli\/btfkit\.js/);
+    for (const flag of ['--version', '-V']) {
+      assert.equal(run(BIN, flag).stdout, `${pkg.version}\n`);
+      assert.equal(run(UNBUNDLED, flag).stdout, `${pkg.version}\n`);
+    }
+  });
+
+  it('prints the same top-level help as the unbundled CLI', () => {
+    const bundled = run(BIN, '--help');
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.match(bundled.stdout, /^Usage: btfkit/);
+    assert.equal(bundled.stdout, run(UNBUNDLED, '--help').stdout);
+    assert.equal(run(BIN, '-h').stdout, bundled.stdout);
+  });
+
+  it('imports nothing but Node built-ins (every module and dependency is inside)', () => {
+    for (const entry of ['btfkit.js', 'module-worker.js', 'min-core-worker.js']) {
+      const src = readFileSync(join(BUNDLE_DIR, entry), 'utf8');
+      // esbuild writes module specifiers in double quotes (a message in commander quotes
+      // `from '.command()'` in single ones).
+      const specifiers = [...src.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1] ?? m[2]!);
+      assert.ok(specifiers.includes('node:fs'), entry);
+      assert.deepEqual(specifiers.filter((s) => !s.startsWith('node:')), [], entry);
+    }
+  });
+
+  it('runs a command whose module is loaded lazily, with the same output as unbundled', () => {
+    const file = fixturePath('btf', 'kinds-el.btf');
+    const bundled = run(BIN, 'dump', file, '--format', 'c');
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.equal(bundled.stdout, run(UNBUNDLED, 'dump', file, '--format', 'c').stdout);
+    assert.equal(run(BIN, 'dump', fixturePath('btf', 'kinds-el.o')).stdout, readFixtureText('btf', 'kinds-el.raw.txt'));
+  });
+
+  it('finds the package files from inside the bundle (the explorer serves dist-web/ of this package)', async () => {
+    const child = spawn(process.execPath, [BIN, 'explore', fixturePath('btf', 'kinds-el.btf'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const first = await new Promise<string>((resolve) => {
+        let text = '';
+        const done = (): void => resolve(text);
+        child.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('\n')) done();
+        });
+        child.stderr.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        child.on('exit', done);
+      });
+      if (existsSync(join(REPO_ROOT, 'dist-web', 'index.html'))) {
+        const url = /http:\/\/\S+/.exec(first)?.[0];
+        assert.ok(url, first);
+        const page = await fetch(url);
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /<title>btfkit explorer/);
+      } else {
+        // Not built (npm run build:web): the error names this package's dist-web/.
+        assert.ok(first.includes(join(REPO_ROOT, 'dist-web')), first);
+      }
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('runs worker threads from the entries beside the bundle (min-core over two kernels, two threads)', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bundle-'));
+    try {
+      const kernels = join(tmp, 'kernels');
+      mkdirSync(kernels);
+      const vm = fixturePath('third-party', 'vmlinux-7.1.btf.gz');
+      copyFileSync(vm, join(kernels, 'a.btf.gz'));
+      copyFileSync(vm, join(kernels, 'b.btf.gz'));
+      const obj = fixturePath('core', 'vmlinux_relocs.o');
+      const batch = run(BIN, 'min-core', obj, '--kernel', kernels, '-o', join(tmp, 'out'), '-j', '2');
+      assert.equal(batch.status, 0, batch.stderr);
+      const single = run(BIN, 'min-core', obj, '--kernel', vm, '-o', join(tmp, 'one.btf'));
+      assert.equal(single.status, 0, single.stderr);
+      for (const k of ['a.btf', 'b.btf']) assert.deepEqual(readFileSync(join(tmp, 'out', k)), readFileSync(join(tmp, 'one.btf')), k);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
