@@ -30,6 +30,8 @@ const stringSet = (btf: Btf): string[] => {
 function expectDedup(input: Btf, expected: Btf, opts: { forceCollisions?: boolean } = {}): Btf {
   const r = dedup(input, opts);
   assert.equal(raw(r.btf), raw(expected));
+  // The signatures that skip hopeless graph checks never change a result.
+  assert.deepEqual(dedup(input, { ...opts, signatureBudget: 0 }).btf.bytes, r.btf.bytes);
   assert.equal(r.btf.typeCount, expected.typeCount);
   assert.equal(r.btf.strings.length, expected.strings.length);
   assert.deepEqual(stringSet(r.btf), stringSet(expected));
@@ -676,5 +678,35 @@ describe('dedup subtleties (btf-spec §2.5)', () => {
     const once = dedup(input).btf;
     assert.equal(once.typeCount, 3); // int, struct n, pointer: the FWD resolved through the graph check
     assert.equal(raw(dedup(once).btf), raw(once));
+  });
+});
+
+describe('dedup of hostile chains (issue 15 item 3)', () => {
+  // Each link has the name of every other, so each meets every earlier link in one hash
+  // bucket; a graph check per pair, each as deep as the chain, was cubic in the depth.
+  const chain = (kind: 'typedef' | 'struct', depth: number): Btf =>
+    build((b) => {
+      let t = b.addInt('int', 4, IntEncoding.SIGNED);
+      for (let i = 0; i < depth; i++) t = kind === 'typedef' ? b.addTypedef('t', t) : b.addStruct('s', 4, [{ name: 'm', type: t, bitOffset: 0 }]);
+    });
+  for (const kind of ['typedef', 'struct'] as const) {
+    it(`a 3,000-deep chain of same-named ${kind}s keeps every link and visits a linear number of type pairs`, () => {
+      const input = chain(kind, 3000);
+      const r = dedup(input);
+      assert.equal(r.btf.typeCount, input.typeCount);
+      assert.ok(r.graphPairs < 40 * input.typeCount + (1 << 21), `${r.graphPairs} pairs visited`);
+      assert.deepEqual(dedup(input, { signatureBudget: 0 }).btf.bytes, r.btf.bytes);
+    });
+  }
+  it('two copies of a same-named struct chain fold into one', () => {
+    const input = build((b) => {
+      for (let copy = 0; copy < 2; copy++) {
+        let t = b.addInt('int', 4, IntEncoding.SIGNED);
+        for (let i = 0; i < 500; i++) t = b.addStruct('s', 4, [{ name: 'm', type: t, bitOffset: 0 }]);
+      }
+    });
+    const r = dedup(input, { signatureBudget: 0 });
+    assert.equal(r.btf.typeCount, 501);
+    assert.deepEqual(dedup(input).btf.bytes, r.btf.bytes);
   });
 });
