@@ -8,6 +8,7 @@
 
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { BtfError, fail } from '../wire/errors.js';
+import { MAX_DECOMPRESSED_BYTES } from '../wire/limits.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -16,7 +17,7 @@ export interface DecompressOptions {
   maxBytes?: number | undefined;
 }
 
-export const DEFAULT_MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = MAX_DECOMPRESSED_BYTES;
 
 /**
  * fzstd allocates the whole window up front, and the window size comes from the frame header, so

@@ -4,28 +4,79 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decompress, detectCompression } from '../elf/compress.js';
 import { openBtf, type OpenedBtf, type OpenOptions } from '../open.js';
 import type { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
+import { MAX_INPUT_BYTES, MAX_STREAM_BYTES } from '../wire/limits.js';
 
 export const SYS_BTF_DIR = '/sys/kernel/btf';
 export const SYS_VMLINUX = `${SYS_BTF_DIR}/vmlinux`;
 
-/** Read a file, decompressing gzip/xz/zstd by magic. */
-export async function readInput(path: string): Promise<Uint8Array> {
-  let raw: Uint8Array;
+/** The name an input is given in errors: `-` is stdin. */
+export const STDIN = '-';
+
+function ioError(e: unknown, path: string): BtfError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+  return new BtfError('io', `cannot read: ${why}`, { file: path });
+}
+
+/**
+ * Read at most `limit` bytes of `path` (`-`: stdin), whatever it is: a regular file, a
+ * device (/dev/zero never ends), a FIFO or a pipe (limits.ts: MAX_INPUT_BYTES for files,
+ * MAX_STREAM_BYTES for the rest). More than the limit is an error, not a truncated read.
+ */
+export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLimit = MAX_STREAM_BYTES): Uint8Array {
+  let fd: number;
   try {
-    // Synchronous on purpose: BTF files are a few MB, and the thread-pool round trip of the
-    // async read costs more than the read itself (measured on /sys/kernel/btf/vmlinux).
-    raw = readFileSync(path);
+    fd = path === STDIN ? 0 : openSync(path, 'r');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new BtfError('io', `cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, { file: path });
+    throw ioError(e, path);
   }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw ioError(Object.assign(new Error('is a directory'), { code: 'EISDIR' }), path);
+    const limit = st.isFile() ? fileLimit : streamLimit;
+    if (st.isFile() && st.size > limit) throw new BtfError('unsupported', `input of ${st.size} bytes exceeds the limit of ${limit} bytes`, { file: path });
+    // Read in chunks: nothing is copied until the end, so a stream that runs past the limit
+    // costs the limit and no more. (sysfs files report a size of 4096 or 0: read to the end.)
+    const chunks: Buffer[] = [];
+    let len = 0;
+    const chunkSize = st.isFile() && st.size > 0 ? Math.min(st.size + 1, limit + 1) : 1 << 20;
+    for (;;) {
+      const chunk = Buffer.allocUnsafeSlow(chunkSize);
+      let filled = 0;
+      while (filled < chunk.length) {
+        let n: number;
+        try {
+          n = readSync(fd, chunk, filled, chunk.length - filled, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue; // non-blocking stdin: wait
+          throw ioError(e, path);
+        }
+        if (n === 0) break;
+        filled += n;
+      }
+      chunks.push(chunk.subarray(0, filled));
+      len += filled;
+      if (len > limit) throw new BtfError('unsupported', `input exceeds the limit of ${limit} bytes (a device or a stream that does not end?)`, { file: path });
+      if (filled < chunk.length) break;
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, len);
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+/** Read a file (`-`: stdin), decompressing gzip/xz/zstd by magic. */
+export async function readInput(path: string): Promise<Uint8Array> {
+  // Synchronous on purpose: BTF files are a few MB, and the thread-pool round trip of the
+  // async read costs more than the read itself (measured on /sys/kernel/btf/vmlinux).
+  const raw = readBounded(path);
   if (detectCompression(raw) === 'none') return raw;
   try {
     return await decompress(raw);
