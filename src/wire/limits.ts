@@ -38,9 +38,9 @@ export function outputBudget(inputBytes: number): number {
 export const MAX_PADDING_LINES = 1 << 16;
 
 /**
- * Deepest chain any walk over types follows (modifiers, typedefs, arrays, nested structs,
- * function prototypes). The kernel's own limit for resolving is 32 and BTF that passes its
- * verifier stays far below this; walks that would go deeper stop with a BtfError naming the
- * type instead of overflowing the stack.
+ * Deepest nesting a recursive walk over types follows (modifiers, typedefs, arrays, nested
+ * structs, function prototypes) before it stops with a BtfError naming the type. Real BTF
+ * nests a few dozen levels (the kernel's resolver gives up at 32); 100,000-deep chains the
+ * kernel accepts would overflow the stack. Walks that are iterative need no such bound.
  */
-export const MAX_TYPE_DEPTH = 1 << 20;
+export const MAX_WALK_DEPTH = 1000;

@@ -22,7 +22,8 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
-import { TypeTable } from './table.js';
+import { MAX_PADDING_LINES, MAX_WALK_DEPTH, outputBudget } from '../../wire/limits.js';
+import { TypeTable, tooDeep } from './table.js';
 
 const K_INT = Kind.INT;
 const K_PTR = Kind.PTR;
@@ -72,6 +73,8 @@ const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
 export interface CDumperOptions {
   /** Pointer size in bytes (default: guessed from the `long` INT, else 8). */
   readonly ptrSize?: number | undefined;
+  /** Most bytes of text held between take() calls (default: limits.ts outputBudget of the BTF's size). */
+  readonly maxOutputBytes?: number | undefined;
 }
 
 /** A view of one declaration chain on the shared decl stack. */
@@ -102,12 +105,18 @@ export class CDumper {
   /** Output bytes (UTF-8) written since the last take(). */
   private buf = new Uint8Array(1 << 16);
   private pos = 0;
+  private readonly maxOutput: number;
+  /** Nesting of the recursive walks (ordering, emitting, declarations), bounded by MAX_WALK_DEPTH. */
+  private depth = 0;
+  /** The type dumpType is writing, for errors. */
+  private current = 0;
   /** Warnings libbpf would print with pr_warn (the output is still produced). */
   readonly warnings: string[] = [];
 
   constructor(btfOrTable: Btf | TypeTable, opts: CDumperOptions = {}) {
     this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
     this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
+    this.maxOutput = opts.maxOutputBytes ?? outputBudget(this.t.words.length * 4);
     this.pads = [
       ['long', this.ptrSz * 8],
       ['int', 32],
@@ -161,6 +170,9 @@ export class CDumper {
   private grow(need: number): void {
     let cap = this.buf.length * 2;
     while (cap < this.pos + need) cap *= 2;
+    if (this.pos + need > this.maxOutput) {
+      throw new BtfError('unsupported', `format c: the C text would exceed ${this.maxOutput} bytes (limit for a BTF of this size)`, { typeId: this.current });
+    }
     const nb = new Uint8Array(cap);
     nb.set(this.buf.subarray(0, this.pos));
     this.buf = nb;
@@ -195,6 +207,8 @@ export class CDumper {
     if (id < 0 || id >= this.t.n) throw new BtfError('invalid-argument', `type id ${id} does not exist`, { typeId: id });
     this.ensureReferenced();
     this.emitQueue.length = 0;
+    this.depth = 0;
+    this.current = id;
     this.orderType(id, false);
     const q = this.emitQueue.slice();
     for (const qid of q) this.emitType(qid, 0);
@@ -279,8 +293,36 @@ export class CDumper {
 
   // ---- ordering (topological sort with strong/weak links) ----
 
-  /** Returns 1 for a strong link, 0 for a weak one (libbpf btf_dump_order_type). */
+  /**
+   * The recursive walks go through these guards: past MAX_WALK_DEPTH levels they stop with
+   * a BtfError naming the type (and the loop, when the chain comes back to itself) instead
+   * of overflowing the stack.
+   */
+  private enter(id: number): void {
+    if (++this.depth > MAX_WALK_DEPTH) throw tooDeep(this.t, id);
+  }
+
   private orderType(id: number, throughPtr: boolean): number {
+    this.enter(id);
+    const r = this.orderTypeAt(id, throughPtr);
+    this.depth--;
+    return r;
+  }
+
+  private emitType(id: number, contId: number): void {
+    this.enter(id);
+    this.emitTypeAt(id, contId);
+    this.depth--;
+  }
+
+  private typeChain(d: Decls, fname: string, lvl: number): void {
+    this.enter(this.declStack[d.start + d.cnt - 1] ?? 0);
+    this.typeChainAt(d, fname, lvl);
+    this.depth--;
+  }
+
+  /** Returns 1 for a strong link, 0 for a weak one (libbpf btf_dump_order_type). */
+  private orderTypeAt(id: number, throughPtr: boolean): number {
     const t = this.t;
     const st = this.orderState[id]!;
     if (st === ORDERED) return 1;
@@ -356,7 +398,7 @@ export class CDumper {
     return t.nameOff(id) !== 0 && t.name(id) === '__builtin_va_list';
   }
 
-  private emitType(id: number, contId: number): void {
+  private emitTypeAt(id: number, contId: number): void {
     const t = this.t;
     const es = this.emitState[id]!;
     if (es === EMITTED) return;
@@ -478,7 +520,9 @@ export class CDumper {
   alignOf(id: number): number {
     const m = this.alignMemo[id]!;
     if (m !== 0) return m - 1;
+    this.enter(id);
     const a = this.computeAlign(id);
+    this.depth--;
     this.alignMemo[id] = a + 1;
     return a;
   }
@@ -584,6 +628,14 @@ export class CDumper {
 
   private bitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (curOff >= nextOff) return;
+    if ((nextOff - curOff) / this.ptrSz / 8 > MAX_PADDING_LINES && curOff % 8 === 0) {
+      // A gap of more than MAX_PADDING_LINES words (a struct of gigabytes): one array of
+      // bytes keeps every offset where libbpf would write a line per word.
+      const bytes = Math.floor((nextOff - curOff) / 8);
+      this.p(`\n${pfx(lvl)}char __pad_${curOff / 8}[${bytes}];`);
+      curOff += bytes * 8;
+      if (curOff === nextOff) return;
+    }
     const pads = this.pads;
     let newOff = 0;
     let padBits = 0;
@@ -732,6 +784,7 @@ export class CDumper {
     const stack = this.declStack;
     const start = this.declCnt;
     for (;;) {
+      if (this.declCnt - start > MAX_WALK_DEPTH) throw tooDeep(t, stack[start]!);
       stack[this.declCnt++] = id;
       if (id === 0) break;
       const k = t.kind(id);
@@ -783,7 +836,7 @@ export class CDumper {
     this.p(name);
   }
 
-  private typeChain(d: Decls, fname: string, lvl: number): void {
+  private typeChainAt(d: Decls, fname: string, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     let lastWasPtr = true;
@@ -929,3 +982,4 @@ export class CDumper {
     return this.resolveName(id, this.identNames);
   }
 }
+
