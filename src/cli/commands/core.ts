@@ -26,7 +26,7 @@ export function moduleName(path: string): string {
 }
 
 async function loadTargets(kernel: string, modules: readonly string[]): Promise<{ vmlinux: Btf; modules: CoreTargetBtf[] }> {
-  const vmlinux = openBtf(await readInput(kernel), { file: kernel, sanityCheck: false }).btf;
+  const vmlinux = openBtf(await readInput(kernel), { file: kernel }).btf;
   const mods: CoreTargetBtf[] = [];
   for (const m of modules) {
     const o = await loadBtf(m, { base: vmlinux });
