@@ -8,7 +8,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { loadBtf, readInput, SYS_VMLINUX, writeFileAtomic } from '../../node/files.js';
+import { loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { BatchResult } from '../../node/min-core-batch.js';
 import { openBtf } from '../../open.js';
 import type { CoreTargetBtf } from '../../ops/core/candidates.js';
@@ -154,16 +154,18 @@ export function registerCore(program: Command): void {
       const objs = await loadObjects(objects);
       const res = minCore(objs, vmlinux, { modules });
       const inputs = [kernel, ...objects, ...(opts.module ?? [])];
-      await writeFileAtomic(opts.output, outputBytes(res.base, opts, res.baseBytes), { force: opts.force, inputs });
-      out(`${opts.output}: ${res.base.typeCount} types, ${res.baseBytes.length} bytes (from ${vmlinux.typeCount} types; ${res.relocations.length} relocations)\n`);
+      const outputs: OutputFile[] = [{ path: opts.output, data: outputBytes(res.base, opts, res.baseBytes) }];
+      const report = [`${opts.output}: ${res.base.typeCount} types, ${res.baseBytes.length} bytes (from ${vmlinux.typeCount} types; ${res.relocations.length} relocations)\n`];
       if (opts.splitOut) {
         await mkdir(opts.splitOut, { recursive: true });
         for (const m of res.modules) {
           const p = join(opts.splitOut, `${m.name}.btf`);
-          await writeFileAtomic(p, outputBytes(m.btf, opts, m.bytes), { force: opts.force, inputs });
-          out(`${p}: ${m.btf.typeCount} types, ${m.bytes.length} bytes (split on ${opts.output})\n`);
+          outputs.push({ path: p, data: outputBytes(m.btf, opts, m.bytes) });
+          report.push(`${p}: ${m.btf.typeCount} types, ${m.bytes.length} bytes (split on ${opts.output})\n`);
         }
       }
+      await writeOutputs(outputs, { force: opts.force, inputs });
+      out(report.join(''));
     });
 
   addLayoutOptions(program.command('vmlinux-split'))
@@ -174,14 +176,21 @@ export function registerCore(program: Command): void {
     .requiredOption('--rest-out <file>', 'everything else, as split BTF on the core')
     .option('-f, --force', 'overwrite existing outputs')
     .action(async (file: string, opts: { roots?: string[]; output: string; restOut: string; force?: boolean; layout?: boolean; endian?: string }) => {
+      const writeOpts = { force: opts.force, inputs: [file] };
+      validateOutputs([opts.output, opts.restOut], writeOpts);
       const btf = openBtf(await readInput(file), { file }).btf;
       const roots = opts.roots ?? ['kfuncs'];
       const kfuncs = roots.includes('kfuncs');
       const named = roots.filter((r) => r !== 'kfuncs').map((r) => (/^\d+$/.test(r) ? Number(r) : r));
       const res = vmlinuxSplit(btf, { kfuncs, roots: named });
       if (kfuncs && res.kfuncCount === 0) warn(`${file}: no FUNC is tagged bpf_kfunc (kernels before 6.5 / pahole before 1.25 do not tag kfuncs); core holds only the named roots`);
-      await writeFileAtomic(opts.output, outputBytes(res.core, opts, res.coreBytes), { force: opts.force, inputs: [file] });
-      await writeFileAtomic(opts.restOut, outputBytes(res.rest, opts, res.restBytes), { force: opts.force, inputs: [file] });
+      await writeOutputs(
+        [
+          { path: opts.output, data: outputBytes(res.core, opts, res.coreBytes) },
+          { path: opts.restOut, data: outputBytes(res.rest, opts, res.restBytes) },
+        ],
+        writeOpts,
+      );
       const total = res.coreBytes.length + res.restBytes.length;
       out(`kfuncs: ${res.kfuncCount}\n`);
       out(`core: ${opts.output}: ${res.coreTypes} types, ${res.coreBytes.length} bytes (${((100 * res.coreBytes.length) / total).toFixed(1)}%)\n`);

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { isElf, parseElf } from '../../elf/index.js';
-import { loadBase, loadBtf, readInput, writeFileAtomic } from '../../node/files.js';
+import { loadBase, loadBtf, readInput, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { WorkerInit, WorkerReply } from '../../node/module-worker.js';
 import { openBtf } from '../../open.js';
 import { distillBase } from '../../ops/distill.js';
@@ -33,6 +33,11 @@ function needOutput(cmd: string, o: string | undefined): string {
   return o;
 }
 
+/** A raw module's distilled base: --distilled-base, else MODULE.base when it exists. */
+function distilledBasePath(file: string, distilledBase: string | undefined): string | undefined {
+  return distilledBase ?? (existsSync(`${file}.base`) ? `${file}.base` : undefined);
+}
+
 /** The module's BTF on its distilled base: an ELF with .BTF.base, or raw split + raw base. */
 async function loadDistilled(file: string, distilledBase: string | undefined): Promise<Btf> {
   const bytes = await readInput(file);
@@ -41,10 +46,20 @@ async function loadDistilled(file: string, distilledBase: string | undefined): P
     if (!opened.distilledBase) throw new BtfError('invalid-argument', 'module has no .BTF.base (distilled base); nothing to relocate — use `btfkit distill` first', { file });
     return opened.btf;
   }
-  const basePath = distilledBase ?? (existsSync(`${file}.base`) ? `${file}.base` : undefined);
+  const basePath = distilledBasePath(file, distilledBase);
   if (!basePath) throw new UsageError(`relocate: ${file} is raw BTF; give its distilled base with --distilled-base FILE (default ${file}.base)`);
   const dist = Btf.parse(await readInput(basePath), { file: basePath, section: '.BTF.base' });
   return Btf.parse(bytes, { base: dist, file });
+}
+
+/** Relocate a module onto `base`, printing the diagnosis before failing. */
+function relocateOrExplain(split: Btf, base: Btf, file: string): Btf {
+  const r = tryRelocate(split, base, { file });
+  if (!r.ok) {
+    process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
+    throw new RelocationError(r.diagnosis, file);
+  }
+  return r.btf;
 }
 
 export function registerModule(program: Command): void {
@@ -53,23 +68,29 @@ export function registerModule(program: Command): void {
     .argument('<module>', 'module (.ko) or raw split BTF')
     .requiredOption('-B, --base <vmlinux>', 'the base the module was built against')
     .option('-o, --output <file>', 'output file')
-    .option('--force', 'overwrite an existing output')
+    .option('-f, --force', 'overwrite an existing output')
     .action(async (file: string, opts: WriteOpts) => {
       const output = needOutput('distill', opts.output);
+      const inputs = [file, opts.base];
       const base = await loadBase(opts.base);
       const bytes = await readInput(file);
-      const inputs = [file, opts.base];
+      validateOutputs(isElf(bytes) ? [output] : [`${output}.base`, output], { force: opts.force, inputs });
       if (isElf(bytes)) {
         if (hasLayoutOptions(opts)) throw new UsageError('distill: --layout/--no-layout/--endian apply to raw output; a .ko keeps its own byte order');
         const { bytes: elfOut, result } = distillModuleElf(bytes, base, { file });
-        await writeFileAtomic(output, elfOut, { force: opts.force, inputs });
+        await writeOutputs([{ path: output, data: elfOut }], { force: opts.force, inputs });
         out(`${output}: .BTF ${result.split.typeCount} types on a distilled base of ${result.base.typeCount} types (.BTF.base ${result.base.bytes.length} bytes)\n`);
         return;
       }
       const split = Btf.parse(bytes, { base, file });
       const result = distillBase(split);
-      await writeFileAtomic(`${output}.base`, outputBytes(result.base, opts), { force: opts.force, inputs });
-      await writeFileAtomic(output, outputBytes(result.split, opts), { force: opts.force, inputs });
+      await writeOutputs(
+        [
+          { path: `${output}.base`, data: outputBytes(result.base, opts) },
+          { path: output, data: outputBytes(result.split, opts) },
+        ],
+        { force: opts.force, inputs },
+      );
       out(`${output}: ${result.split.typeCount} types; ${output}.base: distilled base of ${result.base.typeCount} types\n`);
     });
 
@@ -80,7 +101,7 @@ export function registerModule(program: Command): void {
     .option('--distilled-base <file>', 'raw distilled base for raw input (default MODULE.base)')
     .option('-o, --output <file>', 'relocated split BTF (raw, what /sys/kernel/btf/<module> holds)')
     .option('--json', 'print the result or the diagnosis as JSON')
-    .option('--force', 'overwrite an existing output')
+    .option('-f, --force', 'overwrite an existing output')
     .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean }) => {
       const split = await loadDistilled(file, opts.distilledBase);
       const base = await loadBase(opts.base);
@@ -90,7 +111,7 @@ export function registerModule(program: Command): void {
         else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
         throw new RelocationError(r.diagnosis, file);
       }
-      if (opts.output) await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs: [file, opts.base] });
+      if (opts.output) await writeOutputs([{ path: opts.output, data: outputBytes(r.btf, opts) }], { force: opts.force, inputs: [file, opts.base, distilledBasePath(file, opts.distilledBase) ?? file] });
       const msg = { ok: true, module: file, types: r.btf.typeCount, firstId: r.btf.startId, lastId: r.btf.nextId - 1, typesInAll: r.btf.nextId };
       if (opts.json) out(JSON.stringify(msg, null, 2) + '\n');
       else out(`${file}: relocated ${msg.types} types to ids ${msg.firstId}..${msg.lastId} (${msg.typesInAll} types in all, void included)${opts.output ? ` -> ${opts.output}` : ''}\n`);
@@ -101,18 +122,16 @@ export function registerModule(program: Command): void {
     .argument('<module>', 'module (.ko, distilled or not) or raw split BTF')
     .requiredOption('-B, --base <vmlinux>', 'its base (for a distilled module: the vmlinux to relocate onto first)')
     .option('-o, --output <file>', 'output (raw BTF)')
-    .option('--force', 'overwrite an existing output')
+    .option('-f, --force', 'overwrite an existing output')
     .action(async (file: string, opts: WriteOpts) => {
       const output = needOutput('standalone', opts.output);
+      const distilledBase = distilledBasePath(file, undefined);
+      const inputs = [file, opts.base, ...(distilledBase ? [distilledBase] : [])];
+      validateOutputs([output], { force: opts.force, inputs });
       const base = await loadBase(opts.base);
-      const opened = await loadBtf(file, { base, distilled: 'relocate', relocate: (s, b) => {
-        const r = tryRelocate(s, b, { file });
-        if (!r.ok) {
-          process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
-          throw new RelocationError(r.diagnosis, file);
-        }
-        return r.btf;
-      } }).catch(async (e: unknown) => {
+      // Raw split BTF with a MODULE.base beside it is on that distilled base (as relocate reads it).
+      const onDistilled = distilledBase && !isElf(await readInput(file)) ? await loadDistilled(file, distilledBase) : undefined;
+      const opened = onDistilled ? { btf: relocateOrExplain(onDistilled, base, file) } : await loadBtf(file, { base, distilled: 'relocate', relocate: (s, b) => relocateOrExplain(s, b, file) }).catch(async (e: unknown) => {
         // Already standalone (the 2022 scheme)? Say so instead of a parse error.
         const bytes = await readInput(file);
         let raw = bytes;
@@ -129,7 +148,7 @@ export function registerModule(program: Command): void {
         throw e;
       });
       const r = toStandalone(opened.btf);
-      await writeFileAtomic(output, outputBytes(r.btf, opts), { force: opts.force, inputs: [file, opts.base] });
+      await writeOutputs([{ path: output, data: outputBytes(r.btf, opts) }], { force: opts.force, inputs });
       out(`${output}: ${r.btf.typeCount} types (${r.baseTypes} from the base, ${opened.btf.typeCount} of the module)\n`);
     });
 
