@@ -9,7 +9,7 @@ import { checkBtf, formatFinding } from '../../ops/check.js';
 import { DEFAULT_KERNEL_VERSION, parseKernelVersion, rulesFor } from '../../ops/kernel-rules.js';
 import { sanitizeBtf, sanitizeFeaturesFor, type SanitizeFeatures } from '../../ops/sanitize.js';
 import { defaultBaseFor, loadBase, loadBtf, readInput } from '../../node/files.js';
-import { BtfError, fail } from '../../wire/errors.js';
+import { BtfError, fail, SPLIT_HINT } from '../../wire/errors.js';
 import { out, UsageError, warn } from '../common.js';
 import { addWriteOptions, inPlaceOutput, writeOptions, type WriteCliOptions } from '../write-options.js';
 import { validateOutputs, writeOutputs } from '../../node/files.js';
@@ -83,7 +83,7 @@ export function registerCheck(program: Command): void {
       } else {
         for (const f of report.findings) out(`${file}: ${formatFinding(f)}\n`);
         if (!base && report.findings[0]?.detail === 'first string of base BTF must be empty') {
-          warn('this looks like split (module) BTF: give its base with --base (e.g. --base /sys/kernel/btf/vmlinux)');
+          warn(`${file}: ${SPLIT_HINT} (e.g. -B /sys/kernel/btf/vmlinux)`);
         }
       }
       process.exitCode = report.valid ? 0 : 1;

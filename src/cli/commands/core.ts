@@ -213,7 +213,18 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
   const kernels = await findKernels(dir);
   if (kernels.length === 0) fail('invalid-argument', 'no kernel BTF files (*.btf, vmlinux.btf, optionally compressed) found', { file: dir });
   const outDir = opts.output!;
-  const jobs = kernels.map((k) => ({ kernel: k, output: batchOutputPath(dir, outDir, k), objects, force: opts.force ?? false }));
+  // X.btf and X.btf.xz are both kernel X: the second gets its compression in its output name.
+  const taken = new Set<string>();
+  const jobs = kernels.map((k) => {
+    let output = batchOutputPath(dir, outDir, k);
+    if (taken.has(output)) {
+      const renamed = output.replace(/\.btf$/, `.${/\.(gz|xz|zst)$/.exec(k)?.[1] ?? 'dup'}.btf`);
+      warn(`${k}: ${output} is already the output of another file of the same kernel; writing ${renamed}`);
+      output = renamed;
+    }
+    taken.add(output);
+    return { kernel: k, output, objects, force: opts.force ?? false };
+  });
   const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive integer');
   const showBar = opts.progress !== false && process.stderr.isTTY;
@@ -230,7 +241,7 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
     },
   });
   bar?.stop();
-  for (const f of failed) process.stderr.write(`btfkit: ${f.kernel}: ${f.error}\n`);
+  for (const f of failed) process.stderr.write(`btfkit: ${f.error?.startsWith(f.kernel) ? f.error : `${f.kernel}: ${f.error}`}\n`);
   out(`${jobs.length - failed.length}/${jobs.length} kernels minimized into ${outDir} (${bytes} bytes in total)\n`);
   if (failed.length > 0) process.exitCode = 1;
 }

@@ -10,6 +10,7 @@ import { dedup, type DedupPhase } from '../../ops/dedup.js';
 import { concatBtf } from '../../ops/merge.js';
 import type { Btf } from '../../wire/btf.js';
 import { serializeBtfExt } from '../../wire/ext.js';
+import { BtfError, SPLIT_HINT } from '../../wire/errors.js';
 import { UsageError, warn } from '../common.js';
 import { addLayoutOptions, inPlaceOutput, outputBytes, type WriteCliOptions } from '../write-options.js';
 
@@ -76,11 +77,24 @@ export function registerDedup(program: Command): void {
       const btfs: Btf[] = [];
       bar?.start(files.length, 0, { phase: 'read' });
       try {
+        // Every input is read, and every one that cannot be is reported, before giving up:
+        // a merge without one of its inputs is not written.
+        const errors: string[] = [];
         for (const f of files) {
-          const o = await loadBtf(f, { base: base ?? undefined });
-          if (o.btf.base !== base) throw new UsageError(`merge: ${f} is split BTF (give its base with -B)`);
-          btfs.push(o.btf);
+          try {
+            const o = await loadBtf(f, { base: base ?? undefined });
+            if (o.btf.base !== base) throw new BtfError('invalid-argument', `is split BTF; ${SPLIT_HINT}`, { file: f });
+            btfs.push(o.btf);
+          } catch (e) {
+            if (!(e instanceof BtfError)) throw e;
+            errors.push(e.withFile(f).message);
+          }
           bar?.increment();
+        }
+        if (errors.length > 0) {
+          bar?.stop();
+          for (const e of errors.slice(0, -1)) process.stderr.write(`btfkit: ${e}\n`);
+          throw new BtfError('invalid-argument', `${errors.length === 1 ? '' : `${errors.length} of ${files.length} inputs cannot be merged, nothing written; the last: `}${errors[errors.length - 1]!}`);
         }
         const all = concatBtf(btfs, base);
         bar?.setTotal(PHASES.length * 100);

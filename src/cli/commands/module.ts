@@ -19,7 +19,7 @@ import { formatSemanticDiff, semanticDiff } from '../../ops/semantic-diff.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { out, parseIntArg, pc, UsageError } from '../common.js';
+import { naming, out, parseIntArg, pc, UsageError } from '../common.js';
 import { addLayoutOptions, hasLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 interface WriteOpts extends Pick<WriteCliOptions, 'layout' | 'endian'> {
@@ -77,13 +77,13 @@ export function registerModule(program: Command): void {
       validateOutputs(isElf(bytes) ? [output] : [`${output}.base`, output], { force: opts.force, inputs });
       if (isElf(bytes)) {
         if (hasLayoutOptions(opts)) throw new UsageError('distill: --layout/--no-layout/--endian apply to raw output; a .ko keeps its own byte order');
-        const { bytes: elfOut, result } = distillModuleElf(bytes, base, { file });
+        const { bytes: elfOut, result } = await naming(file, () => distillModuleElf(bytes, base, { file }));
         await writeOutputs([{ path: output, data: elfOut }], { force: opts.force, inputs });
         out(`${output}: .BTF ${result.split.typeCount} types on a distilled base of ${result.base.typeCount} types (.BTF.base ${result.base.bytes.length} bytes)\n`);
         return;
       }
       const split = Btf.parse(bytes, { base, file });
-      const result = distillBase(split);
+      const result = await naming(file, () => distillBase(split));
       await writeOutputs(
         [
           { path: `${output}.base`, data: outputBytes(result.base, opts) },
@@ -136,7 +136,7 @@ export function registerModule(program: Command): void {
         const bytes = await readInput(file);
         let raw = bytes;
         if (isElf(bytes)) {
-          const elf = parseElf(bytes);
+          const elf = await naming(file, () => parseElf(bytes));
           const s = elf.section('.BTF');
           if (s) raw = elf.sectionData(s);
         }
@@ -162,11 +162,14 @@ export function registerModule(program: Command): void {
     .option('-j, --jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
     .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number }) => {
       const copts: ModuleCheckOptions = { allowMismatch: opts.allowMismatch === true };
-      const results = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism());
+      const { results, errors } = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism());
       if (opts.json) out(JSON.stringify(results, null, 2) + '\n');
       else out(formatChecks(results));
+      // A module that cannot be read is reported on its own line; the others still get a verdict.
+      for (const e of errors) process.stderr.write(`btfkit: ${e}\n`);
       const bad = results.filter((r) => r.verdict === 'rejected').length;
-      if (bad > 0) throw new BtfError('invalid-argument', `${bad} of ${results.length} module${results.length > 1 ? 's' : ''} would fail to load`);
+      const problems = [...(bad > 0 ? [`${bad} of ${files.length} module${files.length > 1 ? 's' : ''} would fail to load`] : []), ...(errors.length > 0 ? [`${errors.length} of ${files.length} could not be checked`] : [])];
+      if (problems.length > 0) throw new BtfError('invalid-argument', problems.join('; '));
     });
 
   program
@@ -192,22 +195,33 @@ export function registerModule(program: Command): void {
     });
 }
 
-/** Check every module, in worker threads when there are many. */
-async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number): Promise<ModuleCheck[]> {
-  const results = new Array<ModuleCheck>(files.length);
+/** Check every module, in worker threads when there are many; a module that cannot be read is an error line, not the end of the batch. */
+async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number): Promise<{ results: ModuleCheck[]; errors: string[] }> {
+  const results = new Array<ModuleCheck | undefined>(files.length);
+  const errors = new Array<string | undefined>(files.length);
+  const collect = (): { results: ModuleCheck[]; errors: string[] } => ({ results: results.filter((r) => r !== undefined), errors: errors.filter((e) => e !== undefined) });
+  const errorOf = (e: unknown, file: string): string => {
+    if (e instanceof BtfError) return e.withFile(file).message;
+    throw e;
+  };
+  // The kernel is read here first: a bad kernel is one error, not one per module.
+  const kernel = await loadBase(kernelPath);
   const tty = process.stderr.isTTY === true;
   const bar = tty && files.length > 1 ? new cliProgress.SingleBar({ stream: process.stderr, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(files.length, 0, { module: '' });
   const workers = Math.max(1, Math.min(jobs, Math.ceil(files.length / 16)));
   try {
     if (workers <= 1) {
-      const kernel = await loadBase(kernelPath);
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
-        results[i] = checkModule(await readInput(f), kernel, f, copts);
-        bar?.increment(1, { module: results[i]!.module });
+        try {
+          results[i] = checkModule(await readInput(f), kernel, f, copts);
+        } catch (e) {
+          errors[i] = errorOf(e, f);
+        }
+        bar?.increment(1, { module: results[i]?.module ?? '' });
       }
-      return results;
+      return collect();
     }
     let next = 0;
     let done = 0;
@@ -224,14 +238,10 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
         const w = new Worker(url, { workerData: { kernel: kernelPath, opts: copts } satisfies WorkerInit });
         pool.push(w);
         w.on('message', (m: WorkerReply) => {
-          if ('error' in m) {
-            for (const p of pool) void p.terminate();
-            reject(new BtfError('io', m.error, { file: files[m.index]! }));
-            return;
-          }
-          results[m.index] = m.result;
+          if ('error' in m) errors[m.index] = m.error.startsWith(files[m.index]!) ? m.error : `${files[m.index]!}: ${m.error}`;
+          else results[m.index] = m.result;
           done++;
-          bar?.increment(1, { module: m.result.module });
+          bar?.increment(1, { module: 'result' in m ? m.result.module : '' });
           if (done === files.length) {
             for (const p of pool) p.postMessage(null); // workers exit once their port closes
             resolveAll();
@@ -242,7 +252,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
         feed(w); // two in flight per worker keeps it busy while the parent reads the reply
       }
     });
-    return results;
+    return collect();
   } finally {
     bar?.stop();
   }
