@@ -50,7 +50,7 @@ export function registerCheck(program: Command): void {
     .option('--mode <mode>', 'user (BPF_BTF_LOAD, every pass), module or vmlinux (pass 1 + chain check)')
     .option('--endian <order>', 'byte order of the kernel: little, big, or any (default: the file\'s)')
     .option('--max <n>', 'stop after this many findings', '100')
-    .option('--json', 'machine-readable output')
+    .option('-j, --json', 'machine-readable output')
     .action(async (file: string, opts: { base?: string; kernelVersion?: string; mode?: string; endian?: string; max: string; json?: boolean }) => {
       const version = validVersion(opts.kernelVersion ?? DEFAULT_KERNEL_VERSION);
       if (opts.mode !== undefined && !['user', 'module', 'vmlinux'].includes(opts.mode)) throw new UsageError(`--mode must be user, module or vmlinux, got '${opts.mode}'`);

@@ -7,7 +7,7 @@
 
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { BatchResult } from '../../node/min-core-batch.js';
 import { openBtf } from '../../open.js';
@@ -87,6 +87,8 @@ interface MinCoreOpts extends Pick<WriteCliOptions, 'layout' | 'endian'> {
   output?: string;
   splitOut?: string;
   force?: boolean;
+  jobs?: string;
+  /** The old name of --jobs. */
   threads?: string;
   progress?: boolean;
 }
@@ -99,7 +101,7 @@ export function registerCore(program: Command): void {
     .argument('<object>', 'BPF object file (.o with .BTF and .BTF.ext)')
     .option('--kernel <file>', 'target kernel BTF (default: /sys/kernel/btf/vmlinux)')
     .option('--module <file>', 'module BTF (split on the kernel), searched when vmlinux has no candidate (repeatable)', collect((v) => v))
-    .option('--json', 'machine-readable output')
+    .option('-j, --json', 'machine-readable output')
     .action(async (object: string, opts: ExplainOpts) => {
       const kernel = opts.kernel ?? SYS_VMLINUX;
       const obj = openBtf(await readInput(object), { file: object });
@@ -142,7 +144,8 @@ export function registerCore(program: Command): void {
     .option('-o, --output <file>', 'minimal base BTF (batch mode: output directory)')
     .option('--split-out <dir>', 'directory for minimal module split BTFs (<module>.btf)')
     .option('-f, --force', 'overwrite existing outputs')
-    .option('-j, --threads <n>', 'batch mode: worker threads (default: CPU count)')
+    .option('--jobs <n>', 'batch mode: worker threads (default: CPU count)')
+    .addOption(new Option('--threads <n>').hideHelp())
     .option('--no-progress', 'batch mode: no progress bar')
     .action(async (objects: string[], opts: MinCoreOpts) => {
       if (!opts.output) throw new UsageError('min-core: -o/--output is required');
@@ -225,8 +228,9 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
     taken.add(output);
     return { kernel: k, output, objects, force: opts.force ?? false };
   });
-  const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive integer');
+  const jobsOpt = opts.jobs ?? opts.threads;
+  const threads = jobsOpt !== undefined ? Number(jobsOpt) : undefined;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--jobs must be a positive integer');
   const showBar = opts.progress !== false && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: 'min-core [{bar}] {value}/{total} kernels {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(jobs.length, 0);

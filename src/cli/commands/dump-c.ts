@@ -42,7 +42,7 @@ async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
     btf = mergeSplitBtfs(base, loaded);
   }
   const roots = opts.root ? resolveRoots(btf, opts.root) : undefined;
-  outBytes(formatVmlinuxHBytes(btf, { sorted: !opts.unsorted, roots }));
+  (opts.sink ?? outBytes)(formatVmlinuxHBytes(btf, { sorted: !opts.unsorted, roots }));
 }
 
 extraFormats.set('c', dumpC);

@@ -100,7 +100,7 @@ export function registerModule(program: Command): void {
     .requiredOption('-B, --base <vmlinux>', 'the new base (vmlinux BTF)')
     .option('--distilled-base <file>', 'raw distilled base for raw input (default MODULE.base)')
     .option('-o, --output <file>', 'relocated split BTF (raw, what /sys/kernel/btf/<module> holds)')
-    .option('--json', 'print the result or the diagnosis as JSON')
+    .option('-j, --json', 'print the result or the diagnosis as JSON')
     .option('-f, --force', 'overwrite an existing output')
     .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean }) => {
       const split = await loadDistilled(file, opts.distilledBase);
@@ -158,8 +158,8 @@ export function registerModule(program: Command): void {
     .argument('<modules...>', 'modules (.ko, also .ko.xz/.gz/.zst) or raw module BTF')
     .option('-k, --kernel <vmlinux>', 'the kernel BTF (vmlinux ELF, raw BTF or /sys/kernel/btf/vmlinux)', '/sys/kernel/btf/vmlinux')
     .option('--allow-mismatch', 'the kernel has CONFIG_MODULE_ALLOW_BTF_MISMATCH=y')
-    .option('--json', 'machine-readable output')
-    .option('-j, --jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
+    .option('-j, --json', 'machine-readable output')
+    .option('--jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
     .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number }) => {
       const copts: ModuleCheckOptions = { allowMismatch: opts.allowMismatch === true };
       const { results, errors } = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism());
