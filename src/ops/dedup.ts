@@ -66,6 +66,8 @@ export interface DedupResult {
 const UNPROCESSED = -1;
 const IN_PROGRESS = -2;
 const IDENTICAL_DEPTH = 16;
+/** Kinds the reference pass deduplicates (TYPEDEF only in legacy mode: else the struct pass maps it). */
+const REF_KINDS = new Set<number>([Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.PTR, Kind.FUNC, Kind.TYPE_TAG, Kind.TYPEDEF, Kind.DECL_TAG, Kind.ARRAY, Kind.FUNC_PROTO]);
 
 const hc = (h: number, v: number): number => (Math.imul(h, 31) + v) | 0;
 /** A stronger combiner for type signatures: a chain of them must not repeat or collide early. */
@@ -1002,10 +1004,6 @@ class Deduper {
   private readonly equalArrayFn = (a: number, b: number): boolean => this.equalArray(a, b);
   private readonly equalFnprotoFn = (a: number, b: number): boolean => this.equalFnproto(a, b);
 
-  private refVisit = (w: number): void => {
-    this.W[w] = this.refType(this.W[w]!);
-  };
-
   private refs(): void {
     const total = this.N - this.S;
     for (let id = this.S; id < this.N; id++) {
@@ -1014,49 +1012,99 @@ class Deduper {
     }
   }
 
-  private refType(id: number): number {
-    const { W, OFF, map } = this;
-    const m = map[id]!;
-    if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: id });
-    if (m >= 0) return this.resolve(id);
-    map[id] = IN_PROGRESS;
-    const o = OFF[id]!;
-    const k = (W[o + 1]! >>> 24) & 0x7f;
+  /**
+   * Canonical id of reference type `root` (btf-spec §2.4): its referenced types first, then
+   * a hash of its record with canonical ids. Depth-first with an explicit stack (chains of
+   * 100,000 modifiers must not overflow the call stack), visiting referenced types in the
+   * order the field visitor gives them, as the recursive definition does.
+   */
+  private refType(root: number): number {
+    const { W, OFF, map, shapes } = this;
+    const m0 = map[root]!;
+    if (m0 === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: root });
+    if (m0 >= 0) return this.resolve(root);
+    // Frames: the type, where its referenced-id words start in `words`, and how many are done.
+    const { refIds: ids, refFirstWord: firstWord, refDone: done, wordSink: words } = this;
+    const push = (id: number): void => {
+      const k = (W[OFF[id]! + 1]! >>> 24) & 0x7f;
+      if (!REF_KINDS.has(k)) fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+      map[id] = IN_PROGRESS;
+      ids.push(id);
+      firstWord.push(words.length);
+      done.push(0);
+      forEachTypeIdWord(W, OFF[id]!, shapes[k]!, this.collectWord);
+    };
+    push(root);
+    let result = root;
+    while (ids.length > 0) {
+      const top = ids.length - 1;
+      const id = ids[top]!;
+      const from = firstWord[top]!;
+      const count = (top + 1 < firstWord.length ? firstWord[top + 1]! : words.length) - from;
+      if (done[top]! < count) {
+        const w = words[from + done[top]!]!;
+        const m = map[W[w]!]!;
+        if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: W[w]! });
+        if (m === UNPROCESSED) {
+          // words of deeper frames go after this frame's: the count above stays right.
+          push(W[w]!);
+          continue;
+        }
+        W[w] = this.resolve(W[w]!);
+        done[top]!++;
+        continue;
+      }
+      words.length = from;
+      ids.pop();
+      firstWord.pop();
+      done.pop();
+      result = this.finishRef(id);
+      // The frame below was waiting on this type: its word now holds a canonical id.
+      if (ids.length > 0) {
+        const below = ids.length - 1;
+        const bw = words[firstWord[below]! + done[below]!]!;
+        W[bw] = result;
+        done[below]!++;
+      }
+    }
+    return result;
+  }
+
+  // The reference pass's stack (reused: refType runs once per type).
+  private readonly refIds: number[] = [];
+  private readonly refFirstWord: number[] = [];
+  private readonly refDone: number[] = [];
+  private readonly wordSink: number[] = [];
+  private readonly collectWord = (w: number): void => {
+    this.wordSink.push(w);
+  };
+
+  /** Hash a reference type whose referenced ids are canonical and map it to its first equal. */
+  private finishRef(id: number): number {
+    const o = this.OFF[id]!;
+    const k = (this.W[o + 1]! >>> 24) & 0x7f;
     let h: number;
     let equal: (a: number, b: number) => boolean;
     switch (k) {
-      case Kind.CONST:
-      case Kind.VOLATILE:
-      case Kind.RESTRICT:
-      case Kind.PTR:
-      case Kind.FUNC:
-      case Kind.TYPE_TAG:
-      case Kind.TYPEDEF: // only in legacy mode: else typedefs are mapped in the struct phase
-        W[o + 2] = this.refType(W[o + 2]!);
-        h = this.hashCommon(o);
-        equal = this.equalCommonFn;
-        break;
       case Kind.DECL_TAG:
-        W[o + 2] = this.refType(W[o + 2]!);
         h = this.hashIntTag(o);
         equal = this.equalIntTagFn;
         break;
       case Kind.ARRAY:
-        forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
         h = this.hashArray(o);
         equal = this.equalArrayFn;
         break;
       case Kind.FUNC_PROTO:
-        forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
         h = this.hashFnproto(o);
         equal = this.equalFnprotoFn;
         break;
-      default:
-        fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+      default: // CONST, VOLATILE, RESTRICT, PTR, FUNC, TYPE_TAG, and TYPEDEF in legacy mode
+        h = this.hashCommon(o);
+        equal = this.equalCommonFn;
     }
     // The referenced ids are canonical now, so an exact match on the record is equivalence.
     const newId = this.findEqual(h, o, id, equal);
-    map[id] = newId;
+    this.map[id] = newId;
     if (newId === id) this.tableAdd(h, id);
     return newId;
   }

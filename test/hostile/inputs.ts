@@ -171,3 +171,39 @@ export function nameAtEnd(edge: NameEdge): Uint8Array {
   v.setUint32(hdr + 16, off, true); // name of the struct (record after the 16-byte INT)
   return bytes;
 }
+
+/**
+ * A chain whose links point to higher ids (top link first, `int` last): walks that rely on
+ * referenced types being processed first (dedup's reference pass) recurse all the way down.
+ */
+export const DOWN_KINDS = ['ptr', 'const', 'typedef', 'array', 'struct'] as const;
+export type DownKind = (typeof DOWN_KINDS)[number];
+
+export function chainDown(kind: DownKind, depth: number): Uint8Array {
+  const b = new BtfBuilder();
+  const first = 1;
+  const int = first + depth; // the last id
+  for (let i = 0; i < depth; i++) {
+    const next = first + i + 1;
+    switch (kind) {
+      case 'ptr':
+        b.addPtr(next);
+        break;
+      case 'const':
+        b.addConst(next);
+        break;
+      case 'typedef':
+        b.addTypedef(`t${i}`, next);
+        break;
+      case 'array':
+        b.addArray(next, int, 1);
+        break;
+      case 'struct':
+        b.addStruct(`s${i}`, 4, [{ name: 'm', type: next, bitOffset: 0 }]);
+        break;
+    }
+  }
+  b.addInt('int', 4, IntEncoding.SIGNED);
+  b.addTypedef('top', first);
+  return b.toBytes();
+}

@@ -15,7 +15,8 @@ import { Btf } from '../../src/wire/btf.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { MAX_WALK_DEPTH } from '../../src/wire/limits.js';
 import { REPO_ROOT, fixturePath } from '../helpers.js';
-import { CHAIN_KINDS, chain, hugeStruct, LOOP_KINDS, loop, nameAtEnd } from './inputs.js';
+import { dedup } from '../../src/ops/dedup.js';
+import { CHAIN_KINDS, chain, chainDown, DOWN_KINDS, hugeStruct, LOOP_KINDS, loop, nameAtEnd } from './inputs.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
 const run = (args: string[], input?: Uint8Array) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', ...(input ? { input } : {}) });
@@ -74,6 +75,20 @@ describe('deep chains and loops (item 5)', () => {
         () => cText(loop(kind)),
         (e: unknown) => e instanceof BtfError && (kind === 'struct-self' || kind === 'typedef-struct-embed' ? /cycle|loop/.test(e.message) : /type reference loop \[\d+\] -> \[\d+\]/.test(e.message)),
       );
+    });
+  }
+});
+
+describe('dedup of deep chains and loops (item 5)', () => {
+  for (const kind of DOWN_KINDS) {
+    it(`a 100,000-deep ${kind} chain whose links point to higher ids: no stack overflow`, () => {
+      const input = Btf.parse(chainDown(kind, 100000));
+      assert.equal(dedup(input).btf.typeCount, input.typeCount);
+    });
+  }
+  for (const kind of ['const-volatile', 'ptr-ptr', 'array-self'] as const) {
+    it(`a ${kind} loop is reported as a loop, naming a type`, () => {
+      assert.throws(() => dedup(Btf.parse(loop(kind))), (e: unknown) => e instanceof BtfError && e.typeId !== undefined && /loop/.test(e.message));
     });
   }
 });
