@@ -628,9 +628,14 @@ export class CDumper {
 
   private bitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (curOff >= nextOff) return;
-    if ((nextOff - curOff) / this.ptrSz / 8 > MAX_PADDING_LINES && curOff % 8 === 0) {
+    if ((nextOff - curOff) / this.ptrSz / 8 > MAX_PADDING_LINES) {
       // A gap of more than MAX_PADDING_LINES words (a struct of gigabytes): one array of
-      // bytes keeps every offset where libbpf would write a line per word.
+      // bytes keeps every offset where libbpf would write a line per word (after a char
+      // bitfield up to the next byte, which fits in the byte the last bitfield ends in).
+      if (curOff % 8 !== 0) {
+        this.p(`\n${pfx(lvl)}char: ${8 - (curOff % 8)};`);
+        curOff += 8 - (curOff % 8);
+      }
       const bytes = Math.floor((nextOff - curOff) / 8);
       this.p(`\n${pfx(lvl)}char __pad_${curOff / 8}[${bytes}];`);
       curOff += bytes * 8;
