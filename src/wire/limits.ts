@@ -15,8 +15,12 @@ export const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
  */
 export const MAX_STREAM_BYTES = 256 * 1024 * 1024;
 
-/** Largest decompressed size of a .gz/.xz/.zst input. */
-export const MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
+/**
+ * Largest decompressed size of a .gz/.xz/.zst input: the largest module (.ko) is ~20 MiB, a
+ * kernel's BTF ~10 MiB. A few kilobytes of compressed input can expand to gigabytes; stopping
+ * here keeps a compression bomb under 512 MiB of memory.
+ */
+export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
 /**
  * Output a text format may produce per byte of BTF, plus a fixed allowance. vmlinux.h is
