@@ -230,7 +230,7 @@ export class CoreMarks {
         this.markOnly(t.rootTypeId);
         return;
       default:
-        fail('unsupported', `unknown relocation kind ${r.kind}`);
+        fail('unsupported', `unknown relocation kind ${r.kind}`, { section: '.BTF.ext' });
     }
   }
 }
@@ -311,7 +311,7 @@ export function minCore(objects: readonly MinCoreObject[], vmlinux: Btf, opts: M
     const res = resolveCoreRelos(obj, { name: 'vmlinux', btf: vmlinux }, { modules, explain: false });
     for (const r of res) {
       if (r.error !== undefined) {
-        throw new BtfError('invalid-argument', `relocation #${r.index} in ${r.section} (insn ${r.insnOff / 8}, ${r.kindName}, [${r.localTypeId}] ${r.accessStr}): ${r.error}`, obj.file !== undefined ? { file: obj.file } : {});
+        throw new BtfError('invalid-argument', `relocation #${r.index} in ${r.section} (insn ${r.insnOff / 8}, ${r.kindName}, [${r.localTypeId}] ${r.accessStr}): ${r.error}`, { section: '.BTF.ext', ...(obj.file !== undefined ? { file: obj.file } : {}) });
       }
       relocations.push(r);
       if (!r.target || !r.targetBtf) continue;
