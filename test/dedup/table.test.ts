@@ -14,6 +14,7 @@ import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { IntEncoding, Kind, Linkage } from '../../src/wire/kinds.js';
 import { encodeBlob, info, strOff } from '../helpers.js';
+import { sameNameChain } from '../hostile/inputs.js';
 
 const raw = (btf: Btf): string => formatRawString(btf).trimEnd();
 const build = (fn: (b: BtfBuilder) => void): Btf => {
@@ -682,16 +683,9 @@ describe('dedup subtleties (btf-spec §2.5)', () => {
 });
 
 describe('dedup of hostile chains (issue 15 item 3)', () => {
-  // Each link has the name of every other, so each meets every earlier link in one hash
-  // bucket; a graph check per pair, each as deep as the chain, was cubic in the depth.
-  const chain = (kind: 'typedef' | 'struct', depth: number): Btf =>
-    build((b) => {
-      let t = b.addInt('int', 4, IntEncoding.SIGNED);
-      for (let i = 0; i < depth; i++) t = kind === 'typedef' ? b.addTypedef('t', t) : b.addStruct('s', 4, [{ name: 'm', type: t, bitOffset: 0 }]);
-    });
   for (const kind of ['typedef', 'struct'] as const) {
     it(`a 3,000-deep chain of same-named ${kind}s keeps every link and visits a linear number of type pairs`, () => {
-      const input = chain(kind, 3000);
+      const input = Btf.parse(sameNameChain(kind, 3000));
       const r = dedup(input);
       assert.equal(r.btf.typeCount, input.typeCount);
       assert.ok(r.graphPairs < 40 * input.typeCount + (1 << 21), `${r.graphPairs} pairs visited`);
@@ -699,12 +693,7 @@ describe('dedup of hostile chains (issue 15 item 3)', () => {
     });
   }
   it('two copies of a same-named struct chain fold into one', () => {
-    const input = build((b) => {
-      for (let copy = 0; copy < 2; copy++) {
-        let t = b.addInt('int', 4, IntEncoding.SIGNED);
-        for (let i = 0; i < 500; i++) t = b.addStruct('s', 4, [{ name: 'm', type: t, bitOffset: 0 }]);
-      }
-    });
+    const input = Btf.parse(sameNameChain('struct', 500, 2));
     const r = dedup(input, { signatureBudget: 0 });
     assert.equal(r.btf.typeCount, 501);
     assert.deepEqual(dedup(input).btf.bytes, r.btf.bytes);

@@ -207,3 +207,17 @@ export function chainDown(kind: DownKind, depth: number): Uint8Array {
   b.addTypedef('top', first);
   return b.toBytes();
 }
+
+/**
+ * `depth` typedefs or structs all named alike (`t` / `s`), each on the one before, on `int`:
+ * every link meets every earlier one in dedup's hash table, and the links are pairwise
+ * different (issue 15 item 3; libbpf 1.1 takes 16 s on 2,000 structs).
+ */
+export function sameNameChain(kind: 'typedef' | 'struct', depth: number, copies = 1): Uint8Array {
+  const b = new BtfBuilder();
+  for (let c = 0; c < copies; c++) {
+    let t = b.addInt('int', 4, IntEncoding.SIGNED);
+    for (let i = 0; i < depth; i++) t = kind === 'typedef' ? b.addTypedef('t', t) : b.addStruct('s', 4, [{ name: 'm', type: t, bitOffset: 0 }]);
+  }
+  return b.toBytes();
+}
