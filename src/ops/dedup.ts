@@ -38,7 +38,7 @@ export interface DedupOptions {
   readonly legacy?: boolean | undefined;
   /**
    * Graph-check pairs visited before type signatures are computed to skip candidates that
-   * cannot match (default 4 × types + 1M; 0 = from the start). Results never depend on it.
+   * cannot match (default 4 × types + 64K; 0 = from the start). Results never depend on it.
    */
   readonly signatureBudget?: number | undefined;
   /** Called now and then with the phase and progress over the own types. */
@@ -514,7 +514,7 @@ class Deduper {
     const total = N - S;
     // Graph checks that fail deep (chains of same-named typedefs or structs) would cost cubic
     // time; past this many visited pairs the signatures sort such candidates out.
-    const budget = this.opts.signatureBudget ?? 4 * N + (1 << 20);
+    const budget = this.opts.signatureBudget ?? 4 * N + (1 << 16);
     for (let id = S; id < N; id++) {
       if (map[id]! >= 0) continue;
       if (!this.sig && this.equivWork >= budget) this.useSignatures();
