@@ -74,12 +74,16 @@ const perFile = [
   ['core-explain', (f) => ['core', 'explain', OBJ, '--kernel', f]],
   ['min-core', (f, o) => ['min-core', OBJ, '--kernel', f, '-o', o('min.btf')]],
   ['check-module', (f) => ['check-module', SPLIT, '--kernel', f]],
+  ['merge', (f, o) => ['merge', f, f, '-o', o('merged.btf'), '-q']],
+  ['distill', (f, o) => ['distill', f, '-B', SPLIT_BASE, '-o', o('distilled.btf')]],
+  ['standalone', (f, o) => ['standalone', SPLIT, '-B', f, '-o', o('standalone.btf')]],
 ];
 
 const cases = [];
 for (const [name, file] of files) {
   // check's exit 1 means "invalid BTF": the findings are its output, on stdout.
-  for (const [cmd, argv] of perFile) cases.push({ name: `${name} ${cmd}`, argv: (o) => argv(file, o), inputs: [file], findingsOnStdout: cmd === 'check' });
+  // merge reads the file twice: a broken one is reported twice.
+  for (const [cmd, argv] of perFile) cases.push({ name: `${name} ${cmd}`, argv: (o) => argv(file, o), inputs: [file], findingsOnStdout: cmd === 'check', multiLine: cmd === 'merge' });
 }
 // Inputs without an end: /dev/zero, FIFOs (a writer that never stops, and one that stops), stdin.
 for (const cmd of ['info', 'check', 'dump', 'dedup']) {
@@ -209,7 +213,8 @@ async function runCase(c, index) {
       for (const f of readdirSync(dir).filter((x) => x.endsWith('.btf'))) {
         if (statSync(o(f)).isDirectory()) continue;
         try {
-          Btf.parse(new Uint8Array(readFileSync(o(f))), { sanityCheck: false, base: f === 'rest.btf' ? Btf.parse(new Uint8Array(readFileSync(o('core.btf')))) : undefined });
+          const baseFile = f === 'rest.btf' ? o('core.btf') : existsSync(o(`${f}.base`)) ? o(`${f}.base`) : undefined;
+          Btf.parse(new Uint8Array(readFileSync(o(f))), { sanityCheck: false, base: baseFile ? Btf.parse(new Uint8Array(readFileSync(baseFile))) : undefined });
         } catch (e) {
           if (!/split/.test(e.message)) problems.push(`${f} does not parse: ${e.message}`);
         }

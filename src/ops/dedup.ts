@@ -961,7 +961,9 @@ class Deduper {
       if (tk !== Kind.FWD && ck === Kind.FWD) map[c] = t;
       if (this.adjustCanon) continue;
       if (tk === Kind.FWD && ck !== Kind.FWD) map[t] = c;
-      if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && map[c]! >= 0 && map[t]! < 0) map[t] = c;
+      // Typedefs, deduplicated by graph equivalence here too, are merged the same way: else two
+      // copies of a chain of them (ids pointing down the chain) cost a full walk per link.
+      if ((tk === Kind.STRUCT || tk === Kind.UNION || (tk === Kind.TYPEDEF && !this.legacy)) && ck !== Kind.FWD && map[c]! >= 0 && map[t]! < 0) map[t] = c;
     }
   }
 

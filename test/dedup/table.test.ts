@@ -692,6 +692,19 @@ describe('dedup of hostile chains (issue 15 item 3)', () => {
       assert.deepEqual(dedup(input, { signatureBudget: 0 }).btf.bytes, r.btf.bytes);
     });
   }
+  it('two copies of a 100,000-deep typedef chain pointing down the chain fold into one, in a linear number of pairs', () => {
+    const depth = 100000;
+    const input = build((b) => {
+      for (let copy = 0; copy < 2; copy++) {
+        const first = b.nextId;
+        for (let i = 0; i < depth; i++) b.addTypedef(`t${i}`, first + i + 1);
+        b.addInt('int', 4, IntEncoding.SIGNED);
+      }
+    });
+    const r = dedup(input);
+    assert.equal(r.btf.typeCount, depth + 1);
+    assert.ok(r.graphPairs < 4 * depth, `${r.graphPairs} pairs visited`);
+  });
   it('two copies of a same-named struct chain fold into one', () => {
     const input = Btf.parse(sameNameChain('struct', 500, 2));
     const r = dedup(input, { signatureBudget: 0 });
