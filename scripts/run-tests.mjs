@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests with Node's test runner. `unit` = every *.test.js under dist/test
-// except dist/test/conformance; `conformance` = only those (real kernels, bpftool, clang).
+// except dist/test/conformance and dist/test/browser; `conformance` = only those (real
+// kernels, bpftool, clang); `browser` = the explorer in headless Chromium.
 // Node 20's --test takes no globs, so the file list is built here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,13 +18,13 @@ const walk = (dir) => {
   }
 };
 walk(root);
-const inConformance = (f) => f.startsWith(join(root, 'conformance'));
-const selected = files.filter((f) => (suite === 'conformance' ? inConformance(f) : !inConformance(f)));
+const suiteOf = (f) => (f.startsWith(join(root, 'conformance')) ? 'conformance' : f.startsWith(join(root, 'browser')) ? 'browser' : 'unit');
+const selected = files.filter((f) => suiteOf(f) === suite);
 if (selected.length === 0) {
   console.error(`no ${suite} test files found under ${root}`);
   process.exit(1);
 }
 const extra = process.argv.slice(3);
-const concurrency = suite === 'conformance' ? ['--test-concurrency=1'] : [];
+const concurrency = suite === 'unit' ? [] : ['--test-concurrency=1'];
 const r = spawnSync(process.execPath, ['--test', ...concurrency, ...extra, ...selected], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -26,7 +26,6 @@ export { distillModuleElf } from './ops/module-elf.js';
 export { formatRelocationDiagnosis, relocate, type RelocationDiagnosis, RelocationError, tryRelocate } from './ops/relocate.js';
 export { detectStandaloneModule, renumberStandalone, toStandalone } from './ops/standalone.js';
 export { checkModule, type ModuleCheck } from './ops/module-check.js';
-export { formatSemanticDiff, semanticDiff, type SemanticDiff } from './ops/semantic-diff.js';
 export { checkBtf, type CheckOptions, type CheckReport, type Finding, formatFinding } from './ops/check.js';
 export { sanitizeBtf, sanitizeFeaturesFor, type SanitizeResult } from './ops/sanitize.js';
 export { featuresFor, parseKernelVersion, rulesFor } from './ops/kernel-rules.js';
@@ -34,3 +33,33 @@ export { type CoreReloResult, resolveCoreRelos } from './ops/core/resolve.js';
 export { essentialName, parseAccessString } from './ops/core/names.js';
 export { kfuncRoots, minCore, type MinCoreResult, vmlinuxSplit, type VmlinuxSplitResult } from './ops/min-core.js';
 export { CDumper, emitTypeDecl, emitTypeDefinition, formatVmlinuxH, formatVmlinuxHBytes, mergeSplitBtfs, sortedTypeOrder } from './format/c/index.js';
+export {
+  ABI_CHANGED,
+  ABI_INCOMPATIBLE,
+  type AbiCause,
+  type AbiDatasecEntryChange,
+  type AbiDiffFilter,
+  type AbiDiffOptions,
+  type AbiDiffReport,
+  type AbiDiffSummary,
+  abiDiffExitCode,
+  type AbiEnumeratorChange,
+  type AbiHole,
+  type AbiImpact,
+  type AbiKind,
+  type AbiMemberAspect,
+  type AbiMemberChange,
+  type AbiMemberSide,
+  type AbiParamChange,
+  type AbiStatus,
+  type AbiTypeChange,
+  type AbiUser,
+  diffBtf,
+  filterAbiDiff,
+} from './ops/abi-diff.js';
+export { type AbiDiffFormat, type AbiDiffFormatOptions, formatAbiDiff } from './ops/abi-diff-format.js';
+export { parseWhereQuery, whereMember, type WhereResult } from './ops/where.js';
+export { baseDiff, baseMismatch, explainBaseType, explainRelocation, type ModuleRootCause, usedBaseTypes } from './ops/module-explain.js';
+export { type CompositeLayout, LayoutModel, type LayoutOptions, type MemberLayout } from './model/layout.js';
+export { formatPahole, layoutFacts, type LayoutFacts, PaholePrinter, type PaholeOptions, type PaholeResult } from './format/pahole.js';
+export { ExploreSession, type FileInfo, type LayoutLine, type SearchMode, type TypePage, type TypeRef } from './ops/explore.js';

@@ -9,7 +9,9 @@ import { loadBase, readInput } from './files.js';
 
 export interface WorkerInit {
   readonly kernel: string;
-  readonly opts: ModuleCheckOptions;
+  /** The vmlinux the modules were built against (check-module --built-against). */
+  readonly builtAgainst?: string | undefined;
+  readonly opts: Omit<ModuleCheckOptions, 'builtAgainst'>;
 }
 
 export type WorkerReply = { readonly index: number; readonly result: ModuleCheck } | { readonly index: number; readonly error: string };
@@ -17,6 +19,7 @@ export type WorkerReply = { readonly index: number; readonly result: ModuleCheck
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const kernelP = loadBase(init.kernel);
+const builtAgainstP = init.builtAgainst !== undefined ? loadBase(init.builtAgainst) : undefined;
 
 let pending = 0;
 let closing = false;
@@ -30,8 +33,9 @@ port.on('message', (msg: { index: number; file: string } | null) => {
   void (async () => {
     try {
       const kernel = await kernelP;
+      const opts: ModuleCheckOptions = { ...init.opts, builtAgainst: await builtAgainstP };
       const bytes = await readInput(msg.file);
-      port.postMessage({ index: msg.index, result: checkModule(bytes, kernel, msg.file, init.opts) } satisfies WorkerReply);
+      port.postMessage({ index: msg.index, result: checkModule(bytes, kernel, msg.file, opts) } satisfies WorkerReply);
     } catch (e) {
       port.postMessage({ index: msg.index, error: (e as Error).message } satisfies WorkerReply);
     }

@@ -20,6 +20,8 @@ import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord } from '../wire/fields.js';
 import { Kind } from '../wire/kinds.js';
 import { checkBtf, type Finding } from './check.js';
+import { distillBase } from './distill.js';
+import { baseDiff, baseMismatch, explainRelocation, type ModuleRootCause } from './module-explain.js';
 import { tryRelocate, type RelocationDiagnosis } from './relocate.js';
 import { detectStandaloneModule, renumberStandalone } from './standalone.js';
 
@@ -47,6 +49,10 @@ export interface ModuleCheck {
   /** Non-fatal observations (e.g. signs that the module was built for another vmlinux). */
   readonly warnings: readonly string[];
   readonly relocation?: RelocationDiagnosis | undefined;
+  /** With `builtAgainst`: the vmlinux changes that make the module's BTF fail, leaf first. */
+  readonly rootCauses?: readonly ModuleRootCause[] | undefined;
+  /** With `builtAgainst`, for a rejected plain split module: would a distilled base have loaded? */
+  readonly distilledOutcome?: 'loads' | 'rejected' | undefined;
 }
 
 export interface ModuleCheckOptions {
@@ -54,6 +60,11 @@ export interface ModuleCheckOptions {
   readonly allowMismatch?: boolean | undefined;
   /** Treat standalone module BTF the way the 2022 RFC kernel would (default true). */
   readonly standalone?: boolean | undefined;
+  /**
+   * The vmlinux the module was built against: failures are explained down to the change
+   * between it and the kernel, and a plain split module also gets its distilled-base outcome.
+   */
+  readonly builtAgainst?: Btf | undefined;
 }
 
 /** The module name the kernel uses: file name without directories and .ko(.xz/.gz/.zst). */
@@ -81,6 +92,8 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
   const module = moduleNameOf(file);
   const reasons: string[] = [];
   const warnings: string[] = [];
+  let rootCauses: ModuleRootCause[] | undefined;
+  let distilledOutcome: ModuleCheck['distilledOutcome'];
   const rejected = (btf: ModuleBtfKind, relocation?: RelocationDiagnosis): ModuleCheck => ({
     module,
     file,
@@ -89,7 +102,15 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
     reasons: [...reasons, opts.allowMismatch ? 'CONFIG_MODULE_ALLOW_BTF_MISMATCH: the module loads without BTF' : `module load fails: "failed to validate module [${module}] BTF: -22"`],
     warnings,
     ...(relocation ? { relocation } : {}),
+    ...(rootCauses ? { rootCauses } : {}),
+    ...(distilledOutcome ? { distilledOutcome } : {}),
   });
+  /** With the vmlinux it was built against: each failure down to the vmlinux change. */
+  const explain = (diag: RelocationDiagnosis, prefix: string): void => {
+    if (!opts.builtAgainst) return;
+    rootCauses = explainRelocation(diag, baseDiff(opts.builtAgainst, kernel));
+    for (const c of rootCauses) reasons.push(`${prefix}${c.chain}`);
+  };
   const accepted = (btf: ModuleBtfKind, split: Btf, bytesLen: number): ModuleCheck => ({
     module,
     file,
@@ -148,7 +169,8 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
     const r = tryRelocate(split, kernel);
     if (!r.ok) {
       reasons.push(`relocation onto the kernel's BTF fails: ${r.diagnosis.libbpfMessage}`);
-      for (const p of r.diagnosis.problems) reasons.push(p.summary);
+      if (opts.builtAgainst) explain(r.diagnosis, 'why: ');
+      else for (const p of r.diagnosis.problems) reasons.push(p.summary);
       return rejected('distilled', r.diagnosis);
     }
     reasons.push(`distilled base (${dist.typeCount} types) relocated onto vmlinux (${kernel.nextId - 1} types)`);
@@ -172,7 +194,12 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
     if (odd > 0) warnings.push(`${odd} string offsets point into the middle of vmlinux strings: the module was probably built for another vmlinux, its type names will be wrong`);
     return accepted('split', split, btfBytes.length);
   }
+  // Built against another vmlinux: that is the reason, in the builder's words, before the
+  // kernel's first symptom; then what a distilled base would have given.
+  const mismatch = opts.builtAgainst ? baseMismatch(opts.builtAgainst, kernel) : undefined;
+  if (mismatch) reasons.push(mismatch);
   reasons.push(`split BTF on this vmlinux: ${firstFinding(check.findings)}`);
+  if (mismatch && opts.builtAgainst) distilledOutcome = withDistilledBase(btfBytes, opts.builtAgainst, kernel, file, reasons, explain);
 
   if (opts.standalone !== false) {
     try {
@@ -189,6 +216,25 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
     }
   }
   return rejected('split');
+}
+
+/** What the module would give with a distilled base made from the vmlinux it was built against. */
+function withDistilledBase(btfBytes: Uint8Array, builtAgainst: Btf, kernel: Btf, file: string, reasons: string[], explain: (d: RelocationDiagnosis, prefix: string) => void): ModuleCheck['distilledOutcome'] {
+  let split: Btf;
+  try {
+    split = Btf.parse(btfBytes, { base: builtAgainst, file });
+  } catch (e) {
+    reasons.push(`it does not read as split BTF on the given built-against vmlinux either: ${e instanceof BtfError ? e.rule : (e as Error).message}`);
+    return undefined;
+  }
+  const r = tryRelocate(distillBase(split).split, kernel);
+  if (r.ok) {
+    reasons.push('with a distilled base (btfkit distill MODULE -B BUILT_AGAINST) its BTF would relocate onto this kernel and load');
+    return 'loads';
+  }
+  reasons.push(`with a distilled base it would still fail: ${r.diagnosis.problems.length} of its ${r.diagnosis.distilledTypes} vmlinux types differ here`);
+  explain(r.diagnosis, 'why: ');
+  return 'rejected';
 }
 
 function firstFinding(f: readonly Finding[]): string {

@@ -24,6 +24,7 @@ import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { Kind, kindName } from '../wire/kinds.js';
 import { reparseOnBase } from '../wire/write.js';
+import { terminalType } from './core/types.js';
 
 export interface RelocateOptions {
   /** Run the sanity check on the relocated output (default false: it is correct by construction). */
@@ -171,7 +172,7 @@ export function tryRelocate(split: Btf, newBase: Btf, opts: RelocateOptions = {}
     if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
     const vlen = split.vlen(id);
     for (let i = 0; i < vlen; i++) {
-      const t = terminalOf(split, split.elemWord(id, i, 1), false);
+      const t = terminalType(split, split.elemWord(id, i, 1), false);
       if (t.id > 0 && t.id < nDist && !t.viaPtr) {
         const tk = dist.kind(t.id);
         if (tk === Kind.STRUCT || tk === Kind.UNION) state[t.id] = EMBEDDED;
@@ -313,23 +314,6 @@ function firstCompatible(dist: Btf, d: number, base: Btf, embedded: boolean): nu
   return 0;
 }
 
-/** Follow typedefs, modifiers, type tags, arrays and pointers to the type they end at. */
-function terminalOf(btf: Btf, start: number, throughPtr = true): { id: number; viaPtr: boolean } {
-  let id = start;
-  let viaPtr = false;
-  for (let depth = 0; depth < 64 && id !== 0 && btf.hasType(id); depth++) {
-    const k = btf.kind(id);
-    if (k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPEDEF || k === Kind.TYPE_TAG) id = btf.sizeOrType(id);
-    else if (k === Kind.ARRAY) id = btf.word(id, 3);
-    else if (k === Kind.PTR) {
-      if (!throughPtr) return { id: 0, viaPtr: true };
-      viaPtr = true;
-      id = btf.sizeOrType(id);
-    } else return { id, viaPtr };
-  }
-  return { id: 0, viaPtr };
-}
-
 const MAX_USERS = 25;
 
 function diagnose(split: Btf, base: Btf, failed: ReadonlyArray<{ d: number; problem: 'unmapped' | 'ambiguous' }>, state: Uint8Array): RelocationProblem[] {
@@ -352,7 +336,7 @@ function diagnose(split: Btf, base: Btf, failed: ReadonlyArray<{ d: number; prob
     const elemStart = offset + 3 + (shape.infoSize >>> 2);
     const stride = shape.elemSize >>> 2;
     forEachTypeIdWord(words, offset, shape, (w) => {
-      const t = terminalOf(split, words[w]!);
+      const t = terminalType(split, words[w]!);
       if (t.id === 0 || t.id >= nDist || !want.has(t.id) || seen.has(t.id)) return;
       seen.add(t.id);
       // Anonymous pointers/modifiers/arrays are listed only when nothing else refers.
@@ -433,7 +417,7 @@ function withOwner(split: Btf, u: RelocationUser): RelocationUser {
       if (shape.fromLayout) continue;
       const { words, offset } = split.record(id);
       forEachTypeIdWord(words, offset, shape, (w) => {
-        if (!found && terminalOf(split, words[w]!).id === target) found = id;
+        if (!found && terminalType(split, words[w]!).id === target) found = id;
         else if (!found && words[w] === target) found = id;
       });
     }

@@ -6,10 +6,11 @@
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { REPO_ROOT } from '../helpers.js';
 
 export const SHARED = process.env.BTFKIT_SHARED ?? join(REPO_ROOT, '..', 'shared');
@@ -52,4 +53,11 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
 export function btfkit(args: string[]): { stdout: string; stderr: string; status: number } {
   const r = spawnSync(process.execPath, [BTFKIT_BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+/** A gzip-compressed fixture unpacked once into the temp directory (for peers that read raw files). */
+export function gunzipFixture(src: string, name: string): string {
+  const out = join(tmpdir(), `btfkit-${process.getuid?.() ?? 0}-${name}`);
+  if (!existsSync(out)) writeFileSync(out, gunzipSync(readFileSync(src)));
+  return out;
 }

@@ -25,9 +25,10 @@ import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parseElf } from '../../src/elf/index.js';
 import { distillBase } from '../../src/ops/distill.js';
+import { diffBtf } from '../../src/ops/abi-diff.js';
 import type { ModuleCheck } from '../../src/ops/module-check.js';
+import { baseDiff, explainBaseType, explainRelocation } from '../../src/ops/module-explain.js';
 import { tryRelocate } from '../../src/ops/relocate.js';
-import { semanticDiff } from '../../src/ops/semantic-diff.js';
 import { toStandalone } from '../../src/ops/standalone.js';
 import { Btf } from '../../src/wire/btf.js';
 import { writeBtf } from '../../src/wire/write.js';
@@ -94,6 +95,40 @@ test('corpus: distill every 6.1.0-47 module and relocate onto 6.1.0-50 — libbp
   assert.equal(onDevice, 1695, "rejections on struct device (libbpf's first message)");
 });
 
+test('corpus: every 6.1.0-47 → -50 relocation failure is explained by a leaf change the vmlinux diff reports', (t) => {
+  if (!need(t, have(OLD) && have(NEW), `corpus builds ${OLD} and ${NEW}`)) return;
+  const run = corpusRun();
+  const diff = baseDiff(run.oldBase, run.newBase);
+  const leaves = new Set(diff.changes.filter((c) => (c.status === 'changed' && !c.cause) || c.status === 'removed').map((c) => `${c.kind} ${c.name}`));
+  const modulesPerLeaf = new Map<string, number>();
+  for (const [name, r] of run.failed) {
+    const causes = explainRelocation(r.diagnosis, diff);
+    assert.equal(causes.length, r.diagnosis.problems.length, `${name}: every unmapped type explained`);
+    for (const c of causes) {
+      assert.ok(leaves.has(c.leaf), `${name}: ${c.chain} ends at a leaf change of the vmlinux diff`);
+      assert.ok(c.chain.startsWith(c.type.split(' ')[1]!), `${name}: the chain starts at the unmapped type (${c.chain})`);
+    }
+    for (const l of new Set(causes.map((c) => c.leaf))) modulesPerLeaf.set(l, (modulesPerLeaf.get(l) ?? 0) + 1);
+  }
+  // 1,695 fail first on struct device itself; 69 more on a type that embeds it (i2c_adapter, ...).
+  assert.deepEqual(Object.fromEntries(modulesPerLeaf), { 'struct device': 1764, 'struct tc_action': 21, 'struct fb_info': 14, 'struct kvm_mmio_fragment': 2 });
+  const adapter = explainBaseType(diff, 'struct', 'i2c_adapter');
+  assert.equal(adapter.chain, "i2c_adapter 1,056 → 1,064 ← member dev: struct device 744 → 752 ← member 'flags' added at offset 744");
+});
+
+test('check-module --built-against: plain split -47 modules on -50 say why first, then the root causes, grouped', (t) => {
+  if (!need(t, have(OLD) && have(NEW) && existsSync(join(CORPUS, OLD, 'modules')), `corpus builds ${OLD} and ${NEW} with modules/`)) return;
+  const files = readdirSync(join(CORPUS, OLD, 'modules'))
+    .filter((f) => /^i2c-.*\.ko$/.test(f))
+    .map((f) => join(CORPUS, OLD, 'modules', f));
+  const r = btfkit(['check-module', ...files, '--kernel', join(CORPUS, NEW, 'vmlinux.btf'), '--built-against', join(CORPUS, OLD, 'vmlinux.btf')]);
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.match(lines[0]!, new RegExp(`^${files.length} modules rejected \\(.*\\): built against a vmlinux with 100,628 types / 1,789,996 string bytes; this kernel's has 100,642 / 1,790,375: every type id and name the module borrows from vmlinux is shifted$`));
+  assert.ok(lines.some((l) => /^ +\d+ modules ← struct device 744 → 752: member 'flags' added at offset 744$/.test(l)), r.stdout);
+  assert.ok(lines.length < 20, 'a few lines, not one per module');
+});
+
 test('corpus: each relocated module equals 6.1.0-50’s own BTF of it wherever its types did not change', (t) => {
   if (!need(t, have(OLD) && have(NEW), `corpus builds ${OLD} and ${NEW}`)) return;
   const run = corpusRun();
@@ -108,10 +143,10 @@ test('corpus: each relocated module equals 6.1.0-50’s own BTF of it wherever i
     const mod50 = Btf.parse(readFileSync(p50), { base: run.newBase });
     // The module's own types changed between the builds (or moved in or out of vmlinux: a
     // FUNC identical to one in -47's vmlinux is deduplicated out of -47's module BTF).
-    if (!semanticDiff(mod47, mod50, { matchBase: false }).equal) continue;
+    if (diffBtf(mod47, mod50, { matchBase: false, impact: false }).changes.length > 0) continue;
     unchanged++;
-    const d = semanticDiff(relocated, mod50);
-    if (!d.equal) mismatched.push(`${name}: ${d.onlyInA.length} only relocated, ${d.onlyInB.length} only in -50, ${d.changed.length} changed`);
+    const d = diffBtf(relocated, mod50, { impact: false }).summary;
+    if (d.added + d.removed + d.changed > 0) mismatched.push(`${name}: ${d.removed} only relocated, ${d.added} only in -50, ${d.changed} changed`);
   }
   t.diagnostic(`${compared} relocated modules compared, ${unchanged} with unchanged types`);
   assert.ok(unchanged > 1000, `enough unchanged modules to mean something (${unchanged})`);

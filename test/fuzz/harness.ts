@@ -5,7 +5,7 @@
  * they parse — to every writing path (writeBtf, BtfBuilder.copyType, sanitize, dedup), whose
  * output must parse again, and to the operations that walk the type graph: the C dumper
  * (`dump --format c`), CO-RE resolution and min-core with the mutant as the kernel, and the
- * semantic diff against the unmutated input.
+ * ABI diff (`btfkit diff`) against the unmutated input.
  *
  * The property: each case ends in a valid result or a BtfError that names the rule and where
  * (byte offset, type id or section). Any other exception is a bug, as is a hang (every case
@@ -25,7 +25,7 @@ import { checkBtf } from '../../src/ops/check.js';
 import { resolveCoreRelos } from '../../src/ops/core/resolve.js';
 import { dedup } from '../../src/ops/dedup.js';
 import { minCore, type MinCoreObject } from '../../src/ops/min-core.js';
-import { semanticDiff } from '../../src/ops/semantic-diff.js';
+import { diffBtf } from '../../src/ops/abi-diff.js';
 import { sanitizeBtf } from '../../src/ops/sanitize.js';
 import { isElf, parseElf } from '../../src/elf/index.js';
 import { decompress, detectCompression } from '../../src/elf/compress.js';
@@ -321,7 +321,7 @@ function graphOps(btf: Btf, seed: Seed): void {
     op('min-core', () => minCore([obj], btf));
   }
   const before = pristineOf(seed);
-  if (before && before.base === btf.base) op('diff', () => semanticDiff(before, btf));
+  if (before && before.base === btf.base) op('diff', () => diffBtf(before, btf));
 }
 
 export interface FuzzOptions {

@@ -12,10 +12,13 @@ export interface CommandGroup {
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['dump'], load: async () => (await import('./dump.js')).registerDump },
+  { names: ['explore'], load: async () => (await import('./explore.js')).registerExplore },
+  { names: ['layout'], load: async () => (await import('./layout.js')).registerLayout },
   { names: ['info'], load: async () => (await import('./info.js')).registerInfo },
   { names: ['check', 'sanitize'], load: async () => (await import('./check.js')).registerCheck },
   { names: ['dedup', 'merge'], load: async () => (await import('./dedup.js')).registerDedup },
-  { names: ['distill', 'relocate', 'standalone', 'check-module', 'diff'], load: async () => (await import('./module.js')).registerModule },
+  { names: ['distill', 'relocate', 'standalone', 'check-module'], load: async () => (await import('./module.js')).registerModule },
+  { names: ['diff', 'where'], load: async () => (await import('./diff.js')).registerDiff },
   { names: ['core', 'min-core', 'vmlinux-split'], load: async () => (await import('./core.js')).registerCore },
 ];
 

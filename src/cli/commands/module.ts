@@ -1,5 +1,5 @@
 /**
- * Module BTF across kernels: `distill`, `relocate`, `standalone`, `check-module`, `diff`.
+ * Module BTF across kernels: `distill`, `relocate`, `standalone`, `check-module`.
  */
 
 import { existsSync } from 'node:fs';
@@ -14,8 +14,9 @@ import { openBtf } from '../../open.js';
 import { distillBase } from '../../ops/distill.js';
 import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../../ops/module-check.js';
 import { distillModuleElf } from '../../ops/module-elf.js';
+import { groupDigits } from '../../ops/abi-diff-format.js';
+import { baseDiff, explainRelocation } from '../../ops/module-explain.js';
 import { formatRelocationDiagnosis, RelocationError, tryRelocate } from '../../ops/relocate.js';
-import { formatSemanticDiff, semanticDiff } from '../../ops/semantic-diff.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
@@ -101,14 +102,16 @@ export function registerModule(program: Command): void {
     .option('--distilled-base <file>', 'raw distilled base for raw input (default MODULE.base)')
     .option('-o, --output <file>', 'relocated split BTF (raw, what /sys/kernel/btf/<module> holds)')
     .option('-j, --json', 'print the result or the diagnosis as JSON')
+    .option('--built-against <vmlinux>', 'the vmlinux the module was built against: explain each unmapped type down to the vmlinux change')
     .option('-f, --force', 'overwrite an existing output')
-    .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean }) => {
+    .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean; builtAgainst?: string }) => {
       const split = await loadDistilled(file, opts.distilledBase);
       const base = await loadBase(opts.base);
       const r = tryRelocate(split, base, { file });
       if (!r.ok) {
-        if (opts.json) out(JSON.stringify({ ok: false, module: file, diagnosis: r.diagnosis }, null, 2) + '\n');
-        else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
+        const why = opts.builtAgainst !== undefined ? explainRelocation(r.diagnosis, baseDiff(await loadBase(opts.builtAgainst), base)) : undefined;
+        if (opts.json) out(JSON.stringify({ ok: false, module: file, diagnosis: r.diagnosis, ...(why ? { rootCauses: why } : {}) }, null, 2) + '\n');
+        else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file) + (why ?? []).map((c) => `  why: ${c.chain}\n`).join(''));
         throw new RelocationError(r.diagnosis, file);
       }
       if (opts.output) await writeOutputs([{ path: opts.output, data: outputBytes(r.btf, opts) }], { force: opts.force, inputs: [file, opts.base, distilledBasePath(file, opts.distilledBase) ?? file] });
@@ -159,10 +162,11 @@ export function registerModule(program: Command): void {
     .option('-k, --kernel <vmlinux>', 'the kernel BTF (vmlinux ELF, raw BTF or /sys/kernel/btf/vmlinux)', '/sys/kernel/btf/vmlinux')
     .option('--allow-mismatch', 'the kernel has CONFIG_MODULE_ALLOW_BTF_MISMATCH=y')
     .option('-j, --json', 'machine-readable output')
+    .option('--built-against <vmlinux>', 'the vmlinux the modules were built against: explain failures down to the vmlinux change, grouped by root cause')
     .option('--jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
-    .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number }) => {
+    .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number; builtAgainst?: string }) => {
       const copts: ModuleCheckOptions = { allowMismatch: opts.allowMismatch === true };
-      const { results, errors } = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism());
+      const { results, errors } = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism(), opts.builtAgainst);
       if (opts.json) out(JSON.stringify(results, null, 2) + '\n');
       else out(formatChecks(results));
       // A module that cannot be read is reported on its own line; the others still get a verdict.
@@ -171,32 +175,10 @@ export function registerModule(program: Command): void {
       const problems = [...(bad > 0 ? [`${bad} of ${files.length} module${files.length > 1 ? 's' : ''} would fail to load`] : []), ...(errors.length > 0 ? [`${errors.length} of ${files.length} could not be checked`] : [])];
       if (problems.length > 0) throw new BtfError('invalid-argument', problems.join('; '));
     });
-
-  program
-    .command('diff')
-    .description('semantic comparison: the same named types (kind, name, size, shape) whatever their ids; exit 1 when they differ')
-    .argument('<a>', 'first BTF')
-    .argument('<b>', 'second BTF')
-    .option('-B, --base <file>', 'base for split BTF (both sides)')
-    .option('--base-b <file>', 'base for the second file, when it differs')
-    .option('--json', 'machine-readable output')
-    .action(async (a: string, b: string, opts: { base?: string; baseB?: string; json?: boolean }) => {
-      const relocateHook = (s: Btf, nb: Btf): Btf => {
-        const r = tryRelocate(s, nb);
-        if (!r.ok) throw new RelocationError(r.diagnosis, s.file);
-        return r.btf;
-      };
-      const A = await loadBtf(a, { base: opts.base, relocate: relocateHook, distilled: 'relocate' });
-      const B = await loadBtf(b, { base: opts.baseB ?? opts.base, relocate: relocateHook, distilled: 'relocate' });
-      const d = semanticDiff(A.btf, B.btf);
-      if (opts.json) out(JSON.stringify(d, null, 2) + '\n');
-      else out(formatSemanticDiff(d, a, b));
-      if (!d.equal) throw new BtfError('invalid-argument', `${a} and ${b} differ`);
-    });
 }
 
 /** Check every module, in worker threads when there are many; a module that cannot be read is an error line, not the end of the batch. */
-async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number): Promise<{ results: ModuleCheck[]; errors: string[] }> {
+async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number, builtAgainst: string | undefined): Promise<{ results: ModuleCheck[]; errors: string[] }> {
   const results = new Array<ModuleCheck | undefined>(files.length);
   const errors = new Array<string | undefined>(files.length);
   const collect = (): { results: ModuleCheck[]; errors: string[] } => ({ results: results.filter((r) => r !== undefined), errors: errors.filter((e) => e !== undefined) });
@@ -212,10 +194,11 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   const workers = Math.max(1, Math.min(jobs, Math.ceil(files.length / 16)));
   try {
     if (workers <= 1) {
+      const one = { ...copts, builtAgainst: builtAgainst !== undefined ? await loadBase(builtAgainst) : undefined };
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
         try {
-          results[i] = checkModule(await readInput(f), kernel, f, copts);
+          results[i] = checkModule(await readInput(f), kernel, f, one);
         } catch (e) {
           errors[i] = errorOf(e, f);
         }
@@ -235,7 +218,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
         }
       };
       for (let k = 0; k < workers; k++) {
-        const w = new Worker(url, { workerData: { kernel: kernelPath, opts: copts } satisfies WorkerInit });
+        const w = new Worker(url, { workerData: { kernel: kernelPath, builtAgainst, opts: copts } satisfies WorkerInit });
         pool.push(w);
         w.on('message', (m: WorkerReply) => {
           if ('error' in m) errors[m.index] = m.error.startsWith(files[m.index]!) ? m.error : `${files[m.index]!}: ${m.error}`;
@@ -258,6 +241,32 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   }
 }
 
+
+/** Failures grouped by the vmlinux change behind them (with --built-against), most modules first. */
+function formatRootCauses(results: readonly ModuleCheck[]): string {
+  const byLeaf = new Map<string, { modules: Set<string>; example: string }>();
+  for (const r of results) {
+    for (const c of r.rootCauses ?? []) {
+      let g = byLeaf.get(c.summary);
+      if (!g) byLeaf.set(c.summary, (g = { modules: new Set(), example: c.chain }));
+      // The longest chain shows best how the change reaches modules.
+      if (c.chain.split(' ← ').length > g.example.split(' ← ').length) g.example = c.chain;
+      g.modules.add(r.module);
+    }
+  }
+  if (byLeaf.size === 0 || results.length === 1) return '';
+  let s = '';
+  const loads = results.filter((r) => r.distilledOutcome === 'loads').length;
+  const fails = results.filter((r) => r.distilledOutcome === 'rejected').length;
+  if (loads + fails > 0) s += `\nwith a distilled base (btfkit distill -B the vmlinux they were built against): ${groupDigits(loads)} would load, ${groupDigits(fails)} would still fail\n`;
+  s += '\nroot causes (vmlinux changes since the build the modules were made for):\n';
+  for (const [summary, g] of [...byLeaf].sort((x, y) => y[1].modules.size - x[1].modules.size)) {
+    s += `${groupDigits(g.modules.size).padStart(7)} module${g.modules.size > 1 ? 's' : ' '} ← ${summary}\n`;
+    if (g.example.split(' ← ').length > 2) s += `${' '.repeat(18)}e.g. ${g.example}\n`;
+  }
+  return s;
+}
+
 function formatChecks(results: ModuleCheck[]): string {
   const colour = (v: ModuleCheck['verdict']): string => (v === 'loads' ? pc.green(v) : v === 'rejected' ? pc.red(v) : pc.yellow(v));
   let s = '';
@@ -269,8 +278,21 @@ function formatChecks(results: ModuleCheck[]): string {
       for (const w of r.warnings) s += `  ${pc.yellow('warning:')} ${w}\n`;
     }
   } else {
-    for (const r of results) if (r.verdict !== 'loads') s += `${r.module}: ${colour(r.verdict)}: ${r.reasons[0] ?? ''}\n`;
+    // Many modules: one line per distinct first reason (type ids aside), with a few names.
+    const groups = new Map<string, ModuleCheck[]>();
+    for (const r of results) {
+      if (r.verdict === 'loads') continue;
+      const key = `${r.verdict}\0${(r.reasons[0] ?? '').replace(/\[\d+\]/g, '[N]').replace(/\(\+\d+ more\)/, '')}`;
+      const g = groups.get(key);
+      if (g) g.push(r);
+      else groups.set(key, [r]);
+    }
+    for (const [key, g] of [...groups].sort((x, y) => y[1].length - x[1].length)) {
+      const names = g.slice(0, 4).map((r) => r.module).join(', ') + (g.length > 4 ? ', …' : '');
+      s += `${groupDigits(g.length)} module${g.length > 1 ? 's' : ''} ${colour(g[0]!.verdict)} (${names}): ${g.length > 1 ? key.split('\0')[1] : g[0]!.reasons[0] ?? ''}\n`;
+    }
   }
+  s += formatRootCauses(results);
   // Summary table: verdict by kind of module BTF.
   const kinds = ['split', 'distilled', 'standalone', 'none', 'unusable'] as const;
   const verdicts = ['loads', 'loads-without-btf', 'rejected'] as const;

@@ -75,6 +75,11 @@ export interface CDumperOptions {
   readonly ptrSize?: number | undefined;
   /** Most bytes of text held between take() calls (default: limits.ts outputBudget of the BTF's size). */
   readonly maxOutputBytes?: number | undefined;
+  /**
+   * Write names as they are, never with libbpf's `___N` suffix for a second type of the same
+   * name: for one dumper reused over many unrelated declarations (the ABI diff's C text).
+   */
+  readonly keepNames?: boolean | undefined;
 }
 
 /** A view of one declaration chain on the shared decl stack. */
@@ -86,6 +91,7 @@ interface Decls {
 export class CDumper {
   readonly t: TypeTable;
   private readonly ptrSz: number;
+  private readonly keepNames: boolean;
   private orderState: Uint8Array;
   private emitState: Uint8Array;
   private fwdEmitted: Uint8Array;
@@ -117,6 +123,7 @@ export class CDumper {
     this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
     this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
     this.maxOutput = opts.maxOutputBytes ?? outputBudget(this.t.words.length * 4);
+    this.keepNames = opts.keepNames === true;
     this.pads = [
       ['long', this.ptrSz * 8],
       ['int', 32],
@@ -969,7 +976,7 @@ export class CDumper {
     this.nameResolved[id] = 1;
     const k = t.kind(id);
     let name = orig;
-    if (k !== K_FWD && !(k === K_ENUM && t.vlen(id) === 0)) {
+    if (!this.keepNames && k !== K_FWD && !(k === K_ENUM && t.vlen(id) === 0)) {
       const dup = this.nameDups(map, orig);
       if (dup > 1) name = `${orig}___${dup}`;
     }

@@ -38,6 +38,27 @@ export function skipModsAndTypedefs(btf: Btf, id: number): number {
   return 0;
 }
 
+/**
+ * Follow typedefs, modifiers, type tags, arrays and (when `throughPtr`) pointers to the type a
+ * reference ends at; `viaPtr` says whether a pointer was crossed (without `throughPtr`, a
+ * pointer ends the walk at id 0). What embeds what by value, and who points to what.
+ */
+export function terminalType(btf: Btf, start: number, throughPtr = true): { id: number; viaPtr: boolean } {
+  let id = start;
+  let viaPtr = false;
+  for (let depth = 0; depth < 64 && id !== 0 && btf.hasType(id); depth++) {
+    const k = btf.kind(id);
+    if (isMod(k) || k === Kind.TYPEDEF) id = btf.sizeOrType(id);
+    else if (k === Kind.ARRAY) id = btf.word(id, 3);
+    else if (k === Kind.PTR) {
+      if (!throughPtr) return { id: 0, viaPtr: true };
+      viaPtr = true;
+      id = btf.sizeOrType(id);
+    } else return { id, viaPtr };
+  }
+  return { id: 0, viaPtr };
+}
+
 /** Bit offset of member `i` of struct/union `id`. */
 export function memberBitOffset(btf: Btf, id: number, i: number): number {
   const off = btf.elemWord(id, i, 2);
