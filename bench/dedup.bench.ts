@@ -14,6 +14,7 @@ import { dedup } from '../src/ops/dedup.js';
 import { concatBtf } from '../src/ops/merge.js';
 import { Btf } from '../src/wire/btf.js';
 import { writeBtf } from '../src/wire/write.js';
+import { sameNameChain } from '../test/hostile/inputs.js';
 import { type Bench, type BenchRow, hasCommand, timeCommand, timeInProcess } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,6 +69,43 @@ function cpuOf(fn: () => void): { run: () => void; median: (n: number) => number
       return s[s.length >> 1] ?? NaN;
     },
   };
+}
+
+/**
+ * Issue 15: chains of same-named typedefs and structs (each link on the one before), the
+ * shape whose graph checks made dedup cubic. libbpf 1.1 deduplicates typedefs as reference
+ * types (linear) but structs by graph equivalence, cubic too: it runs on the struct chains
+ * only where it finishes in seconds.
+ */
+async function chainRows(dir: string, exe: string | undefined): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const kind of ['typedef', 'struct'] as const) {
+    for (const depth of [1000, 2000, 10000, 100000]) {
+      if (kind === 'typedef' && depth === 2000) continue;
+      const bytes = sameNameChain(kind, depth);
+      const file = join(dir, `chain-${kind}-${depth}.btf`);
+      writeFileSync(file, bytes);
+      const btf = Btf.parse(bytes);
+      let types = 0;
+      const ours = await timeInProcess(
+        () => {
+          types = dedup(btf).btf.nextId;
+        },
+        depth >= 100000 ? 3 : 5,
+        1,
+      );
+      const peerFeasible = exe !== undefined && (kind === 'typedef' || depth <= 2000);
+      const peer = peerFeasible ? libbpfDedup(exe!, file, undefined, kind === 'struct' ? 1 : 3) : undefined;
+      rows.push({
+        name: `dedup of a ${depth.toLocaleString('en')}-deep chain of same-named ${kind}s (in process)`,
+        ours,
+        ...(peer ? { peer: { name: 'libbpf 1.1 btf__dedup', ms: peer.ms } } : {}),
+        goal: kind === 'struct' ? '< 1.0x (beat libbpf)' : 'linear',
+        note: `type_cnt btfkit ${types}${peer ? `, libbpf ${peer.types}` : kind === 'struct' ? '; libbpf not run: cubic (16 s at 2,000)' : ''}`,
+      });
+    }
+  }
+  return rows;
 }
 
 const bench: Bench = {
@@ -139,6 +177,7 @@ const bench: Bench = {
           });
         }
       }
+      rows.push(...(await chainRows(dir, exe)));
       return rows;
     } finally {
       rmSync(dir, { recursive: true, force: true });

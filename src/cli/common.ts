@@ -70,6 +70,16 @@ export function reportError(e: unknown): number {
   return 1;
 }
 
+/** Run `fn`; a BtfError it throws without a file name gets `file` (parsers work on bytes). */
+export async function naming<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof BtfError) e.withFile(file);
+    throw e;
+  }
+}
+
 export function parseIntArg(value: string, name = 'number'): number {
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
   return Number(value);

@@ -33,9 +33,18 @@ export async function main(argv: string[]): Promise<number> {
     .description('BTF toolchain: dump, inspect, dedup, distill, relocate, check and minimize BPF Type Format data')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n') })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
+      // One prefix for every error, commander's own included.
+      outputError: (s, write) => write(s.replace(/^error: /, 'btfkit: ')),
+    })
     .showHelpAfterError(false);
   await registerCommands(program, argv);
+  if (argv.length === 0) {
+    // Bare `btfkit` is a usage mistake: usage on stderr, exit 2.
+    program.outputHelp({ error: true });
+    return 2;
+  }
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });

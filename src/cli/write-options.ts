@@ -38,6 +38,11 @@ export function addWriteOptions(cmd: Command): Command {
   return addLayoutOptions(cmd).option('-f, --force', 'overwrite an existing output file');
 }
 
+/** --in-place, for commands that turn one raw BTF file into another. */
+export function addInPlaceOption(cmd: Command): Command {
+  return cmd.option('--in-place', 'replace FILE (raw BTF) with the result instead of writing -o');
+}
+
 /**
  * The bytes to write for `btf`: as the operation produced them (`bytes`, else a plain
  * re-serialization) unless --layout/--no-layout/--endian ask for something else.
@@ -70,4 +75,15 @@ export function writeOptions(opts: WriteCliOptions): ParsedWriteOptions {
     throw new UsageError((e as Error).message);
   }
   return { layout: opts.layout, endian, force: opts.force === true };
+}
+
+/** The output of a command with --in-place: FILE itself, or -o (exactly one of them). */
+export function inPlaceOutput(cmd: string, file: string, opts: { output?: string | undefined; inPlace?: boolean | undefined }): string {
+  if (opts.inPlace) {
+    if (opts.output !== undefined) throw new UsageError(`${cmd}: give -o/--output or --in-place, not both`);
+    if (file === '-') throw new UsageError(`${cmd}: --in-place cannot replace stdin`);
+    return file;
+  }
+  if (!opts.output) throw new UsageError(`${cmd}: -o/--output (or --in-place) is required`);
+  return opts.output;
 }

@@ -7,15 +7,16 @@
  */
 
 import { BtfError, fail } from '../wire/errors.js';
+import { MAX_DECOMPRESSED_BYTES } from '../wire/limits.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
 export interface DecompressOptions {
-  /** Largest decompressed size accepted, in bytes. Default 1 GiB. */
+  /** Largest decompressed size accepted, in bytes. Default MAX_DECOMPRESSED_BYTES (limits.ts). */
   maxBytes?: number | undefined;
 }
 
-export const DEFAULT_MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = MAX_DECOMPRESSED_BYTES;
 
 /**
  * fzstd allocates the whole window up front, and the window size comes from the frame header, so

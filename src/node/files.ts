@@ -4,28 +4,79 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decompress, detectCompression } from '../elf/compress.js';
 import { openBtf, type OpenedBtf, type OpenOptions } from '../open.js';
 import type { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
+import { MAX_INPUT_BYTES, MAX_STREAM_BYTES } from '../wire/limits.js';
 
 export const SYS_BTF_DIR = '/sys/kernel/btf';
 export const SYS_VMLINUX = `${SYS_BTF_DIR}/vmlinux`;
 
-/** Read a file, decompressing gzip/xz/zstd by magic. */
-export async function readInput(path: string): Promise<Uint8Array> {
-  let raw: Uint8Array;
+/** The name an input is given in errors: `-` is stdin. */
+export const STDIN = '-';
+
+function ioError(e: unknown, path: string): BtfError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+  return new BtfError('io', `cannot read: ${why}`, { file: path });
+}
+
+/**
+ * Read at most `limit` bytes of `path` (`-`: stdin), whatever it is: a regular file, a
+ * device (/dev/zero never ends), a FIFO or a pipe (limits.ts: MAX_INPUT_BYTES for files,
+ * MAX_STREAM_BYTES for the rest). More than the limit is an error, not a truncated read.
+ */
+export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLimit = MAX_STREAM_BYTES): Uint8Array {
+  let fd: number;
   try {
-    // Synchronous on purpose: BTF files are a few MB, and the thread-pool round trip of the
-    // async read costs more than the read itself (measured on /sys/kernel/btf/vmlinux).
-    raw = readFileSync(path);
+    fd = path === STDIN ? 0 : openSync(path, 'r');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new BtfError('io', `cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, { file: path });
+    throw ioError(e, path);
   }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw ioError(Object.assign(new Error('is a directory'), { code: 'EISDIR' }), path);
+    const limit = st.isFile() ? fileLimit : streamLimit;
+    if (st.isFile() && st.size > limit) throw new BtfError('unsupported', `input of ${st.size} bytes exceeds the limit of ${limit} bytes`, { file: path });
+    // Read in chunks: nothing is copied until the end, so a stream that runs past the limit
+    // costs the limit and no more. (sysfs files report a size of 4096 or 0: read to the end.)
+    const chunks: Buffer[] = [];
+    let len = 0;
+    const chunkSize = st.isFile() && st.size > 0 ? Math.min(st.size + 1, limit + 1) : 1 << 20;
+    for (;;) {
+      const chunk = Buffer.allocUnsafeSlow(chunkSize);
+      let filled = 0;
+      while (filled < chunk.length) {
+        let n: number;
+        try {
+          n = readSync(fd, chunk, filled, chunk.length - filled, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue; // non-blocking stdin: wait
+          throw ioError(e, path);
+        }
+        if (n === 0) break;
+        filled += n;
+      }
+      chunks.push(chunk.subarray(0, filled));
+      len += filled;
+      if (len > limit) throw new BtfError('unsupported', `input exceeds the limit of ${limit} bytes (a device or a stream that does not end?)`, { file: path });
+      if (filled < chunk.length) break;
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, len);
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+/** Read a file (`-`: stdin), decompressing gzip/xz/zstd by magic. */
+export async function readInput(path: string): Promise<Uint8Array> {
+  // Synchronous on purpose: BTF files are a few MB, and the thread-pool round trip of the
+  // async read costs more than the read itself (measured on /sys/kernel/btf/vmlinux).
+  const raw = readBounded(path);
   if (detectCompression(raw) === 'none') return raw;
   try {
     return await decompress(raw);
@@ -69,43 +120,169 @@ export async function loadBtf(path: string, opts: LoadOptions = {}): Promise<Ope
 }
 
 export interface WriteFileOptions {
-  /** Overwrite an existing output. */
+  /** Overwrite existing outputs. */
   readonly force?: boolean | undefined;
-  /** Paths that must never be written (the inputs), unless inPlace is set. */
+  /**
+   * Every path the command reads (the inputs, -B/--base, --kernel, --module,
+   * --distilled-base, MODULE.base, ...): never written, unless it is `inPlace`.
+   */
   readonly inputs?: readonly string[] | undefined;
-  readonly inPlace?: boolean | undefined;
+  /** The one input the command may replace (its --in-place target). */
+  readonly inPlace?: string | undefined;
+  /** The command has --in-place: say so when an output would overwrite its main input. */
+  readonly inPlaceOption?: boolean | undefined;
+}
+
+export interface OutputFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+
+/** Identity of an existing file (device + inode), so links and `./x` vs `x` compare equal. */
+function fileId(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Write atomically: a temp file in the same directory, fsync, then rename over the target,
- * so a crash leaves either the old file or the new one, never a partial output.
+ * Check a set of outputs before anything is written: no two the same file, none an input
+ * (unless it is the --in-place target), none existing without --force, every directory
+ * present. Throws the first problem as a BtfError naming the output.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, opts: WriteFileOptions = {}): Promise<void> {
-  const target = resolve(path);
-  if (!opts.inPlace && opts.inputs?.some((i) => resolve(i) === target)) {
-    throw new BtfError('invalid-argument', 'output would overwrite an input; use --in-place to do that on purpose', { file: path });
+export function validateOutputs(paths: readonly string[], opts: WriteFileOptions = {}): void {
+  const inputs = opts.inputs ?? [];
+  const inPlace = opts.inPlace !== undefined ? resolve(opts.inPlace) : undefined;
+  const inPlaceId = opts.inPlace !== undefined ? fileId(opts.inPlace) : undefined;
+  const inputIds = new Map<string, string>();
+  for (const i of inputs) {
+    if (i === STDIN) continue;
+    inputIds.set(resolve(i), i);
+    const id = fileId(i);
+    if (id !== undefined) inputIds.set(id, i);
   }
-  if (!opts.force && !(opts.inPlace && opts.inputs?.some((i) => resolve(i) === target))) {
-    const exists = await stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (exists) throw new BtfError('invalid-argument', 'output exists; use --force to overwrite it', { file: path });
-  }
-  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  const seen = new Map<string, string>();
+  for (const path of paths) {
+    const target = resolve(path);
+    const id = fileId(path);
+    for (const key of [target, id]) {
+      if (key === undefined) continue;
+      const other = seen.get(key);
+      if (other !== undefined) throw new BtfError('invalid-argument', `two outputs of this command are the same file (${other} and ${path})`, { file: path });
     }
-    await rename(tmp, target);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    if (e instanceof BtfError) throw e;
-    throw new BtfError('io', `cannot write: ${(e as Error).message}`, { file: path });
+    seen.set(target, path);
+    if (id !== undefined) seen.set(id, path);
+    const isInPlace = (inPlace !== undefined && target === inPlace) || (id !== undefined && id === inPlaceId);
+    const input = inputIds.get(target) ?? (id !== undefined ? inputIds.get(id) : undefined);
+    if (input !== undefined && !isInPlace) {
+      const hint = opts.inPlaceOption && inputs[0] === input ? '; use --in-place to do that on purpose' : '';
+      throw new BtfError('invalid-argument', `output would overwrite an input (${input})${hint}`, { file: path });
+    }
+    const dir = dirname(target);
+    let dirOk = false;
+    try {
+      dirOk = statSync(dir).isDirectory();
+    } catch {
+      dirOk = false;
+    }
+    if (!dirOk) throw new BtfError('io', `cannot write: output directory ${dirname(path)} does not exist`, { file: path });
+    if (id !== undefined && !opts.force && !isInPlace) throw new BtfError('invalid-argument', 'output exists; use --force to overwrite it', { file: path });
   }
+}
+
+/** Temp files not yet renamed into place: removed on SIGINT/SIGTERM/SIGHUP and on errors. */
+const pendingTemps = new Set<string>();
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+let signalsHeld = false;
+
+function onSignal(signal: keyof typeof SIGNAL_EXIT): void {
+  for (const t of pendingTemps) {
+    try {
+      unlinkSync(t);
+    } catch {
+      // already gone
+    }
+  }
+  pendingTemps.clear();
+  process.exit(SIGNAL_EXIT[signal]);
+}
+
+/**
+ * From the first write on, SIGINT/SIGTERM/SIGHUP run onSignal instead of killing the process
+ * on the spot: the handler runs once the synchronous writes let it, removes the temp files
+ * still pending and exits, so an interrupted command leaves either its whole set of outputs
+ * or none of it, and no temp file. (Left in place after the set: a signal that came during
+ * the last write is still honoured, with the set complete.)
+ */
+function holdSignals(): void {
+  if (signalsHeld) return;
+  signalsHeld = true;
+  for (const sig of Object.keys(SIGNAL_EXIT) as Array<keyof typeof SIGNAL_EXIT>) process.on(sig, onSignal);
+}
+
+/**
+ * Write several outputs as one set: all are validated first (validateOutputs), then each is
+ * written to a temp file beside its target and fsynced; only when all are complete are they
+ * renamed into place. An error or SIGINT/SIGTERM before that removes every temp file and
+ * leaves every target as it was.
+ */
+export async function writeOutputs(outputs: readonly OutputFile[], opts: WriteFileOptions = {}): Promise<void> {
+  validateOutputs(
+    outputs.map((o) => o.path),
+    opts,
+  );
+  holdSignals();
+  const temps: string[] = [];
+  try {
+    for (const o of outputs) {
+      const target = resolve(o.path);
+      const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+      pendingTemps.add(tmp);
+      temps.push(tmp);
+      await writeTemp(tmp, o.data, o.path);
+    }
+    for (let i = 0; i < outputs.length; i++) {
+      try {
+        await rename(temps[i]!, resolve(outputs[i]!.path));
+      } catch (e) {
+        throw new BtfError('io', `cannot write: ${(e as Error).message}`, { file: outputs[i]!.path });
+      }
+      pendingTemps.delete(temps[i]!);
+    }
+  } finally {
+    for (const t of temps) {
+      if (!pendingTemps.has(t)) continue;
+      pendingTemps.delete(t);
+      try {
+        unlinkSync(t);
+      } catch {
+        // never created
+      }
+    }
+  }
+}
+
+/** Asynchronous on purpose: a signal is handled while the data goes out, with the temp file still pending. */
+async function writeTemp(tmp: string, data: Uint8Array, path: string): Promise<void> {
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // The code, not the message: the message names the temp file.
+    throw new BtfError('io', `cannot write: ${code === 'ENOSPC' ? 'no space left on device' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)}`, { file: path });
+  }
+}
+
+/** Write one output atomically (writeOutputs with one file). */
+export async function writeFileAtomic(path: string, data: Uint8Array, opts: WriteFileOptions = {}): Promise<void> {
+  await writeOutputs([{ path, data }], opts);
 }

@@ -66,7 +66,7 @@ export async function runBatchJob(job: BatchJob, objects?: readonly MinCoreObjec
     const objs = objects ?? (await loadObjects(job.objects));
     let bytes = await readInput(job.kernel);
     if (/\.tar(\.(gz|xz|zst))?$/.test(job.kernel)) bytes = firstTarFile(bytes, job.kernel);
-    const vmlinux = openBtf(bytes, { file: job.kernel, sanityCheck: false }).btf;
+    const vmlinux = openBtf(bytes, { file: job.kernel }).btf;
     const res = minCore(objs, vmlinux);
     await mkdir(dirname(job.output), { recursive: true });
     await writeFileAtomic(job.output, res.baseBytes, { force: job.force, inputs: [job.kernel, ...job.objects] });

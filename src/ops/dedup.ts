@@ -36,6 +36,11 @@ export interface DedupOptions {
    * canonical target) instead of by graph equivalence in the struct phase.
    */
   readonly legacy?: boolean | undefined;
+  /**
+   * Graph-check pairs visited before type signatures are computed to skip candidates that
+   * cannot match (default 4 × types + 64K; 0 = from the start). Results never depend on it.
+   */
+  readonly signatureBudget?: number | undefined;
   /** Called now and then with the phase and progress over the own types. */
   readonly onProgress?: ((phase: DedupPhase, done: number, total: number) => void) | undefined;
   /** Parse-check the output like any input (default false: it is built consistent). */
@@ -54,13 +59,26 @@ export interface DedupResult {
    * to themselves except base FWDs resolved to a split struct.
    */
   readonly idMap: Int32Array;
+  /** Pairs of types the graph checks visited (the work of the struct phase). */
+  readonly graphPairs: number;
 }
 
 const UNPROCESSED = -1;
 const IN_PROGRESS = -2;
 const IDENTICAL_DEPTH = 16;
+/** Kinds the reference pass deduplicates (TYPEDEF only in legacy mode: else the struct pass maps it). */
+const REF_KINDS = new Set<number>([Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.PTR, Kind.FUNC, Kind.TYPE_TAG, Kind.TYPEDEF, Kind.DECL_TAG, Kind.ARRAY, Kind.FUNC_PROTO]);
 
 const hc = (h: number, v: number): number => (Math.imul(h, 31) + v) | 0;
+/** A stronger combiner for type signatures: a chain of them must not repeat or collide early. */
+const mix = (h: number, v: number): number => {
+  let x = Math.imul(h ^ v, 0x9e3779b1);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x85ebca6b);
+  return x ^ (x >>> 13);
+};
+/** Unfolding depth of the signatures of types that reach a cycle (any depth is a necessary condition). */
+const CYCLIC_SIG_DEPTH = 4;
 
 /** Deduplicate `btf` (own types only; its base is read, never changed). */
 export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
@@ -78,6 +96,10 @@ class Deduper {
   private hlist: Int32Array;
   private hcnt = 0;
   private adjustCanon = false;
+  /** Pairs the graph checks have visited so far; past a budget the signatures are computed. */
+  private equivWork = 0;
+  /** Per-type signatures (see computeSigs), once the graph checks have cost enough to need them. */
+  private sig: Int32Array | undefined;
   // Dedup table: chains of ids per hash bucket, newest first (as libbpf's multimap).
   private readonly head: Int32Array;
   private readonly next: Int32Array;
@@ -476,19 +498,36 @@ class Deduper {
     }
   }
 
+  /** Hash of a STRUCT/UNION (and, outside legacy mode, TYPEDEF) in the struct phase; undefined: other kinds. */
+  private structHash(id: number): number | undefined {
+    const o = this.OFF[id]!;
+    const k = (this.W[o + 1]! >>> 24) & 0x7f;
+    let h: number;
+    if (k === Kind.TYPEDEF && !this.legacy) h = this.hashTypedef(o);
+    else if (k === Kind.STRUCT || k === Kind.UNION) h = this.hashStruct(o);
+    else return undefined;
+    return this.sig && !this.force ? hc(h, this.sig[id]!) : h;
+  }
+
   private structs(): void {
     const { W, OFF, S, N, map, head, next, hv, mask } = this;
     const total = N - S;
+    // Graph checks that fail deep (chains of same-named typedefs or structs) would cost cubic
+    // time; past this many visited pairs the signatures sort such candidates out.
+    const budget = this.opts.signatureBudget ?? 4 * N + (1 << 16);
     for (let id = S; id < N; id++) {
       if (map[id]! >= 0) continue;
+      if (!this.sig && this.equivWork >= budget) this.useSignatures();
+      const h = this.structHash(id);
+      if (h === undefined) continue;
       const o = OFF[id]!;
-      const k = (W[o + 1]! >>> 24) & 0x7f;
-      const isTypedef = k === Kind.TYPEDEF && !this.legacy;
-      if (!isTypedef && k !== Kind.STRUCT && k !== Kind.UNION) continue;
-      const h = isTypedef ? this.hashTypedef(o) : this.hashStruct(o);
+      const isTypedef = ((W[o + 1]! >>> 24) & 0x7f) === Kind.TYPEDEF;
+      const sig = this.sig;
+      const own = sig ? sig[id]! : 0;
       let newId = id;
       for (let c = head[h & mask]!; c >= 0; c = next[c]!) {
-        if (hv[c] !== h) continue;
+        // Another signature: the graph check would fail (see computeSigs).
+        if (hv[c] !== h || (sig && sig[c] !== own)) continue;
         const co = OFF[c]!;
         // Guard against FWD/STRUCT hash collisions before the graph check.
         if (isTypedef ? !this.equalTypedef(o, co) : !this.shallowEqualStruct(o, co)) continue;
@@ -503,6 +542,163 @@ class Deduper {
       if (newId === id) this.tableAdd(h, id);
       if (((id - S) & 0xffff) === 0) this.progress('structs', id - S, total);
     }
+  }
+
+  /**
+   * A signature per type that every pair the graph check can accept shares. Types the check
+   * compares by shape (STRUCT/UNION without a FWD namesake, TYPEDEF, PTR, ARRAY, FUNC_PROTO,
+   * INT, ...) get a hash of the words it compares and of the signatures of the types they
+   * reference; those a forward declaration may stand in for (FWD, enums, structs/unions
+   * named like a FWD) get only what refSig gives. The check accepts only types whose
+   * unfoldings (cut at those) are equal, compiler-duplicated identical types and earlier
+   * merges included, so equal unfoldings must give equal signatures: a type whose unfolding
+   * is finite gets the hash of all of it (in dependency order, Tarjan's SCCs iteratively), one
+   * that reaches a cycle the hash of its first CYCLIC_SIG_DEPTH levels, the same for every
+   * such type wherever its cycle is. A candidate with another signature is skipped without
+   * changing any result; a chain of same-named typedefs or structs no longer costs a deep
+   * graph check per pair of links.
+   */
+  private computeSigs(): Int32Array {
+    const { W, OFF, N, shapes } = this;
+    const sig = new Int32Array(N);
+    const fwdNames = new Set<number>();
+    for (let id = 1; id < N; id++) if (this.kind(id) === Kind.FWD) fwdNames.add(this.refSig(id));
+    // Referenced ids of shape-compared types (CSR); coarse types are leaves.
+    const start = new Int32Array(N + 1);
+    const label = new Int32Array(N);
+    const coarse = new Uint8Array(N);
+    let edges = new Int32Array(Math.max(16, N * 2));
+    let ne = 0;
+    const pushEdge = (w: number): void => {
+      if (ne === edges.length) {
+        const e = new Int32Array(edges.length * 2);
+        e.set(edges);
+        edges = e;
+      }
+      edges[ne++] = w;
+    };
+    coarse[0] = 1;
+    sig[0] = mix(0x3c6ef372, 0);
+    for (let id = 1; id < N; id++) {
+      start[id] = ne;
+      const o = OFF[id]!;
+      const k = (W[o + 1]! >>> 24) & 0x7f;
+      if (k === Kind.FWD || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG || ((k === Kind.STRUCT || k === Kind.UNION) && fwdNames.has(this.refSig(id)))) {
+        coarse[id] = 1;
+        sig[id] = mix(this.refSig(id), 1);
+        continue;
+      }
+      const first = ne;
+      forEachTypeIdWord(W, o, shapes[k]!, pushEdge); // word positions, ascending
+      const end = id + 1 < N ? OFF[id + 1]! : W.length;
+      let h = 0x2545f491;
+      for (let w = o, e = first; w < end; w++) {
+        if (e < ne && edges[e] === w) e++;
+        else h = mix(h, W[w]!);
+      }
+      label[id] = h;
+      for (let e = first; e < ne; e++) {
+        const t = W[edges[e]!]!;
+        edges[e] = t < N ? t : 0; // out of range (the parser rejects it): a leaf
+      }
+    }
+    start[N] = ne;
+    // Tarjan's SCCs, iteratively; an SCC is complete only after everything it reaches, so
+    // finite unfoldings are hashed exactly as SCCs complete.
+    const infinite = new Uint8Array(N);
+    const index = new Int32Array(N).fill(-1);
+    const low = new Int32Array(N);
+    const cursor = new Int32Array(N);
+    const onStack = new Uint8Array(N);
+    const sccStack = new Int32Array(N);
+    const callStack = new Int32Array(N);
+    let sp = 0;
+    let cp = 0;
+    let counter = 0;
+    let anyInfinite = false;
+    for (let root = 1; root < N; root++) {
+      if (coarse[root] || index[root]! >= 0) continue;
+      index[root] = low[root] = counter++;
+      cursor[root] = start[root]!;
+      sccStack[sp++] = root;
+      onStack[root] = 1;
+      callStack[cp++] = root;
+      while (cp > 0) {
+        const v = callStack[cp - 1]!;
+        const c = cursor[v]!;
+        if (c < start[v + 1]!) {
+          cursor[v] = c + 1;
+          const t = edges[c]!;
+          if (coarse[t]) continue;
+          if (index[t]! < 0) {
+            index[t] = low[t] = counter++;
+            cursor[t] = start[t]!;
+            sccStack[sp++] = t;
+            onStack[t] = 1;
+            callStack[cp++] = t;
+          } else if (onStack[t] && index[t]! < low[v]!) low[v] = index[t]!;
+          continue;
+        }
+        cp--;
+        if (cp > 0) {
+          const parent = callStack[cp - 1]!;
+          if (low[v]! < low[parent]!) low[parent] = low[v]!;
+        }
+        if (low[v] !== index[v]) continue;
+        let first = sp - 1;
+        while (sccStack[first] !== v) first--;
+        let cyclic = sp - first > 1;
+        for (let i = first; i < sp; i++) {
+          const u = sccStack[i]!;
+          onStack[u] = 0;
+          for (let e = start[u]!; e < start[u + 1]!; e++) {
+            const t = edges[e]!;
+            if (t === u || infinite[t]) cyclic = true;
+          }
+        }
+        if (cyclic) {
+          anyInfinite = true;
+          for (let i = first; i < sp; i++) infinite[sccStack[i]!] = 1;
+        } else {
+          let h = label[v]!;
+          for (let e = start[v]!; e < start[v + 1]!; e++) h = mix(h, sig[edges[e]!]!);
+          sig[v] = h;
+        }
+        sp = first;
+      }
+    }
+    if (!anyInfinite) return sig;
+    // Types that reach a cycle: the first levels of their unfolding, the same way everywhere.
+    let cur = new Int32Array(N);
+    let nxt = new Int32Array(N);
+    for (let id = 0; id < N; id++) cur[id] = coarse[id] ? sig[id]! : label[id]!;
+    for (let d = 0; d < CYCLIC_SIG_DEPTH; d++) {
+      for (let id = 0; id < N; id++) {
+        if (coarse[id]) {
+          nxt[id] = cur[id]!;
+          continue;
+        }
+        let h = label[id]!;
+        for (let e = start[id]!; e < start[id + 1]!; e++) h = mix(h, cur[edges[e]!]!);
+        nxt[id] = h;
+      }
+      const t = cur;
+      cur = nxt;
+      nxt = t;
+    }
+    for (let id = 1; id < N; id++) if (infinite[id]) sig[id] = cur[id]!;
+    return sig;
+  }
+
+  /** Compute the signatures and rehash the table with them (same order within each bucket). */
+  private useSignatures(): void {
+    this.sig = this.computeSigs();
+    const { head, next, hv, mask, N } = this;
+    const inTable = new Uint8Array(N);
+    for (let b = 0; b <= mask; b++) for (let c = head[b]!; c >= 0; c = next[c]!) inTable[c] = 1;
+    head.fill(-1);
+    // Ids went in in ascending order within each kind class; kinds of different classes never match.
+    for (let id = 1; id < N; id++) if (inTable[id]) this.tableAdd(this.structHash(id) ?? hv[id]!, id);
   }
 
   private clearHypot(): void {
@@ -543,6 +739,7 @@ class Deduper {
     stack[sp++] = candRoot;
     stack[sp++] = canonRoot;
     while (sp > 0) {
+      this.equivWork++;
       let canon = stack[--sp]!;
       const cand = stack[--sp]!;
       // resolve both (inline)
@@ -764,7 +961,9 @@ class Deduper {
       if (tk !== Kind.FWD && ck === Kind.FWD) map[c] = t;
       if (this.adjustCanon) continue;
       if (tk === Kind.FWD && ck !== Kind.FWD) map[t] = c;
-      if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && map[c]! >= 0 && map[t]! < 0) map[t] = c;
+      // Typedefs, deduplicated by graph equivalence here too, are merged the same way: else two
+      // copies of a chain of them (ids pointing down the chain) cost a full walk per link.
+      if ((tk === Kind.STRUCT || tk === Kind.UNION || (tk === Kind.TYPEDEF && !this.legacy)) && ck !== Kind.FWD && map[c]! >= 0 && map[t]! < 0) map[t] = c;
     }
   }
 
@@ -807,10 +1006,6 @@ class Deduper {
   private readonly equalArrayFn = (a: number, b: number): boolean => this.equalArray(a, b);
   private readonly equalFnprotoFn = (a: number, b: number): boolean => this.equalFnproto(a, b);
 
-  private refVisit = (w: number): void => {
-    this.W[w] = this.refType(this.W[w]!);
-  };
-
   private refs(): void {
     const total = this.N - this.S;
     for (let id = this.S; id < this.N; id++) {
@@ -819,49 +1014,99 @@ class Deduper {
     }
   }
 
-  private refType(id: number): number {
-    const { W, OFF, map } = this;
-    const m = map[id]!;
-    if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: id });
-    if (m >= 0) return this.resolve(id);
-    map[id] = IN_PROGRESS;
-    const o = OFF[id]!;
-    const k = (W[o + 1]! >>> 24) & 0x7f;
+  /**
+   * Canonical id of reference type `root` (btf-spec §2.4): its referenced types first, then
+   * a hash of its record with canonical ids. Depth-first with an explicit stack (chains of
+   * 100,000 modifiers must not overflow the call stack), visiting referenced types in the
+   * order the field visitor gives them, as the recursive definition does.
+   */
+  private refType(root: number): number {
+    const { W, OFF, map, shapes } = this;
+    const m0 = map[root]!;
+    if (m0 === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: root });
+    if (m0 >= 0) return this.resolve(root);
+    // Frames: the type, where its referenced-id words start in `words`, and how many are done.
+    const { refIds: ids, refFirstWord: firstWord, refDone: done, wordSink: words } = this;
+    const push = (id: number): void => {
+      const k = (W[OFF[id]! + 1]! >>> 24) & 0x7f;
+      if (!REF_KINDS.has(k)) fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+      map[id] = IN_PROGRESS;
+      ids.push(id);
+      firstWord.push(words.length);
+      done.push(0);
+      forEachTypeIdWord(W, OFF[id]!, shapes[k]!, this.collectWord);
+    };
+    push(root);
+    let result = root;
+    while (ids.length > 0) {
+      const top = ids.length - 1;
+      const id = ids[top]!;
+      const from = firstWord[top]!;
+      const count = (top + 1 < firstWord.length ? firstWord[top + 1]! : words.length) - from;
+      if (done[top]! < count) {
+        const w = words[from + done[top]!]!;
+        const m = map[W[w]!]!;
+        if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: W[w]! });
+        if (m === UNPROCESSED) {
+          // words of deeper frames go after this frame's: the count above stays right.
+          push(W[w]!);
+          continue;
+        }
+        W[w] = this.resolve(W[w]!);
+        done[top]!++;
+        continue;
+      }
+      words.length = from;
+      ids.pop();
+      firstWord.pop();
+      done.pop();
+      result = this.finishRef(id);
+      // The frame below was waiting on this type: its word now holds a canonical id.
+      if (ids.length > 0) {
+        const below = ids.length - 1;
+        const bw = words[firstWord[below]! + done[below]!]!;
+        W[bw] = result;
+        done[below]!++;
+      }
+    }
+    return result;
+  }
+
+  // The reference pass's stack (reused: refType runs once per type).
+  private readonly refIds: number[] = [];
+  private readonly refFirstWord: number[] = [];
+  private readonly refDone: number[] = [];
+  private readonly wordSink: number[] = [];
+  private readonly collectWord = (w: number): void => {
+    this.wordSink.push(w);
+  };
+
+  /** Hash a reference type whose referenced ids are canonical and map it to its first equal. */
+  private finishRef(id: number): number {
+    const o = this.OFF[id]!;
+    const k = (this.W[o + 1]! >>> 24) & 0x7f;
     let h: number;
     let equal: (a: number, b: number) => boolean;
     switch (k) {
-      case Kind.CONST:
-      case Kind.VOLATILE:
-      case Kind.RESTRICT:
-      case Kind.PTR:
-      case Kind.FUNC:
-      case Kind.TYPE_TAG:
-      case Kind.TYPEDEF: // only in legacy mode: else typedefs are mapped in the struct phase
-        W[o + 2] = this.refType(W[o + 2]!);
-        h = this.hashCommon(o);
-        equal = this.equalCommonFn;
-        break;
       case Kind.DECL_TAG:
-        W[o + 2] = this.refType(W[o + 2]!);
         h = this.hashIntTag(o);
         equal = this.equalIntTagFn;
         break;
       case Kind.ARRAY:
-        forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
         h = this.hashArray(o);
         equal = this.equalArrayFn;
         break;
       case Kind.FUNC_PROTO:
-        forEachTypeIdWord(W, o, this.shapes[k]!, this.refVisit);
         h = this.hashFnproto(o);
         equal = this.equalFnprotoFn;
         break;
-      default:
-        fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+      default: // CONST, VOLATILE, RESTRICT, PTR, FUNC, TYPE_TAG, and TYPEDEF in legacy mode
+        h = this.hashCommon(o);
+        equal = this.equalCommonFn;
     }
     // The referenced ids are canonical now, so an exact match on the record is equivalence.
     const newId = this.findEqual(h, o, id, equal);
-    map[id] = newId;
+    this.map[id] = newId;
     if (newId === id) this.tableAdd(h, id);
     return newId;
   }
@@ -911,7 +1156,8 @@ class Deduper {
     });
     const result = Btf.parse(bytes, { base: btf.base, file: this.opts.file, section: btf.section, sanityCheck: this.opts.sanityCheck ?? false });
     const ext = this.opts.ext ? this.remapExt(this.opts.ext, idMap) : undefined;
-    return ext ? { btf: result, ext, idMap } : { btf: result, idMap };
+    const graphPairs = this.equivWork;
+    return ext ? { btf: result, ext, idMap, graphPairs } : { btf: result, idMap, graphPairs };
   }
 
   private remapExt(ext: BtfExt, idMap: Int32Array): BtfExt {

@@ -16,6 +16,7 @@ import { BtfError, fail } from '../wire/errors.js';
 import { CoreReloKind } from '../wire/ext.js';
 import { forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { Kind, KIND_SHAPES } from '../wire/kinds.js';
+import { MAX_WALK_DEPTH } from '../wire/limits.js';
 import type { CoreTargetBtf } from './core/candidates.js';
 import { type CoreObject, type CoreReloResult, resolveCoreRelos } from './core/resolve.js';
 import type { CoreSpec } from './core/spec.js';
@@ -95,10 +96,12 @@ export class CoreMarks {
   }
 
   /** bpftool's btfgen_mark_type: structs contribute only their marked members. */
-  markType(id: number, followPointers: boolean): void {
+  markType(id: number, followPointers: boolean, nesting = 0): void {
     const btf = this.target;
+    // Chains are followed in this loop; arrays and prototypes recurse, bounded by MAX_WALK_DEPTH.
+    if (nesting > MAX_WALK_DEPTH) fail('bad-type', `type nesting at [${id}] is more than ${MAX_WALK_DEPTH} levels deep (or a loop)`, { typeId: id });
     for (let depth = 0; id !== 0; depth++) {
-      if (depth > 1024) fail('bad-type', `reference chain at [${id}] is too long`, { typeId: id });
+      if (depth > 1024) fail('bad-type', `reference chain at [${id}] is too long (or a loop)`, { typeId: id });
       this.markOnly(id);
       const k = btf.kind(id);
       switch (k) {
@@ -117,12 +120,12 @@ export class CoreMarks {
           id = btf.sizeOrType(id);
           continue;
         case Kind.ARRAY:
-          this.markType(btf.word(id, 3), followPointers);
+          this.markType(btf.word(id, 3), followPointers, nesting + 1);
           id = btf.word(id, 4);
           continue;
         case Kind.FUNC_PROTO: {
           const n = btf.vlen(id);
-          for (let i = 0; i < n; i++) this.markType(btf.elemWord(id, i, 1), followPointers);
+          for (let i = 0; i < n; i++) this.markType(btf.elemWord(id, i, 1), followPointers, nesting + 1);
           id = btf.sizeOrType(id);
           continue;
         }
@@ -140,7 +143,7 @@ export class CoreMarks {
   /** bpftool's btfgen_mark_type_match (TYPE_MATCHES): whole structs unless behind a pointer. */
   markTypeMatch(id: number, behindPtr: boolean, depth = 0): void {
     const btf = this.target;
-    if (depth > 4096) fail('bad-type', `type nesting at [${id}] is too deep`, { typeId: id });
+    if (depth > MAX_WALK_DEPTH) fail('bad-type', `type nesting at [${id}] is more than ${MAX_WALK_DEPTH} levels deep (or a loop)`, { typeId: id });
     if (id === 0) return;
     this.markOnly(id);
     const k = btf.kind(id);
@@ -230,7 +233,7 @@ export class CoreMarks {
         this.markOnly(t.rootTypeId);
         return;
       default:
-        fail('unsupported', `unknown relocation kind ${r.kind}`);
+        fail('unsupported', `unknown relocation kind ${r.kind}`, { section: '.BTF.ext' });
     }
   }
 }
@@ -311,7 +314,7 @@ export function minCore(objects: readonly MinCoreObject[], vmlinux: Btf, opts: M
     const res = resolveCoreRelos(obj, { name: 'vmlinux', btf: vmlinux }, { modules, explain: false });
     for (const r of res) {
       if (r.error !== undefined) {
-        throw new BtfError('invalid-argument', `relocation #${r.index} in ${r.section} (insn ${r.insnOff / 8}, ${r.kindName}, [${r.localTypeId}] ${r.accessStr}): ${r.error}`, obj.file !== undefined ? { file: obj.file } : {});
+        throw new BtfError('invalid-argument', `relocation #${r.index} in ${r.section} (insn ${r.insnOff / 8}, ${r.kindName}, [${r.localTypeId}] ${r.accessStr}): ${r.error}`, { section: '.BTF.ext', ...(obj.file !== undefined ? { file: obj.file } : {}) });
       }
       relocations.push(r);
       if (!r.target || !r.targetBtf) continue;

@@ -14,10 +14,11 @@
  * in which case the module loads without BTF.
  */
 
-import { isElf, parseElf } from '../elf/index.js';
+import { ET_REL, type ElfFile, isElf, parseElf } from '../elf/index.js';
 import { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord } from '../wire/fields.js';
+import { Kind } from '../wire/kinds.js';
 import { checkBtf, type Finding } from './check.js';
 import { distillBase } from './distill.js';
 import { baseDiff, baseMismatch, explainRelocation, type ModuleRootCause } from './module-explain.js';
@@ -72,6 +73,20 @@ export function moduleNameOf(file: string): string {
   return base.replace(/\.(xz|gz|zst)$/, '').replace(/\.(ko|btf|o)$/, '').replace(/-/g, '_');
 }
 
+/**
+ * What the module loader's ELF header checks (elf_validity_ehdr) refuse before BTF is looked
+ * at: a file that is not a relocatable object, has no section headers, or is of the other
+ * ELF class than the kernel (a flipped EI_CLASS byte makes a 64-bit module read as ELF32).
+ */
+function loaderRefuses(elf: ElfFile, kernel: Btf): string | undefined {
+  if (elf.type !== ET_REL) return `e_type is ${elf.type}, not ET_REL (a module is a relocatable object)`;
+  if (elf.shoff === 0 || elf.sections.length <= 1) return 'no section header table';
+  const long = kernel.findByNameKind('long', Kind.INT) ?? kernel.findByNameKind('long int', Kind.INT);
+  const kernelClass = long === undefined ? undefined : kernel.sizeOrType(long) === 8 ? 64 : 32;
+  if (kernelClass !== undefined && elf.class !== kernelClass) return `ELF${elf.class} file for a ${kernelClass}-bit kernel (EI_CLASS)`;
+  return undefined;
+}
+
 /** Check one module (ELF .ko bytes or raw split BTF) against a kernel's vmlinux BTF. */
 export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: ModuleCheckOptions = {}): ModuleCheck {
   const module = moduleNameOf(file);
@@ -111,6 +126,10 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
   try {
     if (isElf(bytes)) {
       const elf = parseElf(bytes);
+      const refused = loaderRefuses(elf, kernel);
+      if (refused !== undefined) {
+        return { module, file, btf: 'unusable', verdict: 'rejected', reasons: [`the module loader refuses the file (ENOEXEC): ${refused}`], warnings };
+      }
       const sec = elf.section('.BTF');
       if (!sec || sec.size === 0) {
         return { module, file, btf: 'none', verdict: 'loads-without-btf', reasons: ['no .BTF section: the module has no BTF'], warnings };

@@ -12,7 +12,7 @@
  * record is a 32-bit word).
  */
 
-import { BtfError, fail } from './errors.js';
+import { BtfError, fail, SPLIT_HINT } from './errors.js';
 import { HOST_ENDIAN, type BtfHeader, type Endian, parseHeader, swapWords } from './header.js';
 import { Kind, KIND_SHAPES, type KindShape, layoutShape, NR_KINDS } from './kinds.js';
 import { compareCString, compareCStrings, decodeCString, encodeString, hashBytes } from './strings.js';
@@ -114,7 +114,7 @@ export class Btf {
     const strings = bytes.subarray(dataStart + header.strOff, dataStart + header.strOff + header.strLen);
     if (!base) {
       if (strings.length === 0) fail('bad-string', 'base BTF needs a string section (at least the empty string)', { offset: 20, section });
-      if (strings[0] !== 0) fail('bad-string', 'string section of base BTF must start with the empty string', { offset: dataStart + header.strOff, section });
+      if (strings[0] !== 0) fail('bad-string', `string section of base BTF must start with the empty string (${SPLIT_HINT})`, { offset: dataStart + header.strOff, section });
     }
     if (strings.length > 0 && strings[strings.length - 1] !== 0) {
       fail('bad-string', 'string section must end with a NUL byte', { offset: dataStart + header.strOff + header.strLen - 1, section });

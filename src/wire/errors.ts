@@ -75,6 +75,9 @@ export class BtfError extends Error {
   }
 }
 
+/** Said wherever BTF that needs a base was given without one. */
+export const SPLIT_HINT = 'looks like split BTF, give -B/--base';
+
 export function fail(code: BtfErrorCode, rule: string, where: BtfErrorLocation = {}): never {
   throw new BtfError(code, rule, where);
 }

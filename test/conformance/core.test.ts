@@ -121,7 +121,7 @@ describe('min-core batch over a directory of kernels', () => {
   it('one output per kernel, equal to the single runs', (t) => {
     if (!need(t, corpusBuilds().length > 0, 'corpus')) return;
     const outDir = join(tmp, 'batch');
-    const r = btfkit(['min-core', ...OBJECTS, '--kernel', CORPUS, '-o', outDir, '-j', '2']);
+    const r = btfkit(['min-core', ...OBJECTS, '--kernel', CORPUS, '-o', outDir, '--jobs', '2']);
     assert.equal(r.status, 0, r.stderr);
     for (const b of corpusBuilds()) {
       const p = join(outDir, b, 'vmlinux.btf');

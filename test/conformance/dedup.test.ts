@@ -101,6 +101,9 @@ describe('dedup conformance (libbpf 1.1)', () => {
     assert.equal(formatRawString(legacy.btf), formatRawString(peer.btf), 'legacy mode: libbpf 1.1 output, type by type');
     const ours = merge(mods, base);
     assert.ok(ours.btf.nextId <= peer.types);
+    // The type signatures (used from the start here) only skip checks that would fail.
+    assert.deepEqual(dedup(all, { legacy: true, signatureBudget: 0 }).btf.bytes, legacy.btf.bytes, 'legacy mode, signatures from the start');
+    assert.deepEqual(dedup(all, { signatureBudget: 0 }).btf.bytes, dedup(all).btf.bytes, 'signatures from the start');
     if (build === '6.1.0-50-amd64') {
       // The figures: libbpf 1.1 530,983, libbpf 1.7 530,975. The 8 types are a
       // second struct nvdimm_bus_descriptor with its typedef'd function pointers (3 PTR to

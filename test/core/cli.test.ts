@@ -80,7 +80,7 @@ describe('btfkit min-core', () => {
     const kernels = await findKernels(join(tmp, 'hub'));
     assert.deepEqual(kernels, [join(dir, 'k1.btf.gz')]);
     assert.equal(batchOutputPath('/a', '/o', '/a/u/22.04/x86_64/5.15.0-1.btf.tar.xz'), '/o/u/22.04/x86_64/5.15.0-1.btf');
-    const r = cli('min-core', OBJ, '--kernel', join(tmp, 'hub'), '-o', join(tmp, 'hubout'), '-j', '1');
+    const r = cli('min-core', OBJ, '--kernel', join(tmp, 'hub'), '-o', join(tmp, 'hubout'), '--jobs', '1');
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(tmp, 'hubout', 'distro', '1.0', 'x86_64', 'k1.btf')));
   });

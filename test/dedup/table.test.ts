@@ -14,6 +14,7 @@ import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { IntEncoding, Kind, Linkage } from '../../src/wire/kinds.js';
 import { encodeBlob, info, strOff } from '../helpers.js';
+import { sameNameChain } from '../hostile/inputs.js';
 
 const raw = (btf: Btf): string => formatRawString(btf).trimEnd();
 const build = (fn: (b: BtfBuilder) => void): Btf => {
@@ -30,6 +31,8 @@ const stringSet = (btf: Btf): string[] => {
 function expectDedup(input: Btf, expected: Btf, opts: { forceCollisions?: boolean } = {}): Btf {
   const r = dedup(input, opts);
   assert.equal(raw(r.btf), raw(expected));
+  // The signatures that skip hopeless graph checks never change a result.
+  assert.deepEqual(dedup(input, { ...opts, signatureBudget: 0 }).btf.bytes, r.btf.bytes);
   assert.equal(r.btf.typeCount, expected.typeCount);
   assert.equal(r.btf.strings.length, expected.strings.length);
   assert.deepEqual(stringSet(r.btf), stringSet(expected));
@@ -676,5 +679,36 @@ describe('dedup subtleties (btf-spec §2.5)', () => {
     const once = dedup(input).btf;
     assert.equal(once.typeCount, 3); // int, struct n, pointer: the FWD resolved through the graph check
     assert.equal(raw(dedup(once).btf), raw(once));
+  });
+});
+
+describe('dedup of hostile chains (issue 15 item 3)', () => {
+  for (const kind of ['typedef', 'struct'] as const) {
+    it(`a 3,000-deep chain of same-named ${kind}s keeps every link and visits a linear number of type pairs`, () => {
+      const input = Btf.parse(sameNameChain(kind, 3000));
+      const r = dedup(input);
+      assert.equal(r.btf.typeCount, input.typeCount);
+      assert.ok(r.graphPairs < 40 * input.typeCount + (1 << 21), `${r.graphPairs} pairs visited`);
+      assert.deepEqual(dedup(input, { signatureBudget: 0 }).btf.bytes, r.btf.bytes);
+    });
+  }
+  it('two copies of a 100,000-deep typedef chain pointing down the chain fold into one, in a linear number of pairs', () => {
+    const depth = 100000;
+    const input = build((b) => {
+      for (let copy = 0; copy < 2; copy++) {
+        const first = b.nextId;
+        for (let i = 0; i < depth; i++) b.addTypedef(`t${i}`, first + i + 1);
+        b.addInt('int', 4, IntEncoding.SIGNED);
+      }
+    });
+    const r = dedup(input);
+    assert.equal(r.btf.typeCount, depth + 1);
+    assert.ok(r.graphPairs < 4 * depth, `${r.graphPairs} pairs visited`);
+  });
+  it('two copies of a same-named struct chain fold into one', () => {
+    const input = Btf.parse(sameNameChain('struct', 500, 2));
+    const r = dedup(input, { signatureBudget: 0 });
+    assert.equal(r.btf.typeCount, 501);
+    assert.deepEqual(dedup(input).btf.bytes, r.btf.bytes);
   });
 });

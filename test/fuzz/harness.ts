@@ -2,8 +2,10 @@
  * The fuzz/property harness: real inputs (fixtures) are truncated, bit-flipped, overwritten
  * with boundary values and have their length fields inflated, then fed to every reader
  * (Btf.parse, the ELF reader, the .BTF.ext reader, decompression), to `check`, and — when
- * they parse — to every writing path (writeBtf, BtfBuilder.copyType, sanitize), whose output
- * must parse again.
+ * they parse — to every writing path (writeBtf, BtfBuilder.copyType, sanitize, dedup), whose
+ * output must parse again, and to the operations that walk the type graph: the C dumper
+ * (`dump --format c`), CO-RE resolution and min-core with the mutant as the kernel, and the
+ * ABI diff (`btfkit diff`) against the unmutated input.
  *
  * The property: each case ends in a valid result or a BtfError that names the rule and where
  * (byte offset, type id or section). Any other exception is a bug, as is a hang (every case
@@ -17,7 +19,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { formatVmlinuxHBytes } from '../../src/format/c/index.js';
+import { openBtf } from '../../src/open.js';
 import { checkBtf } from '../../src/ops/check.js';
+import { resolveCoreRelos } from '../../src/ops/core/resolve.js';
+import { dedup } from '../../src/ops/dedup.js';
+import { minCore, type MinCoreObject } from '../../src/ops/min-core.js';
+import { diffBtf } from '../../src/ops/abi-diff.js';
 import { sanitizeBtf } from '../../src/ops/sanitize.js';
 import { isElf, parseElf } from '../../src/elf/index.js';
 import { decompress, detectCompression } from '../../src/elf/compress.js';
@@ -195,6 +203,7 @@ async function exercise(seed: Seed, bytes: Uint8Array): Promise<string> {
           checkBtf(data);
           const parsed = Btf.parse(data);
           roundTrip(parsed, seed.name);
+          graphOps(parsed, seed);
         }
         const ext = elf.section('.BTF.ext');
         if (ext) parseBtfExt(elf.sectionData(ext));
@@ -210,6 +219,7 @@ async function exercise(seed: Seed, bytes: Uint8Array): Promise<string> {
           btf.recordSize(id);
         }
         roundTrip(btf, seed.name);
+        graphOps(btf, seed);
       });
       return outcome;
     }
@@ -247,6 +257,71 @@ function roundTrip(btf: Btf, name: string): void {
       expectBtfError(e, `${name}: sanitize --for ${v}`);
     }
   }
+}
+
+/** The CO-RE object the mutants are resolved against as kernels. */
+let coreObject: MinCoreObject | undefined;
+function theCoreObject(): MinCoreObject {
+  if (!coreObject) {
+    const file = join(REPO_ROOT, 'fixtures', 'core', 'vmlinux_relocs.o');
+    const o = openBtf(new Uint8Array(readFileSync(file)), { file });
+    coreObject = { btf: o.btf, ext: o.ext, file };
+  }
+  return coreObject;
+}
+
+/** The unmutated seed, parsed, for the diff. */
+const pristine = new WeakMap<Seed, Btf | null>();
+function pristineOf(seed: Seed): Btf | undefined {
+  let p = pristine.get(seed);
+  if (p === undefined) {
+    let bytes = seed.bytes;
+    try {
+      if (seed.target === 'elf') {
+        const elf = parseElf(bytes);
+        const s = elf.section('.BTF');
+        if (!s) throw new Error('no .BTF');
+        bytes = elf.sectionData(s);
+      }
+      p = Btf.parse(bytes, { base: seed.base });
+    } catch {
+      p = null;
+    }
+    pristine.set(seed, p);
+  }
+  return p ?? undefined;
+}
+
+/**
+ * The operations that walk the type graph (recursively in C, in libbpf and bpftool): each
+ * ends in a result or a BtfError naming a rule and a place, never a stack overflow or a hang.
+ */
+function graphOps(btf: Btf, seed: Seed): void {
+  const name = seed.name;
+  const op = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof FuzzFailure) throw e;
+      expectBtfError(e, `${name}: ${what}`);
+    }
+  };
+  op('dump --format c', () => formatVmlinuxHBytes(btf));
+  op('dedup', () => {
+    const out = dedup(btf).btf;
+    try {
+      Btf.parse(writeBtf(out), { base: btf.base });
+    } catch (e) {
+      throw new FuzzFailure(`${name}: output of dedup does not parse: ${(e as Error).message}`);
+    }
+  });
+  if (!btf.base) {
+    const obj = theCoreObject();
+    op('core explain', () => resolveCoreRelos(obj, btf));
+    op('min-core', () => minCore([obj], btf));
+  }
+  const before = pristineOf(seed);
+  if (before && before.base === btf.base) op('diff', () => diffBtf(before, btf));
 }
 
 export interface FuzzOptions {

@@ -9,10 +9,10 @@ import { checkBtf, formatFinding } from '../../ops/check.js';
 import { DEFAULT_KERNEL_VERSION, parseKernelVersion, rulesFor } from '../../ops/kernel-rules.js';
 import { sanitizeBtf, sanitizeFeaturesFor, type SanitizeFeatures } from '../../ops/sanitize.js';
 import { defaultBaseFor, loadBase, loadBtf, readInput } from '../../node/files.js';
-import { BtfError, fail } from '../../wire/errors.js';
+import { BtfError, fail, SPLIT_HINT } from '../../wire/errors.js';
 import { out, UsageError, warn } from '../common.js';
-import { addWriteOptions, writeOptions, type WriteCliOptions } from '../write-options.js';
-import { writeFileAtomic } from '../../node/files.js';
+import { addWriteOptions, inPlaceOutput, writeOptions, type WriteCliOptions } from '../write-options.js';
+import { validateOutputs, writeOutputs } from '../../node/files.js';
 import { Btf } from '../../wire/btf.js';
 
 /** The raw bytes `check` looks at: the file, or an ELF file's .BTF (and its .BTF.base, if any). */
@@ -50,7 +50,7 @@ export function registerCheck(program: Command): void {
     .option('--mode <mode>', 'user (BPF_BTF_LOAD, every pass), module or vmlinux (pass 1 + chain check)')
     .option('--endian <order>', 'byte order of the kernel: little, big, or any (default: the file\'s)')
     .option('--max <n>', 'stop after this many findings', '100')
-    .option('--json', 'machine-readable output')
+    .option('-j, --json', 'machine-readable output')
     .action(async (file: string, opts: { base?: string; kernelVersion?: string; mode?: string; endian?: string; max: string; json?: boolean }) => {
       const version = validVersion(opts.kernelVersion ?? DEFAULT_KERNEL_VERSION);
       if (opts.mode !== undefined && !['user', 'module', 'vmlinux'].includes(opts.mode)) throw new UsageError(`--mode must be user, module or vmlinux, got '${opts.mode}'`);
@@ -83,7 +83,7 @@ export function registerCheck(program: Command): void {
       } else {
         for (const f of report.findings) out(`${file}: ${formatFinding(f)}\n`);
         if (!base && report.findings[0]?.detail === 'first string of base BTF must be empty') {
-          warn('this looks like split (module) BTF: give its base with --base (e.g. --base /sys/kernel/btf/vmlinux)');
+          warn(`${file}: ${SPLIT_HINT} (e.g. -B /sys/kernel/btf/vmlinux)`);
         }
       }
       process.exitCode = report.valid ? 0 : 1;
@@ -97,8 +97,12 @@ export function registerCheck(program: Command): void {
       .option('--for <version>', 'kernel release to target, e.g. 5.10')
       .option('--without <features>', `comma-separated features to remove on top of --for: ${FEATURE_NAMES.join(', ')}`)
       .option('-B, --base <file>', 'base BTF for split BTF')
-      .requiredOption('-o, --output <file>', 'output file'),
-  ).action(async (file: string, opts: WriteCliOptions & { for?: string; without?: string; base?: string; output: string }) => {
+      .option('-o, --output <file>', 'output file')
+      .option('--in-place', 'replace FILE (raw BTF) with the sanitized BTF'),
+  ).action(async (file: string, opts: WriteCliOptions & { for?: string; without?: string; base?: string; output?: string; inPlace?: boolean }) => {
+    const output = inPlaceOutput('sanitize', file, opts);
+    const writeOpts = { force: opts.force, inputs: [file, ...(opts.base ? [opts.base] : [])], inPlace: opts.inPlace ? file : undefined, inPlaceOption: true };
+    validateOutputs([output], writeOpts);
     if (opts.for === undefined && opts.without === undefined) throw new UsageError('give --for VERSION and/or --without FEATURES');
     let features: SanitizeFeatures = sanitizeFeaturesFor(validVersion(opts.for ?? '99.0'));
     if (opts.without !== undefined) {
@@ -111,6 +115,7 @@ export function registerCheck(program: Command): void {
     }
     const w = writeOptions(opts);
     const opened = await loadBtf(file, { base: opts.base });
+    if (opts.inPlace && opened.container !== 'raw') throw new UsageError(`sanitize: --in-place needs raw BTF; ${file} is an ELF file (write the result with -o)`);
     let btf: Btf = opened.btf;
     const result = sanitizeBtf(btf, features, { endian: w.endian });
     let bytes = result.bytes;
@@ -119,7 +124,7 @@ export function registerCheck(program: Command): void {
       const { writeBtf } = await import('../../wire/write.js');
       bytes = writeBtf(btf, { layout: true });
     }
-    await writeFileAtomic(opts.output, bytes, { force: w.force, inputs: [file] });
+    await writeOutputs([{ path: output, data: bytes }], writeOpts);
     const summary = Object.entries(result.changes).map(([k, v]) => `${k} ${v}`).join(', ');
     process.stderr.write(`btfkit: sanitize: ${summary === '' ? 'nothing to change' : summary}\n`);
   });

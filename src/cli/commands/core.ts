@@ -7,8 +7,8 @@
 
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Command } from 'commander';
-import { loadBtf, readInput, SYS_VMLINUX, writeFileAtomic } from '../../node/files.js';
+import { type Command, Option } from 'commander';
+import { loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { BatchResult } from '../../node/min-core-batch.js';
 import { openBtf } from '../../open.js';
 import type { CoreTargetBtf } from '../../ops/core/candidates.js';
@@ -26,7 +26,7 @@ export function moduleName(path: string): string {
 }
 
 async function loadTargets(kernel: string, modules: readonly string[]): Promise<{ vmlinux: Btf; modules: CoreTargetBtf[] }> {
-  const vmlinux = openBtf(await readInput(kernel), { file: kernel, sanityCheck: false }).btf;
+  const vmlinux = openBtf(await readInput(kernel), { file: kernel }).btf;
   const mods: CoreTargetBtf[] = [];
   for (const m of modules) {
     const o = await loadBtf(m, { base: vmlinux });
@@ -87,6 +87,8 @@ interface MinCoreOpts extends Pick<WriteCliOptions, 'layout' | 'endian'> {
   output?: string;
   splitOut?: string;
   force?: boolean;
+  jobs?: string;
+  /** The old name of --jobs. */
   threads?: string;
   progress?: boolean;
 }
@@ -99,7 +101,7 @@ export function registerCore(program: Command): void {
     .argument('<object>', 'BPF object file (.o with .BTF and .BTF.ext)')
     .option('--kernel <file>', 'target kernel BTF (default: /sys/kernel/btf/vmlinux)')
     .option('--module <file>', 'module BTF (split on the kernel), searched when vmlinux has no candidate (repeatable)', collect((v) => v))
-    .option('--json', 'machine-readable output')
+    .option('-j, --json', 'machine-readable output')
     .action(async (object: string, opts: ExplainOpts) => {
       const kernel = opts.kernel ?? SYS_VMLINUX;
       const obj = openBtf(await readInput(object), { file: object });
@@ -142,7 +144,8 @@ export function registerCore(program: Command): void {
     .option('-o, --output <file>', 'minimal base BTF (batch mode: output directory)')
     .option('--split-out <dir>', 'directory for minimal module split BTFs (<module>.btf)')
     .option('-f, --force', 'overwrite existing outputs')
-    .option('-j, --threads <n>', 'batch mode: worker threads (default: CPU count)')
+    .option('--jobs <n>', 'batch mode: worker threads (default: CPU count)')
+    .addOption(new Option('--threads <n>').hideHelp())
     .option('--no-progress', 'batch mode: no progress bar')
     .action(async (objects: string[], opts: MinCoreOpts) => {
       if (!opts.output) throw new UsageError('min-core: -o/--output is required');
@@ -154,16 +157,18 @@ export function registerCore(program: Command): void {
       const objs = await loadObjects(objects);
       const res = minCore(objs, vmlinux, { modules });
       const inputs = [kernel, ...objects, ...(opts.module ?? [])];
-      await writeFileAtomic(opts.output, outputBytes(res.base, opts, res.baseBytes), { force: opts.force, inputs });
-      out(`${opts.output}: ${res.base.typeCount} types, ${res.baseBytes.length} bytes (from ${vmlinux.typeCount} types; ${res.relocations.length} relocations)\n`);
+      const outputs: OutputFile[] = [{ path: opts.output, data: outputBytes(res.base, opts, res.baseBytes) }];
+      const report = [`${opts.output}: ${res.base.typeCount} types, ${res.baseBytes.length} bytes (from ${vmlinux.typeCount} types; ${res.relocations.length} relocations)\n`];
       if (opts.splitOut) {
         await mkdir(opts.splitOut, { recursive: true });
         for (const m of res.modules) {
           const p = join(opts.splitOut, `${m.name}.btf`);
-          await writeFileAtomic(p, outputBytes(m.btf, opts, m.bytes), { force: opts.force, inputs });
-          out(`${p}: ${m.btf.typeCount} types, ${m.bytes.length} bytes (split on ${opts.output})\n`);
+          outputs.push({ path: p, data: outputBytes(m.btf, opts, m.bytes) });
+          report.push(`${p}: ${m.btf.typeCount} types, ${m.bytes.length} bytes (split on ${opts.output})\n`);
         }
       }
+      await writeOutputs(outputs, { force: opts.force, inputs });
+      out(report.join(''));
     });
 
   addLayoutOptions(program.command('vmlinux-split'))
@@ -174,14 +179,21 @@ export function registerCore(program: Command): void {
     .requiredOption('--rest-out <file>', 'everything else, as split BTF on the core')
     .option('-f, --force', 'overwrite existing outputs')
     .action(async (file: string, opts: { roots?: string[]; output: string; restOut: string; force?: boolean; layout?: boolean; endian?: string }) => {
+      const writeOpts = { force: opts.force, inputs: [file] };
+      validateOutputs([opts.output, opts.restOut], writeOpts);
       const btf = openBtf(await readInput(file), { file }).btf;
       const roots = opts.roots ?? ['kfuncs'];
       const kfuncs = roots.includes('kfuncs');
       const named = roots.filter((r) => r !== 'kfuncs').map((r) => (/^\d+$/.test(r) ? Number(r) : r));
       const res = vmlinuxSplit(btf, { kfuncs, roots: named });
       if (kfuncs && res.kfuncCount === 0) warn(`${file}: no FUNC is tagged bpf_kfunc (kernels before 6.5 / pahole before 1.25 do not tag kfuncs); core holds only the named roots`);
-      await writeFileAtomic(opts.output, outputBytes(res.core, opts, res.coreBytes), { force: opts.force, inputs: [file] });
-      await writeFileAtomic(opts.restOut, outputBytes(res.rest, opts, res.restBytes), { force: opts.force, inputs: [file] });
+      await writeOutputs(
+        [
+          { path: opts.output, data: outputBytes(res.core, opts, res.coreBytes) },
+          { path: opts.restOut, data: outputBytes(res.rest, opts, res.restBytes) },
+        ],
+        writeOpts,
+      );
       const total = res.coreBytes.length + res.restBytes.length;
       out(`kfuncs: ${res.kfuncCount}\n`);
       out(`core: ${opts.output}: ${res.coreTypes} types, ${res.coreBytes.length} bytes (${((100 * res.coreBytes.length) / total).toFixed(1)}%)\n`);
@@ -204,9 +216,21 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
   const kernels = await findKernels(dir);
   if (kernels.length === 0) fail('invalid-argument', 'no kernel BTF files (*.btf, vmlinux.btf, optionally compressed) found', { file: dir });
   const outDir = opts.output!;
-  const jobs = kernels.map((k) => ({ kernel: k, output: batchOutputPath(dir, outDir, k), objects, force: opts.force ?? false }));
-  const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive integer');
+  // X.btf and X.btf.xz are both kernel X: the second gets its compression in its output name.
+  const taken = new Set<string>();
+  const jobs = kernels.map((k) => {
+    let output = batchOutputPath(dir, outDir, k);
+    if (taken.has(output)) {
+      const renamed = output.replace(/\.btf$/, `.${/\.(gz|xz|zst)$/.exec(k)?.[1] ?? 'dup'}.btf`);
+      warn(`${k}: ${output} is already the output of another file of the same kernel; writing ${renamed}`);
+      output = renamed;
+    }
+    taken.add(output);
+    return { kernel: k, output, objects, force: opts.force ?? false };
+  });
+  const jobsOpt = opts.jobs ?? opts.threads;
+  const threads = jobsOpt !== undefined ? Number(jobsOpt) : undefined;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--jobs must be a positive integer');
   const showBar = opts.progress !== false && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: 'min-core [{bar}] {value}/{total} kernels {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(jobs.length, 0);
@@ -221,7 +245,7 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
     },
   });
   bar?.stop();
-  for (const f of failed) process.stderr.write(`btfkit: ${f.kernel}: ${f.error}\n`);
+  for (const f of failed) process.stderr.write(`btfkit: ${f.error?.startsWith(f.kernel) ? f.error : `${f.kernel}: ${f.error}`}\n`);
   out(`${jobs.length - failed.length}/${jobs.length} kernels minimized into ${outDir} (${bytes} bytes in total)\n`);
   if (failed.length > 0) process.exitCode = 1;
 }

@@ -5,18 +5,20 @@
  */
 
 import type { Command } from 'commander';
-import { loadBase, loadBtf, writeFileAtomic } from '../../node/files.js';
+import { loadBase, loadBtf, validateOutputs, writeOutputs } from '../../node/files.js';
 import { dedup, type DedupPhase } from '../../ops/dedup.js';
 import { concatBtf } from '../../ops/merge.js';
 import type { Btf } from '../../wire/btf.js';
 import { serializeBtfExt } from '../../wire/ext.js';
+import { BtfError, SPLIT_HINT } from '../../wire/errors.js';
 import { UsageError, warn } from '../common.js';
-import { addLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
+import { addLayoutOptions, inPlaceOutput, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 interface DedupCliOptions extends Pick<WriteCliOptions, 'layout' | 'endian'> {
   base?: string;
   output?: string;
   force?: boolean;
+  inPlace?: boolean;
   extOut?: string;
   quiet?: boolean;
 }
@@ -37,17 +39,22 @@ export function registerDedup(program: Command): void {
     .option('-B, --base <file>', 'base BTF for split BTF (never modified)')
     .option('-o, --output <file>', 'write the deduplicated raw BTF here')
     .option('--ext-out <file>', 'also write the remapped .BTF.ext of an object here')
-    .option('--force', 'overwrite existing output files')
+    .option('-f, --force', 'overwrite existing output files')
+    .option('--in-place', 'replace FILE (raw BTF) with its deduplicated BTF')
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (file: string, opts: DedupCliOptions) => {
-      if (!opts.output) throw new UsageError('dedup: -o/--output is required');
+      const output = inPlaceOutput('dedup', file, opts);
+      const inputs = [file, ...(opts.base ? [opts.base] : [])];
+      const writeOpts = { force: opts.force, inputs, inPlace: opts.inPlace ? file : undefined, inPlaceOption: true };
+      validateOutputs([output, ...(opts.extOut ? [opts.extOut] : [])], writeOpts);
       const opened = await loadBtf(file, { base: opts.base });
+      if (opts.inPlace && opened.container !== 'raw') throw new UsageError(`dedup: --in-place needs raw BTF; ${file} is an ELF file (write the result with -o)`);
       if (opts.extOut && !opened.ext) throw new UsageError(`dedup: --ext-out: ${file} has no .BTF.ext`);
       if (opened.ext && !opts.extOut && !opts.quiet) warn(`${file} has a .BTF.ext; its type ids change with dedup (write it with --ext-out)`);
       const r = dedup(opened.btf, { ext: opened.ext, file });
-      const inputs = [file, ...(opts.base ? [opts.base] : [])];
-      await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs });
-      if (opts.extOut && r.ext) await writeFileAtomic(opts.extOut, serializeBtfExt(r.ext, r.ext.endian), { force: opts.force, inputs });
+      const outputs = [{ path: output, data: outputBytes(r.btf, opts) }];
+      if (opts.extOut && r.ext) outputs.push({ path: opts.extOut, data: serializeBtfExt(r.ext, r.ext.endian) });
+      await writeOutputs(outputs, writeOpts);
       if (!opts.quiet) process.stderr.write(`dedup: ${summary(opened.btf, r.btf)}`);
     });
 
@@ -56,10 +63,12 @@ export function registerDedup(program: Command): void {
     .argument('<files...>', 'raw BTF, .ko or BPF objects')
     .option('-B, --base <file>', 'base BTF every input is split on')
     .option('-o, --output <file>', 'write the merged raw BTF here')
-    .option('--force', 'overwrite an existing output file')
+    .option('-f, --force', 'overwrite an existing output file')
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (files: string[], opts: DedupCliOptions) => {
       if (!opts.output) throw new UsageError('merge: -o/--output is required');
+      const writeOpts = { force: opts.force, inputs: [...files, ...(opts.base ? [opts.base] : [])] };
+      validateOutputs([opts.output], writeOpts);
       const showBar = process.stderr.isTTY === true && files.length >= PROGRESS_MIN_INPUTS && !opts.quiet;
       // Loaded only when shown: keeps `btfkit` start-up light.
       const cliProgress = showBar ? (await import('cli-progress')).default : undefined;
@@ -68,11 +77,24 @@ export function registerDedup(program: Command): void {
       const btfs: Btf[] = [];
       bar?.start(files.length, 0, { phase: 'read' });
       try {
+        // Every input is read, and every one that cannot be is reported, before giving up:
+        // a merge without one of its inputs is not written.
+        const errors: string[] = [];
         for (const f of files) {
-          const o = await loadBtf(f, { base: base ?? undefined });
-          if (o.btf.base !== base) throw new UsageError(`merge: ${f} is split BTF (give its base with -B)`);
-          btfs.push(o.btf);
+          try {
+            const o = await loadBtf(f, { base: base ?? undefined });
+            if (o.btf.base !== base) throw new BtfError('invalid-argument', `is split BTF; ${SPLIT_HINT}`, { file: f });
+            btfs.push(o.btf);
+          } catch (e) {
+            if (!(e instanceof BtfError)) throw e;
+            errors.push(e.withFile(f).message);
+          }
           bar?.increment();
+        }
+        if (errors.length > 0) {
+          bar?.stop();
+          for (const e of errors.slice(0, -1)) process.stderr.write(`btfkit: ${e}\n`);
+          throw new BtfError('invalid-argument', `${errors.length === 1 ? '' : `${errors.length} of ${files.length} inputs cannot be merged, nothing written; the last: `}${errors[errors.length - 1]!}`);
         }
         const all = concatBtf(btfs, base);
         bar?.setTotal(PHASES.length * 100);
@@ -81,7 +103,7 @@ export function registerDedup(program: Command): void {
         });
         bar?.update(PHASES.length * 100, { phase: 'done' });
         bar?.stop();
-        await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs: [...files, ...(opts.base ? [opts.base] : [])] });
+        await writeOutputs([{ path: opts.output, data: outputBytes(r.btf, opts) }], writeOpts);
         if (!opts.quiet) process.stderr.write(`merge: ${files.length} inputs, ${summary(all, r.btf)}`);
       } finally {
         bar?.stop();

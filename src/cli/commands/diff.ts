@@ -100,7 +100,7 @@ export function registerDiff(program: Command): void {
     .option('-B, --base <file>', 'base of A when it is split BTF (and of B unless --base-b)')
     .option('--base-b <file>', 'base of B when it differs from A\'s')
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'text')
-    .option('--json', 'same as --format json')
+    .option('-j, --json', 'same as --format json')
     .option('--suppress <file>', 'ignore types and functions whose names match a line of FILE (a regular expression each)')
     .option('--kind <kind>', `only these kinds (${KIND_WORDS.join(', ')}); repeatable or comma-separated`, collect((v: string) => v))
     .option('--name <regex>', 'only types whose name matches')
@@ -128,7 +128,7 @@ export function registerDiff(program: Command): void {
     .argument('<path>', 'TYPE[.MEMBER...], e.g. task_struct.mm or sk_buff.len')
     .argument('<files...>', 'kernels (vmlinux, raw BTF) or modules (with -B)')
     .option('-B, --base <file>', 'base for split BTF inputs')
-    .option('--json', 'machine-readable output')
+    .option('-j, --json', 'machine-readable output')
     .action(async (query: string, files: string[], opts: { base?: string; json?: boolean }) => {
       const inputs = [];
       for (const f of files) inputs.push({ file: f, btf: (await loadBtf(f, { base: opts.base, distilled: 'relocate', relocate: relocateOrExplain })).btf });

@@ -42,7 +42,7 @@ async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
     btf = mergeSplitBtfs(base, loaded);
   }
   const roots = opts.root ? resolveRoots(btf, opts.root) : undefined;
-  writeVmlinuxH(btf, outBytes, { sorted: !opts.unsorted, roots });
+  writeVmlinuxH(btf, opts.sink ?? outBytes, { sorted: !opts.unsorted, roots });
 }
 
 extraFormats.set('c', dumpC);

@@ -1,7 +1,8 @@
 import { type Command, Option } from 'commander';
 import { formatJson } from '../../format/json.js';
 import { writeRaw } from '../../format/raw.js';
-import { loadBtf, SYS_VMLINUX } from '../../node/files.js';
+import { existsSync } from 'node:fs';
+import { loadBtf, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { Btf } from '../../wire/btf.js';
 import { parseKindName } from '../../wire/kinds.js';
 import { collect, out, outBytes, parseIntArg, UsageError } from '../common.js';
@@ -9,6 +10,11 @@ import { collect, out, outBytes, parseIntArg, UsageError } from '../common.js';
 export interface DumpOptions {
   base?: string;
   format: string;
+  json?: boolean;
+  output?: string;
+  force?: boolean;
+  /** Where the text goes: stdout, or the buffer of -o. */
+  sink?: (chunk: Uint8Array) => void;
   id?: number[];
   name?: string;
   kind?: string[];
@@ -48,32 +54,81 @@ function range(from: number, to: number): number[] {
 export type DumpFormatter = (files: string[], opts: DumpOptions) => Promise<void>;
 export const extraFormats = new Map<string, DumpFormatter>();
 
+/** Every format `--format` takes (c is loaded on demand). */
+const FORMATS = ['raw', 'json', 'c'];
+
 export function registerDump(program: Command): void {
   program
     .command('dump')
     .description('dump BTF types (default: the running kernel, /sys/kernel/btf/vmlinux)')
-    .argument('[files...]', 'raw BTF, vmlinux, .ko(.gz/.xz/.zst), BPF object, or /sys/kernel/btf/<name>')
+    .argument('[files...]', 'raw BTF, vmlinux, .ko(.gz/.xz/.zst), BPF object, /sys/kernel/btf/<name>, or - (stdin)')
     .option('-B, --base <file>', 'base BTF for split BTF (default for /sys/kernel/btf/<module>: vmlinux)')
-    .addOption(new Option('-f, --format <format>', 'output format').default('raw'))
+    .addOption(new Option('--format <format>', `output format: ${FORMATS.join(', ')}`).default('raw'))
+    .option('-j, --json', 'the same as --format json (bpftool\'s -j)')
+    .option('-o, --output <file>', 'write to this file (atomically) instead of stdout')
+    .option('-f, --force', 'overwrite an existing output file')
     .option('--id <n>', 'only this type id (repeatable)', collect((v) => parseIntArg(v, '--id')))
     .option('--name <regex>', 'only types whose name matches')
     .option('--kind <kind>', 'only types of this kind (repeatable: struct, func, ...)', collect((v) => v))
     .option('--unsorted', 'format c: natural dependency order instead of bpftool\'s sorted order')
     .option('--root <name|id>', 'format c: only these types and what they need (repeatable)', collect((v) => v))
     .action(async (files: string[], opts: DumpOptions) => {
+      if (opts.json) {
+        if (opts.format !== 'raw' && opts.format !== 'json') throw new UsageError(`-j/--json and --format ${opts.format} contradict each other`);
+        opts.format = 'json';
+      }
+      if (!FORMATS.includes(opts.format)) throw new UsageError(`--format: unknown format '${opts.format}' (${FORMATS.join(', ')})`);
+      // `-f c` from before -f meant --force: say so rather than "c: no such file".
+      const formatWord = files.find((f) => FORMATS.includes(f) && !existsSync(f));
+      if (opts.force && formatWord !== undefined) throw new UsageError(`-f is --force; the format is given with --format ${formatWord}`);
       const inputs = files.length > 0 ? files : [SYS_VMLINUX];
-      // format c lives in its own module, loaded only when asked for.
-      if (opts.format === 'c' && !extraFormats.has('c')) await import('./dump-c.js');
-      const extra = extraFormats.get(opts.format);
-      if (extra) return extra(inputs, opts);
-      if (opts.format !== 'raw' && opts.format !== 'json') {
-        throw new UsageError(`--format: unknown format '${opts.format}' (raw, json${[...extraFormats.keys()].map((k) => `, ${k}`).join('')})`);
+      const chunks: Uint8Array[] = [];
+      const writeOpts = { force: opts.force, inputs: [...inputs, ...(opts.base ? [opts.base] : [])] };
+      if (opts.output !== undefined) {
+        validateOutputs([opts.output], writeOpts);
+        opts.sink = (c) => chunks.push(c.slice());
       }
-      for (const file of inputs) {
-        const { btf } = await loadBtf(file, { base: opts.base });
-        const ids = selectIds(btf, opts);
-        if (opts.format === 'raw') writeRaw(btf, outBytes, ids);
-        else formatJson(btf, out, ids);
-      }
+      await dumpFiles(inputs, opts);
+      if (opts.output !== undefined) await writeOutputs([{ path: opts.output, data: Buffer.concat(chunks) }], writeOpts);
     });
 }
+
+async function dumpFiles(inputs: string[], opts: DumpOptions): Promise<void> {
+  // format c lives in its own module, loaded only when asked for.
+  if (opts.format === 'c' && !extraFormats.has('c')) await import('./dump-c.js');
+  const extra = extraFormats.get(opts.format);
+  if (extra) return extra(inputs, opts);
+  const toFile = opts.sink;
+  const sink = toFile ?? outBytes;
+  const text = toFile ? (s: string): void => toFile(encoder.encode(s)) : out;
+  const several = inputs.length > 1;
+  // Several files: one JSON document ({"files": [{"file", "types"}, ...]}), and raw text
+  // with a header line per file.
+  if (several && opts.format === 'json') text('{"files":[');
+  for (let i = 0; i < inputs.length; i++) {
+    const file = inputs[i]!;
+    const { btf } = await loadBtf(file, { base: opts.base });
+    const ids = selectIds(btf, opts);
+    if (opts.format === 'raw') {
+      if (several) text(`${i > 0 ? '\n' : ''}==> ${file} <==\n`);
+      writeRaw(btf, sink, ids);
+    } else if (several) {
+      let first = true;
+      formatJson(
+        btf,
+        (chunk) => {
+          let c = first ? `${i > 0 ? ',' : ''}{"file":${JSON.stringify(file)},${chunk.slice(1)}` : chunk;
+          first = false;
+          if (c.endsWith('\n')) c = c.slice(0, -1);
+          text(c);
+        },
+        ids,
+      );
+    } else {
+      formatJson(btf, (c) => text(c), ids);
+    }
+  }
+  if (several && opts.format === 'json') text(']}\n');
+}
+
+const encoder = new TextEncoder();

@@ -9,7 +9,7 @@ export function registerInfo(program: Command): void {
     .description('header, sections, byte order, split/standalone, distilled base, type counts, layout')
     .argument('[file]', 'BTF file (default: /sys/kernel/btf/vmlinux)')
     .option('-B, --base <file>', 'base BTF for split BTF')
-    .option('--json', 'machine-readable output')
+    .option('-j, --json', 'machine-readable output')
     .action(async (file: string | undefined, opts: { base?: string; json?: boolean }) => {
       const path = file ?? SYS_VMLINUX;
       const opened = await loadBtf(path, { base: opts.base, distilled: 'distilled' });

@@ -20,7 +20,7 @@ export function registerLayout(program: Command): void {
       ...(prev ?? []),
       ...v.split(',').filter((n) => n !== ''),
     ])
-    .option('--json', 'the same facts as data')
+    .option('-j, --json', 'the same facts as data')
     .action(async (file: string | undefined, opts: LayoutCliOptions) => {
       const path = file ?? SYS_VMLINUX;
       const names = opts.class;

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { isElf, parseElf } from '../../elf/index.js';
-import { loadBase, loadBtf, readInput, writeFileAtomic } from '../../node/files.js';
+import { loadBase, loadBtf, readInput, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { WorkerInit, WorkerReply } from '../../node/module-worker.js';
 import { workerUrl } from '../../node/package-paths.js';
 import { openBtf } from '../../open.js';
@@ -21,7 +21,7 @@ import { formatRelocationDiagnosis, RelocationError, tryRelocate } from '../../o
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { out, parseIntArg, pc, UsageError } from '../common.js';
+import { naming, out, parseIntArg, pc, UsageError } from '../common.js';
 import { addLayoutOptions, hasLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 interface WriteOpts extends Pick<WriteCliOptions, 'layout' | 'endian'> {
@@ -35,6 +35,11 @@ function needOutput(cmd: string, o: string | undefined): string {
   return o;
 }
 
+/** A raw module's distilled base: --distilled-base, else MODULE.base when it exists. */
+function distilledBasePath(file: string, distilledBase: string | undefined): string | undefined {
+  return distilledBase ?? (existsSync(`${file}.base`) ? `${file}.base` : undefined);
+}
+
 /** The module's BTF on its distilled base: an ELF with .BTF.base, or raw split + raw base. */
 async function loadDistilled(file: string, distilledBase: string | undefined): Promise<Btf> {
   const bytes = await readInput(file);
@@ -43,10 +48,20 @@ async function loadDistilled(file: string, distilledBase: string | undefined): P
     if (!opened.distilledBase) throw new BtfError('invalid-argument', 'module has no .BTF.base (distilled base); nothing to relocate — use `btfkit distill` first', { file });
     return opened.btf;
   }
-  const basePath = distilledBase ?? (existsSync(`${file}.base`) ? `${file}.base` : undefined);
+  const basePath = distilledBasePath(file, distilledBase);
   if (!basePath) throw new UsageError(`relocate: ${file} is raw BTF; give its distilled base with --distilled-base FILE (default ${file}.base)`);
   const dist = Btf.parse(await readInput(basePath), { file: basePath, section: '.BTF.base' });
   return Btf.parse(bytes, { base: dist, file });
+}
+
+/** Relocate a module onto `base`, printing the diagnosis before failing. */
+function relocateOrExplain(split: Btf, base: Btf, file: string): Btf {
+  const r = tryRelocate(split, base, { file });
+  if (!r.ok) {
+    process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
+    throw new RelocationError(r.diagnosis, file);
+  }
+  return r.btf;
 }
 
 export function registerModule(program: Command): void {
@@ -55,23 +70,29 @@ export function registerModule(program: Command): void {
     .argument('<module>', 'module (.ko) or raw split BTF')
     .requiredOption('-B, --base <vmlinux>', 'the base the module was built against')
     .option('-o, --output <file>', 'output file')
-    .option('--force', 'overwrite an existing output')
+    .option('-f, --force', 'overwrite an existing output')
     .action(async (file: string, opts: WriteOpts) => {
       const output = needOutput('distill', opts.output);
+      const inputs = [file, opts.base];
       const base = await loadBase(opts.base);
       const bytes = await readInput(file);
-      const inputs = [file, opts.base];
+      validateOutputs(isElf(bytes) ? [output] : [`${output}.base`, output], { force: opts.force, inputs });
       if (isElf(bytes)) {
         if (hasLayoutOptions(opts)) throw new UsageError('distill: --layout/--no-layout/--endian apply to raw output; a .ko keeps its own byte order');
-        const { bytes: elfOut, result } = distillModuleElf(bytes, base, { file });
-        await writeFileAtomic(output, elfOut, { force: opts.force, inputs });
+        const { bytes: elfOut, result } = await naming(file, () => distillModuleElf(bytes, base, { file }));
+        await writeOutputs([{ path: output, data: elfOut }], { force: opts.force, inputs });
         out(`${output}: .BTF ${result.split.typeCount} types on a distilled base of ${result.base.typeCount} types (.BTF.base ${result.base.bytes.length} bytes)\n`);
         return;
       }
       const split = Btf.parse(bytes, { base, file });
-      const result = distillBase(split);
-      await writeFileAtomic(`${output}.base`, outputBytes(result.base, opts), { force: opts.force, inputs });
-      await writeFileAtomic(output, outputBytes(result.split, opts), { force: opts.force, inputs });
+      const result = await naming(file, () => distillBase(split));
+      await writeOutputs(
+        [
+          { path: `${output}.base`, data: outputBytes(result.base, opts) },
+          { path: output, data: outputBytes(result.split, opts) },
+        ],
+        { force: opts.force, inputs },
+      );
       out(`${output}: ${result.split.typeCount} types; ${output}.base: distilled base of ${result.base.typeCount} types\n`);
     });
 
@@ -81,9 +102,9 @@ export function registerModule(program: Command): void {
     .requiredOption('-B, --base <vmlinux>', 'the new base (vmlinux BTF)')
     .option('--distilled-base <file>', 'raw distilled base for raw input (default MODULE.base)')
     .option('-o, --output <file>', 'relocated split BTF (raw, what /sys/kernel/btf/<module> holds)')
-    .option('--json', 'print the result or the diagnosis as JSON')
+    .option('-j, --json', 'print the result or the diagnosis as JSON')
     .option('--built-against <vmlinux>', 'the vmlinux the module was built against: explain each unmapped type down to the vmlinux change')
-    .option('--force', 'overwrite an existing output')
+    .option('-f, --force', 'overwrite an existing output')
     .action(async (file: string, opts: WriteOpts & { distilledBase?: string; json?: boolean; builtAgainst?: string }) => {
       const split = await loadDistilled(file, opts.distilledBase);
       const base = await loadBase(opts.base);
@@ -94,7 +115,7 @@ export function registerModule(program: Command): void {
         else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file) + (why ?? []).map((c) => `  why: ${c.chain}\n`).join(''));
         throw new RelocationError(r.diagnosis, file);
       }
-      if (opts.output) await writeFileAtomic(opts.output, outputBytes(r.btf, opts), { force: opts.force, inputs: [file, opts.base] });
+      if (opts.output) await writeOutputs([{ path: opts.output, data: outputBytes(r.btf, opts) }], { force: opts.force, inputs: [file, opts.base, distilledBasePath(file, opts.distilledBase) ?? file] });
       const msg = { ok: true, module: file, types: r.btf.typeCount, firstId: r.btf.startId, lastId: r.btf.nextId - 1, typesInAll: r.btf.nextId };
       if (opts.json) out(JSON.stringify(msg, null, 2) + '\n');
       else out(`${file}: relocated ${msg.types} types to ids ${msg.firstId}..${msg.lastId} (${msg.typesInAll} types in all, void included)${opts.output ? ` -> ${opts.output}` : ''}\n`);
@@ -105,23 +126,21 @@ export function registerModule(program: Command): void {
     .argument('<module>', 'module (.ko, distilled or not) or raw split BTF')
     .requiredOption('-B, --base <vmlinux>', 'its base (for a distilled module: the vmlinux to relocate onto first)')
     .option('-o, --output <file>', 'output (raw BTF)')
-    .option('--force', 'overwrite an existing output')
+    .option('-f, --force', 'overwrite an existing output')
     .action(async (file: string, opts: WriteOpts) => {
       const output = needOutput('standalone', opts.output);
+      const distilledBase = distilledBasePath(file, undefined);
+      const inputs = [file, opts.base, ...(distilledBase ? [distilledBase] : [])];
+      validateOutputs([output], { force: opts.force, inputs });
       const base = await loadBase(opts.base);
-      const opened = await loadBtf(file, { base, distilled: 'relocate', relocate: (s, b) => {
-        const r = tryRelocate(s, b, { file });
-        if (!r.ok) {
-          process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
-          throw new RelocationError(r.diagnosis, file);
-        }
-        return r.btf;
-      } }).catch(async (e: unknown) => {
+      // Raw split BTF with a MODULE.base beside it is on that distilled base (as relocate reads it).
+      const onDistilled = distilledBase && !isElf(await readInput(file)) ? await loadDistilled(file, distilledBase) : undefined;
+      const opened = onDistilled ? { btf: relocateOrExplain(onDistilled, base, file) } : await loadBtf(file, { base, distilled: 'relocate', relocate: (s, b) => relocateOrExplain(s, b, file) }).catch(async (e: unknown) => {
         // Already standalone (the 2022 scheme)? Say so instead of a parse error.
         const bytes = await readInput(file);
         let raw = bytes;
         if (isElf(bytes)) {
-          const elf = parseElf(bytes);
+          const elf = await naming(file, () => parseElf(bytes));
           const s = elf.section('.BTF');
           if (s) raw = elf.sectionData(s);
         }
@@ -133,7 +152,7 @@ export function registerModule(program: Command): void {
         throw e;
       });
       const r = toStandalone(opened.btf);
-      await writeFileAtomic(output, outputBytes(r.btf, opts), { force: opts.force, inputs: [file, opts.base] });
+      await writeOutputs([{ path: output, data: outputBytes(r.btf, opts) }], { force: opts.force, inputs });
       out(`${output}: ${r.btf.typeCount} types (${r.baseTypes} from the base, ${opened.btf.typeCount} of the module)\n`);
     });
 
@@ -143,36 +162,50 @@ export function registerModule(program: Command): void {
     .argument('<modules...>', 'modules (.ko, also .ko.xz/.gz/.zst) or raw module BTF')
     .option('-k, --kernel <vmlinux>', 'the kernel BTF (vmlinux ELF, raw BTF or /sys/kernel/btf/vmlinux)', '/sys/kernel/btf/vmlinux')
     .option('--allow-mismatch', 'the kernel has CONFIG_MODULE_ALLOW_BTF_MISMATCH=y')
-    .option('--json', 'machine-readable output')
+    .option('-j, --json', 'machine-readable output')
     .option('--built-against <vmlinux>', 'the vmlinux the modules were built against: explain failures down to the vmlinux change, grouped by root cause')
-    .option('-j, --jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
+    .option('--jobs <n>', 'worker threads (default: CPUs)', (v) => parseIntArg(v, '--jobs'))
     .action(async (files: string[], opts: { kernel: string; allowMismatch?: boolean; json?: boolean; jobs?: number; builtAgainst?: string }) => {
       const copts: ModuleCheckOptions = { allowMismatch: opts.allowMismatch === true };
-      const results = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism(), opts.builtAgainst);
+      const { results, errors } = await checkAll(files, opts.kernel, copts, opts.jobs ?? availableParallelism(), opts.builtAgainst);
       if (opts.json) out(JSON.stringify(results, null, 2) + '\n');
       else out(formatChecks(results));
+      // A module that cannot be read is reported on its own line; the others still get a verdict.
+      for (const e of errors) process.stderr.write(`btfkit: ${e}\n`);
       const bad = results.filter((r) => r.verdict === 'rejected').length;
-      if (bad > 0) throw new BtfError('invalid-argument', `${bad} of ${results.length} module${results.length > 1 ? 's' : ''} would fail to load`);
+      const problems = [...(bad > 0 ? [`${bad} of ${files.length} module${files.length > 1 ? 's' : ''} would fail to load`] : []), ...(errors.length > 0 ? [`${errors.length} of ${files.length} could not be checked`] : [])];
+      if (problems.length > 0) throw new BtfError('invalid-argument', problems.join('; '));
     });
 }
 
-/** Check every module, in worker threads when there are many. */
-async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number, builtAgainst: string | undefined): Promise<ModuleCheck[]> {
-  const results = new Array<ModuleCheck>(files.length);
+/** Check every module, in worker threads when there are many; a module that cannot be read is an error line, not the end of the batch. */
+async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckOptions, jobs: number, builtAgainst: string | undefined): Promise<{ results: ModuleCheck[]; errors: string[] }> {
+  const results = new Array<ModuleCheck | undefined>(files.length);
+  const errors = new Array<string | undefined>(files.length);
+  const collect = (): { results: ModuleCheck[]; errors: string[] } => ({ results: results.filter((r) => r !== undefined), errors: errors.filter((e) => e !== undefined) });
+  const errorOf = (e: unknown, file: string): string => {
+    if (e instanceof BtfError) return e.withFile(file).message;
+    throw e;
+  };
+  // The kernel is read here first: a bad kernel is one error, not one per module.
+  const kernel = await loadBase(kernelPath);
   const tty = process.stderr.isTTY === true;
   const bar = tty && files.length > 1 ? new cliProgress.SingleBar({ stream: process.stderr, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(files.length, 0, { module: '' });
   const workers = Math.max(1, Math.min(jobs, Math.ceil(files.length / 16)));
   try {
     if (workers <= 1) {
-      const kernel = await loadBase(kernelPath);
       const one = { ...copts, builtAgainst: builtAgainst !== undefined ? await loadBase(builtAgainst) : undefined };
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
-        results[i] = checkModule(await readInput(f), kernel, f, one);
-        bar?.increment(1, { module: results[i]!.module });
+        try {
+          results[i] = checkModule(await readInput(f), kernel, f, one);
+        } catch (e) {
+          errors[i] = errorOf(e, f);
+        }
+        bar?.increment(1, { module: results[i]?.module ?? '' });
       }
-      return results;
+      return collect();
     }
     let next = 0;
     let done = 0;
@@ -189,14 +222,10 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
         const w = new Worker(url, { workerData: { kernel: kernelPath, builtAgainst, opts: copts } satisfies WorkerInit });
         pool.push(w);
         w.on('message', (m: WorkerReply) => {
-          if ('error' in m) {
-            for (const p of pool) void p.terminate();
-            reject(new BtfError('io', m.error, { file: files[m.index]! }));
-            return;
-          }
-          results[m.index] = m.result;
+          if ('error' in m) errors[m.index] = m.error.startsWith(files[m.index]!) ? m.error : `${files[m.index]!}: ${m.error}`;
+          else results[m.index] = m.result;
           done++;
-          bar?.increment(1, { module: m.result.module });
+          bar?.increment(1, { module: 'result' in m ? m.result.module : '' });
           if (done === files.length) {
             for (const p of pool) p.postMessage(null); // workers exit once their port closes
             resolveAll();
@@ -207,7 +236,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
         feed(w); // two in flight per worker keeps it busy while the parent reads the reply
       }
     });
-    return results;
+    return collect();
   } finally {
     bar?.stop();
   }

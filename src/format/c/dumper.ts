@@ -22,8 +22,9 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
+import { MAX_PADDING_LINES, MAX_WALK_DEPTH, outputBudget } from '../../wire/limits.js';
 import { type ByteSink, putUint } from '../byte-writer.js';
-import { TypeTable } from './table.js';
+import { TypeTable, tooDeep } from './table.js';
 
 const K_INT = Kind.INT;
 const K_PTR = Kind.PTR;
@@ -75,6 +76,8 @@ const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
 export interface CDumperOptions {
   /** Pointer size in bytes (default: guessed from the `long` INT, else 8). */
   readonly ptrSize?: number | undefined;
+  /** Most bytes of text held between take() calls (default: limits.ts outputBudget of the BTF's size). */
+  readonly maxOutputBytes?: number | undefined;
   /**
    * Where full output chunks go as they fill (see ByteWriter's ByteSink), so a whole
    * vmlinux.h is never held in memory; without it the output collects for take().
@@ -123,6 +126,13 @@ export class CDumper {
   private buf = new Uint8Array(CHUNK);
   private pos = 0;
   private readonly sink: ByteSink | undefined;
+  private readonly maxOutput: number;
+  /** Nesting of the recursive walks (ordering, emitting, declarations), bounded by MAX_WALK_DEPTH. */
+  private depth = 0;
+  /** The type dumpType is writing, for errors. */
+  private current = 0;
+  /** Bytes handed to the sink so far (streamed output counts against maxOutput too). */
+  private written = 0;
   /** Warnings libbpf would print with pr_warn (the output is still produced). */
   readonly warnings: string[] = [];
 
@@ -130,6 +140,7 @@ export class CDumper {
     this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
     this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
     this.sink = opts.sink;
+    this.maxOutput = opts.maxOutputBytes ?? outputBudget(this.t.words.length * 4);
     this.keepNames = opts.keepNames === true;
     this.pads = [
       ['long', this.ptrSz * 8],
@@ -183,6 +194,9 @@ export class CDumper {
   }
 
   private grow(need: number): void {
+    if (this.written + this.pos + need > this.maxOutput) {
+      throw new BtfError('unsupported', `format c: the C text would exceed ${this.maxOutput} bytes (limit for a BTF of this size)`, { typeId: this.current });
+    }
     if (this.sink && this.pos > 0) {
       this.flush();
       if (need <= this.buf.length) return;
@@ -212,6 +226,7 @@ export class CDumper {
   /** Hand what was written so far to the sink (with a sink only). */
   flush(): void {
     if (!this.sink || this.pos === 0) return;
+    this.written += this.pos;
     if (this.sink(this.buf.subarray(0, this.pos)) === true) this.buf = new Uint8Array(CHUNK);
     this.pos = 0;
   }
@@ -240,6 +255,8 @@ export class CDumper {
     if (id < 0 || id >= this.t.n) throw new BtfError('invalid-argument', `type id ${id} does not exist`, { typeId: id });
     this.ensureReferenced();
     this.queued = 0;
+    this.depth = 0;
+    this.current = id;
     this.orderType(id, false);
     // Emitting never orders, so the queue stays as it is while it is walked.
     const q = this.emitQueue;
@@ -326,8 +343,36 @@ export class CDumper {
 
   // ---- ordering (topological sort with strong/weak links) ----
 
-  /** Returns 1 for a strong link, 0 for a weak one (libbpf btf_dump_order_type). */
+  /**
+   * The recursive walks go through these guards: past MAX_WALK_DEPTH levels they stop with
+   * a BtfError naming the type (and the loop, when the chain comes back to itself) instead
+   * of overflowing the stack.
+   */
+  private enter(id: number): void {
+    if (++this.depth > MAX_WALK_DEPTH) throw tooDeep(this.t, id);
+  }
+
   private orderType(id: number, throughPtr: boolean): number {
+    this.enter(id);
+    const r = this.orderTypeAt(id, throughPtr);
+    this.depth--;
+    return r;
+  }
+
+  private emitType(id: number, contId: number): void {
+    this.enter(id);
+    this.emitTypeAt(id, contId);
+    this.depth--;
+  }
+
+  private typeChain(fname: string, lvl: number): void {
+    this.enter(this.declStack[this.dStart + this.dCnt - 1] ?? 0);
+    this.typeChainAt(fname, lvl);
+    this.depth--;
+  }
+
+  /** Returns 1 for a strong link, 0 for a weak one (libbpf btf_dump_order_type). */
+  private orderTypeAt(id: number, throughPtr: boolean): number {
     const t = this.t;
     const st = this.orderState[id]!;
     if (st === ORDERED) return 1;
@@ -403,7 +448,7 @@ export class CDumper {
     return t.nameIs(t.nameOff(id), BUILTIN_VA_LIST);
   }
 
-  private emitType(id: number, contId: number): void {
+  private emitTypeAt(id: number, contId: number): void {
     const t = this.t;
     const es = this.emitState[id]!;
     if (es === EMITTED) return;
@@ -525,7 +570,9 @@ export class CDumper {
   alignOf(id: number): number {
     const m = this.alignMemo[id]!;
     if (m !== 0) return m - 1;
+    this.enter(id);
     const a = this.computeAlign(id);
+    this.depth--;
     this.alignMemo[id] = a + 1;
     return a;
   }
@@ -631,6 +678,19 @@ export class CDumper {
 
   private bitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (curOff >= nextOff) return;
+    if ((nextOff - curOff) / this.ptrSz / 8 > MAX_PADDING_LINES) {
+      // A gap of more than MAX_PADDING_LINES words (a struct of gigabytes): one array of
+      // bytes keeps every offset where libbpf would write a line per word (after a char
+      // bitfield up to the next byte, which fits in the byte the last bitfield ends in).
+      if (curOff % 8 !== 0) {
+        this.p(`\n${pfx(lvl)}char: ${8 - (curOff % 8)};`);
+        curOff += 8 - (curOff % 8);
+      }
+      const bytes = Math.floor((nextOff - curOff) / 8);
+      this.p(`\n${pfx(lvl)}char __pad_${curOff / 8}[${bytes}];`);
+      curOff += bytes * 8;
+      if (curOff === nextOff) return;
+    }
     const pads = this.pads;
     let newOff = 0;
     let padBits = 0;
@@ -792,6 +852,7 @@ export class CDumper {
     const stack = this.declStack;
     const start = this.declCnt;
     for (;;) {
+      if (this.declCnt - start > MAX_WALK_DEPTH) throw tooDeep(t, stack[start]!);
       stack[this.declCnt++] = id;
       if (id === 0) break;
       const k = t.kind(id);
@@ -848,7 +909,7 @@ export class CDumper {
     this.p(name);
   }
 
-  private typeChain(fname: string, lvl: number): void {
+  private typeChainAt(fname: string, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     let lastWasPtr = true;

@@ -6,7 +6,8 @@
  */
 
 import { Kind } from '../../wire/kinds.js';
-import type { TypeTable } from './table.js';
+import { MAX_WALK_DEPTH } from '../../wire/limits.js';
+import { type TypeTable, tooDeep } from './table.js';
 
 const MAX_RANK = 10;
 
@@ -128,8 +129,19 @@ class Hasher {
     Hasher.mix(xHi, xLo, this.hi, this.lo, this);
   }
 
-  /** Disambiguation hash of `id`; result in this.hi / this.lo. */
+  private depth = 0;
+
+  /** Disambiguation hash of `id`; result in this.hi / this.lo. Bounded by MAX_WALK_DEPTH (loops, hostile chains). */
   hash(id: number, members: boolean): void {
+    if (++this.depth > MAX_WALK_DEPTH) {
+      this.depth = 0;
+      throw tooDeep(this.t, id);
+    }
+    this.hashAt(id, members);
+    this.depth--;
+  }
+
+  private hashAt(id: number, members: boolean): void {
     const m = members ? 1 : 0;
     const done = this.done[m]!;
     if (done[id]) {

@@ -7,7 +7,9 @@
  */
 
 import type { Btf } from '../../wire/btf.js';
+import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
+import { MAX_WALK_DEPTH } from '../../wire/limits.js';
 
 const latin1 = new TextDecoder('latin1');
 const tables = new WeakMap<Btf, TypeTable>();
@@ -186,4 +188,28 @@ function zeroRecord(words: Uint32Array): number {
     if (words[i] === 0 && words[i - 1] === 0 && words[i - 2] === 0) return i - 2;
   }
   return -1;
+}
+
+/**
+ * The error for a walk that went MAX_WALK_DEPTH levels deep from `id`: a loop when following
+ * the first reference of each type comes back, else a chain too deep to write as C.
+ */
+export function tooDeep(t: TypeTable, id: number): BtfError {
+  const seen = new Map<number, number>();
+  const path: number[] = [];
+  for (let cur = id; cur !== 0 && path.length <= MAX_WALK_DEPTH; ) {
+    const at = seen.get(cur);
+    if (at !== undefined) {
+      const cycle = [...path.slice(at), cur].map((x) => `[${x}]`).join(' -> ');
+      return new BtfError('bad-type', `type reference loop ${cycle}`, { typeId: cur });
+    }
+    seen.set(cur, path.length);
+    path.push(cur);
+    const k = t.kind(cur);
+    if (k === Kind.ARRAY) cur = t.arrayElem(cur);
+    else if (k === Kind.STRUCT || k === Kind.UNION) cur = t.vlen(cur) > 0 ? t.words[t.elems(cur) + 1]! : 0;
+    else if (k === Kind.INT || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.FWD || k === Kind.FLOAT) cur = 0;
+    else cur = t.type(cur);
+  }
+  return new BtfError('unsupported', `format c: types nest more than ${MAX_WALK_DEPTH} levels deep from here (a reference chain too long to write as C)`, { typeId: id });
 }

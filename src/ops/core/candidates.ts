@@ -63,8 +63,10 @@ class NameIndex {
         t = owner.strings;
         p = off - owner.startStrOff;
       }
-      if (off === 0 || mask[t[p]!] === 0) continue;
-      for (const w of byFirst[t[p]!]!) {
+      const first = t[p];
+      // An offset outside every string table (unchecked input) names nothing.
+      if (off === 0 || first === undefined || mask[first] === 0) continue;
+      for (const w of byFirst[first]!) {
         const len = w.bytes.length;
         let k = 1;
         while (k < len && t[p + k] === w.bytes[k]) k++;
