@@ -87,7 +87,7 @@ describe('the one-file CLI bundle', () => {
       copyFileSync(vm, join(kernels, 'a.btf.gz'));
       copyFileSync(vm, join(kernels, 'b.btf.gz'));
       const obj = fixturePath('core', 'vmlinux_relocs.o');
-      const batch = run(BIN, 'min-core', obj, '--kernel', kernels, '-o', join(tmp, 'out'), '-j', '2');
+      const batch = run(BIN, 'min-core', obj, '--kernel', kernels, '-o', join(tmp, 'out'), '--jobs', '2');
       assert.equal(batch.status, 0, batch.stderr);
       const single = run(BIN, 'min-core', obj, '--kernel', vm, '-o', join(tmp, 'one.btf'));
       assert.equal(single.status, 0, single.stderr);
