@@ -32,11 +32,14 @@ export function need(t: TestContext, ok: boolean, what: string): boolean {
   return false;
 }
 
-/** Corpus builds present (directories with a .done marker), oldest first. */
+/**
+ * Corpus builds present (directories the corpus script finished: a .done marker and the
+ * vmlinux BTF it extracts), oldest first. Anything else under CORPUS is not a build.
+ */
 export function corpusBuilds(): string[] {
   if (!existsSync(CORPUS)) return [];
   return readdirSync(CORPUS)
-    .filter((b) => existsSync(join(CORPUS, b, '.done')))
+    .filter((b) => existsSync(join(CORPUS, b, '.done')) && existsSync(join(CORPUS, b, 'vmlinux.btf')))
     .sort((a, b) => Number(a.split('-')[2] ?? 0) - Number(b.split('-')[2] ?? 0));
 }
 
