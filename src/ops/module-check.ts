@@ -198,6 +198,10 @@ export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: 
   // kernel's first symptom; then what a distilled base would have given.
   const mismatch = opts.builtAgainst ? baseMismatch(opts.builtAgainst, kernel) : undefined;
   if (mismatch) reasons.push(mismatch);
+  else if (!opts.builtAgainst) {
+    const misaligned = misalignedBaseNames(btfBytes, kernel, file);
+    if (misaligned > 0) reasons.push(`its split BTF does not line up with this vmlinux (${misaligned} names land inside vmlinux strings): it was most likely built against another vmlinux build; --built-against OLD_VMLINUX explains what changed`);
+  }
   reasons.push(`split BTF on this vmlinux: ${firstFinding(check.findings)}`);
   if (mismatch && opts.builtAgainst) distilledOutcome = withDistilledBase(btfBytes, opts.builtAgainst, kernel, file, reasons, explain);
 
@@ -241,6 +245,18 @@ function firstFinding(f: readonly Finding[]): string {
   const x = f[0];
   if (!x) return 'invalid';
   return `${x.typeId !== undefined ? `type [${x.typeId}]${x.kind ? ` ${x.kind}` : ''}${x.name ? ` '${x.name}'` : ''}: ` : ''}${x.rule}${x.detail ? ` (${x.detail})` : ''}${f.length > 1 ? ` (+${f.length - 1} more)` : ''}`;
+}
+
+/**
+ * midStringNames of split BTF the kernel rejected, read without libbpf's sanity checks (its
+ * offsets may point anywhere on this base); 0 when it cannot be read at all.
+ */
+function misalignedBaseNames(btfBytes: Uint8Array, kernel: Btf, file: string): number {
+  try {
+    return midStringNames(Btf.parse(btfBytes, { base: kernel, file, sanityCheck: false }));
+  } catch {
+    return 0;
+  }
 }
 
 /** Own string offsets that land inside the base's strings but not at the start of one. */

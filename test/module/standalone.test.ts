@@ -126,6 +126,21 @@ describe('standalone module BTF', () => {
     assert.equal(lenient.verdict, 'loads-without-btf');
   });
 
+  it('check-module logic: split BTF whose names land inside another base\'s strings is called a build mismatch', () => {
+    const base = smallBase();
+    const mod = smallModule(base);
+    // Another build of "vmlinux": its strings are longer, so the module's own string offsets
+    // (which continue the base it was built against) point into the middle of a vmlinux name.
+    const other = new BtfBuilder();
+    other.addInt('int', 4, IntEncoding.SIGNED);
+    other.addStruct(`v${'0123456789'.repeat(30)}`, 0, []);
+    const bad = checkModule(writeBtf(mod), other.build(), 'mod.ko');
+    assert.equal(bad.verdict, 'rejected');
+    assert.match(bad.reasons[0] ?? '', /does not line up with this vmlinux \(\d+ names land inside vmlinux strings\): it was most likely built against another vmlinux build/);
+    // On its own base nothing is said about builds.
+    assert.ok(!checkModule(writeBtf(mod), base, 'mod.ko').reasons.some((r) => /line up/.test(r)));
+  });
+
   it('check-module logic: a standalone module is renumbered (RFC scheme) and a distilled one relocated', () => {
     const base = smallBase();
     const alone = toStandalone(smallModule(base)).btf;
