@@ -5,7 +5,7 @@
  */
 
 import type { Btf } from '../wire/btf.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN } from './names.js';
 
 
@@ -15,9 +15,9 @@ const nameOf = (btf: Btf, off: number): string => q(off === 0 ? '(anon)' : btf.s
 export function formatJsonType(btf: Btf, id: number): string {
   const { words, offset: o } = btf.record(id);
   const info = words[o + 1]!;
-  const kind = (info >>> 24) & 0x7f;
-  const vlen = info & 0xffffff;
-  const kflag = info >>> 31 === 1;
+  const kind = infoKind(info);
+  const vlen = infoVlen(info);
+  const kflag = infoKflag(info);
   const st = words[o + 2]!;
   const kn = kind < 20 && kind > 0 ? kindName(kind) : 'UNKNOWN';
   let s = `{"id":${id},"kind":"${kn}","name":${nameOf(btf, words[o]!)}`;
@@ -29,7 +29,7 @@ export function formatJsonType(btf: Btf, id: number): string {
   switch (kind) {
     case Kind.INT: {
       const w = words[o + 3]!;
-      s += `,"size":${st},"bits_offset":${(w >>> 16) & 0xff},"nr_bits":${w & 0xff},"encoding":"${INT_ENCODING_NAMES[(w >>> 24) & 0xf] ?? INT_ENCODING_UNKNOWN}"`;
+      s += `,"size":${st},"bits_offset":${intOffset(w)},"nr_bits":${intBits(w)},"encoding":"${INT_ENCODING_NAMES[intEncoding(w)] ?? INT_ENCODING_UNKNOWN}"`;
       break;
     }
     case Kind.PTR:
@@ -48,8 +48,8 @@ export function formatJsonType(btf: Btf, id: number): string {
       s += `,"size":${st},"vlen":${vlen}`;
       list('members', 3, (e) => {
         const m = words[e + 2]!;
-        const bitSize = kflag ? m >>> 24 : 0;
-        return `{"name":${nameOf(btf, words[e]!)},"type_id":${words[e + 1]},"bits_offset":${kflag ? m & 0xffffff : m}${bitSize ? `,"bitfield_size":${bitSize}` : ''}}`;
+        const bitSize = memberWordBitfieldSize(m, kflag);
+        return `{"name":${nameOf(btf, words[e]!)},"type_id":${words[e + 1]},"bits_offset":${memberWordBitOffset(m, kflag)}${bitSize ? `,"bitfield_size":${bitSize}` : ''}}`;
       });
       break;
     case Kind.ENUM:

@@ -11,7 +11,7 @@
  */
 
 import type { Btf } from '../wire/btf.js';
-import { Kind } from '../wire/kinds.js';
+import { isComposite, Kind } from '../wire/kinds.js';
 import { type CompositeLayout, LayoutModel, type LayoutOptions, type MemberLayout, type TagKind } from '../model/layout.js';
 import { enumValue } from '../model/types.js';
 
@@ -101,7 +101,7 @@ export class PaholePrinter {
     let best: number | undefined;
     for (const id of this.btf.findByName(name)) {
       const k = this.btf.kind(id);
-      if ((k === Kind.STRUCT || k === Kind.UNION) && (best === undefined || id < best)) best = id;
+      if (isComposite(k) && (best === undefined || id < best)) best = id;
     }
     return best;
   }
@@ -112,7 +112,7 @@ export class PaholePrinter {
     const seen = this.printedByName;
     for (let id = fromId; id < btf.nextId; id++) {
       const k = btf.kind(id);
-      if ((k !== Kind.STRUCT && k !== Kind.UNION) || btf.nameOff(id) === 0) continue;
+      if (!isComposite(k) || btf.nameOff(id) === 0) continue;
       const name = this.model.str(btf.nameOff(id));
       const same = seen.get(name);
       if (same?.some((other) => this.sameShape(other, id))) continue;

@@ -6,7 +6,7 @@
 
 import type { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
@@ -123,10 +123,10 @@ function putMembers(w: ByteWriter, p: number, btf: Btf, words: Uint32Array, e: n
     p = putElemHead(w, p, btf, words[e]!, words[e + 1]!);
     const buf = w.buf;
     p = putLit(buf, p, L.bitsOffset);
-    p = putUint(buf, p, kflag ? m & 0xffffff : m);
-    if (kflag && m >>> 24 !== 0) {
+    p = putUint(buf, p, memberWordBitOffset(m, kflag));
+    if (memberWordBitfieldSize(m, kflag) !== 0) {
       p = putLit(buf, p, L.bitfieldSize);
-      p = putUint(buf, p, m >>> 24);
+      p = putUint(buf, p, memberWordBitfieldSize(m, kflag));
     }
   }
   return p;
@@ -206,9 +206,9 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
     ({ words, offset: o } = btf.record(id));
   }
   const info = words[o + 1]!;
-  const kind = (info >>> 24) & 0x7f;
-  const vlen = info & 0xffffff;
-  const kflag = info >>> 31 === 1;
+  const kind = infoKind(info);
+  const vlen = infoVlen(info);
+  const kflag = infoKflag(info);
   const st = words[o + 2]!;
   w.reserve(LINE_MAX);
   let buf = w.buf;
@@ -227,11 +227,11 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
       p = putLit(buf, p, L.size);
       p = putUint(buf, p, st);
       p = putLit(buf, p, L.bitsOffset);
-      p = putUint(buf, p, (enc >>> 16) & 0xff);
+      p = putUint(buf, p, intOffset(enc));
       p = putLit(buf, p, L.nrBits);
-      p = putUint(buf, p, enc & 0xff);
+      p = putUint(buf, p, intBits(enc));
       p = putLit(buf, p, L.encoding);
-      p = putLit(buf, p, INT_ENCODING[(enc >>> 24) & 0xf] ?? UNKN);
+      p = putLit(buf, p, INT_ENCODING[intEncoding(enc)] ?? UNKN);
       break;
     }
     case Kind.PTR:

@@ -13,7 +13,7 @@
  */
 
 import type { Btf } from '../wire/btf.js';
-import { Kind } from '../wire/kinds.js';
+import { intBits, Kind } from '../wire/kinds.js';
 import { memberBits } from './types.js';
 
 /** One member of a struct or union. Offsets and sizes in bytes unless named bits. */
@@ -205,7 +205,7 @@ export class LayoutModel {
       case 'pointer':
         return this.pointerSize;
       case 'base':
-        return this.btf.kind(id) === Kind.INT ? (this.btf.word(id, 3) & 0xff) >>> 3 : this.btf.sizeOrType(id);
+        return this.btf.kind(id) === Kind.INT ? intBits(this.btf.word(id, 3)) >>> 3 : this.btf.sizeOrType(id);
       case 'enum':
         return this.btf.sizeOrType(id) || 4;
       case 'struct':

@@ -3,7 +3,7 @@
 import type { OpenedBtf } from '../open.js';
 import type { BtfHeader } from '../wire/header.js';
 import type { LayoutEntry } from '../wire/btf.js';
-import { kindName } from '../wire/kinds.js';
+import { infoKind, kindName } from '../wire/kinds.js';
 
 export interface BtfSummary {
   file: string;
@@ -25,7 +25,7 @@ export function btfSummary(opened: OpenedBtf, file: string): BtfSummary {
   const { btf } = opened;
   const counts = new Map<number, number>();
   for (let i = 0; i < btf.offsets.length; i++) {
-    const k = (btf.words[btf.offsets[i]! + 1]! >>> 24) & 0x7f;
+    const k = infoKind(btf.words[btf.offsets[i]! + 1]!);
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   const kinds: Record<string, number> = {};

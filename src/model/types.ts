@@ -4,7 +4,7 @@
  */
 
 import type { Btf } from '../wire/btf.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 
 export interface BaseType {
   readonly id: number;
@@ -127,7 +127,8 @@ export type BtfType =
 /** Bit offset and bitfield size of member `i`, honouring the parent's kind flag. */
 export function memberBits(btf: Btf, id: number, i: number): { bitOffset: number; bitSize: number } {
   const raw = btf.elemWord(id, i, 2);
-  return btf.kflag(id) ? { bitOffset: raw & 0xffffff, bitSize: raw >>> 24 } : { bitOffset: raw, bitSize: 0 };
+  const kflag = btf.kflag(id);
+  return { bitOffset: memberWordBitOffset(raw, kflag), bitSize: memberWordBitfieldSize(raw, kflag) };
 }
 
 /** Value of enumerator `i` of an ENUM or ENUM64, read as the kind flag says. */
@@ -151,7 +152,7 @@ export function typeAt(btf: Btf, id: number): BtfType {
   switch (kind) {
     case Kind.INT: {
       const w = btf.word(id, 3);
-      return { ...common(kind), kind, size: st, encoding: (w >>> 24) & 0xf, bitOffset: (w >>> 16) & 0xff, bits: w & 0xff };
+      return { ...common(kind), kind, size: st, encoding: intEncoding(w), bitOffset: intOffset(w), bits: intBits(w) };
     }
     case Kind.PTR:
     case Kind.TYPEDEF:

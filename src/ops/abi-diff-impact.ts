@@ -5,10 +5,10 @@
  * (transitively, by value) and the types and functions that point to any of them (in B).
  */
 
-import { Kind } from '../wire/kinds.js';
+import { isComposite, Kind } from '../wire/kinds.js';
 import type { AbiCause, AbiImpact, AbiMemberChange, AbiTypeChange, AbiUser } from './abi-diff-types.js';
 import type { DiffSide } from './abi-diff-members.js';
-import { isComposite, terminalType } from './core/types.js';
+import { terminalType } from './core/types.js';
 
 const MAX_LISTED_USERS = 20;
 const KFUNC_TAG = 'bpf_kfunc';

@@ -7,10 +7,10 @@
 
 import { CDumper } from '../format/c/index.js';
 import type { Btf } from '../wire/btf.js';
-import { Kind } from '../wire/kinds.js';
+import { isAnyEnum, isComposite, isModifierLibbpf, Kind } from '../wire/kinds.js';
 import { sameBytes } from '../wire/strings.js';
 import type { AbiHole, AbiMemberAspect, AbiMemberChange, AbiMemberSide } from './abi-diff-types.js';
-import { isComposite, isMod, pointerSize } from './core/types.js';
+import { memberBitOffset, memberBitSize, pointerSize } from './core/types.js';
 
 /** One BTF with the caches the comparison needs (names, sizes, C text by id). */
 export class DiffSide {
@@ -92,7 +92,7 @@ export class DiffSide {
       const btf = this.btf;
       const k = id === 0 ? 0 : btf.kind(id);
       const named = id !== 0 && btf.nameOff(id) !== 0;
-      const tag = k === Kind.UNION || (k === Kind.FWD && btf.kflag(id)) ? 'union' : k === Kind.STRUCT || k === Kind.FWD ? 'struct' : k === Kind.ENUM || k === Kind.ENUM64 ? 'enum' : '';
+      const tag = k === Kind.UNION || (k === Kind.FWD && btf.kflag(id)) ? 'union' : k === Kind.STRUCT || k === Kind.FWD ? 'struct' : isAnyEnum(k) ? 'enum' : '';
       if (tag !== '') s = named ? `${tag} ${this.name(id)}` : `${tag} {...}`;
       // A bare name is written as is; the dumper (and its table of the whole BTF) is needed
       // only for declarators: pointers, arrays, modifiers, function prototypes.
@@ -105,17 +105,8 @@ export class DiffSide {
 
   memberSide(id: number, i: number): AbiMemberSide {
     const t = this.btf.elemWord(id, i, 1);
-    return { offset_bits: bitOffset(this.btf, id, i), bitfield_size: bitSize(this.btf, id, i), type: this.text(t), size: this.size(t) };
+    return { offset_bits: memberBitOffset(this.btf, id, i), bitfield_size: memberBitSize(this.btf, id, i), type: this.text(t), size: this.size(t) };
   }
-}
-
-export function bitOffset(btf: Btf, id: number, i: number): number {
-  const off = btf.elemWord(id, i, 2);
-  return btf.kflag(id) ? off & 0xffffff : off;
-}
-
-export function bitSize(btf: Btf, id: number, i: number): number {
-  return btf.kflag(id) ? btf.elemWord(id, i, 2) >>> 24 : 0;
 }
 
 function sizeOf(btf: Btf, id: number): number {
@@ -126,8 +117,8 @@ function sizeOf(btf: Btf, id: number): number {
     if (k === Kind.ARRAY) {
       n *= btf.word(id, 5);
       id = btf.word(id, 3);
-    } else if (k === Kind.TYPEDEF || isMod(k) || k === Kind.VAR) id = btf.sizeOrType(id);
-    else if (k === Kind.INT || k === Kind.FLOAT || isComposite(k) || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.DATASEC) return n * btf.sizeOrType(id);
+    } else if (k === Kind.TYPEDEF || isModifierLibbpf(k) || k === Kind.VAR) id = btf.sizeOrType(id);
+    else if (k === Kind.INT || k === Kind.FLOAT || isComposite(k) || isAnyEnum(k) || k === Kind.DATASEC) return n * btf.sizeOrType(id);
     else return -1;
   }
   return -1;
@@ -212,7 +203,7 @@ export function sameBody(a: DiffSide, ta: number, b: DiffSide, tb: number, depth
   const n = x.vlen(ta);
   if (n !== y.vlen(tb) || x.sizeOrType(ta) !== y.sizeOrType(tb) || x.kind(ta) !== y.kind(tb)) return false;
   for (let i = 0; i < n; i++) {
-    if (bitOffset(x, ta, i) !== bitOffset(y, tb, i) || bitSize(x, ta, i) !== bitSize(y, tb, i)) return false;
+    if (memberBitOffset(x, ta, i) !== memberBitOffset(y, tb, i) || memberBitSize(x, ta, i) !== memberBitSize(y, tb, i)) return false;
     if (!sameName(x, x.elemWord(ta, i, 0), y, y.elemWord(tb, i, 0))) return false;
     const ma = x.elemWord(ta, i, 1);
     const mb = y.elemWord(tb, i, 1);
@@ -286,18 +277,18 @@ function memberChanges(a: DiffSide, ta: number, b: DiffSide, tb: number, depth: 
   const stillAdded: number[] = [];
   for (const j of addedB) {
     const jn = y.elemWord(tb, j, 0);
-    const i = jn === 0 ? undefined : removed.find((r) => !renamedA.has(r) && x.elemWord(ta, r, 0) !== 0 && bitOffset(x, ta, r) === bitOffset(y, tb, j) && bitSize(x, ta, r) === bitSize(y, tb, j) && sameRef(a, x.elemWord(ta, r, 1), b, y.elemWord(tb, j, 1)));
+    const i = jn === 0 ? undefined : removed.find((r) => !renamedA.has(r) && x.elemWord(ta, r, 0) !== 0 && memberBitOffset(x, ta, r) === memberBitOffset(y, tb, j) && memberBitSize(x, ta, r) === memberBitSize(y, tb, j) && sameRef(a, x.elemWord(ta, r, 1), b, y.elemWord(tb, j, 1)));
     if (i === undefined) {
       stillAdded.push(j);
       continue;
     }
     renamedA.add(i);
-    out.push({ name: b.str(jn), index: j, status: 'renamed', old_name: a.str(x.elemWord(ta, i, 0)), a: a.memberSide(ta, i), b: b.memberSide(tb, j), sortKey: bitOffset(y, tb, j) });
+    out.push({ name: b.str(jn), index: j, status: 'renamed', old_name: a.str(x.elemWord(ta, i, 0)), a: a.memberSide(ta, i), b: b.memberSide(tb, j), sortKey: memberBitOffset(y, tb, j) });
   }
-  for (const j of stillAdded) out.push({ name: b.str(y.elemWord(tb, j, 0)), index: j, status: 'added', b: b.memberSide(tb, j), sortKey: bitOffset(y, tb, j) });
+  for (const j of stillAdded) out.push({ name: b.str(y.elemWord(tb, j, 0)), index: j, status: 'added', b: b.memberSide(tb, j), sortKey: memberBitOffset(y, tb, j) });
   for (const i of removed) {
     if (renamedA.has(i)) continue;
-    out.push({ name: a.str(x.elemWord(ta, i, 0)), index: i, status: 'removed', a: a.memberSide(ta, i), sortKey: bitOffset(x, ta, i) });
+    out.push({ name: a.str(x.elemWord(ta, i, 0)), index: i, status: 'removed', a: a.memberSide(ta, i), sortKey: memberBitOffset(x, ta, i) });
   }
   out.sort((p, q) => p.sortKey - q.sortKey || p.index - q.index);
   return out.map(({ sortKey: _s, ...m }) => m);
@@ -307,8 +298,8 @@ function compareMember(a: DiffSide, ta: number, i: number, b: DiffSide, tb: numb
   const x = a.btf;
   const y = b.btf;
   const aspects: AbiMemberAspect[] = [];
-  if (bitOffset(x, ta, i) !== bitOffset(y, tb, j)) aspects.push('offset');
-  if (bitSize(x, ta, i) !== bitSize(y, tb, j)) aspects.push('bitfield_size');
+  if (memberBitOffset(x, ta, i) !== memberBitOffset(y, tb, j)) aspects.push('offset');
+  if (memberBitSize(x, ta, i) !== memberBitSize(y, tb, j)) aspects.push('bitfield_size');
   const ma = x.elemWord(ta, i, 1);
   const mb = y.elemWord(tb, j, 1);
   let nested: AbiMemberChange[] | undefined;
@@ -322,7 +313,7 @@ function compareMember(a: DiffSide, ta: number, i: number, b: DiffSide, tb: numb
   if (a.size(ma) !== b.size(mb)) aspects.push('size');
   if (aspects.length === 0) return undefined;
   const name = b.str(y.elemWord(tb, j, 0));
-  return { name, index: j, status: 'changed', a: a.memberSide(ta, i), b: b.memberSide(tb, j), changed: aspects, ...(nested ? { members: nested } : {}), sortKey: bitOffset(y, tb, j) };
+  return { name, index: j, status: 'changed', a: a.memberSide(ta, i), b: b.memberSide(tb, j), changed: aspects, ...(nested ? { members: nested } : {}), sortKey: memberBitOffset(y, tb, j) };
 }
 
 /** Gaps in a struct's layout, keyed by the member they follow (unions have none). */
@@ -334,8 +325,8 @@ export function holesOf(s: DiffSide, id: number): AbiHole[] {
   let end = 0;
   let after = '';
   for (let i = 0; i < n; i++) {
-    const off = bitOffset(btf, id, i);
-    const bits = bitSize(btf, id, i);
+    const off = memberBitOffset(btf, id, i);
+    const bits = memberBitSize(btf, id, i);
     const t = btf.elemWord(id, i, 1);
     if (off > end) holes.push({ after, offset_bits: end, size_bits: off - end });
     const sz = bits > 0 ? bits : Math.max(0, s.size(t)) * 8;

@@ -15,7 +15,7 @@
 import { LINKAGE_NAMES } from '../format/names.js';
 import { enumValue } from '../model/types.js';
 import type { Btf } from '../wire/btf.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { hasSize, intBits, intEncoding, intOffset, isComposite, Kind, kindName } from '../wire/kinds.js';
 import { hashBytes } from '../wire/strings.js';
 import { addCausesAndImpact } from './abi-diff-impact.js';
 import { DiffSide, diffHoles, diffMembers, sameBody, sameEnum, sameName, sameRef, strOwner } from './abi-diff-members.js';
@@ -103,7 +103,7 @@ function declTagName(s: DiffSide, id: number): string {
   let where = target === 0 ? 'void' : `${kindName(btf.kind(target)).toLowerCase()} ${s.name(target) || `[${target}]`}`;
   if (comp >= 0 && target !== 0) {
     const k = btf.kind(target);
-    if ((k === Kind.STRUCT || k === Kind.UNION) && comp < btf.vlen(target)) where += `.${s.str(btf.elemWord(target, comp, 0))}`;
+    if (isComposite(k) && comp < btf.vlen(target)) where += `.${s.str(btf.elemWord(target, comp, 0))}`;
     else if (k === Kind.FUNC) {
       const proto = btf.sizeOrType(target);
       where += comp < btf.vlen(proto) ? `(${s.str(btf.elemWord(proto, comp, 0))})` : `(#${comp})`;
@@ -328,10 +328,6 @@ function pairByShape(A: DiffSide, idsA: readonly number[], B: DiffSide, idsB: re
   return out;
 }
 
-function hasSize(k: number): boolean {
-  return k === Kind.STRUCT || k === Kind.UNION || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.INT || k === Kind.FLOAT || k === Kind.DATASEC;
-}
-
 function addedOrRemoved(s: DiffSide, id: number, kind: AbiKind, cat: number, status: 'added' | 'removed'): AbiTypeChange {
   const name = reportName(s, id, cat);
   const k = s.btf.kind(id);
@@ -402,7 +398,7 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
   const resized = sizes !== undefined && sizes[0] !== sizes[1];
   if (kx !== ky && !((kx === Kind.ENUM && ky === Kind.ENUM64) || (kx === Kind.ENUM64 && ky === Kind.ENUM))) {
     // FWD → definition adds a layout; anything else (definition → FWD, struct ↔ union) breaks users.
-    const incompatible = !(kx === Kind.FWD && (ky === Kind.STRUCT || ky === Kind.UNION));
+    const incompatible = !(kx === Kind.FWD && isComposite(ky));
     return { ...head, incompatible, kind_change: [kindName(kx), kindName(ky)], ...(sizes ? { size: sizes } : {}) };
   }
   switch (kx) {
@@ -425,8 +421,8 @@ function diffPair(A: DiffSide, ia: number, B: DiffSide, ib: number, kind: AbiKin
       const ta = x.sizeOrType(ia);
       const tb = y.sizeOrType(ib);
       if (sameRef(A, ta, B, tb) && A.size(ta) === B.size(tb)) return undefined;
-      const bodyA = ta !== 0 && (x.kind(ta) === Kind.STRUCT || x.kind(ta) === Kind.UNION) && x.nameOff(ta) === 0 ? ta : 0;
-      const bodyB = tb !== 0 && (y.kind(tb) === Kind.STRUCT || y.kind(tb) === Kind.UNION) && y.nameOff(tb) === 0 ? tb : 0;
+      const bodyA = ta !== 0 && isComposite(x.kind(ta)) && x.nameOff(ta) === 0 ? ta : 0;
+      const bodyB = tb !== 0 && isComposite(y.kind(tb)) && y.nameOff(tb) === 0 ? tb : 0;
       const sz = A.size(ta) !== B.size(tb) ? { size: [A.size(ta), B.size(tb)] as const } : {};
       if (bodyA && bodyB && x.kind(bodyA) === y.kind(bodyB)) {
         const members = diffMembers(A, bodyA, B, bodyB);
@@ -477,8 +473,8 @@ function linkage(l: number): string {
 }
 
 function intText(enc: number): string {
-  const e = (enc >>> 24) & 0xf;
-  return `${enc & 0xff} bits at ${(enc >>> 16) & 0xff}${e & 1 ? ' signed' : ''}${e & 2 ? ' char' : ''}${e & 4 ? ' bool' : ''}`;
+  const e = intEncoding(enc);
+  return `${intBits(enc)} bits at ${intOffset(enc)}${e & 1 ? ' signed' : ''}${e & 2 ? ' char' : ''}${e & 4 ? ' bool' : ''}`;
 }
 
 type Head = { kind: AbiKind; name: string; status: 'changed'; id_a: number; id_b: number };

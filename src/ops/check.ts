@@ -22,7 +22,7 @@
 
 import type { Btf } from '../wire/btf.js';
 import type { Endian } from '../wire/header.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { hasSize, infoKflag, infoKind, infoVlen, infoVlen16, intBits, intEncoding, intOffset, isComposite, isModifierKernel, isNoSize, isSourceOnly, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset, needsResolve } from '../wire/kinds.js';
 import { DEFAULT_KERNEL_VERSION, type KernelRules, rulesFor } from './kernel-rules.js';
 
 export type CheckPhase = 'header' | 'strings' | 'layout' | 'meta' | 'resolve' | 'chain';
@@ -109,17 +109,6 @@ const CTYPE: Uint8Array = (() => {
   for (let c = 192; c <= 255; c++) if (c !== 215 && c !== 247) t[c]! |= CT_ALPHA;
   return t;
 })();
-
-const isModifierKind = (k: number): boolean =>
-  k === Kind.TYPEDEF || k === Kind.VOLATILE || k === Kind.CONST || k === Kind.RESTRICT || k === Kind.TYPE_TAG;
-const isStructKind = (k: number): boolean => k === Kind.STRUCT || k === Kind.UNION;
-/** VOID, FWD, FUNC, FUNC_PROTO, DECL_TAG: no size. */
-const isNoSizeKind = (k: number): boolean => k === 0 || k === Kind.FWD || k === Kind.FUNC || k === Kind.FUNC_PROTO || k === Kind.DECL_TAG;
-const isSourceOnlyKind = (k: number): boolean => k === Kind.VAR || k === Kind.DECL_TAG || k === Kind.DATASEC;
-const needsResolveKind = (k: number): boolean =>
-  isModifierKind(k) || k === Kind.PTR || isStructKind(k) || k === Kind.ARRAY || k === Kind.VAR || k === Kind.FUNC || k === Kind.DECL_TAG || k === Kind.DATASEC;
-const hasSizeKind = (k: number): boolean =>
-  k === Kind.INT || isStructKind(k) || k === Kind.ENUM || k === Kind.DATASEC || k === Kind.FLOAT || k === Kind.ENUM64;
 
 const roundupBytes = (bits: number): number => Math.floor(bits / 8) + (bits % 8 !== 0 ? 1 : 0);
 const isPow2 = (n: number): boolean => n !== 0 && (n & (n - 1)) === 0;
@@ -351,7 +340,7 @@ class Checker {
       const w = cur >>> 2;
       const info = words[w + 1]!;
       if (this.rules.infoMask && (info & ~BTF_INFO_MASK) !== 0) this.stop('meta', `[${id}] Invalid btf_info:${info.toString(16)}`, EINVAL, { typeId: id, offset: at + 4 });
-      const kind = (info >>> 24) & 0x7f;
+      const kind = infoKind(info);
       if (kind === 0 || kind > this.rules.maxKind) this.stop('meta', `[${id}] Invalid kind:${kind}`, EINVAL, { typeId: id, offset: at + 4 });
       const nameOff = words[w]!;
       if (!this.nameOffsetValid(nameOff)) this.stop('meta', `[${id}] Invalid name_offset:${nameOff}`, EINVAL, { typeId: id, offset: at });
@@ -378,8 +367,8 @@ class Checker {
   private checkMeta(id: number, kind: number, w: number, metaLeft: number, at: number): number {
     const words = this.words;
     const info = words[w + 1]!;
-    const vlen = this.rules.infoMask ? info & 0xffff : info & 0xffffff;
-    const kflag = info >>> 31 === 1;
+    const vlen = this.rules.infoMask ? infoVlen16(info) : infoVlen(info);
+    const kflag = infoKflag(info);
     const nameOff = words[w]!;
     const sizeType = words[w + 2]!;
     const e = (rule: string, offset = at, detail?: string): void =>
@@ -414,13 +403,13 @@ class Checker {
           e(`Invalid int_data:${data.toString(16)}`, at + 12);
           return 4;
         }
-        const bits = data & 0xff;
-        const off = (data >>> 16) & 0xff;
+        const bits = intBits(data);
+        const off = intOffset(data);
         const nrBits = bits + off;
         if (nrBits > 128) e('nr_bits exceeds 128', at + 12);
         else if (roundupBytes(nrBits) > sizeType) e('nr_bits exceeds type_size', at + 8);
         else {
-          const enc = (data >>> 24) & 0x0f;
+          const enc = intEncoding(data);
           if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) this.add('meta', 'Unsupported encoding', -524, { typeId: id, offset: at + 12 });
         }
         return 4;
@@ -489,7 +478,7 @@ class Checker {
             e('Invalid type_id', mAt + 4, detail());
             return need;
           }
-          const bitOff = kflag ? mOff & 0xffffff : mOff;
+          const bitOff = memberWordBitOffset(mOff, kflag);
           if (kind === Kind.UNION && bitOff !== 0) {
             e('Invalid member bits_offset', mAt + 8, detail());
             return need;
@@ -622,7 +611,7 @@ class Checker {
 
   private memberDesc(nameOff: number, type: number, off: number, kflag: boolean): string {
     const name = nameOff === 0 ? '(anon)' : (this.strAt(nameOff) ?? '(invalid-name-offset)');
-    return kflag ? `${name} type_id=${type} bitfield_size=${off >>> 24} bits_offset=${off & 0xffffff}` : `${name} type_id=${type} bits_offset=${off}`;
+    return kflag ? `${name} type_id=${type} bitfield_size=${memberWordBitfieldSize(off, true)} bits_offset=${memberWordBitOffset(off, true)}` : `${name} type_id=${type} bits_offset=${off}`;
   }
 
   // ---- strings ----
@@ -706,7 +695,7 @@ class Checker {
     if (id >= this.startId) {
       const off = this.offs[id - this.startId];
       if (off === undefined || id >= this.nextId) return -1;
-      return (this.words[off + 1]! >>> 24) & 0x7f;
+      return infoKind(this.words[off + 1]!);
     }
     if (this.base && id < this.base.nextId) return this.base.kind(id);
     return -1;
@@ -721,11 +710,11 @@ class Checker {
 
   private vlenOf(id: number): number {
     const info = this.word(id, 1);
-    return this.rules.infoMask ? info & 0xffff : info & 0xffffff;
+    return this.rules.infoMask ? infoVlen16(info) : infoVlen(info);
   }
 
   private kflagOf(id: number): boolean {
-    return this.word(id, 1) >>> 31 === 1;
+    return infoKflag(this.word(id, 1));
   }
 
   /** Byte offset of word `k` of own type `id` in the blob. */
@@ -736,9 +725,9 @@ class Checker {
 
   private isRegularInt(id: number): boolean {
     const data = this.word(id, 3);
-    const bits = data & 0xff;
+    const bits = intBits(data);
     const bytes = roundupBytes(bits);
-    return bits % 8 === 0 && ((data >>> 16) & 0xff) === 0 && bytes <= 16 && isPow2(bytes);
+    return bits % 8 === 0 && intOffset(data) === 0 && bytes <= 16 && isPow2(bytes);
   }
 
   // ---- pass 2: resolve ----
@@ -751,11 +740,11 @@ class Checker {
   private isSink(kind: number): boolean {
     switch (this.resolveMode) {
       case MODE_TBD:
-        return !needsResolveKind(kind);
+        return !needsResolve(kind);
       case MODE_PTR:
-        return !isModifierKind(kind) && kind !== Kind.PTR;
+        return !isModifierKernel(kind) && kind !== Kind.PTR;
       default:
-        return !isModifierKind(kind) && kind !== Kind.ARRAY && !isStructKind(kind);
+        return !isModifierKernel(kind) && kind !== Kind.ARRAY && !isComposite(kind);
     }
   }
 
@@ -768,7 +757,7 @@ class Checker {
     if (this.resolveMode === MODE_TBD) {
       const k = this.kindOf(id);
       if (k === Kind.PTR) this.resolveMode = MODE_PTR;
-      else if (isStructKind(k) || k === Kind.ARRAY) this.resolveMode = MODE_STRUCT_OR_ARRAY;
+      else if (isComposite(k) || k === Kind.ARRAY) this.resolveMode = MODE_STRUCT_OR_ARRAY;
     }
     return 0;
   }
@@ -790,14 +779,14 @@ class Checker {
   /** (The result object is reused: read it before the next call.) */
   private idSize(id: number): { id: number; kind: number; size: number } | undefined {
     let k = this.kindOf(id);
-    if (k < 0 || isNoSizeKind(k)) return undefined;
+    if (k < 0 || isNoSize(k)) return undefined;
     let sid = id;
-    if (!hasSizeKind(k) && k !== Kind.ARRAY && k !== Kind.PTR) {
-      if (!isModifierKind(k) && k !== Kind.VAR) return undefined;
+    if (!hasSize(k) && k !== Kind.ARRAY && k !== Kind.PTR) {
+      if (!isModifierKernel(k) && k !== Kind.VAR) return undefined;
       sid = this.resolvedIds[id] ?? 0;
       k = this.kindOf(sid);
-      if (k < 0 || isNoSizeKind(k)) return undefined;
-      if (!hasSizeKind(k) && k !== Kind.ARRAY && k !== Kind.PTR) return undefined;
+      if (k < 0 || isNoSize(k)) return undefined;
+      if (!hasSize(k) && k !== Kind.ARRAY && k !== Kind.PTR) return undefined;
     }
     const r = this.sizeRes;
     r.id = sid;
@@ -813,7 +802,7 @@ class Checker {
     this.resolvedSizes = new Uint32Array(n);
     for (let id = 1; id < n; id++) {
       const k = this.kindOf(id);
-      if (needsResolveKind(k) && !this.resolved(id)) {
+      if (needsResolve(k) && !this.resolved(id)) {
         const err = this.resolve(id);
         if (err) throw new Stop(err);
       }
@@ -861,15 +850,15 @@ class Checker {
     const k = this.kindOf(id);
     const rid = this.resolvedIds[id]!;
     const rsize = this.resolvedSizes[id]!;
-    if (isStructKind(k) || k === Kind.DATASEC) return rid === 0 && rsize === 0;
+    if (isComposite(k) || k === Kind.DATASEC) return rid === 0 && rsize === 0;
     if (k === Kind.DECL_TAG || k === Kind.FUNC) return rid !== 0 && rsize === 0;
-    if (isModifierKind(k) || k === Kind.PTR || k === Kind.VAR) {
+    if (isModifierKernel(k) || k === Kind.PTR || k === Kind.VAR) {
       const rk = this.kindOf(rid);
-      return rk >= 0 && !isModifierKind(rk) && rk !== Kind.VAR && rk !== Kind.DATASEC;
+      return rk >= 0 && !isModifierKernel(rk) && rk !== Kind.VAR && rk !== Kind.DATASEC;
     }
     if (k === Kind.ARRAY) {
       const e = this.idSize(this.word(id, 3));
-      return e !== undefined && !isModifierKind(e.kind) && Math.imul(this.word(id, 5), e.size) >>> 0 === rsize;
+      return e !== undefined && !isModifierKernel(e.kind) && Math.imul(this.word(id, 5), e.size) >>> 0 === rsize;
     }
     return false;
   }
@@ -907,9 +896,9 @@ class Checker {
   private resolveRef(id: number, isPtr: boolean): number {
     let next = this.word(id, 2);
     let nk = this.kindOf(next);
-    if (nk < 0 || isSourceOnlyKind(nk)) return this.fail(id, 'Invalid type_id', 2, `type_id=${next}`);
+    if (nk < 0 || isSourceOnly(nk)) return this.fail(id, 'Invalid type_id', 2, `type_id=${next}`);
     if (!this.isSink(nk) && !this.resolved(next)) return this.push(next);
-    if (isPtr && isModifierKind(nk)) {
+    if (isPtr && isModifierKernel(nk)) {
       const rid = this.resolvedIds[next]!;
       const rk = this.kindOf(rid);
       if (rk === Kind.PTR && !this.isSink(rk) && !this.resolved(rid)) return this.push(rid);
@@ -929,9 +918,9 @@ class Checker {
   private resolveVar(id: number): number {
     const next = this.word(id, 2);
     const nk = this.kindOf(next);
-    if (nk < 0 || isSourceOnlyKind(nk)) return this.fail(id, 'Invalid type_id', 2, `type_id=${next}`);
+    if (nk < 0 || isSourceOnly(nk)) return this.fail(id, 'Invalid type_id', 2, `type_id=${next}`);
     if (!this.isSink(nk) && !this.resolved(next)) return this.push(next);
-    if (isModifierKind(nk)) {
+    if (isModifierKernel(nk)) {
       const rid = this.resolvedIds[next]!;
       const rk = this.kindOf(rid);
       if (rk === Kind.PTR && !this.isSink(rk) && !this.resolved(rid)) return this.push(rid);
@@ -945,13 +934,13 @@ class Checker {
   private resolveArray(id: number): number {
     const idx = this.word(id, 4);
     const ik = this.kindOf(idx);
-    if (ik < 0 || isNoSizeKind(ik) || isSourceOnlyKind(ik)) return this.fail(id, 'Invalid index', 4, `index_type_id=${idx}`);
+    if (ik < 0 || isNoSize(ik) || isSourceOnly(ik)) return this.fail(id, 'Invalid index', 4, `index_type_id=${idx}`);
     if (!this.isSink(ik) && !this.resolved(idx)) return this.push(idx);
     const ir = this.idSize(idx);
     if (!ir || ir.kind !== Kind.INT || !this.isRegularInt(ir.id)) return this.fail(id, 'Invalid index', 4, `index_type_id=${idx} is not a regular int`);
     const elem = this.word(id, 3);
     const ek = this.kindOf(elem);
-    if (ek < 0 || isNoSizeKind(ek) || isSourceOnlyKind(ek)) return this.fail(id, 'Invalid elem', 3, `type_id=${elem}`);
+    if (ek < 0 || isNoSize(ek) || isSourceOnly(ek)) return this.fail(id, 'Invalid elem', 3, `type_id=${elem}`);
     if (!this.isSink(ek) && !this.resolved(elem)) return this.push(elem);
     const er = this.idSize(elem);
     if (!er) return this.fail(id, 'Invalid elem', 3, `type_id=${elem} has no size`);
@@ -974,7 +963,7 @@ class Checker {
     for (let i = nextMember; i < vlen; i++) {
       const mType = this.word(id, 3 + i * 3 + 1);
       const mk = this.kindOf(mType);
-      if (mk < 0 || isNoSizeKind(mk) || isSourceOnlyKind(mk)) return this.memberFail(id, i, 'Invalid member');
+      if (mk < 0 || isNoSize(mk) || isSourceOnly(mk)) return this.memberFail(id, i, 'Invalid member');
       if (!this.isSink(mk) && !this.resolved(mType)) {
         this.stackNext[this.stackNext.length - 1] = i + 1;
         return this.push(mType);
@@ -997,14 +986,14 @@ class Checker {
     const raw = this.word(id, 3 + i * 3 + 2);
     let mk = this.kindOf(mType);
     let tid = mType;
-    if (isModifierKind(mk)) {
+    if (isModifierKernel(mk)) {
       const r = this.idSize(mType);
       if (!r) return this.memberFail(id, i, 'Invalid member');
       tid = r.id;
       mk = r.kind;
     }
-    const bitfield = raw >>> 24;
-    const bitOff = raw & 0xffffff;
+    const bitfield = memberWordBitfieldSize(raw, true);
+    const bitOff = memberWordBitOffset(raw, true);
     const aligned = (off: number): boolean => off % 8 === 0;
     // Generic kflag handling for PTR/ARRAY/STRUCT/UNION/FLOAT: no bitfield size, then as non-kflag.
     const generic = (): number | undefined => {
@@ -1014,8 +1003,8 @@ class Checker {
     switch (mk) {
       case Kind.INT: {
         const data = this.word(tid, 3);
-        const intBits = data & 0xff;
-        const intOff = (data >>> 16) & 0xff;
+        const intNrBits = intBits(data);
+        const intOff = intOffset(data);
         let off: number;
         let nrBits: number;
         if (kflag) {
@@ -1024,12 +1013,12 @@ class Checker {
           nrBits = bitfield;
           if (nrBits === 0) {
             if (!aligned(off)) return this.memberFail(id, i, 'Invalid member offset');
-            nrBits = intBits;
-          } else if (nrBits > intBits) return this.memberFail(id, i, 'Invalid member bitfield_size');
+            nrBits = intNrBits;
+          } else if (nrBits > intNrBits) return this.memberFail(id, i, 'Invalid member bitfield_size');
         } else {
           if (U32_MAX - raw < intOff) return this.memberFail(id, i, 'bits_offset exceeds U32_MAX');
           off = raw + intOff;
-          nrBits = intBits;
+          nrBits = intNrBits;
         }
         const bytesOff = Math.floor(off / 8);
         const copy = nrBits + (off % 8);
@@ -1121,12 +1110,12 @@ class Checker {
   private resolveDeclTag(id: number): number {
     const next = this.word(id, 2);
     const nk = this.kindOf(next);
-    if (nk !== Kind.FUNC && !isStructKind(nk) && nk !== Kind.VAR && nk !== Kind.TYPEDEF) return this.fail(id, 'Invalid type_id', 2, `type_id=${next}${nk >= 0 ? ` (${kindName(nk)})` : ''} cannot carry a decl tag`);
+    if (nk !== Kind.FUNC && !isComposite(nk) && nk !== Kind.VAR && nk !== Kind.TYPEDEF) return this.fail(id, 'Invalid type_id', 2, `type_id=${next}${nk >= 0 ? ` (${kindName(nk)})` : ''} cannot carry a decl tag`);
     if (!this.isSink(nk) && !this.resolved(next)) return this.push(next);
     const comp = this.word(id, 3) | 0;
     if (comp !== -1) {
       if (nk === Kind.VAR || nk === Kind.TYPEDEF) return this.fail(id, 'Invalid component_idx', 3, `component_idx ${comp} on a ${kindName(nk)}`);
-      const vlen = isStructKind(nk) ? this.vlenOf(next) : this.vlenOf(this.word(next, 2));
+      const vlen = isComposite(nk) ? this.vlenOf(next) : this.vlenOf(this.word(next, 2));
       if (comp >>> 0 >= vlen) return this.fail(id, 'Invalid component_idx', 3, `component_idx ${comp} >= ${vlen}`);
     }
     this.popResolved(next, 0);
@@ -1138,8 +1127,8 @@ class Checker {
     const ret = this.word(id, 2);
     if (ret !== 0) {
       const rk = this.kindOf(ret);
-      if (rk < 0 || isSourceOnlyKind(rk)) return this.fail(id, 'Invalid return type', 2, `type_id=${ret}`);
-      if (needsResolveKind(rk) && !this.resolved(ret)) {
+      if (rk < 0 || isSourceOnly(rk)) return this.fail(id, 'Invalid return type', 2, `type_id=${ret}`);
+      if (needsResolve(rk) && !this.resolved(ret)) {
         const err = this.resolve(ret);
         if (err) return err;
       }
@@ -1155,10 +1144,10 @@ class Checker {
       const p = 3 + i * 2;
       const at = this.word(id, p + 1);
       const ak = this.kindOf(at);
-      if (ak < 0 || isSourceOnlyKind(ak)) return this.fail(id, `Invalid arg#${i + 1}`, p + 1, `type_id=${at}`);
+      if (ak < 0 || isSourceOnly(ak)) return this.fail(id, `Invalid arg#${i + 1}`, p + 1, `type_id=${at}`);
       const nameOff = this.word(id, p);
       if (nameOff !== 0 && (!this.nameOffsetValid(nameOff) || !this.validIdentifier(nameOff))) return this.fail(id, `Invalid arg#${i + 1}`, p, 'invalid parameter name');
-      if (needsResolveKind(ak) && !this.resolved(at)) {
+      if (needsResolve(ak) && !this.resolved(at)) {
         const err = this.resolve(at);
         if (err) return err;
       }
@@ -1176,11 +1165,11 @@ class Checker {
     let good = start - 1;
     for (let i = start; i < n; i++) {
       let k = this.kindOf(i);
-      if (!isModifierKind(k)) continue;
+      if (!isModifierKernel(k)) continue;
       let limit = 32;
       let inTags = k === Kind.TYPE_TAG;
       let cur = i;
-      while (isModifierKind(k)) {
+      while (isModifierKernel(k)) {
         if (limit-- === 0) this.stop('chain', 'Max chain length or cycle detected', ELOOP, { typeId: i, ...(this.at(i) !== undefined ? { offset: this.at(i)! } : {}) });
         if (k === Kind.TYPE_TAG) {
           if (!inTags && this.rules.typeTagOrder) this.stop('chain', "Type tags don't precede modifiers", EINVAL, { typeId: i, ...(this.at(i) !== undefined ? { offset: this.at(i)! } : {}), detail: `type tag [${cur}] follows a modifier` });

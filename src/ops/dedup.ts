@@ -17,7 +17,7 @@ import { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import type { BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo } from '../wire/ext.js';
 import { forEachStrOffWord, forEachTypeIdWord } from '../wire/fields.js';
-import { Kind, type KindShape } from '../wire/kinds.js';
+import { infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind, type KindShape } from '../wire/kinds.js';
 import { serializeBtf } from '../wire/write.js';
 import { baseStringIndex, ByteStringTable, hashBytes } from '../wire/strings.js';
 
@@ -136,7 +136,7 @@ class Deduper {
     this.S = btf.startId;
     this.shapes = btf.shapes;
     for (let id = 1; id < N; id++) {
-      const k = (W[OFF[id]! + 1]! >>> 24) & 0x7f;
+      const k = infoKind(W[OFF[id]! + 1]!);
       const shape = this.shapes[k];
       if (!shape || shape.fromLayout) {
         fail('unsupported', `dedup cannot handle kind ${k}: which of its words are type ids or strings is unknown`, { typeId: id, ...(opts.file !== undefined ? { file: opts.file } : {}) });
@@ -173,7 +173,7 @@ class Deduper {
   // ---- helpers ----
 
   private kind(id: number): number {
-    return (this.W[this.OFF[id]! + 1]! >>> 24) & 0x7f;
+    return infoKind(this.W[this.OFF[id]! + 1]!);
   }
 
   private resolve(id: number): number {
@@ -232,19 +232,19 @@ class Deduper {
     const W = this.W;
     const o = this.OFF[id]!;
     const info = W[o + 1]!;
-    switch ((info >>> 24) & 0x7f) {
+    switch (infoKind(info)) {
       case Kind.STRUCT:
       case Kind.UNION:
-        return hc((info >>> 24) & 0x7f, W[o]!);
+        return hc(infoKind(info), W[o]!);
       case Kind.FWD:
-        return hc(info >>> 31 ? Kind.UNION : Kind.STRUCT, W[o]!);
+        return hc(infoKflag(info) ? Kind.UNION : Kind.STRUCT, W[o]!);
       case Kind.ENUM:
       case Kind.ENUM64:
         return hc(Kind.ENUM, W[o]!);
       case Kind.VAR:
       case Kind.DATASEC:
       case Kind.DECL_TAG:
-        return (info >>> 24) & 0x7f;
+        return infoKind(info);
       default:
         return hc(info, W[o]!);
     }
@@ -256,7 +256,7 @@ class Deduper {
     if (this.force) return 0;
     const W = this.W;
     let h = this.hashCommon(o);
-    const vlen = W[o + 1]! & 0xffffff;
+    const vlen = infoVlen(W[o + 1]!);
     for (let i = 0, e = o + 3; i < vlen; i++, e += 3) h = hc(hc(hc(h, W[e]!), W[e + 2]!), this.refSig(W[e + 1]!));
     return h;
   }
@@ -269,7 +269,7 @@ class Deduper {
     if (this.force) return 0;
     const W = this.W;
     let h = this.hashCommon(o);
-    const vlen = W[o + 1]! & 0xffffff;
+    const vlen = infoVlen(W[o + 1]!);
     for (let i = 0, e = o + 3; i < vlen; i++, e += 2) h = hc(hc(h, W[e]!), W[e + 1]!);
     return h;
   }
@@ -286,27 +286,27 @@ class Deduper {
   private equalEnum(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
     const W = this.W;
-    const vlen = W[a + 1]! & 0xffffff;
-    const n = vlen * (((W[a + 1]! >>> 24) & 0x7f) === Kind.ENUM64 ? 3 : 2);
+    const vlen = infoVlen(W[a + 1]!);
+    const n = vlen * (infoKind(W[a + 1]!) === Kind.ENUM64 ? 3 : 2);
     for (let i = 3; i < 3 + n; i++) if (W[a + i] !== W[b + i]) return false;
     return true;
   }
   private isEnumFwd(o: number): boolean {
     const info = this.W[o + 1]!;
-    const k = (info >>> 24) & 0x7f;
-    return (k === Kind.ENUM || k === Kind.ENUM64) && (info & 0xffffff) === 0;
+    const k = infoKind(info);
+    return isAnyEnum(k) && infoVlen(info) === 0;
   }
   private compatEnum(a: number, b: number): boolean {
     if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
     const W = this.W;
-    const ka = (W[a + 1]! >>> 24) & 0x7f;
-    const kb = (W[b + 1]! >>> 24) & 0x7f;
-    return W[a] === W[b] && (ka === Kind.ENUM || ka === Kind.ENUM64) && (kb === Kind.ENUM || kb === Kind.ENUM64);
+    const ka = infoKind(W[a + 1]!);
+    const kb = infoKind(W[b + 1]!);
+    return W[a] === W[b] && isAnyEnum(ka) && isAnyEnum(kb);
   }
   private shallowEqualStruct(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
     const W = this.W;
-    const vlen = W[a + 1]! & 0xffffff;
+    const vlen = infoVlen(W[a + 1]!);
     for (let i = 0, ea = a + 3, eb = b + 3; i < vlen; i++, ea += 3, eb += 3) {
       if (W[ea] !== W[eb] || W[ea + 2] !== W[eb + 2]) return false;
     }
@@ -322,14 +322,14 @@ class Deduper {
   private equalFnproto(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
     const W = this.W;
-    const n = (W[a + 1]! & 0xffffff) * 2;
+    const n = infoVlen(W[a + 1]!) * 2;
     for (let i = 3; i < 3 + n; i++) if (W[a + i] !== W[b + i]) return false;
     return true;
   }
   private compatFnproto(a: number, b: number): boolean {
     const W = this.W;
     if (W[a] !== W[b] || W[a + 1] !== W[b + 1]) return false;
-    const vlen = W[a + 1]! & 0xffffff;
+    const vlen = infoVlen(W[a + 1]!);
     for (let i = 0, e = 3; i < vlen; i++, e += 2) if (W[a + e] !== W[b + e]) return false;
     return true;
   }
@@ -346,7 +346,7 @@ class Deduper {
       this.map[id] = id;
       const o = OFF[id]!;
       let h: number;
-      switch ((W[o + 1]! >>> 24) & 0x7f) {
+      switch (infoKind(W[o + 1]!)) {
         case Kind.VAR:
         case Kind.DATASEC:
           continue;
@@ -382,7 +382,7 @@ class Deduper {
           h = this.hashFnproto(o);
           break;
         default:
-          fail('unsupported', `dedup cannot handle kind ${(W[o + 1]! >>> 24) & 0x7f} in the base`, { typeId: id });
+          fail('unsupported', `dedup cannot handle kind ${infoKind(W[o + 1]!)} in the base`, { typeId: id });
       }
       this.tableAdd(h, id);
     }
@@ -426,8 +426,8 @@ class Deduper {
       W[o] = remap(W[o]!);
       // Only kinds whose elements hold strings need the visitor (names are done above).
       const info = W[o + 1]!;
-      if ((info & 0xffffff) !== 0) {
-        const shape = shapes[(info >>> 24) & 0x7f]!;
+      if (infoVlen(info) !== 0) {
+        const shape = shapes[infoKind(info)]!;
         if (shape.elemStrWords.length !== 0) forEachStrOffWord(W, o, shape, visit, false);
       }
       if (((id - S) & 0xffff) === 0) this.progress('strings', id - S, total);
@@ -455,7 +455,7 @@ class Deduper {
     const { W, OFF, S, N, map, head, next, hv, mask } = this;
     for (let id = S; id < N; id++) {
       const o = OFF[id]!;
-      const k = (W[o + 1]! >>> 24) & 0x7f;
+      const k = infoKind(W[o + 1]!);
       let newId = id;
       let h: number;
       switch (k) {
@@ -501,10 +501,10 @@ class Deduper {
   /** Hash of a STRUCT/UNION (and, outside legacy mode, TYPEDEF) in the struct phase; undefined: other kinds. */
   private structHash(id: number): number | undefined {
     const o = this.OFF[id]!;
-    const k = (this.W[o + 1]! >>> 24) & 0x7f;
+    const k = infoKind(this.W[o + 1]!);
     let h: number;
     if (k === Kind.TYPEDEF && !this.legacy) h = this.hashTypedef(o);
-    else if (k === Kind.STRUCT || k === Kind.UNION) h = this.hashStruct(o);
+    else if (isComposite(k)) h = this.hashStruct(o);
     else return undefined;
     return this.sig && !this.force ? hc(h, this.sig[id]!) : h;
   }
@@ -521,7 +521,7 @@ class Deduper {
       const h = this.structHash(id);
       if (h === undefined) continue;
       const o = OFF[id]!;
-      const isTypedef = ((W[o + 1]! >>> 24) & 0x7f) === Kind.TYPEDEF;
+      const isTypedef = infoKind(W[o + 1]!) === Kind.TYPEDEF;
       const sig = this.sig;
       const own = sig ? sig[id]! : 0;
       let newId = id;
@@ -582,8 +582,8 @@ class Deduper {
     for (let id = 1; id < N; id++) {
       start[id] = ne;
       const o = OFF[id]!;
-      const k = (W[o + 1]! >>> 24) & 0x7f;
-      if (k === Kind.FWD || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG || ((k === Kind.STRUCT || k === Kind.UNION) && fwdNames.has(this.refSig(id)))) {
+      const k = infoKind(W[o + 1]!);
+      if (k === Kind.FWD || isAnyEnum(k) || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG || (isComposite(k) && fwdNames.has(this.refSig(id)))) {
         coarse[id] = 1;
         sig[id] = mix(this.refSig(id), 1);
         continue;
@@ -757,11 +757,11 @@ class Deduper {
       }
       if (rc === rk) continue;
       let b = OFF[canon]!;
-      let kb = (W[b + 1]! >>> 24) & 0x7f;
+      let kb = infoKind(W[b + 1]!);
       if (kb === Kind.FWD && rk !== canon) {
         // FWD resolution on the canonical side only.
         const rb = OFF[rk]!;
-        const krk = (W[rb + 1]! >>> 24) & 0x7f;
+        const krk = infoKind(W[rb + 1]!);
         if (krk !== Kind.FWD) {
           canon = rk;
           b = rb;
@@ -777,16 +777,16 @@ class Deduper {
       this.hypotAdd(canon, cand);
       const a = OFF[cand]!;
       if (W[a] !== W[b]) return false;
-      const ka = (W[a + 1]! >>> 24) & 0x7f;
+      const ka = infoKind(W[a + 1]!);
       if ((ka === Kind.FWD || kb === Kind.FWD) && ka !== kb) {
         let real: number;
         let fwdKind: number;
         if (ka === Kind.FWD) {
           real = kb;
-          fwdKind = W[a + 1]! >>> 31 ? Kind.UNION : Kind.STRUCT;
+          fwdKind = infoKflag(W[a + 1]!) ? Kind.UNION : Kind.STRUCT;
         } else {
           real = ka;
-          fwdKind = W[b + 1]! >>> 31 ? Kind.UNION : Kind.STRUCT;
+          fwdKind = infoKflag(W[b + 1]!) ? Kind.UNION : Kind.STRUCT;
           // Resolving a base FWD into a struct would change the base.
           if (fwdKind === real && canon < this.S) this.adjustCanon = true;
         }
@@ -829,7 +829,7 @@ class Deduper {
         case Kind.STRUCT:
         case Kind.UNION: {
           if (!this.shallowEqualStruct(a, b)) return false;
-          const vlen = W[a + 1]! & 0xffffff;
+          const vlen = infoVlen(W[a + 1]!);
           if (sp + 2 * vlen > stack.length) stack = this.growStack(sp + 2 * vlen);
           for (let i = vlen - 1; i >= 0; i--) {
             stack[sp++] = W[a + 4 + i * 3]!;
@@ -839,7 +839,7 @@ class Deduper {
         }
         case Kind.FUNC_PROTO: {
           if (!this.compatFnproto(a, b)) return false;
-          const vlen = W[a + 1]! & 0xffffff;
+          const vlen = infoVlen(W[a + 1]!);
           if (sp + 2 * vlen + 2 > stack.length) stack = this.growStack(sp + 2 * vlen + 2);
           for (let i = vlen - 1; i >= 0; i--) {
             stack[sp++] = W[a + 4 + i * 2]!;
@@ -868,8 +868,8 @@ class Deduper {
       if (id1 === id2) return true;
       const a = this.OFF[id1]!;
       const b = this.OFF[id2]!;
-      const k = (W[a + 1]! >>> 24) & 0x7f;
-      if (k !== ((W[b + 1]! >>> 24) & 0x7f)) return false;
+      const k = infoKind(W[a + 1]!);
+      if (k !== infoKind(W[b + 1]!)) return false;
       switch (k) {
         case Kind.UNKN:
           return true;
@@ -900,7 +900,7 @@ class Deduper {
         case Kind.STRUCT:
         case Kind.UNION: {
           if (!this.shallowEqualStruct(a, b)) return false;
-          const vlen = W[a + 1]! & 0xffffff;
+          const vlen = infoVlen(W[a + 1]!);
           for (let i = 0; i < vlen; i++) {
             const ta = W[a + 4 + i * 3]!;
             const tb = W[b + 4 + i * 3]!;
@@ -911,7 +911,7 @@ class Deduper {
         case Kind.FUNC_PROTO: {
           if (!this.compatFnproto(a, b)) return false;
           if (W[a + 2] !== W[b + 2] && !this.identical(W[a + 2]!, W[b + 2]!, depth - 1)) return false;
-          const vlen = W[a + 1]! & 0xffffff;
+          const vlen = infoVlen(W[a + 1]!);
           for (let i = 0; i < vlen; i++) {
             const ta = W[a + 4 + i * 2]!;
             const tb = W[b + 4 + i * 2]!;
@@ -929,7 +929,7 @@ class Deduper {
     const W = this.W;
     const a = this.OFF[id1]!;
     const b = this.OFF[id2]!;
-    if (((W[a + 1]! >>> 24) & 0x7f) !== Kind.ARRAY || ((W[b + 1]! >>> 24) & 0x7f) !== Kind.ARRAY) return false;
+    if (infoKind(W[a + 1]!) !== Kind.ARRAY || infoKind(W[b + 1]!) !== Kind.ARRAY) return false;
     return W[a + 3] === W[b + 3] && W[a + 4] === W[b + 4] && W[a + 5] === W[b + 5];
   }
 
@@ -937,10 +937,10 @@ class Deduper {
     const W = this.W;
     const a = this.OFF[id1]!;
     const b = this.OFF[id2]!;
-    const k = (W[a + 1]! >>> 24) & 0x7f;
-    if ((k !== Kind.STRUCT && k !== Kind.UNION) || k !== ((W[b + 1]! >>> 24) & 0x7f)) return false;
+    const k = infoKind(W[a + 1]!);
+    if (!isComposite(k) || k !== infoKind(W[b + 1]!)) return false;
     if (!this.shallowEqualStruct(a, b)) return false;
-    const vlen = W[a + 1]! & 0xffffff;
+    const vlen = infoVlen(W[a + 1]!);
     for (let i = 0; i < vlen; i++) {
       const ta = W[a + 4 + i * 3]!;
       const tb = W[b + 4 + i * 3]!;
@@ -963,7 +963,7 @@ class Deduper {
       if (tk === Kind.FWD && ck !== Kind.FWD) map[t] = c;
       // Typedefs, deduplicated by graph equivalence here too, are merged the same way: else two
       // copies of a chain of them (ids pointing down the chain) cost a full walk per link.
-      if ((tk === Kind.STRUCT || tk === Kind.UNION || (tk === Kind.TYPEDEF && !this.legacy)) && ck !== Kind.FWD && map[c]! >= 0 && map[t]! < 0) map[t] = c;
+      if ((isComposite(tk) || (tk === Kind.TYPEDEF && !this.legacy)) && ck !== Kind.FWD && map[c]! >= 0 && map[t]! < 0) map[t] = c;
     }
   }
 
@@ -976,19 +976,19 @@ class Deduper {
     const names = new Map<number, number>();
     for (let id = 1; id < N; id++) {
       const o = OFF[id]!;
-      const k = (W[o + 1]! >>> 24) & 0x7f;
-      if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
+      const k = infoKind(W[o + 1]!);
+      if (!isComposite(k)) continue;
       if (map[id] !== id) continue;
       const name = W[o]!;
       names.set(name, names.has(name) ? 0 : id);
     }
     for (let id = S; id < N; id++) {
       const o = OFF[id]!;
-      if (((W[o + 1]! >>> 24) & 0x7f) !== Kind.FWD || map[id] !== id) continue;
+      if (infoKind(W[o + 1]!) !== Kind.FWD || map[id] !== id) continue;
       const c = names.get(W[o]!);
       if (!c) continue;
       const ck = this.kind(c);
-      const fwdKind = W[o + 1]! >>> 31 ? Kind.UNION : Kind.STRUCT;
+      const fwdKind = infoKflag(W[o + 1]!) ? Kind.UNION : Kind.STRUCT;
       if (ck !== fwdKind) continue;
       map[id] = c;
     }
@@ -1028,7 +1028,7 @@ class Deduper {
     // Frames: the type, where its referenced-id words start in `words`, and how many are done.
     const { refIds: ids, refFirstWord: firstWord, refDone: done, wordSink: words } = this;
     const push = (id: number): void => {
-      const k = (W[OFF[id]! + 1]! >>> 24) & 0x7f;
+      const k = infoKind(W[OFF[id]! + 1]!);
       if (!REF_KINDS.has(k)) fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
       map[id] = IN_PROGRESS;
       ids.push(id);
@@ -1084,7 +1084,7 @@ class Deduper {
   /** Hash a reference type whose referenced ids are canonical and map it to its first equal. */
   private finishRef(id: number): number {
     const o = this.OFF[id]!;
-    const k = (this.W[o + 1]! >>> 24) & 0x7f;
+    const k = infoKind(this.W[o + 1]!);
     let h: number;
     let equal: (a: number, b: number) => boolean;
     switch (k) {
@@ -1139,7 +1139,7 @@ class Deduper {
       const o = OFF[id]!;
       const len = id + 1 < N ? OFF[id + 1]! - o : W.length - o;
       for (let i = 0; i < len; i++) out[p + i] = W[o + i]!;
-      forEachTypeIdWord(out, p, shapes[(out[p + 1]! >>> 24) & 0x7f]!, remapId);
+      forEachTypeIdWord(out, p, shapes[infoKind(out[p + 1]!)]!, remapId);
       p += len;
     }
     const idMap = new Int32Array(N);

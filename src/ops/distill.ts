@@ -18,7 +18,7 @@ import { Btf } from '../wire/btf.js';
 import { BtfBuilder } from '../wire/builder.js';
 import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { infoKind, infoVlen, isAnyEnum, isComposite, Kind, kindName } from '../wire/kinds.js';
 import { layoutTableFor, serializeBtf } from '../wire/write.js';
 import { type BaseStringIndex, baseStringIndex, ByteStringTable } from '../wire/strings.js';
 
@@ -88,9 +88,9 @@ function distillWith(split: Btf, used: Uint32Array, idMap: Uint32Array, layout: 
     let newId = 0;
     if (kind === Kind.INT || kind === Kind.FLOAT || kind === Kind.FWD) {
       newId = copyToBase(id);
-    } else if ((kind === Kind.STRUCT || kind === Kind.UNION) && named) {
+    } else if (isComposite(kind) && named) {
       newId = baseBuilder.addStruct(split.name(id), split.sizeOrType(id), [], kind === Kind.UNION);
-    } else if ((kind === Kind.ENUM || kind === Kind.ENUM64) && named) {
+    } else if (isAnyEnum(kind) && named) {
       newId = baseBuilder.addEnum(split.name(id), split.sizeOrType(id), [], false);
     }
     if (newId) idMap[id] = newId;
@@ -109,7 +109,7 @@ function distillWith(split: Btf, used: Uint32Array, idMap: Uint32Array, layout: 
     if (!TO_SPLIT.has(kind) && split.nameOff(id) !== 0) continue;
     const { words, offset } = split.record(id);
     const shape = split.shapeOf(id);
-    const len = 3 + (shape.infoSize >>> 2) + (words[offset + 1]! & 0xffffff) * (shape.elemSize >>> 2);
+    const len = 3 + (shape.infoSize >>> 2) + infoVlen(words[offset + 1]!) * (shape.elemSize >>> 2);
     extra.push(words.subarray(offset, offset + len));
     extraLen += len;
     idMap[id] = nextSplitId++;
@@ -144,7 +144,7 @@ function distillWith(split: Btf, used: Uint32Array, idMap: Uint32Array, layout: 
   };
   for (let i = 0; i < offs.length; i++) {
     const off = offs[i]!;
-    const shape = split.shapes[(words[off + 1]! >>> 24) & 0x7f]!;
+    const shape = split.shapes[infoKind(words[off + 1]!)]!;
     requireKnownShape(shape, splitStart + i);
     forEachStrOffWord(words, off, shape, remapStr, true);
     forEachTypeIdWord(words, off, shape, remapId);
@@ -174,7 +174,7 @@ function markUsedBaseTypes(split: Btf): Uint32Array {
     }
     used[id] = 1;
     list.push(id);
-    if ((kind === Kind.STRUCT || kind === Kind.UNION) && split.nameOff(id) !== 0) return;
+    if (isComposite(kind) && split.nameOff(id) !== 0) return;
     stack.push(id);
   };
   try {
@@ -223,7 +223,7 @@ function copier(src: Btf, b: BtfBuilder): (id: number) => number {
     const { words, offset } = src.record(id);
     const shape = src.shapeOf(id);
     requireKnownShape(shape, id);
-    const len = 3 + (shape.infoSize >>> 2) + (words[offset + 1]! & 0xffffff) * (shape.elemSize >>> 2);
+    const len = 3 + (shape.infoSize >>> 2) + infoVlen(words[offset + 1]!) * (shape.elemSize >>> 2);
     const rec = words.slice(offset, offset + len);
     forEachStrOffWord(
       rec,

@@ -10,7 +10,7 @@ import { PaholePrinter } from '../format/pahole.js';
 import { openBtf } from '../open.js';
 import type { Btf } from '../wire/btf.js';
 import { forEachTypeIdWord } from '../wire/fields.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { hasSize, isAnyEnum, isComposite, isModifierLibbpf, Kind, kindName } from '../wire/kinds.js';
 import { type AbiDiffReport, diffBtf } from './abi-diff.js';
 import { distillBase } from './distill.js';
 import { formatRelocationDiagnosis, tryRelocate } from './relocate.js';
@@ -133,7 +133,7 @@ function search(f: Loaded, query: string, mode: SearchMode, kind: number): { ids
   // Types people look for first: structs and unions, then typedefs and enums, then the rest.
   const rank = (id: number): number => {
     const k = kinds[id]!;
-    return k === Kind.STRUCT || k === Kind.UNION ? 0 : k === Kind.TYPEDEF || k === Kind.ENUM || k === Kind.ENUM64 ? 1 : 2;
+    return isComposite(k) ? 0 : k === Kind.TYPEDEF || isAnyEnum(k) ? 1 : 2;
   };
   if (prefix.length < 5000) prefix.sort((a, b) => rank(a) - rank(b) || list[a]!.length - list[b]!.length || a - b);
   const ids = new Uint32Array(exact.length + prefix.length + rest.length);
@@ -202,7 +202,7 @@ function namedTarget(btf: Btf, id: number): number {
   for (let guard = 0; guard < 64 && t !== 0 && btf.nameOff(t) === 0; guard++) {
     const k = btf.kind(t);
     if (k === Kind.ARRAY) t = btf.word(t, 3);
-    else if (k === Kind.PTR || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) t = btf.sizeOrType(t);
+    else if (k === Kind.PTR || isModifierLibbpf(k)) t = btf.sizeOrType(t);
     else break;
   }
   return t;
@@ -310,7 +310,7 @@ export class ExploreSession {
     const btf = f.btf;
     if (id <= 0 || id >= btf.nextId) throw new RangeError(`type id ${id} does not exist (valid: 1..${btf.nextId - 1})`);
     const k = btf.kind(id);
-    const composite = k === Kind.STRUCT || k === Kind.UNION;
+    const composite = isComposite(k);
     const refs: TypeRef[] = [];
     const { words, offset, owner: blob } = btf.record(id);
     const seen = new Set<number>();
@@ -322,7 +322,7 @@ export class ExploreSession {
       }
     });
     const base = f.info.baseIndex !== undefined ? this.files[f.info.baseIndex] : undefined;
-    const size = k === Kind.STRUCT || k === Kind.UNION || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.INT || k === Kind.FLOAT || k === Kind.DATASEC ? btf.sizeOrType(id) : undefined;
+    const size = hasSize(k) ? btf.sizeOrType(id) : undefined;
     return {
       file: f.info.index,
       id,
@@ -358,7 +358,7 @@ export class ExploreSession {
           if (userSeen.has(user)) continue;
           userSeen.add(user);
           const uk = btf.kind(user);
-          if (btf.nameOff(user) === 0 && (uk === Kind.PTR || uk === Kind.CONST || uk === Kind.VOLATILE || uk === Kind.RESTRICT || uk === Kind.TYPE_TAG || uk === Kind.ARRAY || uk === Kind.FUNC_PROTO)) {
+          if (btf.nameOff(user) === 0 && (uk === Kind.PTR || isModifierLibbpf(uk) || uk === Kind.ARRAY || uk === Kind.FUNC_PROTO)) {
             next.push([user, how + (uk === Kind.PTR ? '*' : uk === Kind.ARRAY ? '[]' : uk === Kind.FUNC_PROTO ? '()' : '')]);
             continue;
           }

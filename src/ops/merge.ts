@@ -11,6 +11,7 @@ import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { serializeBtf } from '../wire/write.js';
 import { dedup, type DedupOptions, type DedupResult } from './dedup.js';
+import { infoKind } from '../wire/kinds.js';
 
 export interface ConcatOptions {
   /** Called after each input is appended. */
@@ -58,7 +59,7 @@ export function concatBtf(btfs: readonly Btf[], base?: Btf, opts: ConcatOptions 
     const offs = b.offsets;
     for (let i = 0; i < offs.length; i++) {
       const o = wp + offs[i]!;
-      const shape = b.shapes[(out[o + 1]! >>> 24) & 0x7f]!;
+      const shape = b.shapes[infoKind(out[o + 1]!)]!;
       requireKnownShape(shape, bStart + i);
       forEachStrOffWord(out, o, shape, visitStr, true);
       forEachTypeIdWord(out, o, shape, visitId);

@@ -15,12 +15,12 @@ import { BtfBuilder } from '../wire/builder.js';
 import { BtfError, fail } from '../wire/errors.js';
 import { CoreReloKind } from '../wire/ext.js';
 import { forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
-import { Kind, KIND_SHAPES } from '../wire/kinds.js';
+import { infoKind, isComposite, isModifierLibbpf, Kind, KIND_SHAPES } from '../wire/kinds.js';
 import { MAX_WALK_DEPTH } from '../wire/limits.js';
 import type { CoreTargetBtf } from './core/candidates.js';
 import { type CoreObject, type CoreReloResult, resolveCoreRelos } from './core/resolve.js';
 import type { CoreSpec } from './core/spec.js';
-import { isComposite, isMod, memberBitOffset, memberBitSize } from './core/types.js';
+import { memberBitOffset, memberBitSize } from './core/types.js';
 
 /** Which types and members of a target BTF chain are needed. */
 export class CoreMarks {
@@ -131,7 +131,7 @@ export class CoreMarks {
         }
         default:
           // bpftool rejects type tags here; they are modifiers, so follow them.
-          if (isMod(k)) {
+          if (isModifierLibbpf(k)) {
             id = btf.sizeOrType(id);
             continue;
           }
@@ -193,7 +193,7 @@ export class CoreMarks {
     let id = spec.rootTypeId;
     this.markType(id, false);
     for (let i = 1; i < spec.raw.length; i++) {
-      while (id !== 0 && (isMod(btf.kind(id)) || btf.kind(id) === Kind.TYPEDEF)) id = btf.sizeOrType(id);
+      while (id !== 0 && (isModifierLibbpf(btf.kind(id)) || btf.kind(id) === Kind.TYPEDEF)) id = btf.sizeOrType(id);
       const k = btf.kind(id);
       if (isComposite(k)) {
         const idx = spec.raw[i]!;
@@ -269,7 +269,7 @@ function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: Int32Array, 
   const offs = b.recordOffsets;
   for (let i = firstNew; i < offs.length; i++) {
     const off = offs[i]!;
-    const shape = KIND_SHAPES[(words[off + 1]! >>> 24) & 0x7f]!;
+    const shape = KIND_SHAPES[infoKind(words[off + 1]!)]!;
     requireKnownShape(shape, b.startId + i);
     forEachTypeIdWord(words, off, shape, (w) => {
       words[w] = mapOld(words[w]!);

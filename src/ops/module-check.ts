@@ -18,7 +18,7 @@ import { ET_REL, type ElfFile, isElf, parseElf } from '../elf/index.js';
 import { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord } from '../wire/fields.js';
-import { Kind } from '../wire/kinds.js';
+import { infoKind, Kind } from '../wire/kinds.js';
 import { checkBtf, type Finding } from './check.js';
 import { distillBase } from './distill.js';
 import { baseDiff, baseMismatch, explainRelocation, type ModuleRootCause } from './module-explain.js';
@@ -273,7 +273,7 @@ function midStringNames(split: Btf): number {
   };
   for (let i = 0; i < split.offsets.length; i++) {
     const off = split.offsets[i]!;
-    const shape = split.shapes[(words[off + 1]! >>> 24) & 0x7f]!;
+    const shape = split.shapes[infoKind(words[off + 1]!)]!;
     if (shape.fromLayout) continue;
     forEachStrOffWord(words, off, shape, see, true);
   }

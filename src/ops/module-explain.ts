@@ -9,7 +9,7 @@
 
 import type { Btf } from '../wire/btf.js';
 import { forEachTypeIdWord } from '../wire/fields.js';
-import { Kind } from '../wire/kinds.js';
+import { isAnyEnum, isComposite, isModifierKernel, Kind } from '../wire/kinds.js';
 import { diffBtf } from './abi-diff.js';
 import type { AbiDiffReport, AbiMemberChange, AbiTypeChange } from './abi-diff-types.js';
 import { formatBitOffset, groupDigits } from './abi-diff-format.js';
@@ -174,12 +174,12 @@ export function usedBaseTypes(module: Btf): Set<string> {
       seen[id] = 1;
       const k = base.kind(id);
       const named = base.nameOff(id) !== 0;
-      if (named && (k === Kind.STRUCT || k === Kind.UNION || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.TYPEDEF || k === Kind.FWD)) {
+      if (named && (isComposite(k) || isAnyEnum(k) || k === Kind.TYPEDEF || k === Kind.FWD)) {
         const kind = k === Kind.UNION || (k === Kind.FWD && base.kflag(id)) ? 'union' : k === Kind.STRUCT || k === Kind.FWD ? 'struct' : k === Kind.TYPEDEF ? 'typedef' : 'enum';
         used.add(`${kind} ${base.name(id)}`);
       }
       if (k === Kind.ARRAY) id = base.word(id, 3);
-      else if (k === Kind.PTR || k === Kind.TYPEDEF || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) id = base.sizeOrType(id);
+      else if (k === Kind.PTR || isModifierKernel(k)) id = base.sizeOrType(id);
       else return;
     }
   };

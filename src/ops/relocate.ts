@@ -22,7 +22,7 @@
 import { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
-import { Kind, kindName } from '../wire/kinds.js';
+import { infoKind, intEncoding, isAnyEnum, isComposite, isModifierLibbpf, Kind, kindName } from '../wire/kinds.js';
 import { reparseOnBase } from '../wire/write.js';
 import { terminalType } from './core/types.js';
 
@@ -124,19 +124,19 @@ function candidatesFor(base: Btf, name: string): CandidateSet {
   const ids: number[] = [];
   for (const id of base.findByName(name)) {
     const k = base.kind(id);
-    if (k === Kind.INT || k === Kind.FLOAT || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.FWD || k === Kind.STRUCT || k === Kind.UNION) ids.push(id);
+    if (k === Kind.INT || k === Kind.FLOAT || isAnyEnum(k) || k === Kind.FWD || isComposite(k)) ids.push(id);
   }
   ids.sort((a, b) => a - b);
   const needsSize = ids.map((id) => {
     const k = base.kind(id);
     if (k === Kind.FWD) return false;
-    if (k !== Kind.STRUCT && k !== Kind.UNION) return true;
+    if (!isComposite(k)) return true;
     // Composite names are counted per name offset, as libbpf does.
     const off = base.nameOff(id);
     let n = 0;
     for (const o of ids) {
       const ok = base.kind(o);
-      if ((ok === Kind.STRUCT || ok === Kind.UNION) && base.nameOff(o) === off) n++;
+      if (isComposite(ok) && base.nameOff(o) === off) n++;
     }
     return n > 1;
   });
@@ -157,7 +157,7 @@ export function tryRelocate(split: Btf, newBase: Btf, opts: RelocateOptions = {}
   // The distilled base may only hold named INT/FLOAT/ENUM/STRUCT/UNION/FWD.
   for (let id = 1; id < nDist; id++) {
     const k = dist.kind(id);
-    const allowed = k === Kind.INT || k === Kind.FLOAT || k === Kind.ENUM || k === Kind.STRUCT || k === Kind.UNION || k === Kind.FWD;
+    const allowed = k === Kind.INT || k === Kind.FLOAT || k === Kind.ENUM || isComposite(k) || k === Kind.FWD;
     if (!allowed) other.push(`type [${id}] in distilled based BTF has unexpected kind [${k}]`);
     else if (dist.nameOff(id) === 0) other.push(`type [${id}], kind [${k}] is invalid for distilled base BTF; it is anonymous`);
   }
@@ -169,13 +169,13 @@ export function tryRelocate(split: Btf, newBase: Btf, opts: RelocateOptions = {}
   const state = new Uint8Array(nDist);
   for (let id = split.startId; id < split.nextId; id++) {
     const k = split.kind(id);
-    if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
+    if (!isComposite(k)) continue;
     const vlen = split.vlen(id);
     for (let i = 0; i < vlen; i++) {
       const t = terminalType(split, split.elemWord(id, i, 1), false);
       if (t.id > 0 && t.id < nDist && !t.viaPtr) {
         const tk = dist.kind(t.id);
-        if (tk === Kind.STRUCT || tk === Kind.UNION) state[t.id] = EMBEDDED;
+        if (isComposite(tk)) state[t.id] = EMBEDDED;
       }
     }
   }
@@ -254,7 +254,7 @@ export function tryRelocate(split: Btf, newBase: Btf, opts: RelocateOptions = {}
   };
   for (let i = 0; i < offsets.length; i++) {
     const off = offsets[i]!;
-    const shape = split.shapes[(words[off + 1]! >>> 24) & 0x7f]!;
+    const shape = split.shapes[infoKind(words[off + 1]!)]!;
     requireKnownShape(shape, split.startId + i);
     forEachTypeIdWord(words, off, shape, mapId);
     forEachStrOffWord(words, off, shape, mapStr, true);
@@ -286,11 +286,11 @@ function compatible(dist: Btf, d: number, dKind: number, base: Btf, b: number, e
       if (bKind === Kind.UNION) return base.kflag(b);
       return false;
     case Kind.INT:
-      return bKind === Kind.INT && intEncoding(base, b) === intEncoding(dist, d);
+      return bKind === Kind.INT && intEncoding(base.word(b, 3)) === intEncoding(dist.word(d, 3));
     case Kind.FLOAT:
       return bKind === Kind.FLOAT;
     case Kind.ENUM:
-      return bKind === Kind.ENUM || bKind === Kind.ENUM64;
+      return isAnyEnum(bKind);
     case Kind.STRUCT:
     case Kind.UNION:
       // No kind comparison in libbpf; embedded types need the same size (only while unmapped).
@@ -298,10 +298,6 @@ function compatible(dist: Btf, d: number, dKind: number, base: Btf, b: number, e
     default:
       return false;
   }
-}
-
-function intEncoding(btf: Btf, id: number): number {
-  return (btf.word(id, 3) >>> 24) & 0x0f;
 }
 
 function firstCompatible(dist: Btf, d: number, base: Btf, embedded: boolean): number {
@@ -327,12 +323,12 @@ function diagnose(split: Btf, base: Btf, failed: ReadonlyArray<{ d: number; prob
   // Which module types refer to each failed distilled type (anonymous wrappers are looked through).
   for (let id = split.startId; id < split.nextId; id++) {
     const k = split.kind(id);
-    const wrapper = k === Kind.PTR || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG || k === Kind.ARRAY;
+    const wrapper = k === Kind.PTR || isModifierLibbpf(k) || k === Kind.ARRAY;
     const { words, offset } = split.record(id);
     const shape = split.shapeOf(id);
     if (shape.fromLayout) continue;
     const seen = new Set<number>();
-    const isComposite = k === Kind.STRUCT || k === Kind.UNION;
+    const composite = isComposite(k);
     const elemStart = offset + 3 + (shape.infoSize >>> 2);
     const stride = shape.elemSize >>> 2;
     forEachTypeIdWord(words, offset, shape, (w) => {
@@ -351,7 +347,7 @@ function diagnose(split: Btf, base: Btf, failed: ReadonlyArray<{ d: number; prob
         const nameOff = words[elemStart + i * stride + shape.elemStrWords[0]!]!;
         via = nameOff ? safeStr(split, nameOff) : undefined;
       }
-      const how: RelocationUser['how'] = t.viaPtr ? 'points to' : isComposite ? 'embeds' : 'uses';
+      const how: RelocationUser['how'] = t.viaPtr ? 'points to' : composite ? 'embeds' : 'uses';
       list.push({ id, kind: kindName(k), name: safeStr(split, split.nameOff(id)), ...(via !== undefined && via !== '' ? { via } : {}), how });
     });
   }
@@ -363,14 +359,14 @@ function diagnose(split: Btf, base: Btf, failed: ReadonlyArray<{ d: number; prob
     const embedded = state[d] === EMBEDDED;
     const cands = candidatesFor(base, name);
     const candidates: RelocationCandidate[] = [];
-    const composites = cands.ids.filter((b) => base.kind(b) === Kind.STRUCT || base.kind(b) === Kind.UNION).length;
+    const composites = cands.ids.filter((b) => isComposite(base.kind(b))).length;
     for (let j = 0; j < cands.ids.length; j++) {
       const b = cands.ids[j]!;
       const bKind = base.kind(b);
       const bSize = base.sizeOrType(b);
       let why: string | undefined;
       if (cands.needsSize[j] && bSize !== dSize) {
-        why = composites > 1 && (bKind === Kind.STRUCT || bKind === Kind.UNION) ? `size ${dSize} → ${bSize} (${composites} structs/unions share the name, so the size must match)` : `size ${dSize} → ${bSize}`;
+        why = composites > 1 && isComposite(bKind) ? `size ${dSize} → ${bSize} (${composites} structs/unions share the name, so the size must match)` : `size ${dSize} → ${bSize}`;
       } else if (!compatible(dist, d, dKind, base, b, embedded)) {
         why = rejection(dist, d, dKind, base, b, embedded);
       }
@@ -444,10 +440,10 @@ function rejection(dist: Btf, d: number, dKind: number, base: Btf, b: number, em
   switch (dKind) {
     case Kind.FWD:
       if (bKind === Kind.FWD) return `forward declaration of a ${base.kflag(b) ? 'union' : 'struct'}, module expects a ${dist.kflag(d) ? 'union' : 'struct'}`;
-      return `kind ${kindName(bKind)}${bKind === Kind.STRUCT || bKind === Kind.UNION ? ' with kind flag set' : ''}, module expects a forward-declared ${dist.kflag(d) ? 'union' : 'struct'}`;
+      return `kind ${kindName(bKind)}${isComposite(bKind) ? ' with kind flag set' : ''}, module expects a forward-declared ${dist.kflag(d) ? 'union' : 'struct'}`;
     case Kind.INT:
       if (bKind !== Kind.INT) return `kind ${kindName(bKind)}, module expects INT`;
-      return `int encoding ${ENC_NAMES(intEncoding(dist, d))} → ${ENC_NAMES(intEncoding(base, b))}`;
+      return `int encoding ${ENC_NAMES(intEncoding(dist.word(d, 3)))} → ${ENC_NAMES(intEncoding(base.word(b, 3)))}`;
     case Kind.FLOAT:
       return `kind ${kindName(bKind)}, module expects FLOAT`;
     case Kind.ENUM:

@@ -21,7 +21,7 @@
 import type { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import type { Endian } from '../wire/header.js';
-import { Kind, makeInfo } from '../wire/kinds.js';
+import { infoKflag, infoKind, infoVlen, Kind, makeInfo } from '../wire/kinds.js';
 import { StringTableBuilder } from '../wire/strings.js';
 import { serializeBtf } from '../wire/write.js';
 import { type BtfFeatures, featuresFor } from './kernel-rules.js';
@@ -107,9 +107,9 @@ export function sanitizeBtf(btf: Btf, target: string | SanitizeFeatures, opts: S
     const id = btf.startId + i;
     const off = btf.offsets[i]!;
     const info = words[off + 1]!;
-    const kind = (info >>> 24) & 0x7f;
-    const vlen = info & 0xffffff;
-    const kflag = info >>> 31 === 1;
+    const kind = infoKind(info);
+    const vlen = infoVlen(info);
+    const kflag = infoKflag(info);
     const shape = btf.shapes[kind];
     if (!shape || shape.fromLayout) fail('unsupported', `kind ${kind} is only known from the layout section; no older kernel can load it`, { typeId: id });
     if (!canInfoMask && vlen > 0xffff) fail('unsupported', `${shape.name} has ${vlen} elements; kernels before 7.1 allow at most 65535`, { typeId: id });

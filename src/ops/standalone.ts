@@ -17,7 +17,7 @@ import { Btf } from '../wire/btf.js';
 import { BtfBuilder } from '../wire/builder.js';
 import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
-import { Kind } from '../wire/kinds.js';
+import { infoKind, Kind } from '../wire/kinds.js';
 import { reparseOnBase } from '../wire/write.js';
 
 export interface StandaloneResult {
@@ -88,7 +88,7 @@ export function detectStandaloneModule(btf: Btf, base: Btf): StandaloneDetection
   let hasInt = false;
   for (let i = 0; i < btf.offsets.length; i++) {
     const off = btf.offsets[i]!;
-    const shape = btf.shapes[(words[off + 1]! >>> 24) & 0x7f]!;
+    const shape = btf.shapes[infoKind(words[off + 1]!)]!;
     if (shape.fromLayout) continue;
     forEachStrOffWord(words, off, shape, see, true);
     if (shape.kind === Kind.INT && !hasInt && btf.name(btf.startId + i) === 'int') hasInt = true;
@@ -114,7 +114,7 @@ export function renumberStandalone(btf: Btf, base: Btf, opts: { file?: string | 
   };
   for (let i = 0; i < btf.offsets.length; i++) {
     const off = btf.offsets[i]!;
-    const shape = btf.shapes[(words[off + 1]! >>> 24) & 0x7f]!;
+    const shape = btf.shapes[infoKind(words[off + 1]!)]!;
     requireKnownShape(shape, btf.startId + i);
     forEachTypeIdWord(words, off, shape, mapId);
     forEachStrOffWord(words, off, shape, mapStr, true);

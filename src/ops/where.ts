@@ -10,10 +10,10 @@
 
 import type { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
-import { Kind } from '../wire/kinds.js';
-import { bitOffset, bitSize, DiffSide, diffMembers } from './abi-diff-members.js';
+import { isComposite, Kind } from '../wire/kinds.js';
+import { DiffSide, diffMembers } from './abi-diff-members.js';
 import type { AbiMemberChange } from './abi-diff-types.js';
-import { isComposite, skipModsAndTypedefs } from './core/types.js';
+import { memberBitOffset, memberBitSize, skipModsAndTypedefs } from './core/types.js';
 
 export interface WhereResult {
   /** The input's label (file name in the CLI). */
@@ -52,7 +52,7 @@ function findMember(s: DiffSide, id: number, name: string, depth = 0, seen = new
   const n = btf.vlen(id);
   for (let i = 0; i < n; i++) {
     const off = btf.elemWord(id, i, 0);
-    if (off !== 0 && s.str(off) === name) return { member: i, parent: id, bitOffset: bitOffset(btf, id, i) };
+    if (off !== 0 && s.str(off) === name) return { member: i, parent: id, bitOffset: memberBitOffset(btf, id, i) };
   }
   if (depth > 32) return undefined;
   for (let i = 0; i < n; i++) {
@@ -60,7 +60,7 @@ function findMember(s: DiffSide, id: number, name: string, depth = 0, seen = new
     const t = skipModsAndTypedefs(btf, btf.elemWord(id, i, 1));
     if (t === 0 || !isComposite(btf.kind(t))) continue;
     const f = findMember(s, t, name, depth + 1, seen);
-    if (f) return { ...f, bitOffset: f.bitOffset + bitOffset(btf, id, i) };
+    if (f) return { ...f, bitOffset: f.bitOffset + memberBitOffset(btf, id, i) };
   }
   return undefined;
 }
@@ -149,7 +149,7 @@ function resolvePath(s: DiffSide, file: string, query: string, type: string, pat
     bits += f.bitOffset;
     const t = btf.elemWord(f.parent, f.member, 1);
     if (k === path.length - 1) {
-      return { file, query, present: true, type: typeText, type_size: btf.sizeOrType(root), offset_bits: bits, bitfield_size: bitSize(btf, f.parent, f.member), size: s.size(t), c_type: s.text(t) };
+      return { file, query, present: true, type: typeText, type_size: btf.sizeOrType(root), offset_bits: bits, bitfield_size: memberBitSize(btf, f.parent, f.member), size: s.size(t), c_type: s.text(t) };
     }
     const next = skipModsAndTypedefs(btf, t);
     if (next === 0 || !isComposite(btf.kind(next))) return { file, query, present: false, type: typeText, type_size: btf.sizeOrType(root), missing: `'${path.slice(0, k + 1).join('.')}' is ${s.text(t)}, not a struct or union` };

@@ -14,7 +14,7 @@
 
 import { BtfError, fail, SPLIT_HINT } from './errors.js';
 import { HOST_ENDIAN, type BtfHeader, type Endian, parseHeader, swapWords } from './header.js';
-import { Kind, KIND_SHAPES, type KindShape, layoutShape, NR_KINDS } from './kinds.js';
+import { infoKflag, infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, layoutShape, NR_KINDS } from './kinds.js';
 import { compareCString, compareCStrings, decodeCString, encodeString, hashBytes } from './strings.js';
 
 export interface LayoutEntry {
@@ -206,13 +206,13 @@ export class Btf {
     return this.word(id, 1);
   }
   kind(id: number): number {
-    return (this.word(id, 1) >>> 24) & 0x7f;
+    return infoKind(this.word(id, 1));
   }
   vlen(id: number): number {
-    return this.word(id, 1) & 0xffffff;
+    return infoVlen(this.word(id, 1));
   }
   kflag(id: number): boolean {
-    return this.word(id, 1) >>> 31 === 1;
+    return infoKflag(this.word(id, 1));
   }
   nameOff(id: number): number {
     return this.word(id, 0);
@@ -234,7 +234,7 @@ export class Btf {
   elemWord(id: number, i: number, w: number): number {
     const b = id >= this.startId ? this : this.ownerOf(id);
     const off = b.recordOf(id);
-    const s = b.shapes[(b.words[off + 1]! >>> 24) & 0x7f]!;
+    const s = b.shapes[infoKind(b.words[off + 1]!)]!;
     return b.words[off + 3 + (s.infoSize >>> 2) + i * (s.elemSize >>> 2) + w]!;
   }
 
@@ -333,7 +333,7 @@ export class Btf {
     for (let i = 0; i < n; i++) {
       const off = offsets[i]!;
       const info = words[off + 1]!;
-      const shape = shapes[(info >>> 24) & 0x7f]!;
+      const shape = shapes[infoKind(info)]!;
       if (shape.fromLayout) continue; // unknown kinds: only their size is known
       const id = this.startId + i;
       if (words[off]! >= strEnd) fail('bad-string', `name offset ${words[off]} is outside the string section(s) (size ${strEnd})`, this.where(id, off));
@@ -343,7 +343,7 @@ export class Btf {
       const elemIds = shape.elemTypeWords;
       const elemStrs = shape.elemStrWords;
       if (elemIds.length > 0 || elemStrs.length > 0) {
-        const vlen = info & 0xffffff;
+        const vlen = infoVlen(info);
         const stride = shape.elemSize >>> 2;
         let e = off + 3 + (shape.infoSize >>> 2);
         for (let j = 0; j < vlen; j++, e += stride) {
@@ -356,7 +356,7 @@ export class Btf {
       }
       if (shape.kind === Kind.FUNC) {
         const target = words[off + 2]!;
-        const targetKind = target >= this.startId ? (words[offsets[target - this.startId]! + 1]! >>> 24) & 0x7f : target === 0 ? 0 : this.kind(target);
+        const targetKind = target >= this.startId ? infoKind(words[offsets[target - this.startId]! + 1]!) : target === 0 ? 0 : this.kind(target);
         if (targetKind !== Kind.FUNC_PROTO) {
           fail('bad-type', `FUNC must point at a FUNC_PROTO, points at [${target}]`, this.where(id, off + 2));
         }
@@ -406,7 +406,7 @@ function indexTypes(words: Uint32Array, shapes: readonly (KindShape | undefined)
       fail('truncated', `type section ends inside the 12-byte header of type [${id}]`, { offset: typeStartByte + w * 4, typeId: id, section });
     }
     const info = words[w + 1]!;
-    const kind = (info >>> 24) & 0x7f;
+    const kind = infoKind(info);
     const shape = shapes[kind];
     if (shape === undefined) {
       fail(kind === 0 ? 'bad-type' : 'unknown-kind', kind === 0 ? 'kind 0 (void) cannot be stored in the type section' : `kind ${kind} is not known and no layout section describes it`, {
@@ -415,7 +415,7 @@ function indexTypes(words: Uint32Array, shapes: readonly (KindShape | undefined)
         section,
       });
     }
-    const vlen = info & 0xffffff;
+    const vlen = infoVlen(info);
     const size = 3 + (shape.infoSize >>> 2) + vlen * (shape.elemSize >>> 2);
     if (w + size > nWords) {
       fail('truncated', `${shape.name} with vlen ${vlen} needs ${size * 4} bytes, only ${(nWords - w) * 4} left in the type section`, {

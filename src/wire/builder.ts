@@ -12,7 +12,7 @@ import { fail } from './errors.js';
 import type { Endian } from './header.js';
 import { HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT } from './header.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from './fields.js';
-import { Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
+import { infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
 import { baseStringIndex, encodeString, StringTableBuilder } from './strings.js';
 import { layoutTableFor, serializeBtf } from './write.js';
 
@@ -107,9 +107,9 @@ export class BtfBuilder {
   addRecord(record: ArrayLike<number>): number {
     if (record.length < 3) fail('invalid-argument', 'a BTF record has at least 3 words');
     const info = record[1]!;
-    const shape = KIND_SHAPES[(info >>> 24) & 0x7f];
-    const expected = shape ? 3 + (shape.infoSize >>> 2) + (info & 0xffffff) * (shape.elemSize >>> 2) : record.length;
-    if (shape && expected !== record.length) fail('invalid-argument', `${shape.name} record with vlen ${info & 0xffffff} needs ${expected} words, got ${record.length}`);
+    const shape = KIND_SHAPES[infoKind(info)];
+    const expected = shape ? 3 + (shape.infoSize >>> 2) + infoVlen(info) * (shape.elemSize >>> 2) : record.length;
+    if (shape && expected !== record.length) fail('invalid-argument', `${shape.name} record with vlen ${infoVlen(info)} needs ${expected} words, got ${record.length}`);
     this.ensure(record.length);
     const off = this.wordLen;
     for (let i = 0; i < record.length; i++) this.words[off + i] = record[i]! >>> 0;
@@ -143,7 +143,7 @@ export class BtfBuilder {
     const { words, offset, owner } = src.record(id);
     const shape = src.shapeOf(id);
     requireKnownShape(shape, id);
-    const len = 3 + (shape.infoSize >>> 2) + (words[offset + 1]! & 0xffffff) * (shape.elemSize >>> 2);
+    const len = 3 + (shape.infoSize >>> 2) + infoVlen(words[offset + 1]!) * (shape.elemSize >>> 2);
     const rec = words.slice(offset, offset + len);
     forEachStrOffWord(rec, 0, shape, (w) => {
       rec[w] = rec[w] === 0 ? 0 : this.addString(owner.str(rec[w]!));

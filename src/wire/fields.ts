@@ -9,6 +9,7 @@
 
 import { BtfError } from './errors.js';
 import type { KindShape } from './kinds.js';
+import { infoVlen } from './kinds.js';
 
 /** Visit every word of the record at word offset `off` that holds a type id. */
 export function forEachTypeIdWord(words: Uint32Array, off: number, shape: KindShape, visit: (wordIndex: number) => void): void {
@@ -18,7 +19,7 @@ export function forEachTypeIdWord(words: Uint32Array, off: number, shape: KindSh
   for (let i = 0; i < infoIds.length; i++) visit(infoStart + infoIds[i]!);
   const elemIds = shape.elemTypeWords;
   if (elemIds.length === 0) return;
-  const vlen = words[off + 1]! & 0xffffff;
+  const vlen = infoVlen(words[off + 1]!);
   const stride = shape.elemSize >>> 2;
   let e = infoStart + (shape.infoSize >>> 2);
   for (let i = 0; i < vlen; i++, e += stride) {
@@ -31,7 +32,7 @@ export function forEachStrOffWord(words: Uint32Array, off: number, shape: KindSh
   if (includeName) visit(off);
   const elemStrs = shape.elemStrWords;
   if (elemStrs.length === 0) return;
-  const vlen = words[off + 1]! & 0xffffff;
+  const vlen = infoVlen(words[off + 1]!);
   const stride = shape.elemSize >>> 2;
   let e = off + 3 + (shape.infoSize >>> 2);
   for (let i = 0; i < vlen; i++, e += stride) {

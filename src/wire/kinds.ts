@@ -43,11 +43,56 @@ export const KERNEL_MAX_TYPE = 0x000fffff;
 /** The kernel's string-offset limit (BTF_MAX_NAME_OFFSET). */
 export const KERNEL_MAX_NAME_OFFSET = 0x00ffffff;
 
+// The info word: kind in bits 24..30, vlen in bits 0..23, kflag in bit 31 (BTF_INFO_KIND,
+// BTF_INFO_VLEN, BTF_INFO_KFLAG in include/uapi/linux/btf.h). Every reader of an info word
+// goes through these, so a change of the field widths is made here and nowhere else.
 export const infoKind = (info: number): number => (info >>> 24) & 0x7f;
 export const infoVlen = (info: number): number => info & 0xffffff;
+/** vlen as kernels before 7.1 read it (16-bit BTF_INFO_VLEN). */
+export const infoVlen16 = (info: number): number => info & 0xffff;
 export const infoKflag = (info: number): boolean => info >>> 31 === 1;
 export const makeInfo = (kind: number, vlen: number, kflag: boolean): number =>
   ((kflag ? 0x80000000 : 0) | ((kind & 0x7f) << 24) | (vlen & 0xffffff)) >>> 0;
+
+// Member offset word of a STRUCT/UNION whose kflag is set: bitfield size in the top 8 bits,
+// bit offset in the low 24 (BTF_MEMBER_BITFIELD_SIZE, BTF_MEMBER_BIT_OFFSET); without kflag
+// the whole word is the bit offset.
+export const memberWordBitOffset = (offsetWord: number, kflag: boolean): number => (kflag ? offsetWord & 0xffffff : offsetWord);
+export const memberWordBitfieldSize = (offsetWord: number, kflag: boolean): number => (kflag ? offsetWord >>> 24 : 0);
+
+// The INT kind's trailing word: encoding in bits 24..27, bit offset in 16..23, bits in 0..7
+// (BTF_INT_ENCODING, BTF_INT_OFFSET, BTF_INT_BITS).
+export const intEncoding = (intWord: number): number => (intWord >>> 24) & 0x0f;
+export const intOffset = (intWord: number): number => (intWord >>> 16) & 0xff;
+export const intBits = (intWord: number): number => intWord & 0xff;
+
+// Kind predicates. Where the kernel and libbpf disagree on a set, both exist, named for whose
+// rule they are; callers pick the one whose behaviour they reproduce.
+
+/** STRUCT or UNION (libbpf btf_is_composite; the kernel's btf_type_is_struct). */
+export const isComposite = (k: number): boolean => k === Kind.STRUCT || k === Kind.UNION;
+/** ENUM or ENUM64 (libbpf btf_is_any_enum). */
+export const isAnyEnum = (k: number): boolean => k === Kind.ENUM || k === Kind.ENUM64;
+/** The kernel's btf_type_is_modifier: TYPEDEF counts (the verifier skips typedefs with the qualifiers). */
+export const isModifierKernel = (k: number): boolean =>
+  k === Kind.TYPEDEF || k === Kind.VOLATILE || k === Kind.CONST || k === Kind.RESTRICT || k === Kind.TYPE_TAG;
+/** libbpf's btf_is_mod: qualifiers and TYPE_TAG only; a TYPEDEF is a type of its own to CO-RE. */
+export const isModifierLibbpf = (k: number): boolean => k === Kind.VOLATILE || k === Kind.CONST || k === Kind.RESTRICT || k === Kind.TYPE_TAG;
+/** Kinds whose size_or_type word is a byte size (the kernel's btf_type_has_size). */
+export const hasSize = (k: number): boolean =>
+  k === Kind.INT || isComposite(k) || k === Kind.ENUM || k === Kind.DATASEC || k === Kind.FLOAT || k === Kind.ENUM64;
+/** Kinds that have no size at all (the kernel's btf_type_nosize: void, FWD, FUNC, FUNC_PROTO, DECL_TAG). */
+export const isNoSize = (k: number): boolean => k === 0 || k === Kind.FWD || k === Kind.FUNC || k === Kind.FUNC_PROTO || k === Kind.DECL_TAG;
+/** Kinds that describe the program's variables and annotations rather than C types (VAR, DECL_TAG, DATASEC). */
+export const isSourceOnly = (k: number): boolean => k === Kind.VAR || k === Kind.DECL_TAG || k === Kind.DATASEC;
+/** Kinds the kernel's pass 2 resolves (btf_type_needs_resolve). */
+export const needsResolve = (k: number): boolean =>
+  isModifierKernel(k) || k === Kind.PTR || isComposite(k) || k === Kind.ARRAY || k === Kind.VAR || k === Kind.FUNC || k === Kind.DECL_TAG || k === Kind.DATASEC;
+/**
+ * Kinds bpftool's btf_type_rank follows through to the type they refer to when ordering
+ * `format c` output (the kernel's modifiers, PTR and DECL_TAG).
+ */
+export const isRankedByTarget = (k: number): boolean => isModifierKernel(k) || k === Kind.PTR || k === Kind.DECL_TAG;
 
 /** What the size_or_type word of a kind holds. */
 export type SizeOrType = 'size' | 'type' | 'zero';

@@ -6,7 +6,7 @@
 import { Btf, type LayoutEntry } from './btf.js';
 import { BtfError } from './errors.js';
 import { type Endian, HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT, HOST_ENDIAN, writeHeader } from './header.js';
-import { KIND_SHAPES } from './kinds.js';
+import { infoKind, KIND_SHAPES } from './kinds.js';
 
 export interface SerializeParts {
   /** Host-order words of the type section. */
@@ -87,7 +87,7 @@ export function writeBtf(btf: Btf, opts: WriteOptions = {}): Uint8Array {
   if (!layout && ownLayout) {
     // Without the layout section nobody could find where records of unknown kinds end.
     for (let i = 0; i < btf.offsets.length; i++) {
-      const kind = (btf.words[btf.offsets[i]! + 1]! >>> 24) & 0x7f;
+      const kind = infoKind(btf.words[btf.offsets[i]! + 1]!);
       if (btf.shapes[kind]?.fromLayout) {
         throw new BtfError('unsupported', `type [${btf.startId + i}] has kind ${kind}, which only the layout section describes; the layout section cannot be dropped`, { typeId: btf.startId + i });
       }

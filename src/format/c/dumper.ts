@@ -21,7 +21,7 @@
 
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { Kind } from '../../wire/kinds.js';
+import { Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
 import { MAX_PADDING_LINES, MAX_WALK_DEPTH, outputBudget } from '../../wire/limits.js';
 import { type ByteSink, putUint } from '../byte-writer.js';
 import { TypeTable, tooDeep } from './table.js';
@@ -669,8 +669,8 @@ export class CDumper {
       if (a <= 0 && stopOnNoAlign) return { maxAlign, stop: 'no-align', align: a };
       if (a > maxAlign) maxAlign = a;
       const off = t.words[e + 2]!;
-      const bitSz = kflag ? off >>> 24 : 0;
-      const bitOff = kflag ? off & 0xffffff : off;
+      const bitSz = memberWordBitfieldSize(off, kflag);
+      const bitOff = memberWordBitOffset(off, kflag);
       if (a > 0 && bitSz === 0 && bitOff % (8 * a) !== 0) return { maxAlign, stop: 'misaligned', align: a };
     }
     return { maxAlign, stop: 'none', align: maxAlign };
@@ -757,8 +757,8 @@ export class CDumper {
       const e = e0 + i * 3;
       const mtype = t.words[e + 1]!;
       const moff = t.words[e + 2]!;
-      const mSz = kflag ? moff >>> 24 : 0;
-      const mOff = kflag ? moff & 0xffffff : moff;
+      const mSz = memberWordBitfieldSize(moff, kflag);
+      const mOff = memberWordBitOffset(moff, kflag);
       const mAlign = packed ? 1 : this.alignOf(mtype);
       const inBitfield = prevBitfield && mSz !== 0;
       this.bitPadding(off, mOff, mAlign, inBitfield, lvl + 1);

@@ -5,15 +5,11 @@
  * only decides which independent type comes next. See btf-spec.md §8.2.
  */
 
-import { Kind } from '../../wire/kinds.js';
+import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds.js';
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
 import { type TypeTable, tooDeep } from './table.js';
 
 const MAX_RANK = 10;
-
-function isRefKind(k: number): boolean {
-  return k === Kind.TYPE_TAG || k === Kind.CONST || k === Kind.PTR || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPEDEF || k === Kind.DECL_TAG;
-}
 
 /** The rank of `id` (enums first, then ints, named structs, named function types, the rest). */
 export function typeRank(t: TypeTable, id: number): number {
@@ -38,7 +34,7 @@ export function typeRank(t: TypeTable, id: number): number {
         id = t.arrayElem(id);
         break;
       default:
-        if (!isRefKind(k) || !hasName) return MAX_RANK;
+        if (!isRankedByTarget(k) || !hasName) return MAX_RANK;
         id = t.type(id);
     }
   }
@@ -55,14 +51,14 @@ export function typeSortNameOff(t: TypeTable, id: number): number {
   let fromRef = false;
   for (let depth = 0; depth < 1000; depth++) {
     const k = t.kind(id);
-    if (k === Kind.ENUM || k === Kind.ENUM64) {
+    if (isAnyEnum(k)) {
       let off = t.nameOff(id);
       if (!fromRef && off === 0 && t.vlen(id) > 0) off = t.words[t.elems(id)]!;
       return off;
     }
     if (k === Kind.ARRAY) {
       id = t.arrayElem(id);
-    } else if (isRefKind(k)) {
+    } else if (isRankedByTarget(k)) {
       id = t.type(id);
     } else {
       return t.nameOff(id);
@@ -154,7 +150,7 @@ class Hasher {
     let hi = this.hi;
     let lo = this.lo;
     const k = t.kind(id);
-    if (k === Kind.ENUM || k === Kind.ENUM64) {
+    if (isAnyEnum(k)) {
       const n = t.vlen(id);
       const e0 = t.elems(id);
       const stride = k === Kind.ENUM ? 2 : 3;
@@ -163,7 +159,7 @@ class Hasher {
         hi = this.hi;
         lo = this.lo;
       }
-    } else if (k === Kind.STRUCT || k === Kind.UNION) {
+    } else if (isComposite(k)) {
       if (members) {
         const n = t.vlen(id);
         const e0 = t.elems(id);
@@ -177,7 +173,7 @@ class Hasher {
           lo = this.lo;
         }
       }
-    } else if (isRefKind(k)) {
+    } else if (isRankedByTarget(k)) {
       this.hash(t.type(id), members);
       Hasher.mix(hi, lo, this.hi, this.lo, this);
       hi = this.hi;

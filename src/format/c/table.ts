@@ -8,7 +8,7 @@
 
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { Kind } from '../../wire/kinds.js';
+import { infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind } from '../../wire/kinds.js';
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
 
 const latin1 = new TextDecoder('latin1');
@@ -117,13 +117,13 @@ export class TypeTable {
   }
 
   kind(id: number): number {
-    return (this.words[this.off[id]! + 1]! >>> 24) & 0x7f;
+    return infoKind(this.words[this.off[id]! + 1]!);
   }
   vlen(id: number): number {
-    return this.words[this.off[id]! + 1]! & 0xffffff;
+    return infoVlen(this.words[this.off[id]! + 1]!);
   }
   kflag(id: number): boolean {
-    return this.words[this.off[id]! + 1]! >>> 31 === 1;
+    return infoKflag(this.words[this.off[id]! + 1]!);
   }
   nameOff(id: number): number {
     return this.words[this.off[id]!]!;
@@ -161,7 +161,7 @@ export class TypeTable {
   /** Word offset of element 0 (member, param, enumerator, secinfo) of `id`. */
   elems(id: number): number {
     const o = this.off[id]!;
-    return o + 3 + this.infoW[(this.words[o + 1]! >>> 24) & 0x7f]!;
+    return o + 3 + this.infoW[infoKind(this.words[o + 1]!)]!;
   }
   /** Words per element of `id`'s kind. */
   elemStride(id: number): number {
@@ -207,8 +207,8 @@ export function tooDeep(t: TypeTable, id: number): BtfError {
     path.push(cur);
     const k = t.kind(cur);
     if (k === Kind.ARRAY) cur = t.arrayElem(cur);
-    else if (k === Kind.STRUCT || k === Kind.UNION) cur = t.vlen(cur) > 0 ? t.words[t.elems(cur) + 1]! : 0;
-    else if (k === Kind.INT || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.FWD || k === Kind.FLOAT) cur = 0;
+    else if (isComposite(k)) cur = t.vlen(cur) > 0 ? t.words[t.elems(cur) + 1]! : 0;
+    else if (k === Kind.INT || isAnyEnum(k) || k === Kind.FWD || k === Kind.FLOAT) cur = 0;
     else cur = t.type(cur);
   }
   return new BtfError('unsupported', `format c: types nest more than ${MAX_WALK_DEPTH} levels deep from here (a reference chain too long to write as C)`, { typeId: id });

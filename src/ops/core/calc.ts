@@ -5,9 +5,9 @@
 
 import type { Endian } from '../../wire/header.js';
 import { CoreReloKind } from '../../wire/ext.js';
-import { Kind } from '../../wire/kinds.js';
+import { intEncoding, isAnyEnum, Kind } from '../../wire/kinds.js';
 import { type CoreSpec, isEnumvalKind, isFieldKind, isTypeKind } from './spec.js';
-import { CoreError, isAnyEnum, memberBitSize, resolveSize, skipModsAndTypedefs } from './types.js';
+import { CoreError, memberBitSize, resolveSize, skipModsAndTypedefs } from './types.js';
 
 /** The instruction libbpf writes over a poisoned one: `call 0xbad2310`. */
 export const POISON_CALL_IMM = 0xbad2310;
@@ -93,7 +93,7 @@ export function calcField(kind: number, spec: CoreSpec | undefined, endian: Endi
       return { value: BigInt(l.byteSize), size: 0, typeId: 0, validate: !l.bitfield };
     case CoreReloKind.FIELD_SIGNED: {
       const k = spec.btf.kind(ft);
-      const signed = (isAnyEnum(k) && spec.btf.kflag(ft)) || (k === Kind.INT && ((spec.btf.word(ft, 3) >>> 24) & 1) === 1);
+      const signed = (isAnyEnum(k) && spec.btf.kflag(ft)) || (k === Kind.INT && (intEncoding(spec.btf.word(ft, 3)) & 1) === 1);
       return { value: signed ? 1n : 0n, size: 0, typeId: 0, validate: true };
     }
     case CoreReloKind.FIELD_LSHIFT_U64:
@@ -160,8 +160,8 @@ export function calcRelo(kind: number, local: CoreSpec, targ: CoreSpec | undefin
         (local.btf.kind(o.typeId) === Kind.PTR && targ.btf.kind(n.typeId) === Kind.PTR) ||
         (local.btf.kind(o.typeId) === Kind.INT &&
           targ.btf.kind(n.typeId) === Kind.INT &&
-          ((local.btf.word(o.typeId, 3) >>> 24) & 0xf) !== 1 &&
-          ((targ.btf.word(n.typeId, 3) >>> 24) & 0xf) !== 1);
+          intEncoding(local.btf.word(o.typeId, 3)) !== 1 &&
+          intEncoding(targ.btf.word(n.typeId, 3)) !== 1);
       failMemszAdjust = !ok;
     }
     return { origValue: o.value, newValue: n.value, poison: n.value === undefined, validate: o.validate, failMemszAdjust, origSize: o.size, newSize: n.size };

@@ -7,9 +7,9 @@
 
 import type { Btf } from '../../wire/btf.js';
 import { CoreReloKind } from '../../wire/ext.js';
-import { Kind } from '../../wire/kinds.js';
+import { intEncoding, intOffset, isAnyEnum, isComposite, Kind } from '../../wire/kinds.js';
 import { CORE_SPEC_MAX_LEN, essentialNameLength, parseAccessString } from './names.js';
-import { CoreError, isAnyEnum, isComposite, kindsCoreCompat, memberBitOffset, resolveSize, skipModsAndTypedefs } from './types.js';
+import { CoreError, kindsCoreCompat, memberBitOffset, resolveSize, skipModsAndTypedefs } from './types.js';
 
 export interface CoreAccessor {
   /** Struct/union (named member), enum (enumerator) or array element type (array index). */
@@ -217,7 +217,7 @@ export function fieldsAreCompat(lbtf: Btf, lid: number, tbtf: Btf, tid: number):
         return llen === 0 || tn === '' || tn.slice(0, llen) === ln.slice(0, llen);
       }
       case Kind.INT:
-        return intBitOffset(lbtf, lid) === 0 && intBitOffset(tbtf, tid) === 0;
+        return intOffset(lbtf.word(lid, 3)) === 0 && intOffset(tbtf.word(tid, 3)) === 0;
       case Kind.ARRAY:
         lid = lbtf.word(lid, 3);
         tid = tbtf.word(tid, 3);
@@ -228,9 +228,6 @@ export function fieldsAreCompat(lbtf: Btf, lid: number, tbtf: Btf, tid: number):
   }
   throw new CoreError('EINVAL', 'type nesting too deep');
 }
-
-const intBitOffset = (btf: Btf, id: number): number => (btf.word(id, 3) >>> 16) & 0xff;
-const intEncoding = (btf: Btf, id: number): number => (btf.word(id, 3) >>> 24) & 0xf;
 
 /** libbpf's __bpf_core_types_are_compat (TYPE_ID_TARGET, TYPE_EXISTS, TYPE_SIZE). */
 export function typesAreCompat(lbtf: Btf, lid: number, tbtf: Btf, tid: number, level: number): boolean {
@@ -251,7 +248,7 @@ export function typesAreCompat(lbtf: Btf, lid: number, tbtf: Btf, tid: number, l
       case Kind.FWD:
         return true;
       case Kind.INT:
-        return intBitOffset(lbtf, lid) === 0 && intBitOffset(tbtf, tid) === 0;
+        return intOffset(lbtf.word(lid, 3)) === 0 && intOffset(tbtf.word(tid, 3)) === 0;
       case Kind.PTR:
         lid = lbtf.sizeOrType(lid);
         tid = tbtf.sizeOrType(tid);
@@ -322,7 +319,7 @@ export function typesMatch(lbtf: Btf, lid: number, tbtf: Btf, tid: number, behin
         }
         return lk === tk && compositesMatch(lbtf, lid, tbtf, tid, behindPtr, level);
       case Kind.INT:
-        return lk === tk && lbtf.sizeOrType(lid) === tbtf.sizeOrType(tid) && (intEncoding(lbtf, lid) & 1) === (intEncoding(tbtf, tid) & 1);
+        return lk === tk && lbtf.sizeOrType(lid) === tbtf.sizeOrType(tid) && (intEncoding(lbtf.word(lid, 3)) & 1) === (intEncoding(tbtf.word(tid, 3)) & 1);
       case Kind.PTR:
         if (lk !== tk) return false;
         behindPtr = true;

@@ -4,7 +4,7 @@
  */
 
 import type { Btf } from '../../wire/btf.js';
-import { Kind } from '../../wire/kinds.js';
+import { isAnyEnum, isModifierLibbpf, Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
 
 /** Raised when a relocation cannot be computed at all (libbpf fails the load). */
 export class CoreError extends Error {
@@ -17,9 +17,6 @@ export class CoreError extends Error {
   }
 }
 
-export const isMod = (k: number): boolean => k === Kind.VOLATILE || k === Kind.CONST || k === Kind.RESTRICT || k === Kind.TYPE_TAG;
-export const isComposite = (k: number): boolean => k === Kind.STRUCT || k === Kind.UNION;
-export const isAnyEnum = (k: number): boolean => k === Kind.ENUM || k === Kind.ENUM64;
 
 /** Same kind, or ENUM and ENUM64 (libbpf's btf_kind_core_compat). */
 export function kindsCoreCompat(a: number, b: number): boolean {
@@ -31,7 +28,7 @@ export function skipModsAndTypedefs(btf: Btf, id: number): number {
   for (let depth = 0; id !== 0; depth++) {
     if (!btf.hasType(id)) throw new CoreError('EINVAL', `type id ${id} does not exist`);
     const k = btf.kind(id);
-    if (!(isMod(k) || k === Kind.TYPEDEF)) return id;
+    if (!(isModifierLibbpf(k) || k === Kind.TYPEDEF)) return id;
     if (depth > 256) throw new CoreError('EINVAL', `modifier/typedef chain at [${id}] is too long`);
     id = btf.sizeOrType(id);
   }
@@ -48,7 +45,7 @@ export function terminalType(btf: Btf, start: number, throughPtr = true): { id: 
   let viaPtr = false;
   for (let depth = 0; depth < 64 && id !== 0 && btf.hasType(id); depth++) {
     const k = btf.kind(id);
-    if (isMod(k) || k === Kind.TYPEDEF) id = btf.sizeOrType(id);
+    if (isModifierLibbpf(k) || k === Kind.TYPEDEF) id = btf.sizeOrType(id);
     else if (k === Kind.ARRAY) id = btf.word(id, 3);
     else if (k === Kind.PTR) {
       if (!throughPtr) return { id: 0, viaPtr: true };
@@ -62,12 +59,12 @@ export function terminalType(btf: Btf, start: number, throughPtr = true): { id: 
 /** Bit offset of member `i` of struct/union `id`. */
 export function memberBitOffset(btf: Btf, id: number, i: number): number {
   const off = btf.elemWord(id, i, 2);
-  return btf.kflag(id) ? off & 0xffffff : off;
+  return memberWordBitOffset(off, btf.kflag(id));
 }
 
 /** Bitfield size of member `i` (0 for a normal member). */
 export function memberBitSize(btf: Btf, id: number, i: number): number {
-  return btf.kflag(id) ? btf.elemWord(id, i, 2) >>> 24 : 0;
+  return memberWordBitfieldSize(btf.elemWord(id, i, 2), btf.kflag(id));
 }
 
 const ptrSizes = new WeakMap<Btf, number>();
