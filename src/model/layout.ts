@@ -12,6 +12,7 @@
  * at before it. `LayoutModel` keeps that state, as one pahole run does.
  */
 
+import { pointerSize } from './sizes.js';
 import type { Btf } from '../wire/btf.js';
 import { intBits, Kind } from '../wire/kinds.js';
 import { memberBits } from './types.js';
@@ -64,7 +65,7 @@ export interface CompositeLayout {
 export interface LayoutOptions {
   /** Cacheline size in bytes (pahole asks the CPU; 64 on x86-64). */
   readonly cachelineSize?: number;
-  /** Pointer size in bytes (8 for 64-bit kernels). */
+  /** Pointer size in bytes; by default libbpf's guess from the BTF (btf__pointer_size, as pahole's BTF loader uses). */
   readonly pointerSize?: number;
 }
 
@@ -127,7 +128,7 @@ export class LayoutModel {
 
   constructor(readonly btf: Btf, opts: LayoutOptions = {}) {
     this.cachelineSize = opts.cachelineSize ?? 64;
-    this.pointerSize = opts.pointerSize ?? 8;
+    this.pointerSize = opts.pointerSize ?? pointerSize(btf);
   }
 
   /**

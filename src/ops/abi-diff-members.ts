@@ -10,7 +10,8 @@ import type { Btf } from '../wire/btf.js';
 import { isAnyEnum, isComposite, isModifierLibbpf, Kind } from '../wire/kinds.js';
 import { sameBytes } from '../wire/strings.js';
 import type { AbiHole, AbiMemberAspect, AbiMemberChange, AbiMemberSide } from './abi-diff-types.js';
-import { memberBitOffset, memberBitSize, pointerSize } from './core/types.js';
+import { resolveSize } from '../model/sizes.js';
+import { memberBitOffset, memberBitSize } from './core/types.js';
 
 /** One BTF with the caches the comparison needs (names, sizes, C text by id). */
 export class DiffSide {
@@ -109,19 +110,10 @@ export class DiffSide {
   }
 }
 
+/** Byte size (libbpf's btf__resolve_size), -1 when it has none or does not fit in 32 bits. */
 function sizeOf(btf: Btf, id: number): number {
-  let n = 1;
-  for (let depth = 0; depth < 64 && id !== 0 && btf.hasType(id); depth++) {
-    const k = btf.kind(id);
-    if (k === Kind.PTR) return n * pointerSize(btf);
-    if (k === Kind.ARRAY) {
-      n *= btf.word(id, 5);
-      id = btf.word(id, 3);
-    } else if (k === Kind.TYPEDEF || isModifierLibbpf(k) || k === Kind.VAR) id = btf.sizeOrType(id);
-    else if (k === Kind.INT || k === Kind.FLOAT || isComposite(k) || isAnyEnum(k) || k === Kind.DATASEC) return n * btf.sizeOrType(id);
-    else return -1;
-  }
-  return -1;
+  const size = resolveSize(btf, id);
+  return size < 0 ? -1 : size;
 }
 
 /** The blob (this or a base) whose string section holds logical offset `off`. */

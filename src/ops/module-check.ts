@@ -15,6 +15,7 @@
  */
 
 import { ET_REL, type ElfFile, isElf, parseElf } from '../elf/index.js';
+import { determinePtrSize } from '../model/sizes.js';
 import { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord } from '../wire/fields.js';
@@ -81,8 +82,8 @@ export function moduleNameOf(file: string): string {
 function loaderRefuses(elf: ElfFile, kernel: Btf): string | undefined {
   if (elf.type !== ET_REL) return `e_type is ${elf.type}, not ET_REL (a module is a relocatable object)`;
   if (elf.shoff === 0 || elf.sections.length <= 1) return 'no section header table';
-  const long = kernel.findByNameKind('long', Kind.INT) ?? kernel.findByNameKind('long int', Kind.INT);
-  const kernelClass = long === undefined ? undefined : kernel.sizeOrType(long) === 8 ? 64 : 32;
+  const ptrSize = determinePtrSize(kernel);
+  const kernelClass = ptrSize === undefined ? undefined : ptrSize * 8;
   if (kernelClass !== undefined && elf.class !== kernelClass) return `ELF${elf.class} file for a ${kernelClass}-bit kernel (EI_CLASS)`;
   return undefined;
 }

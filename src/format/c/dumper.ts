@@ -19,6 +19,7 @@
  * over one BTF writes each type at most once across many `dumpType` calls.
  */
 
+import { resolveSize } from '../../model/sizes.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
@@ -609,41 +610,9 @@ export class CDumper {
     }
   }
 
-  /** Byte size of `id`, or -1 when it has none (void, FWD, FUNC_PROTO). */
+  /** Byte size of `id` (libbpf's btf__resolve_size with this dumper's pointer size); negative when it has none. */
   resolveSize(id: number): number {
-    const t = this.t;
-    let nelems = 1;
-    for (let depth = 0; depth < 32; depth++) {
-      if (id === 0) return -1;
-      switch (t.kind(id)) {
-        case K_INT:
-        case K_STRUCT:
-        case K_UNION:
-        case K_ENUM:
-        case K_ENUM64:
-        case K_DATASEC:
-        case K_FLOAT:
-          return nelems * t.size(id);
-        case K_PTR:
-          return nelems * this.ptrSz;
-        case K_TYPEDEF:
-        case K_VOLATILE:
-        case K_CONST:
-        case K_RESTRICT:
-        case K_VAR:
-        case K_DECL_TAG:
-        case K_TYPE_TAG:
-          id = t.type(id);
-          break;
-        case K_ARRAY:
-          nelems *= t.arrayNelems(id);
-          id = t.arrayElem(id);
-          break;
-        default:
-          return -1;
-      }
-    }
-    return -1;
+    return resolveSize(this.t, id, this.ptrSz);
   }
 
   private isStructPacked(id: number): boolean {

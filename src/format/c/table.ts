@@ -6,6 +6,7 @@
  * would dominate the run time on a 100k-type vmlinux.
  */
 
+import { pointerSize, type SizedTypes } from '../../model/sizes.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind } from '../../wire/kinds.js';
@@ -14,7 +15,7 @@ import { MAX_WALK_DEPTH } from '../../wire/limits.js';
 const latin1 = new TextDecoder('latin1');
 const tables = new WeakMap<Btf, TypeTable>();
 
-export class TypeTable {
+export class TypeTable implements SizedTypes {
   /**
    * All records of the chain (a copy with void's three zero words first; for a single blob,
    * its own words, void being any three zero words in them).
@@ -97,23 +98,7 @@ export class TypeTable {
     // One native scan for a non-ASCII byte instead of a byte loop in cold code.
     const all = latin1.decode(sb);
     this.strAll = /[^\x00-\x7f]/.test(all) ? undefined : all;
-    this.ptrSize = this.guessPtrSize();
-  }
-
-  /** libbpf's determine_ptr_size: the size of an INT named like `long`, else 8. */
-  private guessPtrSize(): number {
-    const longNames = new Set([
-      'long', 'long int', 'int long', 'unsigned long', 'long unsigned', 'unsigned long int',
-      'unsigned int long', 'long unsigned int', 'long int unsigned', 'int unsigned long', 'int long unsigned',
-    ]);
-    // libbpf takes the base's answer when the base has one; scanning in id order gives that.
-    for (let id = 1; id < this.n; id++) {
-      if (this.kind(id) !== Kind.INT) continue;
-      const sz = this.size(id);
-      if (sz !== 4 && sz !== 8) continue;
-      if (longNames.has(this.name(id))) return sz;
-    }
-    return 8;
+    this.ptrSize = pointerSize(btf);
   }
 
   kind(id: number): number {
@@ -127,6 +112,20 @@ export class TypeTable {
   }
   nameOff(id: number): number {
     return this.words[this.off[id]!]!;
+  }
+  /** One past the last id (SizedTypes). */
+  get nextId(): number {
+    return this.n;
+  }
+  hasType(id: number): boolean {
+    return id >= 0 && id < this.n;
+  }
+  sizeOrType(id: number): number {
+    return this.words[this.off[id]! + 2]!;
+  }
+  /** Word `w` of the record of `id`. */
+  word(id: number, w: number): number {
+    return this.words[this.off[id]! + w]!;
   }
   /** size_or_type word. */
   type(id: number): number {

@@ -3,6 +3,7 @@
  * typedefs, member bit offsets, size resolution. They read words through the Btf accessors.
  */
 
+import { resolveSize as resolveTypeSize, SIZE_OVERFLOW } from '../../model/sizes.js';
 import type { Btf } from '../../wire/btf.js';
 import { isAnyEnum, isModifierLibbpf, Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
 
@@ -67,66 +68,12 @@ export function memberBitSize(btf: Btf, id: number, i: number): number {
   return memberWordBitfieldSize(btf.elemWord(id, i, 2), btf.kflag(id));
 }
 
-const ptrSizes = new WeakMap<Btf, number>();
-
-/** Pointer size of a BTF: the size of its `long` (libbpf's guess), else 8. */
-export function pointerSize(btf: Btf): number {
-  let s = ptrSizes.get(btf);
-  if (s !== undefined) return s;
-  s = 8;
-  // libbpf's determine_ptr_size: the size of the first INT named like `long`.
-  const longs = new Set(['long int', 'long unsigned int', 'long', 'unsigned long', 'unsigned long int', 'int long', 'int long unsigned', 'long int unsigned']);
-  for (let id = 1; id < btf.nextId; id++) {
-    if (btf.kind(id) !== Kind.INT || !longs.has(btf.name(id))) continue;
-    const sz = btf.sizeOrType(id);
-    if (sz === 4 || sz === 8) s = sz;
-    break;
-  }
-  ptrSizes.set(btf, s);
-  return s;
-}
-
 /** Byte size of a type (libbpf's btf__resolve_size); throws CoreError when it has none. */
 export function resolveSize(btf: Btf, id: number): number {
-  let nelems = 1;
-  for (let depth = 0; depth < 32; depth++) {
-    if (id === 0 || !btf.hasType(id)) break;
-    const k = btf.kind(id);
-    switch (k) {
-      case Kind.INT:
-      case Kind.STRUCT:
-      case Kind.UNION:
-      case Kind.ENUM:
-      case Kind.ENUM64:
-      case Kind.DATASEC:
-      case Kind.FLOAT: {
-        const size = btf.sizeOrType(id);
-        if (nelems && size > 0xffffffff / nelems) throw new CoreError('E2BIG', `size of [${id}] overflows`);
-        return nelems * size;
-      }
-      case Kind.PTR:
-        return nelems * pointerSize(btf);
-      case Kind.TYPEDEF:
-      case Kind.VOLATILE:
-      case Kind.CONST:
-      case Kind.RESTRICT:
-      case Kind.VAR:
-      case Kind.DECL_TAG:
-      case Kind.TYPE_TAG:
-        id = btf.sizeOrType(id);
-        break;
-      case Kind.ARRAY: {
-        const n = btf.word(id, 5);
-        if (nelems && n > Math.floor(0xffffffff / nelems)) throw new CoreError('E2BIG', `array size at [${id}] overflows`);
-        nelems *= n;
-        id = btf.word(id, 3);
-        break;
-      }
-      default:
-        throw new CoreError('EINVAL', `type [${id}] of kind ${k} has no size`);
-    }
-  }
-  throw new CoreError('EINVAL', `type [${id}] has no size`);
+  const size = resolveTypeSize(btf, id);
+  if (size === SIZE_OVERFLOW) throw new CoreError('E2BIG', `size of [${id}] overflows`);
+  if (size < 0) throw new CoreError('EINVAL', `type [${id}] has no size`);
+  return size;
 }
 
 /** Name of an enumerator (ENUM or ENUM64). */
