@@ -4,11 +4,21 @@
  * here; errors become one line on stderr (exit 1, or 2 for usage mistakes).
  */
 
+import { readFileSync } from 'node:fs';
+
 /** Set by scripts/bundle.mjs in the one-file CLI (undefined when run from dist/src). */
 declare const BTFKIT_VERSION: string | undefined;
 declare const BTFKIT_BUNDLED_HELP: string | undefined;
 
-export const VERSION = typeof BTFKIT_VERSION === 'string' ? BTFKIT_VERSION : '0.1.0';
+/** The version, from package.json only: built in by the bundler, else read beside dist/src. */
+export const VERSION = typeof BTFKIT_VERSION === 'string' ? BTFKIT_VERSION : packageVersion();
+
+function packageVersion(): string {
+  // Unbundled, this file is dist/src/cli/main.js: package.json is three directories up.
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  const version = (pkg as { version?: unknown }).version;
+  return typeof version === 'string' ? version : 'unknown';
+}
 
 export async function main(argv: string[]): Promise<number> {
   // Answered before the parser or any command is loaded: scripts run these to see that the

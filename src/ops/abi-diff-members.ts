@@ -7,7 +7,7 @@
 
 import { CDumper } from '../format/c/index.js';
 import type { Btf } from '../wire/btf.js';
-import { isAnyEnum, isComposite, isModifierLibbpf, Kind } from '../wire/kinds.js';
+import { isAnyEnum, isComposite, Kind } from '../wire/kinds.js';
 import { sameBytes } from '../wire/strings.js';
 import type { AbiHole, AbiMemberAspect, AbiMemberChange, AbiMemberSide } from './abi-diff-types.js';
 import { resolveSize } from '../model/sizes.js';

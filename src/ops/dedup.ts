@@ -186,12 +186,6 @@ class Deduper {
     return id;
   }
 
-  private resolveFwd(id: number): number {
-    if (this.kind(id) !== Kind.FWD) return id;
-    const r = this.resolve(id);
-    return this.kind(r) !== Kind.FWD ? r : id;
-  }
-
   private tableAdd(h: number, id: number): void {
     const b = h & this.mask;
     this.next[id] = this.head[b]!;

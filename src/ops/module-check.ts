@@ -19,7 +19,7 @@ import { determinePtrSize } from '../model/sizes.js';
 import { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord } from '../wire/fields.js';
-import { infoKind, Kind } from '../wire/kinds.js';
+import { infoKind } from '../wire/kinds.js';
 import { checkBtf, type Finding } from './check.js';
 import { distillBase } from './distill.js';
 import { baseDiff, baseMismatch, explainRelocation, type ModuleRootCause } from './module-explain.js';

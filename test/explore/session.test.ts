@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { formatPahole } from '../../src/format/pahole.js';
 import { ExploreSession } from '../../src/ops/explore.js';
 import { Btf } from '../../src/wire/btf.js';
-import { readFixture, readFixtureText } from '../helpers.js';
+import { readFixture } from '../helpers.js';
 
 const session = (): ExploreSession => {
   const s = new ExploreSession();

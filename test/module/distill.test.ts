@@ -91,7 +91,7 @@ function relocationError(fn: () => unknown): RelocationError {
 
 describe('distilled base (btf_distill.c)', () => {
   it('distilled_base: keeps only needed named types in the base and appends anonymous ones to the split', () => {
-    const { btf1, btf2 } = bigExample();
+    const { btf2 } = bigExample();
     const d = distillBase(btf2);
     assert.equal(d.base.nextId, 8, 'distilled base type count (btf__type_cnt)');
     assert.deepEqual(dumpAll(d.split), [

@@ -47,8 +47,7 @@ const K_DECL_TAG = Kind.DECL_TAG;
 const K_TYPE_TAG = Kind.TYPE_TAG;
 const K_ENUM64 = Kind.ENUM64;
 
-// order_state / emit_state values
-const NOT_ORDERED = 0;
+// order_state / emit_state values (0, a fresh array's value, is not ordered)
 const ORDERING = 1;
 const ORDERED = 2;
 const NOT_EMITTED = 0;
