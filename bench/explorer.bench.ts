@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasChromium, launch, serve } from '../test/browser/chromium.js';
-import { type Bench, type BenchRow } from './harness.js';
+import type { Bench, BenchRow } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, '..', '..');

@@ -199,7 +199,7 @@ async function runCase(c, index) {
     if (status !== 0) {
       if (errors.length === 0 && !((c.findingsOnStdout || argv[0] === 'check') && status === 1 && stdoutBytes > 0)) problems.push('failed without an error line');
       if (!c.multiLine && errors.length > 1) problems.push(`${errors.length} error lines: ${errors.slice(0, 3).join(' | ')}`);
-      if (errors.some((l) => !l.startsWith('btfkit: ') && !/^  /.test(l) && !/^(Usage|[A-Za-z].*:)/.test(l))) problems.push(`error without the prefix: ${errors[0]}`);
+      if (errors.some((l) => !l.startsWith('btfkit: ') && !/^ {2}/.test(l) && !/^(Usage|[A-Za-z].*:)/.test(l))) problems.push(`error without the prefix: ${errors[0]}`);
     }
     if (/internal error|RangeError|Maximum call stack|at .*\.js:\d+/.test(stderr)) problems.push(`crash: ${errors.slice(0, 2).join(' | ')}`);
     if (status === 0) {

@@ -8,6 +8,7 @@
 const encoder = new TextEncoder();
 
 /** Where a ByteWriter's chunks go; true = the sink kept the chunk (see ByteWriter). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a sink that keeps nothing may return nothing (a plain callback)
 export type ByteSink = (chunk: Uint8Array) => boolean | void;
 
 export class ByteWriter {

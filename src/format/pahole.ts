@@ -487,7 +487,7 @@ export class PaholePrinter {
       s += gap(sconf.typeSpacing + sconf.nameSpacing - slen - 3) + `/* ${String(offset).padStart(5)}${bits}${sizeText}`;
     } else {
       const spacing = sconf.typeSpacing + sconf.nameSpacing - s.length;
-      s += gap(spacing > 0 ? spacing : 0) + `/* ${String(offset).padStart(5)}${bits}${sizeText}`;
+      s += gap(Math.max(spacing, 0)) + `/* ${String(offset).padStart(5)}${bits}${sizeText}`;
     }
     return boundary + s;
   }
@@ -702,7 +702,7 @@ export function layoutFacts(p: PaholePrinter, id: number): LayoutFacts {
   const m = p.model;
   const l = m.layout(id);
   const packed = l.kind === 'struct' ? m.inferPacked(id) : false;
-  let sumHoles = l.preHole > 0 ? l.preHole : 0;
+  let sumHoles = Math.max(l.preHole, 0);
   for (const x of l.members) if (x.hole > 0) sumHoles += x.hole;
   return {
     id,

@@ -58,7 +58,7 @@ export function addCausesAndImpact(B: DiffSide, changes: AbiTypeChange[]): void 
       } else if (!aspects.includes('type')) {
         const t = terminalType(y, y.elemWord(parentB, m.index, 1), false);
         const inner = t.id !== 0 ? byIdB.get(t.id) : undefined;
-        if (inner && inner.size && inner.size[0] !== inner.size[1]) {
+        if (inner?.size && inner.size[0] !== inner.size[1]) {
           const deeper = causeOf(inner, depth + 1);
           cause = deeper ? { ...deeper, via: [m.name, ...deeper.via] } : { kind: inner.kind, name: inner.name, via: [m.name] };
         } else if (t.id !== 0 && t.id < y.startId && isComposite(y.kind(t.id)) && y.nameOff(t.id) !== 0) {

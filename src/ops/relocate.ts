@@ -19,7 +19,7 @@
  * kernel and libbpf do.
  */
 
-import { Btf } from '../wire/btf.js';
+import type { Btf } from '../wire/btf.js';
 import { BtfError } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { infoKind, intEncoding, isAnyEnum, isComposite, isModifierLibbpf, Kind, kindName } from '../wire/kinds.js';
@@ -336,7 +336,11 @@ function diagnose(split: Btf, base: Btf, failed: ReadonlyArray<{ d: number; prob
       if (t.id === 0 || t.id >= nDist || !want.has(t.id) || seen.has(t.id)) return;
       seen.add(t.id);
       // Anonymous pointers/modifiers/arrays are listed only when nothing else refers.
-      const list = wrapper ? wrappers.get(t.id) ?? (wrappers.set(t.id, []), wrappers.get(t.id)!) : want.get(t.id)!;
+      let list = want.get(t.id)!;
+      if (wrapper) {
+        list = wrappers.get(t.id) ?? [];
+        wrappers.set(t.id, list);
+      }
       if (list.length >= MAX_USERS) {
         more.set(t.id, (more.get(t.id) ?? 0) + 1);
         return;

@@ -13,7 +13,7 @@
  * Ids and strings are rewritten with the field visitor; new content is built with BtfBuilder.
  */
 
-import { Btf } from '../wire/btf.js';
+import type { Btf } from '../wire/btf.js';
 import { BtfBuilder } from '../wire/builder.js';
 import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';

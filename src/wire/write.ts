@@ -115,7 +115,7 @@ export function reparseOnBase(btf: Btf, words: Uint32Array, base: Btf, opts: { f
     strings: btf.strings,
     layout: btf.layout,
     endian: base.endian,
-    hdrLen: btf.header.hdrLen >= HEADER_LEN_LAYOUT ? HEADER_LEN_LAYOUT : btf.header.hdrLen,
+    hdrLen: Math.min(btf.header.hdrLen, HEADER_LEN_LAYOUT),
   });
   const file = opts.file ?? btf.file;
   return Btf.parse(bytes, { base, sanityCheck: opts.sanityCheck, file });

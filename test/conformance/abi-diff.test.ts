@@ -63,7 +63,7 @@ function checkAgainstPahole(fileA: string, fileB: string, report: AbiDiffReport)
     if (a.layout === b.layout) continue;
     paholeChanged.push(key);
     const c = byKey.get(key);
-    if (!c || c.status !== 'changed') continue;
+    if (c?.status !== 'changed') continue;
     const want = changedMemberNames(a, b);
     const got = reportedMembers(c);
     counts.memberChecked++;

@@ -14,7 +14,7 @@ import { distillModuleElf } from '../../src/ops/module-elf.js';
 import { relocate } from '../../src/ops/relocate.js';
 import { diffBtf } from '../../src/ops/abi-diff.js';
 import { detectStandaloneModule, renumberStandalone, toStandalone } from '../../src/ops/standalone.js';
-import { Btf } from '../../src/wire/btf.js';
+import type { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { IntEncoding, Kind } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';

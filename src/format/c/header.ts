@@ -11,7 +11,7 @@ import { Kind } from '../../wire/kinds.js';
 import type { ByteSink } from '../byte-writer.js';
 import { CDumper } from './dumper.js';
 import { sortedTypeOrder } from './sort.js';
-import { TypeTable } from './table.js';
+import type { TypeTable } from './table.js';
 
 export const VMLINUX_H_PROLOGUE =
   '#ifndef __VMLINUX_H__\n' +

@@ -6,7 +6,7 @@
 
 import type { Btf } from '../../wire/btf.js';
 import { CDumper } from './dumper.js';
-import { TypeTable } from './table.js';
+import type { TypeTable } from './table.js';
 
 export { CDumper, type CDumperOptions } from './dumper.js';
 export { TypeTable } from './table.js';

@@ -97,6 +97,7 @@ export class TypeTable implements SizedTypes {
     this.strBytes = sb;
     // One native scan for a non-ASCII byte instead of a byte loop in cold code.
     const all = latin1.decode(sb);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every byte above ASCII, \x00 included on purpose
     this.strAll = /[^\x00-\x7f]/.test(all) ? undefined : all;
     this.ptrSize = pointerSize(btf);
   }
