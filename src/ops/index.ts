@@ -1,0 +1,25 @@
+/**
+ * btfkit/ops: operations on BTF with every option and result type — dedup, merge, distill,
+ * relocate, standalone modules, module checks, the kernel's checks and sanitizing, CO-RE
+ * resolution and min-core, the ABI diff and `where`, and the explorer's session.
+ */
+export * from './abi-diff.js';
+export * from './abi-diff-format.js';
+export * from './check.js';
+export { type Candidate, type CoreTargetBtf, findCandidates } from './core/candidates.js';
+export { CoreError } from './core/types.js';
+export { essentialName, parseAccessString } from './core/names.js';
+export * from './core/resolve.js';
+export * from './dedup.js';
+export * from './distill.js';
+export * from './explore.js';
+export * from './kernel-rules.js';
+export * from './merge.js';
+export * from './min-core.js';
+export * from './module-check.js';
+export * from './module-elf.js';
+export * from './module-explain.js';
+export * from './relocate.js';
+export * from './sanitize.js';
+export * from './standalone.js';
+export * from './where.js';
