@@ -1,0 +1,723 @@
+/**
+ * One compilation unit's DIEs → BTF records, following pahole's mapping (see docs in
+ * encode.ts). Records are produced in DIE order with type references held as DIE offsets; when
+ * the unit ends they are resolved to builder ids through a per-unit DIE → id table and appended
+ * to the builder. Functions and per-CPU variables are collected as candidates for the caller.
+ */
+
+import { DW_AT, DW_ATE, DW_OP, DW_TAG } from '../../dwarf/constants.js';
+import { type DieCursor, type DwarfInfo, SlotMap, type UnitHeader, ValueClass } from '../../dwarf/reader.js';
+import type { BtfBuilder } from '../../wire/builder.js';
+import { fail } from '../../wire/errors.js';
+import { forEachTypeIdWord } from '../../wire/fields.js';
+import { Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
+import type { FeatureSet } from './features.js';
+
+// Attribute slots decoded for every DIE the encoder looks at.
+const S = {
+  name: 0,
+  type: 1,
+  byteSize: 2,
+  bitSize: 3,
+  dataBitOffset: 4,
+  memberLocation: 5,
+  bitOffset: 6,
+  upperBound: 7,
+  count: 8,
+  encoding: 9,
+  declaration: 10,
+  external: 11,
+  location: 12,
+  constValue: 13,
+  specification: 14,
+  abstractOrigin: 15,
+  inline: 16,
+  artificial: 17,
+  language: 18,
+  lowPc: 19,
+} as const;
+
+const SLOT_ATTRS = [
+  DW_AT.name,
+  DW_AT.type,
+  DW_AT.byte_size,
+  DW_AT.bit_size,
+  DW_AT.data_bit_offset,
+  DW_AT.data_member_location,
+  DW_AT.bit_offset,
+  DW_AT.upper_bound,
+  DW_AT.count,
+  DW_AT.encoding,
+  DW_AT.declaration,
+  DW_AT.external,
+  DW_AT.location,
+  DW_AT.const_value,
+  DW_AT.specification,
+  DW_AT.abstract_origin,
+  DW_AT.inline,
+  DW_AT.artificial,
+  DW_AT.language,
+  DW_AT.low_pc,
+  DW_AT.str_offsets_base,
+  DW_AT.addr_base,
+  DW_AT.loclists_base,
+  DW_AT.rnglists_base,
+];
+
+const WANTED_TAGS = [
+  DW_TAG.compile_unit,
+  DW_TAG.partial_unit,
+  DW_TAG.base_type,
+  DW_TAG.pointer_type,
+  DW_TAG.const_type,
+  DW_TAG.volatile_type,
+  DW_TAG.restrict_type,
+  DW_TAG.atomic_type,
+  DW_TAG.typedef,
+  DW_TAG.structure_type,
+  DW_TAG.union_type,
+  DW_TAG.class_type,
+  DW_TAG.enumeration_type,
+  DW_TAG.enumerator,
+  DW_TAG.member,
+  DW_TAG.array_type,
+  DW_TAG.subrange_type,
+  DW_TAG.subroutine_type,
+  DW_TAG.formal_parameter,
+  DW_TAG.unspecified_parameters,
+  DW_TAG.unspecified_type,
+  DW_TAG.subprogram,
+  DW_TAG.variable,
+  DW_TAG.reference_type,
+  DW_TAG.rvalue_reference_type,
+  DW_TAG.ptr_to_member_type,
+];
+
+export function encoderSlotMap(): SlotMap {
+  return new SlotMap(SLOT_ATTRS, WANTED_TAGS);
+}
+
+/** A function definition seen in a unit, resolved to its name and prototype record. */
+export interface FunctionCandidate {
+  readonly name: string;
+  /** Builder id of its FUNC_PROTO (already added). */
+  readonly proto: number;
+  readonly external: boolean;
+}
+
+/** A top-level variable with a static address. */
+export interface VariableCandidate {
+  readonly name: string;
+  /** Builder id of its type. */
+  readonly type: number;
+  readonly address: bigint;
+  readonly external: boolean;
+}
+
+export interface UnitResult {
+  readonly functions: FunctionCandidate[];
+  readonly variables: VariableCandidate[];
+}
+
+const NO_PARENT = -1;
+
+/** Per-unit function info gathered during the walk (resolved at unit end). */
+interface FnInfo {
+  die: number;
+  nameSlotKey: string | undefined;
+  retDie: number;
+  declaration: boolean;
+  external: boolean;
+  origin: number;
+  paramStart: number;
+  paramCount: number;
+  varargs: boolean;
+  /** Has machine code here (low_pc): an out-of-line definition, not only an inline abstract. */
+  hasCode: boolean;
+  concrete: boolean;
+}
+
+export class UnitEncoder {
+  private W = new Uint32Array(1 << 16);
+  private wlen = 0;
+  /** Per local record: word offset and length in W. */
+  private recOff: number[] = [];
+  private recLen: number[] = [];
+  /** DIE offset - unit offset → local id + 1 (0: not a type, i.e. void). */
+  private dieMap = new Int32Array(1 << 16);
+  private aliasFrom: number[] = [];
+  private aliasTo: number[] = [];
+  // Open records with children, by DIE depth.
+  private openLocal: number[] = [];
+  private openElemStart: number[] = [];
+  private openDepth: number[] = [];
+  private elem = new Float64Array(1 << 12);
+  private elemTop = 0;
+  private tagAt: number[] = [];
+  // Functions and their parameters.
+  private fns: FnInfo[] = [];
+  private fnByDie = new Map<number, FnInfo>();
+  private paramName: (string | undefined)[] = [];
+  private paramType: number[] = [];
+  private paramOrigin: number[] = [];
+  private paramByDie = new Map<number, number>();
+  private openFn: FnInfo | undefined;
+  private openFnDepth = -1;
+  private vars: Array<{ name: string; typeDie: number; address: bigint; external: boolean; specDie: number }> = [];
+  private varDecl = new Map<number, { name: string; typeDie: number; external: boolean }>();
+  private readonly strCache = new Map<number, number>();
+  private intId = 0;
+  private unit!: UnitHeader;
+
+  constructor(
+    private readonly dwarf: DwarfInfo,
+    private readonly cur: DieCursor,
+    private readonly builder: BtfBuilder,
+    private readonly features: FeatureSet,
+  ) {}
+
+  private bad(rule: string, offset: number): never {
+    const file = this.dwarf.sections.file;
+    return fail('bad-dwarf', rule, { section: '.debug_info', offset, ...(file !== undefined ? { file } : {}) });
+  }
+
+  /** Builder string offset of the DIE's name (cached by .debug_str offset). */
+  private nameOff(): number {
+    const cur = this.cur;
+    if (!cur.has(S.name)) return 0;
+    const key = cur.stringKey(S.name);
+    if (key >= 0) {
+      const have = this.strCache.get(key);
+      if (have !== undefined) return have;
+      const off = this.builder.addString(cur.string(S.name));
+      this.strCache.set(key, off);
+      return off;
+    }
+    return this.builder.addString(cur.string(S.name));
+  }
+
+  private typeRef(): number {
+    const cur = this.cur;
+    if (!cur.has(S.type)) return 0;
+    if (cur.cls[S.type] !== ValueClass.Ref) this.bad('DW_AT_type is not a reference', cur.offset);
+    return cur.lo[S.type]!;
+  }
+
+  private ensureW(n: number): void {
+    if (this.wlen + n <= this.W.length) return;
+    const next = new Uint32Array(Math.max(this.W.length * 2, this.wlen + n));
+    next.set(this.W.subarray(0, this.wlen));
+    this.W = next;
+  }
+
+  private pushElem(...vals: number[]): void {
+    if (this.elemTop + vals.length > this.elem.length) {
+      const next = new Float64Array(this.elem.length * 2 + vals.length);
+      next.set(this.elem.subarray(0, this.elemTop));
+      this.elem = next;
+    }
+    for (const v of vals) this.elem[this.elemTop++] = v;
+  }
+
+  /** Reserve a local id for the current DIE. */
+  private newLocal(): number {
+    const local = this.recOff.length;
+    this.recOff.push(-1);
+    this.recLen.push(0);
+    this.dieMap[this.cur.offset - this.unit.offset] = local + 1;
+    return local;
+  }
+
+  private emit(local: number, words: ArrayLike<number>): void {
+    this.ensureW(words.length);
+    const off = this.wlen;
+    for (let i = 0; i < words.length; i++) this.W[off + i] = words[i]! >>> 0;
+    this.wlen += words.length;
+    this.recOff[local] = off;
+    this.recLen[local] = words.length;
+  }
+
+  private emitSimple(kind: number, name: number, sizeOrType: number, kflag = false): void {
+    this.emit(this.newLocal(), [name, makeInfo(kind, 0, kflag), sizeOrType]);
+  }
+
+  encodeUnit(unit: UnitHeader): UnitResult {
+    this.unit = unit;
+    const cur = this.cur;
+    const span = unit.end - unit.offset;
+    if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
+    else this.dieMap.fill(0, 0, span);
+    this.wlen = 0;
+    this.recOff = [];
+    this.recLen = [];
+    this.aliasFrom = [];
+    this.aliasTo = [];
+    this.openLocal = [];
+    this.openElemStart = [];
+    this.openDepth = [];
+    this.elemTop = 0;
+    this.fns = [];
+    this.fnByDie.clear();
+    this.paramName = [];
+    this.paramType = [];
+    this.paramOrigin = [];
+    this.paramByDie.clear();
+    this.openFn = undefined;
+    this.openFnDepth = -1;
+    this.vars = [];
+    this.varDecl.clear();
+    this.intId = -1;
+    cur.start(unit);
+    while (cur.next()) {
+      const d = cur.depth;
+      while (this.openDepth.length > 0 && this.openDepth[this.openDepth.length - 1]! >= d) this.closeRecord();
+      if (this.openFn && this.openFnDepth >= d) {
+        this.openFn = undefined;
+        this.openFnDepth = -1;
+      }
+      this.tagAt[d] = cur.tag;
+      this.visit(d);
+    }
+    while (this.openDepth.length > 0) this.closeRecord();
+    return this.finish();
+  }
+
+  private parentTag(d: number): number {
+    return d > 0 ? (this.tagAt[d - 1] ?? NO_PARENT) : NO_PARENT;
+  }
+
+  private openRecord(local: number, header: readonly number[], d: number): void {
+    // Header words go to the element stack first; closeRecord writes header + elements.
+    this.openLocal.push(local);
+    this.openElemStart.push(this.elemTop);
+    this.openDepth.push(d);
+    this.pushElem(...header);
+  }
+
+  private visit(d: number): void {
+    const cur = this.cur;
+    switch (cur.tag) {
+      case DW_TAG.base_type:
+        return this.baseType();
+      case DW_TAG.pointer_type:
+        return this.emitSimple(Kind.PTR, 0, this.typeRef());
+      case DW_TAG.const_type:
+        return this.emitSimple(Kind.CONST, 0, this.typeRef());
+      case DW_TAG.volatile_type:
+        return this.emitSimple(Kind.VOLATILE, 0, this.typeRef());
+      case DW_TAG.restrict_type:
+        return this.emitSimple(Kind.RESTRICT, 0, this.typeRef());
+      case DW_TAG.typedef:
+        return this.emitSimple(Kind.TYPEDEF, this.nameOff(), this.typeRef());
+      case DW_TAG.atomic_type:
+        // No BTF kind: users see the qualified type itself.
+        this.aliasFrom.push(cur.offset);
+        this.aliasTo.push(this.typeRef());
+        return;
+      case DW_TAG.structure_type:
+      case DW_TAG.class_type:
+      case DW_TAG.union_type:
+        return this.aggregate(d);
+      case DW_TAG.enumeration_type:
+        return this.enumeration(d);
+      case DW_TAG.array_type: {
+        const local = this.newLocal();
+        if (this.intId < 0) this.intId = 0; // an index type is needed (added at unit end)
+        this.openRecord(local, [0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef(), 0, 1], d);
+        if (!cur.hasChildren) this.closeRecord();
+        return;
+      }
+      case DW_TAG.subroutine_type: {
+        const local = this.newLocal();
+        this.openRecord(local, [0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef()], d);
+        if (!cur.hasChildren) this.closeRecord();
+        return;
+      }
+      case DW_TAG.member:
+        return this.member(d);
+      case DW_TAG.enumerator:
+        return this.enumerator(d);
+      case DW_TAG.subrange_type:
+        return this.subrange(d);
+      case DW_TAG.formal_parameter:
+      case DW_TAG.unspecified_parameters:
+        return this.parameter(d);
+      case DW_TAG.subprogram:
+        return this.subprogram(d);
+      case DW_TAG.variable:
+        return this.variable(d);
+      default:
+        // unspecified_type and C++-only kinds stay void.
+        return;
+    }
+  }
+
+  private baseType(): void {
+    const cur = this.cur;
+    const enc = cur.has(S.encoding) ? cur.num(S.encoding) : 0;
+    const bits = cur.has(S.bitSize) ? cur.num(S.bitSize) : cur.has(S.byteSize) ? cur.num(S.byteSize) * 8 : 0;
+    let size = Math.ceil(bits / 8);
+    const isFloat = enc === DW_ATE.float || enc === DW_ATE.complex_float;
+    if (isFloat && this.features.has('float')) {
+      this.emitSimple(Kind.FLOAT, this.nameOff(), size);
+      return;
+    }
+    let name = this.nameOff();
+    if (size === 0 || (size & (size - 1)) !== 0 || size > 16) {
+      name = this.builder.addString('__SANITIZED_FAKE_INT__');
+      size = 4;
+    }
+    const encoding = enc === DW_ATE.boolean ? 4 : enc === DW_ATE.signed || enc === DW_ATE.signed_char ? 1 : 0;
+    this.emit(this.newLocal(), [name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8)]);
+  }
+
+  private aggregate(d: number): void {
+    const cur = this.cur;
+    const isUnion = cur.tag === DW_TAG.union_type;
+    const local = this.newLocal();
+    const name = this.nameOff();
+    if (cur.has(S.declaration)) {
+      this.emit(local, [name, makeInfo(Kind.FWD, 0, isUnion), 0]);
+      return;
+    }
+    const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 0;
+    this.openRecord(local, [name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size], d);
+    if (!cur.hasChildren) this.closeRecord();
+  }
+
+  private enumeration(d: number): void {
+    const cur = this.cur;
+    const local = this.newLocal();
+    const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 4;
+    const kind = size > 4 && this.features.has('enum64') ? Kind.ENUM64 : Kind.ENUM;
+    this.openRecord(local, [this.nameOff(), makeInfo(kind, 0, false), size], d);
+    if (!cur.hasChildren) this.closeRecord();
+  }
+
+  /** The open record whose DIE is the parent of a DIE at depth d, if any. */
+  private openParent(d: number): number {
+    const n = this.openDepth.length;
+    return n > 0 && this.openDepth[n - 1] === d - 1 ? n - 1 : -1;
+  }
+
+  private member(d: number): void {
+    const p = this.openParent(d);
+    if (p < 0) return;
+    const cur = this.cur;
+    let bitOff = 0;
+    const bitSize = cur.has(S.bitSize) ? cur.num(S.bitSize) : 0;
+    if (cur.has(S.dataBitOffset)) bitOff = cur.num(S.dataBitOffset);
+    else {
+      if (cur.has(S.memberLocation)) bitOff = this.memberLocation() * 8;
+      if (cur.has(S.bitOffset) && bitSize > 0) {
+        const storage = cur.has(S.byteSize) ? cur.num(S.byteSize) * 8 : 0;
+        const old = cur.num(S.bitOffset);
+        bitOff += this.dwarf.sections.littleEndian ? storage - old - bitSize : old;
+      }
+    }
+    this.pushElem(this.nameOff(), this.typeRef(), bitOff, bitSize);
+  }
+
+  private memberLocation(): number {
+    const cur = this.cur;
+    const cls = cur.cls[S.memberLocation];
+    if (cls !== ValueClass.Block) return cur.num(S.memberLocation);
+    // DWARF 2 style: DW_OP_plus_uconst N (or DW_OP_constu N).
+    const b = cur.block(S.memberLocation);
+    if (b.length >= 2 && (b[0] === 0x23 || b[0] === 0x10)) {
+      let v = 0;
+      let mul = 1;
+      for (let i = 1; i < b.length; i++) {
+        v += (b[i]! & 0x7f) * mul;
+        if (b[i]! < 0x80) break;
+        mul *= 128;
+      }
+      return v;
+    }
+    this.bad('member location expression is not a constant offset', cur.offset);
+  }
+
+  private enumerator(d: number): void {
+    const p = this.openParent(d);
+    if (p < 0) return;
+    const cur = this.cur;
+    const name = this.nameOff();
+    let lo = 0;
+    let hi = 0;
+    let negative = false;
+    if (cur.has(S.constValue)) {
+      lo = cur.lo[S.constValue]!;
+      hi = cur.hi[S.constValue]!;
+      negative = cur.cls[S.constValue] === ValueClass.Signed && hi >= 0x80000000;
+    }
+    this.pushElem(name, lo, hi, negative ? 1 : 0);
+  }
+
+  private subrange(d: number): void {
+    const p = this.openParent(d);
+    if (p < 0) return;
+    const cur = this.cur;
+    let n = 0;
+    if (cur.has(S.count)) n = cur.cls[S.count] === ValueClass.Signed && cur.hi[S.count]! >= 0x80000000 ? 0 : cur.num(S.count);
+    else if (cur.has(S.upperBound)) {
+      const cls = cur.cls[S.upperBound];
+      if (cls === ValueClass.Unsigned || cls === ValueClass.Signed) {
+        const ub = cur.big(S.upperBound, cls === ValueClass.Signed);
+        // A bound of -1 (or all ones) is a zero-length array.
+        n = ub < 0n || ub >= 0xffffffffn ? 0 : Number(ub) + 1;
+      }
+    }
+    const start = this.openElemStart[p]!;
+    // The array header is [name, info, 0, elem, index, nelems]: multiply the dimensions.
+    this.elem[start + 5] = this.elem[start + 5]! * n;
+    this.sawDimension[p] = true;
+  }
+  private sawDimension: boolean[] = [];
+
+  private parameter(d: number): void {
+    const cur = this.cur;
+    const p = this.openParent(d);
+    if (p >= 0) {
+      // Parameter of a subroutine type.
+      const varargs = cur.tag === DW_TAG.unspecified_parameters;
+      this.pushElem(varargs ? 0 : this.nameOff(), varargs ? 0 : this.typeRef());
+      return;
+    }
+    const fn = this.openFn;
+    if (!fn || this.openFnDepth !== d - 1) return;
+    if (cur.tag === DW_TAG.unspecified_parameters) {
+      fn.varargs = true;
+      return;
+    }
+    const i = this.paramType.length;
+    this.paramByDie.set(cur.offset, i);
+    this.paramName.push(cur.has(S.name) ? cur.string(S.name) : undefined);
+    this.paramType.push(cur.has(S.type) ? this.typeRef() : -1);
+    this.paramOrigin.push(cur.has(S.abstractOrigin) ? cur.lo[S.abstractOrigin]! : 0);
+    fn.paramCount++;
+  }
+
+  private subprogram(d: number): void {
+    const cur = this.cur;
+    const fn: FnInfo = {
+      die: cur.offset,
+      nameSlotKey: cur.has(S.name) ? cur.string(S.name) : undefined,
+      retDie: cur.has(S.type) ? this.typeRef() : -1,
+      declaration: cur.has(S.declaration),
+      external: cur.has(S.external),
+      origin: cur.has(S.abstractOrigin) ? cur.lo[S.abstractOrigin]! : cur.has(S.specification) ? cur.lo[S.specification]! : 0,
+      paramStart: this.paramType.length,
+      paramCount: 0,
+      varargs: false,
+      hasCode: cur.has(S.lowPc),
+      concrete: cur.has(S.abstractOrigin),
+    };
+    this.fns.push(fn);
+    this.fnByDie.set(fn.die, fn);
+    if (cur.hasChildren) {
+      this.openFn = fn;
+      this.openFnDepth = d;
+    }
+  }
+
+  private variable(d: number): void {
+    const cur = this.cur;
+    if (this.parentTag(d) !== DW_TAG.compile_unit && this.parentTag(d) !== DW_TAG.partial_unit) return;
+    const name = cur.has(S.name) ? cur.string(S.name) : '';
+    if (cur.has(S.declaration)) {
+      this.varDecl.set(cur.offset, { name, typeDie: this.typeRef(), external: cur.has(S.external) });
+      return;
+    }
+    if (!cur.has(S.location) || cur.cls[S.location] !== ValueClass.Block) return;
+    const expr = cur.block(S.location);
+    let address: bigint;
+    const size = this.unit.addressSize;
+    if (expr[0] === DW_OP.addr && expr.length === 1 + size) {
+      let v = 0n;
+      for (let i = 0; i < size; i++) {
+        const byte = BigInt(expr[this.dwarf.sections.littleEndian ? 1 + i : size - i]!);
+        v |= byte << BigInt(8 * i);
+      }
+      address = v;
+    } else if (expr[0] === DW_OP.addrx) {
+      let idx = 0;
+      let mul = 1;
+      for (let i = 1; i < expr.length; i++) {
+        idx += (expr[i]! & 0x7f) * mul;
+        if (expr[i]! < 0x80) break;
+        mul *= 128;
+      }
+      address = cur.addrx(idx);
+    } else return;
+    this.vars.push({
+      name,
+      typeDie: cur.has(S.type) ? this.typeRef() : -1,
+      address,
+      external: cur.has(S.external),
+      specDie: cur.has(S.specification) ? cur.lo[S.specification]! : 0,
+    });
+  }
+
+  private closeRecord(): void {
+    const p = this.openLocal.length - 1;
+    const local = this.openLocal.pop()!;
+    const start = this.openElemStart.pop()!;
+    this.openDepth.pop();
+    const e = this.elem;
+    const info = e[start + 1]!;
+    const kind = (info >>> 24) & 0x7f;
+    const out: number[] = [];
+    if (kind === Kind.ARRAY) {
+      // No subrange at all: an array of unknown size.
+      const dims = this.sawDimension[p] === true;
+      this.sawDimension[p] = false;
+      out.push(0, info, 0, e[start + 3]!, 0, dims ? e[start + 5]! : 0);
+    } else if (kind === Kind.STRUCT || kind === Kind.UNION) {
+      const n = (this.elemTop - start - 3) / 4;
+      let kflag = false;
+      for (let i = 0; i < n; i++) {
+        const at = start + 3 + i * 4;
+        if (e[at + 3]! !== 0 || e[at + 2]! % 8 !== 0) kflag = true;
+      }
+      out.push(e[start]!, makeInfo(kind, n, kflag), e[start + 2]!);
+      for (let i = 0; i < n; i++) {
+        const at = start + 3 + i * 4;
+        out.push(e[at]!, e[at + 1]!, kflag ? e[at + 3]! * 0x1000000 + e[at + 2]! : e[at + 2]!);
+      }
+    } else if (kind === Kind.ENUM || kind === Kind.ENUM64) {
+      const n = (this.elemTop - start - 3) / 4;
+      let signed = false;
+      for (let i = 0; i < n; i++) if (e[start + 3 + i * 4 + 3] === 1) signed = true;
+      out.push(e[start]!, makeInfo(kind, n, signed), e[start + 2]!);
+      for (let i = 0; i < n; i++) {
+        const at = start + 3 + i * 4;
+        if (kind === Kind.ENUM) out.push(e[at]!, e[at + 1]!);
+        else out.push(e[at]!, e[at + 1]!, e[at + 2]!);
+      }
+    } else {
+      // FUNC_PROTO: return type then (name, type) pairs.
+      const n = (this.elemTop - start - 3) / 2;
+      out.push(0, makeInfo(kind, n, false), e[start + 2]!);
+      for (let i = start + 3; i < this.elemTop; i++) out.push(e[i]!);
+    }
+    this.elemTop = start;
+    this.emit(local, out);
+  }
+
+  /** Resolve DIE references, append the unit's records to the builder, build function protos. */
+  private finish(): UnitResult {
+    const b = this.builder;
+    const unitOff = this.unit.offset;
+    const span = this.unit.end - unitOff;
+    // Function protos are records too: added after the types, as pahole does.
+    const fnProtoLocal: number[] = [];
+    const fnNames: string[] = [];
+    const fnExternal: boolean[] = [];
+    for (const fn of this.fns) {
+      const resolved = this.resolveFunction(fn);
+      if (!resolved) continue;
+      const local = this.recOff.length;
+      this.recOff.push(-1);
+      this.recLen.push(0);
+      this.emit(local, resolved.words);
+      fnProtoLocal.push(local);
+      fnNames.push(resolved.name);
+      fnExternal.push(resolved.external);
+    }
+    // Array index type: an `int`, added once per unit that has arrays.
+    let indexLocal = -1;
+    if (this.intId >= 0) {
+      indexLocal = this.recOff.length;
+      this.recOff.push(-1);
+      this.recLen.push(0);
+      this.emit(indexLocal, [b.addString('int'), makeInfo(Kind.INT, 0, false), 4, (1 << 24) | 32]);
+    }
+    const firstId = b.nextId;
+    const dieMap = this.dieMap;
+    // Aliases (atomic): point at their target's id (chains resolved by repetition).
+    for (let round = 0; round < 8 && this.aliasFrom.length > 0; round++) {
+      for (let i = 0; i < this.aliasFrom.length; i++) {
+        const to = this.aliasTo[i]!;
+        const rel = to - unitOff;
+        if (to !== 0 && rel > 0 && rel < span) dieMap[this.aliasFrom[i]! - unitOff] = dieMap[rel]!;
+      }
+    }
+    const resolve = (die: number): number => {
+      if (die === 0) return 0;
+      const rel = die - unitOff;
+      if (rel <= 0 || rel >= span) this.bad(`type reference 0x${die.toString(16)} leaves its unit (cross-unit references are not supported)`, die);
+      const local = dieMap[rel]!;
+      return local === 0 ? 0 : firstId + local - 1;
+    };
+    const indexId = indexLocal >= 0 ? firstId + indexLocal : 0;
+    const W = this.W;
+    for (let local = 0; local < this.recOff.length; local++) {
+      const off = this.recOff[local]!;
+      const info = W[off + 1]!;
+      const shape = KIND_SHAPES[(info >>> 24) & 0x7f]!;
+      forEachTypeIdWord(W, off, shape, (w) => {
+        W[w] = resolve(W[w]!);
+      });
+      if (shape.kind === Kind.ARRAY) W[off + 4] = indexId;
+      b.addRecord(W.subarray(off, off + this.recLen[local]!));
+    }
+    const functions: FunctionCandidate[] = fnProtoLocal.map((local, i) => ({ name: fnNames[i]!, proto: firstId + local, external: fnExternal[i]! }));
+    const variables: VariableCandidate[] = [];
+    for (const v of this.vars) {
+      let name = v.name;
+      let typeDie = v.typeDie;
+      let external = v.external;
+      if (v.specDie !== 0) {
+        const decl = this.varDecl.get(v.specDie);
+        if (decl) {
+          if (name === '') name = decl.name;
+          if (typeDie < 0) typeDie = decl.typeDie;
+          external = external || decl.external;
+        }
+      }
+      variables.push({ name, type: typeDie < 0 ? 0 : resolve(typeDie), address: v.address, external });
+    }
+    return { functions, variables };
+  }
+
+  /** FUNC_PROTO words (type refs as DIE offsets) and name, or undefined when not encodable. */
+  private resolveFunction(fn: FnInfo): { name: string; words: number[]; external: boolean } | undefined {
+    // Concrete out-of-line instances (abstract_origin) repeat their abstract instance, which
+    // is the one pahole encodes, with the declared parameter order.
+    if (fn.declaration || fn.concrete) return undefined;
+    let name = fn.nameSlotKey;
+    let retDie = fn.retDie;
+    let external = fn.external;
+    let origin = fn.origin !== 0 ? this.fnByDie.get(fn.origin) : undefined;
+    for (let hops = 0; origin && hops < 4; hops++) {
+      name ??= origin.nameSlotKey;
+      if (retDie < 0) retDie = origin.retDie;
+      external = external || origin.external;
+      origin = origin.origin !== 0 ? this.fnByDie.get(origin.origin) : undefined;
+    }
+    if (name === undefined) return undefined;
+    const words: number[] = [0, 0, retDie < 0 ? 0 : retDie];
+    let n = 0;
+    for (let i = fn.paramStart; i < fn.paramStart + fn.paramCount; i++) {
+      let pname = this.paramName[i];
+      let ptype = this.paramType[i]!;
+      let o = this.paramOrigin[i]!;
+      for (let hops = 0; o !== 0 && hops < 4; hops++) {
+        const j = this.paramByDie.get(o);
+        if (j === undefined) break;
+        pname ??= this.paramName[j];
+        if (ptype < 0) ptype = this.paramType[j]!;
+        o = this.paramOrigin[j]!;
+      }
+      if (pname === undefined || pname === '') return undefined;
+      words.push(this.builder.addString(pname), ptype < 0 ? 0 : ptype);
+      n++;
+    }
+    if (fn.varargs) {
+      words.push(0, 0);
+      n++;
+    }
+    words[1] = makeInfo(Kind.FUNC_PROTO, n, false);
+    return { name, words, external };
+  }
+}

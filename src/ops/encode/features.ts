@@ -1,0 +1,66 @@
+/**
+ * Encoder features, named as pahole's `--btf_features`. The default set is pahole's current
+ * default; an explicit list reproduces older builds (Debian 6.1: pahole 1.24 with
+ * `--btf_gen_floats` = `var,float,enum64`).
+ */
+
+import { fail } from '../../wire/errors.js';
+
+export const FEATURE_NAMES = [
+  'encode_force',
+  'var',
+  'float',
+  'decl_tag',
+  'type_tag',
+  'enum64',
+  'optimized_func',
+  'consistent_func',
+  'decl_tag_kfuncs',
+  'distilled_base',
+  'global_var',
+  'attributes',
+  'reproducible_build',
+] as const;
+
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+export type FeatureSet = ReadonlySet<FeatureName>;
+
+export const DEFAULT_FEATURES: FeatureSet = new Set<FeatureName>([
+  'encode_force',
+  'var',
+  'float',
+  'decl_tag',
+  'type_tag',
+  'enum64',
+  'optimized_func',
+  'consistent_func',
+  'decl_tag_kfuncs',
+]);
+
+/** Named sets: `default` (pahole's), `pahole-1.24` (Debian 6.1: pahole 1.24 --btf_gen_floats). */
+const PRESETS: Record<string, readonly FeatureName[]> = {
+  default: [...DEFAULT_FEATURES],
+  'pahole-1.24': ['var', 'float', 'enum64'],
+};
+
+/** Parse "var,float,enum64" (pahole names), presets, or "default,+global_var,-float". */
+export function parseFeatures(list: string | undefined): FeatureSet {
+  if (list === undefined || list.trim() === '') return DEFAULT_FEATURES;
+  const out = new Set<FeatureName>();
+  for (const raw of list.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const remove = item.startsWith('-');
+    const name = item.replace(/^[+-]/, '');
+    const preset = PRESETS[name];
+    const names: readonly string[] = preset ?? [name];
+    for (const n of names) {
+      if (!(FEATURE_NAMES as readonly string[]).includes(n)) {
+        fail('invalid-argument', `unknown BTF feature '${n}' (known: ${FEATURE_NAMES.join(', ')}; presets: ${Object.keys(PRESETS).join(', ')})`);
+      }
+      if (remove) out.delete(n as FeatureName);
+      else out.add(n as FeatureName);
+    }
+  }
+  return out;
+}
