@@ -174,6 +174,8 @@ export class UnitEncoder {
     private readonly cur: DieCursor,
     private readonly builder: BtfBuilder,
     private readonly features: FeatureSet,
+    /** Whether a function of this name (and linkage) is encoded; called once per definition. */
+    private readonly acceptFunction: (name: string, external: boolean) => boolean,
   ) {}
 
   private bad(rule: string, offset: number): never {
@@ -615,7 +617,7 @@ export class UnitEncoder {
     const fnExternal: boolean[] = [];
     for (const fn of this.fns) {
       const resolved = this.resolveFunction(fn);
-      if (!resolved) continue;
+      if (!resolved || !this.acceptFunction(resolved.name, resolved.external)) continue;
       const local = this.recOff.length;
       this.recOff.push(-1);
       this.recLen.push(0);

@@ -16,7 +16,7 @@
  * whose address is a per-CPU symbol of the same name, one DATASEC `.data..percpu` sorted by offset.
  */
 
-import { parseElf, type ElfFile } from '../../elf/elf.js';
+import { ET_REL, parseElf, type ElfFile } from '../../elf/elf.js';
 import { readSymbols, STT_FUNC, STT_OBJECT, type ElfSymbols } from '../../elf/symbols.js';
 import { DieCursor, DwarfInfo } from '../../dwarf/reader.js';
 import { loadDwarfSections } from '../../dwarf/sections.js';
@@ -25,7 +25,7 @@ import { BtfBuilder } from '../../wire/builder.js';
 import { BtfError, fail } from '../../wire/errors.js';
 import { Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
-import { encoderSlotMap, type FunctionCandidate, UnitEncoder, type VariableCandidate } from './cu.js';
+import { encoderSlotMap, UnitEncoder, type VariableCandidate } from './cu.js';
 import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
 
 export interface EncodeOptions {
@@ -71,8 +71,15 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<EncodeRes
   const symbols = readSymbols(elf);
   const functionNames = symbols ? functionSymbolNames(symbols) : undefined;
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little' });
-  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), builder, features);
   const emitted = new Set<string>();
+  // The first definition of a name wins; pahole 1.24 matches symbol names exactly.
+  const acceptFunction = (name: string, external: boolean): boolean => {
+    if (emitted.has(name)) return false;
+    if (functionNames ? !functionNames.has(name) : !external) return false;
+    emitted.add(name);
+    return true;
+  };
+  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), builder, features, acceptFunction);
   const percpu = features.has('var') ? percpuSymbols(elf, symbols) : undefined;
   const vars: Array<VariableCandidate & { offset: number; size: number; symbol: string }> = [];
   const seenVarOffsets = new Set<number>();
@@ -80,7 +87,8 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<EncodeRes
   const total = dwarf.units.length;
   for (let u = 0; u < total; u++) {
     const result = encoder.encodeUnit(dwarf.units[u]!);
-    functionCount += addFunctions(builder, result.functions, functionNames, emitted);
+    for (const fn of result.functions) builder.addRecord([builder.addString(fn.name), makeInfo(Kind.FUNC, 0, false), fn.proto]);
+    functionCount += result.functions.length;
     if (percpu) {
       for (const v of result.variables) {
         const hit = percpu.byAddress.get(v.address);
@@ -107,18 +115,6 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<EncodeRes
   return { btf, stats: { units: total, typesBeforeDedup, functions: functionCount, variables: vars.length } };
 }
 
-function addFunctions(builder: BtfBuilder, fns: readonly FunctionCandidate[], functionNames: ReadonlySet<string> | undefined, emitted: Set<string>): number {
-  let n = 0;
-  for (const fn of fns) {
-    if (emitted.has(fn.name)) continue;
-    if (functionNames ? !functionNames.has(fn.name) : !fn.external) continue;
-    emitted.add(fn.name);
-    builder.addRecord([builder.addString(fn.name), makeInfo(Kind.FUNC, 0, false), fn.proto]);
-    n++;
-  }
-  return n;
-}
-
 /** Names of STT_FUNC symbols (exact: a `.isra.0` / `.constprop.0` clone does not name its origin). */
 function functionSymbolNames(symbols: ElfSymbols): Set<string> {
   const out = new Set<string>();
@@ -138,8 +134,9 @@ function percpuSymbols(elf: ElfFile, symbols: ElfSymbols | undefined): PercpuSym
   for (let i = 0; i < symbols.count; i++) {
     if (symbols.shndx[i] !== sec.index || symbols.type(i) !== STT_OBJECT) continue;
     const addr = symbols.value[i]!;
-    if (byAddress.has(addr)) continue;
-    const offset = Number(addr - (elf.type === 1 ? 0n : sec.addr));
+    // pahole 1.24 takes address 0 of a linked image (vmlinux's fixed_percpu_data) for "no address".
+    if (byAddress.has(addr) || (addr === 0n && elf.type !== ET_REL)) continue;
+    const offset = Number(addr - (elf.type === ET_REL ? 0n : sec.addr));
     if (offset < 0 || offset > sec.size) fail('bad-elf', `per-CPU symbol ${symbols.name(i)} lies outside ${PERCPU_SECTION}`, { section: PERCPU_SECTION });
     byAddress.set(addr, { name: symbols.name(i), offset, size: symbols.size[i]! });
   }
