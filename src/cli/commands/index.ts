@@ -17,6 +17,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['dedup', 'merge'], load: async () => (await import('./dedup.js')).registerDedup },
   { names: ['distill', 'relocate', 'standalone', 'check-module', 'diff'], load: async () => (await import('./module.js')).registerModule },
   { names: ['core', 'min-core', 'vmlinux-split'], load: async () => (await import('./core.js')).registerCore },
+  { names: ['encode'], load: async () => (await import('./encode.js')).registerEncode },
 ];
 
 /** Register the groups needed for `argv`: the named command's, or all (help, typos). */
