@@ -70,7 +70,9 @@ export async function loadDwarfSections(elf: ElfFile, opts: LoadDwarfOptions = {
     if (elf.type === ET_REL) {
       const relocs = relocationsFor(elf, sec.index);
       if (relocs.length > 0) {
-        if (bytes === elf.sectionData(sec)) bytes = bytes.slice();
+        // Relocate a copy: the ELF's own bytes are the caller's input and are never modified.
+        // (a copy by construction: on a Node Buffer, slice() would be a view)
+        if (bytes.buffer === elf.bytes.buffer) bytes = new Uint8Array(bytes);
         for (const r of relocs) {
           symbols ??= new ElfSymbols(elf, elf.sections[r.section.link] ?? fail('bad-elf', `${r.section.name} links to no symbol table`, { ...where, section: r.section.name }));
           applyRelocations(elf, bytes, r, symbols, name, opts.file);
