@@ -97,26 +97,21 @@ export function encoderSlotMap(): SlotMap {
   return new SlotMap(SLOT_ATTRS, WANTED_TAGS);
 }
 
-/** A function definition seen in a unit, resolved to its name and prototype record. */
-export interface FunctionCandidate {
-  readonly name: string;
-  /** Builder id of its FUNC_PROTO (already added). */
-  readonly proto: number;
-  readonly external: boolean;
-}
-
-/** A top-level variable with a static address. */
-export interface VariableCandidate {
-  readonly name: string;
-  /** Builder id of its type. */
-  readonly type: number;
-  readonly address: bigint;
-  readonly external: boolean;
+/** Decisions that span units (pahole's encoder-wide state), made by the caller. */
+export interface EncodePolicy {
+  /** Whether a function of this name (and linkage) is encoded; called once per definition. */
+  acceptFunction(name: string, external: boolean): boolean;
+  /** For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip it. */
+  acceptVariable(name: string, address: bigint): { name: string; offset: number; size: number } | undefined;
+  /** Builder id of the array index type (an `int`), 0 until a unit with arrays found one. */
+  indexType(): number;
+  setIndexType(id: number): void;
 }
 
 export interface UnitResult {
-  readonly functions: FunctionCandidate[];
-  readonly variables: VariableCandidate[];
+  readonly functions: number;
+  /** The unit's VARs (builder ids) with their DATASEC offset and size. */
+  readonly variables: ReadonlyArray<{ id: number; offset: number; size: number }>;
 }
 
 const NO_PARENT = -1;
@@ -148,7 +143,7 @@ export class UnitEncoder {
   private aliasFrom: number[] = [];
   private aliasTo: number[] = [];
   // Open records with children, by DIE depth.
-  private openLocal: number[] = [];
+  private openDie: number[] = [];
   private openElemStart: number[] = [];
   private openDepth: number[] = [];
   private elem = new Float64Array(1 << 12);
@@ -166,7 +161,9 @@ export class UnitEncoder {
   private vars: Array<{ name: string; typeDie: number; address: bigint; external: boolean; specDie: number }> = [];
   private varDecl = new Map<number, { name: string; typeDie: number; external: boolean }>();
   private readonly strCache = new Map<number, number>();
-  private intId = 0;
+  /** The unit has arrays; intLocal: its `int` base type (local id), -1 when none. */
+  private needIndex = false;
+  private intLocal = -1;
   private unit!: UnitHeader;
 
   constructor(
@@ -174,8 +171,7 @@ export class UnitEncoder {
     private readonly cur: DieCursor,
     private readonly builder: BtfBuilder,
     private readonly features: FeatureSet,
-    /** Whether a function of this name (and linkage) is encoded; called once per definition. */
-    private readonly acceptFunction: (name: string, external: boolean) => boolean,
+    private readonly policy: EncodePolicy,
   ) {}
 
   private bad(rule: string, offset: number): never {
@@ -221,12 +217,12 @@ export class UnitEncoder {
     for (const v of vals) this.elem[this.elemTop++] = v;
   }
 
-  /** Reserve a local id for the current DIE. */
-  private newLocal(): number {
+  /** Reserve a local id for a DIE (the current one by default). */
+  private newLocal(die = this.cur.offset): number {
     const local = this.recOff.length;
     this.recOff.push(-1);
     this.recLen.push(0);
-    this.dieMap[this.cur.offset - this.unit.offset] = local + 1;
+    this.dieMap[die - this.unit.offset] = local + 1;
     return local;
   }
 
@@ -254,7 +250,7 @@ export class UnitEncoder {
     this.recLen = [];
     this.aliasFrom = [];
     this.aliasTo = [];
-    this.openLocal = [];
+    this.openDie = [];
     this.openElemStart = [];
     this.openDepth = [];
     this.elemTop = 0;
@@ -268,7 +264,8 @@ export class UnitEncoder {
     this.openFnDepth = -1;
     this.vars = [];
     this.varDecl.clear();
-    this.intId = -1;
+    this.needIndex = false;
+    this.intLocal = -1;
     cur.start(unit);
     while (cur.next()) {
       const d = cur.depth;
@@ -288,9 +285,13 @@ export class UnitEncoder {
     return d > 0 ? (this.tagAt[d - 1] ?? NO_PARENT) : NO_PARENT;
   }
 
-  private openRecord(local: number, header: readonly number[], d: number): void {
+  /**
+   * Start a record whose DIE has children. Its id is taken when it closes, after the types
+   * nested in it (pahole adds a struct after the anonymous types declared inside it).
+   */
+  private openRecord(die: number, header: readonly number[], d: number): void {
     // Header words go to the element stack first; closeRecord writes header + elements.
-    this.openLocal.push(local);
+    this.openDie.push(die);
     this.openElemStart.push(this.elemTop);
     this.openDepth.push(d);
     this.pushElem(...header);
@@ -323,15 +324,13 @@ export class UnitEncoder {
       case DW_TAG.enumeration_type:
         return this.enumeration(d);
       case DW_TAG.array_type: {
-        const local = this.newLocal();
-        if (this.intId < 0) this.intId = 0; // an index type is needed (added at unit end)
-        this.openRecord(local, [0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef(), 0, 1], d);
+        this.needIndex = true;
+        this.openRecord(cur.offset, [0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef(), 0, 1], d);
         if (!cur.hasChildren) this.closeRecord();
         return;
       }
       case DW_TAG.subroutine_type: {
-        const local = this.newLocal();
-        this.openRecord(local, [0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef()], d);
+        this.openRecord(cur.offset, [0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef()], d);
         if (!cur.hasChildren) this.closeRecord();
         return;
       }
@@ -370,29 +369,30 @@ export class UnitEncoder {
       size = 4;
     }
     const encoding = enc === DW_ATE.boolean ? 4 : enc === DW_ATE.signed || enc === DW_ATE.signed_char ? 1 : 0;
-    this.emit(this.newLocal(), [name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8)]);
+    const local = this.newLocal();
+    // pahole indexes arrays with the unit's `int`.
+    if (this.intLocal < 0 && size === 4 && cur.string(S.name) === 'int') this.intLocal = local;
+    this.emit(local, [name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8)]);
   }
 
   private aggregate(d: number): void {
     const cur = this.cur;
     const isUnion = cur.tag === DW_TAG.union_type;
-    const local = this.newLocal();
     const name = this.nameOff();
     if (cur.has(S.declaration)) {
-      this.emit(local, [name, makeInfo(Kind.FWD, 0, isUnion), 0]);
+      this.emit(this.newLocal(), [name, makeInfo(Kind.FWD, 0, isUnion), 0]);
       return;
     }
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 0;
-    this.openRecord(local, [name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size], d);
+    this.openRecord(cur.offset, [name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size], d);
     if (!cur.hasChildren) this.closeRecord();
   }
 
   private enumeration(d: number): void {
     const cur = this.cur;
-    const local = this.newLocal();
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 4;
     const kind = size > 4 && this.features.has('enum64') ? Kind.ENUM64 : Kind.ENUM;
-    this.openRecord(local, [this.nameOff(), makeInfo(kind, 0, false), size], d);
+    this.openRecord(cur.offset, [this.nameOff(), makeInfo(kind, 0, false), size], d);
     if (!cur.hasChildren) this.closeRecord();
   }
 
@@ -561,8 +561,8 @@ export class UnitEncoder {
   }
 
   private closeRecord(): void {
-    const p = this.openLocal.length - 1;
-    const local = this.openLocal.pop()!;
+    const p = this.openDie.length - 1;
+    const local = this.newLocal(this.openDie.pop()!);
     const start = this.openElemStart.pop()!;
     this.openDepth.pop();
     const e = this.elem;
@@ -606,33 +606,56 @@ export class UnitEncoder {
     this.emit(local, out);
   }
 
-  /** Resolve DIE references, append the unit's records to the builder, build function protos. */
+  /**
+   * Resolve DIE references and append the unit's records to the builder in pahole's order: the
+   * types in DIE order, the array index type when the unit has no `int`, then each encoded
+   * function's FUNC_PROTO followed by its FUNC, then the unit's accepted variables.
+   */
   private finish(): UnitResult {
     const b = this.builder;
     const unitOff = this.unit.offset;
     const span = this.unit.end - unitOff;
-    // Function protos are records too: added after the types, as pahole does.
-    const fnProtoLocal: number[] = [];
-    const fnNames: string[] = [];
-    const fnExternal: boolean[] = [];
+    const local0 = (): number => {
+      this.recOff.push(-1);
+      this.recLen.push(0);
+      return this.recOff.length - 1;
+    };
+    let indexLocal = -1;
+    if (this.needIndex && this.policy.indexType() === 0 && this.intLocal < 0) {
+      indexLocal = local0();
+      this.emit(indexLocal, [b.addString('__ARRAY_SIZE_TYPE__'), makeInfo(Kind.INT, 0, false), 4, 32]);
+    }
+    /** FUNC local id → its FUNC_PROTO local id (the FUNC's type word is patched after resolving). */
+    const funcProto = new Map<number, number>();
+    let functions = 0;
     for (const fn of this.fns) {
       const resolved = this.resolveFunction(fn);
-      if (!resolved || !this.acceptFunction(resolved.name, resolved.external)) continue;
-      const local = this.recOff.length;
-      this.recOff.push(-1);
-      this.recLen.push(0);
-      this.emit(local, resolved.words);
-      fnProtoLocal.push(local);
-      fnNames.push(resolved.name);
-      fnExternal.push(resolved.external);
+      if (!resolved || !this.policy.acceptFunction(resolved.name, resolved.external)) continue;
+      const proto = local0();
+      this.emit(proto, resolved.words);
+      const func = local0();
+      this.emit(func, [b.addString(resolved.name), makeInfo(Kind.FUNC, 0, false), 0]);
+      funcProto.set(func, proto);
+      functions++;
     }
-    // Array index type: an `int`, added once per unit that has arrays.
-    let indexLocal = -1;
-    if (this.intId >= 0) {
-      indexLocal = this.recOff.length;
-      this.recOff.push(-1);
-      this.recLen.push(0);
-      this.emit(indexLocal, [b.addString('int'), makeInfo(Kind.INT, 0, false), 4, (1 << 24) | 32]);
+    const varLocals: Array<{ local: number; offset: number; size: number }> = [];
+    for (const v of this.vars) {
+      let name = v.name;
+      let typeDie = v.typeDie;
+      let external = v.external;
+      if (v.specDie !== 0) {
+        const decl = this.varDecl.get(v.specDie);
+        if (decl) {
+          if (name === '') name = decl.name;
+          if (typeDie < 0) typeDie = decl.typeDie;
+          external = external || decl.external;
+        }
+      }
+      const slot = this.policy.acceptVariable(name, v.address);
+      if (!slot) continue;
+      const local = local0();
+      this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), typeDie < 0 ? 0 : typeDie, external ? 1 : 0]);
+      varLocals.push({ local, offset: slot.offset, size: slot.size });
     }
     const firstId = b.nextId;
     const dieMap = this.dieMap;
@@ -651,35 +674,24 @@ export class UnitEncoder {
       const local = dieMap[rel]!;
       return local === 0 ? 0 : firstId + local - 1;
     };
-    const indexId = indexLocal >= 0 ? firstId + indexLocal : 0;
+    if (this.needIndex && this.policy.indexType() === 0) this.policy.setIndexType(firstId + (indexLocal >= 0 ? indexLocal : this.intLocal));
+    const indexId = this.policy.indexType();
     const W = this.W;
     for (let local = 0; local < this.recOff.length; local++) {
       const off = this.recOff[local]!;
       const info = W[off + 1]!;
       const shape = KIND_SHAPES[(info >>> 24) & 0x7f]!;
-      forEachTypeIdWord(W, off, shape, (w) => {
-        W[w] = resolve(W[w]!);
-      });
-      if (shape.kind === Kind.ARRAY) W[off + 4] = indexId;
+      const proto = funcProto.get(local);
+      if (proto !== undefined) W[off + 2] = firstId + proto;
+      else {
+        forEachTypeIdWord(W, off, shape, (w) => {
+          W[w] = resolve(W[w]!);
+        });
+        if (shape.kind === Kind.ARRAY) W[off + 4] = indexId;
+      }
       b.addRecord(W.subarray(off, off + this.recLen[local]!));
     }
-    const functions: FunctionCandidate[] = fnProtoLocal.map((local, i) => ({ name: fnNames[i]!, proto: firstId + local, external: fnExternal[i]! }));
-    const variables: VariableCandidate[] = [];
-    for (const v of this.vars) {
-      let name = v.name;
-      let typeDie = v.typeDie;
-      let external = v.external;
-      if (v.specDie !== 0) {
-        const decl = this.varDecl.get(v.specDie);
-        if (decl) {
-          if (name === '') name = decl.name;
-          if (typeDie < 0) typeDie = decl.typeDie;
-          external = external || decl.external;
-        }
-      }
-      variables.push({ name, type: typeDie < 0 ? 0 : resolve(typeDie), address: v.address, external });
-    }
-    return { functions, variables };
+    return { functions, variables: varLocals.map((v) => ({ id: firstId + v.local, offset: v.offset, size: v.size })) };
   }
 
   /** FUNC_PROTO words (type refs as DIE offsets) and name, or undefined when not encodable. */

@@ -25,7 +25,7 @@ import { BtfBuilder } from '../../wire/builder.js';
 import { BtfError, fail } from '../../wire/errors.js';
 import { Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
-import { encoderSlotMap, UnitEncoder, type VariableCandidate } from './cu.js';
+import { type EncodePolicy, encoderSlotMap, UnitEncoder } from './cu.js';
 import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
 
 export interface EncodeOptions {
@@ -72,47 +72,48 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<EncodeRes
   const functionNames = symbols ? functionSymbolNames(symbols) : undefined;
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little' });
   const emitted = new Set<string>();
-  // The first definition of a name wins; pahole 1.24 matches symbol names exactly.
-  const acceptFunction = (name: string, external: boolean): boolean => {
-    if (emitted.has(name)) return false;
-    if (functionNames ? !functionNames.has(name) : !external) return false;
-    emitted.add(name);
-    return true;
-  };
-  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), builder, features, acceptFunction);
   const percpu = features.has('var') ? percpuSymbols(elf, symbols) : undefined;
-  const vars: Array<VariableCandidate & { offset: number; size: number; symbol: string }> = [];
   const seenVarOffsets = new Set<number>();
+  const datasec: Array<{ id: number; offset: number; size: number }> = [];
+  let indexType = 0;
+  const policy: EncodePolicy = {
+    // The first definition of a name wins; pahole 1.24 matches symbol names exactly.
+    acceptFunction(name, external) {
+      if (emitted.has(name)) return false;
+      if (functionNames ? !functionNames.has(name) : !external) return false;
+      emitted.add(name);
+      return true;
+    },
+    acceptVariable(name, address) {
+      const hit = percpu?.byAddress.get(address);
+      if (!hit || hit.name !== name || seenVarOffsets.has(hit.offset)) return undefined;
+      if (hit.size === 0 || SKIPPED_VAR_PREFIXES.some((p) => name.startsWith(p))) return undefined;
+      seenVarOffsets.add(hit.offset);
+      return hit;
+    },
+    indexType: () => indexType,
+    setIndexType(id) {
+      indexType = id;
+    },
+  };
+  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), builder, features, policy);
   let functionCount = 0;
   const total = dwarf.units.length;
   for (let u = 0; u < total; u++) {
     const result = encoder.encodeUnit(dwarf.units[u]!);
-    for (const fn of result.functions) builder.addRecord([builder.addString(fn.name), makeInfo(Kind.FUNC, 0, false), fn.proto]);
-    functionCount += result.functions.length;
-    if (percpu) {
-      for (const v of result.variables) {
-        const hit = percpu.byAddress.get(v.address);
-        if (!hit || hit.name !== v.name || seenVarOffsets.has(hit.offset)) continue;
-        if (hit.size === 0 || SKIPPED_VAR_PREFIXES.some((p) => v.name.startsWith(p))) continue;
-        seenVarOffsets.add(hit.offset);
-        vars.push({ ...v, offset: hit.offset, size: hit.size, symbol: hit.name });
-      }
-    }
+    functionCount += result.functions;
+    datasec.push(...result.variables);
     opts.onProgress?.(u + 1, total);
   }
-  if (percpu && vars.length > 0) {
-    vars.sort((a, b) => a.offset - b.offset);
-    const entries: number[] = [];
-    for (const v of vars) {
-      const id = builder.addRecord([builder.addString(v.symbol), makeInfo(Kind.VAR, 0, false), v.type, v.external ? 1 : 0]);
-      entries.push(id, v.offset, v.size);
-    }
-    builder.addRecord([builder.addString(PERCPU_SECTION), makeInfo(Kind.DATASEC, vars.length, false), percpu.size, ...entries]);
+  if (percpu && datasec.length > 0) {
+    datasec.sort((a, b) => a.offset - b.offset);
+    const entries = datasec.flatMap((v) => [v.id, v.offset, v.size]);
+    builder.addRecord([builder.addString(PERCPU_SECTION), makeInfo(Kind.DATASEC, datasec.length, false), percpu.size, ...entries]);
   }
   const typesBeforeDedup = builder.typeCount;
   const raw = builder.build(opts.file !== undefined ? { file: opts.file } : {});
   const btf = opts.noDedup ? raw : dedup(raw, opts.file !== undefined ? { file: opts.file } : {}).btf;
-  return { btf, stats: { units: total, typesBeforeDedup, functions: functionCount, variables: vars.length } };
+  return { btf, stats: { units: total, typesBeforeDedup, functions: functionCount, variables: datasec.length } };
 }
 
 /** Names of STT_FUNC symbols (exact: a `.isra.0` / `.constprop.0` clone does not name its origin). */
