@@ -49,3 +49,7 @@ for (const [name, build] of Object.entries(variants)) {
   if (paholeInput !== obj) rmSync(paholeInput);
   console.log(`fixtures/dwarf/${name}.o + ${name}.pahole.btf`);
 }
+
+// Split BTF: the two-unit object on the single-unit one's BTF as base (types fold into it).
+sh('pahole', ['-J', '--btf_gen_floats', '--btf_base', join(out, 'gcc-dwarf5.pahole.btf'), '--btf_encode_detached', join(out, 'gcc-two-units.split.pahole.btf'), join(out, 'gcc-two-units.o')]);
+console.log('fixtures/dwarf/gcc-two-units.split.pahole.btf');

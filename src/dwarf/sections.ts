@@ -8,7 +8,7 @@
 import { decompressElfPayload, DEFAULT_MAX_DECOMPRESSED_BYTES } from '../elf/compress.js';
 import { type ElfFile, type ElfSection, ET_REL } from '../elf/elf.js';
 import { type ElfRelocations, ElfSymbols, relocationsFor } from '../elf/symbols.js';
-import { fail } from '../wire/errors.js';
+import { BtfError, type BtfErrorLocation, fail } from '../wire/errors.js';
 
 export interface DwarfSections {
   readonly info: Uint8Array;
@@ -102,7 +102,7 @@ async function sectionBytes(elf: ElfFile, sec: ElfSection, maxBytes: number, fil
   if (sec.name.startsWith('.zdebug_')) {
     // GNU style: "ZLIB" then the inflated size as a big-endian 64-bit number, then a zlib stream.
     if (raw.length < 12 || raw[0] !== 0x5a || raw[1] !== 0x4c || raw[2] !== 0x49 || raw[3] !== 0x42) fail('bad-dwarf', `${sec.name} does not start with the ZLIB header`, where);
-    return decompressElfPayload(raw.subarray(12), 'zlib', maxBytes);
+    return locate(decompressElfPayload(raw.subarray(12), 'zlib', maxBytes), where);
   }
   if ((sec.flags & SHF_COMPRESSED) === 0) return raw;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -113,9 +113,19 @@ async function sectionBytes(elf: ElfFile, sec: ElfSection, maxBytes: number, fil
   const size = elf.class === 64 ? Number(view.getBigUint64(8, le)) : view.getUint32(4, le);
   if (size > maxBytes) fail('unsupported', `${sec.name} inflates to ${size} bytes, over the limit of ${maxBytes}`, where);
   if (type !== ELFCOMPRESS_ZLIB && type !== ELFCOMPRESS_ZSTD) fail('unsupported', `${sec.name} uses compression type ${type} (only zlib 1 and zstd 2 are known)`, where);
-  const out = await decompressElfPayload(raw.subarray(hdr), type === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd', maxBytes);
+  const out = await locate(decompressElfPayload(raw.subarray(hdr), type === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd', maxBytes), where);
   if (out.length !== size) fail('bad-dwarf', `${sec.name} inflated to ${out.length} bytes, its header says ${size}`, where);
   return out;
+}
+
+/** A decompression error names the section it came from. */
+async function locate(p: Promise<Uint8Array>, where: BtfErrorLocation): Promise<Uint8Array> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof BtfError && e.section === undefined) throw new BtfError(e.code, e.rule, where);
+    throw e;
+  }
 }
 
 function applyRelocations(elf: ElfFile, bytes: Uint8Array, r: ElfRelocations, symbols: ElfSymbols, name: string, file: string | undefined): void {

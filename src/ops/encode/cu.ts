@@ -397,13 +397,16 @@ export class UnitEncoder {
   }
 
   /** The open record whose DIE is the parent of a DIE at depth d, if any. */
-  private openParent(d: number): number {
+  private openParent(d: number, kind: number, orKind = kind): number {
     const n = this.openDepth.length;
-    return n > 0 && this.openDepth[n - 1] === d - 1 ? n - 1 : -1;
+    if (n === 0 || this.openDepth[n - 1] !== d - 1) return -1;
+    // Only children that belong to the parent's kind (a member of a struct, not of an enum).
+    const k = (this.elem[this.openElemStart[n - 1]! + 1]! >>> 24) & 0x7f;
+    return k === kind || k === orKind ? n - 1 : -1;
   }
 
   private member(d: number): void {
-    const p = this.openParent(d);
+    const p = this.openParent(d, Kind.STRUCT, Kind.UNION);
     if (p < 0) return;
     const cur = this.cur;
     let bitOff = 0;
@@ -440,7 +443,7 @@ export class UnitEncoder {
   }
 
   private enumerator(d: number): void {
-    const p = this.openParent(d);
+    const p = this.openParent(d, Kind.ENUM, Kind.ENUM64);
     if (p < 0) return;
     const cur = this.cur;
     const name = this.nameOff();
@@ -456,7 +459,7 @@ export class UnitEncoder {
   }
 
   private subrange(d: number): void {
-    const p = this.openParent(d);
+    const p = this.openParent(d, Kind.ARRAY);
     if (p < 0) return;
     const cur = this.cur;
     let n = 0;
@@ -478,7 +481,7 @@ export class UnitEncoder {
 
   private parameter(d: number): void {
     const cur = this.cur;
-    const p = this.openParent(d);
+    const p = this.openParent(d, Kind.FUNC_PROTO);
     if (p >= 0) {
       // Parameter of a subroutine type.
       const varargs = cur.tag === DW_TAG.unspecified_parameters;
