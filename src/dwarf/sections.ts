@@ -53,6 +53,11 @@ export interface LoadDwarfOptions {
   readonly file?: string | undefined;
   /** Largest inflated section accepted (default 1 GiB). */
   readonly maxBytes?: number | undefined;
+  /**
+   * Also load the location and range lists (.debug_loclists/.debug_loc, .debug_rnglists/
+   * .debug_ranges); left empty by default, as reading types and prototypes needs none of them.
+   */
+  readonly lists?: boolean | undefined;
 }
 
 /** Read (inflate, relocate) the DWARF sections of `elf`. Fails with 'no-btf'-like 'bad-dwarf' when there is no .debug_info. */
@@ -88,10 +93,10 @@ export async function loadDwarfSections(elf: ElfFile, opts: LoadDwarfOptions = {
     load('.debug_line_str', false),
     load('.debug_str_offsets', false),
     load('.debug_addr', false),
-    load('.debug_loclists', false),
-    load('.debug_loc', false),
-    load('.debug_rnglists', false),
-    load('.debug_ranges', false),
+    opts.lists ? load('.debug_loclists', false) : new Uint8Array(0),
+    opts.lists ? load('.debug_loc', false) : new Uint8Array(0),
+    opts.lists ? load('.debug_rnglists', false) : new Uint8Array(0),
+    opts.lists ? load('.debug_ranges', false) : new Uint8Array(0),
   ]);
   return { info, abbrev, str, lineStr, strOffsets, addr, loclists, loc, rnglists, ranges, littleEndian: elf.endian === 'little', file: opts.file };
 }

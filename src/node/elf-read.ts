@@ -16,7 +16,7 @@ const SHT_SYMTAB = 2;
 const SHT_STRTAB = 3;
 /** Sections the encoder reads besides symbol and string tables. Line, frame and relocation
  * sections (vmlinux's .rela.debug_info alone is 270 MB, already applied) are left out. */
-const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr|loclists|loc|rnglists|ranges)$|^\.BTF_ids$/;
+const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr)$|^\.BTF_ids$/;
 
 /** The ELF file with its non-allocated sections (and `.BTF_ids`) loaded; see the file comment. */
 export async function readElfForDebugInfo(path: string): Promise<Uint8Array> {

@@ -6,11 +6,11 @@
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ET_REL, parseElf } from '../../elf/index.js';
+import { type ElfFile, ET_REL, parseElf } from '../../elf/index.js';
 import { readElfForDebugInfo } from '../../node/elf-read.js';
 import { loadBase, writeFileAtomic } from '../../node/files.js';
 import { distillBase } from '../../ops/distill.js';
-import { encodeBtf } from '../../ops/encode/encode.js';
+import { dedupEncoded, encodeUndeduplicated } from '../../ops/encode/encode.js';
 import { parseFeatures } from '../../ops/encode/features.js';
 import { withBtfSections } from '../../ops/module-elf.js';
 import { toStandalone } from '../../ops/standalone.js';
@@ -51,14 +51,15 @@ export function registerEncode(program: Command): void {
       if (opts.jobs !== undefined && opts.jobs < 1) throw new UsageError('encode: --jobs must be at least 1');
       const features = parseFeatures(opts.features);
       const base = opts.base ? await loadBase(opts.base) : undefined;
-      const bytes = await readElfForDebugInfo(file);
-      const elf = parseElf(bytes);
+      let bytes: Uint8Array | undefined = await readElfForDebugInfo(file);
+      let elf: ElfFile | undefined = parseElf(bytes);
+      const relocatable = elf.type === ET_REL;
       const tty = process.stderr.isTTY === true;
       const bar = tty && !base ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
       let result;
       try {
-        result = await encodeBtf(bytes, {
+        result = await encodeUndeduplicated(bytes, {
           base,
           features,
           file,
@@ -75,7 +76,12 @@ export function registerEncode(program: Command): void {
       } finally {
         if (started) bar?.stop();
       }
-      let btf: Btf = result.btf;
+      if (!relocatable) {
+        // Only a module is rewritten: a vmlinux's DWARF can go before the dedup.
+        bytes = undefined;
+        elf = undefined;
+      }
+      let btf: Btf = dedupEncoded(result.builder, { file });
       let distilled: Btf | undefined;
       if (opts.distilledBase) {
         const d = distillBase(btf);
@@ -84,8 +90,7 @@ export function registerEncode(program: Command): void {
       } else if (opts.standalone) btf = toStandalone(btf).btf;
       const inputs = [file, ...(opts.base ? [opts.base] : [])];
       const output = opts.output;
-      const detached = opts.detached || elf.type !== ET_REL;
-      if (detached) {
+      if (opts.detached || !elf || !bytes) {
         if (distilled) await writeFileAtomic(`${output}.base`, writeBtf(distilled), { force: opts.force, inputs });
         await writeFileAtomic(output, writeBtf(btf), { force: opts.force, inputs });
       } else {

@@ -160,7 +160,8 @@ export class UnitEncoder {
   private openFnDepth = -1;
   private vars: Array<{ name: string; typeDie: number; address: bigint; external: boolean; specDie: number }> = [];
   private varDecl = new Map<number, { name: string; typeDie: number; external: boolean }>();
-  private readonly strCache = new Map<number, number>();
+  /** .debug_str offset → builder string offset + 1 (0: not interned yet). */
+  private readonly strCache: Int32Array;
   /** The unit has arrays; intLocal: its `int` base type (local id), -1 when none. */
   private needIndex = false;
   private intLocal = -1;
@@ -172,7 +173,9 @@ export class UnitEncoder {
     private readonly builder: BtfBuilder,
     private readonly features: FeatureSet,
     private readonly policy: EncodePolicy,
-  ) {}
+  ) {
+    this.strCache = new Int32Array(dwarf.sections.str.length);
+  }
 
   private bad(rule: string, offset: number): never {
     const file = this.dwarf.sections.file;
@@ -184,11 +187,11 @@ export class UnitEncoder {
     const cur = this.cur;
     if (!cur.has(S.name)) return 0;
     const key = cur.stringKey(S.name);
-    if (key >= 0) {
-      const have = this.strCache.get(key);
-      if (have !== undefined) return have;
+    if (key >= 0 && key < this.strCache.length) {
+      const have = this.strCache[key]!;
+      if (have !== 0) return have - 1;
       const off = this.builder.addString(cur.string(S.name));
-      this.strCache.set(key, off);
+      this.strCache[key] = off + 1;
       return off;
     }
     return this.builder.addString(cur.string(S.name));
@@ -680,6 +683,9 @@ export class UnitEncoder {
     if (this.needIndex && this.policy.indexType() === 0) this.policy.setIndexType(firstId + (indexLocal >= 0 ? indexLocal : this.intLocal));
     const indexId = this.policy.indexType();
     const W = this.W;
+    const resolveWord = (w: number): void => {
+      W[w] = resolve(W[w]!);
+    };
     for (let local = 0; local < this.recOff.length; local++) {
       const off = this.recOff[local]!;
       const info = W[off + 1]!;
@@ -687,9 +693,7 @@ export class UnitEncoder {
       const proto = funcProto.get(local);
       if (proto !== undefined) W[off + 2] = firstId + proto;
       else {
-        forEachTypeIdWord(W, off, shape, (w) => {
-          W[w] = resolve(W[w]!);
-        });
+        forEachTypeIdWord(W, off, shape, resolveWord);
         if (shape.kind === Kind.ARRAY) W[off + 4] = indexId;
       }
       b.addRecord(W.subarray(off, off + this.recLen[local]!));
