@@ -160,6 +160,8 @@ export class UnitEncoder {
   private openFnDepth = -1;
   private vars: Array<{ name: string; typeDie: number; address: bigint; external: boolean; specDie: number }> = [];
   private varDecl = new Map<number, { name: string; typeDie: number; external: boolean }>();
+  /** Closed records added so far (see assignIds), for every unit of this encoding. */
+  private readonly closedTable = new RecordTable();
   /** .debug_str offset → builder string offset + 1 (0: not interned yet). */
   private readonly strCache: Int32Array;
   /** The unit has arrays; intLocal: its `int` base type (local id), -1 when none. */
@@ -663,7 +665,6 @@ export class UnitEncoder {
       this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), typeDie < 0 ? 0 : typeDie, external ? 1 : 0]);
       varLocals.push({ local, offset: slot.offset, size: slot.size });
     }
-    const firstId = b.nextId;
     const dieMap = this.dieMap;
     // Aliases (atomic): point at their target's id (chains resolved by repetition).
     for (let round = 0; round < 8 && this.aliasFrom.length > 0; round++) {
@@ -673,32 +674,141 @@ export class UnitEncoder {
         if (to !== 0 && rel > 0 && rel < span) dieMap[this.aliasFrom[i]! - unitOff] = dieMap[rel]!;
       }
     }
-    const resolve = (die: number): number => {
-      if (die === 0) return 0;
+    /** Local id a type word refers to, -1 for void. */
+    const target = (die: number): number => {
+      if (die === 0) return -1;
       const rel = die - unitOff;
       if (rel <= 0 || rel >= span) this.bad(`type reference 0x${die.toString(16)} leaves its unit (cross-unit references are not supported)`, die);
-      const local = dieMap[rel]!;
-      return local === 0 ? 0 : firstId + local - 1;
+      return dieMap[rel]! - 1;
     };
-    if (this.needIndex && this.policy.indexType() === 0) this.policy.setIndexType(firstId + (indexLocal >= 0 ? indexLocal : this.intLocal));
-    const indexId = this.policy.indexType();
+    const n = this.recOff.length;
     const W = this.W;
-    const resolveWord = (w: number): void => {
-      W[w] = resolve(W[w]!);
-    };
-    for (let local = 0; local < this.recOff.length; local++) {
+    const globalIndex = this.policy.indexType();
+    const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
+    // Dependencies of every record, as local ids (CSR).
+    const depStart = new Int32Array(n + 1);
+    const deps: number[] = [];
+    for (let local = 0; local < n; local++) {
+      depStart[local] = deps.length;
       const off = this.recOff[local]!;
-      const info = W[off + 1]!;
-      const shape = KIND_SHAPES[(info >>> 24) & 0x7f]!;
+      const kind = (W[off + 1]! >>> 24) & 0x7f;
       const proto = funcProto.get(local);
-      if (proto !== undefined) W[off + 2] = firstId + proto;
+      if (proto !== undefined) deps.push(proto);
       else {
-        forEachTypeIdWord(W, off, shape, resolveWord);
-        if (shape.kind === Kind.ARRAY) W[off + 4] = indexId;
+        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, (w) => {
+          const t = target(W[w]!);
+          if (t >= 0) deps.push(t);
+        });
+        if (kind === Kind.ARRAY && localIndex >= 0) deps.push(localIndex);
       }
-      b.addRecord(W.subarray(off, off + this.recLen[local]!));
     }
-    return { functions, variables: varLocals.map((v) => ({ id: firstId + v.local, offset: v.offset, size: v.size })) };
+    depStart[n] = deps.length;
+    const ids = this.assignIds(n, depStart, deps, funcProto, globalIndex, localIndex, target);
+    // Append the new records in local order, references resolved.
+    for (let local = 0; local < n; local++) {
+      const id = ids.id[local]!;
+      if (!ids.isNew[local]) continue;
+      const off = this.recOff[local]!;
+      const rec = this.canonicalWords(local, ids.id, funcProto, globalIndex, localIndex, target);
+      const added = b.addRecord(rec);
+      if (added !== id) this.bad('internal: type id assignment out of step', off);
+      if (ids.closed[local]) this.closedTable.insert(rec, id);
+    }
+    if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
+    return { functions, variables: varLocals.map((v) => ({ id: ids.id[v.local]!, offset: v.offset, size: v.size })) };
+  }
+
+  /**
+   * Ids for the unit's records. A record whose whole reference graph is acyclic and local
+   * ("closed": base types, enums, pointers and typedefs to them, arrays, prototypes of such)
+   * takes the id of an identical record of an earlier unit when there is one: the dedup that
+   * follows would fold it into that earlier record anyway (the first occurrence is canonical),
+   * and header types repeat in every unit, so this halves the dedup's input. Every other
+   * record gets the next id, in local order, so the order pahole produces is kept.
+   */
+  private assignIds(
+    n: number,
+    depStart: Int32Array,
+    deps: readonly number[],
+    funcProto: ReadonlyMap<number, number>,
+    globalIndex: number,
+    localIndex: number,
+    target: (die: number) => number,
+  ): { id: Int32Array; isNew: Uint8Array; closed: Uint8Array } {
+    const W = this.W;
+    // 0 unvisited, 1 on the DFS stack, 4 on the stack and known open, 2 closed, 3 open
+    // (reaches a cycle, or is a FUNC/VAR, which always stay).
+    const state = new Uint8Array(n);
+    const post: number[] = [];
+    const stack: number[] = [];
+    const next: number[] = [];
+    for (let root = 0; root < n; root++) {
+      if (state[root] !== 0) continue;
+      stack.push(root);
+      next.push(depStart[root]!);
+      state[root] = 1;
+      while (stack.length > 0) {
+        const top = stack.length - 1;
+        const node = stack[top]!;
+        const i = next[top]!;
+        if (i < depStart[node + 1]!) {
+          next[top] = i + 1;
+          const child = deps[i]!;
+          const st = state[child]!;
+          if (st === 0) {
+            state[child] = 1;
+            stack.push(child);
+            next.push(depStart[child]!);
+          } else if (st === 1 || st === 3 || st === 4) state[node] = 4; // reaches a cycle or an open record
+          continue;
+        }
+        stack.pop();
+        next.pop();
+        const kind = (W[this.recOff[node]! + 1]! >>> 24) & 0x7f;
+        let open = state[node] === 4 || kind === Kind.FUNC || kind === Kind.VAR;
+        if (!open) for (let j = depStart[node]!; j < depStart[node + 1]!; j++) if (state[deps[j]!] !== 2) open = true;
+        state[node] = open ? 3 : 2;
+        if (!open) post.push(node);
+      }
+    }
+    // Closed records in dependency order: look each up with its dependencies' found ids.
+    const found = new Int32Array(n);
+    for (const local of post) {
+      let ok = true;
+      for (let j = depStart[local]!; j < depStart[local + 1]!; j++) if (found[deps[j]!] === 0) ok = false;
+      if (!ok) continue;
+      found[local] = this.closedTable.find(this.canonicalWords(local, found, funcProto, globalIndex, localIndex, target));
+    }
+    const id = new Int32Array(n);
+    const isNew = new Uint8Array(n);
+    const closed = new Uint8Array(n);
+    let nextId = this.builder.nextId;
+    for (let local = 0; local < n; local++) {
+      closed[local] = state[local] === 2 ? 1 : 0;
+      if (found[local] !== 0) id[local] = found[local]!;
+      else {
+        id[local] = nextId++;
+        isNew[local] = 1;
+      }
+    }
+    return { id, isNew, closed };
+  }
+
+  /** The record's words with type references replaced by the ids in `ids` (local → global). */
+  private canonicalWords(local: number, ids: Int32Array, funcProto: ReadonlyMap<number, number>, globalIndex: number, localIndex: number, target: (die: number) => number): Uint32Array {
+    const off = this.recOff[local]!;
+    const rec = this.W.slice(off, off + this.recLen[local]!);
+    const kind = (rec[1]! >>> 24) & 0x7f;
+    const proto = funcProto.get(local);
+    if (proto !== undefined) rec[2] = ids[proto]!;
+    else {
+      forEachTypeIdWord(rec, 0, KIND_SHAPES[kind]!, (w) => {
+        const t = target(rec[w]!);
+        rec[w] = t < 0 ? 0 : ids[t]!;
+      });
+      if (kind === Kind.ARRAY) rec[4] = localIndex >= 0 ? ids[localIndex]! : globalIndex;
+    }
+    return rec;
   }
 
   /** FUNC_PROTO words (type refs as DIE offsets) and name, or undefined when not encodable. */
@@ -741,4 +851,65 @@ export class UnitEncoder {
     words[1] = makeInfo(Kind.FUNC_PROTO, n, false);
     return { name, words, external };
   }
+}
+
+/** Records by content: an open-addressing table of builder ids keyed by a hash of the words. */
+class RecordTable {
+  private slots = new Int32Array(1 << 12);
+  private hashes = new Int32Array(1 << 12);
+  private words: Uint32Array[] = [];
+  private count = 0;
+
+  private static hash(rec: Uint32Array): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < rec.length; i++) h = Math.imul(h ^ rec[i]!, 0x01000193);
+    return h | 1;
+  }
+
+  /** Builder id of a record equal to `rec`, or 0. */
+  find(rec: Uint32Array): number {
+    const h = RecordTable.hash(rec);
+    const mask = this.slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = this.slots[i]!;
+      if (id === 0) return 0;
+      if (this.hashes[i] === h && sameWords(this.words[i]!, rec)) return id;
+    }
+  }
+
+  insert(rec: Uint32Array, id: number): void {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const h = RecordTable.hash(rec);
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    while (this.slots[i] !== 0) i = (i + 1) & mask;
+    this.slots[i] = id;
+    this.hashes[i] = h;
+    this.words[i] = rec;
+    this.count++;
+  }
+
+  private grow(): void {
+    const oldSlots = this.slots;
+    const oldHashes = this.hashes;
+    const oldWords = this.words;
+    this.slots = new Int32Array(oldSlots.length * 2);
+    this.hashes = new Int32Array(oldSlots.length * 2);
+    this.words = [];
+    const mask = this.slots.length - 1;
+    for (let j = 0; j < oldSlots.length; j++) {
+      if (oldSlots[j] === 0) continue;
+      let i = oldHashes[j]! & mask;
+      while (this.slots[i] !== 0) i = (i + 1) & mask;
+      this.slots[i] = oldSlots[j]!;
+      this.hashes[i] = oldHashes[j]!;
+      this.words[i] = oldWords[j]!;
+    }
+  }
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -138,7 +138,9 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   if (percpu && datasec.length > 0) {
     datasec.sort((a, b) => a.offset - b.offset);
     const entries = datasec.flatMap((v) => [v.id, v.offset, v.size]);
-    builder.addRecord([builder.addString(PERCPU_SECTION), makeInfo(Kind.DATASEC, datasec.length, false), percpu.size, ...entries]);
+    // pahole sizes the DATASEC to the end of its last variable, not to the section.
+    const last = datasec[datasec.length - 1]!;
+    builder.addRecord([builder.addString(PERCPU_SECTION), makeInfo(Kind.DATASEC, datasec.length, false), last.offset + last.size, ...entries]);
   }
   const typesBeforeDedup = builder.typeCount;
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionCount, variables: datasec.length } };
@@ -152,7 +154,6 @@ function functionSymbolNames(symbols: ElfSymbols): Set<string> {
 }
 
 interface PercpuSymbols {
-  readonly size: number;
   readonly byAddress: Map<bigint, { name: string; offset: number; size: number }>;
 }
 
@@ -169,5 +170,5 @@ function percpuSymbols(elf: ElfFile, symbols: ElfSymbols | undefined): PercpuSym
     if (offset < 0 || offset > sec.size) fail('bad-elf', `per-CPU symbol ${symbols.name(i)} lies outside ${PERCPU_SECTION}`, { section: PERCPU_SECTION });
     byAddress.set(addr, { name: symbols.name(i), offset, size: symbols.size[i]! });
   }
-  return { size: sec.size, byAddress };
+  return { byAddress };
 }
