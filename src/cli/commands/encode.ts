@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { type ElfFile, ET_REL, parseElf } from '../../elf/index.js';
 import { readElfForDebugInfo } from '../../node/elf-read.js';
 import { loadBase, writeFileAtomic } from '../../node/files.js';
+import { collectGarbage } from '../../node/memory.js';
 import { distillBase } from '../../ops/distill.js';
 import { dedupEncoded, encodeUndeduplicated } from '../../ops/encode/encode.js';
 import { parseFeatures } from '../../ops/encode/features.js';
@@ -80,6 +81,7 @@ export function registerEncode(program: Command): void {
         // Only a module is rewritten: a vmlinux's DWARF can go before the dedup.
         bytes = undefined;
         elf = undefined;
+        collectGarbage();
       }
       let btf: Btf = dedupEncoded(result.builder, { file });
       let distilled: Btf | undefined;

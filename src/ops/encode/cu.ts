@@ -213,13 +213,31 @@ export class UnitEncoder {
     this.W = next;
   }
 
-  private pushElem(...vals: number[]): void {
-    if (this.elemTop + vals.length > this.elem.length) {
-      const next = new Float64Array(this.elem.length * 2 + vals.length);
+  /** Room for `n` more element words (members are pushed four numbers at a time). */
+  private elemRoom(n: number): Float64Array {
+    if (this.elemTop + n > this.elem.length) {
+      const next = new Float64Array(this.elem.length * 2 + n);
       next.set(this.elem.subarray(0, this.elemTop));
       this.elem = next;
     }
-    for (const v of vals) this.elem[this.elemTop++] = v;
+    return this.elem;
+  }
+
+  private pushElem2(a: number, b: number): void {
+    const e = this.elemRoom(2);
+    e[this.elemTop] = a;
+    e[this.elemTop + 1] = b;
+    this.elemTop += 2;
+  }
+
+  private pushElem4(a: number, b: number, c: number, d: number): void {
+    const e = this.elemRoom(4);
+    const t = this.elemTop;
+    e[t] = a;
+    e[t + 1] = b;
+    e[t + 2] = c;
+    e[t + 3] = d;
+    this.elemTop = t + 4;
   }
 
   /** Reserve a local id for a DIE (the current one by default). */
@@ -299,7 +317,8 @@ export class UnitEncoder {
     this.openDie.push(die);
     this.openElemStart.push(this.elemTop);
     this.openDepth.push(d);
-    this.pushElem(...header);
+    const e = this.elemRoom(header.length);
+    for (let i = 0; i < header.length; i++) e[this.elemTop++] = header[i]!;
   }
 
   private visit(d: number): void {
@@ -425,7 +444,7 @@ export class UnitEncoder {
         bitOff += this.dwarf.sections.littleEndian ? storage - old - bitSize : old;
       }
     }
-    this.pushElem(this.nameOff(), this.typeRef(), bitOff, bitSize);
+    this.pushElem4(this.nameOff(), this.typeRef(), bitOff, bitSize);
   }
 
   private memberLocation(): number {
@@ -460,7 +479,7 @@ export class UnitEncoder {
       hi = cur.hi[S.constValue]!;
       negative = cur.cls[S.constValue] === ValueClass.Signed && hi >= 0x80000000;
     }
-    this.pushElem(name, lo, hi, negative ? 1 : 0);
+    this.pushElem4(name, lo, hi, negative ? 1 : 0);
   }
 
   private subrange(d: number): void {
@@ -490,7 +509,7 @@ export class UnitEncoder {
     if (p >= 0) {
       // Parameter of a subroutine type.
       const varargs = cur.tag === DW_TAG.unspecified_parameters;
-      this.pushElem(varargs ? 0 : this.nameOff(), varargs ? 0 : this.typeRef());
+      this.pushElem2(varargs ? 0 : this.nameOff(), varargs ? 0 : this.typeRef());
       return;
     }
     const fn = this.openFn;
@@ -576,42 +595,63 @@ export class UnitEncoder {
     const e = this.elem;
     const info = e[start + 1]!;
     const kind = (info >>> 24) & 0x7f;
-    const out: number[] = [];
+    const nElems = this.elemTop - start - 3;
+    // Records are written straight into W (no intermediate array).
+    this.ensureW(6 + nElems);
+    const W = this.W;
+    const off = this.wlen;
+    let len: number;
     if (kind === Kind.ARRAY) {
       // No subrange at all: an array of unknown size.
       const dims = this.sawDimension[p] === true;
       this.sawDimension[p] = false;
-      out.push(0, info, 0, e[start + 3]!, 0, dims ? e[start + 5]! : 0);
+      W[off] = 0;
+      W[off + 1] = info;
+      W[off + 2] = 0;
+      W[off + 3] = e[start + 3]!;
+      W[off + 4] = 0;
+      W[off + 5] = dims ? e[start + 5]! : 0;
+      len = 6;
     } else if (kind === Kind.STRUCT || kind === Kind.UNION) {
-      const n = (this.elemTop - start - 3) / 4;
+      const n = nElems / 4;
       let kflag = false;
-      for (let i = 0; i < n; i++) {
-        const at = start + 3 + i * 4;
-        if (e[at + 3]! !== 0 || e[at + 2]! % 8 !== 0) kflag = true;
+      for (let at = start + 3; at < this.elemTop; at += 4) if (e[at + 3]! !== 0 || e[at + 2]! % 8 !== 0) kflag = true;
+      W[off] = e[start]!;
+      W[off + 1] = makeInfo(kind, n, kflag);
+      W[off + 2] = e[start + 2]!;
+      let w = off + 3;
+      for (let at = start + 3; at < this.elemTop; at += 4, w += 3) {
+        W[w] = e[at]!;
+        W[w + 1] = e[at + 1]!;
+        W[w + 2] = kflag ? e[at + 3]! * 0x1000000 + e[at + 2]! : e[at + 2]!;
       }
-      out.push(e[start]!, makeInfo(kind, n, kflag), e[start + 2]!);
-      for (let i = 0; i < n; i++) {
-        const at = start + 3 + i * 4;
-        out.push(e[at]!, e[at + 1]!, kflag ? e[at + 3]! * 0x1000000 + e[at + 2]! : e[at + 2]!);
-      }
+      len = w - off;
     } else if (kind === Kind.ENUM || kind === Kind.ENUM64) {
-      const n = (this.elemTop - start - 3) / 4;
+      const n = nElems / 4;
       let signed = false;
-      for (let i = 0; i < n; i++) if (e[start + 3 + i * 4 + 3] === 1) signed = true;
-      out.push(e[start]!, makeInfo(kind, n, signed), e[start + 2]!);
-      for (let i = 0; i < n; i++) {
-        const at = start + 3 + i * 4;
-        if (kind === Kind.ENUM) out.push(e[at]!, e[at + 1]!);
-        else out.push(e[at]!, e[at + 1]!, e[at + 2]!);
+      for (let at = start + 3; at < this.elemTop; at += 4) if (e[at + 3] === 1) signed = true;
+      W[off] = e[start]!;
+      W[off + 1] = makeInfo(kind, n, signed);
+      W[off + 2] = e[start + 2]!;
+      let w = off + 3;
+      for (let at = start + 3; at < this.elemTop; at += 4) {
+        W[w++] = e[at]!;
+        W[w++] = e[at + 1]!;
+        if (kind === Kind.ENUM64) W[w++] = e[at + 2]!;
       }
+      len = w - off;
     } else {
       // FUNC_PROTO: return type then (name, type) pairs.
-      const n = (this.elemTop - start - 3) / 2;
-      out.push(0, makeInfo(kind, n, false), e[start + 2]!);
-      for (let i = start + 3; i < this.elemTop; i++) out.push(e[i]!);
+      W[off] = 0;
+      W[off + 1] = makeInfo(kind, nElems / 2, false);
+      W[off + 2] = e[start + 2]!;
+      for (let i = 0; i < nElems; i++) W[off + 3 + i] = e[start + 3 + i]!;
+      len = 3 + nElems;
     }
     this.elemTop = start;
-    this.emit(local, out);
+    this.wlen += len;
+    this.recOff[local] = off;
+    this.recLen[local] = len;
   }
 
   /**
@@ -633,8 +673,8 @@ export class UnitEncoder {
       indexLocal = local0();
       this.emit(indexLocal, [b.addString('__ARRAY_SIZE_TYPE__'), makeInfo(Kind.INT, 0, false), 4, 32]);
     }
-    /** FUNC local id → its FUNC_PROTO local id (the FUNC's type word is patched after resolving). */
-    const funcProto = new Map<number, number>();
+    /** FUNC local id → its FUNC_PROTO local id (the FUNC's type word is set when resolving). */
+    const funcProto: Array<[number, number]> = [];
     let functions = 0;
     for (const fn of this.fns) {
       const resolved = this.resolveFunction(fn);
@@ -643,7 +683,7 @@ export class UnitEncoder {
       this.emit(proto, resolved.words);
       const func = local0();
       this.emit(func, [b.addString(resolved.name), makeInfo(Kind.FUNC, 0, false), 0]);
-      funcProto.set(func, proto);
+      funcProto.push([func, proto]);
       functions++;
     }
     const varLocals: Array<{ local: number; offset: number; size: number }> = [];
@@ -683,6 +723,8 @@ export class UnitEncoder {
     };
     const n = this.recOff.length;
     const W = this.W;
+    const protoOf = new Int32Array(n).fill(-1);
+    for (const [func, proto] of funcProto) protoOf[func] = proto;
     const globalIndex = this.policy.indexType();
     const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
     // Dependencies of every record, as local ids (CSR).
@@ -692,8 +734,8 @@ export class UnitEncoder {
       depStart[local] = deps.length;
       const off = this.recOff[local]!;
       const kind = (W[off + 1]! >>> 24) & 0x7f;
-      const proto = funcProto.get(local);
-      if (proto !== undefined) deps.push(proto);
+      const proto = protoOf[local]!;
+      if (proto >= 0) deps.push(proto);
       else {
         forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, (w) => {
           const t = target(W[w]!);
@@ -703,16 +745,16 @@ export class UnitEncoder {
       }
     }
     depStart[n] = deps.length;
-    const ids = this.assignIds(n, depStart, deps, funcProto, globalIndex, localIndex, target);
+    const ids = this.assignIds(n, depStart, deps, protoOf, globalIndex, localIndex, target);
     // Append the new records in local order, references resolved.
     for (let local = 0; local < n; local++) {
       const id = ids.id[local]!;
       if (!ids.isNew[local]) continue;
       const off = this.recOff[local]!;
-      const rec = this.canonicalWords(local, ids.id, funcProto, globalIndex, localIndex, target);
+      const rec = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
       const added = b.addRecord(rec);
       if (added !== id) this.bad('internal: type id assignment out of step', off);
-      if (ids.closed[local]) this.closedTable.insert(rec, id);
+      if (ids.closed[local]) this.closedTable.insert(rec.slice(), id);
     }
     if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
     return { functions, variables: varLocals.map((v) => ({ id: ids.id[v.local]!, offset: v.offset, size: v.size })) };
@@ -730,7 +772,7 @@ export class UnitEncoder {
     n: number,
     depStart: Int32Array,
     deps: readonly number[],
-    funcProto: ReadonlyMap<number, number>,
+    protoOf: Int32Array,
     globalIndex: number,
     localIndex: number,
     target: (die: number) => number,
@@ -777,7 +819,7 @@ export class UnitEncoder {
       let ok = true;
       for (let j = depStart[local]!; j < depStart[local + 1]!; j++) if (found[deps[j]!] === 0) ok = false;
       if (!ok) continue;
-      found[local] = this.closedTable.find(this.canonicalWords(local, found, funcProto, globalIndex, localIndex, target));
+      found[local] = this.closedTable.find(this.canonicalWords(local, found, protoOf, globalIndex, localIndex, target));
     }
     const id = new Int32Array(n);
     const isNew = new Uint8Array(n);
@@ -794,22 +836,37 @@ export class UnitEncoder {
     return { id, isNew, closed };
   }
 
-  /** The record's words with type references replaced by the ids in `ids` (local → global). */
-  private canonicalWords(local: number, ids: Int32Array, funcProto: ReadonlyMap<number, number>, globalIndex: number, localIndex: number, target: (die: number) => number): Uint32Array {
+  /**
+   * The record's words with type references replaced by the ids in `ids` (local → global), in
+   * a scratch buffer that the next call reuses.
+   */
+  private canonicalWords(local: number, ids: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): Uint32Array {
     const off = this.recOff[local]!;
-    const rec = this.W.slice(off, off + this.recLen[local]!);
+    const len = this.recLen[local]!;
+    if (this.scratch.length < len) this.scratch = new Uint32Array(len * 2);
+    const rec = this.scratch.subarray(0, len);
+    rec.set(this.W.subarray(off, off + len));
     const kind = (rec[1]! >>> 24) & 0x7f;
-    const proto = funcProto.get(local);
-    if (proto !== undefined) rec[2] = ids[proto]!;
+    const proto = protoOf[local]!;
+    if (proto >= 0) rec[2] = ids[proto]!;
     else {
-      forEachTypeIdWord(rec, 0, KIND_SHAPES[kind]!, (w) => {
-        const t = target(rec[w]!);
-        rec[w] = t < 0 ? 0 : ids[t]!;
-      });
+      this.resolveRec = rec;
+      this.resolveIds = ids;
+      this.resolveTarget = target;
+      forEachTypeIdWord(rec, 0, KIND_SHAPES[kind]!, this.resolveWord);
       if (kind === Kind.ARRAY) rec[4] = localIndex >= 0 ? ids[localIndex]! : globalIndex;
     }
     return rec;
   }
+  private scratch: Uint32Array = new Uint32Array(256);
+  private resolveRec: Uint32Array = new Uint32Array(0);
+  private resolveIds: Int32Array = new Int32Array(0);
+  private resolveTarget: (die: number) => number = () => -1;
+  /** The visitor callback of canonicalWords, created once. */
+  private readonly resolveWord = (w: number): void => {
+    const t = this.resolveTarget(this.resolveRec[w]!);
+    this.resolveRec[w] = t < 0 ? 0 : this.resolveIds[t]!;
+  };
 
   /** FUNC_PROTO words (type refs as DIE offsets) and name, or undefined when not encodable. */
   private resolveFunction(fn: FnInfo): { name: string; words: number[]; external: boolean } | undefined {
