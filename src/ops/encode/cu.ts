@@ -152,7 +152,8 @@ export class UnitEncoder {
   // Functions and their parameters.
   private fns: FnInfo[] = [];
   private fnByDie = new Map<number, FnInfo>();
-  private paramName: (string | undefined)[] = [];
+  /** Builder string offsets of parameter names (0: unnamed). */
+  private paramName: number[] = [];
   private paramType: number[] = [];
   private paramOrigin: number[] = [];
   private paramByDie = new Map<number, number>();
@@ -520,7 +521,7 @@ export class UnitEncoder {
     }
     const i = this.paramType.length;
     this.paramByDie.set(cur.offset, i);
-    this.paramName.push(cur.has(S.name) ? cur.string(S.name) : undefined);
+    this.paramName.push(this.nameOff());
     this.paramType.push(cur.has(S.type) ? this.typeRef() : -1);
     this.paramOrigin.push(cur.has(S.abstractOrigin) ? cur.lo[S.abstractOrigin]! : 0);
     fn.paramCount++;
@@ -729,23 +730,32 @@ export class UnitEncoder {
     const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
     // Dependencies of every record, as local ids (CSR).
     const depStart = new Int32Array(n + 1);
-    const deps: number[] = [];
+    let nDeps = 0;
+    const pushDep = (t: number): void => {
+      if (nDeps === this.deps.length) {
+        const grown = new Int32Array(this.deps.length * 2 + 1024);
+        grown.set(this.deps);
+        this.deps = grown;
+      }
+      this.deps[nDeps++] = t;
+    };
+    const depOfWord = (w: number): void => {
+      const t = target(W[w]!);
+      if (t >= 0) pushDep(t);
+    };
     for (let local = 0; local < n; local++) {
-      depStart[local] = deps.length;
+      depStart[local] = nDeps;
       const off = this.recOff[local]!;
       const kind = (W[off + 1]! >>> 24) & 0x7f;
       const proto = protoOf[local]!;
-      if (proto >= 0) deps.push(proto);
+      if (proto >= 0) pushDep(proto);
       else {
-        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, (w) => {
-          const t = target(W[w]!);
-          if (t >= 0) deps.push(t);
-        });
-        if (kind === Kind.ARRAY && localIndex >= 0) deps.push(localIndex);
+        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, depOfWord);
+        if (kind === Kind.ARRAY && localIndex >= 0) pushDep(localIndex);
       }
     }
-    depStart[n] = deps.length;
-    const ids = this.assignIds(n, depStart, deps, protoOf, globalIndex, localIndex, target);
+    depStart[n] = nDeps;
+    const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
     // Append the new records in local order, references resolved.
     for (let local = 0; local < n; local++) {
       const id = ids.id[local]!;
@@ -771,7 +781,7 @@ export class UnitEncoder {
   private assignIds(
     n: number,
     depStart: Int32Array,
-    deps: readonly number[],
+    deps: Int32Array,
     protoOf: Int32Array,
     globalIndex: number,
     localIndex: number,
@@ -780,17 +790,26 @@ export class UnitEncoder {
     const W = this.W;
     // 0 unvisited, 1 on the DFS stack, 4 on the stack and known open, 2 closed, 3 open
     // (reaches a cycle, or is a FUNC/VAR, which always stay).
-    const state = new Uint8Array(n);
-    const post: number[] = [];
-    const stack: number[] = [];
-    const next: number[] = [];
+    if (this.dfsState.length < n) {
+      const cap = n * 2;
+      this.dfsState = new Uint8Array(cap);
+      this.dfsStack = new Int32Array(cap);
+      this.dfsNext = new Int32Array(cap);
+      this.dfsPost = new Int32Array(cap);
+    }
+    const state = this.dfsState;
+    state.fill(0, 0, n);
+    const stack = this.dfsStack;
+    const next = this.dfsNext;
+    const post = this.dfsPost;
+    let nPost = 0;
     for (let root = 0; root < n; root++) {
       if (state[root] !== 0) continue;
-      stack.push(root);
-      next.push(depStart[root]!);
+      let top = 0;
+      stack[0] = root;
+      next[0] = depStart[root]!;
       state[root] = 1;
-      while (stack.length > 0) {
-        const top = stack.length - 1;
+      while (top >= 0) {
         const node = stack[top]!;
         const i = next[top]!;
         if (i < depStart[node + 1]!) {
@@ -799,23 +818,24 @@ export class UnitEncoder {
           const st = state[child]!;
           if (st === 0) {
             state[child] = 1;
-            stack.push(child);
-            next.push(depStart[child]!);
+            top++;
+            stack[top] = child;
+            next[top] = depStart[child]!;
           } else if (st === 1 || st === 3 || st === 4) state[node] = 4; // reaches a cycle or an open record
           continue;
         }
-        stack.pop();
-        next.pop();
+        top--;
         const kind = (W[this.recOff[node]! + 1]! >>> 24) & 0x7f;
         let open = state[node] === 4 || kind === Kind.FUNC || kind === Kind.VAR;
         if (!open) for (let j = depStart[node]!; j < depStart[node + 1]!; j++) if (state[deps[j]!] !== 2) open = true;
         state[node] = open ? 3 : 2;
-        if (!open) post.push(node);
+        if (!open) post[nPost++] = node;
       }
     }
     // Closed records in dependency order: look each up with its dependencies' found ids.
     const found = new Int32Array(n);
-    for (const local of post) {
+    for (let k = 0; k < nPost; k++) {
+      const local = post[k]!;
       let ok = true;
       for (let j = depStart[local]!; j < depStart[local + 1]!; j++) if (found[deps[j]!] === 0) ok = false;
       if (!ok) continue;
@@ -859,6 +879,11 @@ export class UnitEncoder {
     return rec;
   }
   private scratch: Uint32Array = new Uint32Array(256);
+  private deps = new Int32Array(1024);
+  private dfsState = new Uint8Array(0);
+  private dfsStack = new Int32Array(0);
+  private dfsNext = new Int32Array(0);
+  private dfsPost = new Int32Array(0);
   private resolveRec: Uint32Array = new Uint32Array(0);
   private resolveIds: Int32Array = new Int32Array(0);
   private resolveTarget: (die: number) => number = () => -1;
@@ -887,18 +912,18 @@ export class UnitEncoder {
     const words: number[] = [0, 0, retDie < 0 ? 0 : retDie];
     let n = 0;
     for (let i = fn.paramStart; i < fn.paramStart + fn.paramCount; i++) {
-      let pname = this.paramName[i];
+      let pname = this.paramName[i]!;
       let ptype = this.paramType[i]!;
       let o = this.paramOrigin[i]!;
       for (let hops = 0; o !== 0 && hops < 4; hops++) {
         const j = this.paramByDie.get(o);
         if (j === undefined) break;
-        pname ??= this.paramName[j];
+        if (pname === 0) pname = this.paramName[j]!;
         if (ptype < 0) ptype = this.paramType[j]!;
         o = this.paramOrigin[j]!;
       }
-      if (pname === undefined || pname === '') return undefined;
-      words.push(this.builder.addString(pname), ptype < 0 ? 0 : ptype);
+      if (pname === 0) return undefined;
+      words.push(pname, ptype < 0 ? 0 : ptype);
       n++;
     }
     if (fn.varargs) {
