@@ -311,22 +311,21 @@ export class DwarfInfo {
 
   /** NUL-terminated string at `offset` of .debug_str (cached: names repeat across units). */
   str(offset: number): string {
-    let s = this.strCache.get(offset);
-    if (s === undefined) {
-      s = cString(this.sections.str, offset, '.debug_str');
-      this.strCache.set(offset, s);
-    }
-    return s;
+    return cachedString(this.strCache, this.sections.str, offset, '.debug_str');
   }
 
   lineStr(offset: number): string {
-    let s = this.lineStrCache.get(offset);
-    if (s === undefined) {
-      s = cString(this.sections.lineStr, offset, '.debug_line_str');
-      this.lineStrCache.set(offset, s);
-    }
-    return s;
+    return cachedString(this.lineStrCache, this.sections.lineStr, offset, '.debug_line_str');
   }
+}
+
+function cachedString(cache: Map<number, string>, bytes: Uint8Array, offset: number, section: string): string {
+  let s = cache.get(offset);
+  if (s === undefined) {
+    s = cString(bytes, offset, section);
+    cache.set(offset, s);
+  }
+  return s;
 }
 
 function cString(bytes: Uint8Array, offset: number, section: string): string {
@@ -589,47 +588,33 @@ export class DieCursor {
           pos = z + 1;
           break;
         }
+        // Indexes into .debug_str_offsets, .debug_addr or the list tables.
         case DW_FORM.strx:
         case DW_FORM.GNU_str_index:
-          c.pos = pos;
-          lo = uleb(b, c, end, '.debug_info');
-          pos = c.pos;
-          cls = ValueClass.Strx;
-          break;
-        case DW_FORM.strx1:
-        case DW_FORM.strx2:
-        case DW_FORM.strx3:
-        case DW_FORM.strx4: {
-          const n = form - DW_FORM.strx1 + 1;
-          lo = readUnsignedN(b, pos, n, le);
-          pos += n;
-          cls = ValueClass.Strx;
-          break;
-        }
         case DW_FORM.addrx:
         case DW_FORM.GNU_addr_index:
-          c.pos = pos;
-          lo = uleb(b, c, end, '.debug_info');
-          pos = c.pos;
-          cls = ValueClass.Addrx;
-          break;
-        case DW_FORM.addrx1:
-        case DW_FORM.addrx2:
-        case DW_FORM.addrx3:
-        case DW_FORM.addrx4: {
-          const n = form - DW_FORM.addrx1 + 1;
-          lo = readUnsignedN(b, pos, n, le);
-          pos += n;
-          cls = ValueClass.Addrx;
-          break;
-        }
         case DW_FORM.loclistx:
         case DW_FORM.rnglistx:
           c.pos = pos;
           lo = uleb(b, c, end, '.debug_info');
           pos = c.pos;
-          cls = ValueClass.Index;
+          cls = form === DW_FORM.strx || form === DW_FORM.GNU_str_index ? ValueClass.Strx : form === DW_FORM.addrx || form === DW_FORM.GNU_addr_index ? ValueClass.Addrx : ValueClass.Index;
           break;
+        case DW_FORM.strx1:
+        case DW_FORM.strx2:
+        case DW_FORM.strx3:
+        case DW_FORM.strx4:
+        case DW_FORM.addrx1:
+        case DW_FORM.addrx2:
+        case DW_FORM.addrx3:
+        case DW_FORM.addrx4: {
+          const isStr = form <= DW_FORM.strx4;
+          const n = form - (isStr ? DW_FORM.strx1 : DW_FORM.addrx1) + 1;
+          lo = readUnsignedN(b, pos, n, le);
+          pos += n;
+          cls = isStr ? ValueClass.Strx : ValueClass.Addrx;
+          break;
+        }
         case DW_FORM.exprloc:
         case DW_FORM.block: {
           c.pos = pos;

@@ -320,6 +320,8 @@ export class UnitEncoder {
     this.openDepth.push(d);
     const e = this.elemRoom(header.length);
     for (let i = 0; i < header.length; i++) e[this.elemTop++] = header[i]!;
+    // Without children the record is complete now.
+    if (!this.cur.hasChildren) this.closeRecord();
   }
 
   private visit(d: number): void {
@@ -351,12 +353,10 @@ export class UnitEncoder {
       case DW_TAG.array_type: {
         this.needIndex = true;
         this.openRecord(cur.offset, [0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef(), 0, 1], d);
-        if (!cur.hasChildren) this.closeRecord();
         return;
       }
       case DW_TAG.subroutine_type: {
         this.openRecord(cur.offset, [0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef()], d);
-        if (!cur.hasChildren) this.closeRecord();
         return;
       }
       case DW_TAG.member:
@@ -410,7 +410,6 @@ export class UnitEncoder {
     }
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 0;
     this.openRecord(cur.offset, [name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size], d);
-    if (!cur.hasChildren) this.closeRecord();
   }
 
   private enumeration(d: number): void {
@@ -418,7 +417,6 @@ export class UnitEncoder {
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 4;
     const kind = size > 4 && this.features.has('enum64') ? Kind.ENUM64 : Kind.ENUM;
     this.openRecord(cur.offset, [this.nameOff(), makeInfo(kind, 0, false), size], d);
-    if (!cur.hasChildren) this.closeRecord();
   }
 
   /** The open record whose DIE is the parent of a DIE at depth d, if any. */

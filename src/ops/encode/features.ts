@@ -6,36 +6,15 @@
 
 import { fail } from '../../wire/errors.js';
 
-export const FEATURE_NAMES = [
-  'encode_force',
-  'var',
-  'float',
-  'decl_tag',
-  'type_tag',
-  'enum64',
-  'optimized_func',
-  'consistent_func',
-  'decl_tag_kfuncs',
-  'distilled_base',
-  'global_var',
-  'attributes',
-  'reproducible_build',
-] as const;
+/** pahole's default set (`--btf_features=default`). */
+const DEFAULT_NAMES = ['encode_force', 'var', 'float', 'decl_tag', 'type_tag', 'enum64', 'optimized_func', 'consistent_func', 'decl_tag_kfuncs'] as const;
+
+export const FEATURE_NAMES = [...DEFAULT_NAMES, 'distilled_base', 'global_var', 'attributes', 'reproducible_build'] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export type FeatureSet = ReadonlySet<FeatureName>;
 
-export const DEFAULT_FEATURES: FeatureSet = new Set<FeatureName>([
-  'encode_force',
-  'var',
-  'float',
-  'decl_tag',
-  'type_tag',
-  'enum64',
-  'optimized_func',
-  'consistent_func',
-  'decl_tag_kfuncs',
-]);
+export const DEFAULT_FEATURES: FeatureSet = new Set<FeatureName>(DEFAULT_NAMES);
 
 /** Named sets: `default` (pahole's), `pahole-1.24` (Debian 6.1: pahole 1.24 --btf_gen_floats). */
 const PRESETS: Record<string, readonly FeatureName[]> = {
