@@ -27,7 +27,7 @@ const objects = readdirSync(fixturePath('dwarf')).filter((f) => f.endsWith('.o')
 
 describe('encode: byte-identical to pahole 1.24 -J --btf_gen_floats', () => {
   test('every fixture object is covered', () => {
-    for (const v of ['gcc-dwarf4', 'gcc-dwarf5', 'gcc-zlib', 'gcc-zstd', 'gcc-two-units', 'clang-dwarf4', 'clang-dwarf5', 'clang-s390x', 'clang-aarch64', 'clang-bpfeb']) assert.ok(objects.includes(v), v);
+    for (const v of ['clang-annotations', 'gcc-dwarf4', 'gcc-dwarf5', 'gcc-zlib', 'gcc-zstd', 'gcc-two-units', 'clang-dwarf4', 'clang-dwarf5', 'clang-s390x', 'clang-aarch64', 'clang-bpfeb']) assert.ok(objects.includes(v), v);
   });
   for (const name of objects) {
     test(name, async () => {
@@ -77,6 +77,20 @@ describe('encode: what the rules produce', () => {
     const plain = (await encodeBtf(bytes, { features: parseFeatures('var') })).btf;
     assert.equal(plain.kind(plain.findByName('double')[0]!), Kind.INT);
     assert.equal(plain.kind(plain.findByName('wide')[0]!), Kind.ENUM);
+  });
+
+  test('clang annotations: TYPE_TAG chains under pointers, DECL_TAGs on struct, members, typedef, function, parameter and variable; none without the features', async () => {
+    const bytes = readFixture('dwarf', 'clang-annotations.o');
+    const { btf } = await encodeBtf(bytes, { features: DEBIAN });
+    const tags: string[] = [];
+    for (let id = 1; id < btf.nextId; id++) {
+      if (btf.kind(id) !== Kind.DECL_TAG) continue;
+      const { words, offset } = btf.record(id);
+      tags.push(`${btf.name(id)} -> ${btf.name(words[offset + 2]!)} ${words[offset + 3]! | 0}`);
+    }
+    assert.deepEqual(tags, ['typedef_tag -> tagged_t -1', 'member_a -> tagged 0', 'member_b -> tagged 3', 'second -> tagged 3', 'struct_tag -> tagged -1', 'param_tag -> use_tagged 0', 'func_tag -> use_tagged -1', 'var_tag -> percpu_tagged -1']);
+    const plain = (await encodeBtf(bytes, { features: parseFeatures('var,float,enum64') })).btf;
+    for (let id = 1; id < plain.nextId; id++) assert.ok(plain.kind(id) !== Kind.DECL_TAG && plain.kind(id) !== Kind.TYPE_TAG);
   });
 
   test('the input bytes are never modified (relocations go to a copy)', async () => {
@@ -146,7 +160,7 @@ describe('DWARF reader', () => {
 
 describe('features', () => {
   test("pahole's names, presets, additions and removals; unknown names refused", () => {
-    assert.deepEqual([...parseFeatures('pahole-1.24')].sort(), ['enum64', 'float', 'var']);
+    assert.deepEqual([...parseFeatures('pahole-1.24')].sort(), ['decl_tag', 'enum64', 'float', 'type_tag', 'var']);
     assert.equal(parseFeatures(undefined), DEFAULT_FEATURES);
     assert.ok(parseFeatures('default,+global_var').has('global_var'));
     assert.ok(!parseFeatures('default,-float').has('float'));

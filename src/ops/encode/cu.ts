@@ -91,6 +91,7 @@ const WANTED_TAGS = [
   DW_TAG.reference_type,
   DW_TAG.rvalue_reference_type,
   DW_TAG.ptr_to_member_type,
+  DW_TAG.LLVM_annotation,
 ];
 
 export function encoderSlotMap(): SlotMap {
@@ -130,6 +131,8 @@ interface FnInfo {
   /** Has machine code here (low_pc): an out-of-line definition, not only an inline abstract. */
   hasCode: boolean;
   concrete: boolean;
+  /** btf_decl_tag annotations: [value string offset, component (-1 or parameter index)]. */
+  tags: Array<[number, number]>;
 }
 
 export class UnitEncoder {
@@ -159,7 +162,13 @@ export class UnitEncoder {
   private paramByDie = new Map<number, number>();
   private openFn: FnInfo | undefined;
   private openFnDepth = -1;
-  private vars: Array<{ name: string; typeDie: number; address: bigint; external: boolean; specDie: number }> = [];
+  private vars: Array<{ die: number; name: string; typeDie: number; address: bigint; external: boolean; specDie: number }> = [];
+  /** btf_decl_tag annotations of types and members: value, annotated DIE, component. */
+  private declTags: number[] = [];
+  /** btf_decl_tag annotations of variables, by variable DIE. */
+  private varTags = new Map<number, number[]>();
+  /** DIE offset at each depth of the walk. */
+  private dieAt: number[] = [];
   private varDecl = new Map<number, { name: string; typeDie: number; external: boolean }>();
   /** Closed records added so far (see assignIds), for every unit of this encoding. */
   private readonly closedTable = new RecordTable();
@@ -287,6 +296,8 @@ export class UnitEncoder {
     this.openFn = undefined;
     this.openFnDepth = -1;
     this.vars = [];
+    this.declTags = [];
+    this.varTags.clear();
     this.varDecl.clear();
     this.needIndex = false;
     this.intLocal = -1;
@@ -299,6 +310,7 @@ export class UnitEncoder {
         this.openFnDepth = -1;
       }
       this.tagAt[d] = cur.tag;
+      this.dieAt[d] = cur.offset;
       this.visit(d);
     }
     while (this.openDepth.length > 0) this.closeRecord();
@@ -330,7 +342,11 @@ export class UnitEncoder {
       case DW_TAG.base_type:
         return this.baseType();
       case DW_TAG.pointer_type:
+        // Children are btf_type_tag annotations: the pointer then points at the last tag.
+        if (cur.hasChildren) return this.openRecord(cur.offset, [0, makeInfo(Kind.PTR, 0, false), this.typeRef()], d);
         return this.emitSimple(Kind.PTR, 0, this.typeRef());
+      case DW_TAG.LLVM_annotation:
+        return this.annotation(d);
       case DW_TAG.const_type:
         return this.emitSimple(Kind.CONST, 0, this.typeRef());
       case DW_TAG.volatile_type:
@@ -376,6 +392,71 @@ export class UnitEncoder {
         // unspecified_type and C++-only kinds stay void.
         return;
     }
+  }
+
+  /**
+   * clang's DW_TAG_LLVM_annotation: `btf_type_tag` under a pointer becomes a TYPE_TAG between
+   * the pointer and its target (in source order, the pointer pointing at the last), and
+   * `btf_decl_tag` a DECL_TAG on the annotated type, member (component = its index), function,
+   * parameter or variable.
+   */
+  private annotation(d: number): void {
+    const cur = this.cur;
+    const kind = cur.string(S.name);
+    const parentTag = this.parentTag(d);
+    if (kind === 'btf_type_tag') {
+      if (!this.features.has('type_tag') || parentTag !== DW_TAG.pointer_type) return;
+      const p = this.openParent(d, Kind.PTR);
+      if (p < 0) return;
+      const start = this.openElemStart[p]!;
+      // Points at the previous tag, or for the first one at the pointer's target.
+      const inner = this.elemTop > start + 3 ? this.elem[this.elemTop - 1]! : this.elem[start + 2]!;
+      this.emit(this.newLocal(), [this.constValueOff(), makeInfo(Kind.TYPE_TAG, 0, false), inner]);
+      const e = this.elemRoom(1);
+      e[this.elemTop++] = cur.offset;
+      return;
+    }
+    if (kind !== 'btf_decl_tag' || !this.features.has('decl_tag')) return;
+    const value = this.constValueOff();
+    const parentDie = this.dieAt[d - 1]!;
+    switch (parentTag) {
+      case DW_TAG.member: {
+        const p = this.openParent(d - 1, Kind.STRUCT, Kind.UNION);
+        if (p < 0) return;
+        const index = (this.elemTop - this.openElemStart[p]! - 3) / 4 - 1;
+        this.declTags.push(value, this.dieAt[d - 2]!, index);
+        return;
+      }
+      case DW_TAG.structure_type:
+      case DW_TAG.union_type:
+      case DW_TAG.class_type:
+      case DW_TAG.typedef:
+      case DW_TAG.enumeration_type:
+        this.declTags.push(value, parentDie, -1);
+        return;
+      case DW_TAG.subprogram:
+        if (this.openFn && this.openFnDepth === d - 1) this.openFn.tags.push([value, -1]);
+        return;
+      case DW_TAG.formal_parameter:
+        if (this.openFn && this.openFnDepth === d - 2) this.openFn.tags.push([value, this.openFn.paramCount - 1]);
+        return;
+      case DW_TAG.variable: {
+        const list = this.varTags.get(parentDie) ?? [];
+        list.push(value);
+        this.varTags.set(parentDie, list);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Builder string offset of a string DW_AT_const_value (annotation values). */
+  private constValueOff(): number {
+    const cur = this.cur;
+    const cls = cur.cls[S.constValue];
+    if (!cur.has(S.constValue) || (cls !== ValueClass.Strp && cls !== ValueClass.Strx && cls !== ValueClass.Inline && cls !== ValueClass.LineStr)) this.bad('annotation without a string value', cur.offset);
+    return this.builder.addString(cur.string(S.constValue));
   }
 
   private baseType(): void {
@@ -539,6 +620,7 @@ export class UnitEncoder {
       varargs: false,
       hasCode: cur.has(S.lowPc),
       concrete: cur.has(S.abstractOrigin),
+      tags: [],
     };
     this.fns.push(fn);
     this.fnByDie.set(fn.die, fn);
@@ -578,6 +660,7 @@ export class UnitEncoder {
       address = cur.addrx(idx);
     } else return;
     this.vars.push({
+      die: cur.offset,
       name,
       typeDie: cur.has(S.type) ? this.typeRef() : -1,
       address,
@@ -600,7 +683,13 @@ export class UnitEncoder {
     const W = this.W;
     const off = this.wlen;
     let len: number;
-    if (kind === Kind.ARRAY) {
+    if (kind === Kind.PTR) {
+      // Elements are the DIE offsets of its type tags, innermost first.
+      W[off] = 0;
+      W[off + 1] = info;
+      W[off + 2] = nElems > 0 ? e[this.elemTop - 1]! : e[start + 2]!;
+      len = 3;
+    } else if (kind === Kind.ARRAY) {
       // No subrange at all: an array of unknown size.
       const dims = this.sawDimension[p] === true;
       this.sawDimension[p] = false;
@@ -667,12 +756,19 @@ export class UnitEncoder {
       this.recLen.push(0);
       return this.recOff.length - 1;
     };
+    // Decl tags of types and members come after the unit's types.
+    for (let i = 0; i < this.declTags.length; i += 3) {
+      this.emit(local0(), [this.declTags[i]!, makeInfo(Kind.DECL_TAG, 0, false), this.declTags[i + 1]!, this.declTags[i + 2]! >>> 0]);
+    }
     let indexLocal = -1;
     if (this.needIndex && this.policy.indexType() === 0 && this.intLocal < 0) {
       indexLocal = local0();
       this.emit(indexLocal, [b.addString('__ARRAY_SIZE_TYPE__'), makeInfo(Kind.INT, 0, false), 4, 32]);
     }
-    /** FUNC local id → its FUNC_PROTO local id (the FUNC's type word is set when resolving). */
+    /**
+     * Records whose one type word names another record of this unit rather than a DIE (a FUNC
+     * its FUNC_PROTO, a DECL_TAG its FUNC or VAR): [record, referenced record], local ids.
+     */
     const funcProto: Array<[number, number]> = [];
     let functions = 0;
     for (const fn of this.fns) {
@@ -683,6 +779,11 @@ export class UnitEncoder {
       const func = local0();
       this.emit(func, [b.addString(resolved.name), makeInfo(Kind.FUNC, 0, false), 0]);
       funcProto.push([func, proto]);
+      for (const [value, component] of resolved.tags) {
+        const tag = local0();
+        this.emit(tag, [value, makeInfo(Kind.DECL_TAG, 0, false), 0, component >>> 0]);
+        funcProto.push([tag, func]);
+      }
       functions++;
     }
     const varLocals: Array<{ local: number; offset: number; size: number }> = [];
@@ -703,6 +804,11 @@ export class UnitEncoder {
       const local = local0();
       this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), typeDie < 0 ? 0 : typeDie, external ? 1 : 0]);
       varLocals.push({ local, offset: slot.offset, size: slot.size });
+      for (const value of this.varTags.get(v.die) ?? []) {
+        const tag = local0();
+        this.emit(tag, [value, makeInfo(Kind.DECL_TAG, 0, false), 0, -1 >>> 0]);
+        funcProto.push([tag, local]);
+      }
     }
     const dieMap = this.dieMap;
     // Aliases (atomic): point at their target's id (chains resolved by repetition).
@@ -892,7 +998,7 @@ export class UnitEncoder {
   };
 
   /** FUNC_PROTO words (type refs as DIE offsets) and name, or undefined when not encodable. */
-  private resolveFunction(fn: FnInfo): { name: string; words: number[]; external: boolean } | undefined {
+  private resolveFunction(fn: FnInfo): { name: string; words: number[]; external: boolean; tags: ReadonlyArray<[number, number]> } | undefined {
     // Concrete out-of-line instances (abstract_origin) repeat their abstract instance, which
     // is the one pahole encodes, with the declared parameter order.
     if (fn.declaration || fn.concrete) return undefined;
@@ -929,7 +1035,7 @@ export class UnitEncoder {
       n++;
     }
     words[1] = makeInfo(Kind.FUNC_PROTO, n, false);
-    return { name, words, external };
+    return { name, words, external, tags: fn.tags };
   }
 }
 

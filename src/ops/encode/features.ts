@@ -16,10 +16,14 @@ export type FeatureSet = ReadonlySet<FeatureName>;
 
 export const DEFAULT_FEATURES: FeatureSet = new Set<FeatureName>(DEFAULT_NAMES);
 
-/** Named sets: `default` (pahole's), `pahole-1.24` (Debian 6.1: pahole 1.24 --btf_gen_floats). */
+/**
+ * Named sets: `default` (pahole's), `pahole-1.24` (what pahole 1.24 -J --btf_gen_floats
+ * encodes, Debian 6.1's kernels: variables, floats, 64-bit enums, and decl/type tags where the
+ * compiler emitted annotations, which gcc does not).
+ */
 const PRESETS: Record<string, readonly FeatureName[]> = {
   default: [...DEFAULT_FEATURES],
-  'pahole-1.24': ['var', 'float', 'enum64'],
+  'pahole-1.24': ['var', 'float', 'enum64', 'decl_tag', 'type_tag'],
 };
 
 /** Parse "var,float,enum64" (pahole names), presets, or "default,+global_var,-float". */
