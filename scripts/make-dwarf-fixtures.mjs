@@ -39,6 +39,8 @@ const variants = {
   'clang-dwarf4': (o) => sh('clang', ['-gdwarf-4', '-O2', '-c', types, '-o', o]),
   'clang-s390x': (o) => sh('clang', ['--target=s390x-linux-gnu', '-g', '-O2', '-c', types, '-o', o]),
   'clang-aarch64': (o) => sh('clang', ['--target=aarch64-linux-gnu', '-g', '-O2', '-c', types, '-o', o]),
+  // kfunc sets in .BTF_ids (pahole 1.24 predates decl_tag_kfuncs: its BTF has no tags).
+  'gcc-kfuncs': (o) => sh('gcc', ['-g', '-O2', '-c', join(src, 'kfuncs.c'), '-o', o]),
   // btf_decl_tag / btf_type_tag annotations (clang only).
   'clang-annotations': (o) => sh('clang', ['-g', '-O2', '-c', join(src, 'annotations.c'), '-o', o]),
   'clang-bpfeb': (o) => sh('clang', ['-target', 'bpfeb', '-g', '-O2', '-c', types, '-o', o]),

@@ -27,7 +27,7 @@ const objects = readdirSync(fixturePath('dwarf')).filter((f) => f.endsWith('.o')
 
 describe('encode: byte-identical to pahole 1.24 -J --btf_gen_floats', () => {
   test('every fixture object is covered', () => {
-    for (const v of ['clang-annotations', 'gcc-dwarf4', 'gcc-dwarf5', 'gcc-zlib', 'gcc-zstd', 'gcc-two-units', 'clang-dwarf4', 'clang-dwarf5', 'clang-s390x', 'clang-aarch64', 'clang-bpfeb']) assert.ok(objects.includes(v), v);
+    for (const v of ['clang-annotations', 'gcc-kfuncs', 'gcc-dwarf4', 'gcc-dwarf5', 'gcc-zlib', 'gcc-zstd', 'gcc-two-units', 'clang-dwarf4', 'clang-dwarf5', 'clang-s390x', 'clang-aarch64', 'clang-bpfeb']) assert.ok(objects.includes(v), v);
   });
   for (const name of objects) {
     test(name, async () => {
@@ -91,6 +91,21 @@ describe('encode: what the rules produce', () => {
     assert.deepEqual(tags, ['typedef_tag -> tagged_t -1', 'member_a -> tagged 0', 'member_b -> tagged 3', 'second -> tagged 3', 'struct_tag -> tagged -1', 'param_tag -> use_tagged 0', 'func_tag -> use_tagged -1', 'var_tag -> percpu_tagged -1']);
     const plain = (await encodeBtf(bytes, { features: parseFeatures('var,float,enum64') })).btf;
     for (let id = 1; id < plain.nextId; id++) assert.ok(plain.kind(id) !== Kind.DECL_TAG && plain.kind(id) !== Kind.TYPE_TAG);
+  });
+
+  test('decl_tag_kfuncs: functions of a set8 with the KFUNCS flag get bpf_kfunc (and bpf_fastcall for KF_FASTCALL); other sets none', async () => {
+    const bytes = readFixture('dwarf', 'gcc-kfuncs.o');
+    const tagsOf = (btf: Btf): string[] => {
+      const out: string[] = [];
+      for (let id = 1; id < btf.nextId; id++) {
+        if (btf.kind(id) !== Kind.DECL_TAG) continue;
+        const { words, offset } = btf.record(id);
+        out.push(`${btf.name(words[offset + 2]!)}: ${btf.name(id)} ${words[offset + 3]! | 0}`);
+      }
+      return out.sort();
+    };
+    assert.deepEqual(tagsOf((await encodeBtf(bytes, { features: DEFAULT_FEATURES })).btf), ['bpf_kfunc_one: bpf_kfunc -1', 'bpf_kfunc_two: bpf_fastcall -1', 'bpf_kfunc_two: bpf_kfunc -1']);
+    assert.deepEqual(tagsOf((await encodeBtf(bytes, { features: DEBIAN })).btf), []);
   });
 
   test('the input bytes are never modified (relocations go to a copy)', async () => {

@@ -110,7 +110,8 @@ export interface EncodePolicy {
 }
 
 export interface UnitResult {
-  readonly functions: number;
+  /** The unit's FUNCs: name and builder id. */
+  readonly functions: ReadonlyArray<{ name: string; id: number }>;
   /** The unit's VARs (builder ids) with their DATASEC offset and size. */
   readonly variables: ReadonlyArray<{ id: number; offset: number; size: number }>;
 }
@@ -770,7 +771,7 @@ export class UnitEncoder {
      * its FUNC_PROTO, a DECL_TAG its FUNC or VAR): [record, referenced record], local ids.
      */
     const funcProto: Array<[number, number]> = [];
-    let functions = 0;
+    const funcLocals: Array<{ name: string; local: number }> = [];
     for (const fn of this.fns) {
       const resolved = this.resolveFunction(fn);
       if (!resolved || !this.policy.acceptFunction(resolved.name, resolved.external)) continue;
@@ -784,7 +785,7 @@ export class UnitEncoder {
         this.emit(tag, [value, makeInfo(Kind.DECL_TAG, 0, false), 0, component >>> 0]);
         funcProto.push([tag, func]);
       }
-      functions++;
+      funcLocals.push({ name: resolved.name, local: func });
     }
     const varLocals: Array<{ local: number; offset: number; size: number }> = [];
     for (const v of this.vars) {
@@ -871,7 +872,7 @@ export class UnitEncoder {
       if (ids.closed[local]) this.closedTable.insert(rec.slice(), id);
     }
     if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
-    return { functions, variables: varLocals.map((v) => ({ id: ids.id[v.local]!, offset: v.offset, size: v.size })) };
+    return { functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, offset: v.offset, size: v.size })) };
   }
 
   /**

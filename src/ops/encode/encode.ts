@@ -127,11 +127,11 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     },
   };
   const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), builder, features, policy);
-  let functionCount = 0;
+  const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
   for (let u = 0; u < total; u++) {
     const result = encoder.encodeUnit(dwarf.units[u]!);
-    functionCount += result.functions;
+    for (const f of result.functions) functionIds.set(f.name, f.id);
     datasec.push(...result.variables);
     opts.onProgress?.(u + 1, total);
   }
@@ -143,7 +143,14 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     builder.addRecord([builder.addString(PERCPU_SECTION), makeInfo(Kind.DATASEC, datasec.length, false), last.offset + last.size, ...entries]);
   }
   const typesBeforeDedup = builder.typeCount;
-  return { builder, stats: { units: total, typesBeforeDedup, functions: functionCount, variables: datasec.length } };
+  if (features.has('decl_tag_kfuncs') && symbols) {
+    for (const k of kfuncs(elf, symbols)) {
+      const func = functionIds.get(k.name);
+      if (func === undefined) continue;
+      for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
+    }
+  }
+  return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: datasec.length } };
 }
 
 /** Names of STT_FUNC symbols (exact: a `.isra.0` / `.constprop.0` clone does not name its origin). */
@@ -171,4 +178,51 @@ function percpuSymbols(elf: ElfFile, symbols: ElfSymbols | undefined): PercpuSym
     byAddress.set(addr, { name: symbols.name(i), offset, size: symbols.size[i]! });
   }
   return { byAddress };
+}
+
+const BTF_SET8_KFUNCS = 1 << 0;
+const KF_FASTCALL = 1 << 12;
+const SET8_PREFIX = '__BTF_ID__set8__';
+const FUNC_ID = /^__BTF_ID__func__(.+)__\d+$/;
+
+/**
+ * kfuncs from `.BTF_ids`: a `__BTF_ID__set8__NAME` symbol spans a set (u32 count, u32 flags,
+ * then {u32 id, u32 flags} pairs); when its flags have BTF_SET8_KFUNCS, every
+ * `__BTF_ID__func__FN__N` symbol inside names a kfunc FN, tagged `bpf_kfunc`, and `bpf_fastcall`
+ * too when its pair's flags have KF_FASTCALL. In set order, each name once.
+ */
+function kfuncs(elf: ElfFile, symbols: ElfSymbols): Array<{ name: string; tags: string[] }> {
+  const sec = elf.section('.BTF_ids');
+  if (!sec) return [];
+  const data = elf.sectionData(sec);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const le = elf.endian === 'little';
+  const base = elf.type === ET_REL ? 0n : sec.addr;
+  const sets: Array<{ start: number; end: number }> = [];
+  const funcs: Array<{ at: number; name: string }> = [];
+  for (let i = 0; i < symbols.count; i++) {
+    if (symbols.shndx[i] !== sec.index) continue;
+    const name = symbols.name(i);
+    const at = Number(symbols.value[i]! - base);
+    if (at < 0 || at + 8 > data.length) continue;
+    if (name.startsWith(SET8_PREFIX)) {
+      if ((view.getUint32(at + 4, le) & BTF_SET8_KFUNCS) !== 0) sets.push({ start: at + 8, end: at + symbols.size[i]! });
+      continue;
+    }
+    const m = FUNC_ID.exec(name);
+    if (m) funcs.push({ at, name: m[1]! });
+  }
+  sets.sort((a, b) => a.start - b.start);
+  funcs.sort((a, b) => a.at - b.at);
+  const out = new Map<string, Set<string>>();
+  for (const set of sets) {
+    for (const f of funcs) {
+      if (f.at < set.start || f.at >= set.end) continue;
+      const tags = out.get(f.name) ?? new Set<string>();
+      tags.add('bpf_kfunc');
+      if ((view.getUint32(f.at + 4, le) & KF_FASTCALL) !== 0) tags.add('bpf_fastcall');
+      out.set(f.name, tags);
+    }
+  }
+  return [...out].map(([name, tags]) => ({ name, tags: [...tags] }));
 }
