@@ -49,14 +49,30 @@ describe('encode: byte-identical to pahole 1.24 -J --btf_gen_floats', () => {
 });
 
 describe('encode: what the rules produce', () => {
-  test('functions: definitions named by a symbol, first unit wins, protos named; inline-only and unnamed-parameter definitions left out', async () => {
-    const { btf } = await encodeBtf(readFixture('dwarf', 'gcc-two-units.o'), { features: DEBIAN });
-    const funcs = new Map<string, number>();
-    for (let id = 1; id < btf.nextId; id++) if (btf.kind(id) === Kind.FUNC) funcs.set(btf.name(id), id);
-    for (const f of ['exported', 'sum', 'scale', 'takes_unnamed', 'uses_inline', 'exported2', 'call_helper']) assert.ok(funcs.has(f), f);
-    assert.ok(!funcs.has('inlined_only'), 'inlined into its caller: no symbol');
-    // `helper` is static in both units with different prototypes; gcc inlines both, so no symbol.
-    assert.ok(!funcs.has('helper'));
+  test('functions: definitions named by a symbol, first unit wins (1.24); consistent_func drops names with differing prototypes or several addresses', async () => {
+    const bytes = readFixture('dwarf', 'gcc-two-units.o');
+    const funcsOf = (btf: Btf): Map<string, string> => {
+      const out = new Map<string, string>();
+      for (let id = 1; id < btf.nextId; id++) {
+        if (btf.kind(id) !== Kind.FUNC) continue;
+        const proto = btf.record(id).words[btf.record(id).offset + 2]!;
+        const params: string[] = [];
+        for (let i = 0; i < btf.vlen(proto); i++) params.push(btf.str(btf.record(proto).words[btf.record(proto).offset + 3 + i * 2]!));
+        out.set(btf.name(id), params.join(','));
+      }
+      return out;
+    };
+    const old = funcsOf((await encodeBtf(bytes, { features: DEBIAN })).btf);
+    for (const f of ['exported', 'sum', 'scale', 'takes_unnamed', 'uses_inline', 'exported2', 'call_helper', 'call_twice']) assert.ok(old.has(f), f);
+    assert.ok(!old.has('inlined_only'), 'inlined into its caller, no symbol of that name');
+    // The first unit's definitions: helper(n, k) and the inline-only twice(v).
+    assert.equal(old.get('helper'), 'n,k');
+    assert.equal(old.get('twice'), 'v');
+    const now = funcsOf((await encodeBtf(bytes, { features: parseFeatures('pahole-1.24,consistent_func') })).btf);
+    assert.ok(!now.has('helper'), 'two addresses');
+    assert.ok(!now.has('twice'), 'twice(int) and twice(long, long)');
+    assert.equal(now.get('call_twice'), 'a');
+    assert.equal(now.size, old.size - 2);
   });
 
   test('per-CPU variables: VAR per symbol in .data..percpu, one DATASEC sorted by offset; only with the var feature', async () => {

@@ -100,8 +100,12 @@ export function encoderSlotMap(): SlotMap {
 
 /** Decisions that span units (pahole's encoder-wide state), made by the caller. */
 export interface EncodePolicy {
-  /** Whether a function of this name (and linkage) is encoded; called once per definition. */
-  acceptFunction(name: string, external: boolean): boolean;
+  /**
+   * What to do with a function definition: encode it now, in this unit (pahole 1.24: the first
+   * definition of a name wins), hand it back for a decision after every unit (`defer`:
+   * consistent_func compares all definitions of a name), or leave it out.
+   */
+  acceptFunction(name: string, external: boolean): 'now' | 'defer' | 'skip';
   /** For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip it. */
   acceptVariable(name: string, address: bigint): { name: string; offset: number; size: number } | undefined;
   /** Builder id of the array index type (an `int`), 0 until a unit with arrays found one. */
@@ -109,9 +113,17 @@ export interface EncodePolicy {
   setIndexType(id: number): void;
 }
 
+export interface DeferredFunction {
+  readonly name: string;
+  readonly proto: Uint32Array;
+  readonly tags: ReadonlyArray<readonly [number, number]>;
+}
+
 export interface UnitResult {
   /** The unit's FUNCs: name and builder id. */
   readonly functions: ReadonlyArray<{ name: string; id: number }>;
+  /** Deferred definitions: FUNC_PROTO words with builder ids, and decl tags [value, component]. */
+  readonly deferred: ReadonlyArray<DeferredFunction>;
   /** The unit's VARs (builder ids) with their DATASEC offset and size. */
   readonly variables: ReadonlyArray<{ id: number; offset: number; size: number }>;
 }
@@ -772,9 +784,16 @@ export class UnitEncoder {
      */
     const funcProto: Array<[number, number]> = [];
     const funcLocals: Array<{ name: string; local: number }> = [];
+    const deferredFns: Array<{ name: string; words: number[]; tags: ReadonlyArray<[number, number]> }> = [];
     for (const fn of this.fns) {
       const resolved = this.resolveFunction(fn);
-      if (!resolved || !this.policy.acceptFunction(resolved.name, resolved.external)) continue;
+      if (!resolved) continue;
+      const decision = this.policy.acceptFunction(resolved.name, resolved.external);
+      if (decision === 'skip') continue;
+      if (decision === 'defer') {
+        deferredFns.push(resolved);
+        continue;
+      }
       const proto = local0();
       this.emit(proto, resolved.words);
       const func = local0();
@@ -872,7 +891,15 @@ export class UnitEncoder {
       if (ids.closed[local]) this.closedTable.insert(rec.slice(), id);
     }
     if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
-    return { functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, offset: v.offset, size: v.size })) };
+    const deferred = deferredFns.map((f) => {
+      const proto = Uint32Array.from(f.words);
+      forEachTypeIdWord(proto, 0, KIND_SHAPES[Kind.FUNC_PROTO]!, (w) => {
+        const t = target(proto[w]!);
+        proto[w] = t < 0 ? 0 : ids.id[t]!;
+      });
+      return { name: f.name, proto, tags: f.tags };
+    });
+    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, offset: v.offset, size: v.size })) };
   }
 
   /**

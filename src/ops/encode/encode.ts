@@ -17,7 +17,7 @@
  */
 
 import { ET_REL, parseElf, type ElfFile } from '../../elf/elf.js';
-import { readSymbols, STT_FUNC, STT_OBJECT, type ElfSymbols } from '../../elf/symbols.js';
+import { readSymbols, STT_OBJECT, type ElfSymbols } from '../../elf/symbols.js';
 import { DieCursor, DwarfInfo } from '../../dwarf/reader.js';
 import { loadDwarfSections } from '../../dwarf/sections.js';
 import type { Btf } from '../../wire/btf.js';
@@ -27,6 +27,7 @@ import { Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
 import { type EncodePolicy, encoderSlotMap, UnitEncoder } from './cu.js';
 import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
+import { FunctionTable } from './functions.js';
 
 export interface EncodeOptions {
   /** Encode split BTF on this base (a module against its vmlinux). */
@@ -97,23 +98,16 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const sections = await loadDwarfSections(elf, { file: opts.file });
   const dwarf = new DwarfInfo(sections);
   const symbols = readSymbols(elf);
-  const functionNames = symbols ? functionSymbolNames(symbols) : undefined;
   // Undeduplicated BTF takes about 0.8 bytes per byte of .debug_info (vmlinux: 134 MB).
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
-  const emitted = new Set<string>();
+  const functionTable = new FunctionTable(symbols, features.has('consistent_func'));
   const percpu = features.has('var') ? percpuSymbols(elf, symbols) : undefined;
   const seenVarOffsets = new Set<number>();
   const datasec: Array<{ id: number; offset: number; size: number }> = [];
   let indexType = 0;
   const policy: EncodePolicy = {
-    // The first definition of a name wins; pahole 1.24 matches symbol names exactly.
-    acceptFunction(name, external) {
-      if (emitted.has(name)) return false;
-      if (functionNames ? !functionNames.has(name) : !external) return false;
-      emitted.add(name);
-      return true;
-    },
+    acceptFunction: (name, external) => functionTable.accept(name, external),
     acceptVariable(name, address) {
       const hit = percpu?.byAddress.get(address);
       if (!hit || hit.name !== name || seenVarOffsets.has(hit.offset)) return undefined;
@@ -132,6 +126,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   for (let u = 0; u < total; u++) {
     const result = encoder.encodeUnit(dwarf.units[u]!);
     for (const f of result.functions) functionIds.set(f.name, f.id);
+    for (const f of result.deferred) functionTable.add(f, builder, opts.base);
     datasec.push(...result.variables);
     opts.onProgress?.(u + 1, total);
   }
@@ -143,6 +138,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     builder.addRecord([builder.addString(PERCPU_SECTION), makeInfo(Kind.DATASEC, datasec.length, false), last.offset + last.size, ...entries]);
   }
   const typesBeforeDedup = builder.typeCount;
+  for (const [name, id] of functionTable.flush(builder)) functionIds.set(name, id);
   if (features.has('decl_tag_kfuncs') && symbols) {
     for (const k of kfuncs(elf, symbols)) {
       const func = functionIds.get(k.name);
@@ -151,13 +147,6 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     }
   }
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: datasec.length } };
-}
-
-/** Names of STT_FUNC symbols (exact: a `.isra.0` / `.constprop.0` clone does not name its origin). */
-function functionSymbolNames(symbols: ElfSymbols): Set<string> {
-  const out = new Set<string>();
-  for (let i = 0; i < symbols.count; i++) if (symbols.type(i) === STT_FUNC) out.add(symbols.name(i));
-  return out;
 }
 
 interface PercpuSymbols {
