@@ -114,22 +114,39 @@ function sampleModules(all: string[]): string[] {
   return [...picked].sort();
 }
 
-test('modules of 6.1.0-50 encoded with -B the shipped vmlinux BTF equal the shipped module .BTF', async (t) => {
+test('modules of 6.1.0-50 encoded with -B the shipped vmlinux BTF equal the shipped module .BTF (or, where pahole -j made it differ, pahole -j1 on the same file)', async (t) => {
   if (!need(t, haveDbg(), `${DBG} and ${SHIPPED}`)) return;
   const base = Btf.parse(readFileSync(join(SHIPPED, 'vmlinux.btf')));
   const features = parseFeatures(FEATURES);
   const names = sampleModules(moduleNames());
   const failures: string[] = [];
+  const viaPahole: string[] = [];
   let types = 0;
-  for (const name of names) {
-    const file = join(DBG, 'modules', `${name}.ko`);
-    const { btf } = await encodeBtf(readFileSync(file), { base, features, file });
-    const shipped = Btf.parse(readFileSync(join(SHIPPED, 'mods', `${name}.btf`)), { base, file: name });
-    const c = compareEncoded(btf, shipped, 3);
-    types += btf.typeCount;
-    if (!c.equal) failures.push(`${name}: ${c.problems.join('; ')}`);
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-encode-mods-'));
+  try {
+    for (const name of names) {
+      const file = join(DBG, 'modules', `${name}.ko`);
+      const { btf } = await encodeBtf(readFileSync(file), { base, features, file, legacyDedup: true });
+      types += btf.typeCount;
+      const shipped = Btf.parse(readFileSync(join(SHIPPED, 'mods', `${name}.btf`)), { base, file: name });
+      const c = compareEncoded(btf, shipped, 3);
+      if (c.equal) continue;
+      // pahole 1.24 with -j is not deterministic: the same pahole with -j1 is the reference then.
+      if (hasTool('pahole')) {
+        const out = join(dir, `${name}.btf`);
+        run('pahole', ['-J', '-j1', '--btf_gen_floats', '--btf_base', join(SHIPPED, 'vmlinux'), '--btf_encode_detached', out, file]);
+        const p = compareEncoded(btf, Btf.parse(readFileSync(out), { base, file: out }), 3);
+        if (p.equal) {
+          viaPahole.push(name);
+          continue;
+        }
+      }
+      failures.push(`${name}: ${c.problems.join('; ')}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  t.diagnostic(`${names.length - failures.length} of ${names.length} modules equal to the shipped BTF (${types} types encoded)`);
+  t.diagnostic(`${names.length - failures.length - viaPahole.length} of ${names.length} modules equal to the shipped BTF; ${viaPahole.length} differ from it but equal pahole -j1 on the same file (${viaPahole.join(', ')}); ${failures.length} differ (${types} types encoded)`);
   assert.deepEqual(failures, []);
 });
 

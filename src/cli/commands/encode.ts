@@ -12,7 +12,7 @@ import { loadBase, writeFileAtomic } from '../../node/files.js';
 import { collectGarbage } from '../../node/memory.js';
 import { distillBase } from '../../ops/distill.js';
 import { dedupEncoded, encodeUndeduplicated } from '../../ops/encode/encode.js';
-import { parseFeatures } from '../../ops/encode/features.js';
+import { parseFeatures, wantsLegacyDedup } from '../../ops/encode/features.js';
 import { withBtfSections } from '../../ops/module-elf.js';
 import { toStandalone } from '../../ops/standalone.js';
 import type { Btf } from '../../wire/btf.js';
@@ -37,7 +37,7 @@ export function registerEncode(program: Command): void {
     .description('encode BTF from DWARF as pahole -J does: vmlinux → base BTF; a module with -B → split BTF in its .BTF section (raw with --detached)')
     .argument('<file>', 'ELF file with DWARF (vmlinux, .ko, object)')
     .option('-B, --base <vmlinux>', 'base BTF for a module (vmlinux, raw BTF)')
-    .option('--features <list>', "pahole's --btf_features names, comma-separated, or a preset: default, pahole-1.24 (Debian 6.1: var,float,enum64)")
+    .option('--features <list>', "pahole's --btf_features names, comma-separated, or a preset: default, pahole-1.24 (Debian 6.1's pahole -J --btf_gen_floats, its libbpf's dedup included)")
     .option('--distilled-base', 'also distill the base the module needs (.BTF.base; OUT.base with --detached), as out-of-tree builds do')
     .option('--standalone', 'self-contained BTF: the base types the module needs, then its own')
     .option('-o, --output <file>', 'output file (required: inputs are never modified)')
@@ -83,7 +83,7 @@ export function registerEncode(program: Command): void {
         elf = undefined;
         collectGarbage();
       }
-      let btf: Btf = dedupEncoded(result.builder, { file });
+      let btf: Btf = dedupEncoded(result.builder, { file, legacyDedup: wantsLegacyDedup(opts.features) });
       let distilled: Btf | undefined;
       if (opts.distilledBase) {
         const d = distillBase(btf);

@@ -34,6 +34,8 @@ export interface EncodeOptions {
   readonly base?: Btf | undefined;
   readonly features?: FeatureSet | undefined;
   readonly file?: string | undefined;
+  /** Deduplicate as libbpf 1.1 did (pahole 1.24's dedup; see wantsLegacyDedup). */
+  readonly legacyDedup?: boolean | undefined;
   /** Called after each unit with (units done, units total). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -83,10 +85,10 @@ export async function encodeUndeduplicated(elfBytes: Uint8Array, opts: EncodeOpt
  * The second half: btfkit's dedup (split-aware) over what encodeUndeduplicated produced. The
  * builder is emptied on the way (its records are the dedup's input, not needed beside it).
  */
-export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'file'> = {}): Btf {
+export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'file' | 'legacyDedup'> = {}): Btf {
   try {
     const where = opts.file !== undefined ? { file: opts.file } : {};
-    return dedup(builder.buildAndRelease(where), where).btf;
+    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true }).btf;
   } catch (error) {
     if (error instanceof BtfError && opts.file !== undefined) error.withFile(opts.file);
     throw error;

@@ -47,3 +47,12 @@ export function parseFeatures(list: string | undefined): FeatureSet {
   }
   return out;
 }
+
+/**
+ * Whether a feature list asks to reproduce pahole 1.24 exactly, dedup included: its libbpf
+ * deduplicated as libbpf 1.1 does (btfkit's `legacy` dedup), which keeps a few module types
+ * that newer libbpf folds into vmlinux.
+ */
+export function wantsLegacyDedup(list: string | undefined): boolean {
+  return (list ?? '').split(',').some((item) => item.trim() === 'pahole-1.24');
+}
