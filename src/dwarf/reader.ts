@@ -721,6 +721,25 @@ export class DieCursor {
     return -1;
   }
 
+  /**
+   * A number equal exactly for equal short inline strings (DW_FORM_string of at most 6 bytes,
+   * which gcc uses for names shorter than a string offset), or -1: lets callers cache such
+   * names without decoding them.
+   */
+  inlineStringKey(slot: number): number {
+    if (this.cls[slot] !== ValueClass.Inline) return -1;
+    const b = this.bytes;
+    let key = 0;
+    let mul = 1;
+    for (let i = this.lo[slot]!; ; i++) {
+      const c = b[i]!;
+      if (c === 0) return key + mul; // the final multiplier encodes the length
+      if (mul === 2 ** 48) return -1;
+      key += c * mul;
+      mul *= 256;
+    }
+  }
+
   private strxOffset(index: number): number {
     const so = this.dwarf.sections.strOffsets;
     const size = this.unit.offsetSize;

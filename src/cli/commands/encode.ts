@@ -18,7 +18,7 @@ import { toStandalone } from '../../ops/standalone.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { writeBtf } from '../../wire/write.js';
-import { out, parseIntArg, UsageError } from '../common.js';
+import { out, UsageError } from '../common.js';
 
 interface EncodeCliOptions {
   base?: string;
@@ -27,7 +27,6 @@ interface EncodeCliOptions {
   standalone?: boolean;
   output?: string;
   detached?: boolean;
-  jobs?: number;
   force?: boolean;
 }
 
@@ -42,14 +41,12 @@ export function registerEncode(program: Command): void {
     .option('--standalone', 'self-contained BTF: the base types the module needs, then its own')
     .option('-o, --output <file>', 'output file (required: inputs are never modified)')
     .option('--detached', 'write raw BTF instead of an ELF with a .BTF section (always the case for vmlinux)')
-    .option('--jobs <n>', 'worker threads decoding units (the output does not depend on it)', (v) => parseIntArg(v, '--jobs'))
     .option('--force', 'overwrite an existing output')
     .action(async (file: string, opts: EncodeCliOptions) => {
       if (!opts.output) throw new UsageError('encode: -o/--output is required');
       if (opts.distilledBase && !opts.base) throw new UsageError('encode: --distilled-base needs -B/--base');
       if (opts.standalone && !opts.base) throw new UsageError('encode: --standalone needs -B/--base');
       if (opts.standalone && opts.distilledBase) throw new UsageError('encode: --standalone and --distilled-base exclude each other');
-      if (opts.jobs !== undefined && opts.jobs < 1) throw new UsageError('encode: --jobs must be at least 1');
       const features = parseFeatures(opts.features);
       const base = opts.base ? await loadBase(opts.base) : undefined;
       let bytes: Uint8Array | undefined = await readElfForDebugInfo(file);

@@ -10,6 +10,7 @@ import { type DieCursor, type DwarfInfo, SlotMap, type UnitHeader, ValueClass } 
 import type { BtfBuilder } from '../../wire/builder.js';
 import { fail } from '../../wire/errors.js';
 import { forEachTypeIdWord } from '../../wire/fields.js';
+import { ByteStringTable } from '../../wire/strings.js';
 import { Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
 import type { FeatureSet } from './features.js';
 
@@ -185,6 +186,11 @@ export class UnitEncoder {
   private varDecl = new Map<number, { name: string; typeDie: number; external: boolean }>();
   /** Closed records added so far (see assignIds), for every unit of this encoding. */
   private readonly closedTable = new RecordTable();
+  /** .debug_str strings by content, and their builder offsets (see nameOff). */
+  private readonly strContent = new ByteStringTable(0, false);
+  private readonly canonicalToBuilder = new Map<number, number>();
+  /** Short inline names (see DieCursor.inlineStringKey) → builder string offset. */
+  private readonly inlineCache = new Map<number, number>();
   /** .debug_str offset → builder string offset + 1 (0: not interned yet). */
   private readonly strCache: Int32Array;
   /** The unit has arrays; intLocal: its `int` base type (local id), -1 when none. */
@@ -215,8 +221,23 @@ export class UnitEncoder {
     if (key >= 0 && key < this.strCache.length) {
       const have = this.strCache[key]!;
       if (have !== 0) return have - 1;
-      const off = this.builder.addString(cur.string(S.name));
+      // A relocatable object linked with `ld -r` repeats each string per unit: the same name
+      // at another offset is found by its bytes, without decoding it again.
+      const canonical = this.strContent.intern(this.dwarf.sections.str, key);
+      let off = this.canonicalToBuilder.get(canonical);
+      if (off === undefined) {
+        off = this.builder.addString(cur.string(S.name));
+        this.canonicalToBuilder.set(canonical, off);
+      }
       this.strCache[key] = off + 1;
+      return off;
+    }
+    const inlineKey = cur.inlineStringKey(S.name);
+    if (inlineKey >= 0) {
+      const have = this.inlineCache.get(inlineKey);
+      if (have !== undefined) return have;
+      const off = this.builder.addString(cur.string(S.name));
+      this.inlineCache.set(inlineKey, off);
       return off;
     }
     return this.builder.addString(cur.string(S.name));
