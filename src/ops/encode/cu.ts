@@ -5,7 +5,7 @@
  * to the builder. Functions and per-CPU variables are collected as candidates for the caller.
  */
 
-import { DW_AT, DW_ATE, DW_OP, DW_TAG } from '../../dwarf/constants.js';
+import { DW_AT, DW_ATE, DW_LANG_Rust, DW_OP, DW_TAG } from '../../dwarf/constants.js';
 import { type DieCursor, type DwarfInfo, SlotMap, type UnitHeader, ValueClass } from '../../dwarf/reader.js';
 import type { BtfBuilder } from '../../wire/builder.js';
 import { fail } from '../../wire/errors.js';
@@ -338,6 +338,8 @@ export class UnitEncoder {
     cur.start(unit);
     while (cur.next()) {
       const d = cur.depth;
+      // Kernel builds leave Rust units out (pahole --lang_exclude=rust): their types are not C.
+      if (d === 0 && cur.has(S.language) && cur.num(S.language) === DW_LANG_Rust) return { functions: [], deferred: [], variables: [] };
       while (this.openDepth.length > 0 && this.openDepth[this.openDepth.length - 1]! >= d) this.closeRecord();
       if (this.openFn && this.openFnDepth >= d) {
         this.openFn = undefined;
