@@ -85,6 +85,20 @@ describe('encode: what the rules produce', () => {
     assert.equal(noVars.findByNameKind('.data..percpu', Kind.DATASEC), undefined);
   });
 
+  test('global_var: variables of every data section, one DATASEC each, entries by offset', async () => {
+    const { btf } = await encodeBtf(readFixture('dwarf', 'gcc-dwarf5.o'), { features: parseFeatures('pahole-1.24,global_var') });
+    const secs = new Map<string, string[]>();
+    for (let id = 1; id < btf.nextId; id++) {
+      if (btf.kind(id) !== Kind.DATASEC) continue;
+      const { words, offset } = btf.record(id);
+      const names: string[] = [];
+      for (let i = 0; i < btf.vlen(id); i++) names.push(btf.name(words[offset + 3 + i * 3]!));
+      secs.set(btf.name(id), names);
+    }
+    assert.deepEqual(secs.get('.data..percpu'), ['percpu_list', 'percpu_counter']);
+    assert.deepEqual([...(secs.get('.bss') ?? [])].sort(), ['global_flags', 'global_nested', 'global_value']);
+  });
+
   test('float feature: FLOAT kind, else INT; enum64 feature: ENUM64 for an 8-byte enum', async () => {
     const bytes = readFixture('dwarf', 'gcc-dwarf5.o');
     const withAll = (await encodeBtf(bytes, { features: DEBIAN })).btf;

@@ -13,6 +13,7 @@ import { forEachTypeIdWord } from '../../wire/fields.js';
 import { ByteStringTable } from '../../wire/strings.js';
 import { Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
 import type { FeatureSet } from './features.js';
+import type { VarSlot } from './variables.js';
 
 // Attribute slots decoded for every DIE the encoder looks at.
 const S = {
@@ -108,7 +109,7 @@ export interface EncodePolicy {
    */
   acceptFunction(name: string, external: boolean): 'now' | 'defer' | 'skip';
   /** For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip it. */
-  acceptVariable(name: string, address: bigint): { name: string; offset: number; size: number } | undefined;
+  acceptVariable(name: string, address: bigint): VarSlot | undefined;
   /** Builder id of the array index type (an `int`), 0 until a unit with arrays found one. */
   indexType(): number;
   setIndexType(id: number): void;
@@ -125,8 +126,8 @@ export interface UnitResult {
   readonly functions: ReadonlyArray<{ name: string; id: number }>;
   /** Deferred definitions: FUNC_PROTO words with builder ids, and decl tags [value, component]. */
   readonly deferred: ReadonlyArray<DeferredFunction>;
-  /** The unit's VARs (builder ids) with their DATASEC offset and size. */
-  readonly variables: ReadonlyArray<{ id: number; offset: number; size: number }>;
+  /** The unit's VARs (builder ids) with their DATASEC slot. */
+  readonly variables: ReadonlyArray<{ id: number; slot: VarSlot }>;
 }
 
 const NO_PARENT = -1;
@@ -829,7 +830,7 @@ export class UnitEncoder {
       }
       funcLocals.push({ name: resolved.name, local: func });
     }
-    const varLocals: Array<{ local: number; offset: number; size: number }> = [];
+    const varLocals: Array<{ local: number; slot: VarSlot }> = [];
     for (const v of this.vars) {
       let name = v.name;
       let typeDie = v.typeDie;
@@ -846,7 +847,7 @@ export class UnitEncoder {
       if (!slot) continue;
       const local = local0();
       this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), typeDie < 0 ? 0 : typeDie, external ? 1 : 0]);
-      varLocals.push({ local, offset: slot.offset, size: slot.size });
+      varLocals.push({ local, slot });
       for (const value of this.varTags.get(v.die) ?? []) {
         const tag = local0();
         this.emit(tag, [value, makeInfo(Kind.DECL_TAG, 0, false), 0, -1 >>> 0]);
@@ -922,7 +923,7 @@ export class UnitEncoder {
       });
       return { name: f.name, proto, tags: f.tags };
     });
-    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, offset: v.offset, size: v.size })) };
+    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, slot: v.slot })) };
   }
 
   /**

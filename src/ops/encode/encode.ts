@@ -11,13 +11,13 @@
  * negative; subroutine type → FUNC_PROTO (varargs: a last parameter of type 0); unspecified
  * type → void.
  *
- * Functions: definitions whose every parameter is named and whose name is an STT_FUNC symbol;
- * the first definition of a name wins (static FUNC). Variables (`var`): top-level variables
- * whose address is a per-CPU symbol of the same name, one DATASEC `.data..percpu` sorted by offset.
+ * Functions: see functions.ts (pahole 1.24's first-definition rule, or consistent_func).
+ * Variables: see variables.ts (per-CPU, or every data section with global_var). kfuncs
+ * (decl_tag_kfuncs): DECL_TAGs from `.BTF_ids` set8 ranges.
  */
 
 import { ET_REL, parseElf, type ElfFile } from '../../elf/elf.js';
-import { readSymbols, STT_OBJECT, type ElfSymbols } from '../../elf/symbols.js';
+import { readSymbols, type ElfSymbols } from '../../elf/symbols.js';
 import { DieCursor, DwarfInfo } from '../../dwarf/reader.js';
 import { loadDwarfSections } from '../../dwarf/sections.js';
 import type { Btf } from '../../wire/btf.js';
@@ -28,6 +28,7 @@ import { dedup } from '../dedup.js';
 import { type EncodePolicy, encoderSlotMap, UnitEncoder } from './cu.js';
 import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
 import { FunctionTable } from './functions.js';
+import { VariableTable } from './variables.js';
 
 export interface EncodeOptions {
   /** Encode split BTF on this base (a module against its vmlinux). */
@@ -58,8 +59,6 @@ export interface UndeduplicatedEncoding {
   readonly stats: EncodeStats;
 }
 
-const PERCPU_SECTION = '.data..percpu';
-const SKIPPED_VAR_PREFIXES = ['__UNIQUE_ID', '__tpstrtab_', '__exitcall_', '__gendwarfksyms_ptr_'];
 
 /** Encode the DWARF of an ELF file (vmlinux, module, object) as BTF. */
 export async function encodeBtf(elfBytes: Uint8Array, opts: EncodeOptions = {}): Promise<EncodeResult> {
@@ -104,19 +103,11 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
   const functionTable = new FunctionTable(symbols, features.has('consistent_func'));
-  const percpu = features.has('var') ? percpuSymbols(elf, symbols) : undefined;
-  const seenVarOffsets = new Set<number>();
-  const datasec: Array<{ id: number; offset: number; size: number }> = [];
+  const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var')) : undefined;
   let indexType = 0;
   const policy: EncodePolicy = {
     acceptFunction: (name, external) => functionTable.accept(name, external),
-    acceptVariable(name, address) {
-      const hit = percpu?.byAddress.get(address);
-      if (!hit || hit.name !== name || seenVarOffsets.has(hit.offset)) return undefined;
-      if (hit.size === 0 || SKIPPED_VAR_PREFIXES.some((p) => name.startsWith(p))) return undefined;
-      seenVarOffsets.add(hit.offset);
-      return hit;
-    },
+    acceptVariable: (name, address) => variables?.accept(name, address),
     indexType: () => indexType,
     setIndexType(id) {
       indexType = id;
@@ -129,16 +120,10 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     const result = encoder.encodeUnit(dwarf.units[u]!);
     for (const f of result.functions) functionIds.set(f.name, f.id);
     for (const f of result.deferred) functionTable.add(f, builder, opts.base);
-    datasec.push(...result.variables);
+    for (const v of result.variables) variables?.record(v.slot, v.id);
     opts.onProgress?.(u + 1, total);
   }
-  if (percpu && datasec.length > 0) {
-    datasec.sort((a, b) => a.offset - b.offset);
-    const entries = datasec.flatMap((v) => [v.id, v.offset, v.size]);
-    // pahole sizes the DATASEC to the end of its last variable, not to the section.
-    const last = datasec[datasec.length - 1]!;
-    builder.addRecord([builder.addString(PERCPU_SECTION), makeInfo(Kind.DATASEC, datasec.length, false), last.offset + last.size, ...entries]);
-  }
+  variables?.addDatasecs(builder);
   const typesBeforeDedup = builder.typeCount;
   for (const [name, id] of functionTable.flush(builder)) functionIds.set(name, id);
   if (features.has('decl_tag_kfuncs') && symbols) {
@@ -148,27 +133,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
     }
   }
-  return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: datasec.length } };
-}
-
-interface PercpuSymbols {
-  readonly byAddress: Map<bigint, { name: string; offset: number; size: number }>;
-}
-
-function percpuSymbols(elf: ElfFile, symbols: ElfSymbols | undefined): PercpuSymbols | undefined {
-  const sec = elf.section(PERCPU_SECTION);
-  if (!sec || !symbols) return undefined;
-  const byAddress = new Map<bigint, { name: string; offset: number; size: number }>();
-  for (let i = 0; i < symbols.count; i++) {
-    if (symbols.shndx[i] !== sec.index || symbols.type(i) !== STT_OBJECT) continue;
-    const addr = symbols.value[i]!;
-    // pahole 1.24 takes address 0 of a linked image (vmlinux's fixed_percpu_data) for "no address".
-    if (byAddress.has(addr) || (addr === 0n && elf.type !== ET_REL)) continue;
-    const offset = Number(addr - (elf.type === ET_REL ? 0n : sec.addr));
-    if (offset < 0 || offset > sec.size) fail('bad-elf', `per-CPU symbol ${symbols.name(i)} lies outside ${PERCPU_SECTION}`, { section: PERCPU_SECTION });
-    byAddress.set(addr, { name: symbols.name(i), offset, size: symbols.size[i]! });
-  }
-  return { byAddress };
+  return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };
 }
 
 const BTF_SET8_KFUNCS = 1 << 0;
