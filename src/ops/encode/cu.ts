@@ -147,7 +147,7 @@ interface FnInfo {
   hasCode: boolean;
   concrete: boolean;
   /** btf_decl_tag annotations: [value string offset, component (-1 or parameter index)]. */
-  tags: Array<[number, number]>;
+  tags: Array<[number, number]> | undefined;
 }
 
 export class UnitEncoder {
@@ -472,10 +472,10 @@ export class UnitEncoder {
         this.declTags.push(value, parentDie, -1);
         return;
       case DW_TAG.subprogram:
-        if (this.openFn && this.openFnDepth === d - 1) this.openFn.tags.push([value, -1]);
+        if (this.openFn && this.openFnDepth === d - 1) (this.openFn.tags ??= []).push([value, -1]);
         return;
       case DW_TAG.formal_parameter:
-        if (this.openFn && this.openFnDepth === d - 2) this.openFn.tags.push([value, this.openFn.paramCount - 1]);
+        if (this.openFn && this.openFnDepth === d - 2) (this.openFn.tags ??= []).push([value, this.openFn.paramCount - 1]);
         return;
       case DW_TAG.variable: {
         const list = this.varTags.get(parentDie) ?? [];
@@ -657,7 +657,7 @@ export class UnitEncoder {
       varargs: false,
       hasCode: cur.has(S.lowPc),
       concrete: cur.has(S.abstractOrigin),
-      tags: [],
+      tags: undefined,
     };
     this.fns.push(fn);
     this.fnByDie.set(fn.die, fn);
@@ -812,9 +812,7 @@ export class UnitEncoder {
     for (const fn of this.fns) {
       const resolved = this.resolveFunction(fn);
       if (!resolved) continue;
-      const decision = this.policy.acceptFunction(resolved.name, resolved.external);
-      if (decision === 'skip') continue;
-      if (decision === 'defer') {
+      if (resolved.decision === 'defer') {
         deferredFns.push(resolved);
         continue;
       }
@@ -1049,8 +1047,12 @@ export class UnitEncoder {
     this.resolveRec[w] = t < 0 ? 0 : this.resolveIds[t]!;
   };
 
-  /** FUNC_PROTO words (type refs as DIE offsets) and name, or undefined when not encodable. */
-  private resolveFunction(fn: FnInfo): { name: string; words: number[]; external: boolean; tags: ReadonlyArray<[number, number]> } | undefined {
+  /**
+   * The FUNC_PROTO words (type references as DIE offsets) and name of a definition, when it
+   * is encodable (every parameter named) and the policy takes it; the policy is asked only
+   * then, and the words are only built for what it takes.
+   */
+  private resolveFunction(fn: FnInfo): { name: string; decision: 'now' | 'defer'; words: number[]; tags: ReadonlyArray<[number, number]> } | undefined {
     // Concrete out-of-line instances (abstract_origin) repeat their abstract instance, which
     // is the one pahole encodes, with the declared parameter order.
     if (fn.declaration || fn.concrete) return undefined;
@@ -1065,8 +1067,8 @@ export class UnitEncoder {
       origin = origin.origin !== 0 ? this.fnByDie.get(origin.origin) : undefined;
     }
     if (name === undefined) return undefined;
-    const words: number[] = [0, 0, retDie < 0 ? 0 : retDie];
-    let n = 0;
+    const params = this.fnParams;
+    params.length = 0;
     for (let i = fn.paramStart; i < fn.paramStart + fn.paramCount; i++) {
       let pname = this.paramName[i]!;
       let ptype = this.paramType[i]!;
@@ -1079,16 +1081,15 @@ export class UnitEncoder {
         o = this.paramOrigin[j]!;
       }
       if (pname === 0) return undefined;
-      words.push(pname, ptype < 0 ? 0 : ptype);
-      n++;
+      params.push(pname, ptype < 0 ? 0 : ptype);
     }
-    if (fn.varargs) {
-      words.push(0, 0);
-      n++;
-    }
-    words[1] = makeInfo(Kind.FUNC_PROTO, n, false);
-    return { name, words, external, tags: fn.tags };
+    const decision = this.policy.acceptFunction(name, external);
+    if (decision === 'skip') return undefined;
+    if (fn.varargs) params.push(0, 0);
+    const words = [0, makeInfo(Kind.FUNC_PROTO, params.length / 2, false), retDie < 0 ? 0 : retDie, ...params];
+    return { name, decision, words, tags: fn.tags ?? [] };
   }
+  private readonly fnParams: number[] = [];
 }
 
 /** Records by content: an open-addressing table of builder ids keyed by a hash of the words. */
