@@ -34,3 +34,10 @@ export { type CoreReloResult, resolveCoreRelos } from './ops/core/resolve.js';
 export { essentialName, parseAccessString } from './ops/core/names.js';
 export { kfuncRoots, minCore, type MinCoreResult, vmlinuxSplit, type VmlinuxSplitResult } from './ops/min-core.js';
 export { CDumper, emitTypeDecl, emitTypeDefinition, formatVmlinuxH, formatVmlinuxHBytes, mergeSplitBtfs, sortedTypeOrder } from './format/c/index.js';
+
+// DWARF → BTF
+export { type DwarfSections, loadDwarfSections, type LoadDwarfOptions } from './dwarf/sections.js';
+export { DieCursor, DwarfInfo, SlotMap, type UnitHeader } from './dwarf/reader.js';
+export { dedupEncoded, encodeBtf, type EncodeOptions, type EncodeResult, type EncodeStats, encodeUndeduplicated } from './ops/encode/encode.js';
+export { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName, type FeatureSet, parseFeatures, wantsLegacyDedup } from './ops/encode/features.js';
+export { withBtfSections } from './ops/module-elf.js';
