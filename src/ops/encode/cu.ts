@@ -135,7 +135,12 @@ const NO_PARENT = -1;
 /** Per-unit function info gathered during the walk (resolved at unit end). */
 interface FnInfo {
   die: number;
-  nameSlotKey: string | undefined;
+  /**
+   * The name: a .debug_str offset (decoded only for definitions that get as far as the
+   * function policy; declarations repeat in every unit that calls them), or the string itself.
+   */
+  nameOffset: number;
+  name: string | undefined;
   retDie: number;
   declaration: boolean;
   external: boolean;
@@ -647,7 +652,8 @@ export class UnitEncoder {
     const cur = this.cur;
     const fn: FnInfo = {
       die: cur.offset,
-      nameSlotKey: cur.has(S.name) ? cur.string(S.name) : undefined,
+      nameOffset: cur.has(S.name) ? cur.stringKey(S.name) : -1,
+      name: cur.has(S.name) && cur.stringKey(S.name) < 0 ? cur.string(S.name) : undefined,
       retDie: cur.has(S.type) ? this.typeRef() : -1,
       declaration: cur.has(S.declaration),
       external: cur.has(S.external),
@@ -907,7 +913,8 @@ export class UnitEncoder {
       const id = ids.id[local]!;
       if (!ids.isNew[local]) continue;
       const off = this.recOff[local]!;
-      const rec = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
+      const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
+      const rec = this.scratch.subarray(0, len);
       const added = b.addRecord(rec);
       if (added !== id) this.bad('internal: type id assignment out of step', off);
       if (ids.closed[local]) this.closedTable.insert(rec.slice(), id);
@@ -993,7 +1000,8 @@ export class UnitEncoder {
       let ok = true;
       for (let j = depStart[local]!; j < depStart[local + 1]!; j++) if (found[deps[j]!] === 0) ok = false;
       if (!ok) continue;
-      found[local] = this.closedTable.find(this.canonicalWords(local, found, protoOf, globalIndex, localIndex, target));
+      const len = this.canonicalWords(local, found, protoOf, globalIndex, localIndex, target);
+      found[local] = this.closedTable.find(this.scratch, len);
     }
     const id = new Int32Array(n);
     const isNew = new Uint8Array(n);
@@ -1012,14 +1020,15 @@ export class UnitEncoder {
 
   /**
    * The record's words with type references replaced by the ids in `ids` (local → global), in
-   * a scratch buffer that the next call reuses.
+   * this.scratch (reused by the next call); returns their count.
    */
-  private canonicalWords(local: number, ids: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): Uint32Array {
+  private canonicalWords(local: number, ids: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): number {
     const off = this.recOff[local]!;
     const len = this.recLen[local]!;
     if (this.scratch.length < len) this.scratch = new Uint32Array(len * 2);
-    const rec = this.scratch.subarray(0, len);
-    rec.set(this.W.subarray(off, off + len));
+    const rec = this.scratch;
+    const W = this.W;
+    for (let i = 0; i < len; i++) rec[i] = W[off + i]!;
     const kind = (rec[1]! >>> 24) & 0x7f;
     const proto = protoOf[local]!;
     if (proto >= 0) rec[2] = ids[proto]!;
@@ -1030,7 +1039,7 @@ export class UnitEncoder {
       forEachTypeIdWord(rec, 0, KIND_SHAPES[kind]!, this.resolveWord);
       if (kind === Kind.ARRAY) rec[4] = localIndex >= 0 ? ids[localIndex]! : globalIndex;
     }
-    return rec;
+    return len;
   }
   private scratch: Uint32Array = new Uint32Array(256);
   private deps = new Int32Array(1024);
@@ -1056,12 +1065,13 @@ export class UnitEncoder {
     // Concrete out-of-line instances (abstract_origin) repeat their abstract instance, which
     // is the one pahole encodes, with the declared parameter order.
     if (fn.declaration || fn.concrete) return undefined;
-    let name = fn.nameSlotKey;
+    const nameOf = (f: FnInfo): string | undefined => f.name ?? (f.nameOffset >= 0 ? this.dwarf.str(f.nameOffset) : undefined);
+    let name = nameOf(fn);
     let retDie = fn.retDie;
     let external = fn.external;
     let origin = fn.origin !== 0 ? this.fnByDie.get(fn.origin) : undefined;
     for (let hops = 0; origin && hops < 4; hops++) {
-      name ??= origin.nameSlotKey;
+      name ??= nameOf(origin);
       if (retDie < 0) retDie = origin.retDie;
       external = external || origin.external;
       origin = origin.origin !== 0 ? this.fnByDie.get(origin.origin) : undefined;
@@ -1099,26 +1109,26 @@ class RecordTable {
   private words: Uint32Array[] = [];
   private count = 0;
 
-  private static hash(rec: Uint32Array): number {
+  private static hash(rec: Uint32Array, len: number): number {
     let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < rec.length; i++) h = Math.imul(h ^ rec[i]!, 0x01000193);
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ rec[i]!, 0x01000193);
     return h | 1;
   }
 
-  /** Builder id of a record equal to `rec`, or 0. */
-  find(rec: Uint32Array): number {
-    const h = RecordTable.hash(rec);
+  /** Builder id of a record equal to the first `len` words of `rec`, or 0. */
+  find(rec: Uint32Array, len: number): number {
+    const h = RecordTable.hash(rec, len);
     const mask = this.slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = this.slots[i]!;
       if (id === 0) return 0;
-      if (this.hashes[i] === h && sameWords(this.words[i]!, rec)) return id;
+      if (this.hashes[i] === h && sameWords(this.words[i]!, rec, len)) return id;
     }
   }
 
   insert(rec: Uint32Array, id: number): void {
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    const h = RecordTable.hash(rec);
+    const h = RecordTable.hash(rec, rec.length);
     const mask = this.slots.length - 1;
     let i = h & mask;
     while (this.slots[i] !== 0) i = (i + 1) & mask;
@@ -1147,8 +1157,9 @@ class RecordTable {
   }
 }
 
-function sameWords(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Equality of `a` with the first `len` words of `b`. */
+function sameWords(a: Uint32Array, b: Uint32Array, len: number): boolean {
+  if (a.length !== len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
   return true;
 }
