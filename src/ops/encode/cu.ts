@@ -1,8 +1,11 @@
 /**
- * One compilation unit's DIEs → BTF records, following pahole's mapping (see docs in
- * encode.ts). Records are produced in DIE order with type references held as DIE offsets; when
- * the unit ends they are resolved to builder ids through a per-unit DIE → id table and appended
- * to the builder. Functions and per-CPU variables are collected as candidates for the caller.
+ * One compilation unit's DIEs → BTF records, following pahole's mapping (see encode.ts).
+ * The walk writes each record into a unit buffer as soon as its DIE (and its children) are
+ * read, with type references held as DIE offsets and ids taken in pahole's order (a type
+ * after the types nested in it). When the unit ends, references are resolved through a
+ * per-unit DIE → record table, records identical to an earlier unit's are folded into it (see
+ * assignIds), and the rest is appended to the builder. Which functions and variables are
+ * encoded is the caller's policy (functions.ts, variables.ts).
  */
 
 import { DW_AT, DW_ATE, DW_LANG_Rust, DW_OP, DW_TAG } from '../../dwarf/constants.js';
@@ -33,10 +36,8 @@ const S = {
   constValue: 13,
   specification: 14,
   abstractOrigin: 15,
-  inline: 16,
-  artificial: 17,
-  language: 18,
-  lowPc: 19,
+  artificial: 16,
+  language: 17,
 } as const;
 
 const SLOT_ATTRS = [
@@ -56,10 +57,8 @@ const SLOT_ATTRS = [
   DW_AT.const_value,
   DW_AT.specification,
   DW_AT.abstract_origin,
-  DW_AT.inline,
   DW_AT.artificial,
   DW_AT.language,
-  DW_AT.low_pc,
   DW_AT.str_offsets_base,
   DW_AT.addr_base,
   DW_AT.loclists_base,
@@ -148,8 +147,6 @@ interface FnInfo {
   paramStart: number;
   paramCount: number;
   varargs: boolean;
-  /** Has machine code here (low_pc): an out-of-line definition, not only an inline abstract. */
-  hasCode: boolean;
   concrete: boolean;
   /** btf_decl_tag annotations: [value string offset, component (-1 or parameter index)]. */
   tags: Array<[number, number]> | undefined;
@@ -167,6 +164,8 @@ export class UnitEncoder {
   private aliasTo: number[] = [];
   // Open records with children, by DIE depth.
   private openDie: number[] = [];
+  /** Per open record: an array record saw a subrange (else it has no dimension at all). */
+  private sawDimension: boolean[] = [];
   private openElemStart: number[] = [];
   private openDepth: number[] = [];
   private elem = new Float64Array(1 << 12);
@@ -623,7 +622,6 @@ export class UnitEncoder {
     this.elem[start + 5] = this.elem[start + 5]! * n;
     this.sawDimension[p] = true;
   }
-  private sawDimension: boolean[] = [];
 
   private parameter(d: number): void {
     const cur = this.cur;
@@ -661,7 +659,6 @@ export class UnitEncoder {
       paramStart: this.paramType.length,
       paramCount: 0,
       varargs: false,
-      hasCode: cur.has(S.lowPc),
       concrete: cur.has(S.abstractOrigin),
       tags: undefined,
     };
@@ -676,6 +673,7 @@ export class UnitEncoder {
   private variable(d: number): void {
     const cur = this.cur;
     if (this.parentTag(d) !== DW_TAG.compile_unit && this.parentTag(d) !== DW_TAG.partial_unit) return;
+    if (cur.has(S.artificial)) return;
     const name = cur.has(S.name) ? cur.string(S.name) : '';
     if (cur.has(S.declaration)) {
       this.varDecl.set(cur.offset, { name, typeDie: this.typeRef(), external: cur.has(S.external) });
