@@ -35,6 +35,8 @@ const variants = {
     rmSync(`${o}.a.o`);
     rmSync(`${o}.b.o`);
   },
+  // Linked (ET_DYN): relocations already applied, as in vmlinux; also the input of --jobs tests.
+  'gcc-linked': (o) => sh('gcc', ['-g', '-O2', '-shared', '-fPIC', '-nostdlib', types, second, '-o', o]),
   'clang-dwarf5': (o) => sh('clang', ['-g', '-O2', '-c', types, '-o', o]),
   'clang-dwarf4': (o) => sh('clang', ['-gdwarf-4', '-O2', '-c', types, '-o', o]),
   'clang-s390x': (o) => sh('clang', ['--target=s390x-linux-gnu', '-g', '-O2', '-c', types, '-o', o]),

@@ -18,8 +18,11 @@ const SHT_STRTAB = 3;
  * sections (vmlinux's .rela.debug_info alone is 270 MB, already applied) are left out. */
 const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr)$|^\.BTF_ids$/;
 
-/** The ELF file with its non-allocated sections (and `.BTF_ids`) loaded; see the file comment. */
-export async function readElfForDebugInfo(path: string): Promise<Uint8Array> {
+/**
+ * The ELF file with its debug sections, symbols and `.BTF_ids` loaded; see the file comment.
+ * `shared`: in a SharedArrayBuffer, for worker threads (then always read section by section).
+ */
+export async function readElfForDebugInfo(path: string, opts: { shared?: boolean } = {}): Promise<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -28,12 +31,12 @@ export async function readElfForDebugInfo(path: string): Promise<Uint8Array> {
   }
   try {
     const size = fstatSync(fd).size;
-    if (size < SPARSE_THRESHOLD) {
+    if (size < SPARSE_THRESHOLD && !opts.shared) {
       closeSync(fd);
       fd = -1;
       return await readInput(path);
     }
-    const bytes = new Uint8Array(size);
+    const bytes = new Uint8Array(opts.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
     const fill = (off: number, len: number): void => {
       if (off < 0 || len < 0 || off + len > size) throw new BtfError('bad-elf', `section at ${off} (+${len}) lies outside the file`, { file: path, offset: off });
       let done = 0;

@@ -52,6 +52,18 @@ describe('btfkit encode', () => {
     assert.equal(Btf.parse(readFileSync(alone)).startId, 1);
   });
 
+  it('--jobs: worker threads walk the units of a linked file; the output is the same bytes as with one thread (and as pahole)', () => {
+    const linked = fixturePath('dwarf', 'gcc-linked.o');
+    const one = join(tmp, 'linked-1.btf');
+    const two = join(tmp, 'linked-2.btf');
+    assert.equal(btfkit('encode', linked, '--features', 'pahole-1.24', '-o', one).status, 0);
+    const r = btfkit('encode', linked, '--features', 'pahole-1.24', '--jobs', '2', '-o', two);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(readFileSync(one).equals(readFileSync(two)));
+    assert.ok(readFileSync(two).equals(readFixture('dwarf', 'gcc-linked.pahole.btf')));
+    assert.equal(btfkit('encode', linked, '--jobs', '0', '-o', join(tmp, 'j0.btf')).status, 2);
+  });
+
   it('refuses to overwrite without --force, needs -o, and reports bad DWARF in one line (exit 1)', () => {
     const out = join(tmp, 'exists.btf');
     writeFileSync(out, 'x');

@@ -8,7 +8,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type ElfFile, ET_REL, parseElf } from '../../elf/index.js';
 import { readElfForDebugInfo } from '../../node/elf-read.js';
-import { loadBase, writeFileAtomic } from '../../node/files.js';
+import { WorkerDraftSource } from '../../node/encode-workers.js';
+import { loadBase, readInput, writeFileAtomic } from '../../node/files.js';
 import { collectGarbage } from '../../node/memory.js';
 import { distillBase } from '../../ops/distill.js';
 import { dedupEncoded, encodeUndeduplicated } from '../../ops/encode/encode.js';
@@ -18,7 +19,7 @@ import { toStandalone } from '../../ops/standalone.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { writeBtf } from '../../wire/write.js';
-import { out, UsageError } from '../common.js';
+import { out, parseIntArg, UsageError } from '../common.js';
 
 interface EncodeCliOptions {
   base?: string;
@@ -27,6 +28,7 @@ interface EncodeCliOptions {
   standalone?: boolean;
   output?: string;
   detached?: boolean;
+  jobs?: number;
   force?: boolean;
 }
 
@@ -41,17 +43,26 @@ export function registerEncode(program: Command): void {
     .option('--standalone', 'self-contained BTF: the base types the module needs, then its own')
     .option('-o, --output <file>', 'output file (required: inputs are never modified)')
     .option('--detached', 'write raw BTF instead of an ELF with a .BTF section (always the case for vmlinux)')
+    .option('--jobs <n>', 'worker threads walking the units of a vmlinux (default 1; the output is the same for any N)', (v) => parseIntArg(v, '--jobs'))
     .option('--force', 'overwrite an existing output')
     .action(async (file: string, opts: EncodeCliOptions) => {
       if (!opts.output) throw new UsageError('encode: -o/--output is required');
       if (opts.distilledBase && !opts.base) throw new UsageError('encode: --distilled-base needs -B/--base');
       if (opts.standalone && !opts.base) throw new UsageError('encode: --standalone needs -B/--base');
       if (opts.standalone && opts.distilledBase) throw new UsageError('encode: --standalone and --distilled-base exclude each other');
+      const jobs = opts.jobs ?? 1;
+      if (jobs < 1 || jobs > 64) throw new UsageError('encode: --jobs must be between 1 and 64');
       const features = parseFeatures(opts.features);
       const base = opts.base ? await loadBase(opts.base) : undefined;
-      let bytes: Uint8Array | undefined = await readElfForDebugInfo(file);
+      let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1 });
       let elf: ElfFile | undefined = parseElf(bytes);
       const relocatable = elf.type === ET_REL;
+      if (relocatable && jobs > 1) {
+        // A module is rewritten whole and is small: read all of it, walk it on this thread.
+        bytes = await readInput(file);
+        elf = parseElf(bytes);
+      }
+      const drafts = jobs > 1 && !relocatable && bytes.buffer instanceof SharedArrayBuffer ? new WorkerDraftSource(bytes, jobs, file, opts.features) : undefined;
       const tty = process.stderr.isTTY === true;
       const bar = tty && !base ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
@@ -61,6 +72,7 @@ export function registerEncode(program: Command): void {
           base,
           features,
           file,
+          drafts,
           onProgress: bar
             ? (done, total) => {
                 if (!started) {
@@ -73,6 +85,7 @@ export function registerEncode(program: Command): void {
         });
       } finally {
         if (started) bar?.stop();
+        await drafts?.close();
       }
       if (!relocatable) {
         // Only a module is rewritten: a vmlinux's DWARF can go before the dedup.

@@ -12,7 +12,7 @@ import { DW_AT, DW_ATE, DW_LANG_Rust, DW_OP, DW_TAG } from '../../dwarf/constant
 import { type DieCursor, type DwarfInfo, SlotMap, type UnitHeader, ValueClass } from '../../dwarf/reader.js';
 import type { BtfBuilder } from '../../wire/builder.js';
 import { fail } from '../../wire/errors.js';
-import { forEachTypeIdWord } from '../../wire/fields.js';
+import { forEachStrOffWord, forEachTypeIdWord } from '../../wire/fields.js';
 import { ByteStringTable } from '../../wire/strings.js';
 import { Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
 import type { FeatureSet } from './features.js';
@@ -130,6 +130,39 @@ export interface UnitResult {
 }
 
 const NO_PARENT = -1;
+const EMPTY_RESULT: UnitResult = { functions: [], deferred: [], variables: [] };
+
+/** One unit walked by a worker thread, finished by the main thread (structured-cloneable). */
+export interface UnitDraft {
+  readonly unit: UnitHeader;
+  readonly words: Uint32Array;
+  readonly recOff: Int32Array;
+  readonly recLen: Int32Array;
+  /** (DIE offset − unit offset, local id + 1) pairs. */
+  readonly dies: Int32Array;
+  readonly aliasFrom: number[];
+  readonly aliasTo: number[];
+  readonly fns: FnInfo[];
+  readonly paramName: Int32Array;
+  readonly paramType: Int32Array;
+  readonly paramOrigin: Int32Array;
+  readonly paramByDie: Array<[number, number]>;
+  readonly vars: VarInfo[];
+  readonly varDecl: Array<[number, { name: string; typeDie: number; external: boolean }]>;
+  readonly declTags: number[];
+  readonly varTags: Array<[number, number[]]>;
+  readonly needIndex: boolean;
+  readonly intLocal: number;
+}
+
+interface VarInfo {
+  die: number;
+  name: string;
+  typeDie: number;
+  address: bigint;
+  external: boolean;
+  specDie: number;
+}
 
 /** Per-unit function info gathered during the walk (resolved at unit end). */
 interface FnInfo {
@@ -150,6 +183,11 @@ interface FnInfo {
   concrete: boolean;
   /** btf_decl_tag annotations: [value string offset, component (-1 or parameter index)]. */
   tags: Array<[number, number]> | undefined;
+}
+
+/** Where the walk interns names (a BtfBuilder, or a worker's own table). */
+export interface StringSink {
+  addString(s: string): number;
 }
 
 export class UnitEncoder {
@@ -181,7 +219,7 @@ export class UnitEncoder {
   private paramByDie = new Map<number, number>();
   private openFn: FnInfo | undefined;
   private openFnDepth = -1;
-  private vars: Array<{ die: number; name: string; typeDie: number; address: bigint; external: boolean; specDie: number }> = [];
+  private vars: VarInfo[] = [];
   /** btf_decl_tag annotations of types and members: value, annotated DIE, component. */
   private declTags: number[] = [];
   /** btf_decl_tag annotations of variables, by variable DIE. */
@@ -203,14 +241,32 @@ export class UnitEncoder {
   private intLocal = -1;
   private unit!: UnitHeader;
 
+  private readonly builderOrUndefined: BtfBuilder | undefined;
+  private readonly policyOrUndefined: EncodePolicy | undefined;
+
+  /**
+   * `sink` interns the names the walk meets: the builder itself, or in a worker thread a
+   * table of its own whose keys the main thread maps (see exportDraft/importDraft). Only an
+   * encoder with a builder and a policy finishes units.
+   */
   constructor(
     private readonly dwarf: DwarfInfo,
     private readonly cur: DieCursor,
-    private readonly builder: BtfBuilder,
     private readonly features: FeatureSet,
-    private readonly policy: EncodePolicy,
+    private readonly sink: StringSink,
+    out?: { readonly builder: BtfBuilder; readonly policy: EncodePolicy },
   ) {
     this.strCache = new Int32Array(dwarf.sections.str.length);
+    this.builderOrUndefined = out?.builder;
+    this.policyOrUndefined = out?.policy;
+  }
+
+  private get builder(): BtfBuilder {
+    return this.builderOrUndefined ?? fail('invalid-argument', 'internal: this unit encoder only walks units');
+  }
+
+  private get policy(): EncodePolicy {
+    return this.policyOrUndefined ?? fail('invalid-argument', 'internal: this unit encoder only walks units');
   }
 
   private bad(rule: string, offset: number): never {
@@ -231,7 +287,7 @@ export class UnitEncoder {
       const canonical = this.strContent.intern(this.dwarf.sections.str, key);
       let off = this.canonicalToBuilder.get(canonical);
       if (off === undefined) {
-        off = this.builder.addString(cur.string(S.name));
+        off = this.sink.addString(cur.string(S.name));
         this.canonicalToBuilder.set(canonical, off);
       }
       this.strCache[key] = off + 1;
@@ -241,11 +297,11 @@ export class UnitEncoder {
     if (inlineKey >= 0) {
       const have = this.inlineCache.get(inlineKey);
       if (have !== undefined) return have;
-      const off = this.builder.addString(cur.string(S.name));
+      const off = this.sink.addString(cur.string(S.name));
       this.inlineCache.set(inlineKey, off);
       return off;
     }
-    return this.builder.addString(cur.string(S.name));
+    return this.sink.addString(cur.string(S.name));
   }
 
   private typeRef(): number {
@@ -311,7 +367,13 @@ export class UnitEncoder {
     this.emit(this.newLocal(), [name, makeInfo(kind, 0, kflag), sizeOrType]);
   }
 
+  /** Walk and finish one unit (the single-threaded path). */
   encodeUnit(unit: UnitHeader): UnitResult {
+    return this.walkUnit(unit) ? this.finish() : EMPTY_RESULT;
+  }
+
+  /** Read one unit's DIEs into records. False for a unit left out (Rust). */
+  walkUnit(unit: UnitHeader): boolean {
     this.unit = unit;
     const cur = this.cur;
     const span = unit.end - unit.offset;
@@ -344,7 +406,7 @@ export class UnitEncoder {
     while (cur.next()) {
       const d = cur.depth;
       // Kernel builds leave Rust units out (pahole --lang_exclude=rust): their types are not C.
-      if (d === 0 && cur.has(S.language) && cur.num(S.language) === DW_LANG_Rust) return { functions: [], deferred: [], variables: [] };
+      if (d === 0 && cur.has(S.language) && cur.num(S.language) === DW_LANG_Rust) return false;
       while (this.openDepth.length > 0 && this.openDepth[this.openDepth.length - 1]! >= d) this.closeRecord();
       if (this.openFn && this.openFnDepth >= d) {
         this.openFn = undefined;
@@ -355,6 +417,86 @@ export class UnitEncoder {
       this.visit(d);
     }
     while (this.openDepth.length > 0) this.closeRecord();
+    return true;
+  }
+
+  /**
+   * What walkUnit produced, for the main thread (worker threads walk, the main thread
+   * finishes units in order). Names are the walking encoder's sink keys; function names are
+   * decoded here, where the DWARF strings are.
+   */
+  exportDraft(): UnitDraft {
+    const span = this.unit.end - this.unit.offset;
+    const dies: number[] = [];
+    for (let rel = 0; rel < span; rel++) if (this.dieMap[rel] !== 0) dies.push(rel, this.dieMap[rel]!);
+    for (const fn of this.fns) if (!fn.declaration && !fn.concrete && fn.name === undefined && fn.nameOffset >= 0) fn.name = this.dwarf.str(fn.nameOffset);
+    return {
+      unit: this.unit,
+      words: this.W.slice(0, this.wlen),
+      recOff: Int32Array.from(this.recOff),
+      recLen: Int32Array.from(this.recLen),
+      dies: Int32Array.from(dies),
+      aliasFrom: this.aliasFrom,
+      aliasTo: this.aliasTo,
+      fns: this.fns,
+      paramName: Int32Array.from(this.paramName),
+      paramType: Int32Array.from(this.paramType),
+      paramOrigin: Int32Array.from(this.paramOrigin),
+      paramByDie: [...this.paramByDie],
+      vars: this.vars,
+      varDecl: [...this.varDecl],
+      declTags: this.declTags,
+      varTags: [...this.varTags],
+      needIndex: this.needIndex,
+      intLocal: this.intLocal,
+    };
+  }
+
+  /**
+   * Take over a draft walked elsewhere, its name keys mapped to builder strings by `name`,
+   * so that finish() can run here.
+   */
+  importDraft(d: UnitDraft, name: (key: number) => number): void {
+    this.unit = d.unit;
+    const span = d.unit.end - d.unit.offset;
+    if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
+    else this.dieMap.fill(0, 0, span);
+    for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
+    if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
+    this.W.set(d.words);
+    this.wlen = d.words.length;
+    this.recOff = Array.from(d.recOff);
+    this.recLen = Array.from(d.recLen);
+    const W = this.W;
+    const mapWord = (w: number): void => {
+      W[w] = name(W[w]!);
+    };
+    for (let local = 0; local < this.recOff.length; local++) {
+      const off = this.recOff[local]!;
+      forEachStrOffWord(W, off, KIND_SHAPES[(W[off + 1]! >>> 24) & 0x7f]!, mapWord, true);
+    }
+    this.aliasFrom = d.aliasFrom;
+    this.aliasTo = d.aliasTo;
+    this.fns = d.fns;
+    this.fnByDie.clear();
+    for (const fn of this.fns) {
+      this.fnByDie.set(fn.die, fn);
+      if (fn.tags) for (const t of fn.tags) t[0] = name(t[0]);
+    }
+    this.paramName = Array.from(d.paramName, name);
+    this.paramType = Array.from(d.paramType);
+    this.paramOrigin = Array.from(d.paramOrigin);
+    this.paramByDie = new Map(d.paramByDie);
+    this.vars = d.vars;
+    this.varDecl = new Map(d.varDecl);
+    this.declTags = d.declTags.map((v, i) => (i % 3 === 0 ? name(v) : v));
+    this.varTags = new Map(d.varTags.map(([die, tags]) => [die, tags.map(name)]));
+    this.needIndex = d.needIndex;
+    this.intLocal = d.intLocal;
+  }
+
+  /** Finish the unit walked (or imported) last: see finish(). */
+  finishUnit(): UnitResult {
     return this.finish();
   }
 
@@ -497,7 +639,7 @@ export class UnitEncoder {
     const cur = this.cur;
     const cls = cur.cls[S.constValue];
     if (!cur.has(S.constValue) || (cls !== ValueClass.Strp && cls !== ValueClass.Strx && cls !== ValueClass.Inline && cls !== ValueClass.LineStr)) this.bad('annotation without a string value', cur.offset);
-    return this.builder.addString(cur.string(S.constValue));
+    return this.sink.addString(cur.string(S.constValue));
   }
 
   private baseType(): void {
@@ -512,7 +654,7 @@ export class UnitEncoder {
     }
     let name = this.nameOff();
     if (size === 0 || (size & (size - 1)) !== 0 || size > 16) {
-      name = this.builder.addString('__SANITIZED_FAKE_INT__');
+      name = this.sink.addString('__SANITIZED_FAKE_INT__');
       size = 4;
     }
     const encoding = enc === DW_ATE.boolean ? 4 : enc === DW_ATE.signed || enc === DW_ATE.signed_char ? 1 : 0;

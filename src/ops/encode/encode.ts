@@ -25,7 +25,8 @@ import { BtfBuilder } from '../../wire/builder.js';
 import { BtfError, fail } from '../../wire/errors.js';
 import { Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
-import { type EncodePolicy, encoderSlotMap, UnitEncoder } from './cu.js';
+import { type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from './cu.js';
+import { type DraftSource, WalkerNames } from './draft.js';
 import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
 import { FunctionTable } from './functions.js';
 import { VariableTable } from './variables.js';
@@ -37,6 +38,11 @@ export interface EncodeOptions {
   readonly file?: string | undefined;
   /** Deduplicate as libbpf 1.1 did (pahole 1.24's dedup; see wantsLegacyDedup). */
   readonly legacyDedup?: boolean | undefined;
+  /**
+   * Units walked elsewhere (worker threads, see btfkit/node): finished here in order. The
+   * output is the same as without.
+   */
+  readonly drafts?: DraftSource | undefined;
   /** Called after each unit with (units done, units total). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -113,11 +119,20 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       indexType = id;
     },
   };
-  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), builder, features, policy);
+  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy });
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
+  const walkerNames = new WalkerNames(builder);
   for (let u = 0; u < total; u++) {
-    const result = encoder.encodeUnit(dwarf.units[u]!);
+    let result: UnitResult;
+    if (opts.drafts) {
+      const walked = await opts.drafts.unit(u, total);
+      const name = walkerNames.mapperFor(walked);
+      if (walked.draft) {
+        encoder.importDraft(walked.draft, name);
+        result = encoder.finishUnit();
+      } else result = { functions: [], deferred: [], variables: [] };
+    } else result = encoder.encodeUnit(dwarf.units[u]!);
     for (const f of result.functions) functionIds.set(f.name, f.id);
     for (const f of result.deferred) functionTable.add(f, builder, opts.base);
     for (const v of result.variables) variables?.record(v.slot, v.id);
