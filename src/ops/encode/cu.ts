@@ -180,7 +180,6 @@ interface FnInfo {
   paramStart: number;
   paramCount: number;
   varargs: boolean;
-  concrete: boolean;
   /** btf_decl_tag annotations: [value string offset, component (-1 or parameter index)]. */
   tags: Array<[number, number]> | undefined;
 }
@@ -429,7 +428,7 @@ export class UnitEncoder {
     const span = this.unit.end - this.unit.offset;
     const dies: number[] = [];
     for (let rel = 0; rel < span; rel++) if (this.dieMap[rel] !== 0) dies.push(rel, this.dieMap[rel]!);
-    for (const fn of this.fns) if (!fn.declaration && !fn.concrete && fn.name === undefined && fn.nameOffset >= 0) fn.name = this.dwarf.str(fn.nameOffset);
+    for (const fn of this.fns) if (fn.name === undefined && fn.nameOffset >= 0) fn.name = this.dwarf.str(fn.nameOffset);
     return {
       unit: this.unit,
       words: this.W.slice(0, this.wlen),
@@ -790,6 +789,9 @@ export class UnitEncoder {
 
   private subprogram(d: number): void {
     const cur = this.cur;
+    // A concrete out-of-line instance (abstract_origin) repeats its abstract instance, which is
+    // the one pahole encodes, with the declared parameter order: nothing to keep.
+    if (cur.has(S.abstractOrigin)) return;
     const fn: FnInfo = {
       die: cur.offset,
       nameOffset: cur.has(S.name) ? cur.stringKey(S.name) : -1,
@@ -797,15 +799,16 @@ export class UnitEncoder {
       retDie: cur.has(S.type) ? this.typeRef() : -1,
       declaration: cur.has(S.declaration),
       external: cur.has(S.external),
-      origin: cur.has(S.abstractOrigin) ? cur.lo[S.abstractOrigin]! : cur.has(S.specification) ? cur.lo[S.specification]! : 0,
+      origin: cur.has(S.specification) ? cur.lo[S.specification]! : 0,
       paramStart: this.paramType.length,
       paramCount: 0,
       varargs: false,
-      concrete: cur.has(S.abstractOrigin),
       tags: undefined,
     };
-    this.fns.push(fn);
     this.fnByDie.set(fn.die, fn);
+    // A declaration only lends its name and type to a definition that names it (specification).
+    if (fn.declaration) return;
+    this.fns.push(fn);
     if (cur.hasChildren) {
       this.openFn = fn;
       this.openFnDepth = d;
@@ -1202,9 +1205,7 @@ export class UnitEncoder {
    * then, and the words are only built for what it takes.
    */
   private resolveFunction(fn: FnInfo): { name: string; decision: 'now' | 'defer'; words: number[]; tags: ReadonlyArray<[number, number]> } | undefined {
-    // Concrete out-of-line instances (abstract_origin) repeat their abstract instance, which
-    // is the one pahole encodes, with the declared parameter order.
-    if (fn.declaration || fn.concrete) return undefined;
+    if (fn.declaration) return undefined;
     const nameOf = (f: FnInfo): string | undefined => f.name ?? (f.nameOffset >= 0 ? this.dwarf.str(f.nameOffset) : undefined);
     let name = nameOf(fn);
     let retDie = fn.retDie;
