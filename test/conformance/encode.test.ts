@@ -5,7 +5,8 @@
  *
  *  - vmlinux, features `pahole-1.24` (var, float, enum64): `dump --format c` byte-identical to
  *    the shipped BTF's and to pahole's; the distinct FUNC names and the per-CPU VAR/DATASEC
- *    entries equal the shipped ones; the file is byte-identical to pahole -j1's.
+ *    entries equal the shipped ones; the file is byte-identical to pahole -j1's, with one
+ *    thread and with `--jobs 2`.
  *  - modules, `-B` the shipped vmlinux BTF: every type equal to the shipped module .BTF by
  *    kind, name and shape (duplicate FUNCs aside). A spread sample by default;
  *    BTFKIT_ENCODE_MODULES=all runs all 4,022 (about 30 minutes here).
@@ -85,6 +86,11 @@ test('vmlinux 6.1.0-50 from -dbg: format c byte-identical to the shipped BTF, sa
     rmSync(copy);
     // pahole 1.24 -j1 is deterministic, and so is btfkit: the same bytes.
     assert.ok(readFileSync(ours).equals(readFileSync(paholeOut)), 'encoded vmlinux differs from pahole -J -j1 byte for byte');
+    // Worker threads walking the units give the same bytes.
+    const ours2 = join(dir, 'vmlinux-jobs2.btf');
+    const r2 = btfkit(['encode', join(DBG, 'vmlinux'), '--features', FEATURES, '--jobs', '2', '-o', ours2]);
+    assert.equal(r2.status, 0, r2.stderr);
+    assert.ok(readFileSync(ours2).equals(readFileSync(ours)), '--jobs 2 output differs from --jobs 1');
     const p = Btf.parse(readFileSync(paholeOut));
     const vsPahole = compareEncoded(a, p);
     assert.ok(vsPahole.equal, vsPahole.problems.join('\n'));
