@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { DraftSource, WalkedUnit } from '../ops/encode/draft.js';
 import { BtfError } from '../wire/errors.js';
 import type { EncodeWorkerInit, EncodeWorkerReply } from './encode-worker.js';
+import { workerUrl } from './package-paths.js';
 
 /** Units asked for ahead of the one the main thread waits for, per worker. */
 const AHEAD = 4;
@@ -29,7 +30,7 @@ export class WorkerDraftSource implements DraftSource {
     if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new BtfError('invalid-argument', 'internal: worker encoding needs the file in shared memory');
     for (let walker = 0; walker < jobs; walker++) {
       const init: EncodeWorkerInit = { bytes, file, features, walker };
-      const w = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: init });
+      const w = new Worker(workerUrl('encode-worker'), { workerData: init });
       w.on('message', (m: EncodeWorkerReply) => this.receive(m));
       w.on('error', (e) => this.fail(e));
       this.workers.push(w);

@@ -7,7 +7,7 @@
  * prototype of one of the reference's copies; FUNC_PROTOs are left to the FUNCs that use them.
  */
 
-import { typeSignature } from '../../src/ops/semantic-diff.js';
+import { typeSignature } from './type-signature.js';
 import type { Btf } from '../../src/wire/btf.js';
 import { Kind, kindName } from '../../src/wire/kinds.js';
 

@@ -23,7 +23,7 @@ import { parseElf } from '../../src/elf/index.js';
 import { encodeBtf } from '../../src/ops/encode/encode.js';
 import { parseFeatures } from '../../src/ops/encode/features.js';
 import { tryRelocate } from '../../src/ops/relocate.js';
-import { typeSignature } from '../../src/ops/semantic-diff.js';
+import { typeSignature } from './type-signature.js';
 import { Btf } from '../../src/wire/btf.js';
 import { Kind } from '../../src/wire/kinds.js';
 import { baseSignatures, compareEncoded } from './encode-compare.js';
