@@ -15,6 +15,6 @@ const cli = join(root, 'dist', 'cli');
 if (!existsSync(join(cli, 'btfkit.js'))) throw new Error(`no ${cli}/btfkit.js: run npm run build first`);
 // The workers are entries of their own, so `new Worker(new URL('./module-worker.js', ...))`
 // finds them inside the executable as it does beside the bundle.
-const args = ['build', '--compile', '--minify', '--bytecode', join(cli, 'btfkit.js'), join(cli, 'module-worker.js'), join(cli, 'min-core-worker.js'), '--outfile', out];
+const args = ['build', '--compile', '--minify', '--bytecode', join(cli, 'btfkit.js'), join(cli, 'module-worker.js'), join(cli, 'min-core-worker.js'), join(cli, 'encode-worker.js'), '--outfile', out];
 const r = spawnSync(bun, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 process.exit(r.status ?? 1);

@@ -61,6 +61,7 @@ const result = await build({
     btfkit: 'dist/src/cli/main.js',
     'module-worker': 'dist/src/node/module-worker.js',
     'min-core-worker': 'dist/src/node/min-core-worker.js',
+    'encode-worker': 'dist/src/node/encode-worker.js',
   },
   outdir: out,
   bundle: true,

@@ -63,3 +63,10 @@ export { baseDiff, baseMismatch, explainBaseType, explainRelocation, type Module
 export { type CompositeLayout, LayoutModel, type LayoutOptions, type MemberLayout } from './model/layout.js';
 export { formatPahole, layoutFacts, type LayoutFacts, PaholePrinter, type PaholeOptions, type PaholeResult } from './format/pahole.js';
 export { ExploreSession, type FileInfo, type LayoutLine, type SearchMode, type TypePage, type TypeRef } from './ops/explore.js';
+
+// DWARF → BTF
+export { type DwarfSections, loadDwarfSections, type LoadDwarfOptions } from './dwarf/sections.js';
+export { DieCursor, DwarfInfo, SlotMap, type UnitHeader } from './dwarf/reader.js';
+export { dedupEncoded, encodeBtf, type EncodeOptions, type EncodeResult, type EncodeStats, encodeUndeduplicated } from './ops/encode/encode.js';
+export { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName, type FeatureSet, parseFeatures, wantsLegacyDedup } from './ops/encode/features.js';
+export { withBtfSections } from './ops/module-elf.js';

@@ -118,16 +118,29 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+/**
+ * Inflate the payload of an ELF SHF_COMPRESSED section (ELFCOMPRESS_ZLIB: a zlib stream,
+ * ELFCOMPRESS_ZSTD: a zstd frame), capped at maxBytes like every other input.
+ */
+export async function decompressElfPayload(bytes: Uint8Array, format: 'zlib' | 'zstd', maxBytes: number): Promise<Uint8Array> {
+  return format === 'zstd' ? decompressZstd(bytes, maxBytes) : decompressDeflate(bytes, maxBytes, 'deflate');
+}
+
 async function decompressGzip(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  return decompressDeflate(bytes, maxBytes, 'gzip');
+}
+
+async function decompressDeflate(bytes: Uint8Array, maxBytes: number, wrapper: 'gzip' | 'deflate'): Promise<Uint8Array> {
+  const label = wrapper === 'gzip' ? 'gzip' : 'zlib';
   // The DOM typings declare the writable side as taking BufferSource, which (since TS 5.7) an
   // ArrayBufferLike-backed Uint8Array is not; the chunks we write are plain Uint8Arrays.
-  const gunzip = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  const stream = singleChunkStream(bytes).pipeThrough(gunzip);
-  return collect(stream, maxBytes, 'gzip', (error) => {
+  const inflater = new DecompressionStream(wrapper) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const stream = singleChunkStream(bytes).pipeThrough(inflater);
+  return collect(stream, maxBytes, label, (error) => {
     const message = messageOf(error);
     // Node (zlib) reports a short stream as "unexpected end of file"; browsers word it otherwise.
-    if (/unexpected end/i.test(message)) return new BtfError('truncated', `gzip stream ends early (${message})`);
-    return new BtfError('io', `corrupt gzip stream (${message})`);
+    if (/unexpected end/i.test(message)) return new BtfError('truncated', `${label} stream ends early (${message})`);
+    return new BtfError('io', `corrupt ${label} stream (${message})`);
   });
 }
 

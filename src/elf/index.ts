@@ -2,3 +2,4 @@
 export * from './elf.js';
 export * from './write.js';
 export * from './compress.js';
+export * from './symbols.js';

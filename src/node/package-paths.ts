@@ -8,7 +8,7 @@ declare const BTFKIT_BUNDLED: boolean | undefined;
 
 const BUNDLED = typeof BTFKIT_BUNDLED === 'boolean' && BTFKIT_BUNDLED;
 
-export type WorkerEntry = 'module-worker' | 'min-core-worker';
+export type WorkerEntry = 'module-worker' | 'min-core-worker' | 'encode-worker';
 
 /** A worker-thread entry: beside this module when compiled, beside the bundle when bundled. */
 export function workerUrl(entry: WorkerEntry): URL {

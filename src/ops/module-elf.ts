@@ -3,7 +3,7 @@
  * (adding `.BTF.base`), leaving every other section's bytes as they were.
  */
 
-import { parseElf, rewriteElf, SHT_PROGBITS } from '../elf/index.js';
+import { type ElfFile, type ElfSectionAddition, parseElf, rewriteElf, SHT_PROGBITS } from '../elf/index.js';
 import { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import { writeBtf } from '../wire/write.js';
@@ -23,9 +23,22 @@ export function distillModuleElf(elfBytes: Uint8Array, base: Btf, opts: { file?:
   if (elf.section('.BTF.base')) fail('invalid-argument', 'module already has a distilled base (.BTF.base)', { section: '.BTF.base', ...(opts.file !== undefined ? { file: opts.file } : {}) });
   const split = Btf.parse(elf.sectionData(btfSec), { base, ...(opts.file !== undefined ? { file: opts.file } : {}) });
   const result = distillBase(split);
-  const bytes = rewriteElf(elf, {
-    replace: { '.BTF': writeBtf(result.split) },
-    add: [{ name: '.BTF.base', data: writeBtf(result.base), type: SHT_PROGBITS, align: Math.max(1, btfSec.addralign) }],
-  });
-  return { bytes, result };
+  return { bytes: withBtfSections(elf, result.split, result.base), result };
+}
+
+/**
+ * The ELF image with `.BTF` set to `btf` and, when given, `.BTF.base` to `distilledBase`:
+ * replaced where the file has the section, added (non-allocated) where it does not. Every other
+ * section keeps its bytes.
+ */
+export function withBtfSections(elf: ElfFile, btf: Btf, distilledBase?: Btf): Uint8Array {
+  const replace: Record<string, Uint8Array> = {};
+  const add: ElfSectionAddition[] = [];
+  const put = (name: string, data: Uint8Array): void => {
+    if (elf.section(name)) replace[name] = data;
+    else add.push({ name, data, type: SHT_PROGBITS, align: Math.max(1, elf.section('.BTF')?.addralign ?? 1) });
+  };
+  put('.BTF', writeBtf(btf));
+  if (distilledBase) put('.BTF.base', writeBtf(distilledBase));
+  return rewriteElf(elf, { replace, add });
 }

@@ -30,6 +30,8 @@ export interface BuilderOptions {
    * does). Default true.
    */
   readonly reuseBaseStrings?: boolean | undefined;
+  /** Initial room for type words (a producer that knows its volume avoids regrowing). */
+  readonly capacityWords?: number | undefined;
 }
 
 export interface MemberSpec {
@@ -76,7 +78,7 @@ export class BtfBuilder {
     this.strings = new StringTableBuilder(opts.base ? opts.base.startStrOff + opts.base.strings.length : 0);
     this.layout = opts.layout ? layoutTableFor(undefined) : undefined;
     this.hdrLen = opts.layout ? HEADER_LEN_LAYOUT : (opts.hdrLen ?? HEADER_LEN_CLASSIC);
-    this.words = new Uint32Array(1024);
+    this.words = new Uint32Array(Math.max(1024, Math.floor(opts.capacityWords ?? 0)));
     this.reuseBaseStrings = opts.reuseBaseStrings ?? true;
   }
 
@@ -261,9 +263,21 @@ export class BtfBuilder {
     return Btf.parse(this.toBytes(opts), { base: this.base, file: opts.file });
   }
 
+  /**
+   * build(), then drop the builder's own copy of the records: for producers of very large BTF
+   * (the DWARF encoder's vmlinux input to dedup) that no longer need the builder.
+   */
+  buildAndRelease(opts: { file?: string | undefined } = {}): Btf {
+    const btf = this.build(opts);
+    this.words = new Uint32Array(0);
+    this.wordLen = 0;
+    this.offs = [];
+    return btf;
+  }
+
   private ensure(extra: number): void {
     if (this.wordLen + extra <= this.words.length) return;
-    let cap = this.words.length * 2;
+    let cap = Math.max(1024, this.words.length * 2);
     while (cap < this.wordLen + extra) cap *= 2;
     const next = new Uint32Array(cap);
     next.set(this.words.subarray(0, this.wordLen));

@@ -17,6 +17,7 @@ export type BtfErrorCode =
   | 'bad-layout'
   | 'bad-elf'
   | 'bad-ext' // .BTF.ext problems
+  | 'bad-dwarf' // DWARF debug information that breaks its format
   | 'no-btf' // an ELF file without the section asked for
   | 'unsupported'
   | 'invalid-argument'

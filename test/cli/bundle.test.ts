@@ -30,12 +30,13 @@ describe('the one-file CLI bundle', () => {
   });
 
   it('imports nothing but Node built-ins (every module and dependency is inside)', () => {
-    for (const entry of ['btfkit.js', 'module-worker.js', 'min-core-worker.js']) {
+    for (const entry of ['btfkit.js', 'module-worker.js', 'min-core-worker.js', 'encode-worker.js']) {
       const src = readFileSync(join(BUNDLE_DIR, entry), 'utf8');
       // esbuild writes module specifiers in double quotes (a message in commander quotes
       // `from '.command()'` in single ones).
       const specifiers = [...src.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1] ?? m[2]!);
-      assert.ok(specifiers.includes('node:fs'), entry);
+      // (the specifiers were found at all: every entry imports some built-in)
+      assert.ok(specifiers.some((s) => s.startsWith('node:')), entry);
       assert.deepEqual(specifiers.filter((s) => !s.startsWith('node:')), [], entry);
     }
   });

@@ -27,3 +27,12 @@ test('mutations are deterministic and keep lengths bounded', () => {
   assert.equal(a.length, 16);
   assert.equal(applyMutations(src, [{ op: 'truncate', at: 3 }]).length, 3);
 });
+
+test('fuzz: damaged DWARF (truncated, flipped, overwritten .debug_* bytes of gcc/clang objects) ends in BTF or a located BtfError', { timeout: 50_000 }, async (t) => {
+  const seeds = loadSeeds().filter((s) => s.target === 'dwarf');
+  assert.ok(seeds.length >= 20, 'DWARF seeds from fixtures/dwarf');
+  const stats = await runFuzz({ runs: Math.ceil(RUNS / 2), seed: 0xd3a7f, seeds, caseTimeoutMs: 4000 });
+  t.diagnostic(`${stats.runs} cases, slowest ${stats.slowestMs.toFixed(1)} ms: ${JSON.stringify(stats.outcomes)}`);
+  assert.ok(Object.keys(stats.outcomes).some((k) => k.startsWith('dwarf:ok')));
+  assert.ok(Object.keys(stats.outcomes).some((k) => k.startsWith('dwarf:error')));
+});

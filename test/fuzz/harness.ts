@@ -34,9 +34,13 @@ import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { parseBtfExt } from '../../src/wire/ext.js';
 import { writeBtf } from '../../src/wire/write.js';
+import { encodeBtf } from '../../src/ops/encode/encode.js';
+import { parseFeatures } from '../../src/ops/encode/features.js';
 import { REPO_ROOT } from '../helpers.js';
 
-export type Target = 'btf' | 'elf' | 'ext' | 'compressed';
+const DEBIAN_FEATURES = parseFeatures('pahole-1.24');
+
+export type Target = 'btf' | 'elf' | 'ext' | 'compressed' | 'dwarf';
 
 export interface Seed {
   readonly name: string;
@@ -46,6 +50,8 @@ export interface Seed {
   readonly base?: Btf | undefined;
   /** Relative weight (big seeds are picked less often). */
   readonly weight: number;
+  /** Byte range the mutations land in (a DWARF section of an object), default the whole input. */
+  readonly focus?: { readonly start: number; readonly end: number } | undefined;
 }
 
 /** Every real input under fixtures/: raw BTF, ELF objects, their .BTF.ext, compressed files. */
@@ -86,6 +92,16 @@ export function loadSeeds(opts: { big?: boolean } = {}): Seed[] {
       } else seeds.push({ name: f, target: 'btf', bytes, weight: 3 });
     }
   }
+  // DWARF: compiled objects, damaged inside one debug section at a time, fed to the encoder.
+  for (const f of readdirSync(fx('dwarf')).sort()) {
+    if (!f.endsWith('.o')) continue;
+    const bytes = file(fx('dwarf', f));
+    const elf = parseElf(bytes);
+    for (const name of ['.debug_info', '.debug_abbrev', '.debug_str', '.debug_str_offsets', '.rela.debug_info']) {
+      const sec = elf.section(name);
+      if (sec && sec.size > 0) seeds.push({ name: `${f}:${name}`, target: 'dwarf', bytes, weight: 1, focus: { start: sec.offset, end: sec.offset + sec.size } });
+    }
+  }
   return seeds;
 }
 
@@ -110,23 +126,26 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('extend' as const), by: fc.integer({ min: 1, max: 64 }) }) },
 );
 
-export function applyMutations(src: Uint8Array, muts: readonly Mutation[]): Uint8Array {
+export function applyMutations(src: Uint8Array, muts: readonly Mutation[], focus?: { start: number; end: number }): Uint8Array {
   let b = src.slice();
   for (const m of muts) {
     if (b.length === 0) break;
+    // Positions land inside the focus range when there is one (and it is still inside b).
+    const inFocus = focus !== undefined && focus.end <= b.length && focus.end > focus.start;
+    const pos = (at: number, span: number): number => (inFocus ? focus.start + (at % Math.max(1, focus.end - focus.start - span)) : at % Math.max(1, b.length - span));
     switch (m.op) {
       case 'truncate':
-        b = b.slice(0, m.at % (b.length + 1));
+        b = b.slice(0, inFocus ? pos(m.at, 0) : m.at % (b.length + 1));
         break;
       case 'flip':
-        b[m.at % b.length]! ^= 1 << m.bit;
+        b[pos(m.at, 0)]! ^= 1 << m.bit;
         break;
       case 'byte':
-        b[m.at % b.length] = m.value;
+        b[pos(m.at, 0)] = m.value;
         break;
       case 'word': {
         if (b.length < 4) break;
-        const at = (m.at % (b.length - 3)) & ~3;
+        const at = inFocus ? pos(m.at, 3) : (m.at % (b.length - 3)) & ~3;
         new DataView(b.buffer).setUint32(at, m.value >>> 0, m.le);
         break;
       }
@@ -185,6 +204,9 @@ async function exercise(seed: Seed, bytes: Uint8Array): Promise<string> {
     throw new FuzzFailure(`${seed.name}: check threw ${(e as Error).message}\n${(e as Error).stack ?? ''}`);
   }
   switch (seed.target) {
+    case 'dwarf':
+      await guard('encodeBtf', () => encodeBtf(bytes, { features: DEBIAN_FEATURES }));
+      return outcome;
     case 'compressed':
       await guard('decompress', () => decompress(bytes, { maxBytes: 64 << 20 }));
       return outcome;
@@ -359,7 +381,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzStats> {
     await fc.assert(
     fc.asyncProperty(fc.nat(), fc.array(mutationArb, { minLength: 1, maxLength: 4 }), async (x, muts) => {
       const seed = pickSeed(x);
-      const bytes = applyMutations(seed.bytes, muts);
+      const bytes = applyMutations(seed.bytes, muts, seed.focus);
       const t0 = performance.now();
       const outcome = await exercise(seed, bytes);
       const ms = performance.now() - t0;

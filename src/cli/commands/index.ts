@@ -20,6 +20,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['distill', 'relocate', 'standalone', 'check-module'], load: async () => (await import('./module.js')).registerModule },
   { names: ['diff', 'where'], load: async () => (await import('./diff.js')).registerDiff },
   { names: ['core', 'min-core', 'vmlinux-split'], load: async () => (await import('./core.js')).registerCore },
+  { names: ['encode'], load: async () => (await import('./encode.js')).registerEncode },
 ];
 
 /** Register the groups needed for `argv`: the named command's, or all (help, typos). */

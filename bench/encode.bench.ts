@@ -1,0 +1,54 @@
+/**
+ * Issue 12 figures: `btfkit encode` against `pahole -J -j1` (dwarves 1.24) on the same file in
+ * the same run, whole commands with peak RSS: the 6.1.0-50 vmlinux from the -dbg package
+ * (scripts/fetch-debian-dbg.sh) with Debian's features, and one module (ext4) on the shipped
+ * vmlinux BTF. pahole writes detached output (--btf_encode_detached), so neither side
+ * rewrites its input.
+ */
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Bench, type BenchRow, hasCommand, timeCommand } from './harness.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const CORPUS = process.env.BTF_CORPUS ?? join(homedir(), '.cache', 'btf-corpus');
+const BUILD = '6.1.0-50-amd64';
+
+const bench: Bench = {
+  name: 'encode',
+  async run() {
+    const dbg = join(CORPUS, `${BUILD}-dbg`);
+    const shipped = join(CORPUS, BUILD);
+    if (!existsSync(join(dbg, '.done'))) return `no ${dbg} (scripts/fetch-debian-dbg.sh)`;
+    if (!hasCommand('pahole')) return 'no pahole (Debian package dwarves)';
+    const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'btfkit-bench-encode-'));
+    const btfkit = join(repo, 'bin', 'btfkit.js');
+    const runs = Number(process.env.BTFKIT_BENCH_ENCODE_RUNS ?? 3);
+    try {
+      const rows: BenchRow[] = [];
+      const vmlinux = join(dbg, 'vmlinux');
+      rows.push({
+        name: `vmlinux ${BUILD} (DWARF 5, 2,350 units) → BTF, features of Debian's build`,
+        ours: timeCommand(process.execPath, [btfkit, 'encode', vmlinux, '--features', 'pahole-1.24', '-o', join(dir, 'ours.btf'), '--force'], runs),
+        peer: { name: 'pahole 1.24 -J -j1 --btf_gen_floats', ...timeCommand('pahole', ['-J', '-j1', '--btf_gen_floats', '--btf_encode_detached', join(dir, 'pahole.btf'), vmlinux], runs) },
+        goal: '<= 1.0x wall, <= 1.5x memory',
+      });
+      const ext4 = join(dbg, 'modules', 'ext4.ko');
+      if (existsSync(ext4)) {
+        rows.push({
+          name: 'ext4.ko → split BTF on the shipped vmlinux BTF (raw)',
+          ours: timeCommand(process.execPath, [btfkit, 'encode', ext4, '-B', join(shipped, 'vmlinux.btf'), '--features', 'pahole-1.24', '--detached', '-o', join(dir, 'ext4.btf'), '--force'], runs * 2),
+          peer: { name: 'pahole 1.24 -J -j1 --btf_gen_floats --btf_base', ...timeCommand('pahole', ['-J', '-j1', '--btf_gen_floats', '--btf_base', join(shipped, 'vmlinux'), '--btf_encode_detached', join(dir, 'ext4.pahole.btf'), ext4], runs * 2) },
+          goal: '<= 1.0x',
+        });
+      }
+      return rows;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default bench;

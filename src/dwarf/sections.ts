@@ -1,0 +1,190 @@
+/**
+ * The DWARF sections of an ELF file, ready to read: SHF_COMPRESSED (zlib, zstd) and GNU `.zdebug_*`
+ * sections inflated, and for relocatable objects (`.ko`, `-c` output) their `.rela.debug_*` /
+ * `.rel.debug_*` records applied to a copy. A linked vmlinux also carries `.rela.debug_*`
+ * (from --emit-relocs) whose effect is already in the bytes: those are never applied again.
+ */
+
+import { decompressElfPayload, DEFAULT_MAX_DECOMPRESSED_BYTES } from '../elf/compress.js';
+import { type ElfFile, type ElfSection, ET_REL } from '../elf/elf.js';
+import { type ElfRelocations, ElfSymbols, relocationsFor } from '../elf/symbols.js';
+import { BtfError, type BtfErrorLocation, fail } from '../wire/errors.js';
+
+export interface DwarfSections {
+  readonly info: Uint8Array;
+  readonly abbrev: Uint8Array;
+  readonly str: Uint8Array;
+  readonly lineStr: Uint8Array;
+  readonly strOffsets: Uint8Array;
+  readonly addr: Uint8Array;
+  readonly loclists: Uint8Array;
+  readonly loc: Uint8Array;
+  readonly rnglists: Uint8Array;
+  readonly ranges: Uint8Array;
+  readonly littleEndian: boolean;
+  /** File name for error messages. */
+  readonly file: string | undefined;
+}
+
+const SHF_COMPRESSED = 0x800;
+const ELFCOMPRESS_ZLIB = 1;
+const ELFCOMPRESS_ZSTD = 2;
+
+type RelocKind = 'abs' | 'add' | 'sub';
+/** Per machine: relocation type → [width in bytes, what it does]. Types absent here are refused. */
+const RELOCS: Record<number, Record<number, readonly [number, RelocKind]>> = {
+  62: { 1: [8, 'abs'], 10: [4, 'abs'], 11: [4, 'abs'] }, // x86-64: 64, 32, 32S
+  183: { 257: [8, 'abs'], 258: [4, 'abs'] }, // aarch64: ABS64, ABS32
+  3: { 1: [4, 'abs'] }, // i386: 32
+  40: { 2: [4, 'abs'] }, // arm: ABS32
+  22: { 4: [4, 'abs'], 22: [8, 'abs'] }, // s390: 32, 64
+  21: { 1: [4, 'abs'], 38: [8, 'abs'] }, // ppc64: ADDR32, ADDR64
+  20: { 1: [4, 'abs'] }, // ppc: ADDR32
+  8: { 2: [4, 'abs'], 18: [8, 'abs'] }, // mips: 32, 64
+  // riscv: 32, 64, ADD8..ADD64, SUB8..SUB64 (label differences in line and location tables)
+  243: { 1: [4, 'abs'], 2: [8, 'abs'], 33: [1, 'add'], 34: [2, 'add'], 35: [4, 'add'], 36: [8, 'add'], 37: [1, 'sub'], 38: [2, 'sub'], 39: [4, 'sub'], 40: [8, 'sub'] },
+  // loongarch: 32, 64, ADD8..ADD64, SUB8..SUB64
+  258: { 1: [4, 'abs'], 2: [8, 'abs'], 47: [1, 'add'], 48: [2, 'add'], 50: [4, 'add'], 51: [8, 'add'], 52: [1, 'sub'], 53: [2, 'sub'], 55: [4, 'sub'], 56: [8, 'sub'] },
+  247: { 2: [8, 'abs'], 3: [4, 'abs'], 10: [4, 'abs'] }, // bpf: ABS64, ABS32, 32 (old name)
+};
+const NONE_RELOC: Record<number, number> = { 62: 0, 183: 0, 3: 0, 40: 0, 22: 0, 21: 0, 20: 0, 8: 0, 243: 0, 258: 0, 247: 0 };
+
+export interface LoadDwarfOptions {
+  readonly file?: string | undefined;
+  /** Largest inflated section accepted (default 1 GiB). */
+  readonly maxBytes?: number | undefined;
+  /**
+   * Also load the location and range lists (.debug_loclists/.debug_loc, .debug_rnglists/
+   * .debug_ranges); left empty by default, as reading types and prototypes needs none of them.
+   */
+  readonly lists?: boolean | undefined;
+}
+
+/** Read (inflate, relocate) the DWARF sections of `elf`. Fails with 'no-btf'-like 'bad-dwarf' when there is no .debug_info. */
+export async function loadDwarfSections(elf: ElfFile, opts: LoadDwarfOptions = {}): Promise<DwarfSections> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  const where = opts.file !== undefined ? { file: opts.file } : {};
+  let symbols: ElfSymbols | undefined;
+  const load = async (name: string, required: boolean): Promise<Uint8Array> => {
+    const sec = elf.section(name) ?? elf.section(`.z${name.slice(1)}`);
+    if (!sec) {
+      if (required) fail('bad-dwarf', `no ${name} section (not built with -g?)`, { ...where, section: name });
+      return new Uint8Array(0);
+    }
+    let bytes = await sectionBytes(elf, sec, maxBytes, opts.file);
+    if (elf.type === ET_REL) {
+      const relocs = relocationsFor(elf, sec.index);
+      if (relocs.length > 0) {
+        // Relocate a copy: the ELF's own bytes are the caller's input and are never modified.
+        // (a copy by construction: on a Node Buffer, slice() would be a view)
+        if (bytes.buffer === elf.bytes.buffer) bytes = new Uint8Array(bytes);
+        for (const r of relocs) {
+          symbols ??= new ElfSymbols(elf, elf.sections[r.section.link] ?? fail('bad-elf', `${r.section.name} links to no symbol table`, { ...where, section: r.section.name }));
+          applyRelocations(elf, bytes, r, symbols, name, opts.file);
+        }
+      }
+    }
+    return bytes;
+  };
+  const [info, abbrev, str, lineStr, strOffsets, addr, loclists, loc, rnglists, ranges] = await Promise.all([
+    load('.debug_info', true),
+    load('.debug_abbrev', true),
+    load('.debug_str', false),
+    load('.debug_line_str', false),
+    load('.debug_str_offsets', false),
+    load('.debug_addr', false),
+    opts.lists ? load('.debug_loclists', false) : new Uint8Array(0),
+    opts.lists ? load('.debug_loc', false) : new Uint8Array(0),
+    opts.lists ? load('.debug_rnglists', false) : new Uint8Array(0),
+    opts.lists ? load('.debug_ranges', false) : new Uint8Array(0),
+  ]);
+  return { info, abbrev, str, lineStr, strOffsets, addr, loclists, loc, rnglists, ranges, littleEndian: elf.endian === 'little', file: opts.file };
+}
+
+async function sectionBytes(elf: ElfFile, sec: ElfSection, maxBytes: number, file: string | undefined): Promise<Uint8Array> {
+  const raw = elf.sectionData(sec);
+  const where = { section: sec.name, offset: sec.offset, ...(file !== undefined ? { file } : {}) };
+  if (sec.name.startsWith('.zdebug_')) {
+    // GNU style: "ZLIB" then the inflated size as a big-endian 64-bit number, then a zlib stream.
+    if (raw.length < 12 || raw[0] !== 0x5a || raw[1] !== 0x4c || raw[2] !== 0x49 || raw[3] !== 0x42) fail('bad-dwarf', `${sec.name} does not start with the ZLIB header`, where);
+    return locate(decompressElfPayload(raw.subarray(12), 'zlib', maxBytes), where);
+  }
+  if ((sec.flags & SHF_COMPRESSED) === 0) return raw;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const le = elf.endian === 'little';
+  const hdr = elf.class === 64 ? 24 : 12;
+  if (raw.length < hdr) fail('truncated', `${sec.name} is compressed but shorter than its compression header`, where);
+  const type = view.getUint32(0, le);
+  const size = elf.class === 64 ? Number(view.getBigUint64(8, le)) : view.getUint32(4, le);
+  if (size > maxBytes) fail('unsupported', `${sec.name} inflates to ${size} bytes, over the limit of ${maxBytes}`, where);
+  if (type !== ELFCOMPRESS_ZLIB && type !== ELFCOMPRESS_ZSTD) fail('unsupported', `${sec.name} uses compression type ${type} (only zlib 1 and zstd 2 are known)`, where);
+  const out = await locate(decompressElfPayload(raw.subarray(hdr), type === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd', maxBytes), where);
+  if (out.length !== size) fail('bad-dwarf', `${sec.name} inflated to ${out.length} bytes, its header says ${size}`, where);
+  return out;
+}
+
+/** A decompression error names the section it came from. */
+async function locate(p: Promise<Uint8Array>, where: BtfErrorLocation): Promise<Uint8Array> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof BtfError && e.section === undefined) throw new BtfError(e.code, e.rule, where);
+    throw e;
+  }
+}
+
+function applyRelocations(elf: ElfFile, bytes: Uint8Array, r: ElfRelocations, symbols: ElfSymbols, name: string, file: string | undefined): void {
+  const table = RELOCS[elf.machine];
+  const where = { section: r.section.name, ...(file !== undefined ? { file } : {}) };
+  if (!table) fail('unsupported', `relocations for ELF machine ${elf.machine} are not supported`, where);
+  const none = NONE_RELOC[elf.machine];
+  const le = elf.endian === 'little';
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entSize = r.section.entsize || 1;
+  for (let i = 0; i < r.offset.length; i++) {
+    const type = r.type[i]!;
+    if (type === none) continue;
+    const spec = table[type];
+    const at = r.offset[i]!;
+    if (!spec) fail('unsupported', `relocation type ${type} (machine ${elf.machine}) in ${name} is not supported`, { ...where, offset: r.section.offset + i * entSize });
+    const [width, kind] = spec;
+    if (at + width > bytes.length) fail('bad-elf', `relocation ${i} at ${at} writes past the end of ${name}`, { ...where, offset: r.section.offset + i * entSize });
+    const sym = r.symbol[i]!;
+    if (sym >= symbols.count) fail('bad-elf', `relocation ${i} names symbol ${sym}, the table has ${symbols.count}`, { ...where, offset: r.section.offset + i * entSize });
+    const old = readN(view, at, width, le);
+    const addend = r.addend ? r.addend[i]! : old;
+    const s = symbols.value[sym]!;
+    const value = kind === 'abs' ? s + addend : kind === 'add' ? old + s + addend : old - s - addend;
+    writeN(view, at, width, le, value);
+  }
+}
+
+function readN(view: DataView, at: number, width: number, le: boolean): bigint {
+  switch (width) {
+    case 1:
+      return BigInt(view.getUint8(at));
+    case 2:
+      return BigInt(view.getUint16(at, le));
+    case 4:
+      return BigInt(view.getUint32(at, le));
+    default:
+      return view.getBigUint64(at, le);
+  }
+}
+
+function writeN(view: DataView, at: number, width: number, le: boolean, value: bigint): void {
+  const v = BigInt.asUintN(width * 8, value);
+  switch (width) {
+    case 1:
+      view.setUint8(at, Number(v));
+      break;
+    case 2:
+      view.setUint16(at, Number(v), le);
+      break;
+    case 4:
+      view.setUint32(at, Number(v), le);
+      break;
+    default:
+      view.setBigUint64(at, v, le);
+  }
+}

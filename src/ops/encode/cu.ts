@@ -1,0 +1,1306 @@
+/**
+ * One compilation unit's DIEs → BTF records, following pahole's mapping (see encode.ts).
+ * The walk writes each record into a unit buffer as soon as its DIE (and its children) are
+ * read, with type references held as DIE offsets and ids taken in pahole's order (a type
+ * after the types nested in it). When the unit ends, references are resolved through a
+ * per-unit DIE → record table, records identical to an earlier unit's are folded into it (see
+ * assignIds), and the rest is appended to the builder. Which functions and variables are
+ * encoded is the caller's policy (functions.ts, variables.ts).
+ */
+
+import { DW_AT, DW_ATE, DW_LANG_Rust, DW_OP, DW_TAG } from '../../dwarf/constants.js';
+import { type DieCursor, type DwarfInfo, SlotMap, type UnitHeader, ValueClass } from '../../dwarf/reader.js';
+import type { BtfBuilder } from '../../wire/builder.js';
+import { fail } from '../../wire/errors.js';
+import { forEachStrOffWord, forEachTypeIdWord } from '../../wire/fields.js';
+import { ByteStringTable } from '../../wire/strings.js';
+import { Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
+import type { FeatureSet } from './features.js';
+import type { VarSlot } from './variables.js';
+
+// Attribute slots decoded for every DIE the encoder looks at.
+const S = {
+  name: 0,
+  type: 1,
+  byteSize: 2,
+  bitSize: 3,
+  dataBitOffset: 4,
+  memberLocation: 5,
+  bitOffset: 6,
+  upperBound: 7,
+  count: 8,
+  encoding: 9,
+  declaration: 10,
+  external: 11,
+  location: 12,
+  constValue: 13,
+  specification: 14,
+  abstractOrigin: 15,
+  artificial: 16,
+  language: 17,
+} as const;
+
+const SLOT_ATTRS = [
+  DW_AT.name,
+  DW_AT.type,
+  DW_AT.byte_size,
+  DW_AT.bit_size,
+  DW_AT.data_bit_offset,
+  DW_AT.data_member_location,
+  DW_AT.bit_offset,
+  DW_AT.upper_bound,
+  DW_AT.count,
+  DW_AT.encoding,
+  DW_AT.declaration,
+  DW_AT.external,
+  DW_AT.location,
+  DW_AT.const_value,
+  DW_AT.specification,
+  DW_AT.abstract_origin,
+  DW_AT.artificial,
+  DW_AT.language,
+  DW_AT.str_offsets_base,
+  DW_AT.addr_base,
+  DW_AT.loclists_base,
+  DW_AT.rnglists_base,
+];
+
+const WANTED_TAGS = [
+  DW_TAG.compile_unit,
+  DW_TAG.partial_unit,
+  DW_TAG.base_type,
+  DW_TAG.pointer_type,
+  DW_TAG.const_type,
+  DW_TAG.volatile_type,
+  DW_TAG.restrict_type,
+  DW_TAG.atomic_type,
+  DW_TAG.typedef,
+  DW_TAG.structure_type,
+  DW_TAG.union_type,
+  DW_TAG.class_type,
+  DW_TAG.enumeration_type,
+  DW_TAG.enumerator,
+  DW_TAG.member,
+  DW_TAG.array_type,
+  DW_TAG.subrange_type,
+  DW_TAG.subroutine_type,
+  DW_TAG.formal_parameter,
+  DW_TAG.unspecified_parameters,
+  DW_TAG.unspecified_type,
+  DW_TAG.subprogram,
+  DW_TAG.variable,
+  DW_TAG.reference_type,
+  DW_TAG.rvalue_reference_type,
+  DW_TAG.ptr_to_member_type,
+  DW_TAG.LLVM_annotation,
+];
+
+export function encoderSlotMap(): SlotMap {
+  return new SlotMap(SLOT_ATTRS, WANTED_TAGS);
+}
+
+/** Decisions that span units (pahole's encoder-wide state), made by the caller. */
+export interface EncodePolicy {
+  /**
+   * What to do with a function definition: encode it now, in this unit (pahole 1.24: the first
+   * definition of a name wins), hand it back for a decision after every unit (`defer`:
+   * consistent_func compares all definitions of a name), or leave it out.
+   */
+  acceptFunction(name: string, external: boolean): 'now' | 'defer' | 'skip';
+  /** For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip it. */
+  acceptVariable(name: string, address: bigint): VarSlot | undefined;
+  /** Builder id of the array index type (an `int`), 0 until a unit with arrays found one. */
+  indexType(): number;
+  setIndexType(id: number): void;
+}
+
+export interface DeferredFunction {
+  readonly name: string;
+  readonly proto: Uint32Array;
+  readonly tags: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface UnitResult {
+  /** The unit's FUNCs: name and builder id. */
+  readonly functions: ReadonlyArray<{ name: string; id: number }>;
+  /** Deferred definitions: FUNC_PROTO words with builder ids, and decl tags [value, component]. */
+  readonly deferred: ReadonlyArray<DeferredFunction>;
+  /** The unit's VARs (builder ids) with their DATASEC slot. */
+  readonly variables: ReadonlyArray<{ id: number; slot: VarSlot }>;
+}
+
+const NO_PARENT = -1;
+const EMPTY_RESULT: UnitResult = { functions: [], deferred: [], variables: [] };
+
+/** One unit walked by a worker thread, finished by the main thread (structured-cloneable). */
+export interface UnitDraft {
+  readonly unit: UnitHeader;
+  readonly words: Uint32Array;
+  readonly recOff: Int32Array;
+  readonly recLen: Int32Array;
+  /** (DIE offset − unit offset, local id + 1) pairs. */
+  readonly dies: Int32Array;
+  readonly aliasFrom: number[];
+  readonly aliasTo: number[];
+  readonly fns: FnInfo[];
+  readonly paramName: Int32Array;
+  readonly paramType: Int32Array;
+  readonly paramOrigin: Int32Array;
+  readonly paramByDie: Array<[number, number]>;
+  readonly vars: VarInfo[];
+  readonly varDecl: Array<[number, { name: string; typeDie: number; external: boolean }]>;
+  readonly declTags: number[];
+  readonly varTags: Array<[number, number[]]>;
+  readonly needIndex: boolean;
+  readonly intLocal: number;
+}
+
+interface VarInfo {
+  die: number;
+  name: string;
+  typeDie: number;
+  address: bigint;
+  external: boolean;
+  specDie: number;
+}
+
+/** Per-unit function info gathered during the walk (resolved at unit end). */
+interface FnInfo {
+  die: number;
+  /**
+   * The name: a .debug_str offset (decoded only for definitions that get as far as the
+   * function policy; declarations repeat in every unit that calls them), or the string itself.
+   */
+  nameOffset: number;
+  name: string | undefined;
+  retDie: number;
+  declaration: boolean;
+  external: boolean;
+  origin: number;
+  paramStart: number;
+  paramCount: number;
+  varargs: boolean;
+  /** btf_decl_tag annotations: [value string offset, component (-1 or parameter index)]. */
+  tags: Array<[number, number]> | undefined;
+}
+
+/** Where the walk interns names (a BtfBuilder, or a worker's own table). */
+export interface StringSink {
+  addString(s: string): number;
+}
+
+export class UnitEncoder {
+  private W = new Uint32Array(1 << 16);
+  private wlen = 0;
+  /** Per local record: word offset and length in W. */
+  private recOff: number[] = [];
+  private recLen: number[] = [];
+  /** DIE offset - unit offset → local id + 1 (0: not a type, i.e. void). */
+  private dieMap = new Int32Array(1 << 16);
+  private aliasFrom: number[] = [];
+  private aliasTo: number[] = [];
+  // Open records with children, by DIE depth.
+  private openDie: number[] = [];
+  /** Per open record: an array record saw a subrange (else it has no dimension at all). */
+  private sawDimension: boolean[] = [];
+  private openElemStart: number[] = [];
+  private openDepth: number[] = [];
+  private elem = new Float64Array(1 << 12);
+  private elemTop = 0;
+  private tagAt: number[] = [];
+  // Functions and their parameters.
+  private fns: FnInfo[] = [];
+  private fnByDie = new Map<number, FnInfo>();
+  /** Builder string offsets of parameter names (0: unnamed). */
+  private paramName: number[] = [];
+  private paramType: number[] = [];
+  private paramOrigin: number[] = [];
+  private paramByDie = new Map<number, number>();
+  private openFn: FnInfo | undefined;
+  private openFnDepth = -1;
+  private vars: VarInfo[] = [];
+  /** btf_decl_tag annotations of types and members: value, annotated DIE, component. */
+  private declTags: number[] = [];
+  /** btf_decl_tag annotations of variables, by variable DIE. */
+  private varTags = new Map<number, number[]>();
+  /** DIE offset at each depth of the walk. */
+  private dieAt: number[] = [];
+  private varDecl = new Map<number, { name: string; typeDie: number; external: boolean }>();
+  /** Closed records added so far (see assignIds), for every unit of this encoding. */
+  private readonly closedTable = new RecordTable();
+  /** .debug_str strings by content, and their builder offsets (see nameOff). */
+  private readonly strContent = new ByteStringTable(0, false);
+  private readonly canonicalToBuilder = new Map<number, number>();
+  /** Short inline names (see DieCursor.inlineStringKey) → builder string offset. */
+  private readonly inlineCache = new Map<number, number>();
+  /** .debug_str offset → builder string offset + 1 (0: not interned yet). */
+  private readonly strCache: Int32Array;
+  /** The unit has arrays; intLocal: its `int` base type (local id), -1 when none. */
+  private needIndex = false;
+  private intLocal = -1;
+  private unit!: UnitHeader;
+
+  private readonly builderOrUndefined: BtfBuilder | undefined;
+  private readonly policyOrUndefined: EncodePolicy | undefined;
+
+  /**
+   * `sink` interns the names the walk meets: the builder itself, or in a worker thread a
+   * table of its own whose keys the main thread maps (see exportDraft/importDraft). Only an
+   * encoder with a builder and a policy finishes units.
+   */
+  constructor(
+    private readonly dwarf: DwarfInfo,
+    private readonly cur: DieCursor,
+    private readonly features: FeatureSet,
+    private readonly sink: StringSink,
+    out?: { readonly builder: BtfBuilder; readonly policy: EncodePolicy },
+  ) {
+    this.strCache = new Int32Array(dwarf.sections.str.length);
+    this.builderOrUndefined = out?.builder;
+    this.policyOrUndefined = out?.policy;
+  }
+
+  private get builder(): BtfBuilder {
+    return this.builderOrUndefined ?? fail('invalid-argument', 'internal: this unit encoder only walks units');
+  }
+
+  private get policy(): EncodePolicy {
+    return this.policyOrUndefined ?? fail('invalid-argument', 'internal: this unit encoder only walks units');
+  }
+
+  private bad(rule: string, offset: number): never {
+    const file = this.dwarf.sections.file;
+    return fail('bad-dwarf', rule, { section: '.debug_info', offset, ...(file !== undefined ? { file } : {}) });
+  }
+
+  /** Builder string offset of the DIE's name (cached by .debug_str offset). */
+  private nameOff(): number {
+    const cur = this.cur;
+    if (!cur.has(S.name)) return 0;
+    const key = cur.stringKey(S.name);
+    if (key >= 0 && key < this.strCache.length) {
+      const have = this.strCache[key]!;
+      if (have !== 0) return have - 1;
+      // A relocatable object linked with `ld -r` repeats each string per unit: the same name
+      // at another offset is found by its bytes, without decoding it again.
+      const canonical = this.strContent.intern(this.dwarf.sections.str, key);
+      let off = this.canonicalToBuilder.get(canonical);
+      if (off === undefined) {
+        off = this.sink.addString(cur.string(S.name));
+        this.canonicalToBuilder.set(canonical, off);
+      }
+      this.strCache[key] = off + 1;
+      return off;
+    }
+    const inlineKey = cur.inlineStringKey(S.name);
+    if (inlineKey >= 0) {
+      const have = this.inlineCache.get(inlineKey);
+      if (have !== undefined) return have;
+      const off = this.sink.addString(cur.string(S.name));
+      this.inlineCache.set(inlineKey, off);
+      return off;
+    }
+    return this.sink.addString(cur.string(S.name));
+  }
+
+  private typeRef(): number {
+    const cur = this.cur;
+    if (!cur.has(S.type)) return 0;
+    if (cur.cls[S.type] !== ValueClass.Ref) this.bad('DW_AT_type is not a reference', cur.offset);
+    return cur.lo[S.type]!;
+  }
+
+  private ensureW(n: number): void {
+    if (this.wlen + n <= this.W.length) return;
+    const next = new Uint32Array(Math.max(this.W.length * 2, this.wlen + n));
+    next.set(this.W.subarray(0, this.wlen));
+    this.W = next;
+  }
+
+  /** Room for `n` more element words (members are pushed four numbers at a time). */
+  private elemRoom(n: number): Float64Array {
+    if (this.elemTop + n > this.elem.length) {
+      const next = new Float64Array(this.elem.length * 2 + n);
+      next.set(this.elem.subarray(0, this.elemTop));
+      this.elem = next;
+    }
+    return this.elem;
+  }
+
+  private pushElem2(a: number, b: number): void {
+    const e = this.elemRoom(2);
+    e[this.elemTop] = a;
+    e[this.elemTop + 1] = b;
+    this.elemTop += 2;
+  }
+
+  private pushElem4(a: number, b: number, c: number, d: number): void {
+    const e = this.elemRoom(4);
+    const t = this.elemTop;
+    e[t] = a;
+    e[t + 1] = b;
+    e[t + 2] = c;
+    e[t + 3] = d;
+    this.elemTop = t + 4;
+  }
+
+  /** Reserve a local id for a DIE (the current one by default). */
+  private newLocal(die = this.cur.offset): number {
+    const local = this.recOff.length;
+    this.recOff.push(-1);
+    this.recLen.push(0);
+    this.dieMap[die - this.unit.offset] = local + 1;
+    return local;
+  }
+
+  private emit(local: number, words: ArrayLike<number>): void {
+    this.ensureW(words.length);
+    const off = this.wlen;
+    for (let i = 0; i < words.length; i++) this.W[off + i] = words[i]! >>> 0;
+    this.wlen += words.length;
+    this.recOff[local] = off;
+    this.recLen[local] = words.length;
+  }
+
+  private emitSimple(kind: number, name: number, sizeOrType: number, kflag = false): void {
+    this.emit(this.newLocal(), [name, makeInfo(kind, 0, kflag), sizeOrType]);
+  }
+
+  /** Walk and finish one unit (the single-threaded path). */
+  encodeUnit(unit: UnitHeader): UnitResult {
+    return this.walkUnit(unit) ? this.finish() : EMPTY_RESULT;
+  }
+
+  /** Read one unit's DIEs into records. False for a unit left out (Rust). */
+  walkUnit(unit: UnitHeader): boolean {
+    this.unit = unit;
+    const cur = this.cur;
+    const span = unit.end - unit.offset;
+    if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
+    else this.dieMap.fill(0, 0, span);
+    this.wlen = 0;
+    this.recOff = [];
+    this.recLen = [];
+    this.aliasFrom = [];
+    this.aliasTo = [];
+    this.openDie = [];
+    this.openElemStart = [];
+    this.openDepth = [];
+    this.elemTop = 0;
+    this.fns = [];
+    this.fnByDie.clear();
+    this.paramName = [];
+    this.paramType = [];
+    this.paramOrigin = [];
+    this.paramByDie.clear();
+    this.openFn = undefined;
+    this.openFnDepth = -1;
+    this.vars = [];
+    this.declTags = [];
+    this.varTags.clear();
+    this.varDecl.clear();
+    this.needIndex = false;
+    this.intLocal = -1;
+    cur.start(unit);
+    while (cur.next()) {
+      const d = cur.depth;
+      // Kernel builds leave Rust units out (pahole --lang_exclude=rust): their types are not C.
+      if (d === 0 && cur.has(S.language) && cur.num(S.language) === DW_LANG_Rust) return false;
+      while (this.openDepth.length > 0 && this.openDepth[this.openDepth.length - 1]! >= d) this.closeRecord();
+      if (this.openFn && this.openFnDepth >= d) {
+        this.openFn = undefined;
+        this.openFnDepth = -1;
+      }
+      this.tagAt[d] = cur.tag;
+      this.dieAt[d] = cur.offset;
+      this.visit(d);
+    }
+    while (this.openDepth.length > 0) this.closeRecord();
+    return true;
+  }
+
+  /**
+   * What walkUnit produced, for the main thread (worker threads walk, the main thread
+   * finishes units in order). Names are the walking encoder's sink keys; function names are
+   * decoded here, where the DWARF strings are.
+   */
+  exportDraft(): UnitDraft {
+    const span = this.unit.end - this.unit.offset;
+    const dies: number[] = [];
+    for (let rel = 0; rel < span; rel++) if (this.dieMap[rel] !== 0) dies.push(rel, this.dieMap[rel]!);
+    for (const fn of this.fns) if (fn.name === undefined && fn.nameOffset >= 0) fn.name = this.dwarf.str(fn.nameOffset);
+    return {
+      unit: this.unit,
+      words: this.W.slice(0, this.wlen),
+      recOff: Int32Array.from(this.recOff),
+      recLen: Int32Array.from(this.recLen),
+      dies: Int32Array.from(dies),
+      aliasFrom: this.aliasFrom,
+      aliasTo: this.aliasTo,
+      fns: this.fns,
+      paramName: Int32Array.from(this.paramName),
+      paramType: Int32Array.from(this.paramType),
+      paramOrigin: Int32Array.from(this.paramOrigin),
+      paramByDie: [...this.paramByDie],
+      vars: this.vars,
+      varDecl: [...this.varDecl],
+      declTags: this.declTags,
+      varTags: [...this.varTags],
+      needIndex: this.needIndex,
+      intLocal: this.intLocal,
+    };
+  }
+
+  /**
+   * Take over a draft walked elsewhere, its name keys mapped to builder strings by `name`,
+   * so that finish() can run here.
+   */
+  importDraft(d: UnitDraft, name: (key: number) => number): void {
+    this.unit = d.unit;
+    const span = d.unit.end - d.unit.offset;
+    if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
+    else this.dieMap.fill(0, 0, span);
+    for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
+    if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
+    this.W.set(d.words);
+    this.wlen = d.words.length;
+    this.recOff = Array.from(d.recOff);
+    this.recLen = Array.from(d.recLen);
+    const W = this.W;
+    const mapWord = (w: number): void => {
+      W[w] = name(W[w]!);
+    };
+    for (let local = 0; local < this.recOff.length; local++) {
+      const off = this.recOff[local]!;
+      forEachStrOffWord(W, off, KIND_SHAPES[(W[off + 1]! >>> 24) & 0x7f]!, mapWord, true);
+    }
+    this.aliasFrom = d.aliasFrom;
+    this.aliasTo = d.aliasTo;
+    this.fns = d.fns;
+    this.fnByDie.clear();
+    for (const fn of this.fns) {
+      this.fnByDie.set(fn.die, fn);
+      if (fn.tags) for (const t of fn.tags) t[0] = name(t[0]);
+    }
+    this.paramName = Array.from(d.paramName, name);
+    this.paramType = Array.from(d.paramType);
+    this.paramOrigin = Array.from(d.paramOrigin);
+    this.paramByDie = new Map(d.paramByDie);
+    this.vars = d.vars;
+    this.varDecl = new Map(d.varDecl);
+    this.declTags = d.declTags.map((v, i) => (i % 3 === 0 ? name(v) : v));
+    this.varTags = new Map(d.varTags.map(([die, tags]) => [die, tags.map(name)]));
+    this.needIndex = d.needIndex;
+    this.intLocal = d.intLocal;
+  }
+
+  /** Finish the unit walked (or imported) last: see finish(). */
+  finishUnit(): UnitResult {
+    return this.finish();
+  }
+
+  private parentTag(d: number): number {
+    return d > 0 ? (this.tagAt[d - 1] ?? NO_PARENT) : NO_PARENT;
+  }
+
+  /**
+   * Start a record whose DIE has children. Its id is taken when it closes, after the types
+   * nested in it (pahole adds a struct after the anonymous types declared inside it).
+   */
+  private openRecord(die: number, header: readonly number[], d: number): void {
+    // Header words go to the element stack first; closeRecord writes header + elements.
+    this.openDie.push(die);
+    this.openElemStart.push(this.elemTop);
+    this.openDepth.push(d);
+    const e = this.elemRoom(header.length);
+    for (let i = 0; i < header.length; i++) e[this.elemTop++] = header[i]!;
+    // Without children the record is complete now.
+    if (!this.cur.hasChildren) this.closeRecord();
+  }
+
+  private visit(d: number): void {
+    const cur = this.cur;
+    switch (cur.tag) {
+      case DW_TAG.base_type:
+        return this.baseType();
+      case DW_TAG.pointer_type:
+        // Children are btf_type_tag annotations: the pointer then points at the last tag.
+        if (cur.hasChildren) return this.openRecord(cur.offset, [0, makeInfo(Kind.PTR, 0, false), this.typeRef()], d);
+        return this.emitSimple(Kind.PTR, 0, this.typeRef());
+      case DW_TAG.LLVM_annotation:
+        return this.annotation(d);
+      case DW_TAG.const_type:
+        return this.emitSimple(Kind.CONST, 0, this.typeRef());
+      case DW_TAG.volatile_type:
+        return this.emitSimple(Kind.VOLATILE, 0, this.typeRef());
+      case DW_TAG.restrict_type:
+        return this.emitSimple(Kind.RESTRICT, 0, this.typeRef());
+      case DW_TAG.typedef:
+        return this.emitSimple(Kind.TYPEDEF, this.nameOff(), this.typeRef());
+      case DW_TAG.atomic_type:
+        // No BTF kind: users see the qualified type itself.
+        this.aliasFrom.push(cur.offset);
+        this.aliasTo.push(this.typeRef());
+        return;
+      case DW_TAG.structure_type:
+      case DW_TAG.class_type:
+      case DW_TAG.union_type:
+        return this.aggregate(d);
+      case DW_TAG.enumeration_type:
+        return this.enumeration(d);
+      case DW_TAG.array_type: {
+        this.needIndex = true;
+        this.openRecord(cur.offset, [0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef(), 0, 1], d);
+        return;
+      }
+      case DW_TAG.subroutine_type: {
+        this.openRecord(cur.offset, [0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef()], d);
+        return;
+      }
+      case DW_TAG.member:
+        return this.member(d);
+      case DW_TAG.enumerator:
+        return this.enumerator(d);
+      case DW_TAG.subrange_type:
+        return this.subrange(d);
+      case DW_TAG.formal_parameter:
+      case DW_TAG.unspecified_parameters:
+        return this.parameter(d);
+      case DW_TAG.subprogram:
+        return this.subprogram(d);
+      case DW_TAG.variable:
+        return this.variable(d);
+      default:
+        // unspecified_type and C++-only kinds stay void.
+        return;
+    }
+  }
+
+  /**
+   * clang's DW_TAG_LLVM_annotation: `btf_type_tag` under a pointer becomes a TYPE_TAG between
+   * the pointer and its target (in source order, the pointer pointing at the last), and
+   * `btf_decl_tag` a DECL_TAG on the annotated type, member (component = its index), function,
+   * parameter or variable.
+   */
+  private annotation(d: number): void {
+    const cur = this.cur;
+    const kind = cur.string(S.name);
+    const parentTag = this.parentTag(d);
+    if (kind === 'btf_type_tag') {
+      if (!this.features.has('type_tag') || parentTag !== DW_TAG.pointer_type) return;
+      const p = this.openParent(d, Kind.PTR);
+      if (p < 0) return;
+      const start = this.openElemStart[p]!;
+      // Points at the previous tag, or for the first one at the pointer's target.
+      const inner = this.elemTop > start + 3 ? this.elem[this.elemTop - 1]! : this.elem[start + 2]!;
+      this.emit(this.newLocal(), [this.constValueOff(), makeInfo(Kind.TYPE_TAG, 0, false), inner]);
+      const e = this.elemRoom(1);
+      e[this.elemTop++] = cur.offset;
+      return;
+    }
+    if (kind !== 'btf_decl_tag' || !this.features.has('decl_tag')) return;
+    const value = this.constValueOff();
+    const parentDie = this.dieAt[d - 1]!;
+    switch (parentTag) {
+      case DW_TAG.member: {
+        const p = this.openParent(d - 1, Kind.STRUCT, Kind.UNION);
+        if (p < 0) return;
+        const index = (this.elemTop - this.openElemStart[p]! - 3) / 4 - 1;
+        this.declTags.push(value, this.dieAt[d - 2]!, index);
+        return;
+      }
+      case DW_TAG.structure_type:
+      case DW_TAG.union_type:
+      case DW_TAG.class_type:
+      case DW_TAG.typedef:
+      case DW_TAG.enumeration_type:
+        this.declTags.push(value, parentDie, -1);
+        return;
+      case DW_TAG.subprogram:
+        if (this.openFn && this.openFnDepth === d - 1) (this.openFn.tags ??= []).push([value, -1]);
+        return;
+      case DW_TAG.formal_parameter:
+        if (this.openFn && this.openFnDepth === d - 2) (this.openFn.tags ??= []).push([value, this.openFn.paramCount - 1]);
+        return;
+      case DW_TAG.variable: {
+        const list = this.varTags.get(parentDie) ?? [];
+        list.push(value);
+        this.varTags.set(parentDie, list);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Builder string offset of a string DW_AT_const_value (annotation values). */
+  private constValueOff(): number {
+    const cur = this.cur;
+    const cls = cur.cls[S.constValue];
+    if (!cur.has(S.constValue) || (cls !== ValueClass.Strp && cls !== ValueClass.Strx && cls !== ValueClass.Inline && cls !== ValueClass.LineStr)) this.bad('annotation without a string value', cur.offset);
+    return this.sink.addString(cur.string(S.constValue));
+  }
+
+  private baseType(): void {
+    const cur = this.cur;
+    const enc = cur.has(S.encoding) ? cur.num(S.encoding) : 0;
+    const bits = cur.has(S.bitSize) ? cur.num(S.bitSize) : cur.has(S.byteSize) ? cur.num(S.byteSize) * 8 : 0;
+    let size = Math.ceil(bits / 8);
+    const isFloat = enc === DW_ATE.float || enc === DW_ATE.complex_float;
+    if (isFloat && this.features.has('float')) {
+      this.emitSimple(Kind.FLOAT, this.nameOff(), size);
+      return;
+    }
+    let name = this.nameOff();
+    if (size === 0 || (size & (size - 1)) !== 0 || size > 16) {
+      name = this.sink.addString('__SANITIZED_FAKE_INT__');
+      size = 4;
+    }
+    const encoding = enc === DW_ATE.boolean ? 4 : enc === DW_ATE.signed || enc === DW_ATE.signed_char ? 1 : 0;
+    const local = this.newLocal();
+    // pahole indexes arrays with the unit's `int`.
+    if (this.intLocal < 0 && size === 4 && cur.string(S.name) === 'int') this.intLocal = local;
+    this.emit(local, [name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8)]);
+  }
+
+  private aggregate(d: number): void {
+    const cur = this.cur;
+    const isUnion = cur.tag === DW_TAG.union_type;
+    const name = this.nameOff();
+    if (cur.has(S.declaration)) {
+      this.emit(this.newLocal(), [name, makeInfo(Kind.FWD, 0, isUnion), 0]);
+      return;
+    }
+    const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 0;
+    this.openRecord(cur.offset, [name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size], d);
+  }
+
+  private enumeration(d: number): void {
+    const cur = this.cur;
+    const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 4;
+    const kind = size > 4 && this.features.has('enum64') ? Kind.ENUM64 : Kind.ENUM;
+    this.openRecord(cur.offset, [this.nameOff(), makeInfo(kind, 0, false), size], d);
+  }
+
+  /** The open record whose DIE is the parent of a DIE at depth d, if any. */
+  private openParent(d: number, kind: number, orKind = kind): number {
+    const n = this.openDepth.length;
+    if (n === 0 || this.openDepth[n - 1] !== d - 1) return -1;
+    // Only children that belong to the parent's kind (a member of a struct, not of an enum).
+    const k = (this.elem[this.openElemStart[n - 1]! + 1]! >>> 24) & 0x7f;
+    return k === kind || k === orKind ? n - 1 : -1;
+  }
+
+  private member(d: number): void {
+    const p = this.openParent(d, Kind.STRUCT, Kind.UNION);
+    if (p < 0) return;
+    const cur = this.cur;
+    let bitOff = 0;
+    const bitSize = cur.has(S.bitSize) ? cur.num(S.bitSize) : 0;
+    if (cur.has(S.dataBitOffset)) bitOff = cur.num(S.dataBitOffset);
+    else {
+      if (cur.has(S.memberLocation)) bitOff = this.memberLocation() * 8;
+      if (cur.has(S.bitOffset) && bitSize > 0) {
+        const storage = cur.has(S.byteSize) ? cur.num(S.byteSize) * 8 : 0;
+        const old = cur.num(S.bitOffset);
+        bitOff += this.dwarf.sections.littleEndian ? storage - old - bitSize : old;
+      }
+    }
+    this.pushElem4(this.nameOff(), this.typeRef(), bitOff, bitSize);
+  }
+
+  private memberLocation(): number {
+    const cur = this.cur;
+    const cls = cur.cls[S.memberLocation];
+    if (cls !== ValueClass.Block) return cur.num(S.memberLocation);
+    // DWARF 2 style: DW_OP_plus_uconst N (or DW_OP_constu N).
+    const b = cur.block(S.memberLocation);
+    if (b.length >= 2 && (b[0] === 0x23 || b[0] === 0x10)) {
+      let v = 0;
+      let mul = 1;
+      for (let i = 1; i < b.length; i++) {
+        v += (b[i]! & 0x7f) * mul;
+        if (b[i]! < 0x80) break;
+        mul *= 128;
+      }
+      return v;
+    }
+    this.bad('member location expression is not a constant offset', cur.offset);
+  }
+
+  private enumerator(d: number): void {
+    const p = this.openParent(d, Kind.ENUM, Kind.ENUM64);
+    if (p < 0) return;
+    const cur = this.cur;
+    const name = this.nameOff();
+    let lo = 0;
+    let hi = 0;
+    let negative = false;
+    if (cur.has(S.constValue)) {
+      lo = cur.lo[S.constValue]!;
+      hi = cur.hi[S.constValue]!;
+      negative = cur.cls[S.constValue] === ValueClass.Signed && hi >= 0x80000000;
+    }
+    this.pushElem4(name, lo, hi, negative ? 1 : 0);
+  }
+
+  private subrange(d: number): void {
+    const p = this.openParent(d, Kind.ARRAY);
+    if (p < 0) return;
+    const cur = this.cur;
+    let n = 0;
+    if (cur.has(S.count)) n = cur.cls[S.count] === ValueClass.Signed && cur.hi[S.count]! >= 0x80000000 ? 0 : cur.num(S.count);
+    else if (cur.has(S.upperBound)) {
+      const cls = cur.cls[S.upperBound];
+      if (cls === ValueClass.Unsigned || cls === ValueClass.Signed) {
+        const ub = cur.big(S.upperBound, cls === ValueClass.Signed);
+        // A bound of -1 (or all ones) is a zero-length array.
+        n = ub < 0n || ub >= 0xffffffffn ? 0 : Number(ub) + 1;
+      }
+    }
+    const start = this.openElemStart[p]!;
+    // The array header is [name, info, 0, elem, index, nelems]: multiply the dimensions.
+    this.elem[start + 5] = this.elem[start + 5]! * n;
+    this.sawDimension[p] = true;
+  }
+
+  private parameter(d: number): void {
+    const cur = this.cur;
+    const p = this.openParent(d, Kind.FUNC_PROTO);
+    if (p >= 0) {
+      // Parameter of a subroutine type.
+      const varargs = cur.tag === DW_TAG.unspecified_parameters;
+      this.pushElem2(varargs ? 0 : this.nameOff(), varargs ? 0 : this.typeRef());
+      return;
+    }
+    const fn = this.openFn;
+    if (!fn || this.openFnDepth !== d - 1) return;
+    if (cur.tag === DW_TAG.unspecified_parameters) {
+      fn.varargs = true;
+      return;
+    }
+    const i = this.paramType.length;
+    this.paramByDie.set(cur.offset, i);
+    this.paramName.push(this.nameOff());
+    this.paramType.push(cur.has(S.type) ? this.typeRef() : -1);
+    this.paramOrigin.push(cur.has(S.abstractOrigin) ? cur.lo[S.abstractOrigin]! : 0);
+    fn.paramCount++;
+  }
+
+  private subprogram(d: number): void {
+    const cur = this.cur;
+    // A concrete out-of-line instance (abstract_origin) repeats its abstract instance, which is
+    // the one pahole encodes, with the declared parameter order: nothing to keep.
+    if (cur.has(S.abstractOrigin)) return;
+    const fn: FnInfo = {
+      die: cur.offset,
+      nameOffset: cur.has(S.name) ? cur.stringKey(S.name) : -1,
+      name: cur.has(S.name) && cur.stringKey(S.name) < 0 ? cur.string(S.name) : undefined,
+      retDie: cur.has(S.type) ? this.typeRef() : -1,
+      declaration: cur.has(S.declaration),
+      external: cur.has(S.external),
+      origin: cur.has(S.specification) ? cur.lo[S.specification]! : 0,
+      paramStart: this.paramType.length,
+      paramCount: 0,
+      varargs: false,
+      tags: undefined,
+    };
+    this.fnByDie.set(fn.die, fn);
+    // A declaration only lends its name and type to a definition that names it (specification).
+    if (fn.declaration) return;
+    this.fns.push(fn);
+    if (cur.hasChildren) {
+      this.openFn = fn;
+      this.openFnDepth = d;
+    }
+  }
+
+  private variable(d: number): void {
+    const cur = this.cur;
+    if (this.parentTag(d) !== DW_TAG.compile_unit && this.parentTag(d) !== DW_TAG.partial_unit) return;
+    if (cur.has(S.artificial)) return;
+    const name = cur.has(S.name) ? cur.string(S.name) : '';
+    if (cur.has(S.declaration)) {
+      this.varDecl.set(cur.offset, { name, typeDie: this.typeRef(), external: cur.has(S.external) });
+      return;
+    }
+    if (!cur.has(S.location) || cur.cls[S.location] !== ValueClass.Block) return;
+    const expr = cur.block(S.location);
+    let address: bigint;
+    const size = this.unit.addressSize;
+    if (expr[0] === DW_OP.addr && expr.length === 1 + size) {
+      let v = 0n;
+      for (let i = 0; i < size; i++) {
+        const byte = BigInt(expr[this.dwarf.sections.littleEndian ? 1 + i : size - i]!);
+        v |= byte << BigInt(8 * i);
+      }
+      address = v;
+    } else if (expr[0] === DW_OP.addrx) {
+      let idx = 0;
+      let mul = 1;
+      for (let i = 1; i < expr.length; i++) {
+        idx += (expr[i]! & 0x7f) * mul;
+        if (expr[i]! < 0x80) break;
+        mul *= 128;
+      }
+      address = cur.addrx(idx);
+    } else return;
+    this.vars.push({
+      die: cur.offset,
+      name,
+      typeDie: cur.has(S.type) ? this.typeRef() : -1,
+      address,
+      external: cur.has(S.external),
+      specDie: cur.has(S.specification) ? cur.lo[S.specification]! : 0,
+    });
+  }
+
+  private closeRecord(): void {
+    const p = this.openDie.length - 1;
+    const local = this.newLocal(this.openDie.pop()!);
+    const start = this.openElemStart.pop()!;
+    this.openDepth.pop();
+    const e = this.elem;
+    const info = e[start + 1]!;
+    const kind = (info >>> 24) & 0x7f;
+    const nElems = this.elemTop - start - 3;
+    // Records are written straight into W (no intermediate array).
+    this.ensureW(6 + nElems);
+    const W = this.W;
+    const off = this.wlen;
+    let len: number;
+    if (kind === Kind.PTR) {
+      // Elements are the DIE offsets of its type tags, innermost first.
+      W[off] = 0;
+      W[off + 1] = info;
+      W[off + 2] = nElems > 0 ? e[this.elemTop - 1]! : e[start + 2]!;
+      len = 3;
+    } else if (kind === Kind.ARRAY) {
+      // No subrange at all: an array of unknown size.
+      const dims = this.sawDimension[p] === true;
+      this.sawDimension[p] = false;
+      W[off] = 0;
+      W[off + 1] = info;
+      W[off + 2] = 0;
+      W[off + 3] = e[start + 3]!;
+      W[off + 4] = 0;
+      W[off + 5] = dims ? e[start + 5]! : 0;
+      len = 6;
+    } else if (kind === Kind.STRUCT || kind === Kind.UNION) {
+      const n = nElems / 4;
+      let kflag = false;
+      for (let at = start + 3; at < this.elemTop; at += 4) if (e[at + 3]! !== 0 || e[at + 2]! % 8 !== 0) kflag = true;
+      W[off] = e[start]!;
+      W[off + 1] = makeInfo(kind, n, kflag);
+      W[off + 2] = e[start + 2]!;
+      let w = off + 3;
+      for (let at = start + 3; at < this.elemTop; at += 4, w += 3) {
+        W[w] = e[at]!;
+        W[w + 1] = e[at + 1]!;
+        W[w + 2] = kflag ? e[at + 3]! * 0x1000000 + e[at + 2]! : e[at + 2]!;
+      }
+      len = w - off;
+    } else if (kind === Kind.ENUM || kind === Kind.ENUM64) {
+      const n = nElems / 4;
+      let signed = false;
+      for (let at = start + 3; at < this.elemTop; at += 4) if (e[at + 3] === 1) signed = true;
+      W[off] = e[start]!;
+      W[off + 1] = makeInfo(kind, n, signed);
+      W[off + 2] = e[start + 2]!;
+      let w = off + 3;
+      for (let at = start + 3; at < this.elemTop; at += 4) {
+        W[w++] = e[at]!;
+        W[w++] = e[at + 1]!;
+        if (kind === Kind.ENUM64) W[w++] = e[at + 2]!;
+      }
+      len = w - off;
+    } else {
+      // FUNC_PROTO: return type then (name, type) pairs.
+      W[off] = 0;
+      W[off + 1] = makeInfo(kind, nElems / 2, false);
+      W[off + 2] = e[start + 2]!;
+      for (let i = 0; i < nElems; i++) W[off + 3 + i] = e[start + 3 + i]!;
+      len = 3 + nElems;
+    }
+    this.elemTop = start;
+    this.wlen += len;
+    this.recOff[local] = off;
+    this.recLen[local] = len;
+  }
+
+  /**
+   * Resolve DIE references and append the unit's records to the builder in pahole's order: the
+   * types in DIE order, the array index type when the unit has no `int`, then each encoded
+   * function's FUNC_PROTO followed by its FUNC, then the unit's accepted variables.
+   */
+  private finish(): UnitResult {
+    const b = this.builder;
+    const unitOff = this.unit.offset;
+    const span = this.unit.end - unitOff;
+    const local0 = (): number => {
+      this.recOff.push(-1);
+      this.recLen.push(0);
+      return this.recOff.length - 1;
+    };
+    // Decl tags of types and members come after the unit's types.
+    for (let i = 0; i < this.declTags.length; i += 3) {
+      this.emit(local0(), [this.declTags[i]!, makeInfo(Kind.DECL_TAG, 0, false), this.declTags[i + 1]!, this.declTags[i + 2]! >>> 0]);
+    }
+    let indexLocal = -1;
+    if (this.needIndex && this.policy.indexType() === 0 && this.intLocal < 0) {
+      indexLocal = local0();
+      this.emit(indexLocal, [b.addString('__ARRAY_SIZE_TYPE__'), makeInfo(Kind.INT, 0, false), 4, 32]);
+    }
+    /**
+     * Records whose one type word names another record of this unit rather than a DIE (a FUNC
+     * its FUNC_PROTO, a DECL_TAG its FUNC or VAR): [record, referenced record], local ids.
+     */
+    const funcProto: Array<[number, number]> = [];
+    const funcLocals: Array<{ name: string; local: number }> = [];
+    const deferredFns: Array<{ name: string; words: number[]; tags: ReadonlyArray<[number, number]> }> = [];
+    for (const fn of this.fns) {
+      const resolved = this.resolveFunction(fn);
+      if (!resolved) continue;
+      if (resolved.decision === 'defer') {
+        deferredFns.push(resolved);
+        continue;
+      }
+      const proto = local0();
+      this.emit(proto, resolved.words);
+      const func = local0();
+      this.emit(func, [b.addString(resolved.name), makeInfo(Kind.FUNC, 0, false), 0]);
+      funcProto.push([func, proto]);
+      for (const [value, component] of resolved.tags) {
+        const tag = local0();
+        this.emit(tag, [value, makeInfo(Kind.DECL_TAG, 0, false), 0, component >>> 0]);
+        funcProto.push([tag, func]);
+      }
+      funcLocals.push({ name: resolved.name, local: func });
+    }
+    const varLocals: Array<{ local: number; slot: VarSlot }> = [];
+    for (const v of this.vars) {
+      let name = v.name;
+      let typeDie = v.typeDie;
+      let external = v.external;
+      if (v.specDie !== 0) {
+        const decl = this.varDecl.get(v.specDie);
+        if (decl) {
+          if (name === '') name = decl.name;
+          if (typeDie < 0) typeDie = decl.typeDie;
+          external = external || decl.external;
+        }
+      }
+      const slot = this.policy.acceptVariable(name, v.address);
+      if (!slot) continue;
+      const local = local0();
+      this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), typeDie < 0 ? 0 : typeDie, external ? 1 : 0]);
+      varLocals.push({ local, slot });
+      for (const value of this.varTags.get(v.die) ?? []) {
+        const tag = local0();
+        this.emit(tag, [value, makeInfo(Kind.DECL_TAG, 0, false), 0, -1 >>> 0]);
+        funcProto.push([tag, local]);
+      }
+    }
+    const dieMap = this.dieMap;
+    // Aliases (atomic): point at their target's id (chains resolved by repetition).
+    for (let round = 0; round < 8 && this.aliasFrom.length > 0; round++) {
+      for (let i = 0; i < this.aliasFrom.length; i++) {
+        const to = this.aliasTo[i]!;
+        const rel = to - unitOff;
+        if (to !== 0 && rel > 0 && rel < span) dieMap[this.aliasFrom[i]! - unitOff] = dieMap[rel]!;
+      }
+    }
+    /** Local id a type word refers to, -1 for void. */
+    const target = (die: number): number => {
+      if (die === 0) return -1;
+      const rel = die - unitOff;
+      if (rel <= 0 || rel >= span) this.bad(`type reference 0x${die.toString(16)} leaves its unit (cross-unit references are not supported)`, die);
+      return dieMap[rel]! - 1;
+    };
+    const n = this.recOff.length;
+    const W = this.W;
+    const protoOf = new Int32Array(n).fill(-1);
+    for (const [func, proto] of funcProto) protoOf[func] = proto;
+    const globalIndex = this.policy.indexType();
+    const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
+    // Dependencies of every record, as local ids (CSR).
+    const depStart = new Int32Array(n + 1);
+    let nDeps = 0;
+    const pushDep = (t: number): void => {
+      if (nDeps === this.deps.length) {
+        const grown = new Int32Array(this.deps.length * 2 + 1024);
+        grown.set(this.deps);
+        this.deps = grown;
+      }
+      this.deps[nDeps++] = t;
+    };
+    const depOfWord = (w: number): void => {
+      const t = target(W[w]!);
+      if (t >= 0) pushDep(t);
+    };
+    for (let local = 0; local < n; local++) {
+      depStart[local] = nDeps;
+      const off = this.recOff[local]!;
+      const kind = (W[off + 1]! >>> 24) & 0x7f;
+      const proto = protoOf[local]!;
+      if (proto >= 0) pushDep(proto);
+      else {
+        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, depOfWord);
+        if (kind === Kind.ARRAY && localIndex >= 0) pushDep(localIndex);
+      }
+    }
+    depStart[n] = nDeps;
+    const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
+    // Append the new records in local order, references resolved.
+    for (let local = 0; local < n; local++) {
+      const id = ids.id[local]!;
+      if (!ids.isNew[local]) continue;
+      const off = this.recOff[local]!;
+      const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
+      const rec = this.scratch.subarray(0, len);
+      const added = b.addRecord(rec);
+      if (added !== id) this.bad('internal: type id assignment out of step', off);
+      if (ids.closed[local]) this.closedTable.insert(rec.slice(), id);
+    }
+    if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
+    const deferred = deferredFns.map((f) => {
+      const proto = Uint32Array.from(f.words);
+      forEachTypeIdWord(proto, 0, KIND_SHAPES[Kind.FUNC_PROTO]!, (w) => {
+        const t = target(proto[w]!);
+        proto[w] = t < 0 ? 0 : ids.id[t]!;
+      });
+      return { name: f.name, proto, tags: f.tags };
+    });
+    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, slot: v.slot })) };
+  }
+
+  /**
+   * Ids for the unit's records. A record whose whole reference graph is acyclic and local
+   * ("closed": base types, enums, pointers and typedefs to them, arrays, prototypes of such)
+   * takes the id of an identical record of an earlier unit when there is one: the dedup that
+   * follows would fold it into that earlier record anyway (the first occurrence is canonical),
+   * and header types repeat in every unit, so this halves the dedup's input. Every other
+   * record gets the next id, in local order, so the order pahole produces is kept.
+   */
+  private assignIds(
+    n: number,
+    depStart: Int32Array,
+    deps: Int32Array,
+    protoOf: Int32Array,
+    globalIndex: number,
+    localIndex: number,
+    target: (die: number) => number,
+  ): { id: Int32Array; isNew: Uint8Array; closed: Uint8Array } {
+    const W = this.W;
+    // 0 unvisited, 1 on the DFS stack, 4 on the stack and known open, 2 closed, 3 open
+    // (reaches a cycle, or is a FUNC/VAR, which always stay).
+    if (this.dfsState.length < n) {
+      const cap = n * 2;
+      this.dfsState = new Uint8Array(cap);
+      this.dfsStack = new Int32Array(cap);
+      this.dfsNext = new Int32Array(cap);
+      this.dfsPost = new Int32Array(cap);
+    }
+    const state = this.dfsState;
+    state.fill(0, 0, n);
+    const stack = this.dfsStack;
+    const next = this.dfsNext;
+    const post = this.dfsPost;
+    let nPost = 0;
+    for (let root = 0; root < n; root++) {
+      if (state[root] !== 0) continue;
+      let top = 0;
+      stack[0] = root;
+      next[0] = depStart[root]!;
+      state[root] = 1;
+      while (top >= 0) {
+        const node = stack[top]!;
+        const i = next[top]!;
+        if (i < depStart[node + 1]!) {
+          next[top] = i + 1;
+          const child = deps[i]!;
+          const st = state[child]!;
+          if (st === 0) {
+            state[child] = 1;
+            top++;
+            stack[top] = child;
+            next[top] = depStart[child]!;
+          } else if (st === 1 || st === 3 || st === 4) state[node] = 4; // reaches a cycle or an open record
+          continue;
+        }
+        top--;
+        const kind = (W[this.recOff[node]! + 1]! >>> 24) & 0x7f;
+        let open = state[node] === 4 || kind === Kind.FUNC || kind === Kind.VAR;
+        if (!open) for (let j = depStart[node]!; j < depStart[node + 1]!; j++) if (state[deps[j]!] !== 2) open = true;
+        state[node] = open ? 3 : 2;
+        if (!open) post[nPost++] = node;
+      }
+    }
+    // Closed records in dependency order: look each up with its dependencies' found ids.
+    const found = new Int32Array(n);
+    for (let k = 0; k < nPost; k++) {
+      const local = post[k]!;
+      let ok = true;
+      for (let j = depStart[local]!; j < depStart[local + 1]!; j++) if (found[deps[j]!] === 0) ok = false;
+      if (!ok) continue;
+      const len = this.canonicalWords(local, found, protoOf, globalIndex, localIndex, target);
+      found[local] = this.closedTable.find(this.scratch, len);
+    }
+    const id = new Int32Array(n);
+    const isNew = new Uint8Array(n);
+    const closed = new Uint8Array(n);
+    let nextId = this.builder.nextId;
+    for (let local = 0; local < n; local++) {
+      closed[local] = state[local] === 2 ? 1 : 0;
+      if (found[local] !== 0) id[local] = found[local]!;
+      else {
+        id[local] = nextId++;
+        isNew[local] = 1;
+      }
+    }
+    return { id, isNew, closed };
+  }
+
+  /**
+   * The record's words with type references replaced by the ids in `ids` (local → global), in
+   * this.scratch (reused by the next call); returns their count.
+   */
+  private canonicalWords(local: number, ids: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): number {
+    const off = this.recOff[local]!;
+    const len = this.recLen[local]!;
+    if (this.scratch.length < len) this.scratch = new Uint32Array(len * 2);
+    const rec = this.scratch;
+    const W = this.W;
+    for (let i = 0; i < len; i++) rec[i] = W[off + i]!;
+    const kind = (rec[1]! >>> 24) & 0x7f;
+    const proto = protoOf[local]!;
+    if (proto >= 0) rec[2] = ids[proto]!;
+    else {
+      this.resolveRec = rec;
+      this.resolveIds = ids;
+      this.resolveTarget = target;
+      forEachTypeIdWord(rec, 0, KIND_SHAPES[kind]!, this.resolveWord);
+      if (kind === Kind.ARRAY) rec[4] = localIndex >= 0 ? ids[localIndex]! : globalIndex;
+    }
+    return len;
+  }
+  private scratch: Uint32Array = new Uint32Array(256);
+  private deps = new Int32Array(1024);
+  private dfsState = new Uint8Array(0);
+  private dfsStack = new Int32Array(0);
+  private dfsNext = new Int32Array(0);
+  private dfsPost = new Int32Array(0);
+  private resolveRec: Uint32Array = new Uint32Array(0);
+  private resolveIds: Int32Array = new Int32Array(0);
+  private resolveTarget: (die: number) => number = () => -1;
+  /** The visitor callback of canonicalWords, created once. */
+  private readonly resolveWord = (w: number): void => {
+    const t = this.resolveTarget(this.resolveRec[w]!);
+    this.resolveRec[w] = t < 0 ? 0 : this.resolveIds[t]!;
+  };
+
+  /**
+   * The FUNC_PROTO words (type references as DIE offsets) and name of a definition, when it
+   * is encodable (every parameter named) and the policy takes it; the policy is asked only
+   * then, and the words are only built for what it takes.
+   */
+  private resolveFunction(fn: FnInfo): { name: string; decision: 'now' | 'defer'; words: number[]; tags: ReadonlyArray<[number, number]> } | undefined {
+    if (fn.declaration) return undefined;
+    const nameOf = (f: FnInfo): string | undefined => f.name ?? (f.nameOffset >= 0 ? this.dwarf.str(f.nameOffset) : undefined);
+    let name = nameOf(fn);
+    let retDie = fn.retDie;
+    let external = fn.external;
+    let origin = fn.origin !== 0 ? this.fnByDie.get(fn.origin) : undefined;
+    for (let hops = 0; origin && hops < 4; hops++) {
+      name ??= nameOf(origin);
+      if (retDie < 0) retDie = origin.retDie;
+      external = external || origin.external;
+      origin = origin.origin !== 0 ? this.fnByDie.get(origin.origin) : undefined;
+    }
+    if (name === undefined) return undefined;
+    const params = this.fnParams;
+    params.length = 0;
+    for (let i = fn.paramStart; i < fn.paramStart + fn.paramCount; i++) {
+      let pname = this.paramName[i]!;
+      let ptype = this.paramType[i]!;
+      let o = this.paramOrigin[i]!;
+      for (let hops = 0; o !== 0 && hops < 4; hops++) {
+        const j = this.paramByDie.get(o);
+        if (j === undefined) break;
+        if (pname === 0) pname = this.paramName[j]!;
+        if (ptype < 0) ptype = this.paramType[j]!;
+        o = this.paramOrigin[j]!;
+      }
+      if (pname === 0) return undefined;
+      params.push(pname, ptype < 0 ? 0 : ptype);
+    }
+    const decision = this.policy.acceptFunction(name, external);
+    if (decision === 'skip') return undefined;
+    if (fn.varargs) params.push(0, 0);
+    const words = [0, makeInfo(Kind.FUNC_PROTO, params.length / 2, false), retDie < 0 ? 0 : retDie, ...params];
+    return { name, decision, words, tags: fn.tags ?? [] };
+  }
+  private readonly fnParams: number[] = [];
+}
+
+/** Records by content: an open-addressing table of builder ids keyed by a hash of the words. */
+class RecordTable {
+  private slots = new Int32Array(1 << 12);
+  private hashes = new Int32Array(1 << 12);
+  private words: Uint32Array[] = [];
+  private count = 0;
+
+  private static hash(rec: Uint32Array, len: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ rec[i]!, 0x01000193);
+    return h | 1;
+  }
+
+  /** Builder id of a record equal to the first `len` words of `rec`, or 0. */
+  find(rec: Uint32Array, len: number): number {
+    const h = RecordTable.hash(rec, len);
+    const mask = this.slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = this.slots[i]!;
+      if (id === 0) return 0;
+      if (this.hashes[i] === h && sameWords(this.words[i]!, rec, len)) return id;
+    }
+  }
+
+  insert(rec: Uint32Array, id: number): void {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const h = RecordTable.hash(rec, rec.length);
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    while (this.slots[i] !== 0) i = (i + 1) & mask;
+    this.slots[i] = id;
+    this.hashes[i] = h;
+    this.words[i] = rec;
+    this.count++;
+  }
+
+  private grow(): void {
+    const oldSlots = this.slots;
+    const oldHashes = this.hashes;
+    const oldWords = this.words;
+    this.slots = new Int32Array(oldSlots.length * 2);
+    this.hashes = new Int32Array(oldSlots.length * 2);
+    this.words = [];
+    const mask = this.slots.length - 1;
+    for (let j = 0; j < oldSlots.length; j++) {
+      if (oldSlots[j] === 0) continue;
+      let i = oldHashes[j]! & mask;
+      while (this.slots[i] !== 0) i = (i + 1) & mask;
+      this.slots[i] = oldSlots[j]!;
+      this.hashes[i] = oldHashes[j]!;
+      this.words[i] = oldWords[j]!;
+    }
+  }
+}
+
+/** Equality of `a` with the first `len` words of `b`. */
+function sameWords(a: Uint32Array, b: Uint32Array, len: number): boolean {
+  if (a.length !== len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

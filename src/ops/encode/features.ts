@@ -1,0 +1,58 @@
+/**
+ * Encoder features, named as pahole's `--btf_features`. The default set is pahole's current
+ * default; an explicit list reproduces older builds (Debian 6.1: pahole 1.24 with
+ * `--btf_gen_floats` = `var,float,enum64`).
+ */
+
+import { fail } from '../../wire/errors.js';
+
+/** pahole's default set (`--btf_features=default`). */
+const DEFAULT_NAMES = ['encode_force', 'var', 'float', 'decl_tag', 'type_tag', 'enum64', 'optimized_func', 'consistent_func', 'decl_tag_kfuncs'] as const;
+
+export const FEATURE_NAMES = [...DEFAULT_NAMES, 'distilled_base', 'global_var', 'attributes', 'reproducible_build'] as const;
+
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+export type FeatureSet = ReadonlySet<FeatureName>;
+
+export const DEFAULT_FEATURES: FeatureSet = new Set<FeatureName>(DEFAULT_NAMES);
+
+/**
+ * Named sets: `default` (pahole's), `pahole-1.24` (what pahole 1.24 -J --btf_gen_floats
+ * encodes, Debian 6.1's kernels: variables, floats, 64-bit enums, and decl/type tags where the
+ * compiler emitted annotations, which gcc does not).
+ */
+const PRESETS: Record<string, readonly FeatureName[]> = {
+  default: [...DEFAULT_FEATURES],
+  'pahole-1.24': ['var', 'float', 'enum64', 'decl_tag', 'type_tag'],
+};
+
+/** Parse "var,float,enum64" (pahole names), presets, or "default,+global_var,-float". */
+export function parseFeatures(list: string | undefined): FeatureSet {
+  if (list === undefined || list.trim() === '') return DEFAULT_FEATURES;
+  const out = new Set<FeatureName>();
+  for (const raw of list.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const remove = item.startsWith('-');
+    const name = item.replace(/^[+-]/, '');
+    const preset = PRESETS[name];
+    const names: readonly string[] = preset ?? [name];
+    for (const n of names) {
+      if (!(FEATURE_NAMES as readonly string[]).includes(n)) {
+        fail('invalid-argument', `unknown BTF feature '${n}' (known: ${FEATURE_NAMES.join(', ')}; presets: ${Object.keys(PRESETS).join(', ')})`);
+      }
+      if (remove) out.delete(n as FeatureName);
+      else out.add(n as FeatureName);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether a feature list asks to reproduce pahole 1.24 exactly, dedup included: its libbpf
+ * deduplicated as libbpf 1.1 does (btfkit's `legacy` dedup), which keeps a few module types
+ * that newer libbpf folds into vmlinux.
+ */
+export function wantsLegacyDedup(list: string | undefined): boolean {
+  return (list ?? '').split(',').some((item) => item.trim() === 'pahole-1.24');
+}

@@ -1,0 +1,154 @@
+/**
+ * Which function definitions become FUNCs.
+ *
+ * Without `consistent_func` (pahole 1.24): a definition whose every parameter is named and
+ * whose name is exactly an STT_FUNC symbol; the first unit's definition of a name wins and is
+ * encoded in that unit.
+ *
+ * With `consistent_func` (pahole ≥ 1.25): every definition of a name is compared, and the name
+ * is left out when two prototypes differ (parameter count, or a parameter or return type that
+ * differs other than by `const`, a forward declaration matching the struct of that name) or
+ * when several STT_FUNC symbols of that name have different addresses (which one would BTF
+ * describe?). The survivors are encoded after the last unit, in first-seen order.
+ */
+
+import type { ElfSymbols } from '../../elf/symbols.js';
+import { STT_FUNC } from '../../elf/symbols.js';
+import type { Btf } from '../../wire/btf.js';
+import type { BtfBuilder } from '../../wire/builder.js';
+import { Kind, makeInfo } from '../../wire/kinds.js';
+import type { DeferredFunction } from './cu.js';
+
+interface Candidate {
+  readonly def: DeferredFunction;
+  readonly signature: string;
+  consistent: boolean;
+}
+
+export class FunctionTable {
+  /** STT_FUNC names → how many distinct addresses carry the name. */
+  private readonly symbolAddresses = new Map<string, Set<bigint>>();
+  private readonly emitted = new Set<string>();
+  private readonly candidates = new Map<string, Candidate>();
+  /** Names dropped for inconsistent prototypes (for statistics and tests). */
+  readonly inconsistent = new Set<string>();
+
+  constructor(
+    symbols: ElfSymbols | undefined,
+    private readonly consistent: boolean,
+  ) {
+    if (!symbols) return;
+    for (let i = 0; i < symbols.count; i++) {
+      if (symbols.type(i) !== STT_FUNC) continue;
+      const name = symbols.name(i);
+      let set = this.symbolAddresses.get(name);
+      if (!set) this.symbolAddresses.set(name, (set = new Set()));
+      set.add(symbols.value[i]!);
+    }
+  }
+
+  private hasSymbols(): boolean {
+    return this.symbolAddresses.size > 0;
+  }
+
+  accept(name: string, external: boolean): 'now' | 'defer' | 'skip' {
+    const addresses = this.symbolAddresses.get(name);
+    if (this.hasSymbols() ? addresses === undefined : !external) return 'skip';
+    if (!this.consistent) {
+      if (this.emitted.has(name)) return 'skip';
+      this.emitted.add(name);
+      return 'now';
+    }
+    if (addresses !== undefined && addresses.size > 1) return 'skip';
+    return 'defer';
+  }
+
+  /** A deferred definition from a unit, its types already in `builder` (on `base`). */
+  add(def: DeferredFunction, builder: BtfBuilder, base: Btf | undefined): void {
+    const signature = protoSignature(def.proto, builder, base);
+    const have = this.candidates.get(def.name);
+    if (!have) {
+      this.candidates.set(def.name, { def, signature, consistent: true });
+      return;
+    }
+    if (have.consistent && have.signature !== signature) {
+      have.consistent = false;
+      this.inconsistent.add(def.name);
+    }
+  }
+
+  /** Append FUNC_PROTO + FUNC (+ decl tags) of every consistent deferred function. Returns name → FUNC id. */
+  flush(builder: BtfBuilder): Map<string, number> {
+    const ids = new Map<string, number>();
+    for (const [name, c] of this.candidates) {
+      if (!c.consistent) continue;
+      const proto = builder.addRecord(c.def.proto);
+      const func = builder.addRecord([builder.addString(name), makeInfo(Kind.FUNC, 0, false), proto]);
+      for (const [value, component] of c.def.tags) builder.addRecord([value, makeInfo(Kind.DECL_TAG, 0, false), func, component >>> 0]);
+      ids.set(name, func);
+    }
+    return ids;
+  }
+}
+
+/**
+ * A prototype's shape for comparing definitions from different units, whose type ids differ
+ * before dedup: named types by kind and name (a FWD as the struct or union it declares),
+ * modifiers other than `const` and anonymous types spelled out, to a bounded depth.
+ */
+function protoSignature(proto: Uint32Array, builder: BtfBuilder, base: Btf | undefined): string {
+  const vlen = proto[1]! & 0xffffff;
+  const parts = [shape(proto[2]!, builder, base, 0)];
+  for (let i = 0; i < vlen; i++) parts.push(shape(proto[3 + i * 2 + 1]!, builder, base, 0));
+  return parts.join(',');
+}
+
+function record(id: number, builder: BtfBuilder, base: Btf | undefined): Uint32Array {
+  if (id >= builder.startId) return builder.recordWords(id);
+  const r = base!.record(id);
+  return r.words.subarray(r.offset);
+}
+
+function shape(id: number, builder: BtfBuilder, base: Btf | undefined, depth: number): string {
+  if (id === 0) return 'void';
+  if (depth > 8) return '…';
+  const w = record(id, builder, base);
+  const kind = (w[1]! >>> 24) & 0x7f;
+  const kflag = w[1]! >>> 31 === 1;
+  const name = w[0]!;
+  const inner = (t: number): string => shape(t, builder, base, depth + 1);
+  switch (kind) {
+    case Kind.CONST:
+      return inner(w[2]!);
+    case Kind.PTR:
+      return `*${inner(w[2]!)}`;
+    case Kind.VOLATILE:
+      return `volatile ${inner(w[2]!)}`;
+    case Kind.RESTRICT:
+      return `restrict ${inner(w[2]!)}`;
+    case Kind.TYPE_TAG:
+      return `tag${name} ${inner(w[2]!)}`;
+    case Kind.ARRAY:
+      return `${inner(w[3]!)}[${w[5]}]`;
+    case Kind.FWD:
+      return `${kflag ? 'union' : 'struct'} ${name}`;
+    case Kind.STRUCT:
+    case Kind.UNION: {
+      const kw = kind === Kind.UNION ? 'union' : 'struct';
+      if (name !== 0) return `${kw} ${name}`;
+      return `${kw} {${w[2]}:${w[1]! & 0xffff}}`;
+    }
+    case Kind.ENUM:
+    case Kind.ENUM64:
+      return name !== 0 ? `enum ${name}` : `enum {${w[2]}}`;
+    case Kind.TYPEDEF:
+      return `typedef ${name}`;
+    case Kind.FUNC_PROTO: {
+      const parts: string[] = [];
+      for (let i = 0; i < (w[1]! & 0xffffff); i++) parts.push(inner(w[3 + i * 2 + 1]!));
+      return `fn(${parts.join(',')})${inner(w[2]!)}`;
+    }
+    default:
+      return `${kind}:${name}:${w[2]}`;
+  }
+}
