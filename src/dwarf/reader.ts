@@ -217,6 +217,7 @@ function sleb(b: Uint8Array, c: Cursor, end: number, section: string): number {
 }
 
 /** Where a decoded attribute's value lives, by form class. */
+// biome-ignore lint/suspicious/noConstEnum: tsc and esbuild (the CLI bundle) both inline it; it is read per attribute in the DIE walk
 export const enum ValueClass {
   Absent = 0,
   /** Unsigned constant (data*, udata, flag, addr). `lo`/`hi` hold the 64 bits. */
@@ -290,7 +291,7 @@ export class DwarfInfo {
         addressSize = info[pos]!;
         pos += 1;
       } else {
-        return fail('bad-dwarf', `unit version ${version} is not DWARF 2-5`, where(start + offsetSize));
+        fail('bad-dwarf', `unit version ${version} is not DWARF 2-5`, where(start + offsetSize));
       }
       if (addressSize !== 4 && addressSize !== 8 && addressSize !== 2) fail('bad-dwarf', `address size ${addressSize} (expected 2, 4 or 8)`, where(start));
       if (abbrevOffset >= sections.abbrev.length) fail('bad-dwarf', `abbreviation offset ${abbrevOffset} is past the end of .debug_abbrev`, where(start));

@@ -54,14 +54,18 @@ export function compareEncoded(ours: Btf, ref: Btf, maxProblems = 20, alsoInBase
     if (problems.length < maxProblems) problems.push(s);
   };
   let bad = 0;
-  for (const s of a.types) if (!b.types.has(s) && !alsoInBase?.has(s)) (bad++, note(`only in ours: ${s.slice(0, 300)}`));
-  for (const s of b.types) if (!a.types.has(s)) (bad++, note(`only in reference: ${s.slice(0, 300)}`));
+  const differs = (text: string): void => {
+    bad++;
+    note(text);
+  };
+  for (const s of a.types) if (!b.types.has(s) && !alsoInBase?.has(s)) differs(`only in ours: ${s.slice(0, 300)}`);
+  for (const s of b.types) if (!a.types.has(s)) differs(`only in reference: ${s.slice(0, 300)}`);
   for (const [name, sigs] of a.funcs) {
     const refSigs = b.funcs.get(name);
-    if (!refSigs) (bad++, note(`function only in ours: ${name}`));
-    else if (sigs.size !== 1 || ![...sigs].every((s) => refSigs.has(s))) (bad++, note(`function ${name} differs: ${[...sigs].join(' | ').slice(0, 300)} vs ${[...refSigs].join(' | ').slice(0, 300)}`));
+    if (!refSigs) differs(`function only in ours: ${name}`);
+    else if (sigs.size !== 1 || ![...sigs].every((s) => refSigs.has(s))) differs(`function ${name} differs: ${[...sigs].join(' | ').slice(0, 300)} vs ${[...refSigs].join(' | ').slice(0, 300)}`);
   }
-  for (const name of b.funcs.keys()) if (!a.funcs.has(name)) (bad++, note(`function only in reference: ${name}`));
+  for (const name of b.funcs.keys()) if (!a.funcs.has(name)) differs(`function only in reference: ${name}`);
   return { equal: bad === 0, types: a.types.size, functions: a.funcs.size, problems, kindsOurs: a.kinds, kindsRef: b.kinds };
 }
 

@@ -66,7 +66,7 @@ export function registerEncode(program: Command): void {
       const tty = process.stderr.isTTY === true;
       const bar = tty && !base ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
-      let result;
+      let result: Awaited<ReturnType<typeof encodeUndeduplicated>>;
       try {
         result = await encodeUndeduplicated(bytes, {
           base,

@@ -14,7 +14,7 @@ import type { BtfBuilder } from '../../wire/builder.js';
 import { fail } from '../../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord } from '../../wire/fields.js';
 import { ByteStringTable } from '../../wire/strings.js';
-import { Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
+import { infoKind, isAnyEnum, isComposite, Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
 import type { FeatureSet } from './features.js';
 import type { VarSlot } from './variables.js';
 
@@ -472,7 +472,7 @@ export class UnitEncoder {
     };
     for (let local = 0; local < this.recOff.length; local++) {
       const off = this.recOff[local]!;
-      forEachStrOffWord(W, off, KIND_SHAPES[(W[off + 1]! >>> 24) & 0x7f]!, mapWord, true);
+      forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
     }
     this.aliasFrom = d.aliasFrom;
     this.aliasTo = d.aliasTo;
@@ -687,7 +687,7 @@ export class UnitEncoder {
     const n = this.openDepth.length;
     if (n === 0 || this.openDepth[n - 1] !== d - 1) return -1;
     // Only children that belong to the parent's kind (a member of a struct, not of an enum).
-    const k = (this.elem[this.openElemStart[n - 1]! + 1]! >>> 24) & 0x7f;
+    const k = infoKind(this.elem[this.openElemStart[n - 1]! + 1]!);
     return k === kind || k === orKind ? n - 1 : -1;
   }
 
@@ -862,7 +862,7 @@ export class UnitEncoder {
     this.openDepth.pop();
     const e = this.elem;
     const info = e[start + 1]!;
-    const kind = (info >>> 24) & 0x7f;
+    const kind = infoKind(info);
     const nElems = this.elemTop - start - 3;
     // Records are written straight into W (no intermediate array).
     this.ensureW(6 + nElems);
@@ -886,7 +886,7 @@ export class UnitEncoder {
       W[off + 4] = 0;
       W[off + 5] = dims ? e[start + 5]! : 0;
       len = 6;
-    } else if (kind === Kind.STRUCT || kind === Kind.UNION) {
+    } else if (isComposite(kind)) {
       const n = nElems / 4;
       let kflag = false;
       for (let at = start + 3; at < this.elemTop; at += 4) if (e[at + 3]! !== 0 || e[at + 2]! % 8 !== 0) kflag = true;
@@ -900,7 +900,7 @@ export class UnitEncoder {
         W[w + 2] = kflag ? e[at + 3]! * 0x1000000 + e[at + 2]! : e[at + 2]!;
       }
       len = w - off;
-    } else if (kind === Kind.ENUM || kind === Kind.ENUM64) {
+    } else if (isAnyEnum(kind)) {
       const n = nElems / 4;
       let signed = false;
       for (let at = start + 3; at < this.elemTop; at += 4) if (e[at + 3] === 1) signed = true;
@@ -993,7 +993,7 @@ export class UnitEncoder {
       const slot = this.policy.acceptVariable(name, v.address);
       if (!slot) continue;
       const local = local0();
-      this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), typeDie < 0 ? 0 : typeDie, external ? 1 : 0]);
+      this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), Math.max(typeDie, 0), external ? 1 : 0]);
       varLocals.push({ local, slot });
       for (const value of this.varTags.get(v.die) ?? []) {
         const tag = local0();
@@ -1041,7 +1041,7 @@ export class UnitEncoder {
     for (let local = 0; local < n; local++) {
       depStart[local] = nDeps;
       const off = this.recOff[local]!;
-      const kind = (W[off + 1]! >>> 24) & 0x7f;
+      const kind = infoKind(W[off + 1]!);
       const proto = protoOf[local]!;
       if (proto >= 0) pushDep(proto);
       else {
@@ -1129,7 +1129,7 @@ export class UnitEncoder {
           continue;
         }
         top--;
-        const kind = (W[this.recOff[node]! + 1]! >>> 24) & 0x7f;
+        const kind = infoKind(W[this.recOff[node]! + 1]!);
         let open = state[node] === 4 || kind === Kind.FUNC || kind === Kind.VAR;
         if (!open) for (let j = depStart[node]!; j < depStart[node + 1]!; j++) if (state[deps[j]!] !== 2) open = true;
         state[node] = open ? 3 : 2;
@@ -1172,7 +1172,7 @@ export class UnitEncoder {
     const rec = this.scratch;
     const W = this.W;
     for (let i = 0; i < len; i++) rec[i] = W[off + i]!;
-    const kind = (rec[1]! >>> 24) & 0x7f;
+    const kind = infoKind(rec[1]!);
     const proto = protoOf[local]!;
     if (proto >= 0) rec[2] = ids[proto]!;
     else {
@@ -1232,12 +1232,12 @@ export class UnitEncoder {
         o = this.paramOrigin[j]!;
       }
       if (pname === 0) return undefined;
-      params.push(pname, ptype < 0 ? 0 : ptype);
+      params.push(pname, Math.max(ptype, 0));
     }
     const decision = this.policy.acceptFunction(name, external);
     if (decision === 'skip') return undefined;
     if (fn.varargs) params.push(0, 0);
-    const words = [0, makeInfo(Kind.FUNC_PROTO, params.length / 2, false), retDie < 0 ? 0 : retDie, ...params];
+    const words = [0, makeInfo(Kind.FUNC_PROTO, params.length / 2, false), Math.max(retDie, 0), ...params];
     return { name, decision, words, tags: fn.tags ?? [] };
   }
   private readonly fnParams: number[] = [];

@@ -22,7 +22,7 @@ import { DieCursor, DwarfInfo } from '../../dwarf/reader.js';
 import { loadDwarfSections } from '../../dwarf/sections.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfBuilder } from '../../wire/builder.js';
-import { BtfError, fail } from '../../wire/errors.js';
+import { BtfError } from '../../wire/errors.js';
 import { Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
 import { type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from './cu.js';

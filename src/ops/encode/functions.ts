@@ -16,7 +16,7 @@ import type { ElfSymbols } from '../../elf/symbols.js';
 import { STT_FUNC } from '../../elf/symbols.js';
 import type { Btf } from '../../wire/btf.js';
 import type { BtfBuilder } from '../../wire/builder.js';
-import { Kind, makeInfo } from '../../wire/kinds.js';
+import { infoKflag, infoKind, infoVlen, Kind, makeInfo } from '../../wire/kinds.js';
 import type { DeferredFunction } from './cu.js';
 
 interface Candidate {
@@ -97,7 +97,7 @@ export class FunctionTable {
  * modifiers other than `const` and anonymous types spelled out, to a bounded depth.
  */
 function protoSignature(proto: Uint32Array, builder: BtfBuilder, base: Btf | undefined): string {
-  const vlen = proto[1]! & 0xffffff;
+  const vlen = infoVlen(proto[1]!);
   const parts = [shape(proto[2]!, builder, base, 0)];
   for (let i = 0; i < vlen; i++) parts.push(shape(proto[3 + i * 2 + 1]!, builder, base, 0));
   return parts.join(',');
@@ -113,8 +113,8 @@ function shape(id: number, builder: BtfBuilder, base: Btf | undefined, depth: nu
   if (id === 0) return 'void';
   if (depth > 8) return '…';
   const w = record(id, builder, base);
-  const kind = (w[1]! >>> 24) & 0x7f;
-  const kflag = w[1]! >>> 31 === 1;
+  const kind = infoKind(w[1]!);
+  const kflag = infoKflag(w[1]!);
   const name = w[0]!;
   const inner = (t: number): string => shape(t, builder, base, depth + 1);
   switch (kind) {
@@ -145,7 +145,7 @@ function shape(id: number, builder: BtfBuilder, base: Btf | undefined, depth: nu
       return `typedef ${name}`;
     case Kind.FUNC_PROTO: {
       const parts: string[] = [];
-      for (let i = 0; i < (w[1]! & 0xffffff); i++) parts.push(inner(w[3 + i * 2 + 1]!));
+      for (let i = 0; i < infoVlen(w[1]!); i++) parts.push(inner(w[3 + i * 2 + 1]!));
       return `fn(${parts.join(',')})${inner(w[2]!)}`;
     }
     default:
