@@ -5,8 +5,8 @@
 //    same name, ENUM64 of every size, type tags with kind_flag, kfunc decl tags, split BTF
 //    of two modules on one base) with btfkit's own builder (run `npx tsc` first);
 //  - records Debian's bpftool 7.1 (libbpf 1.1) `btf dump file X format c` of each as
-//    <name>.bpftool71.h. bpftool 7.8 differs only as btf-spec.md §8.4 states; the tests
-//    apply exactly those differences (see test/format-c/bpftool71.ts).
+//    <name>.bpftool71.h. bpftool 7.8 differs only in the ways listed in
+//    test/format-c/bpftool71.ts, and the tests apply exactly those differences.
 //
 //   npx tsc -p tsconfig.json && node scripts/make-c-dump-fixtures.mjs
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * BTF deduplication (libbpf's btf__dedup algorithm, btf-spec §2), for standalone and split
+ * BTF deduplication (libbpf's btf__dedup algorithm, tools/lib/bpf/btf.c), for standalone and split
  * BTF, with an optional `.BTF.ext` whose type ids and strings are remapped along.
  *
  * Passes: strings → primitive types (INT, ENUM, ENUM64, FWD, FLOAT; enum forward declarations
@@ -197,7 +197,7 @@ class Deduper {
     this.opts.onProgress?.(phase, done, total);
   }
 
-  // ---- hashes (btf-spec §2.2 table) ----
+  // ---- hashes (libbpf's btf_hash_common, btf_hash_int_decl, btf_hash_struct, ...) ----
 
   private hashCommon(o: number): number {
     if (this.force) return 0;
@@ -722,7 +722,7 @@ class Deduper {
   }
 
   /**
-   * Type-graph equivalence (btf-spec §2.3). The recursive definition is a left-to-right
+   * Type-graph equivalence (libbpf's btf_dedup_is_equiv). The recursive definition is a left-to-right
    * conjunction with nothing done after the recursive calls, so an explicit stack visiting
    * pairs in the same order gives the same hypothetical map without deep JS recursion.
    */
@@ -852,8 +852,8 @@ class Deduper {
 
   /**
    * Structural identity of two types of the candidate graph, for compilers that emit
-   * duplicated identical types within one unit (btf-spec §2.5). Unlike the libbpf code the
-   * spec quotes, the second array's element and index types are the ones compared.
+   * duplicated identical types within one unit (libbpf's btf_dedup_identical_types). Unlike
+   * that libbpf code, the second array's element and index types are the ones compared.
    */
   private identical(id1: number, id2: number, depth: number): boolean {
     const W = this.W;
@@ -1009,7 +1009,7 @@ class Deduper {
   }
 
   /**
-   * Canonical id of reference type `root` (btf-spec §2.4): its referenced types first, then
+   * Canonical id of reference type `root` (libbpf's btf_dedup_ref_type): its referenced types first, then
    * a hash of its record with canonical ids. Depth-first with an explicit stack (chains of
    * 100,000 modifiers must not overflow the call stack), visiting referenced types in the
    * order the field visitor gives them, as the recursive definition does.

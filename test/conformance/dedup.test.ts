@@ -4,7 +4,7 @@
  * of every module of a corpus build on its vmlinux, the Linux 7.1 vmlinux fixture, and BPF
  * objects compiled from C files that share headers.
  *
- * libbpf 1.1 predates two dedup changes btfkit follows (btf-spec §2.2/§2.5): TYPEDEF
+ * libbpf 1.1 predates two dedup changes btfkit follows: TYPEDEF
  * deduplicated by graph equivalence in the struct phase (Nov 2025) and the generalized
  * identical-types check (2025). dedup's `legacy` option turns both off; with it btfkit's
  * output is compared with libbpf 1.1's type by type (bpftool raw text), and the default

@@ -1,6 +1,5 @@
 /**
- * Split-BTF dedup: the four scenarios of libbpf's prog_tests/btf_dedup_split.c (btf-spec
- * §2.6), built with the builder, each checked against its expected raw text.
+ * Split-BTF dedup: the four scenarios of libbpf's prog_tests/btf_dedup_split.c, built with the builder, each checked against its expected raw text.
  */
 
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The dedup_tests[] cases of libbpf's prog_tests/btf.c (btf-spec §2.6), plus the subtleties
+ * The dedup_tests[] cases of libbpf's prog_tests/btf.c, plus the subtleties
  * of §2.5. Each input is built here; the expected output is either literal raw text or a
  * second BTF built type by type, compared as bpftool raw text. Like the selftest harness,
  * string sections are compared by length and content, not order.
@@ -556,7 +556,7 @@ describe('dedup table (prog_tests/btf.c dedup_tests[])', () => {
   });
 });
 
-describe('dedup subtleties (btf-spec §2.5)', () => {
+describe('dedup subtleties (libbpf btf_dedup_identical_types and history)', () => {
   it('identical-types check compares the second array: arrays of different element types are not identical', () => {
     // CU 1: struct s { int a[4]; int b[4]; } with one int[4]; CU 2 has int a[4] and long b[4].
     // Matching CU 2's s against CU 1's maps CU 1's int[4] to CU 2's int[4] first, then meets

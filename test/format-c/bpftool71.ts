@@ -1,6 +1,6 @@
 /**
  * What separates bpftool 7.8's `format c` text from Debian's bpftool 7.1 (libbpf 1.1), as
- * btf-spec.md §8.4 states and the fixtures confirm. `toBpftool71` undoes exactly these, and
+ * the two releases' bpftool btf.c and libbpf btf_dump.c differ and the fixtures confirm. `toBpftool71` undoes exactly these, and
  * nothing else, so the rest of the text can be compared byte for byte:
  *
  *  1. 7.8 adds the `__ksym` / `__weak` / `__bpf_fastcall` macro block after the

@@ -1,5 +1,5 @@
 /**
- * bpftool 7.8's sorted `format c` order (btf-spec.md §8.2) on small hand-built BTF, and the
+ * bpftool 7.8's sorted `format c` order (bpftool's btf_type_rank / btf_type_compare) on small hand-built BTF, and the
  * disambiguation hash against an independent BigInt implementation of the formula.
  */
 

@@ -2,7 +2,7 @@
  * The vmlinux.h that `bpftool btf dump file X format c` (bpftool 7.8) prints: the guard and
  * macro block, every type through the C dumper (sorted by default, id order with
  * `sorted: false`, or only root types and their dependencies), the kfunc prototypes (only
- * without roots), and the closing block. See btf-spec.md §8.
+ * without roots), and the closing block (bpftool's dump_btf_c, tools/bpf/bpftool/btf.c).
  */
 
 import type { Btf } from '../../wire/btf.js';

@@ -2,7 +2,8 @@
  * bpftool's sorted `format c` order (bpftool 7.8, the default since bpftool 7.5): every id
  * 0..N-1 gets a key (rank, sort name, own name, disambiguation hash, id) and the dump visits
  * ids in key order. The dumper still writes each type's dependencies first, so the order
- * only decides which independent type comes next. See btf-spec.md §8.2.
+ * only decides which independent type comes next (bpftool's btf_type_rank, btf_type_compare
+ * and sort_btf_c in tools/bpf/bpftool/btf.c).
  */
 
 import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds.js';
