@@ -86,6 +86,8 @@ const EINVAL = -22;
 const E2BIG = -7;
 const EEXIST = -17;
 const ELOOP = -40;
+/** The kernel's internal ENOTSUPP (include/linux/errno.h), not the UAPI EOPNOTSUPP. */
+const ENOTSUPP = -524;
 
 const NOT_VISITED = 0;
 const VISITED = 1;
@@ -261,8 +263,8 @@ class Checker {
     if (magic !== 0xeb9f) {
       this.stop('header', 'Invalid magic', EINVAL, { offset: 0, detail: this.bytes[0] === 0xeb && this.bytes[1] === 0x9f ? 'big-endian BTF on a little-endian kernel' : this.bytes[0] === 0x9f && this.bytes[1] === 0xeb ? 'little-endian BTF on a big-endian kernel' : `magic 0x${magic.toString(16)}` });
     }
-    if (version !== 1) this.stop('header', 'Unsupported version', -524, { offset: 2, detail: `version ${version}` });
-    if (flags !== 0) this.stop('header', 'Unsupported flags', -524, { offset: 3, detail: `flags 0x${flags.toString(16)}` });
+    if (version !== 1) this.stop('header', 'Unsupported version', ENOTSUPP, { offset: 2, detail: `version ${version}` });
+    if (flags !== 0) this.stop('header', 'Unsupported flags', ENOTSUPP, { offset: 3, detail: `flags 0x${flags.toString(16)}` });
     if (!this.base && size === hdrLen) this.stop('header', 'No data', EINVAL, { offset: 4 });
     this.checkSecInfo(size);
   }
@@ -410,7 +412,7 @@ class Checker {
         else if (roundupBytes(nrBits) > sizeType) e('nr_bits exceeds type_size', at + 8);
         else {
           const enc = intEncoding(data);
-          if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) this.add('meta', 'Unsupported encoding', -524, { typeId: id, offset: at + 12 });
+          if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) this.add('meta', 'Unsupported encoding', ENOTSUPP, { typeId: id, offset: at + 12 });
         }
         return 4;
       }
@@ -1186,7 +1188,7 @@ class Checker {
 
 function errnoName(e: number): Finding['errno'] {
   if (e === E2BIG) return 'E2BIG';
-  if (e === -524) return 'ENOTSUPP';
+  if (e === ENOTSUPP) return 'ENOTSUPP';
   if (e === ELOOP) return 'ELOOP';
   return 'EINVAL';
 }
