@@ -1,7 +1,8 @@
 /**
  * btfkit/ops: operations on BTF with every option and result type — dedup, merge, distill,
  * relocate, standalone modules, module checks, the kernel's checks and sanitizing, CO-RE
- * resolution and min-core, the ABI diff and `where`, and the explorer's session.
+ * resolution and min-core, the ABI diff and `where`, the explorer's session, and the DWARF
+ * encoder.
  */
 export * from './abi-diff.js';
 export * from './abi-diff-format.js';
@@ -23,3 +24,5 @@ export * from './relocate.js';
 export * from './sanitize.js';
 export * from './standalone.js';
 export * from './where.js';
+export * from './encode/encode.js';
+export { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName, type FeatureSet, parseFeatures, wantsLegacyDedup } from './encode/features.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as root from 'btfkit';
-import { type Candidate, type CoreTargetBtf, type DistillResult, dedup, distillBase, type MinCoreOptions, type RelocateOutcome, type StandaloneResult, tryRelocate } from 'btfkit/ops';
+import { type Candidate, type CoreTargetBtf, type DistillResult, dedup, distillBase, type EncodeOptions, type EncodeResult, encodeBtf, type MinCoreOptions, type RelocateOutcome, type StandaloneResult, tryRelocate } from 'btfkit/ops';
 import { parseElf } from 'btfkit/elf';
 import { CDumper, type TypeDeclOptions, TypeTable, type VmlinuxHOptions, emitTypeDecl } from 'btfkit/format';
 import { type IntType, type BtfType, type CompositeType, pointerSize, resolveSize, typeAt } from 'btfkit/model';
@@ -14,7 +14,7 @@ import { Btf, BtfBuilder, infoKind, isComposite, isModifierKernel, isModifierLib
 
 describe('subpath exports', () => {
   it('each layer resolves by the package name and exports its functions', () => {
-    for (const f of [dedup, tryRelocate, parseElf, emitTypeDecl, typeAt, resolveSize, loadBtf, infoKind]) assert.equal(typeof f, 'function');
+    for (const f of [dedup, encodeBtf, tryRelocate, parseElf, emitTypeDecl, typeAt, resolveSize, loadBtf, infoKind]) assert.equal(typeof f, 'function');
     assert.equal(root.Btf, Btf, 'the root and btfkit/wire export the same class');
     assert.equal(root.CDumper, CDumper);
   });
@@ -45,7 +45,7 @@ describe('subpath exports', () => {
     const distilled: DistillResult = distillBase(split.build());
     const outcome: RelocateOutcome = tryRelocate(distilled.split, btf);
     assert.equal(outcome.ok, true, outcome.ok ? '' : outcome.diagnosis.libbpfMessage);
-    const none: StandaloneResult | Candidate | CoreTargetBtf | undefined = undefined;
+    const none: StandaloneResult | Candidate | CoreTargetBtf | EncodeOptions | EncodeResult | undefined = undefined;
     assert.equal(none, undefined);
   });
 
