@@ -135,8 +135,7 @@ class Deduper {
     this.N = N;
     this.S = btf.startId;
     this.shapes = btf.shapes;
-    // Own types only: prep() refuses a base kind it cannot hash.
-    for (let id = this.S; id < N; id++) {
+    for (let id = 1; id < N; id++) {
       const k = (W[OFF[id]! + 1]! >>> 24) & 0x7f;
       const shape = this.shapes[k];
       if (!shape || shape.fromLayout) {
