@@ -13,8 +13,9 @@ import type { Endian } from './header.js';
 import { HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT } from './header.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from './fields.js';
 import { Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
-import { baseStringIndex, decodeCString, encodeString, StringTableBuilder } from './strings.js';
+import { baseStringIndex, encodeString, StringTableBuilder } from './strings.js';
 import { layoutTableFor, serializeBtf } from './write.js';
+import { decodeCString } from './strings.js';
 
 export interface BuilderOptions {
   /** Build split BTF on this base. */
