@@ -141,50 +141,56 @@ function applyRelocations(elf: ElfFile, bytes: Uint8Array, r: ElfRelocations, sy
   const le = elf.endian === 'little';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entSize = r.section.entsize || 1;
-  for (let i = 0; i < r.offset.length; i++) {
+  const { addendLo, addendHi, offset, symbol } = r;
+  // The low 32 bits of a sum or difference depend only on the operands' low 32 bits: a
+  // relocation up to 4 bytes wide is computed on numbers (`>>> 0` is modulo 2^32), only
+  // 8-byte ones on BigInts.
+  const symbolLo = symbolLowWords(symbols);
+  for (let i = 0; i < offset.length; i++) {
     const type = r.type[i]!;
     if (type === none) continue;
     const spec = table[type];
-    const at = r.offset[i]!;
+    const at = offset[i]!;
     if (!spec) fail('unsupported', `relocation type ${type} (machine ${elf.machine}) in ${name} is not supported`, { ...where, offset: r.section.offset + i * entSize });
-    const [width, kind] = spec;
+    const width = spec[0];
+    const kind = spec[1];
     if (at + width > bytes.length) fail('bad-elf', `relocation ${i} at ${at} writes past the end of ${name}`, { ...where, offset: r.section.offset + i * entSize });
-    const sym = r.symbol[i]!;
+    const sym = symbol[i]!;
     if (sym >= symbols.count) fail('bad-elf', `relocation ${i} names symbol ${sym}, the table has ${symbols.count}`, { ...where, offset: r.section.offset + i * entSize });
-    const old = readN(view, at, width, le);
-    const addend = r.addend ? r.addend[i]! : old;
-    const s = symbols.value[sym]!;
-    const value = kind === 'abs' ? s + addend : kind === 'add' ? old + s + addend : old - s - addend;
-    writeN(view, at, width, le, value);
+    if (width === 4 && kind === 'abs' && addendLo) {
+      view.setUint32(at, (symbolLo[sym]! + addendLo[i]!) >>> 0, le);
+      continue;
+    }
+    if (width === 8) {
+      const old = view.getBigUint64(at, le);
+      const addend = addendLo && addendHi ? (BigInt(addendHi[i]!) << 32n) | BigInt(addendLo[i]!) : old;
+      const s = symbols.value[sym]!;
+      view.setBigUint64(at, BigInt.asUintN(64, kind === 'abs' ? s + addend : kind === 'add' ? old + s + addend : old - s - addend), le);
+      continue;
+    }
+    const old = readNarrow(view, at, width, le);
+    const addend = addendLo ? addendLo[i]! : old;
+    const s = symbolLo[sym]!;
+    writeNarrow(view, at, width, le, kind === 'abs' ? s + addend : kind === 'add' ? old + s + addend : old - s - addend);
   }
 }
 
-function readN(view: DataView, at: number, width: number, le: boolean): bigint {
-  switch (width) {
-    case 1:
-      return BigInt(view.getUint8(at));
-    case 2:
-      return BigInt(view.getUint16(at, le));
-    case 4:
-      return BigInt(view.getUint32(at, le));
-    default:
-      return view.getBigUint64(at, le);
-  }
+/** The low 32 bits of every symbol's value. */
+function symbolLowWords(symbols: ElfSymbols): Uint32Array {
+  const out = new Uint32Array(symbols.count);
+  for (let i = 0; i < symbols.count; i++) out[i] = Number(symbols.value[i]! & 0xffffffffn);
+  return out;
 }
 
-function writeN(view: DataView, at: number, width: number, le: boolean, value: bigint): void {
-  const v = BigInt.asUintN(width * 8, value);
-  switch (width) {
-    case 1:
-      view.setUint8(at, Number(v));
-      break;
-    case 2:
-      view.setUint16(at, Number(v), le);
-      break;
-    case 4:
-      view.setUint32(at, Number(v), le);
-      break;
-    default:
-      view.setBigUint64(at, v, le);
-  }
+function readNarrow(view: DataView, at: number, width: number, le: boolean): number {
+  return width === 1 ? view.getUint8(at) : width === 2 ? view.getUint16(at, le) : view.getUint32(at, le);
 }
+
+/** Store the low `width` bytes of `value` (an integer within ±2^53). */
+function writeNarrow(view: DataView, at: number, width: number, le: boolean, value: number): void {
+  const v = value >>> 0;
+  if (width === 1) view.setUint8(at, v & 0xff);
+  else if (width === 2) view.setUint16(at, v & 0xffff, le);
+  else view.setUint32(at, v, le);
+}
+

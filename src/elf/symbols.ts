@@ -77,19 +77,26 @@ export class ElfSymbols {
   }
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** The file's .symtab, if it has one. */
 export function readSymbols(file: ElfFile): ElfSymbols | undefined {
   const sec = file.sections.find((s) => s.type === SHT_SYMTAB);
   return sec ? new ElfSymbols(file, sec) : undefined;
 }
 
-/** Relocation records of one section, as columns. `addend` is undefined for SHT_REL. */
+/**
+ * Relocation records of one section, as columns. The addend (undefined for SHT_REL) is kept
+ * as its two 32-bit halves: most relocations in debug sections are 32-bit wide and need only
+ * the low half, without a BigInt per record (a module has ~200k of them).
+ */
 export interface ElfRelocations {
   readonly section: ElfSection;
   readonly offset: Float64Array;
   readonly symbol: Uint32Array;
   readonly type: Uint32Array;
-  readonly addend: BigInt64Array | undefined;
+  readonly addendLo: Uint32Array | undefined;
+  readonly addendHi: Int32Array | undefined;
 }
 
 /** Relocation sections (SHT_RELA or SHT_REL) that apply to the section with index `target`. */
@@ -107,24 +114,48 @@ export function relocationsFor(file: ElfFile, target: number): ElfRelocations[] 
     const offset = new Float64Array(n);
     const symbol = new Uint32Array(n);
     const type = new Uint32Array(n);
-    const addend = rela ? new BigInt64Array(n) : undefined;
+    const addendLo = rela ? new Uint32Array(n) : undefined;
+    const addendHi = rela ? new Int32Array(n) : undefined;
+    const lo = le ? 0 : 4;
+    const hi = le ? 4 : 0;
+    if (cls64 && rela && le && HOST_LITTLE_ENDIAN && data.byteOffset % 4 === 0 && addendLo && addendHi) {
+      // The common case (x86-64, aarch64 modules): six aligned words per record, read as such.
+      const w = new Uint32Array(data.buffer, data.byteOffset, n * 6);
+      const wi = new Int32Array(data.buffer, data.byteOffset, n * 6);
+      for (let i = 0, p = 0; i < n; i++, p += 6) {
+        offset[i] = w[p + 1]! * 0x100000000 + w[p]!;
+        type[i] = w[p + 2]!;
+        symbol[i] = w[p + 3]!;
+        addendLo[i] = w[p + 4]!;
+        addendHi[i] = wi[p + 5]!;
+      }
+      out.push({ section: sec, offset, symbol, type, addendLo, addendHi });
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       const p = i * entSize;
       if (cls64) {
-        offset[i] = Number(view.getBigUint64(p, le));
+        offset[i] = view.getUint32(p + hi, le) * 0x100000000 + view.getUint32(p + lo, le);
         // MIPS64 little-endian splits r_info differently; every other ABI is sym << 32 | type.
         symbol[i] = view.getUint32(p + (le ? 12 : 8), le);
         type[i] = view.getUint32(p + (le ? 8 : 12), le);
-        if (addend) addend[i] = view.getBigInt64(p + 16, le);
+        if (addendLo && addendHi) {
+          addendLo[i] = view.getUint32(p + 16 + lo, le);
+          addendHi[i] = view.getInt32(p + 16 + hi, le);
+        }
       } else {
         offset[i] = view.getUint32(p, le);
         const info = view.getUint32(p + 4, le);
         symbol[i] = info >>> 8;
         type[i] = info & 0xff;
-        if (addend) addend[i] = BigInt(view.getInt32(p + 8, le));
+        if (addendLo && addendHi) {
+          const a = view.getInt32(p + 8, le);
+          addendLo[i] = a >>> 0;
+          addendHi[i] = a < 0 ? -1 : 0;
+        }
       }
     }
-    out.push({ section: sec, offset, symbol, type, addend });
+    out.push({ section: sec, offset, symbol, type, addendLo, addendHi });
   }
   return out;
 }

@@ -154,7 +154,8 @@ class Deduper {
     this.mask = cap - 1;
     this.force = opts.forceCollisions === true;
     this.legacy = opts.legacy === true;
-    for (let id = 1; id < N; id++) {
+    // (base types are all their own canonical: see prep)
+    for (let id = this.S; id < N; id++) {
       const k = this.kind(id);
       if (k === Kind.VAR || k === Kind.DATASEC) this.map[id] = id;
     }
@@ -967,20 +968,26 @@ class Deduper {
     let any = false;
     for (let id = S; id < N && !any; id++) if (this.kind(id) === Kind.FWD && map[id] === id) any = true;
     if (!any) return;
+    // Names of the unresolved FWDs → their one canonical struct or union (0: ambiguous). Only
+    // those names are collected: a split module's FWDs need no map of the base's 10k structs.
     const names = new Map<number, number>();
+    for (let id = S; id < N; id++) {
+      const o = OFF[id]!;
+      if (((W[o + 1]! >>> 24) & 0x7f) === Kind.FWD && map[id] === id) names.set(W[o]!, -1);
+    }
     for (let id = 1; id < N; id++) {
       const o = OFF[id]!;
       const k = infoKind(W[o + 1]!);
       if (!isComposite(k)) continue;
       if (map[id] !== id) continue;
-      const name = W[o]!;
-      names.set(name, names.has(name) ? 0 : id);
+      const have = names.get(W[o]!);
+      if (have !== undefined) names.set(W[o]!, have === -1 ? id : 0);
     }
     for (let id = S; id < N; id++) {
       const o = OFF[id]!;
       if (infoKind(W[o + 1]!) !== Kind.FWD || map[id] !== id) continue;
       const c = names.get(W[o]!);
-      if (!c) continue;
+      if (c === undefined || c <= 0) continue;
       const ck = this.kind(c);
       const fwdKind = infoKflag(W[o + 1]!) ? Kind.UNION : Kind.STRUCT;
       if (ck !== fwdKind) continue;

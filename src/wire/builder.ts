@@ -15,6 +15,7 @@ import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from './field
 import { infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
 import { baseStringIndex, encodeString, StringTableBuilder } from './strings.js';
 import { layoutTableFor, serializeBtf } from './write.js';
+import { decodeCString } from './strings.js';
 
 export interface BuilderOptions {
   /** Build split BTF on this base. */
@@ -103,6 +104,21 @@ export class BtfBuilder {
       if (inBase >= 0) return inBase;
     }
     return this.strings.add(s);
+  }
+
+  /**
+   * addString for the NUL-terminated string at `at` in `src` (a DWARF .debug_str, say): a
+   * string the base has is found from its bytes, never decoded.
+   */
+  addStringAt(src: Uint8Array, at: number): number {
+    if (src[at] === 0) return 0;
+    if (this.base && this.reuseBaseStrings) {
+      const inBase = baseStringIndex(this.base).find(src, at);
+      // An own string is never in the base (addString looks there first), so order is moot.
+      if (inBase >= 0) return inBase;
+      return this.strings.add(decodeCString(src, at));
+    }
+    return this.addString(decodeCString(src, at));
   }
 
   /** Append a raw record (host-order words). Returns its id. */

@@ -247,9 +247,10 @@ export class BaseStringIndex {
     const all = new Uint8Array(total);
     for (const b of chain) all.set(b.strings, b.startStrOff);
     this.all = all;
-    // Count strings to size the table.
+    // Count strings to size the table (indexOf is native: a split encode builds this index
+    // once per run over the base's 1.8 MB of strings, so the loops here are kept plain).
     let n = 0;
-    for (let i = 0; i < total; i++) if (all[i] === 0) n++;
+    for (let p = all.indexOf(0); p >= 0; p = all.indexOf(0, p + 1)) n++;
     let cap = 1024;
     while (cap < n * 2) cap *= 2;
     const slots = new Int32Array(cap);
@@ -269,9 +270,19 @@ export class BaseStringIndex {
       for (;;) {
         const s = slots[i]!;
         if (s === 0) break;
-        if (hashes[i] === h && sameBytes(all, s - 1, all, start)) {
-          dup = true;
-          break;
+        if (hashes[i] === h) {
+          // Same bytes up to and including the NUL (the table ends with one).
+          let a = s - 1;
+          let b = start;
+          for (;;) {
+            const x = all[a++] ?? 0;
+            if (x !== (all[b++] ?? 0)) break;
+            if (x === 0) {
+              dup = true;
+              break;
+            }
+          }
+          if (dup) break;
         }
         i = (i + 1) & mask;
       }

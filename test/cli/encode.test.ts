@@ -79,9 +79,23 @@ describe('btfkit encode', () => {
     new DataView(bad.buffer, bad.byteOffset).setUint32(info.offset, 0xfffffff0, true);
     const badPath = join(tmp, 'bad.o');
     writeFileSync(badPath, bad);
-    const e = btfkit('encode', badPath, '-o', join(tmp, 'bad.btf'));
+    const e = btfkit('encode', badPath, '--features', 'pahole-1.24', '-o', join(tmp, 'bad.btf'));
     assert.equal(e.status, 1);
     assert.equal(e.stderr.trim().split('\n').length, 1);
     assert.match(e.stderr, /bad\.o: \.debug_info: offset 0 \(0x0\): reserved unit length/);
+  });
+
+  it('warns once per requested feature it does not apply, naming it and what happens instead; applied ones are silent', () => {
+    const byDefault = btfkit('encode', obj, '--detached', '--force', '-o', join(tmp, 'default.btf'));
+    assert.equal(byDefault.status, 0, byDefault.stderr);
+    const lines = byDefault.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, byDefault.stderr);
+    assert.match(lines[0]!, /warning:.*encode_force: not applied: /);
+    assert.match(lines[1]!, /warning:.*optimized_func: not applied: .*\.isra/);
+    const asked = btfkit('encode', obj, '--features', 'pahole-1.24,attributes,reproducible_build', '--detached', '--force', '-o', join(tmp, 'attr.btf'));
+    assert.equal(asked.status, 0, asked.stderr);
+    assert.match(asked.stderr, /^\S*btfkit: warning:\S* attributes: not applied: [^\n]*\n$/);
+    const quiet = btfkit('encode', obj, '--features', 'pahole-1.24', '--detached', '--force', '-o', join(tmp, 'quiet.btf'));
+    assert.equal(quiet.stderr, '');
   });
 });

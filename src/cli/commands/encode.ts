@@ -13,13 +13,13 @@ import { loadBase, readInput, writeFileAtomic } from '../../node/files.js';
 import { collectGarbage } from '../../node/memory.js';
 import { distillBase } from '../../ops/distill.js';
 import { dedupEncoded, encodeUndeduplicated } from '../../ops/encode/encode.js';
-import { parseFeatures, wantsLegacyDedup } from '../../ops/encode/features.js';
+import { parseFeatures, unappliedFeatures, wantsLegacyDedup } from '../../ops/encode/features.js';
 import { withBtfSections } from '../../ops/module-elf.js';
 import { toStandalone } from '../../ops/standalone.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { writeBtf } from '../../wire/write.js';
-import { out, parseIntArg, UsageError } from '../common.js';
+import { out, parseIntArg, UsageError, warn } from '../common.js';
 
 interface EncodeCliOptions {
   base?: string;
@@ -53,6 +53,7 @@ export function registerEncode(program: Command): void {
       const jobs = opts.jobs ?? 1;
       if (jobs < 1 || jobs > 64) throw new UsageError('encode: --jobs must be between 1 and 64');
       const features = parseFeatures(opts.features);
+      for (const f of unappliedFeatures(features)) warn(`${f.name}: not applied: ${f.instead}`);
       const base = opts.base ? await loadBase(opts.base) : undefined;
       let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1 });
       let elf: ElfFile | undefined = parseElf(bytes);

@@ -187,6 +187,8 @@ interface FnInfo {
 /** Where the walk interns names (a BtfBuilder, or a worker's own table). */
 export interface StringSink {
   addString(s: string): number;
+  /** The NUL-terminated string at `at` in `src`, without decoding it where possible. */
+  addStringAt?(src: Uint8Array, at: number): number;
 }
 
 export class UnitEncoder {
@@ -286,7 +288,7 @@ export class UnitEncoder {
       const canonical = this.strContent.intern(this.dwarf.sections.str, key);
       let off = this.canonicalToBuilder.get(canonical);
       if (off === undefined) {
-        off = this.sink.addString(cur.string(S.name));
+        off = this.sink.addStringAt ? this.sink.addStringAt(this.dwarf.sections.str, key) : this.sink.addString(cur.string(S.name));
         this.canonicalToBuilder.set(canonical, off);
       }
       this.strCache[key] = off + 1;

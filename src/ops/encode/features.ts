@@ -53,6 +53,30 @@ export function parseFeatures(list: string | undefined): FeatureSet {
  * deduplicated as libbpf 1.1 does (btfkit's `legacy` dedup), which keeps a few module types
  * that newer libbpf folds into vmlinux.
  */
+/**
+ * Features accepted (they are pahole's names, and in its default set) whose effect btfkit does
+ * not reproduce, each with what happens instead: the CLI warns once per feature requested.
+ * `reproducible_build` is not listed: btfkit's output never depends on thread count or timing,
+ * so it always holds (pahole ≥ 1.29 ignores the feature too, for the same reason).
+ */
+const NOT_APPLIED: Partial<Record<FeatureName, string>> = {
+  optimized_func:
+    'functions the compiler optimized (parameters in unexpected registers) are left out only when their symbol has a suffix (.isra/.constprop/...), as pahole does without it',
+  encode_force:
+    "names pahole calls invalid (not [A-Za-z_.][A-Za-z0-9_.]*, or over 128 bytes) are encoded as they are, neither skipped nor refused (compilers' C names never are)",
+  attributes: 'no attribute tags (DECL_TAG/TYPE_TAG with kind_flag 1) are emitted; ordinary tags come from decl_tag and type_tag',
+};
+
+/** The requested features btfkit does not apply, with what happens instead (see NOT_APPLIED). */
+export function unappliedFeatures(features: FeatureSet): Array<{ readonly name: FeatureName; readonly instead: string }> {
+  const out: Array<{ name: FeatureName; instead: string }> = [];
+  for (const name of FEATURE_NAMES) {
+    const instead = NOT_APPLIED[name];
+    if (instead !== undefined && features.has(name)) out.push({ name, instead });
+  }
+  return out;
+}
+
 export function wantsLegacyDedup(list: string | undefined): boolean {
   return (list ?? '').split(',').some((item) => item.trim() === 'pahole-1.24');
 }
