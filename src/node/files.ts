@@ -265,10 +265,15 @@ export async function writeOutputs(outputs: readonly OutputFile[], opts: WriteFi
   }
 }
 
-/** Asynchronous on purpose: a signal is handled while the data goes out, with the temp file still pending. */
+/**
+ * Asynchronous on purpose: a signal is handled while the data goes out, with the temp file
+ * still pending. The file is created synchronously first: an open still under way in the
+ * thread pool when onSignal runs would create it after the handler's unlink, and leave it.
+ */
 async function writeTemp(tmp: string, data: Uint8Array, path: string): Promise<void> {
   try {
-    const fh = await open(tmp, 'wx', 0o644);
+    closeSync(openSync(tmp, 'wx', 0o644));
+    const fh = await open(tmp, 'r+');
     try {
       await fh.writeFile(data);
       await fh.sync();
