@@ -123,7 +123,6 @@ export class LayoutModel {
   private readonly natural = new Map<number, number>();
   private readonly packed = new Map<number, boolean>();
   private readonly packedInferred = new Set<number>();
-  private readonly strings = new Map<number, string>();
 
 
   constructor(readonly btf: Btf, opts: LayoutOptions = {}) {
@@ -142,18 +141,12 @@ export class LayoutModel {
     for (const [k, v] of this.natural) m.natural.set(k, v);
     for (const [k, v] of this.packed) m.packed.set(k, v);
     for (const k of this.packedInferred) m.packedInferred.add(k);
-    for (const [k, v] of this.strings) m.strings.set(k, v);
     return m;
   }
 
   /** The string at `off`, decoded once (pahole output repeats member and type names a lot). */
   str(off: number): string {
-    let s = this.strings.get(off);
-    if (s === undefined) {
-      s = this.btf.str(off);
-      this.strings.set(off, s);
-    }
-    return s;
+    return this.btf.strCached(off);
   }
 
   /** What the type is for pahole: null for void (0), unknown kinds, tags and ids out of range. */

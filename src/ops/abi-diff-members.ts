@@ -15,7 +15,6 @@ import { memberBitOffset, memberBitSize } from './core/types.js';
 
 /** One BTF with the caches the comparison needs (names, sizes, C text by id). */
 export class DiffSide {
-  private readonly names = new Map<number, string>();
   /** Byte size by id, -2 = not computed yet. */
   private readonly sizes: Float64Array;
   private readonly texts = new Map<number, string>();
@@ -66,12 +65,7 @@ export class DiffSide {
   }
 
   str(off: number): string {
-    let s = this.names.get(off);
-    if (s === undefined) {
-      s = this.btf.str(off);
-      this.names.set(off, s);
-    }
-    return s;
+    return this.btf.strCached(off);
   }
 
   name(id: number): string {

@@ -43,6 +43,8 @@ const ALL_SHAPES_UNKNOWN: readonly (KindShape | undefined)[] = new Array(128).fi
 export class Btf {
   /** The blob as given. */
   readonly bytes: Uint8Array;
+  /** strCached's decoded names, made on first use. */
+  private strMemo: Map<number, string> | undefined;
   readonly endian: Endian;
   readonly header: BtfHeader;
   readonly base: Btf | undefined;
@@ -267,6 +269,22 @@ export class Btf {
       return decodeCString(this.strings, off - this.startStrOff);
     }
     return fail('bad-string', `string offset ${off} is outside the string section(s) (size ${this.startStrOff + this.strings.length})`, { section: this.section, ...(this.file !== undefined ? { file: this.file } : {}) });
+  }
+
+  /**
+   * str(off), decoded once per offset of this object (base offsets are remembered by the
+   * base): for consumers that print the same names many times (C text, layouts, diffs).
+   */
+  strCached(off: number): string {
+    if (off < this.startStrOff && this.base) return this.base.strCached(off);
+    let memo = this.strMemo;
+    if (!memo) this.strMemo = memo = new Map();
+    let s = memo.get(off);
+    if (s === undefined) {
+      s = this.str(off);
+      memo.set(off, s);
+    }
+    return s;
   }
 
   /** The table and local index that hold logical offset `off` (for byte-level comparisons). */

@@ -32,7 +32,6 @@ export class TypeTable implements SizedTypes {
   readonly strBytes: Uint8Array;
   /** The whole string section as one JS string when it is pure ASCII (names are slices). */
   private readonly strAll: string | undefined;
-  private readonly strCache = new Map<number, string>();
   /** Pointer size libbpf would assume (btf__pointer_size, defaulting to 8). */
   readonly ptrSize: number;
 
@@ -142,12 +141,7 @@ export class TypeTable implements SizedTypes {
     if (off === 0) return '';
     const all = this.strAll;
     if (all !== undefined && off < all.length) return all.slice(off, all.indexOf('\0', off));
-    let s = this.strCache.get(off);
-    if (s === undefined) {
-      s = this.btf.str(off);
-      this.strCache.set(off, s);
-    }
-    return s;
+    return this.btf.strCached(off);
   }
   /** Whether the string at `off` is exactly the bytes of `name` (no string made). */
   nameIs(off: number, name: Uint8Array): boolean {
