@@ -83,6 +83,11 @@ describe('btfkit encode', () => {
     assert.equal(e.status, 1);
     assert.equal(e.stderr.trim().split('\n').length, 1);
     assert.match(e.stderr, /bad\.o: \.debug_info: offset 0 \(0x0\): reserved unit length/);
+    // Not an ELF file: one line naming it, before any feature warning (default features).
+    const raw = fixturePath('btf', 'kinds-el.btf');
+    const notElf = btfkit('encode', raw, '-o', join(tmp, 'not-elf.btf'));
+    assert.equal(notElf.status, 1);
+    assert.deepEqual(notElf.stderr.trim().split('\n'), [`btfkit: ${raw}: offset 0 (0x0): not an ELF file (magic is not \\x7fELF) (bad-elf)`]);
   });
 
   it('warns once per requested feature it does not apply, naming it and what happens instead; applied ones are silent', () => {

@@ -53,16 +53,17 @@ export function registerEncode(program: Command): void {
       const jobs = opts.jobs ?? 1;
       if (jobs < 1 || jobs > 64) throw new UsageError('encode: --jobs must be between 1 and 64');
       const features = parseFeatures(opts.features);
-      for (const f of unappliedFeatures(features)) warn(`${f.name}: not applied: ${f.instead}`);
       const base = opts.base ? await loadBase(opts.base) : undefined;
       let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1 });
-      let elf: ElfFile | undefined = parseElf(bytes);
+      let elf: ElfFile | undefined = parseElfOf(bytes, file);
       const relocatable = elf.type === ET_REL;
       if (relocatable && jobs > 1) {
         // A module is rewritten whole and is small: read all of it, walk it on this thread.
         bytes = await readInput(file);
-        elf = parseElf(bytes);
+        elf = parseElfOf(bytes, file);
       }
+      // Said once the input is known to be an ELF file, so a bad input gets its one line alone.
+      for (const f of unappliedFeatures(features)) warn(`${f.name}: not applied: ${f.instead}`);
       const drafts = jobs > 1 && !relocatable && bytes.buffer instanceof SharedArrayBuffer ? new WorkerDraftSource(bytes, jobs, file, opts.features) : undefined;
       const tty = process.stderr.isTTY === true;
       const bar = tty && !base ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
@@ -113,4 +114,13 @@ export function registerEncode(program: Command): void {
       const s = result.stats;
       out(`${output}: ${btf.typeCount} types (${s.functions} functions, ${s.variables} variables) from ${s.units} units${distilled ? `; distilled base of ${distilled.typeCount} types` : ''}\n`);
     });
+}
+
+/** parseElf, with the input's name on its errors. */
+function parseElfOf(bytes: Uint8Array, file: string): ElfFile {
+  try {
+    return parseElf(bytes);
+  } catch (e) {
+    throw e instanceof BtfError ? e.withFile(file) : e;
+  }
 }
