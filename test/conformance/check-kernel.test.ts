@@ -24,6 +24,7 @@ import { checkBtf } from '../../src/ops/check.js';
 import { sanitizeBtf } from '../../src/ops/sanitize.js';
 import { isElf, parseElf } from '../../src/elf/index.js';
 import { Btf } from '../../src/wire/btf.js';
+import { BtfBuilder } from '../../src/wire/builder.js';
 import { Kind } from '../../src/wire/kinds.js';
 import { REPO_ROOT } from '../helpers.js';
 import { closureBtf, mutate, Rng, seedInfo, type SeedInfo, syntheticSeeds, edgeCases } from '../fuzz/mutate.js';
@@ -201,6 +202,52 @@ test('check agrees with the running kernel on accept/reject for >= 10,000 mutate
     assert.equal(disagreements.length, 0, `${summary}\n${disagreements.slice(0, 20).join('\n')}`);
     assert.ok(total >= 10_000 || process.env.BTFKIT_DIFF_CASES !== undefined);
     assert.ok(accepted > total / 20 && accepted < total - total / 20, 'a real mix of accepted and rejected mutants');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** errno numbers of the names a finding carries (ENOTSUPP is the kernel-internal 524). */
+const ERRNO: Record<string, number> = { EINVAL: 22, E2BIG: 7, EEXIST: 17, ELOOP: 40, ENOTSUPP: 524 };
+
+test('check names the errno the kernel returns: loops EEXIST, resolve depth E2BIG, the edge cases and mutated seeds', { timeout: 3 * 60_000 }, (t) => {
+  if (!need(t, process.getuid?.() === 0, 'root (CAP_BPF) to ask the kernel via BPF_BTF_LOAD')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-kbl-'));
+  try {
+    const bin = buildLoader(dir);
+    if (!need(t, bin !== undefined, 'a C compiler (cc) to build the kernel loader')) return;
+    const version = /^(\d+\.\d+)/.exec(runningKernel())?.[1] ?? '6.18';
+    const loop = (fn: (b: BtfBuilder) => void): Uint8Array => {
+      const b = new BtfBuilder({ endian: 'little' });
+      fn(b);
+      return b.toBytes();
+    };
+    const cases: Array<{ name: string; bytes: Uint8Array }> = [
+      { name: 'struct a { struct b } / struct b { struct a }', bytes: loop((b) => void [b.addStruct('a', 4, [{ name: 'b', type: 2, bitOffset: 0 }]), b.addStruct('b', 4, [{ name: 'a', type: 1, bitOffset: 0 }])]) },
+      { name: 'const -> volatile -> const', bytes: loop((b) => void [b.addConst(2), b.addVolatile(1)]) },
+      { name: 'typedef t -> t', bytes: loop((b) => void b.addTypedef('t', 1)) },
+      { name: 'array of itself', bytes: loop((b) => void [b.addInt('int', 4, 1), b.addArray(2, 1, 2)]) },
+      ...edgeCases(),
+    ];
+    const rng = new Rng(0xe770);
+    for (const seed of syntheticSeeds()) {
+      const info = seedInfo(seed);
+      for (let i = 0; i < 40; i++) cases.push({ name: `mutated synthetic seed ${i}`, bytes: mutate(info, rng) });
+    }
+    const kernel = askKernel(bin!, cases.map((c) => c.bytes));
+    const byErrno = new Map<string, number>();
+    const wrong: string[] = [];
+    cases.forEach((c, i) => {
+      if (kernel.accepted[i]) return;
+      const errno = Number(/^R (\d+)/.exec(kernel.lines[i]!)?.[1]);
+      const mine = checkBtf(c.bytes, { kernelVersion: version, endian: 'little' }).findings[0];
+      if (!mine) return; // accept/reject disagreement: the test above reports those
+      byErrno.set(mine.errno, (byErrno.get(mine.errno) ?? 0) + 1);
+      if (ERRNO[mine.errno] !== errno) wrong.push(`${c.name}: kernel errno ${errno}, check ${mine.errno} (${mine.rule})`);
+    });
+    t.diagnostic(`rejected, by errno: ${JSON.stringify(Object.fromEntries(byErrno))}`);
+    assert.deepEqual(wrong, []);
+    for (let i = 0; i < 4; i++) assert.deepEqual([kernel.lines[i]!.split('\n')[0], checkBtf(cases[i]!.bytes).findings[0]?.errno], ['R 17', 'EEXIST'], cases[i]!.name);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -113,6 +113,14 @@ test('resolve pass: loops, depth, members, arrays, datasec, func args', () => {
   const f = checkBtf(loop).findings[0]!;
   assert.equal(f.rule, 'Loop detected');
   assert.equal(f.typeId, 1);
+  // btf_resolve returns -EEXIST for a loop (BPF_BTF_LOAD fails with "File exists").
+  assert.equal(f.errno, 'EEXIST');
+  const modifierLoop = build((b) => {
+    b.addConst(2);
+    b.addVolatile(1);
+  });
+  const m = checkBtf(modifierLoop).findings[0]!;
+  assert.deepEqual([m.rule, m.errno, m.typeId], ['Loop detected', 'EEXIST', 1]);
   const selfPtr = build((b) => {
     b.addStruct('a', 8, [{ name: 'next', type: 2, bitOffset: 0 }]);
     b.addPtr(1);
@@ -123,6 +131,7 @@ test('resolve pass: loops, depth, members, arrays, datasec, func args', () => {
     b.addInt('int', 4, 1);
   });
   assert.equal(firstRule(deep), 'Exceeded max resolving depth:32');
+  assert.equal(checkBtf(deep).findings[0]!.errno, 'E2BIG');
   assert.equal(checkBtf(deep, { mode: 'vmlinux' }).valid, false, 'module/vmlinux mode: the chain check catches it');
   assert.equal(firstRule(deep, { mode: 'vmlinux' }), 'Max chain length or cycle detected');
   const bitArray = build((b) => {
