@@ -23,7 +23,8 @@ export { dedup, type DedupOptions, type DedupResult } from './ops/dedup.js';
 export { concatBtf, merge } from './ops/merge.js';
 export { distillBase, type DistillOptions, type DistillResult } from './ops/distill.js';
 export { distillModuleElf } from './ops/module-elf.js';
-export { formatRelocationDiagnosis, relocate, type RelocationDiagnosis, RelocationError, tryRelocate } from './ops/relocate.js';
+export { relocate, RelocationError, tryRelocate } from './ops/relocate.js';
+export { formatRelocationDiagnosis, type RelocationDiagnosis } from './ops/relocate-diagnosis.js';
 export { detectStandaloneModule, renumberStandalone, toStandalone } from './ops/standalone.js';
 export { checkModule, type ModuleCheck } from './ops/module-check.js';
 export { checkBtf, type CheckOptions, type CheckReport, type Finding, formatFinding } from './ops/check.js';
@@ -31,7 +32,8 @@ export { sanitizeBtf, sanitizeFeaturesFor, type SanitizeResult } from './ops/san
 export { featuresFor, parseKernelVersion, rulesFor } from './ops/kernel-rules.js';
 export { type CoreReloResult, resolveCoreRelos } from './ops/core/resolve.js';
 export { essentialName, parseAccessString } from './ops/core/names.js';
-export { kfuncRoots, minCore, type MinCoreResult, vmlinuxSplit, type VmlinuxSplitResult } from './ops/min-core.js';
+export { minCore, type MinCoreResult } from './ops/min-core.js';
+export { kfuncRoots, vmlinuxSplit, type VmlinuxSplitResult } from './ops/vmlinux-split.js';
 export { CDumper, emitTypeDecl, emitTypeDefinition, formatVmlinuxH, formatVmlinuxHBytes, mergeSplitBtfs, sortedTypeOrder } from './format/c/index.js';
 export {
   ABI_CHANGED,

@@ -13,7 +13,8 @@ import { forEachTypeIdWord } from '../wire/fields.js';
 import { hasSize, isAnyEnum, isComposite, isModifierLibbpf, Kind, kindName } from '../wire/kinds.js';
 import { type AbiDiffReport, diffBtf } from './abi-diff.js';
 import { distillBase } from './distill.js';
-import { formatRelocationDiagnosis, tryRelocate } from './relocate.js';
+import { tryRelocate } from './relocate.js';
+import { formatRelocationDiagnosis } from './relocate-diagnosis.js';
 import { type WhereResult, whereMember } from './where.js';
 
 export interface FileInfo {

@@ -23,7 +23,8 @@ import { infoKind } from '../wire/kinds.js';
 import { checkBtf, type Finding } from './check.js';
 import { distillBase } from './distill.js';
 import { baseDiff, baseMismatch, explainRelocation, type ModuleRootCause } from './module-explain.js';
-import { tryRelocate, type RelocationDiagnosis } from './relocate.js';
+import { tryRelocate } from './relocate.js';
+import type { RelocationDiagnosis } from './relocate-diagnosis.js';
 import { detectStandaloneModule, renumberStandalone } from './standalone.js';
 
 export type ModuleBtfKind = 'none' | 'split' | 'distilled' | 'standalone' | 'unusable';

@@ -13,7 +13,7 @@ import { isAnyEnum, isComposite, isModifierKernel, Kind } from '../wire/kinds.js
 import { diffBtf } from './abi-diff.js';
 import type { AbiDiffReport, AbiMemberChange, AbiTypeChange } from './abi-diff-types.js';
 import { formatBitOffset, groupDigits } from './abi-diff-format.js';
-import type { RelocationDiagnosis, RelocationProblem } from './relocate.js';
+import type { RelocationDiagnosis, RelocationProblem } from './relocate-diagnosis.js';
 
 export interface ModuleRootCause {
   /** The distilled base type that did not map, e.g. `struct i2c_adapter`. */

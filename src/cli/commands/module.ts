@@ -17,7 +17,8 @@ import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../../op
 import { distillModuleElf } from '../../ops/module-elf.js';
 import { groupDigits } from '../../ops/abi-diff-format.js';
 import { baseDiff, explainRelocation } from '../../ops/module-explain.js';
-import { formatRelocationDiagnosis, RelocationError, tryRelocate } from '../../ops/relocate.js';
+import { RelocationError, tryRelocate } from '../../ops/relocate.js';
+import { formatRelocationDiagnosis } from '../../ops/relocate-diagnosis.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
