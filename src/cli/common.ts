@@ -19,6 +19,7 @@ function wantColour(stream: NodeJS.WriteStream): boolean {
 export const pc = picocolors.createColors(wantColour(process.stdout));
 /** Colours for stderr. */
 export const pcErr = picocolors.createColors(wantColour(process.stderr));
+import { errorLine } from '../node/error-line.js';
 import { BtfError } from '../wire/errors.js';
 
 /** Thrown for command-line mistakes: printed as one line, exit code 2. */
@@ -62,7 +63,7 @@ export function reportError(e: unknown): number {
     return 2;
   }
   if (e instanceof BtfError) {
-    process.stderr.write(`btfkit: ${e.message}\n`);
+    process.stderr.write(`btfkit: ${errorLine(e)}\n`);
     return 1;
   }
   const err = e as Error;

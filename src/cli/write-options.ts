@@ -7,6 +7,7 @@
  */
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { errorLine } from '../node/error-line.js';
 import type { Btf } from '../wire/btf.js';
 import type { Endian } from '../wire/header.js';
 import { writeBtf } from '../wire/write.js';
@@ -72,7 +73,7 @@ export function writeOptions(opts: WriteCliOptions): ParsedWriteOptions {
     endian = opts.endian === undefined ? undefined : parseEndian(opts.endian);
   } catch (e) {
     // Thrown inside an action, commander's InvalidArgumentError would not be printed.
-    throw new UsageError((e as Error).message);
+    throw new UsageError(errorLine(e));
   }
   return { layout: opts.layout, endian, force: opts.force === true };
 }

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { openBtf } from '../open.js';
 import { minCore, type MinCoreObject } from '../ops/min-core.js';
 import { BtfError } from '../wire/errors.js';
+import { errorLine } from './error-line.js';
 import { readInput, writeFileAtomic } from './files.js';
 import { workerUrl } from './package-paths.js';
 
@@ -72,7 +73,7 @@ export async function runBatchJob(job: BatchJob, objects?: readonly MinCoreObjec
     await writeFileAtomic(job.output, res.baseBytes, { force: job.force, inputs: [job.kernel, ...job.objects] });
     return { kernel: job.kernel, output: job.output, ok: true, bytes: res.baseBytes.length, types: res.base.typeCount };
   } catch (e) {
-    return { kernel: job.kernel, output: job.output, ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { kernel: job.kernel, output: job.output, ok: false, error: e instanceof BtfError && e.file !== undefined && e.file !== job.kernel ? `${job.kernel}: ${errorLine(e)}` : errorLine(e, job.kernel) };
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkModule, type ModuleCheck, type ModuleCheckOptions } from '../ops/module-check.js';
+import { errorLine } from './error-line.js';
 import { loadBase, readInput } from './files.js';
 
 export interface WorkerInit {
@@ -37,7 +38,7 @@ port.on('message', (msg: { index: number; file: string } | null) => {
       const bytes = await readInput(msg.file);
       port.postMessage({ index: msg.index, result: checkModule(bytes, kernel, msg.file, opts) } satisfies WorkerReply);
     } catch (e) {
-      port.postMessage({ index: msg.index, error: (e as Error).message } satisfies WorkerReply);
+      port.postMessage({ index: msg.index, error: errorLine(e, msg.file) } satisfies WorkerReply);
     }
     if (--pending === 0 && closing) port.close();
   })();

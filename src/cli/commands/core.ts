@@ -246,7 +246,7 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
     },
   });
   bar?.stop();
-  for (const f of failed) process.stderr.write(`btfkit: ${f.error?.startsWith(f.kernel) ? f.error : `${f.kernel}: ${f.error}`}\n`);
+  for (const f of failed) process.stderr.write(`btfkit: ${f.error ?? f.kernel}\n`);
   out(`${jobs.length - failed.length}/${jobs.length} kernels minimized into ${outDir} (${bytes} bytes in total)\n`);
   if (failed.length > 0) process.exitCode = 1;
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Command } from 'commander';
+import { errorLine } from '../../node/error-line.js';
 import { loadBase, loadBtf, validateOutputs, writeOutputs } from '../../node/files.js';
 import { dedup, type DedupPhase } from '../../ops/dedup.js';
 import { concatBtf } from '../../ops/merge.js';
@@ -87,7 +88,7 @@ export function registerDedup(program: Command): void {
             btfs.push(o.btf);
           } catch (e) {
             if (!(e instanceof BtfError)) throw e;
-            errors.push(e.withFile(f).message);
+            errors.push(errorLine(e, f));
           }
           bar?.increment();
         }

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { errorLine } from '../../node/error-line.js';
 import { loadBase, loadBtf } from '../../node/files.js';
 import { ABI_CHANGED, ABI_INCOMPATIBLE, abiDiffExitCode, diffBtf, filterAbiDiff } from '../../ops/abi-diff.js';
 import { baseMismatch, explainBaseType, usedBaseTypes } from '../../ops/module-explain.js';
@@ -136,7 +137,7 @@ export function registerDiff(program: Command): void {
       try {
         results = whereMember(inputs, query);
       } catch (e) {
-        if (e instanceof BtfError && e.code === 'invalid-argument') throw new UsageError(`where: ${e.message}`);
+        if (e instanceof BtfError && e.code === 'invalid-argument') throw new UsageError(`where: ${errorLine(e)}`);
         throw e;
       }
       if (opts.json) out(JSON.stringify(results, null, 2) + '\n');

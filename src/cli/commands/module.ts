@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { isElf, parseElf } from '../../elf/index.js';
 import { loadBase, loadBtf, readInput, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { WorkerInit, WorkerReply } from '../../node/module-worker.js';
+import { errorLine } from '../../node/error-line.js';
 import { workerUrl } from '../../node/package-paths.js';
 import { openBtf } from '../../open.js';
 import { distillBase } from '../../ops/distill.js';
@@ -145,11 +146,13 @@ export function registerModule(program: Command): void {
           const s = elf.section('.BTF');
           if (s) raw = elf.sectionData(s);
         }
+        let standalone = false;
         try {
-          if (detectStandaloneModule(Btf.parse(raw), base).standalone) throw new BtfError('invalid-argument', 'module BTF is already standalone', { file });
-        } catch (e2) {
-          if (e2 instanceof BtfError && e2.rule === 'module BTF is already standalone') throw e2;
+          standalone = detectStandaloneModule(Btf.parse(raw), base).standalone;
+        } catch {
+          // Not readable on its own either: the error to report is the first one.
         }
+        if (standalone) throw new BtfError('invalid-argument', 'module BTF is already standalone', { file });
         throw e;
       });
       const r = toStandalone(opened.btf);
@@ -185,7 +188,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   const errors = new Array<string | undefined>(files.length);
   const collect = (): { results: ModuleCheck[]; errors: string[] } => ({ results: results.filter((r) => r !== undefined), errors: errors.filter((e) => e !== undefined) });
   const errorOf = (e: unknown, file: string): string => {
-    if (e instanceof BtfError) return e.withFile(file).message;
+    if (e instanceof BtfError) return errorLine(e, file);
     throw e;
   };
   // The kernel is read here first: a bad kernel is one error, not one per module.
@@ -223,7 +226,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
         const w = new Worker(url, { workerData: { kernel: kernelPath, builtAgainst, opts: copts } satisfies WorkerInit });
         pool.push(w);
         w.on('message', (m: WorkerReply) => {
-          if ('error' in m) errors[m.index] = m.error.startsWith(files[m.index]!) ? m.error : `${files[m.index]!}: ${m.error}`;
+          if ('error' in m) errors[m.index] = m.error;
           else results[m.index] = m.result;
           done++;
           bar?.increment(1, { module: 'result' in m ? m.result.module : '' });
