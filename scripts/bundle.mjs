@@ -51,14 +51,14 @@ const lazyBuiltins = {
   },
 };
 
-const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
+const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'btfkit.js'), '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
 if (help.status !== 0) throw new Error(`btfkit --help failed: ${help.stderr}`);
 
 mkdirSync(out, { recursive: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: {
-    btfkit: 'dist/src/cli/main.js',
+    btfkit: 'dist/src/cli/btfkit.js',
     'module-worker': 'dist/src/node/module-worker.js',
     'min-core-worker': 'dist/src/node/min-core-worker.js',
     'encode-worker': 'dist/src/node/encode-worker.js',

@@ -1,26 +1,80 @@
 /**
- * What every command shares: error reporting (one line, exit 1; usage errors exit 2),
- * output that survives a closed pipe (`btfkit dump | head`), and option parsing helpers.
+ * What every command shares: where a run writes (the process's streams, or the sinks given
+ * to `run`), error reporting (one line, exit 1; usage errors exit 2), output that survives a
+ * closed pipe (`btfkit dump | head`), and option parsing helpers.
  */
 
 import { InvalidArgumentError } from 'commander';
 import picocolors from 'picocolors';
+import { errorLine } from '../node/error-line.js';
+import { BtfError } from '../wire/errors.js';
+
+/** Where a run of the CLI writes (process.stdout and process.stderr fit). */
+export interface CliOutput {
+  /** Take a chunk; a Uint8Array may be reused by the caller once it returns, unless `writableLength` > 0. */
+  write(chunk: string | Uint8Array): unknown;
+  /** Bytes taken but not handed on yet (a full pipe): the last chunk is still held. Default 0. */
+  readonly writableLength?: number;
+  /** A person's terminal: colours and progress bars. Default false. */
+  readonly isTTY?: boolean;
+}
+
+/** The sinks of one run of the CLI: see `run` in main.ts. */
+export interface CliIo {
+  readonly stdout: CliOutput;
+  readonly stderr: CliOutput;
+}
+
+const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr };
+let io: CliIo = PROCESS_IO;
+let exitStatus = 0;
 
 /**
  * Colours only for a person at a terminal: picocolors alone also turns them on when CI is
  * set, which puts escape codes into piped output and logs. NO_COLOR / FORCE_COLOR win.
  */
-function wantColour(stream: NodeJS.WriteStream): boolean {
+function wantColour(stream: CliOutput): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true && process.env.TERM !== 'dumb';
 }
-/** Colours for stdout. */
-export const pc = picocolors.createColors(wantColour(process.stdout));
-/** Colours for stderr. */
-export const pcErr = picocolors.createColors(wantColour(process.stderr));
-import { errorLine } from '../node/error-line.js';
-import { BtfError } from '../wire/errors.js';
+/** Colours for stdout (of the current run). */
+export let pc = picocolors.createColors(wantColour(io.stdout));
+/** Colours for stderr (of the current run). */
+export let pcErr = picocolors.createColors(wantColour(io.stderr));
+
+function useIo(sinks: CliIo): void {
+  io = sinks;
+  pc = picocolors.createColors(wantColour(sinks.stdout));
+  pcErr = picocolors.createColors(wantColour(sinks.stderr));
+}
+
+/** Runs of the CLI in one process take turns: output and exit status are per run. */
+let turn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Run `fn` with `sinks` (default: the process's streams) as the CLI's output; the result is
+ * `fn`'s exit code, or the status a command set with `setExitCode` when that is not 0.
+ */
+export function withIo(sinks: CliIo | undefined, fn: () => Promise<number>): Promise<number> {
+  const mine = turn.then(async () => {
+    useIo(sinks ?? PROCESS_IO);
+    exitStatus = 0;
+    try {
+      const code = await fn();
+      return code !== 0 ? code : exitStatus;
+    } finally {
+      useIo(PROCESS_IO);
+    }
+  });
+  turn = mine.catch(() => undefined);
+  return mine;
+}
+
+/** The exit status of the current run when it ends normally (`check`: 1 = invalid BTF). */
+export function setExitCode(code: number): void {
+  exitStatus = code;
+}
 
 /** Thrown for command-line mistakes: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -38,7 +92,12 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 /** Write to stdout; a reader that went away (EPIPE) ends the program quietly. */
 export function out(chunk: string): void {
-  if (!stdoutClosed) process.stdout.write(chunk);
+  if (!stdoutClosed) io.stdout.write(chunk);
+}
+
+/** Write to stderr. */
+export function err(chunk: string): void {
+  io.stderr.write(chunk);
 }
 
 /**
@@ -48,26 +107,31 @@ export function out(chunk: string): void {
  */
 export function outBytes(chunk: Uint8Array): boolean {
   if (stdoutClosed) return false;
-  process.stdout.write(chunk);
-  return process.stdout.writableLength > 0;
+  io.stdout.write(chunk);
+  return (io.stdout.writableLength ?? 0) > 0;
+}
+
+/** The stream for a progress bar: the process's stderr when it is a terminal, else none. */
+export function progressStream(): NodeJS.WriteStream | undefined {
+  return io === PROCESS_IO && process.stderr.isTTY === true ? process.stderr : undefined;
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${pcErr.yellow('btfkit: warning:')} ${message}\n`);
+  err(`${pcErr.yellow('btfkit: warning:')} ${message}\n`);
 }
 
 /** Print an error as one line and give the exit code for it. */
 export function reportError(e: unknown): number {
   if (e instanceof UsageError || e instanceof InvalidArgumentError) {
-    process.stderr.write(`btfkit: ${e.message}\n`);
+    err(`btfkit: ${e.message}\n`);
     return 2;
   }
   if (e instanceof BtfError) {
-    process.stderr.write(`btfkit: ${errorLine(e)}\n`);
+    err(`btfkit: ${errorLine(e)}\n`);
     return 1;
   }
-  const err = e as Error;
-  process.stderr.write(`btfkit: internal error: ${err?.message ?? String(e)}${process.env.BTFKIT_DEBUG ? `\n${err?.stack ?? ''}` : ''}\n`);
+  const error = e as Error;
+  err(`btfkit: internal error: ${error?.message ?? String(e)}${process.env.BTFKIT_DEBUG ? `\n${error?.stack ?? ''}` : ''}\n`);
   return 1;
 }
 

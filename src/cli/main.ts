@@ -1,10 +1,12 @@
-#!/usr/bin/env node
 /**
- * The `btfkit` command. Each subcommand lives in src/cli/commands/ and registers itself
- * here; errors become one line on stderr (exit 1, or 2 for usage mistakes).
+ * The `btfkit` command as a function: `run(argv, io?)` runs one command line and gives its
+ * exit code; importing this module runs nothing (the executable is cli/btfkit.ts). Each
+ * subcommand lives in src/cli/commands/ and registers itself here; errors become one line
+ * on stderr (exit 1, or 2 for usage mistakes).
  */
 
 import { readFileSync } from 'node:fs';
+import type { CliIo } from './common.js';
 
 /** Set by scripts/bundle.mjs in the one-file CLI (undefined when run from dist/src). */
 declare const BTFKIT_VERSION: string | undefined;
@@ -20,57 +22,60 @@ function packageVersion(): string {
   return typeof version === 'string' ? version : 'unknown';
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Run one btfkit command line (`argv` without the program name) and give its exit code: 0,
+ * 1 (an error, or a finding such as invalid BTF), 2 (a usage mistake). Output goes to `io`
+ * (default: the process's stdout and stderr); runs in one process take turns.
+ */
+export async function run(argv: readonly string[], io?: CliIo): Promise<number> {
   // Answered before the parser or any command is loaded: scripts run these to see that the
   // tool is there, and loading costs more than Node's own start-up.
   const only = argv.length === 1 ? argv[0] : undefined;
+  const stdout = io?.stdout ?? process.stdout;
   if (only === '--version' || only === '-V') {
-    process.stdout.write(`${VERSION}\n`);
+    stdout.write(`${VERSION}\n`);
     return 0;
   }
   if ((only === '--help' || only === '-h') && typeof BTFKIT_BUNDLED_HELP === 'string') {
-    process.stdout.write(BTFKIT_BUNDLED_HELP);
+    stdout.write(BTFKIT_BUNDLED_HELP);
     return 0;
   }
-  const [{ Command, CommanderError }, { reportError }, { registerCommands }] = await Promise.all([
+  const [{ Command, CommanderError }, { err, out, reportError, withIo }, { registerCommands }] = await Promise.all([
     import('commander'),
     import('./common.js'),
     import('./commands/index.js'),
   ]);
-  const program = new Command();
-  program
-    .name('btfkit')
-    .description('BTF toolchain: dump, inspect, dedup, distill, relocate, check and minimize BPF Type Format data')
-    .version(VERSION)
-    .exitOverride()
-    .configureOutput({
-      writeErr: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
-      // One prefix for every error, commander's own included.
-      outputError: (s, write) => write(s.replace(/^error: /, 'btfkit: ')),
-    })
-    .showHelpAfterError(false);
-  await registerCommands(program, argv);
-  if (argv.length === 0) {
-    // Bare `btfkit` is a usage mistake: usage on stderr, exit 2.
-    program.outputHelp({ error: true });
-    return 2;
-  }
-  for (const cmd of program.commands) cmd.exitOverride();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    // A command may set a non-zero status without throwing (`check`: 1 = invalid BTF).
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version are not errors; everything else commander reports is usage.
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+  return withIo(io, async () => {
+    const program = new Command();
+    program
+      .name('btfkit')
+      .description('BTF toolchain: dump, inspect, dedup, distill, relocate, check and minimize BPF Type Format data')
+      .version(VERSION)
+      .exitOverride()
+      .configureOutput({
+        writeOut: (s) => out(s),
+        writeErr: (s) => err(s.endsWith('\n') ? s : s + '\n'),
+        // One prefix for every error, commander's own included.
+        outputError: (s, write) => write(s.replace(/^error: /, 'btfkit: ')),
+      })
+      .showHelpAfterError(false);
+    await registerCommands(program, argv);
+    if (argv.length === 0) {
+      // Bare `btfkit` is a usage mistake: usage on stderr, exit 2.
+      program.outputHelp({ error: true });
       return 2;
     }
-    return reportError(e);
-  }
+    for (const cmd of program.commands) cmd.exitOverride();
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+      return 0;
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        // --help and --version are not errors; everything else commander reports is usage.
+        if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+        return 2;
+      }
+      return reportError(e);
+    }
+  });
 }
-
-// Not a top-level await: `bun build --compile --bytecode` takes no module that has one.
-void main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});

@@ -8,7 +8,7 @@ import { fixturePath, readFixtureText, REPO_ROOT } from '../helpers.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
 const BUNDLE_DIR = join(REPO_ROOT, 'dist', 'cli');
-const UNBUNDLED = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const UNBUNDLED = join(REPO_ROOT, 'dist', 'src', 'cli', 'btfkit.js');
 const run = (script: string, ...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
 
 describe('the one-file CLI bundle', () => {

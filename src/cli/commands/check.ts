@@ -10,7 +10,7 @@ import { DEFAULT_KERNEL_VERSION, parseKernelVersion, rulesFor } from '../../ops/
 import { sanitizeBtf, sanitizeFeaturesFor, type SanitizeFeatures } from '../../ops/sanitize.js';
 import { defaultBaseFor, loadBase, loadBtf, readInput } from '../../node/files.js';
 import { BtfError, fail, SPLIT_HINT } from '../../wire/errors.js';
-import { out, UsageError, warn } from '../common.js';
+import { err, out, setExitCode, UsageError, warn } from '../common.js';
 import { addWriteOptions, inPlaceOutput, writeOptions, type WriteCliOptions } from '../write-options.js';
 import { validateOutputs, writeOutputs } from '../../node/files.js';
 import { Btf } from '../../wire/btf.js';
@@ -63,7 +63,7 @@ export function registerCheck(program: Command): void {
         const baseReport = checkBtf(raw.distilledBase, { kernelVersion: rulesFor(version), mode: 'vmlinux' });
         for (const f of baseReport.findings) out(`${file}: .BTF.base: ${formatFinding(f)}\n`);
         if (!baseReport.valid) {
-          process.exitCode = 1;
+          setExitCode(1);
           return;
         }
         base = Btf.parse(raw.distilledBase, { file, section: '.BTF.base' });
@@ -86,7 +86,7 @@ export function registerCheck(program: Command): void {
           warn(`${file}: ${SPLIT_HINT} (e.g. -B /sys/kernel/btf/vmlinux)`);
         }
       }
-      process.exitCode = report.valid ? 0 : 1;
+      setExitCode(report.valid ? 0 : 1);
     });
 
   addWriteOptions(
@@ -126,6 +126,6 @@ export function registerCheck(program: Command): void {
     }
     await writeOutputs([{ path: output, data: bytes }], writeOpts);
     const summary = Object.entries(result.changes).map(([k, v]) => `${k} ${v}`).join(', ');
-    process.stderr.write(`btfkit: sanitize: ${summary === '' ? 'nothing to change' : summary}\n`);
+    err(`btfkit: sanitize: ${summary === '' ? 'nothing to change' : summary}\n`);
   });
 }

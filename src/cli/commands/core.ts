@@ -18,7 +18,7 @@ import { minCore } from '../../ops/min-core.js';
 import { vmlinuxSplit } from '../../ops/vmlinux-split.js';
 import type { Btf } from '../../wire/btf.js';
 import { fail } from '../../wire/errors.js';
-import { collect, out, pc, UsageError, warn } from '../common.js';
+import { collect, err, out, pc, progressStream, setExitCode, UsageError, warn } from '../common.js';
 import { addLayoutOptions, hasLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 /** Module name from a path: `mods/nf_tables.btf`, `nf_tables.ko.xz` → `nf_tables`. */
@@ -232,8 +232,8 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
   const jobsOpt = opts.jobs ?? opts.threads;
   const threads = jobsOpt !== undefined ? Number(jobsOpt) : undefined;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--jobs must be a positive integer');
-  const showBar = opts.progress !== false && process.stderr.isTTY;
-  const bar = showBar ? new cliProgress.SingleBar({ format: 'min-core [{bar}] {value}/{total} kernels {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  const stream = opts.progress !== false ? progressStream() : undefined;
+  const bar = stream ? new cliProgress.SingleBar({ format: 'min-core [{bar}] {value}/{total} kernels {eta_formatted}', stream }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(jobs.length, 0);
   const failed: BatchResult[] = [];
   let bytes = 0;
@@ -246,7 +246,7 @@ async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): 
     },
   });
   bar?.stop();
-  for (const f of failed) process.stderr.write(`btfkit: ${f.error ?? f.kernel}\n`);
+  for (const f of failed) err(`btfkit: ${f.error ?? f.kernel}\n`);
   out(`${jobs.length - failed.length}/${jobs.length} kernels minimized into ${outDir} (${bytes} bytes in total)\n`);
-  if (failed.length > 0) process.exitCode = 1;
+  if (failed.length > 0) setExitCode(1);
 }

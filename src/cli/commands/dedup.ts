@@ -12,7 +12,7 @@ import { concatBtf } from '../../ops/merge.js';
 import type { Btf } from '../../wire/btf.js';
 import { serializeBtfExt } from '../../wire/ext.js';
 import { BtfError, SPLIT_HINT } from '../../wire/errors.js';
-import { UsageError, warn } from '../common.js';
+import { err, progressStream, UsageError, warn } from '../common.js';
 import { addLayoutOptions, inPlaceOutput, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 interface DedupCliOptions extends Pick<WriteCliOptions, 'layout' | 'endian'> {
@@ -56,7 +56,7 @@ export function registerDedup(program: Command): void {
       const outputs = [{ path: output, data: outputBytes(r.btf, opts) }];
       if (opts.extOut && r.ext) outputs.push({ path: opts.extOut, data: serializeBtfExt(r.ext, r.ext.endian) });
       await writeOutputs(outputs, writeOpts);
-      if (!opts.quiet) process.stderr.write(`dedup: ${summary(opened.btf, r.btf)}`);
+      if (!opts.quiet) err(`dedup: ${summary(opened.btf, r.btf)}`);
     });
 
   addLayoutOptions(program.command('merge'))
@@ -70,10 +70,10 @@ export function registerDedup(program: Command): void {
       if (!opts.output) throw new UsageError('merge: -o/--output is required');
       const writeOpts = { force: opts.force, inputs: [...files, ...(opts.base ? [opts.base] : [])] };
       validateOutputs([opts.output], writeOpts);
-      const showBar = process.stderr.isTTY === true && files.length >= PROGRESS_MIN_INPUTS && !opts.quiet;
+      const stream = files.length >= PROGRESS_MIN_INPUTS && !opts.quiet ? progressStream() : undefined;
       // Loaded only when shown: keeps `btfkit` start-up light.
-      const cliProgress = showBar ? (await import('cli-progress')).default : undefined;
-      const bar = cliProgress ? new cliProgress.SingleBar({ format: 'merge {phase} [{bar}] {percentage}% {value}/{total}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      const cliProgress = stream ? (await import('cli-progress')).default : undefined;
+      const bar = cliProgress ? new cliProgress.SingleBar({ format: 'merge {phase} [{bar}] {percentage}% {value}/{total}', stream, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
       const base = opts.base ? await loadBase(opts.base) : undefined;
       const btfs: Btf[] = [];
       bar?.start(files.length, 0, { phase: 'read' });
@@ -94,7 +94,7 @@ export function registerDedup(program: Command): void {
         }
         if (errors.length > 0) {
           bar?.stop();
-          for (const e of errors.slice(0, -1)) process.stderr.write(`btfkit: ${e}\n`);
+          for (const e of errors.slice(0, -1)) err(`btfkit: ${e}\n`);
           throw new BtfError('invalid-argument', `${errors.length === 1 ? '' : `${errors.length} of ${files.length} inputs cannot be merged, nothing written; the last: `}${errors[errors.length - 1]!}`);
         }
         const all = concatBtf(btfs, base);
@@ -105,7 +105,7 @@ export function registerDedup(program: Command): void {
         bar?.update(PHASES.length * 100, { phase: 'done' });
         bar?.stop();
         await writeOutputs([{ path: opts.output, data: outputBytes(r.btf, opts) }], writeOpts);
-        if (!opts.quiet) process.stderr.write(`merge: ${files.length} inputs, ${summary(all, r.btf)}`);
+        if (!opts.quiet) err(`merge: ${files.length} inputs, ${summary(all, r.btf)}`);
       } finally {
         bar?.stop();
       }

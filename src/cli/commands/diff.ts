@@ -14,7 +14,7 @@ import { RelocationError, tryRelocate } from '../../ops/relocate.js';
 import { whereMember, type WhereResult } from '../../ops/where.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { collect, out, UsageError } from '../common.js';
+import { collect, out, setExitCode, UsageError } from '../common.js';
 
 const FORMATS = ['text', 'markdown', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -54,7 +54,7 @@ async function moduleDiff(modulePath: string, kernelPath: string, opts: DiffOpts
     for (const c of why) head += `  ${c.chain}\n`;
     out(`${head}\n${formatAbiDiff(report, { format })}`);
   }
-  process.exitCode = abiDiffExitCode(report) | (mismatch ? ABI_INCOMPATIBLE | ABI_CHANGED : 0);
+  setExitCode(abiDiffExitCode(report) | (mismatch ? ABI_INCOMPATIBLE | ABI_CHANGED : 0));
 }
 
 /** A module with a distilled base is relocated onto the given base; say why when it cannot be. */
@@ -120,7 +120,7 @@ export function registerDiff(program: Command): void {
       if (kinds.length > 0 || name || suppress) report = filterAbiDiff(report, { kinds, name, suppress });
       if (format === 'json') out(JSON.stringify(report, null, 2) + '\n');
       else out(formatAbiDiff(report, { format }));
-      process.exitCode = abiDiffExitCode(report);
+      setExitCode(abiDiffExitCode(report));
     });
 
   program
@@ -142,7 +142,7 @@ export function registerDiff(program: Command): void {
       }
       if (opts.json) out(JSON.stringify(results, null, 2) + '\n');
       else out(formatWhere(results));
-      if (results.every((r) => !r.present)) process.exitCode = 1;
+      if (results.every((r) => !r.present)) setExitCode(1);
     });
 }
 

@@ -19,7 +19,7 @@ import { toStandalone } from '../../ops/standalone.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { writeBtf } from '../../wire/write.js';
-import { out, parseIntArg, UsageError, warn } from '../common.js';
+import { out, parseIntArg, progressStream, UsageError, warn } from '../common.js';
 
 interface EncodeCliOptions {
   base?: string;
@@ -65,8 +65,8 @@ export function registerEncode(program: Command): void {
       // Said once the input is known to be an ELF file, so a bad input gets its one line alone.
       for (const f of unappliedFeatures(features)) warn(`${f.name}: not applied: ${f.instead}`);
       const drafts = jobs > 1 && !relocatable && bytes.buffer instanceof SharedArrayBuffer ? new WorkerDraftSource(bytes, jobs, file, opts.features) : undefined;
-      const tty = process.stderr.isTTY === true;
-      const bar = tty && !base ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      const stream = progressStream();
+      const bar = stream && !base ? new cliProgress.SingleBar({ stream, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
       let result: Awaited<ReturnType<typeof encodeUndeduplicated>>;
       try {

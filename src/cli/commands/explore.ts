@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { openBtf } from '../../open.js';
 import { type ExploreFile, startExploreServer } from '../../node/explore-server.js';
 import { defaultBaseFor, readInput, SYS_BTF_DIR, SYS_VMLINUX } from '../../node/files.js';
-import { parseIntArg } from '../common.js';
+import { out, parseIntArg } from '../common.js';
 
 interface ExploreCliOptions {
   base?: string;
@@ -63,7 +63,7 @@ export function registerExplore(program: Command): void {
     .action(async (paths: string[], opts: ExploreCliOptions) => {
       const files = await collectFiles(paths.length > 0 ? paths : [SYS_VMLINUX], opts);
       const srv = await startExploreServer({ files, port: opts.port });
-      process.stdout.write(`btfkit explore: ${files.length} file${files.length === 1 ? '' : 's'} at ${srv.url}\n(only this address and token are served; Ctrl-C stops)\n`);
+      out(`btfkit explore: ${files.length} file${files.length === 1 ? '' : 's'} at ${srv.url}\n(only this address and token are served; Ctrl-C stops)\n`);
       if (opts.open) spawn('xdg-open', [srv.url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
       await new Promise<void>((resolve) => {
         const stop = (): void => void srv.close().then(resolve);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatPahole, layoutFacts, PaholePrinter } from '../../format/pahole.js';
 import { loadBtf, SYS_VMLINUX } from '../../node/files.js';
-import { out, UsageError } from '../common.js';
+import { err, out, setExitCode, UsageError } from '../common.js';
 
 interface LayoutCliOptions {
   base?: string;
@@ -57,8 +57,8 @@ export function registerLayout(program: Command): void {
         notFound = [];
       }
       if (notFound.length > 0) {
-        process.stderr.write(notFound.map((n) => `btfkit: ${path}: no struct or union named '${n}'\n`).join(''));
-        process.exitCode = 1;
+        err(notFound.map((n) => `btfkit: ${path}: no struct or union named '${n}'\n`).join(''));
+        setExitCode(1);
       }
     });
 }

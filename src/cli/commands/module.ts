@@ -23,7 +23,7 @@ import { formatRelocationDiagnosis } from '../../ops/relocate-diagnosis.js';
 import { detectStandaloneModule, toStandalone } from '../../ops/standalone.js';
 import { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { naming, out, parseIntArg, pc, UsageError } from '../common.js';
+import { err, naming, out, parseIntArg, pc, progressStream, UsageError } from '../common.js';
 import { addLayoutOptions, hasLayoutOptions, outputBytes, type WriteCliOptions } from '../write-options.js';
 
 interface WriteOpts extends Pick<WriteCliOptions, 'layout' | 'endian'> {
@@ -60,7 +60,7 @@ async function loadDistilled(file: string, distilledBase: string | undefined): P
 function relocateOrExplain(split: Btf, base: Btf, file: string): Btf {
   const r = tryRelocate(split, base, { file });
   if (!r.ok) {
-    process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file));
+    err(formatRelocationDiagnosis(r.diagnosis, file));
     throw new RelocationError(r.diagnosis, file);
   }
   return r.btf;
@@ -114,7 +114,7 @@ export function registerModule(program: Command): void {
       if (!r.ok) {
         const why = opts.builtAgainst !== undefined ? explainRelocation(r.diagnosis, baseDiff(await loadBase(opts.builtAgainst), base)) : undefined;
         if (opts.json) out(JSON.stringify({ ok: false, module: file, diagnosis: r.diagnosis, ...(why ? { rootCauses: why } : {}) }, null, 2) + '\n');
-        else process.stderr.write(formatRelocationDiagnosis(r.diagnosis, file) + (why ?? []).map((c) => `  why: ${c.chain}\n`).join(''));
+        else err(formatRelocationDiagnosis(r.diagnosis, file) + (why ?? []).map((c) => `  why: ${c.chain}\n`).join(''));
         throw new RelocationError(r.diagnosis, file);
       }
       if (opts.output) await writeOutputs([{ path: opts.output, data: outputBytes(r.btf, opts) }], { force: opts.force, inputs: [file, opts.base, distilledBasePath(file, opts.distilledBase) ?? file] });
@@ -175,7 +175,7 @@ export function registerModule(program: Command): void {
       if (opts.json) out(JSON.stringify(results, null, 2) + '\n');
       else out(formatChecks(results));
       // A module that cannot be read is reported on its own line; the others still get a verdict.
-      for (const e of errors) process.stderr.write(`btfkit: ${e}\n`);
+      for (const e of errors) err(`btfkit: ${e}\n`);
       const bad = results.filter((r) => r.verdict === 'rejected').length;
       const problems = [...(bad > 0 ? [`${bad} of ${files.length} module${files.length > 1 ? 's' : ''} would fail to load`] : []), ...(errors.length > 0 ? [`${errors.length} of ${files.length} could not be checked`] : [])];
       if (problems.length > 0) throw new BtfError('invalid-argument', problems.join('; '));
@@ -193,8 +193,8 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   };
   // The kernel is read here first: a bad kernel is one error, not one per module.
   const kernel = await loadBase(kernelPath);
-  const tty = process.stderr.isTTY === true;
-  const bar = tty && files.length > 1 ? new cliProgress.SingleBar({ stream: process.stderr, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  const stream = progressStream();
+  const bar = stream && files.length > 1 ? new cliProgress.SingleBar({ stream, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(files.length, 0, { module: '' });
   const workers = Math.max(1, Math.min(jobs, Math.ceil(files.length / 16)));
   try {
