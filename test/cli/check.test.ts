@@ -1,59 +1,55 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
-import { fixturePath, REPO_ROOT } from '../helpers.js';
+import { fixturePath } from '../helpers.js';
+import { btfkitInProcess } from './in-process.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
-const btfkit = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-};
+const btfkit = btfkitInProcess;
 const tmp = mkdtempSync(join(tmpdir(), 'btfkit-check-cli-'));
 
 describe('btfkit check', () => {
-  it('exits 1 with one line per finding, naming id, kind, name, offset and rule', () => {
-    const r = btfkit('check', fixturePath('btf', 'kinds-el.btf'));
+  it('exits 1 with one line per finding, naming id, kind, name, offset and rule', async () => {
+    const r = await btfkit('check', fixturePath('btf', 'kinds-el.btf'));
     assert.equal(r.status, 1);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 4);
     assert.match(lines[0]!, /kinds-el\.btf: meta: \[48\] VAR extern_var: offset 1136 \(0x470\): Linkage not supported/);
   });
-  it('exits 0 for valid BTF, also from an ELF file, and --json reports the findings', () => {
-    const ok = btfkit('check', fixturePath('third-party', 'relocs-el.elf'));
+  it('exits 0 for valid BTF, also from an ELF file, and --json reports the findings', async () => {
+    const ok = await btfkit('check', fixturePath('third-party', 'relocs-el.elf'));
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /valid for Linux 6\.18 \(user BTF, \d+ types\)/);
-    const j = btfkit('check', '--json', fixturePath('btf', 'kinds-el.btf'));
+    const j = await btfkit('check', '--json', fixturePath('btf', 'kinds-el.btf'));
     assert.equal(j.status, 1);
     const doc = JSON.parse(j.stdout) as { valid: boolean; findings: Array<{ typeId: number; rule: string }> };
     assert.equal(doc.valid, false);
     assert.equal(doc.findings[0]!.typeId, 48);
   });
-  it('checks split BTF as module BTF with --base, and applies --kernel-version', () => {
-    const r = btfkit('check', '--base', fixturePath('third-party', 'btf_testmod.btf.base'), fixturePath('third-party', 'btf_testmod.btf'));
+  it('checks split BTF as module BTF with --base, and applies --kernel-version', async () => {
+    const r = await btfkit('check', '--base', fixturePath('third-party', 'btf_testmod.btf.base'), fixturePath('third-party', 'btf_testmod.btf'));
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /module BTF/);
     const b = new BtfBuilder({ endian: 'little' });
     b.addFloat('float', 4);
     const f = join(tmp, 'float.btf');
     writeFileSync(f, b.toBytes());
-    assert.equal(btfkit('check', f).status, 0);
-    const old = btfkit('check', '--kernel-version', '5.10', f);
+    assert.equal((await btfkit('check', f)).status, 0);
+    const old = await btfkit('check', '--kernel-version', '5.10', f);
     assert.equal(old.status, 1);
     assert.match(old.stdout, /Invalid kind:16/);
   });
-  it('usage errors exit 2', () => {
-    assert.equal(btfkit('check', '--kernel-version', 'six', fixturePath('btf', 'kinds-el.btf')).status, 2);
-    assert.equal(btfkit('check', '--mode', 'kernel', fixturePath('btf', 'kinds-el.btf')).status, 2);
+  it('usage errors exit 2', async () => {
+    assert.equal((await btfkit('check', '--kernel-version', 'six', fixturePath('btf', 'kinds-el.btf'))).status, 2);
+    assert.equal((await btfkit('check', '--mode', 'kernel', fixturePath('btf', 'kinds-el.btf'))).status, 2);
   });
 });
 
 describe('btfkit sanitize', () => {
-  it('writes BTF for an older kernel that passes check there, and refuses to overwrite without --force', () => {
+  it('writes BTF for an older kernel that passes check there, and refuses to overwrite without --force', async () => {
     const b = new BtfBuilder({ endian: 'little', layout: true });
     const i = b.addInt('int', 4, 1);
     b.addEnum64('e', 8, [{ name: 'A', value: -1n }]);
@@ -61,23 +57,23 @@ describe('btfkit sanitize', () => {
     const input = join(tmp, 'in.btf');
     writeFileSync(input, b.toBytes());
     const out = join(tmp, 'out.btf');
-    const r = btfkit('sanitize', input, '--for', '5.10', '-o', out);
+    const r = await btfkit('sanitize', input, '--for', '5.10', '-o', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /enum64-to-union 1/);
     assert.match(r.stderr, /layout-dropped 1/);
     assert.equal(Btf.parse(new Uint8Array(readFileSync(out))).layout, undefined);
-    assert.equal(btfkit('check', '--kernel-version', '5.10', out).status, 0);
-    assert.equal(btfkit('sanitize', input, '--for', '5.10', '-o', out).status, 1, 'output exists');
-    assert.equal(btfkit('sanitize', input, '--for', '5.10', '-o', out, '--force').status, 0);
-    assert.equal(btfkit('sanitize', input, '-o', join(tmp, 'x.btf')).status, 2, '--for or --without needed');
+    assert.equal((await btfkit('check', '--kernel-version', '5.10', out)).status, 0);
+    assert.equal((await btfkit('sanitize', input, '--for', '5.10', '-o', out)).status, 1, 'output exists');
+    assert.equal((await btfkit('sanitize', input, '--for', '5.10', '-o', out, '--force')).status, 0);
+    assert.equal((await btfkit('sanitize', input, '-o', join(tmp, 'x.btf'))).status, 2, '--for or --without needed');
   });
-  it('--without removes single features and --layout keeps a layout section for 7.1', () => {
+  it('--without removes single features and --layout keeps a layout section for 7.1', async () => {
     const input = join(tmp, 'in2.btf');
     const b = new BtfBuilder({ endian: 'little' });
     b.addFloat('float', 4);
     writeFileSync(input, b.toBytes());
     const out = join(tmp, 'out2.btf');
-    assert.equal(btfkit('sanitize', input, '--without', 'float', '--layout', '-o', out).status, 0);
+    assert.equal((await btfkit('sanitize', input, '--without', 'float', '--layout', '-o', out)).status, 0);
     const btf = Btf.parse(new Uint8Array(readFileSync(out)));
     assert.equal(btf.kind(1), 4);
     assert.equal(btf.layout?.length, 20);

@@ -1,25 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseElf } from '../../src/elf/index.js';
 import { Btf } from '../../src/wire/btf.js';
-import { fixturePath, readFixture, REPO_ROOT } from '../helpers.js';
+import { fixturePath, readFixture } from '../helpers.js';
+import { btfkitInProcess } from './in-process.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
-const btfkit = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-};
+const btfkit = btfkitInProcess;
 const tmp = mkdtempSync(join(tmpdir(), 'btfkit-encode-cli-'));
 const obj = fixturePath('dwarf', 'gcc-two-units.o');
 
 describe('btfkit encode', () => {
-  it('a relocatable object gets a .BTF section (every other section kept); --detached writes raw BTF equal to pahole', () => {
+  it('a relocatable object gets a .BTF section (every other section kept); --detached writes raw BTF equal to pahole', async () => {
     const out = join(tmp, 'with-btf.o');
-    const r = btfkit('encode', obj, '--features', 'pahole-1.24', '-o', out);
+    const r = await btfkit('encode', obj, '--features', 'pahole-1.24', '-o', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /types \(\d+ functions, 2 variables\) from 2 units/);
     const before = parseElf(readFixture('dwarf', 'gcc-two-units.o'));
@@ -29,78 +25,78 @@ describe('btfkit encode', () => {
       assert.ok(Buffer.from(after.sectionData(after.section(s.name)!)).equals(before.sectionData(s)), s.name);
     }
     const raw = join(tmp, 'two.btf');
-    assert.equal(btfkit('encode', obj, '--features', 'pahole-1.24', '--detached', '-o', raw).status, 0);
+    assert.equal((await btfkit('encode', obj, '--features', 'pahole-1.24', '--detached', '-o', raw)).status, 0);
     const expected = readFixture('dwarf', 'gcc-two-units.pahole.btf');
     assert.ok(readFileSync(raw).equals(expected));
     assert.ok(Buffer.from(after.sectionData(after.section('.BTF')!)).equals(expected));
   });
 
-  it('split on a base, --distilled-base writes OUT and OUT.base, --standalone is self-contained', () => {
+  it('split on a base, --distilled-base writes OUT and OUT.base, --standalone is self-contained', async () => {
     const base = fixturePath('dwarf', 'gcc-dwarf5.pahole.btf');
     const split = join(tmp, 'split.btf');
-    assert.equal(btfkit('encode', obj, '-B', base, '--features', 'pahole-1.24', '--detached', '-o', split).status, 0);
+    assert.equal((await btfkit('encode', obj, '-B', base, '--features', 'pahole-1.24', '--detached', '-o', split)).status, 0);
     assert.ok(readFileSync(split).equals(readFixture('dwarf', 'gcc-two-units.split.pahole.btf')));
     const dist = join(tmp, 'dist.btf');
-    const d = btfkit('encode', obj, '-B', base, '--features', 'pahole-1.24', '--detached', '--distilled-base', '-o', dist);
+    const d = await btfkit('encode', obj, '-B', base, '--features', 'pahole-1.24', '--detached', '--distilled-base', '-o', dist);
     assert.equal(d.status, 0, d.stderr);
     const distBase = Btf.parse(readFileSync(`${dist}.base`));
     const distSplit = Btf.parse(readFileSync(dist), { base: distBase });
     assert.ok(distBase.typeCount < Btf.parse(readFileSync(base)).typeCount);
     assert.ok(distSplit.typeCount > 0);
     const alone = join(tmp, 'alone.btf');
-    assert.equal(btfkit('encode', obj, '-B', base, '--features', 'pahole-1.24', '--standalone', '--detached', '-o', alone).status, 0);
+    assert.equal((await btfkit('encode', obj, '-B', base, '--features', 'pahole-1.24', '--standalone', '--detached', '-o', alone)).status, 0);
     assert.equal(Btf.parse(readFileSync(alone)).startId, 1);
   });
 
-  it('--jobs: worker threads walk the units of a linked file; the output is the same bytes as with one thread (and as pahole)', () => {
+  it('--jobs: worker threads walk the units of a linked file; the output is the same bytes as with one thread (and as pahole)', async () => {
     const linked = fixturePath('dwarf', 'gcc-linked.o');
     const one = join(tmp, 'linked-1.btf');
     const two = join(tmp, 'linked-2.btf');
-    assert.equal(btfkit('encode', linked, '--features', 'pahole-1.24', '-o', one).status, 0);
-    const r = btfkit('encode', linked, '--features', 'pahole-1.24', '--jobs', '2', '-o', two);
+    assert.equal((await btfkit('encode', linked, '--features', 'pahole-1.24', '-o', one)).status, 0);
+    const r = await btfkit('encode', linked, '--features', 'pahole-1.24', '--jobs', '2', '-o', two);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(readFileSync(one).equals(readFileSync(two)));
     assert.ok(readFileSync(two).equals(readFixture('dwarf', 'gcc-linked.pahole.btf')));
-    assert.equal(btfkit('encode', linked, '--jobs', '0', '-o', join(tmp, 'j0.btf')).status, 2);
+    assert.equal((await btfkit('encode', linked, '--jobs', '0', '-o', join(tmp, 'j0.btf'))).status, 2);
   });
 
-  it('refuses to overwrite without --force, needs -o, and reports bad DWARF in one line (exit 1)', () => {
+  it('refuses to overwrite without --force, needs -o, and reports bad DWARF in one line (exit 1)', async () => {
     const out = join(tmp, 'exists.btf');
     writeFileSync(out, 'x');
-    const r = btfkit('encode', obj, '--detached', '-o', out);
+    const r = await btfkit('encode', obj, '--detached', '-o', out);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /output exists; use --force/);
-    assert.equal(btfkit('encode', obj, '--detached', '--force', '-o', out).status, 0);
-    assert.equal(btfkit('encode', obj).status, 2);
-    assert.equal(btfkit('encode', obj, '--distilled-base', '-o', join(tmp, 'y')).status, 2);
-    assert.equal(btfkit('encode', obj, '--features', 'nope', '-o', join(tmp, 'z')).status, 1);
+    assert.equal((await btfkit('encode', obj, '--detached', '--force', '-o', out)).status, 0);
+    assert.equal((await btfkit('encode', obj)).status, 2);
+    assert.equal((await btfkit('encode', obj, '--distilled-base', '-o', join(tmp, 'y'))).status, 2);
+    assert.equal((await btfkit('encode', obj, '--features', 'nope', '-o', join(tmp, 'z'))).status, 1);
     const bad = readFixture('dwarf', 'gcc-dwarf5.o').slice();
     const info = parseElf(bad).section('.debug_info')!;
     new DataView(bad.buffer, bad.byteOffset).setUint32(info.offset, 0xfffffff0, true);
     const badPath = join(tmp, 'bad.o');
     writeFileSync(badPath, bad);
-    const e = btfkit('encode', badPath, '--features', 'pahole-1.24', '-o', join(tmp, 'bad.btf'));
+    const e = await btfkit('encode', badPath, '--features', 'pahole-1.24', '-o', join(tmp, 'bad.btf'));
     assert.equal(e.status, 1);
     assert.equal(e.stderr.trim().split('\n').length, 1);
     assert.match(e.stderr, /bad\.o: \.debug_info: offset 0 \(0x0\): reserved unit length/);
     // Not an ELF file: one line naming it, before any feature warning (default features).
     const raw = fixturePath('btf', 'kinds-el.btf');
-    const notElf = btfkit('encode', raw, '-o', join(tmp, 'not-elf.btf'));
+    const notElf = await btfkit('encode', raw, '-o', join(tmp, 'not-elf.btf'));
     assert.equal(notElf.status, 1);
     assert.deepEqual(notElf.stderr.trim().split('\n'), [`btfkit: ${raw}: offset 0 (0x0): not an ELF file (magic is not \\x7fELF)`]);
   });
 
-  it('warns once per requested feature it does not apply, naming it and what happens instead; applied ones are silent', () => {
-    const byDefault = btfkit('encode', obj, '--detached', '--force', '-o', join(tmp, 'default.btf'));
+  it('warns once per requested feature it does not apply, naming it and what happens instead; applied ones are silent', async () => {
+    const byDefault = await btfkit('encode', obj, '--detached', '--force', '-o', join(tmp, 'default.btf'));
     assert.equal(byDefault.status, 0, byDefault.stderr);
     const lines = byDefault.stderr.trim().split('\n');
     assert.equal(lines.length, 2, byDefault.stderr);
     assert.match(lines[0]!, /warning:.*encode_force: not applied: /);
     assert.match(lines[1]!, /warning:.*optimized_func: not applied: .*\.isra/);
-    const asked = btfkit('encode', obj, '--features', 'pahole-1.24,attributes,reproducible_build', '--detached', '--force', '-o', join(tmp, 'attr.btf'));
+    const asked = await btfkit('encode', obj, '--features', 'pahole-1.24,attributes,reproducible_build', '--detached', '--force', '-o', join(tmp, 'attr.btf'));
     assert.equal(asked.status, 0, asked.stderr);
     assert.match(asked.stderr, /^\S*btfkit: warning:\S* attributes: not applied: [^\n]*\n$/);
-    const quiet = btfkit('encode', obj, '--features', 'pahole-1.24', '--detached', '--force', '-o', join(tmp, 'quiet.btf'));
+    const quiet = await btfkit('encode', obj, '--features', 'pahole-1.24', '--detached', '--force', '-o', join(tmp, 'quiet.btf'));
     assert.equal(quiet.stderr, '');
   });
 });

@@ -4,7 +4,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { btfkitInProcess } from '../cli/in-process.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { IntEncoding } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';
-import { fixturePath, readFixture, REPO_ROOT } from '../helpers.js';
+import { fixturePath, readFixture } from '../helpers.js';
 
 function base(): Btf {
   const b = new BtfBuilder();
@@ -44,7 +44,7 @@ function module(on: Btf, unique: string): Btf {
 }
 
 describe('merge', () => {
-  it('concatenates split BTFs on one base with ids and strings shifted', () => {
+  it('concatenates split BTFs on one base with ids and strings shifted', async () => {
     const b = base();
     const m1 = module(b, 'm1');
     const m2 = module(b, 'm2');
@@ -58,7 +58,7 @@ describe('merge', () => {
     assert.equal(all.elemWord(8, 0, 1), 2); // base ids unchanged
   });
 
-  it('merge + dedup keeps each distinct type once and folds duplicates into the base', () => {
+  it('merge + dedup keeps each distinct type once and folds duplicates into the base', async () => {
     const b = base();
     const r = merge([module(b, 'm1'), module(b, 'm2'), module(b, 'm3')], b);
     assert.equal(
@@ -73,7 +73,7 @@ describe('merge', () => {
     );
   });
 
-  it('merges standalone BTFs (the same object twice dedups to one copy plus its variables)', () => {
+  it('merges standalone BTFs (the same object twice dedups to one copy plus its variables)', async () => {
     const one = Btf.parse(readFixture('btf', 'kinds-el.btf'));
     const r = merge([one, one]);
     assert.equal(r.btf.startId, 1);
@@ -82,7 +82,7 @@ describe('merge', () => {
     assert.equal(formatRawString(r.btf, range(1, single.nextId)), formatRawString(single));
   });
 
-  it('refuses split BTF without its base, and BTF split on another base', () => {
+  it('refuses split BTF without its base, and BTF split on another base', async () => {
     const b = base();
     const m = module(b, 'm1');
     assert.throws(() => concatBtf([m]), BtfError);
@@ -98,31 +98,28 @@ function range(from: number, to: number): number[] {
 describe('btfkit dedup / merge', () => {
   const dir = mkdtempSync(join(tmpdir(), 'btfkit-dedup-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = (args: string[]): { status: number; stderr: string } => {
-    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'btfkit.js'), ...args], { encoding: 'utf8' });
-    return { status: r.status ?? -1, stderr: r.stderr };
-  };
+  const cli = (args: string[]) => btfkitInProcess(...args);
 
-  it('dedup writes raw BTF, refuses to overwrite without --force, and needs -o', () => {
+  it('dedup writes raw BTF, refuses to overwrite without --force, and needs -o', async () => {
     const out = join(dir, 'kinds.btf');
-    assert.equal(cli(['dedup', fixturePath('btf', 'kinds-el.btf'), '-o', out, '-q']).status, 0);
+    assert.equal((await cli(['dedup', fixturePath('btf', 'kinds-el.btf'), '-o', out, '-q'])).status, 0);
     const btf = Btf.parse(new Uint8Array(readFileSync(out)));
     assert.equal(btf.typeCount, 63);
-    const again = cli(['dedup', fixturePath('btf', 'kinds-el.btf'), '-o', out]);
+    const again = await cli(['dedup', fixturePath('btf', 'kinds-el.btf'), '-o', out]);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /--force/);
-    assert.equal(cli(['dedup', fixturePath('btf', 'kinds-el.btf'), '-o', out, '--force', '-q']).status, 0);
-    assert.equal(cli(['dedup', fixturePath('btf', 'kinds-el.btf')]).status, 2);
+    assert.equal((await cli(['dedup', fixturePath('btf', 'kinds-el.btf'), '-o', out, '--force', '-q'])).status, 0);
+    assert.equal((await cli(['dedup', fixturePath('btf', 'kinds-el.btf')])).status, 2);
   });
 
-  it('dedup writes the remapped .BTF.ext of an object with --ext-out', () => {
+  it('dedup writes the remapped .BTF.ext of an object with --ext-out', async () => {
     const out = join(dir, 'obj.btf');
     const ext = join(dir, 'obj.ext');
-    assert.equal(cli(['dedup', fixturePath('btf', 'kinds-el.o'), '-o', out, '--ext-out', ext, '-q']).status, 0);
+    assert.equal((await cli(['dedup', fixturePath('btf', 'kinds-el.o'), '-o', out, '--ext-out', ext, '-q'])).status, 0);
     assert.equal(readFileSync(ext).readUInt16LE(0), 0xeb9f);
   });
 
-  it('merge of split files on a base', () => {
+  it('merge of split files on a base', async () => {
     const b = base();
     const basePath = join(dir, 'base.btf');
     writeFileSync(basePath, writeBtf(b));
@@ -132,12 +129,12 @@ describe('btfkit dedup / merge', () => {
       return p;
     });
     const out = join(dir, 'merged.btf');
-    const r = cli(['merge', ...files, '-B', basePath, '-o', out]);
+    const r = await cli(['merge', ...files, '-B', basePath, '-o', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /2 inputs, 8 -> 4 types/);
     const merged = Btf.parse(new Uint8Array(readFileSync(out)), { base: Btf.parse(new Uint8Array(readFileSync(basePath))) });
     assert.equal(merged.typeCount, 4);
     // Split inputs without -B: a usage error (exit 2) or an input error (exit 1), never success.
-    assert.notEqual(cli(['merge', ...files, '-o', join(dir, 'x.btf')]).status, 0);
+    assert.notEqual((await cli(['merge', ...files, '-o', join(dir, 'x.btf')])).status, 0);
   });
 });

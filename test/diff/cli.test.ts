@@ -4,7 +4,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +11,9 @@ import { describe, it } from 'node:test';
 import type { AbiDiffReport } from '../../src/ops/abi-diff.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { IntEncoding } from '../../src/wire/kinds.js';
-import { REPO_ROOT } from '../helpers.js';
+import { btfkitInProcess } from '../cli/in-process.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
-const btfkit = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-};
+const btfkit = btfkitInProcess;
 const dir = mkdtempSync(join(tmpdir(), 'btfkit-diff-cli-'));
 
 /** v1: struct dev { long a; }; enum e { A }.  v2 (compatible): enum e { A, B }.  v3: dev grows. */
@@ -36,20 +31,20 @@ const v2 = write('v2.btf', 2);
 const v3 = write('v3.btf', 3);
 
 describe('btfkit diff (command)', () => {
-  it('exit status as abidiff: 0 identical, 4 compatible change, 12 incompatible', () => {
-    const same = btfkit('diff', v1, v1);
+  it('exit status as abidiff: 0 identical, 4 compatible change, 12 incompatible', async () => {
+    const same = await btfkit('diff', v1, v1);
     assert.equal(same.status, 0, same.stderr);
     assert.match(same.stdout, /no ABI changes/);
-    const compatible = btfkit('diff', v1, v2);
+    const compatible = await btfkit('diff', v1, v2);
     assert.equal(compatible.status, 4, compatible.stderr);
     assert.match(compatible.stdout, /\n~ enum e \(4 bytes\)\n {4}\+ B = 1\n/);
-    const breaking = btfkit('diff', v1, v3);
+    const breaking = await btfkit('diff', v1, v3);
     assert.equal(breaking.status, 12, breaking.stderr);
     assert.match(breaking.stdout, /\n~ struct dev 8 → 16 bytes {2}\[incompatible\]\n {4}\+ flags: long @8, 8 bytes\n/);
   });
 
-  it('--json has the documented shape; --format markdown for a PR comment', () => {
-    const r = btfkit('diff', v1, v3, '--json');
+  it('--json has the documented shape; --format markdown for a PR comment', async () => {
+    const r = await btfkit('diff', v1, v3, '--json');
     const report = JSON.parse(r.stdout) as AbiDiffReport;
     assert.equal(report.a, v1);
     const dev = report.changes.find((c) => c.name === 'dev')!;
@@ -59,44 +54,44 @@ describe('btfkit diff (command)', () => {
       size: [8, 16],
       members: [{ name: 'flags', index: 1, status: 'added', b: { offset_bits: 64, bitfield_size: 0, type: 'long', size: 8 } }],
     });
-    assert.deepEqual(JSON.parse(btfkit('diff', v1, v3, '--format', 'json').stdout), report);
-    const md = btfkit('diff', v1, v3, '--format', 'markdown');
+    assert.deepEqual(JSON.parse((await btfkit('diff', v1, v3, '--format', 'json')).stdout), report);
+    const md = await btfkit('diff', v1, v3, '--format', 'markdown');
     assert.match(md.stdout, /^### ABI diff: .* → .*\n/);
     assert.match(md.stdout, /\n- \*\*`struct dev`\*\* 8 → 16 bytes ⚠️ incompatible\n/);
   });
 
-  it('--kind, --name and --suppress narrow the report (and the exit status)', () => {
-    assert.equal(btfkit('diff', v1, v3, '--kind', 'enum').status, 4);
-    assert.equal(btfkit('diff', v1, v3, '--name', '^dev$').status, 12);
+  it('--kind, --name and --suppress narrow the report (and the exit status)', async () => {
+    assert.equal((await btfkit('diff', v1, v3, '--kind', 'enum')).status, 4);
+    assert.equal((await btfkit('diff', v1, v3, '--name', '^dev$')).status, 12);
     const sup = join(dir, 'suppress.txt');
     writeFileSync(sup, '# internal types\nde.\ne\n');
-    const r = btfkit('diff', v1, v3, '--suppress', sup);
+    const r = await btfkit('diff', v1, v3, '--suppress', sup);
     assert.equal(r.status, 0, r.stdout);
   });
 
-  it('usage mistakes exit 2 with one line; a bad file exits 1', () => {
-    const f = btfkit('diff', v1, v3, '--format', 'yaml');
+  it('usage mistakes exit 2 with one line; a bad file exits 1', async () => {
+    const f = await btfkit('diff', v1, v3, '--format', 'yaml');
     assert.equal(f.status, 2);
     assert.equal(f.stderr.trim().split('\n').length, 1);
-    assert.equal(btfkit('diff', v1, v3, '--kind', 'widget').status, 2);
-    assert.equal(btfkit('diff', v1, v3, '--name', '(').status, 2);
-    const missing = btfkit('diff', v1, join(dir, 'nope.btf'));
+    assert.equal((await btfkit('diff', v1, v3, '--kind', 'widget')).status, 2);
+    assert.equal((await btfkit('diff', v1, v3, '--name', '(')).status, 2);
+    const missing = await btfkit('diff', v1, join(dir, 'nope.btf'));
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /nope\.btf: cannot read/);
   });
 });
 
 describe('btfkit where (command)', () => {
-  it('a table per kernel; --json; exit 1 when no kernel has it', () => {
-    const r = btfkit('where', 'dev.flags', v1, v3);
+  it('a table per kernel; --json; exit 1 when no kernel has it', async () => {
+    const r = await btfkit('where', 'dev.flags', v1, v3);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines[0], 'dev.flags');
     assert.match(lines[2]!, /v1\.btf +no +dev has no member 'flags'$/);
     assert.match(lines[3]!, /v3\.btf +yes +8 +8 +long$/);
-    const json = JSON.parse(btfkit('where', 'struct dev.a', v3, '--json').stdout);
+    const json = JSON.parse((await btfkit('where', 'struct dev.a', v3, '--json')).stdout);
     assert.deepEqual(json, [{ file: v3, query: 'struct dev.a', present: true, type: 'struct dev', type_size: 16, offset_bits: 0, bitfield_size: 0, size: 8, c_type: 'long' }]);
-    assert.equal(btfkit('where', 'nosuch.x', v1).status, 1);
-    assert.equal(btfkit('where', 'dev..a', v1).status, 2);
+    assert.equal((await btfkit('where', 'nosuch.x', v1)).status, 1);
+    assert.equal((await btfkit('where', 'dev..a', v1)).status, 2);
   });
 });

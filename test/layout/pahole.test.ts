@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { btfkitInProcess } from '../cli/in-process.js';
 import { describe, it } from 'node:test';
 import { formatPahole, layoutFacts, PaholePrinter } from '../../src/format/pahole.js';
 import { LayoutModel } from '../../src/model/layout.js';
@@ -8,40 +7,40 @@ import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { Kind, makeInfo } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';
-import { fixturePath, readFixture, readFixtureText, REPO_ROOT } from '../helpers.js';
+import { fixturePath, readFixture, readFixtureText } from '../helpers.js';
 
 // Expected texts are Debian pahole 1.24's, recorded by scripts/make-layout-fixtures.mjs.
 const layouts = (): Btf => Btf.parse(readFixture('layout', 'layouts.btf'));
 const dups = (): Btf => Btf.parse(readFixture('layout', 'dups.btf'));
 
 describe('pahole text', () => {
-  it('prints every struct and union of a BTF as pahole -F btf does', () => {
+  it('prints every struct and union of a BTF as pahole -F btf does', async () => {
     assert.equal(formatPahole(layouts()).text, readFixtureText('layout', 'layouts.pahole.txt'));
   });
-  it('reads big-endian BTF the same', () => {
+  it('reads big-endian BTF the same', async () => {
     const be = Btf.parse(writeBtf(layouts(), { endian: 'big' }));
     assert.equal(be.endian, 'big');
     assert.equal(formatPahole(be).text, readFixtureText('layout', 'layouts.pahole.txt'));
   });
-  it('prints the -C selection in the order given, repeats included', () => {
+  it('prints the -C selection in the order given, repeats included', async () => {
     const r = formatPahole(layouts(), ['nested', 'bits', 'packed', 'top', 'aligned', 'bits']);
     assert.equal(r.text, readFixtureText('layout', 'layouts.C.pahole.txt'));
     assert.deepEqual(r.notFound, []);
   });
-  it('skips a later struct with the same name, size and member offsets, keeps one that differs', () => {
+  it('skips a later struct with the same name, size and member offsets, keeps one that differs', async () => {
     const r = formatPahole(dups());
     assert.equal(r.text, readFixtureText('layout', 'dups.pahole.txt'));
     assert.equal(r.text.match(/^struct dup \{/gm)?.length, 2);
   });
-  it('-C picks the first struct or union of that name', () => {
+  it('-C picks the first struct or union of that name', async () => {
     assert.equal(formatPahole(dups(), ['dup']).text, readFixtureText('layout', 'dups.C.pahole.txt'));
   });
-  it('prints split BTF with its base types first, as pahole --btf_base', () => {
+  it('prints split BTF with its base types first, as pahole --btf_base', async () => {
     const base = dups();
     const split = Btf.parse(readFixture('layout', 'dups-split.btf'), { base });
     assert.equal(formatPahole(split).text, readFixtureText('layout', 'dups-split.pahole.txt'));
   });
-  it('continues from a base printer for split BTF (many modules on one vmlinux)', () => {
+  it('continues from a base printer for split BTF (many modules on one vmlinux)', async () => {
     const base = dups();
     const printer = new PaholePrinter(base);
     const baseText = [...printer.printedIds()].map((id) => printer.printTopLevel(id)).join('');
@@ -52,7 +51,7 @@ describe('pahole text', () => {
     // The module's look-alike `struct dup` is skipped against the base's.
     assert.doesNotMatch(text.slice(baseText.length), /struct dup \{/);
   });
-  it('reports names that are no struct or union', () => {
+  it('reports names that are no struct or union', async () => {
     const r = formatPahole(dups(), ['holder', 'declared_only', 'nope']);
     assert.deepEqual(r.notFound, ['declared_only', 'nope']);
     assert.match(r.text, /^struct holder \{/);
@@ -60,7 +59,7 @@ describe('pahole text', () => {
 });
 
 describe('hostile BTF', () => {
-  it('prints loops and self-nesting types as errors instead of recursing forever', () => {
+  it('prints loops and self-nesting types as errors instead of recursing forever', async () => {
     const b = new BtfBuilder();
     const int = b.addInt('int', 4, 1);
     // [2] PTR -> [2]; [3] FUNC_PROTO returning [4] PTR -> [3]; [5] anonymous struct holding itself.
@@ -81,7 +80,7 @@ describe('layout model', () => {
   const model = new LayoutModel(btf);
   const id = (name: string): number => new PaholePrinter(btf).findComposite(name)!;
 
-  it('finds byte holes after members and the trailing padding', () => {
+  it('finds byte holes after members and the trailing padding', async () => {
     const l = model.layout(id('holes'));
     assert.deepEqual(
       l.members.map((m) => [m.name, m.byteOffset, m.byteSize, m.hole]),
@@ -91,14 +90,14 @@ describe('layout model', () => {
     assert.equal(l.nrHoles, 2);
     assert.equal(l.cachelines, 1);
   });
-  it('places bitfields in their storage units and counts bit holes and bit padding', () => {
+  it('places bitfields in their storage units and counts bit holes and bit padding', async () => {
     const l = model.layout(id('bits'));
     const e = l.members.find((m) => m.name === 'e')!;
     assert.deepEqual([e.byteOffset, e.bitfieldOffset, e.bitfieldSize, e.byteSize], [0, 17, 40, 8]);
     assert.equal(l.bitPadding, 14);
     assert.equal(l.padding, 2);
   });
-  it('infers packed structs and the alignment of over-aligned members', () => {
+  it('infers packed structs and the alignment of over-aligned members', async () => {
     assert.equal(model.inferPacked(id('packed')), true);
     assert.equal(model.inferPacked(id('holes')), false);
     const aligned = model.layout(id('aligned'));
@@ -106,7 +105,7 @@ describe('layout model', () => {
     assert.equal(aligned.alignment, 64);
     assert.equal(aligned.cachelines, 2);
   });
-  it('gives the same facts as data, with pahole-style type names', () => {
+  it('gives the same facts as data, with pahole-style type names', async () => {
     const facts = layoutFacts(new PaholePrinter(btf), id('arrays'));
     assert.equal(facts.size, 112);
     assert.deepEqual(
@@ -125,21 +124,20 @@ describe('layout model', () => {
 });
 
 describe('btfkit layout', () => {
-  const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
-  const btfkit = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  it('prints pahole text for -C names', () => {
-    const r = btfkit('layout', fixturePath('layout', 'layouts.btf'), '-C', 'nested,bits', '-C', 'packed,top,aligned,bits');
+  const btfkit = btfkitInProcess;
+  it('prints pahole text for -C names', async () => {
+    const r = await btfkit('layout', fixturePath('layout', 'layouts.btf'), '-C', 'nested,bits', '-C', 'packed,top,aligned,bits');
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, readFixtureText('layout', 'layouts.C.pahole.txt'));
   });
-  it('gives JSON facts', () => {
-    const r = btfkit('layout', fixturePath('layout', 'layouts.btf'), '-C', 'holes', '--json');
+  it('gives JSON facts', async () => {
+    const r = await btfkit('layout', fixturePath('layout', 'layouts.btf'), '-C', 'holes', '--json');
     assert.equal(r.status, 0, r.stderr);
     const [facts] = JSON.parse(r.stdout) as Array<{ name: string; padding: number; sumHoles: number }>;
     assert.deepEqual([facts!.name, facts!.padding, facts!.sumHoles], ['holes', 7, 9]);
   });
-  it('names a missing type in one line and exits 1', () => {
-    const r = btfkit('layout', fixturePath('layout', 'layouts.btf'), '-C', 'nope');
+  it('names a missing type in one line and exits 1', async () => {
+    const r = await btfkit('layout', fixturePath('layout', 'layouts.btf'), '-C', 'nope');
     assert.equal(r.status, 1);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.match(r.stderr, /no struct or union named 'nope'/);
