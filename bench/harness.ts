@@ -36,7 +36,11 @@ const median = (xs: number[]): number => {
   return s[s.length >> 1] ?? NaN;
 };
 
-/** Time an in-process function: warm-up runs, then the median of `runs`. */
+/**
+ * Time an in-process function: warm-up runs, then the median of `runs`. Memory is the bench
+ * process's peak RSS so far (process.resourceUsage().maxRSS, KiB): an upper bound for `fn`,
+ * since benches that ran before it in this process count too.
+ */
 export async function timeInProcess(fn: () => unknown | Promise<unknown>, runs = 10, warmup = 3): Promise<Measurement> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
@@ -45,7 +49,7 @@ export async function timeInProcess(fn: () => unknown | Promise<unknown>, runs =
     await fn();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return { ms: median(times), peakMiB: process.memoryUsage().rss / (1 << 20) };
+  return { ms: median(times), peakMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 /** One run of a whole command (stdout discarded): wall time, and its real peak RSS when /usr/bin/time is there. */

@@ -41,7 +41,7 @@ function wantColour(stream: CliOutput): boolean {
 /** Colours for stdout (of the current run). */
 export let pc = picocolors.createColors(wantColour(io.stdout));
 /** Colours for stderr (of the current run). */
-export let pcErr = picocolors.createColors(wantColour(io.stderr));
+let pcErr = picocolors.createColors(wantColour(io.stderr));
 
 function useIo(sinks: CliIo): void {
   io = sinks;

@@ -1,7 +1,7 @@
 /**
  * Options every command that writes BTF shares: --layout / --no-layout (the self-describing
- * layout section, spec §4), --endian, --force. Commands call `addWriteOptions(cmd)` when
- * declaring options and `writeOptions(opts)` to turn the parsed values into the
+ * kind layout section, layout_off/layout_len of the 32-byte header), --endian, --force.
+ * Commands call `addWriteOptions(cmd)` when declaring options and `writeOptions(opts)` to turn the parsed values into the
  * `{layout, endian}` that writeBtf / BtfBuilder.toBytes take and the `force` that
  * writeFileAtomic takes.
  */
@@ -39,11 +39,6 @@ export function addWriteOptions(cmd: Command): Command {
   return addLayoutOptions(cmd).option('-f, --force', 'overwrite an existing output file');
 }
 
-/** --in-place, for commands that turn one raw BTF file into another. */
-export function addInPlaceOption(cmd: Command): Command {
-  return cmd.option('--in-place', 'replace FILE (raw BTF) with the result instead of writing -o');
-}
-
 /**
  * The bytes to write for `btf`: as the operation produced them (`bytes`, else a plain
  * re-serialization) unless --layout/--no-layout/--endian ask for something else.
@@ -59,7 +54,7 @@ export function hasLayoutOptions(opts: Pick<WriteCliOptions, 'layout' | 'endian'
   return opts.layout !== undefined || opts.endian !== undefined;
 }
 
-export function parseEndian(value: string): Endian {
+function parseEndian(value: string): Endian {
   const v = value.toLowerCase();
   if (v === 'little' || v === 'le' || v === 'el') return 'little';
   if (v === 'big' || v === 'be' || v === 'eb') return 'big';

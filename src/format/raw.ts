@@ -24,7 +24,7 @@ const L = {
   nrBits: lit(' nr_bits='),
   encoding: lit(' encoding='),
   typeId: lit(' type_id='),
-  typeIdComma: lit(', linkage='),
+  varLinkage: lit(', linkage='),
   indexTypeId: lit(' index_type_id='),
   nrElems: lit(' nr_elems='),
   vlen: lit(' vlen='),
@@ -289,7 +289,7 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
     case Kind.VAR:
       p = putLit(buf, p, L.typeId);
       p = putUint(buf, p, st);
-      p = putLit(buf, p, L.typeIdComma);
+      p = putLit(buf, p, L.varLinkage);
       p = putLit(buf, p, LINKAGE[words[o + 3]!] ?? LINKAGE_UNKNOWN);
       break;
     case Kind.DATASEC:

@@ -1,11 +1,11 @@
 /**
- * Minimal BTF for BPF objects (spec §6.5, bpftool `gen min_core_btf`): only the types and
+ * Minimal BTF for BPF objects (bpftool `gen min_core_btf`, tools/bpf/bpftool/gen.c): only the types and
  * members that the objects' CO-RE relocations touch in the target kernel BTF, with pointers
  * to types that were not needed turned into `void *`.
  *
  * With module BTFs as extra targets (libbpf searches them when vmlinux has no candidate),
  * the result is a minimal base plus, for each module that contributed, a minimal split BTF
- * on that base (what bpftool's unmerged split-BTF patch aimed for, spec §3.6).
+ * on that base (what an unmerged bpftool patch for split BTF in min_core_btf aimed for).
  */
 
 import type { Btf } from '../wire/btf.js';

@@ -1,8 +1,9 @@
 /**
  * Relocation of split BTF from its distilled base onto a real base (libbpf's btf__relocate and
- * the kernel's btf_relocate, spec §3.3): the same rules and the same results, and when it
- * fails, a diagnosis of every distilled type that did not map — each candidate in the new base
- * with the reason it was rejected, and the module types that embed or point to it.
+ * the kernel's btf_relocate, both built from btf_relocate.c): the same rules and the same
+ * results, and when it fails, a diagnosis of every distilled type that did not map — each
+ * candidate in the new base with the reason it was rejected, and the module types that embed
+ * or point to it.
  *
  * Rules, per distilled type D (all named INT/FLOAT/ENUM/STRUCT/UNION/FWD), over the new
  * base's types B of the same name, in id order:

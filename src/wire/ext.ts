@@ -1,6 +1,7 @@
 /**
  * `.BTF.ext`: func_info, line_info and CO-RE relocation records of a BPF object, in either
- * byte order. Records are decoded into small typed arrays per section, not objects per record.
+ * byte order. Each record is decoded into one small object: a BPF object has few of them, and
+ * they are read once per relocation or dump, not on a per-type path.
  */
 
 import { fail } from './errors.js';

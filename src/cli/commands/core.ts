@@ -45,7 +45,7 @@ function fmtValue(r: CoreReloResult): string {
 }
 
 /** Text explanation of resolved relocations. */
-export function explainText(results: readonly CoreReloResult[], objBtf: Btf): string {
+function explainText(results: readonly CoreReloResult[], objBtf: Btf): string {
   let s = '';
   let section = '';
   for (const r of results) {

@@ -13,7 +13,7 @@ import { type DumpOptions, extraFormats } from './dump.js';
 const DECLARABLE = new Set<number>([Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64, Kind.TYPEDEF, Kind.FWD]);
 
 /** Resolve --root values (type ids or names) to ids of `btf`. */
-export function resolveRoots(btf: Btf, roots: readonly string[]): number[] {
+function resolveRoots(btf: Btf, roots: readonly string[]): number[] {
   return roots.map((r) => {
     if (/^\d+$/.test(r)) {
       const id = Number(r);

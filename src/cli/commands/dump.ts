@@ -23,7 +23,7 @@ export interface DumpOptions {
 }
 
 /** Ids of `btf` selected by --id/--name/--kind, in id order; undefined = all own types. */
-export function selectIds(btf: Btf, opts: Pick<DumpOptions, 'id' | 'name' | 'kind'>): number[] | undefined {
+function selectIds(btf: Btf, opts: Pick<DumpOptions, 'id' | 'name' | 'kind'>): number[] | undefined {
   if (!opts.id && opts.name === undefined && !opts.kind) return undefined;
   let nameRe: RegExp | undefined;
   if (opts.name !== undefined) {
@@ -51,7 +51,7 @@ function range(from: number, to: number): number[] {
 }
 
 /** Formats other than raw/json register here (format c lives in its own module). */
-export type DumpFormatter = (files: string[], opts: DumpOptions) => Promise<void>;
+type DumpFormatter = (files: string[], opts: DumpOptions) => Promise<void>;
 export const extraFormats = new Map<string, DumpFormatter>();
 
 /** Every format `--format` takes (c is loaded on demand). */

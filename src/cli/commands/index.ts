@@ -10,7 +10,7 @@ export interface CommandGroup {
   readonly load: () => Promise<(program: Command) => void>;
 }
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [
+const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['dump'], load: async () => (await import('./dump.js')).registerDump },
   { names: ['explore'], load: async () => (await import('./explore.js')).registerExplore },
   { names: ['layout'], load: async () => (await import('./layout.js')).registerLayout },
