@@ -20,6 +20,11 @@ import { type CoreObject, type CoreReloResult, resolveCoreRelos } from './core/r
 import type { CoreSpec } from './core/spec.js';
 import { memberBitOffset, memberBitSize } from './core/types.js';
 
+/** The recursive marking walks stop at MAX_WALK_DEPTH (a loop, or hostile nesting). */
+function walkDepth(id: number, depth: number): void {
+  if (depth > MAX_WALK_DEPTH) fail('bad-type', `type nesting at [${id}] is more than ${MAX_WALK_DEPTH} levels deep (or a loop)`, { typeId: id });
+}
+
 /** Which types and members of a target BTF chain are needed. */
 export class CoreMarks {
   private readonly types = new Map<Btf, Uint8Array>();
@@ -97,7 +102,7 @@ export class CoreMarks {
   markType(id: number, followPointers: boolean, nesting = 0): void {
     const btf = this.target;
     // Chains are followed in this loop; arrays and prototypes recurse, bounded by MAX_WALK_DEPTH.
-    if (nesting > MAX_WALK_DEPTH) fail('bad-type', `type nesting at [${id}] is more than ${MAX_WALK_DEPTH} levels deep (or a loop)`, { typeId: id });
+    walkDepth(id, nesting);
     for (let depth = 0; id !== 0; depth++) {
       if (depth > 1024) fail('bad-type', `reference chain at [${id}] is too long (or a loop)`, { typeId: id });
       this.markOnly(id);
@@ -141,7 +146,7 @@ export class CoreMarks {
   /** bpftool's btfgen_mark_type_match (TYPE_MATCHES): whole structs unless behind a pointer. */
   markTypeMatch(id: number, behindPtr: boolean, depth = 0): void {
     const btf = this.target;
-    if (depth > MAX_WALK_DEPTH) fail('bad-type', `type nesting at [${id}] is more than ${MAX_WALK_DEPTH} levels deep (or a loop)`, { typeId: id });
+    walkDepth(id, depth);
     if (id === 0) return;
     this.markOnly(id);
     const k = btf.kind(id);
