@@ -25,9 +25,16 @@ describe('btfkit check', () => {
     assert.match(ok.stdout, /valid for Linux 6\.18 \(user BTF, \d+ types\)/);
     const j = await btfkit('check', '--json', fixturePath('btf', 'kinds-el.btf'));
     assert.equal(j.status, 1);
-    const doc = JSON.parse(j.stdout) as { valid: boolean; findings: Array<{ typeId: number; rule: string }> };
+    const doc = JSON.parse(j.stdout) as { valid: boolean; findings: Array<{ typeId: number; rule: string; code: string }> };
     assert.equal(doc.valid, false);
     assert.equal(doc.findings[0]!.typeId, 48);
+    assert.equal(doc.findings[0]!.code, 'linkage-not-supported');
+  });
+  it('split BTF given without its base: the findings, then a hint to give -B', async () => {
+    const r = await btfkit('check', fixturePath('third-party', 'btf_testmod.btf'));
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /strings: offset \d+ \(0x[0-9a-f]+\): Invalid string section \(first string of base BTF must be empty\)/);
+    assert.match(r.stderr, /^btfkit: warning: [^\n]*btf_testmod\.btf: looks like split BTF, give -B\/--base \(e\.g\. -B \/sys\/kernel\/btf\/vmlinux\)\n$/);
   });
   it('checks split BTF as module BTF with --base, and applies --kernel-version', async () => {
     const r = await btfkit('check', '--base', fixturePath('third-party', 'btf_testmod.btf.base'), fixturePath('third-party', 'btf_testmod.btf'));

@@ -103,6 +103,9 @@ test('per-kind meta checks', () => {
   assert.equal(firstRule(blob([0, makeInfo(Kind.PTR, 1, false), 1])), 'vlen != 0');
   assert.equal(firstRule(blob([0, makeInfo(Kind.PTR, 0, false) | 0x10000, 1])), '[2] Invalid btf_info:2010000');
   assert.equal(firstRule(blob([0, (20 << 24) >>> 0, 0])), '[2] Invalid kind:20');
+  // The code names the rule without its values.
+  assert.equal(checkBtf(blob([0, (20 << 24) >>> 0, 0])).findings[0]!.code, 'invalid-kind');
+  assert.equal(checkBtf(blob([0x1000000, makeInfo(Kind.INT, 0, false), 4, 32])).findings[0]!.code, 'invalid-name-offset');
 });
 
 test('resolve pass: loops, depth, members, arrays, datasec, func args', () => {
@@ -120,7 +123,7 @@ test('resolve pass: loops, depth, members, arrays, datasec, func args', () => {
     b.addVolatile(1);
   });
   const m = checkBtf(modifierLoop).findings[0]!;
-  assert.deepEqual([m.rule, m.errno, m.typeId], ['Loop detected', 'EEXIST', 1]);
+  assert.deepEqual([m.code, m.rule, m.errno, m.typeId], ['loop-detected', 'Loop detected', 'EEXIST', 1]);
   const selfPtr = build((b) => {
     b.addStruct('a', 8, [{ name: 'next', type: 2, bitOffset: 0 }]);
     b.addPtr(1);

@@ -82,7 +82,7 @@ export function registerCheck(program: Command): void {
         out(`${file}: valid for Linux ${report.rules.version} (${report.mode} BTF, ${report.typeCount} types)\n`);
       } else {
         for (const f of report.findings) out(`${file}: ${formatFinding(f)}\n`);
-        if (!base && report.findings[0]?.detail === 'first string of base BTF must be empty') {
+        if (!base && report.findings[0]?.code === 'first-string-not-empty') {
           warn(`${file}: ${SPLIT_HINT} (e.g. -B /sys/kernel/btf/vmlinux)`);
         }
       }

@@ -21,14 +21,14 @@ export function checkChains(c: CheckContext): void {
     let inTags = k === Kind.TYPE_TAG;
     let cur = i;
     while (isModifierKernel(k)) {
-      if (limit-- === 0) c.stop('chain', 'Max chain length or cycle detected', ELOOP, c.typeAt(i));
+      if (limit-- === 0) c.stop('chain', 'max-chain-length-or-cycle-detected', 'Max chain length or cycle detected', ELOOP, c.typeAt(i));
       if (k === Kind.TYPE_TAG) {
-        if (!inTags && c.rules.typeTagOrder) c.stop('chain', "Type tags don't precede modifiers", EINVAL, c.typeAt(i, 0, `type tag [${cur}] follows a modifier`));
+        if (!inTags && c.rules.typeTagOrder) c.stop('chain', 'type-tags-dont-precede-modifiers', "Type tags don't precede modifiers", EINVAL, c.typeAt(i, 0, `type tag [${cur}] follows a modifier`));
       } else inTags = false;
       if (cur <= good) break;
       cur = c.word(cur, 2);
       k = c.kindOf(cur);
-      if (k < 0) c.stop('chain', 'type id out of range in modifier chain', EINVAL, c.typeAt(i, 2, `type_id=${cur} (the kernel returns EINVAL without a log line)`));
+      if (k < 0) c.stop('chain', 'type-id-out-of-range-in-modifier-chain', 'type id out of range in modifier chain', EINVAL, c.typeAt(i, 2, `type_id=${cur} (the kernel returns EINVAL without a log line)`));
     }
     good = i;
   }

@@ -7,7 +7,7 @@
 import type { Btf } from '../../wire/btf.js';
 import type { Endian } from '../../wire/header.js';
 import { infoKflag, infoKind, infoVlen, infoVlen16, kindName } from '../../wire/kinds.js';
-import type { CheckOptions, CheckPhase, Finding } from '../check.js';
+import type { CheckOptions, CheckPhase, Finding, FindingCode } from '../check.js';
 import type { KernelRules } from '../kernel-rules.js';
 import { errnoName, Stop } from './errno.js';
 import { strAt } from './strings.js';
@@ -74,9 +74,9 @@ export class CheckContext {
 
   // ---- findings ----
 
-  add(phase: CheckPhase, rule: string, errno: number, at: Where = {}): void {
+  add(phase: CheckPhase, code: FindingCode, rule: string, errno: number, at: Where = {}): void {
     if (this.findings.length >= this.maxFindings) throw new Stop(errno);
-    const f: { -readonly [K in keyof Finding]: Finding[K] } = { phase, rule, errno: errnoName(errno) };
+    const f: { -readonly [K in keyof Finding]: Finding[K] } = { phase, code, rule, errno: errnoName(errno) };
     if (at.typeId !== undefined) {
       f.typeId = at.typeId;
       const k = this.kindOf(at.typeId);
@@ -92,8 +92,8 @@ export class CheckContext {
   }
 
   /** Record a finding and stop the current phase. */
-  stop(phase: CheckPhase, rule: string, errno: number, at: Where = {}): never {
-    this.add(phase, rule, errno, at);
+  stop(phase: CheckPhase, code: FindingCode, rule: string, errno: number, at: Where = {}): never {
+    this.add(phase, code, rule, errno, at);
     throw new Stop(errno);
   }
 

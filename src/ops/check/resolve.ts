@@ -8,6 +8,7 @@
  */
 
 import { hasSize, intBits, intOffset, isComposite, isModifierKernel, isNoSize, isSourceOnly, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset, needsResolve } from '../../wire/kinds.js';
+import type { FindingCode } from '../check.js';
 import { type CheckContext, isPow2, roundupBytes } from './context.js';
 import { E2BIG, EEXIST, EINVAL, Stop } from './errno.js';
 import { memberDesc } from './meta.js';
@@ -121,15 +122,15 @@ class Resolver {
     return 0;
   }
 
-  fail(id: number, rule: string, k = 0, detail?: string): number {
-    this.c.add('resolve', rule, EINVAL, this.c.typeAt(id, k, detail));
+  fail(id: number, code: FindingCode, rule: string, k = 0, detail?: string): number {
+    this.c.add('resolve', code, rule, EINVAL, this.c.typeAt(id, k, detail));
     return EINVAL;
   }
 
-  memberFail(id: number, i: number, rule: string): number {
+  memberFail(id: number, i: number, code: FindingCode, rule: string): number {
     const m = 3 + i * 3;
     const c = this.c;
-    return this.fail(id, rule, m, `member #${i} ${memberDesc(c, c.word(id, m), c.word(id, m + 1), c.word(id, m + 2), c.kflagOf(id))}`);
+    return this.fail(id, code, rule, m, `member #${i} ${memberDesc(c, c.word(id, m), c.word(id, m + 1), c.word(id, m + 2), c.kflagOf(id))}`);
   }
 
   /**
@@ -172,14 +173,14 @@ class Resolver {
     while (err === 0 && this.stackId.length > 0) {
       const top = this.stackId[this.stackId.length - 1]!;
       const resolveKind = RESOLVE[c.kindOf(top)];
-      err = resolveKind ? resolveKind(this, top, this.stackNext[this.stackNext.length - 1]!) : this.fail(top, 'Unsupported resolve');
+      err = resolveKind ? resolveKind(this, top, this.stackNext[this.stackNext.length - 1]!) : this.fail(top, 'unsupported-resolve', 'Unsupported resolve');
     }
     if (err === E2BIG) {
-      c.add('resolve', `Exceeded max resolving depth:${MAX_RESOLVE_DEPTH}`, E2BIG, c.typeAt(id, 0, `via ${this.stackId.join(' -> ')}`));
+      c.add('resolve', 'exceeded-max-resolving-depth', `Exceeded max resolving depth:${MAX_RESOLVE_DEPTH}`, E2BIG, c.typeAt(id, 0, `via ${this.stackId.join(' -> ')}`));
     } else if (err === EEXIST) {
-      c.add('resolve', 'Loop detected', EEXIST, c.typeAt(id, 0, `via ${this.stackId.join(' -> ')}`));
+      c.add('resolve', 'loop-detected', 'Loop detected', EEXIST, c.typeAt(id, 0, `via ${this.stackId.join(' -> ')}`));
     }
-    if (err === 0 && !this.resolveValid(id)) err = this.fail(id, 'Invalid resolve state');
+    if (err === 0 && !this.resolveValid(id)) err = this.fail(id, 'invalid-resolve-state', 'Invalid resolve state');
     // Leave a clean stack (the kernel stops here anyway).
     this.stackId.length = 0;
     this.stackNext.length = 0;
@@ -234,7 +235,7 @@ class Resolver {
     let tid = mType;
     if (isModifierKernel(mk)) {
       const r = this.idSize(mType);
-      if (!r) return this.memberFail(id, i, 'Invalid member');
+      if (!r) return this.memberFail(id, i, 'invalid-member', 'Invalid member');
       tid = r.id;
       mk = r.kind;
     }
@@ -249,7 +250,7 @@ class Resolver {
     m.bitfieldSize = memberWordBitfieldSize(raw, true);
     m.bitOffset = memberWordBitOffset(raw, true);
     const check = CHECK_MEMBER[mk];
-    return check ? check(m) : this.memberFail(id, i, kflag ? 'Unsupported check_kflag_member' : 'Unsupported check_member');
+    return check ? check(m) : (kflag ? this.memberFail(id, i, 'unsupported-check-kflag-member', 'Unsupported check_kflag_member') : this.memberFail(id, i, 'unsupported-check-member', 'Unsupported check_member'));
   }
 
   /** btf_func_proto_check (every FUNC_PROTO, user BTF). */
@@ -258,31 +259,31 @@ class Resolver {
     const ret = c.word(id, 2);
     if (ret !== 0) {
       const rk = c.kindOf(ret);
-      if (rk < 0 || isSourceOnly(rk)) return this.fail(id, 'Invalid return type', 2, `type_id=${ret}`);
+      if (rk < 0 || isSourceOnly(rk)) return this.fail(id, 'invalid-return-type', 'Invalid return type', 2, `type_id=${ret}`);
       if (needsResolve(rk) && !this.resolved(ret)) {
         const err = this.resolve(ret);
         if (err) return err;
       }
-      if (!this.idSize(ret)) return this.fail(id, 'Invalid return type', 2, `type_id=${ret} has no size`);
+      if (!this.idSize(ret)) return this.fail(id, 'invalid-return-type', 'Invalid return type', 2, `type_id=${ret} has no size`);
     }
     let n = c.vlenOf(id);
     if (n === 0) return 0;
     if (c.word(id, 3 + (n - 1) * 2 + 1) === 0) {
-      if (c.word(id, 3 + (n - 1) * 2) !== 0) return this.fail(id, `Invalid arg#${n}`, 3 + (n - 1) * 2, 'a vararg (type 0) must have no name');
+      if (c.word(id, 3 + (n - 1) * 2) !== 0) return this.fail(id, 'invalid-arg', `Invalid arg#${n}`, 3 + (n - 1) * 2, 'a vararg (type 0) must have no name');
       n--;
     }
     for (let i = 0; i < n; i++) {
       const p = 3 + i * 2;
       const at = c.word(id, p + 1);
       const ak = c.kindOf(at);
-      if (ak < 0 || isSourceOnly(ak)) return this.fail(id, `Invalid arg#${i + 1}`, p + 1, `type_id=${at}`);
+      if (ak < 0 || isSourceOnly(ak)) return this.fail(id, 'invalid-arg', `Invalid arg#${i + 1}`, p + 1, `type_id=${at}`);
       const nameOff = c.word(id, p);
-      if (nameOff !== 0 && (!nameOffsetValid(c, nameOff) || !validIdentifier(c, nameOff))) return this.fail(id, `Invalid arg#${i + 1}`, p, 'invalid parameter name');
+      if (nameOff !== 0 && (!nameOffsetValid(c, nameOff) || !validIdentifier(c, nameOff))) return this.fail(id, 'invalid-arg', `Invalid arg#${i + 1}`, p, 'invalid parameter name');
       if (needsResolve(ak) && !this.resolved(at)) {
         const err = this.resolve(at);
         if (err) return err;
       }
-      if (!this.idSize(at)) return this.fail(id, `Invalid arg#${i + 1}`, p + 1, `type_id=${at} has no size`);
+      if (!this.idSize(at)) return this.fail(id, 'invalid-arg', `Invalid arg#${i + 1}`, p + 1, `type_id=${at} has no size`);
     }
     return 0;
   }
@@ -297,7 +298,7 @@ const refResolve =
     const c = r.c;
     let next = c.word(id, 2);
     let nk = c.kindOf(next);
-    if (nk < 0 || isSourceOnly(nk)) return r.fail(id, 'Invalid type_id', 2, `type_id=${next}`);
+    if (nk < 0 || isSourceOnly(nk)) return r.fail(id, 'invalid-type-id', 'Invalid type_id', 2, `type_id=${next}`);
     const first = r.referredFirst(next, nk, isPtr);
     if (first !== undefined) return first;
     const s = r.idSize(next);
@@ -306,7 +307,7 @@ const refResolve =
         next = r.resolvedIds[next]!;
         nk = c.kindOf(next);
       }
-      if (nk !== 0 && nk !== Kind.FWD && nk !== Kind.FUNC_PROTO) return r.fail(id, 'Invalid type_id', 2, `type_id=${next} (${kindName(nk)}) has no size`);
+      if (nk !== 0 && nk !== Kind.FWD && nk !== Kind.FUNC_PROTO) return r.fail(id, 'invalid-type-id', 'Invalid type_id', 2, `type_id=${next} (${kindName(nk)}) has no size`);
     } else next = s.id;
     return r.popResolved(next, 0);
   };
@@ -315,11 +316,11 @@ const refResolve =
 const varResolve: ResolveFn = (r, id) => {
   const next = r.c.word(id, 2);
   const nk = r.c.kindOf(next);
-  if (nk < 0 || isSourceOnly(nk)) return r.fail(id, 'Invalid type_id', 2, `type_id=${next}`);
+  if (nk < 0 || isSourceOnly(nk)) return r.fail(id, 'invalid-type-id', 'Invalid type_id', 2, `type_id=${next}`);
   const first = r.referredFirst(next, nk, true);
   if (first !== undefined) return first;
   const s = r.idSize(next);
-  if (!s) return r.fail(id, 'Invalid type_id', 2, `type_id=${next} has no size`);
+  if (!s) return r.fail(id, 'invalid-type-id', 'Invalid type_id', 2, `type_id=${next} has no size`);
   return r.popResolved(s.id, 0);
 };
 
@@ -328,19 +329,19 @@ const arrayResolve: ResolveFn = (r, id) => {
   const c = r.c;
   const idx = c.word(id, 4);
   const ik = c.kindOf(idx);
-  if (ik < 0 || isNoSize(ik) || isSourceOnly(ik)) return r.fail(id, 'Invalid index', 4, `index_type_id=${idx}`);
+  if (ik < 0 || isNoSize(ik) || isSourceOnly(ik)) return r.fail(id, 'invalid-index', 'Invalid index', 4, `index_type_id=${idx}`);
   if (r.pending(ik, idx)) return r.push(idx);
   const ir = r.idSize(idx);
-  if (!ir || ir.kind !== Kind.INT || !r.isRegularInt(ir.id)) return r.fail(id, 'Invalid index', 4, `index_type_id=${idx} is not a regular int`);
+  if (!ir || ir.kind !== Kind.INT || !r.isRegularInt(ir.id)) return r.fail(id, 'invalid-index', 'Invalid index', 4, `index_type_id=${idx} is not a regular int`);
   const elem = c.word(id, 3);
   const ek = c.kindOf(elem);
-  if (ek < 0 || isNoSize(ek) || isSourceOnly(ek)) return r.fail(id, 'Invalid elem', 3, `type_id=${elem}`);
+  if (ek < 0 || isNoSize(ek) || isSourceOnly(ek)) return r.fail(id, 'invalid-elem', 'Invalid elem', 3, `type_id=${elem}`);
   if (r.pending(ek, elem)) return r.push(elem);
   const er = r.idSize(elem);
-  if (!er) return r.fail(id, 'Invalid elem', 3, `type_id=${elem} has no size`);
-  if (er.kind === Kind.INT && !r.isRegularInt(er.id)) return r.fail(id, 'Invalid array of int', 3);
+  if (!er) return r.fail(id, 'invalid-elem', 'Invalid elem', 3, `type_id=${elem} has no size`);
+  if (er.kind === Kind.INT && !r.isRegularInt(er.id)) return r.fail(id, 'invalid-array-of-int', 'Invalid array of int', 3);
   const nelems = c.word(id, 5);
-  if (nelems !== 0 && er.size > Math.floor(U32_MAX / nelems)) return r.fail(id, 'Array size overflows U32_MAX', 5);
+  if (nelems !== 0 && er.size > Math.floor(U32_MAX / nelems)) return r.fail(id, 'array-size-overflows-u32-max', 'Array size overflows U32_MAX', 5);
   return r.popResolved(er.id, er.size * nelems);
 };
 
@@ -351,14 +352,14 @@ const structResolve: ResolveFn = (r, id, nextMember) => {
   const vlen = c.vlenOf(id);
   if (nextMember > 0) {
     const lastType = c.word(id, 3 + (nextMember - 1) * 3 + 1);
-    if (!r.resolved(lastType)) return r.fail(id, 'Invalid resolve state', 0, `member #${nextMember - 1} type not resolved`);
+    if (!r.resolved(lastType)) return r.fail(id, 'invalid-resolve-state', 'Invalid resolve state', 0, `member #${nextMember - 1} type not resolved`);
     const err = r.checkMember(id, nextMember - 1, lastType, kflag);
     if (err) return err;
   }
   for (let i = nextMember; i < vlen; i++) {
     const mType = c.word(id, 3 + i * 3 + 1);
     const mk = c.kindOf(mType);
-    if (mk < 0 || isNoSize(mk) || isSourceOnly(mk)) return r.memberFail(id, i, 'Invalid member');
+    if (mk < 0 || isNoSize(mk) || isSourceOnly(mk)) return r.memberFail(id, i, 'invalid-member', 'Invalid member');
     if (r.pending(mk, mType)) return r.pushMember(i + 1, mType);
     const err = r.checkMember(id, i, mType, kflag);
     if (err) return err;
@@ -376,11 +377,11 @@ const datasecResolve: ResolveFn = (r, id, nextMember) => {
     const varId = c.word(id, v);
     const detail = (): string => `secinfo #${i} type_id=${varId} offset=${c.word(id, v + 1)} size=${c.word(id, v + 2)}`;
     const vk = c.kindOf(varId);
-    if (vk !== Kind.VAR) return r.fail(id, 'Not a VAR kind member', v, detail());
+    if (vk !== Kind.VAR) return r.fail(id, 'not-a-var-kind-member', 'Not a VAR kind member', v, detail());
     if (r.pending(vk, varId)) return r.pushMember(i + 1, varId);
     const s = r.idSize(c.word(varId, 2));
-    if (!s) return r.fail(id, 'Invalid type', v, detail());
-    if (c.word(id, v + 2) < s.size) return r.fail(id, 'Invalid size', v + 2, `${detail()}: the variable's type is ${s.size} bytes`);
+    if (!s) return r.fail(id, 'invalid-type', 'Invalid type', v, detail());
+    if (c.word(id, v + 2) < s.size) return r.fail(id, 'invalid-size', 'Invalid size', v + 2, `${detail()}: the variable's type is ${s.size} bytes`);
   }
   return r.popResolved(0, 0);
 };
@@ -389,10 +390,10 @@ const datasecResolve: ResolveFn = (r, id, nextMember) => {
 const funcResolve: ResolveFn = (r, id) => {
   const c = r.c;
   const proto = c.word(id, 2);
-  if (c.kindOf(proto) !== Kind.FUNC_PROTO) return r.fail(id, 'Invalid type_id', 2, `type_id=${proto} is not a FUNC_PROTO`);
+  if (c.kindOf(proto) !== Kind.FUNC_PROTO) return r.fail(id, 'invalid-type-id', 'Invalid type_id', 2, `type_id=${proto} is not a FUNC_PROTO`);
   const n = c.vlenOf(proto);
   for (let i = 0; i < n; i++) {
-    if (c.word(proto, 3 + i * 2) === 0 && c.word(proto, 3 + i * 2 + 1) !== 0) return r.fail(id, `Invalid arg#${i + 1}`, 2, `parameter ${i + 1} of FUNC_PROTO [${proto}] has no name`);
+    if (c.word(proto, 3 + i * 2) === 0 && c.word(proto, 3 + i * 2 + 1) !== 0) return r.fail(id, 'invalid-arg', `Invalid arg#${i + 1}`, 2, `parameter ${i + 1} of FUNC_PROTO [${proto}] has no name`);
   }
   return r.popResolved(proto, 0);
 };
@@ -402,13 +403,13 @@ const declTagResolve: ResolveFn = (r, id) => {
   const c = r.c;
   const next = c.word(id, 2);
   const nk = c.kindOf(next);
-  if (nk !== Kind.FUNC && !isComposite(nk) && nk !== Kind.VAR && nk !== Kind.TYPEDEF) return r.fail(id, 'Invalid type_id', 2, `type_id=${next}${nk >= 0 ? ` (${kindName(nk)})` : ''} cannot carry a decl tag`);
+  if (nk !== Kind.FUNC && !isComposite(nk) && nk !== Kind.VAR && nk !== Kind.TYPEDEF) return r.fail(id, 'invalid-type-id', 'Invalid type_id', 2, `type_id=${next}${nk >= 0 ? ` (${kindName(nk)})` : ''} cannot carry a decl tag`);
   if (r.pending(nk, next)) return r.push(next);
   const comp = c.word(id, 3) | 0;
   if (comp !== -1) {
-    if (nk === Kind.VAR || nk === Kind.TYPEDEF) return r.fail(id, 'Invalid component_idx', 3, `component_idx ${comp} on a ${kindName(nk)}`);
+    if (nk === Kind.VAR || nk === Kind.TYPEDEF) return r.fail(id, 'invalid-component-idx', 'Invalid component_idx', 3, `component_idx ${comp} on a ${kindName(nk)}`);
     const vlen = isComposite(nk) ? c.vlenOf(next) : c.vlenOf(c.word(next, 2));
-    if (comp >>> 0 >= vlen) return r.fail(id, 'Invalid component_idx', 3, `component_idx ${comp} >= ${vlen}`);
+    if (comp >>> 0 >= vlen) return r.fail(id, 'invalid-component-idx', 'Invalid component_idx', 3, `component_idx ${comp} >= ${vlen}`);
   }
   return r.popResolved(next, 0);
 };
@@ -435,7 +436,7 @@ const byteAligned = (bits: number): boolean => bits % 8 === 0;
 /** With kind_flag, a member of this kind may not be a bitfield; the offset word then holds the offset. */
 function plainOffset(m: MemberCheck): number | undefined {
   if (m.kflag && m.bitfieldSize !== 0) {
-    m.r.memberFail(m.id, m.index, 'Invalid member bitfield_size');
+    m.r.memberFail(m.id, m.index, 'invalid-member-bitfield-size', 'Invalid member bitfield_size');
     return undefined;
   }
   return m.kflag ? m.bitOffset : m.raw;
@@ -449,23 +450,23 @@ const intMember: CheckMemberFn = (m) => {
   let off: number;
   let nrBits: number;
   if (m.kflag) {
-    if (!r.isRegularInt(m.tid)) return r.memberFail(m.id, m.index, 'Invalid member base type');
+    if (!r.isRegularInt(m.tid)) return r.memberFail(m.id, m.index, 'invalid-member-base-type', 'Invalid member base type');
     off = m.bitOffset;
     nrBits = m.bitfieldSize;
     if (nrBits === 0) {
-      if (!byteAligned(off)) return r.memberFail(m.id, m.index, 'Invalid member offset');
+      if (!byteAligned(off)) return r.memberFail(m.id, m.index, 'invalid-member-offset', 'Invalid member offset');
       nrBits = intNrBits;
-    } else if (nrBits > intNrBits) return r.memberFail(m.id, m.index, 'Invalid member bitfield_size');
+    } else if (nrBits > intNrBits) return r.memberFail(m.id, m.index, 'invalid-member-bitfield-size', 'Invalid member bitfield_size');
   } else {
     const intOff = intOffset(data);
-    if (U32_MAX - m.raw < intOff) return r.memberFail(m.id, m.index, 'bits_offset exceeds U32_MAX');
+    if (U32_MAX - m.raw < intOff) return r.memberFail(m.id, m.index, 'bits-offset-exceeds-u32-max', 'bits_offset exceeds U32_MAX');
     off = m.raw + intOff;
     nrBits = intNrBits;
   }
   const bytesOff = Math.floor(off / 8);
   const copy = nrBits + (off % 8);
-  if (copy > 128) return r.memberFail(m.id, m.index, 'nr_copy_bits exceeds 128');
-  if (m.structSize < bytesOff || m.structSize - bytesOff < roundupBytes(copy)) return r.memberFail(m.id, m.index, 'Member exceeds struct_size');
+  if (copy > 128) return r.memberFail(m.id, m.index, 'nr-copy-bits-exceeds-128', 'nr_copy_bits exceeds 128');
+  if (m.structSize < bytesOff || m.structSize - bytesOff < roundupBytes(copy)) return r.memberFail(m.id, m.index, 'member-exceeds-struct-size', 'Member exceeds struct_size');
   return 0;
 };
 
@@ -475,14 +476,14 @@ const enumMember: CheckMemberFn = (m) => {
   if (m.kflag) {
     let nr = m.bitfieldSize;
     if (nr === 0) {
-      if (!byteAligned(m.bitOffset)) return r.memberFail(m.id, m.index, 'Member is not byte aligned');
+      if (!byteAligned(m.bitOffset)) return r.memberFail(m.id, m.index, 'member-is-not-byte-aligned', 'Member is not byte aligned');
       nr = 32;
-    } else if (nr > 32) return r.memberFail(m.id, m.index, 'Invalid member bitfield_size');
-    if (m.structSize < roundupBytes(m.bitOffset + nr)) return r.memberFail(m.id, m.index, 'Member exceeds struct_size');
+    } else if (nr > 32) return r.memberFail(m.id, m.index, 'invalid-member-bitfield-size', 'Invalid member bitfield_size');
+    if (m.structSize < roundupBytes(m.bitOffset + nr)) return r.memberFail(m.id, m.index, 'member-exceeds-struct-size', 'Member exceeds struct_size');
     return 0;
   }
-  if (!byteAligned(m.raw)) return r.memberFail(m.id, m.index, 'Member is not byte aligned');
-  if ((m.structSize - Math.floor(m.raw / 8)) >>> 0 < r.c.word(m.tid, 2)) return r.memberFail(m.id, m.index, 'Member exceeds struct_size');
+  if (!byteAligned(m.raw)) return r.memberFail(m.id, m.index, 'member-is-not-byte-aligned', 'Member is not byte aligned');
+  if ((m.structSize - Math.floor(m.raw / 8)) >>> 0 < r.c.word(m.tid, 2)) return r.memberFail(m.id, m.index, 'member-exceeds-struct-size', 'Member exceeds struct_size');
   return 0;
 };
 
@@ -492,8 +493,8 @@ const sizedMember =
   (m) => {
     const off = plainOffset(m);
     if (off === undefined) return EINVAL;
-    if (!byteAligned(off)) return m.r.memberFail(m.id, m.index, 'Member is not byte aligned');
-    if ((m.structSize - Math.floor(off / 8)) >>> 0 < sizeOf(m)) return m.r.memberFail(m.id, m.index, 'Member exceeds struct_size');
+    if (!byteAligned(off)) return m.r.memberFail(m.id, m.index, 'member-is-not-byte-aligned', 'Member is not byte aligned');
+    if ((m.structSize - Math.floor(off / 8)) >>> 0 < sizeOf(m)) return m.r.memberFail(m.id, m.index, 'member-exceeds-struct-size', 'Member exceeds struct_size');
     return 0;
   };
 
@@ -503,8 +504,8 @@ const floatMember: CheckMemberFn = (m) => {
   if (off === undefined) return EINVAL;
   const fsize = m.r.c.word(m.tid, 2);
   const alignBits = Math.min(PTR_SIZE, fsize) * 8;
-  if (alignBits === 0 || off % alignBits !== 0) return m.r.memberFail(m.id, m.index, 'Member is not properly aligned');
-  if (Math.floor(off / 8) + fsize > m.structSize) return m.r.memberFail(m.id, m.index, 'Member exceeds struct_size');
+  if (alignBits === 0 || off % alignBits !== 0) return m.r.memberFail(m.id, m.index, 'member-is-not-properly-aligned', 'Member is not properly aligned');
+  if (Math.floor(off / 8) + fsize > m.structSize) return m.r.memberFail(m.id, m.index, 'member-exceeds-struct-size', 'Member exceeds struct_size');
   return 0;
 };
 

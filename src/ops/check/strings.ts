@@ -27,16 +27,16 @@ export function parseStrings(c: CheckContext): void {
   const start = c.hdrLen + c.strOff;
   const end = start + c.strLen;
   const strLast = !c.rules.layout || c.hdrLen < 32;
-  if (strLast && end !== c.bytes.length) c.stop('strings', 'String section is not at the end', EINVAL, { offset: 16 });
+  if (strLast && end !== c.bytes.length) c.stop('strings', 'string-section-is-not-at-the-end', 'String section is not at the end', EINVAL, { offset: 16 });
   c.strings = c.bytes.subarray(start, end);
   if (c.base && c.strLen === 0) return;
   if (c.strLen === 0 || c.strLen - 1 > KERNEL_MAX_NAME_OFFSET || c.bytes[end - 1] !== 0) {
-    c.stop('strings', 'Invalid string section', EINVAL, {
+    c.stop('strings', 'invalid-string-section', 'Invalid string section', EINVAL, {
       offset: c.strLen === 0 ? 20 : end - 1,
       detail: c.strLen === 0 ? 'empty' : c.strLen - 1 > KERNEL_MAX_NAME_OFFSET ? 'longer than 16 MiB' : 'last byte is not NUL',
     });
   }
-  if (!c.base && c.bytes[start] !== 0) c.stop('strings', 'Invalid string section', EINVAL, { offset: start, detail: 'first string of base BTF must be empty' });
+  if (!c.base && c.bytes[start] !== 0) c.stop('strings', 'first-string-not-empty', 'Invalid string section', EINVAL, { offset: start, detail: 'first string of base BTF must be empty' });
 }
 
 /** btf_name_offset_valid. */
