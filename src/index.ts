@@ -16,7 +16,11 @@ export { btfSummary, type BtfSummary } from './model/summary.js';
 export { openBtf, type OpenedBtf, type OpenOptions } from './open.js';
 export { formatRaw, formatRawString, formatRawType, writeRaw } from './format/raw.js';
 export { formatJson, formatJsonType } from './format/json.js';
-export * from './elf/index.js';
+// From the ELF layer only what reading BTF out of a file needs: `openBtf` takes ELF bytes
+// itself, and a compressed module (.ko.xz, .ko.zst, .ko.gz) is decompressed first. Parsing,
+// rewriting, symbols and the ELF constants are in `btfkit/elf`.
+export { type Compression, type DecompressOptions, decompress, detectCompression } from './elf/compress.js';
+export { type ElfFile, isElf } from './elf/elf.js';
 
 // Operations
 export { dedup, type DedupOptions, type DedupResult } from './ops/dedup.js';
