@@ -52,9 +52,16 @@ export class Btf {
   readonly startId: number;
   /** First logical string offset stored in this blob (0 for base BTF). */
   readonly startStrOff: number;
-  /** Host-order words of this blob's type section. */
+  /**
+   * Host-order words of this blob's type section (for the library's own hot loops; users
+   * read through the accessors).
+   * @internal
+   */
   readonly words: Uint32Array;
-  /** Word offset of each own type's record in `words`; index = id - startId. */
+  /**
+   * Word offset of each own type's record in `words`; index = id - startId.
+   * @internal
+   */
   readonly offsets: Uint32Array;
   /** This blob's own string section. */
   readonly strings: Uint8Array;
@@ -240,7 +247,10 @@ export class Btf {
     return b.words[off + 3 + (s.infoSize >>> 2) + i * (s.elemSize >>> 2) + w]!;
   }
 
-  /** Where the record of `id` lives: the owning blob's words and the record's word offset. */
+  /**
+   * Where the record of `id` lives: the owning blob's words and the record's word offset.
+   * @internal
+   */
   record(id: number): { words: Uint32Array; offset: number; owner: Btf } {
     const b = id >= this.startId ? this : this.ownerOf(id);
     return { words: b.words, offset: b.recordOf(id), owner: b };

@@ -64,6 +64,10 @@ export class BtfBuilder {
   readonly base: Btf | undefined;
   readonly startId: number;
   readonly endian: Endian;
+  /**
+   * The string table being built (users add strings with `addString`).
+   * @internal
+   */
   readonly strings: StringTableBuilder;
   layout: readonly LayoutEntry[] | undefined;
   hdrLen: number;
@@ -136,7 +140,10 @@ export class BtfBuilder {
     return this.startId + this.offs.length - 1;
   }
 
-  /** Words of type `id` added to this builder (a live view: writes go into the builder). */
+  /**
+   * Words of type `id` added to this builder (a live view: writes go into the builder).
+   * @internal
+   */
   recordWords(id: number): Uint32Array {
     const i = id - this.startId;
     const off = this.offs[i];
@@ -145,10 +152,17 @@ export class BtfBuilder {
     return this.words.subarray(off, end);
   }
 
-  /** Builder words and record offsets, for in-place rewriting with the field visitor. */
+  /**
+   * Builder words, for in-place rewriting with the field visitor.
+   * @internal
+   */
   get rawWords(): Uint32Array {
     return this.words.subarray(0, this.wordLen);
   }
+  /**
+   * Word offset of each record in `rawWords`.
+   * @internal
+   */
   get recordOffsets(): readonly number[] {
     return this.offs;
   }
