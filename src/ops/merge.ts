@@ -75,7 +75,11 @@ export function concatBtf(btfs: readonly Btf[], base?: Btf, opts: ConcatOptions 
   return Btf.parse(bytes, { base, sanityCheck: false });
 }
 
-/** Concatenate `btfs` (split on `base`, or standalone) and deduplicate the result. */
+/**
+ * Concatenate `btfs` (split on `base`, or standalone) and deduplicate the result. The result's
+ * `idMap` is indexed by the ids the inputs have once concatenated: the base's, then the own
+ * types of `btfs[0]`, `btfs[1]`, ... in order (`concatBtf`).
+ */
 export function merge(btfs: readonly Btf[], base?: Btf, opts: DedupOptions & ConcatOptions = {}): DedupResult {
   const all = concatBtf(btfs, base, opts);
   return dedup(all, { ...opts, ext: undefined });

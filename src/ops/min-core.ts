@@ -21,6 +21,7 @@ import type { CoreTargetBtf } from './core/candidates.js';
 import { type CoreObject, type CoreReloResult, resolveCoreRelos } from './core/resolve.js';
 import type { CoreSpec } from './core/spec.js';
 import { memberBitOffset, memberBitSize } from './core/types.js';
+import type { IdMap } from './id-map.js';
 
 /** Which types and members of a target BTF chain are needed. */
 export class CoreMarks {
@@ -243,7 +244,7 @@ export class CoreMarks {
  * members), then rewrite every type id of what was added through `mapOld` (old id of any
  * blob in the chain → new id, 0 when not kept) with the field visitor.
  */
-function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: Int32Array, mapOld: (old: number) => number): void {
+function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: IdMap, mapOld: (old: number) => number): void {
   const firstNew = b.typeCount;
   const tm = marks.typeMarks(src);
   for (let i = tm ? tm.indexOf(1) : -1; tm && i >= 0; i = tm.indexOf(1, i + 1)) {
@@ -263,7 +264,7 @@ function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: Int32Array, 
     } else {
       nid = b.copyType(src, id);
     }
-    own[id - src.startId] = nid;
+    own[id] = nid;
   }
   const words = b.rawWords;
   const offs = b.recordOffsets;
@@ -292,9 +293,9 @@ export interface MinCoreResult {
   readonly base: Btf;
   readonly baseBytes: Uint8Array;
   /** Minimal split BTF per module that contributed types, on `base`. */
-  readonly modules: ReadonlyArray<{ readonly name: string; readonly btf: Btf; readonly bytes: Uint8Array; readonly idMap: Int32Array }>;
-  /** Old vmlinux id - 1 → new id (0: dropped). */
-  readonly baseIdMap: Int32Array;
+  readonly modules: ReadonlyArray<{ readonly name: string; readonly btf: Btf; readonly bytes: Uint8Array; /** The module's ids, base included, → ids in `base` and this split (`IdMap`). */ readonly idMap: IdMap }>;
+  /** Old vmlinux id → new id in `base` (`IdMap`; 0: dropped). */
+  readonly baseIdMap: IdMap;
   /** Every relocation, as resolved against the full BTF. */
   readonly relocations: readonly CoreReloResult[];
 }
@@ -330,18 +331,19 @@ export function minCore(objects: readonly MinCoreObject[], vmlinux: Btf, opts: M
   // Module marks that landed on vmlinux types belong to the base.
   const merged = vmMarks;
   for (const m of modMarks.values()) merged.absorb(m, vmlinux);
-  const baseMap = new Int32Array(vmlinux.typeCount);
+  const baseMap: IdMap = new Uint32Array(vmlinux.nextId);
   const bb = new BtfBuilder({ endian: vmlinux.endian });
-  emitMarked(bb, vmlinux, merged, baseMap, (old) => (old === 0 ? 0 : (baseMap[old - 1] ?? 0)));
+  emitMarked(bb, vmlinux, merged, baseMap, (old) => baseMap[old] ?? 0);
   const baseBytes = bb.toBytes();
   const base = bb.build();
-  const outMods: Array<{ name: string; btf: Btf; bytes: Uint8Array; idMap: Int32Array }> = [];
+  const outMods: Array<{ name: string; btf: Btf; bytes: Uint8Array; idMap: IdMap }> = [];
   for (const [t, marks] of modMarks) {
     const mb = t.btf;
     if (!marks.anyIn(mb)) continue;
-    const own = new Int32Array(mb.typeCount);
+    const own: IdMap = new Uint32Array(mb.nextId);
+    own.set(baseMap); // the module's base ids are vmlinux's
     const b = new BtfBuilder({ base, endian: vmlinux.endian });
-    emitMarked(b, mb, marks, own, (old) => (old === 0 ? 0 : old < mb.startId ? (baseMap[old - 1] ?? 0) : (own[old - mb.startId] ?? 0)));
+    emitMarked(b, mb, marks, own, (old) => own[old] ?? 0);
     const bytes = b.toBytes();
     outMods.push({ name: t.name, btf: b.build(), bytes, idMap: own });
   }
@@ -363,8 +365,8 @@ export interface VmlinuxSplitResult {
   /** Split BTF on `core` with every other type. */
   readonly rest: Btf;
   readonly restBytes: Uint8Array;
-  /** Old id - 1 → new id in core+rest. */
-  readonly idMap: Int32Array;
+  /** Old id → new id in core+rest (`IdMap`). */
+  readonly idMap: IdMap;
   readonly kfuncCount: number;
   readonly coreTypes: number;
   readonly restTypes: number;
@@ -421,12 +423,12 @@ export function vmlinuxSplit(btf: Btf, opts: VmlinuxSplitOptions = {}): VmlinuxS
     requireKnownShape(shape, id);
     forEachTypeIdWord(words, offset, shape, (w) => push(words[w]!));
   }
-  const idMap = new Int32Array(btf.typeCount);
+  const idMap: IdMap = new Uint32Array(btf.nextId);
   let next = 1;
-  for (let id = 1; id < btf.nextId; id++) if (inCore[id]) idMap[id - 1] = next++;
+  for (let id = 1; id < btf.nextId; id++) if (inCore[id]) idMap[id] = next++;
   const coreTypes = next - 1;
-  for (let id = 1; id < btf.nextId; id++) if (!inCore[id]) idMap[id - 1] = next++;
-  const map = (old: number): number => (old === 0 ? 0 : idMap[old - 1]!);
+  for (let id = 1; id < btf.nextId; id++) if (!inCore[id]) idMap[id] = next++;
+  const map = (old: number): number => idMap[old]!;
   const cb = new BtfBuilder({ endian: btf.endian });
   for (let id = 1; id < btf.nextId; id++) if (inCore[id]) cb.copyType(btf, id, map);
   const coreBytes = cb.toBytes();

@@ -18,7 +18,7 @@
  * name ("__arg<N>"), because the kernel requires every enumerator to be named.
  */
 
-import type { Btf } from '../wire/btf.js';
+import { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import type { Endian } from '../wire/header.js';
 import { infoKflag, infoKind, infoVlen, Kind, makeInfo } from '../wire/kinds.js';
@@ -55,7 +55,12 @@ export type SanitizeChange =
   | 'layout-dropped';
 
 export interface SanitizeResult {
-  /** The sanitized BTF (own part, for split BTF). */
+  /**
+   * The sanitized BTF, read on the input's base (as `dedup` and the other operations give
+   * theirs); parsed on first read, since writing it out needs only `bytes`.
+   */
+  readonly btf: Btf;
+  /** The sanitized BTF's bytes (own part, for split BTF). */
   readonly bytes: Uint8Array;
   /** How many records each conversion rewrote. */
   readonly changes: Partial<Record<SanitizeChange, number>>;
@@ -228,5 +233,14 @@ export function sanitizeBtf(btf: Btf, target: string | SanitizeFeatures, opts: S
     endian: opts.endian ?? btf.endian,
     hdrLen: keepLayout ? 32 : 24,
   });
-  return { bytes, changes, placeholderId: placeholder.id };
+  let sanitized: Btf | undefined;
+  return {
+    get btf(): Btf {
+      sanitized ??= Btf.parse(bytes, { base: btf.base, file: btf.file, section: btf.section, sanityCheck: false });
+      return sanitized;
+    },
+    bytes,
+    changes,
+    placeholderId: placeholder.id,
+  };
 }

@@ -19,11 +19,12 @@ import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { infoKind, Kind } from '../wire/kinds.js';
 import { reparseOnBase } from '../wire/write.js';
+import type { IdMap } from './id-map.js';
 
 export interface StandaloneResult {
   readonly btf: Btf;
-  /** Old id (base or split) → new id; 0 for base types not needed. */
-  readonly idMap: Uint32Array;
+  /** Old id (base or split) → new id (`IdMap`); 0 for base types not needed. */
+  readonly idMap: IdMap;
   /** How many base types were copied in. */
   readonly baseTypes: number;
 }

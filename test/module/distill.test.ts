@@ -121,9 +121,9 @@ describe('distilled base (btf_distill.c)', () => {
       "[24] FUNC_PROTO '(anon)' ret_type_id=1 vlen=1\n\t'p1' type_id=1",
       "[25] ARRAY '(anon)' type_id=1 index_type_id=1 nr_elems=3",
     ]);
-    assert.equal(d.baseIdMap.get(3), 2, 's1 → distilled [2]');
-    assert.equal(d.baseIdMap.get(4), 20, 'anonymous struct → appended split [20]');
-    assert.equal(d.baseIdMap.has(12), false, 'unneeded is dropped');
+    assert.equal(d.idMap[3], 2, 's1 → distilled [2]');
+    assert.equal(d.idMap[4], 20, 'anonymous struct → appended split [20]');
+    assert.equal(d.idMap[12], 0, 'unneeded is dropped');
   });
 
   it('distilled_base: relocating back onto the original base puts the appended types at 30..35', () => {
