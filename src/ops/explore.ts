@@ -9,6 +9,7 @@ import { emitTypeDecl, emitTypeDefinition } from '../format/c/index.js';
 import { PaholePrinter } from '../format/pahole.js';
 import { openBtf } from '../open.js';
 import type { Btf } from '../wire/btf.js';
+import { BtfError } from '../wire/errors.js';
 import { forEachTypeIdWord } from '../wire/fields.js';
 import { hasSize, isAnyEnum, isComposite, isModifierLibbpf, Kind, kindName } from '../wire/kinds.js';
 import { type AbiDiffReport, diffBtf } from './abi-diff.js';
@@ -244,7 +245,7 @@ export class ExploreSession {
 
   private file(i: number): Loaded {
     const f = this.files[i];
-    if (!f) throw new RangeError(`no file #${i}`);
+    if (!f) throw new BtfError('invalid-argument', `no file #${i}`);
     return f;
   }
 
@@ -308,7 +309,7 @@ export class ExploreSession {
   typePage(file: number, id: number): TypePage {
     const f = this.file(file);
     const btf = f.btf;
-    if (id <= 0 || id >= btf.nextId) throw new RangeError(`type id ${id} does not exist (valid: 1..${btf.nextId - 1})`);
+    if (id <= 0 || id >= btf.nextId) throw new BtfError('bad-type-id', `type id ${id} does not exist (valid: 1..${btf.nextId - 1})`, { typeId: id });
     const k = btf.kind(id);
     const composite = isComposite(k);
     const refs: TypeRef[] = [];
@@ -344,7 +345,7 @@ export class ExploreSession {
   usedBy(file: number, id: number): { usedBy: TypeRef[]; total: number } {
     const f = this.file(file);
     const btf = f.btf;
-    if (id <= 0 || id >= btf.nextId) throw new RangeError(`type id ${id} does not exist (valid: 1..${btf.nextId - 1})`);
+    if (id <= 0 || id >= btf.nextId) throw new BtfError('bad-type-id', `type id ${id} does not exist (valid: 1..${btf.nextId - 1})`, { typeId: id });
     const u = users(f);
     const usedBy: TypeRef[] = [];
     const userSeen = new Set<number>([id]);

@@ -84,11 +84,13 @@ export interface RelocationDiagnosis {
   readonly mapped: number;
 }
 
+/** A `BtfError` with code 'relocation-failed'; `diagnosis` says why. */
 export class RelocationError extends BtfError {
+  override readonly name: string = 'RelocationError';
   readonly diagnosis: RelocationDiagnosis;
   constructor(diagnosis: RelocationDiagnosis, file?: string) {
     const n = diagnosis.problems.length;
-    super('invalid-argument', `relocation failed: ${diagnosis.libbpfMessage}${n > 1 ? ` (and ${n - 1} more unmapped distilled type${n > 2 ? 's' : ''})` : ''}`, file !== undefined ? { file } : {});
+    super('relocation-failed', `relocation failed: ${diagnosis.libbpfMessage}${n > 1 ? ` (and ${n - 1} more unmapped distilled type${n > 2 ? 's' : ''})` : ''}`, file !== undefined ? { file } : {});
     this.diagnosis = diagnosis;
   }
 }

@@ -1,6 +1,11 @@
 /**
  * Typed errors. Every problem with input bytes says where (file, byte offset and/or type id)
  * and which rule was broken, so the CLI can print one useful line and exit 1.
+ *
+ * One family: everything btfkit throws on purpose is a `BtfError`, so a caller catches one
+ * type and switches on `code`. Subclasses only add data for their code: `CoreError`
+ * ('core-relocation': `errno`) and `RelocationError` ('relocation-failed': `diagnosis`), both
+ * in btfkit/ops.
  */
 
 export type BtfErrorCode =
@@ -21,6 +26,8 @@ export type BtfErrorCode =
   | 'no-btf' // an ELF file without the section asked for
   | 'unsupported'
   | 'invalid-argument'
+  | 'core-relocation' // a CO-RE relocation cannot be computed (CoreError; `errno` is libbpf's)
+  | 'relocation-failed' // split BTF does not fit the new base (RelocationError; `diagnosis` says why)
   | 'io';
 
 export interface BtfErrorLocation {
@@ -35,7 +42,8 @@ export interface BtfErrorLocation {
 }
 
 export class BtfError extends Error {
-  override readonly name = 'BtfError';
+  /** 'BtfError', or the subclass's name. */
+  override readonly name: string = 'BtfError';
   readonly code: BtfErrorCode;
   /** The rule that was broken, in words. */
   readonly rule: string;

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { formatRawString } from '../../src/format/raw.js';
 import { distillBase } from '../../src/ops/distill.js';
 import { formatRelocationDiagnosis, relocate, RelocationError, tryRelocate } from '../../src/ops/relocate.js';
+import { BtfError } from '../../src/wire/errors.js';
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { IntEncoding } from '../../src/wire/kinds.js';
@@ -83,7 +84,12 @@ function relocationError(fn: () => unknown): RelocationError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof RelocationError) return e;
+    if (e instanceof RelocationError) {
+      // One error family: a BtfError whose code says what failed.
+      assert.ok(e instanceof BtfError);
+      assert.equal(e.code, 'relocation-failed');
+      return e;
+    }
     throw e;
   }
   assert.fail('relocation succeeded but should have failed');

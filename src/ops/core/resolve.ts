@@ -129,7 +129,7 @@ export function resolveCoreRelos(obj: CoreObject, vmlinux: Btf | CoreTargetBtf, 
         out.push({ ...base, localSpec, candidates, target, targetBtf, value });
       } catch (e) {
         if (!(e instanceof CoreError)) throw e;
-        out.push({ ...base, localSpec, candidates, error: e.message, errno: e.errno });
+        out.push({ ...base, localSpec, candidates, error: e.rule, errno: e.errno });
       }
     });
   }

@@ -44,12 +44,7 @@ export function parseSpec(btf: Btf, typeId: number, accessStr: string, kind: num
     if (accessStr !== '0') throw new CoreError('EINVAL', `type relocation needs access string "0", got "${accessStr}"`);
     return spec;
   }
-  let raw: number[];
-  try {
-    raw = parseAccessString(accessStr);
-  } catch (e) {
-    throw new CoreError(/more than/.test((e as Error).message) ? 'E2BIG' : 'EINVAL', (e as Error).message);
-  }
+  const raw = parseAccessString(accessStr);
   spec.raw.push(...raw);
   let id = skipModsAndTypedefs(btf, typeId);
   const first = raw[0]!;
