@@ -42,6 +42,7 @@ export interface MemberLayout {
   readonly alignment: number;
 }
 
+/** One struct or union laid out as pahole sees it: members, holes, padding, alignment. */
 export interface CompositeLayout {
   readonly id: number;
   readonly kind: 'struct' | 'union';
@@ -63,6 +64,7 @@ export interface CompositeLayout {
   readonly cachelines: number;
 }
 
+/** Options of `LayoutModel`. */
 export interface LayoutOptions {
   /** Cacheline size in bytes (pahole asks the CPU; 64 on x86-64). */
   readonly cachelineSize?: number;
@@ -117,6 +119,7 @@ const MAX_DEPTH = 64;
 /** Number of leading zero bits of a 32-bit value (x > 0). */
 const clz32 = Math.clz32;
 
+/** pahole's layout rules over one BTF (and its splits): offsets, holes, natural alignment, inferred packing. */
 export class LayoutModel {
   readonly cachelineSize: number;
   readonly pointerSize: number;

@@ -14,7 +14,7 @@ import { intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize
  */
 export type UnknownKindNumber = Exclude<KindsBelow<128>, KindsBelow<typeof NR_KINDS>>;
 /** 0..N-1 as a union of literals. */
-type KindsBelow<N extends number, Acc extends number[] = []> = Acc['length'] extends N ? Acc[number] : KindsBelow<N, [...Acc, Acc['length']]>;
+export type KindsBelow<N extends number, Acc extends number[] = []> = Acc['length'] extends N ? Acc[number] : KindsBelow<N, [...Acc, Acc['length']]>;
 
 /** What every type has. */
 export interface BaseType {
@@ -40,7 +40,7 @@ export interface IntType extends BaseType {
   readonly encoding: number;
 }
 /** The kinds whose record is only a reference to another type. */
-interface RefTypeOf<K extends number> extends BaseType {
+export interface RefTypeOf<K extends number> extends BaseType {
   readonly kind: K;
   /** The type referred to. */
   readonly type: number;
@@ -76,7 +76,8 @@ export interface Member {
   /** Bitfield size in bits; 0 for a plain member. */
   readonly bitSize: number;
 }
-interface CompositeTypeOf<K extends number> extends BaseType {
+/** What STRUCT and UNION have in common. */
+export interface CompositeTypeOf<K extends number> extends BaseType {
   readonly kind: K;
   readonly size: number;
   readonly members: readonly Member[];
@@ -94,7 +95,8 @@ export interface EnumValue {
   /** Value as the kind flag says to read it (signed or unsigned). */
   readonly value: bigint;
 }
-interface EnumTypeOf<K extends number> extends BaseType {
+/** What ENUM and ENUM64 have in common. */
+export interface EnumTypeOf<K extends number> extends BaseType {
   readonly kind: K;
   readonly size: number;
   /** The kind flag: values are signed. */

@@ -22,8 +22,10 @@ import { serializeBtf } from '../wire/write.js';
 import { baseStringIndex, ByteStringTable, hashBytes } from '../wire/strings.js';
 import type { IdMap } from './id-map.js';
 
+/** The phases of dedup, as reported by `onProgress`. */
 export type DedupPhase = 'strings' | 'primitives' | 'structs' | 'fwds' | 'refs' | 'compact';
 
+/** Options of `dedup` and `merge`. */
 export interface DedupOptions {
   /** `.BTF.ext` of the same object: its strings are kept and its type ids remapped. */
   readonly ext?: BtfExt | undefined;
@@ -50,6 +52,7 @@ export interface DedupOptions {
   readonly file?: string | undefined;
 }
 
+/** The result of `dedup` and `merge`. */
 export interface DedupResult {
   /** The deduplicated BTF (split on the same base as the input, when it was split). */
   readonly btf: Btf;

@@ -23,6 +23,7 @@ import { layoutTableFor, serializeBtf } from '../wire/write.js';
 import { type BaseStringIndex, baseStringIndex, ByteStringTable } from '../wire/strings.js';
 import type { IdMap } from './id-map.js';
 
+/** The result of `distillBase`: the distilled base and the split BTF on it. */
 export interface DistillResult {
   /** The distilled base (standalone BTF, `.BTF.base`). */
   readonly base: Btf;
@@ -37,6 +38,7 @@ export interface DistillResult {
   readonly idMap: IdMap;
 }
 
+/** Options of `distillBase`. */
 export interface DistillOptions {
   /** Write layout sections in the outputs (default: only when the input split BTF has one). */
   readonly layout?: boolean | undefined;

@@ -17,6 +17,7 @@ import { distillBase } from './distill.js';
 import { formatRelocationDiagnosis, tryRelocate } from './relocate.js';
 import { type WhereResult, whereMember } from './where.js';
 
+/** One file loaded into an explore session. */
 export interface FileInfo {
   readonly index: number;
   readonly name: string;
@@ -29,6 +30,7 @@ export interface FileInfo {
   readonly baseIndex?: number;
 }
 
+/** A file given to an explore session: its name and bytes. */
 export interface SourceFile {
   readonly name: string;
   readonly bytes: Uint8Array;
@@ -36,8 +38,10 @@ export interface SourceFile {
   readonly base?: number;
 }
 
+/** How `ExploreSession.search` matches names. */
 export type SearchMode = 'prefix' | 'substring' | 'regex';
 
+/** One line of a type's pahole layout, classed for display. */
 export interface LayoutLine {
   readonly text: string;
   /** member, hole, bithole, padding, cacheline, footer, or plain (braces, comments). */
@@ -48,6 +52,7 @@ export interface LayoutLine {
   readonly fromBase?: true;
 }
 
+/** A type named on a page (id, kind, name), for links. */
 export interface TypeRef {
   readonly id: number;
   readonly kind: string;
@@ -58,6 +63,7 @@ export interface TypeRef {
   readonly how?: string;
 }
 
+/** Everything the explorer shows for one type. */
 export interface TypePage {
   readonly file: number;
   readonly id: number;
@@ -71,6 +77,7 @@ export interface TypePage {
   readonly refs: readonly TypeRef[];
 }
 
+/** A module's relocation onto its base, as the explorer shows it. */
 export interface RelocationView {
   readonly ok: boolean;
   readonly text: string;

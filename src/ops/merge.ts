@@ -13,6 +13,7 @@ import { serializeBtf } from '../wire/write.js';
 import { dedup, type DedupOptions, type DedupResult } from './dedup.js';
 import { infoKind } from '../wire/kinds.js';
 
+/** Options of `concatBtf` and `merge`. */
 export interface ConcatOptions {
   /** Called after each input is appended. */
   readonly onInput?: ((done: number, total: number) => void) | undefined;

@@ -26,9 +26,12 @@ import { baseDiff, baseMismatch, explainRelocation, type ModuleRootCause } from 
 import { tryRelocate, type RelocationDiagnosis } from './relocate.js';
 import { detectStandaloneModule, renumberStandalone } from './standalone.js';
 
+/** What BTF a module carries. */
 export type ModuleBtfKind = 'none' | 'split' | 'distilled' | 'standalone' | 'unusable';
+/** What the module loader does with the module's BTF. */
 export type ModuleVerdict = 'loads' | 'loads-without-btf' | 'rejected';
 
+/** What `/sys/kernel/btf/<module>` would hold. */
 export interface SysfsView {
   /** Types in /sys/kernel/btf/<module> (own types of the split BTF). */
   readonly types: number;
@@ -38,6 +41,7 @@ export interface SysfsView {
   readonly bytes: number;
 }
 
+/** The result of `checkModule`: verdict, reasons and warnings. */
 export interface ModuleCheck {
   readonly module: string;
   readonly file: string;
@@ -56,6 +60,7 @@ export interface ModuleCheck {
   readonly distilledOutcome?: 'loads' | 'rejected' | undefined;
 }
 
+/** Options of `checkModule`. */
 export interface ModuleCheckOptions {
   /** CONFIG_MODULE_ALLOW_BTF_MISMATCH=y: a rejected BTF means "loads without BTF". */
   readonly allowMismatch?: boolean | undefined;

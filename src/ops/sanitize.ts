@@ -26,6 +26,7 @@ import { StringTableBuilder } from '../wire/strings.js';
 import { serializeBtf } from '../wire/write.js';
 import { type BtfFeatures, featuresFor } from './kernel-rules.js';
 
+/** The BTF features the target kernel has (`sanitizeFeaturesFor`). */
 export interface SanitizeFeatures extends BtfFeatures {
   /** DATASEC names starting with '?' (libbpf FEAT_BTF_QMARK_DATASEC, 6.4, UNCERTAIN). */
   readonly qmarkDatasec: boolean;
@@ -40,6 +41,7 @@ export function sanitizeFeaturesFor(version: string): SanitizeFeatures {
   return { ...f, qmarkDatasec: major > 6 || (major === 6 && minor >= 4) };
 }
 
+/** One kind of rewrite `sanitizeBtf` does (named after the libbpf feature it stands in for). */
 export type SanitizeChange =
   | 'var-to-int'
   | 'decl-tag-to-int'
@@ -54,6 +56,7 @@ export type SanitizeChange =
   | 'enum64-to-union'
   | 'layout-dropped';
 
+/** The result of `sanitizeBtf`. */
 export interface SanitizeResult {
   /**
    * The sanitized BTF, read on the input's base (as `dedup` and the other operations give
@@ -68,6 +71,7 @@ export interface SanitizeResult {
   readonly placeholderId: number | undefined;
 }
 
+/** Options of `sanitizeBtf`. */
 export interface SanitizeOptions {
   /** Output byte order (default: the input's). */
   readonly endian?: Endian | undefined;

@@ -17,12 +17,14 @@ import { HOST_ENDIAN, type BtfHeader, type Endian, parseHeader, swapWords } from
 import { infoKflag, infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, layoutShape, NR_KINDS } from './kinds.js';
 import { compareCString, compareCStrings, decodeCString, encodeString, hashBytes } from './strings.js';
 
+/** One kind's entry of the layout section: its record's sizes. */
 export interface LayoutEntry {
   readonly infoSize: number;
   readonly elemSize: number;
   readonly flags: number;
 }
 
+/** Options of `Btf.parse`. */
 export interface ParseOptions {
   /** Base BTF: this blob is split BTF continuing the base's type ids and string offsets. */
   readonly base?: Btf | undefined;
@@ -40,6 +42,7 @@ export interface ParseOptions {
 
 const ALL_SHAPES_UNKNOWN: readonly (KindShape | undefined)[] = new Array(128).fill(undefined);
 
+/** One BTF blob (and its base, for split BTF), read lazily: accessors by type id, names on demand. */
 export class Btf {
   /** The blob as given. */
   readonly bytes: Uint8Array;

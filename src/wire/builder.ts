@@ -17,6 +17,7 @@ import { baseStringIndex, encodeString, StringTableBuilder } from './strings.js'
 import { layoutTableFor, serializeBtf } from './write.js';
 import { decodeCString } from './strings.js';
 
+/** Options of `BtfBuilder`. */
 export interface BuilderOptions {
   /** Build split BTF on this base. */
   readonly base?: Btf | undefined;
@@ -35,6 +36,7 @@ export interface BuilderOptions {
   readonly capacityWords?: number | undefined;
 }
 
+/** A member for `addStruct`/`addUnion`. */
 export interface MemberSpec {
   readonly name?: string | undefined;
   readonly type: number;
@@ -44,22 +46,26 @@ export interface MemberSpec {
   readonly bitSize?: number | undefined;
 }
 
+/** An enumerator for `addEnum`/`addEnum64`. */
 export interface EnumValueSpec {
   readonly name: string;
   readonly value: number | bigint;
 }
 
+/** A parameter for `addFuncProto`. */
 export interface ParamSpec {
   readonly name?: string | undefined;
   readonly type: number;
 }
 
+/** A variable for `addDatasec`. */
 export interface VarSecinfoSpec {
   readonly type: number;
   readonly offset: number;
   readonly size: number;
 }
 
+/** Builds BTF type by type (standalone or split on a base) into bytes or a `Btf`. */
 export class BtfBuilder {
   readonly base: Btf | undefined;
   readonly startId: number;

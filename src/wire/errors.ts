@@ -8,6 +8,7 @@
  * in btfkit/ops.
  */
 
+/** What kind of problem a `BtfError` is. */
 export type BtfErrorCode =
   | 'truncated' // fewer bytes than a structure needs
   | 'bad-magic'
@@ -30,6 +31,7 @@ export type BtfErrorCode =
   | 'relocation-failed' // split BTF does not fit the new base (RelocationError; `diagnosis` says why)
   | 'io';
 
+/** Where a problem is: file, section, byte offset, type id. */
 export interface BtfErrorLocation {
   /** File the bytes came from, when known. */
   file?: string;
@@ -41,6 +43,7 @@ export interface BtfErrorLocation {
   section?: string;
 }
 
+/** The error btfkit throws: `code` what kind of problem, `rule` what was broken, and where. */
 export class BtfError extends Error {
   /** 'BtfError', or the subclass's name. */
   override readonly name: string = 'BtfError';
@@ -87,6 +90,7 @@ export class BtfError extends Error {
 /** Said wherever BTF that needs a base was given without one. */
 export const SPLIT_HINT = 'looks like split BTF, give -B/--base';
 
+/** Throw a `BtfError`. */
 export function fail(code: BtfErrorCode, rule: string, where: BtfErrorLocation = {}): never {
   throw new BtfError(code, rule, where);
 }

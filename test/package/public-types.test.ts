@@ -1,0 +1,71 @@
+// The published surface, read from the declarations the package's "exports" point at: every
+// type a public signature reaches can be named from its layer's subpath, and every exported
+// function, class, interface and type alias says in TSDoc what it is.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { describe, it } from 'node:test';
+import { packageEntries, signatureGaps, undocumentedExports, unexportedTypes } from './public-types.js';
+
+const require = createRequire(import.meta.url);
+const packageJson = require.resolve('btfkit/package.json');
+const entries = packageEntries(dirname(packageJson), JSON.parse(readFileSync(packageJson, 'utf8')).exports);
+
+/**
+ * Undocumented exports declared in files other work of this session is rewriting (the C
+ * dumper, the encoder and DWARF reader, check.ts, relocate.ts, min-core.ts): to be documented
+ * once it is merged. Nothing may be added to this list.
+ */
+const NOT_YET_DOCUMENTED = new Set([
+  'dwarf/reader.ts: UnitHeader',
+  'dwarf/sections.ts: DwarfSections',
+  'dwarf/sections.ts: LoadDwarfOptions',
+  'format/byte-writer.ts: ByteWriter',
+  'format/c/dumper.ts: CDumper',
+  'format/c/dumper.ts: CDumperOptions',
+  'format/c/header.ts: VmlinuxHOptions',
+  'format/c/index.ts: TypeDeclOptions',
+  'format/c/table.ts: TypeTable',
+  'format/json.ts: formatJsonType',
+  'format/pahole.ts: PaholeOptions',
+  'format/pahole.ts: PaholeResult',
+  'ops/check.ts: CheckOptions',
+  'ops/check.ts: CheckPhase',
+  'ops/check.ts: CheckReport',
+  'ops/check.ts: Finding',
+  'ops/encode/encode.ts: EncodeOptions',
+  'ops/encode/encode.ts: EncodeResult',
+  'ops/encode/encode.ts: EncodeStats',
+  'ops/encode/features.ts: FeatureName',
+  'ops/encode/features.ts: FeatureSet',
+  'ops/encode/features.ts: wantsLegacyDedup',
+  'ops/min-core.ts: MinCoreObject',
+  'ops/min-core.ts: MinCoreOptions',
+  'ops/min-core.ts: MinCoreResult',
+  'ops/min-core.ts: VmlinuxSplitOptions',
+  'ops/min-core.ts: VmlinuxSplitResult',
+  'ops/relocate.ts: RelocateOptions',
+  'ops/relocate.ts: RelocateOutcome',
+  'ops/relocate.ts: RelocationCandidate',
+  'ops/relocate.ts: RelocationDiagnosis',
+  'ops/relocate.ts: RelocationProblem',
+  'ops/relocate.ts: RelocationUser',
+]);
+
+describe('the published API surface', () => {
+  it('every type a public signature uses is exported by its layer', () => {
+    assert.deepEqual(unexportedTypes(entries), []);
+  });
+
+  it('each entry exports the option and result types of the functions it exports', () => {
+    for (const [subpath, file] of Object.entries(entries)) assert.deepEqual(signatureGaps(file), [], subpath);
+  });
+
+  it('every exported function, class, interface and type alias has TSDoc', () => {
+    assert.deepEqual(
+      undocumentedExports(entries).filter((e) => !NOT_YET_DOCUMENTED.has(e)),
+      [],
+    );
+  });
+});
