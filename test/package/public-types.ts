@@ -4,6 +4,31 @@
 import { dirname, join, sep } from 'node:path';
 import ts from 'typescript';
 
+/** The package's declarations as one TypeScript program, with what each entry exports. */
+export interface PackageTypes {
+  readonly entries: Readonly<Record<string, string>>;
+  readonly checker: ts.TypeChecker;
+  /** dist/src/ with a trailing separator. */
+  readonly srcRoot: string;
+  readonly exportsOf: ReadonlyMap<string, ReadonlySet<ts.Symbol>>;
+  /** Follow an import/export alias to the declared symbol. */
+  readonly resolve: (s: ts.Symbol) => ts.Symbol;
+}
+
+export function loadPackageTypes(entries: Readonly<Record<string, string>>): PackageTypes {
+  const program = ts.createProgram(Object.values(entries), { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], skipLibCheck: true, noEmit: true });
+  const checker = program.getTypeChecker();
+  const resolve = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
+  const exportsOf = new Map<string, Set<ts.Symbol>>();
+  for (const [name, file] of Object.entries(entries)) {
+    const source = program.getSourceFile(file);
+    const moduleSymbol = source && checker.getSymbolAtLocation(source);
+    if (!moduleSymbol) throw new Error(`cannot read ${file}`);
+    exportsOf.set(name, new Set(checker.getExportsOfModule(moduleSymbol).map(resolve)));
+  }
+  return { entries, checker, srcRoot: `${dirname(dirname(entries['./wire']!))}${sep}`, exportsOf, resolve };
+}
+
 /**
  * The subpath that is the home of a declaration file under dist/src: its layer's
  * (`src/ops/core/spec.d.ts` → `./ops`), or the root for files outside a layer with a subpath.
@@ -19,19 +44,8 @@ function homeOf(file: string, srcRoot: string, entries: Readonly<Record<string, 
  * A type may be reached from any subpath (btfkit/ops takes a `Btf`) but must be nameable
  * from its own layer's.
  */
-export function unexportedTypes(entries: Readonly<Record<string, string>>): string[] {
-  const files = Object.values(entries);
-  const program = ts.createProgram(files, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], skipLibCheck: true, noEmit: true });
-  const checker = program.getTypeChecker();
-  const srcRoot = `${dirname(dirname(entries['./wire']!))}${sep}`; // dist/src/
-  const resolve = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
-  const exportsOf = new Map<string, Set<ts.Symbol>>();
-  for (const [name, file] of Object.entries(entries)) {
-    const source = program.getSourceFile(file);
-    const moduleSymbol = source && checker.getSymbolAtLocation(source);
-    if (!moduleSymbol) throw new Error(`cannot read ${file}`);
-    exportsOf.set(name, new Set(checker.getExportsOfModule(moduleSymbol).map(resolve)));
-  }
+export function unexportedTypes(pkg: PackageTypes): string[] {
+  const { entries, checker, srcRoot, exportsOf, resolve } = pkg;
   const missing = new Map<ts.Symbol, string>();
   const seen = new Set<ts.Symbol>();
   const work: Array<{ symbol: ts.Symbol; from: string }> = [];
@@ -75,17 +89,12 @@ export function packageEntries(root: string, exportsField: Record<string, unknow
  * `file: Name` for each function, class, interface and type alias the entries export without
  * a TSDoc comment (constants are left out: their names say what they are).
  */
-export function undocumentedExports(entries: Readonly<Record<string, string>>): string[] {
-  const files = Object.values(entries);
-  const program = ts.createProgram(files, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], skipLibCheck: true, noEmit: true });
-  const checker = program.getTypeChecker();
-  const srcRoot = `${dirname(dirname(entries['./wire']!))}${sep}`;
+export function undocumentedExports(pkg: PackageTypes): string[] {
+  const { checker, srcRoot, exportsOf } = pkg;
   const seen = new Set<ts.Symbol>();
   const out: string[] = [];
-  for (const file of files) {
-    const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
-    for (const exported of checker.getExportsOfModule(moduleSymbol)) {
-      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+  for (const exported of exportsOf.values()) {
+    for (const symbol of exported) {
       if (seen.has(symbol) || symbol.flags & ts.SymbolFlags.Variable) continue;
       seen.add(symbol);
       if (ts.displayPartsToString(symbol.getDocumentationComment(checker)) === '') {
@@ -102,12 +111,10 @@ export function undocumentedExports(entries: Readonly<Record<string, string>>): 
  * entry exports names without the entry exporting it: what a user of that entry alone could
  * not name (the root `btfkit` re-exports the option and result types of what it exports).
  */
-export function signatureGaps(entry: string): string[] {
-  const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], skipLibCheck: true, noEmit: true });
-  const checker = program.getTypeChecker();
-  const srcRoot = `${dirname(entry)}${sep}`;
-  const resolve = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
-  const exported = new Set(checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!).map(resolve));
+export function signatureGaps(pkg: PackageTypes, subpath: string): string[] {
+  const { checker, resolve } = pkg;
+  const srcRoot = `${dirname(pkg.entries[subpath]!)}${sep}`;
+  const exported = pkg.exportsOf.get(subpath)!;
   const gaps = new Set<string>();
   for (const symbol of exported) {
     const visitFrom = (owner: string) => {
