@@ -93,8 +93,11 @@ function loaderRefuses(elf: ElfFile, kernel: Btf): string | undefined {
   return undefined;
 }
 
-/** Check one module (ELF .ko bytes or raw split BTF) against a kernel's vmlinux BTF. */
-export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: ModuleCheckOptions = {}): ModuleCheck {
+/**
+ * Check one module (ELF .ko bytes or raw split BTF, read from `file`, which names the module)
+ * against a kernel's vmlinux BTF.
+ */
+export function checkModule(bytes: Uint8Array, file: string, kernel: Btf, opts: ModuleCheckOptions = {}): ModuleCheck {
   const module = moduleNameOf(file);
   const reasons: string[] = [];
   const warnings: string[] = [];
