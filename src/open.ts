@@ -9,6 +9,7 @@ import { Btf } from './wire/btf.js';
 import { BtfError, fail } from './wire/errors.js';
 import { type BtfExt, parseBtfExt } from './wire/ext.js';
 
+/** Options of `openBtf`. */
 export interface OpenOptions {
   /** Base for split BTF (a module's `.BTF` on vmlinux). */
   readonly base?: Btf | undefined;
@@ -25,6 +26,7 @@ export interface OpenOptions {
   readonly relocate?: ((split: Btf, newBase: Btf) => Btf) | undefined;
 }
 
+/** What `openBtf` found: the BTF, its container and, from an ELF file, `.BTF.ext` and `.BTF.base`. */
 export interface OpenedBtf {
   readonly btf: Btf;
   readonly container: 'raw' | 'elf';
@@ -34,6 +36,7 @@ export interface OpenedBtf {
   readonly elf?: ElfFile | undefined;
 }
 
+/** Read BTF from raw bytes or from an ELF file (vmlinux, module, BPF object), relocating a module with a distilled base onto `base`. */
 export function openBtf(bytes: Uint8Array, opts: OpenOptions = {}): OpenedBtf {
   try {
     return openInner(bytes, opts);

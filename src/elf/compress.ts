@@ -11,6 +11,7 @@ import { MAX_DECOMPRESSED_BYTES } from '../wire/limits.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
+/** Options of `decompress`. */
 export interface DecompressOptions {
   /** Largest decompressed size accepted, in bytes. Default MAX_DECOMPRESSED_BYTES (limits.ts). */
   maxBytes?: number | undefined;

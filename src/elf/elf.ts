@@ -9,7 +9,9 @@
 
 import { fail } from '../wire/errors.js';
 
+/** ELF32 or ELF64 (EI_CLASS). */
 export type ElfClass = 32 | 64;
+/** Byte order of an ELF file (EI_DATA). */
 export type ElfEndian = 'little' | 'big';
 
 export const ELF_MAGIC = Object.freeze([0x7f, 0x45, 0x4c, 0x46] as const);
@@ -157,10 +159,12 @@ const LAYOUT64: ElfLayout = Object.freeze({
   p_align: 48,
 });
 
+/** Field offsets and sizes of the ELF structures for ELF32 or ELF64. */
 export function elfLayout(cls: ElfClass): ElfLayout {
   return cls === 64 ? LAYOUT64 : LAYOUT32;
 }
 
+/** One section header, decoded. */
 export interface ElfSection {
   /** Position in the section header table (what sh_link/sh_info of other sections refer to). */
   readonly index: number;
@@ -185,6 +189,7 @@ export interface ElfSection {
   readonly headerOffset: number;
 }
 
+/** One program header, decoded. */
 export interface ElfSegment {
   readonly index: number;
   readonly type: number;
@@ -197,7 +202,8 @@ export interface ElfSegment {
   readonly align: number;
 }
 
-interface ElfFileInit {
+/** What an ElfFile is made from (parseElf reads it from the bytes). */
+export interface ElfFileInit {
   bytes: Uint8Array;
   class: ElfClass;
   endian: ElfEndian;

@@ -28,6 +28,7 @@ import {
   type ElfSection,
 } from './elf.js';
 
+/** A section `rewriteElf` appends. */
 export interface ElfSectionAddition {
   /** Name of the new section; must not already exist. */
   name: string;
@@ -38,6 +39,7 @@ export interface ElfSectionAddition {
   align?: number | undefined;
 }
 
+/** What `rewriteElf` changes: sections replaced and sections added. */
 export interface ElfChanges {
   /** New contents for existing sections, by name. Each name must match exactly one section. */
   replace?: Readonly<Record<string, Uint8Array>> | undefined;

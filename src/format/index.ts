@@ -6,4 +6,4 @@ export * from './c/index.js';
 export * from './json.js';
 export * from './pahole.js';
 export * from './raw.js';
-export type { ByteSink } from './byte-writer.js';
+export type { ByteSink, ByteWriter } from './byte-writer.js';

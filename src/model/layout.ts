@@ -14,6 +14,7 @@
 
 import { pointerSize } from './sizes.js';
 import type { Btf } from '../wire/btf.js';
+import { BtfError } from '../wire/errors.js';
 import { intBits, Kind } from '../wire/kinds.js';
 import { memberBits } from './types.js';
 
@@ -41,6 +42,7 @@ export interface MemberLayout {
   readonly alignment: number;
 }
 
+/** One struct or union laid out as pahole sees it: members, holes, padding, alignment. */
 export interface CompositeLayout {
   readonly id: number;
   readonly kind: 'struct' | 'union';
@@ -62,6 +64,7 @@ export interface CompositeLayout {
   readonly cachelines: number;
 }
 
+/** Options of `LayoutModel`. */
 export interface LayoutOptions {
   /** Cacheline size in bytes (pahole asks the CPU; 64 on x86-64). */
   readonly cachelineSize?: number;
@@ -116,6 +119,7 @@ const MAX_DEPTH = 64;
 /** Number of leading zero bits of a 32-bit value (x > 0). */
 const clz32 = Math.clz32;
 
+/** pahole's layout rules over one BTF (and its splits): offsets, holes, natural alignment, inferred packing. */
 export class LayoutModel {
   readonly cachelineSize: number;
   readonly pointerSize: number;
@@ -135,7 +139,7 @@ export class LayoutModel {
    * alignments, packed decisions so far), as one pahole run over base then split would.
    */
   forSplit(split: Btf): LayoutModel {
-    if (split.base !== this.btf) throw new RangeError('forSplit: the split BTF must sit on this model\'s BTF');
+    if (split.base !== this.btf) throw new BtfError('invalid-argument', "forSplit: the split BTF must sit on this model's BTF");
     const m = new LayoutModel(split, { cachelineSize: this.cachelineSize, pointerSize: this.pointerSize });
     for (const [k, v] of this.layouts) m.layouts.set(k, v);
     for (const [k, v] of this.natural) m.natural.set(k, v);
@@ -267,7 +271,7 @@ export class LayoutModel {
     if (hit) return hit;
     const btf = this.btf;
     const t = this.tagKind(id);
-    if (t !== 'struct' && t !== 'union') throw new RangeError(`type ${id} is not a struct or union`);
+    if (t !== 'struct' && t !== 'union') throw new BtfError('invalid-argument', `type ${id} is not a struct or union`, { typeId: id });
     const size = this.isDeclaration(id) ? 0 : btf.sizeOrType(id);
     const n = this.memberCount(id);
     const members: MemberLayout[] = [];

@@ -5,6 +5,7 @@ import type { BtfHeader } from '../wire/header.js';
 import type { LayoutEntry } from '../wire/btf.js';
 import { infoKind, kindName } from '../wire/kinds.js';
 
+/** What `btfkit info` prints: header, sections, byte order, split or not, counts per kind. */
 export interface BtfSummary {
   file: string;
   container: 'raw' | 'elf';
@@ -21,6 +22,7 @@ export interface BtfSummary {
   ext: { funcInfo: number; lineInfo: number; coreRelos: number } | null;
 }
 
+/** Summarize an opened BTF (`btfkit info`); `file` labels it. */
 export function btfSummary(opened: OpenedBtf, file: string): BtfSummary {
   const { btf } = opened;
   const counts = new Map<number, number>();

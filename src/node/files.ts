@@ -93,6 +93,7 @@ export function defaultBaseFor(path: string): string | undefined {
   return undefined;
 }
 
+/** Options of `loadBtf` (those of `openBtf`, with the base given as a path or a Btf). */
 export interface LoadOptions extends Omit<OpenOptions, 'base' | 'file'> {
   /** Base BTF (a path or a parsed Btf); defaults to vmlinux for /sys/kernel/btf modules. */
   readonly base?: string | Btf | undefined;
@@ -119,6 +120,7 @@ export async function loadBtf(path: string, opts: LoadOptions = {}): Promise<Ope
   return openBtf(bytes, { ...opts, base, file: path });
 }
 
+/** Options of `writeFileAtomic` and `writeOutputs`. */
 export interface WriteFileOptions {
   /** Overwrite existing outputs. */
   readonly force?: boolean | undefined;
@@ -133,6 +135,7 @@ export interface WriteFileOptions {
   readonly inPlaceOption?: boolean | undefined;
 }
 
+/** One output of `writeOutputs`: a path and its bytes. */
 export interface OutputFile {
   readonly path: string;
   readonly data: Uint8Array;

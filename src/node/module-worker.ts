@@ -36,7 +36,7 @@ port.on('message', (msg: { index: number; file: string } | null) => {
       const kernel = await kernelP;
       const opts: ModuleCheckOptions = { ...init.opts, builtAgainst: await builtAgainstP };
       const bytes = await readInput(msg.file);
-      port.postMessage({ index: msg.index, result: checkModule(bytes, kernel, msg.file, opts) } satisfies WorkerReply);
+      port.postMessage({ index: msg.index, result: checkModule(bytes, msg.file, kernel, opts) } satisfies WorkerReply);
     } catch (e) {
       port.postMessage({ index: msg.index, error: errorLine(e, msg.file) } satisfies WorkerReply);
     }

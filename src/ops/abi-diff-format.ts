@@ -7,8 +7,10 @@
 
 import type { AbiDiffReport, AbiEnumeratorChange, AbiMemberChange, AbiTypeChange } from './abi-diff-types.js';
 
+/** Output of `formatAbiDiff`: plain text or markdown. */
 export type AbiDiffFormat = 'text' | 'markdown';
 
+/** Options of `formatAbiDiff`. */
 export interface AbiDiffFormatOptions {
   readonly format?: AbiDiffFormat | undefined;
   /** Most containers / pointer users named per leaf (default 8). */

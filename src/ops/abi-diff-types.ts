@@ -7,6 +7,7 @@
 /** Kinds as the report names them (C words, lower case). */
 export type AbiKind = 'struct' | 'union' | 'enum' | 'typedef' | 'func' | 'var' | 'datasec' | 'decl_tag' | 'int' | 'float';
 
+/** What happened to a type or member between A and B. */
 export type AbiStatus = 'added' | 'removed' | 'changed';
 
 /** One side of a struct/union member. */
@@ -24,6 +25,7 @@ export interface AbiMemberSide {
 /** What differs in a member that exists on both sides. */
 export type AbiMemberAspect = 'offset' | 'type' | 'size' | 'bitfield_size';
 
+/** A struct/union member added, removed, renamed, moved, retyped or resized. */
 export interface AbiMemberChange {
   /** The member's name in B (in A when removed); '' for an anonymous struct/union member. */
   readonly name: string;
@@ -48,6 +50,7 @@ export interface AbiHole {
   readonly size_bits: number;
 }
 
+/** An enumerator added, removed or given another value. */
 export interface AbiEnumeratorChange {
   readonly name: string;
   readonly status: 'added' | 'removed' | 'changed';
@@ -56,6 +59,7 @@ export interface AbiEnumeratorChange {
   readonly b?: string;
 }
 
+/** A function parameter added, removed, renamed or retyped. */
 export interface AbiParamChange {
   readonly index: number;
   readonly name: string;
@@ -65,6 +69,7 @@ export interface AbiParamChange {
   readonly b?: { readonly type: string };
 }
 
+/** A variable of a DATASEC added, removed or changed. */
 export interface AbiDatasecEntryChange {
   /** The variable's name. */
   readonly name: string;
@@ -81,6 +86,7 @@ export interface AbiCause {
   readonly via: readonly string[];
 }
 
+/** A type or function that refers to a changed type (through a member, parameter or pointer). */
 export interface AbiUser {
   readonly kind: AbiKind | 'func_proto';
   readonly name: string;
@@ -102,6 +108,7 @@ export interface AbiImpact {
   readonly kfuncs: readonly string[];
 }
 
+/** One type that differs between A and B, with what changed and what it breaks. */
 export interface AbiTypeChange {
   readonly kind: AbiKind;
   readonly name: string;
@@ -133,6 +140,7 @@ export interface AbiTypeChange {
   readonly impact?: AbiImpact;
 }
 
+/** Counts of a report: types added, removed, changed, incompatible. */
 export interface AbiDiffSummary {
   readonly added: number;
   readonly removed: number;
@@ -145,6 +153,7 @@ export interface AbiDiffSummary {
   readonly types_b: number;
 }
 
+/** The result of `diffBtf` (the `--json` output of `btfkit diff`). */
 export interface AbiDiffReport {
   /** Labels of the two inputs (file names in the CLI). */
   readonly a: string;

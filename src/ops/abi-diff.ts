@@ -23,6 +23,7 @@ import type { AbiDatasecEntryChange, AbiDiffReport, AbiEnumeratorChange, AbiKind
 
 export * from './abi-diff-types.js';
 
+/** Options of `diffBtf`. */
 export interface AbiDiffOptions {
   /** Labels for the two inputs in the report (default 'a', 'b'). */
   readonly labelA?: string | undefined;

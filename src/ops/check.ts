@@ -32,6 +32,7 @@ import { checkAllTypes } from './check/resolve.js';
 import { parseStrings } from './check/strings.js';
 import { DEFAULT_KERNEL_VERSION, type KernelRules, rulesFor } from './kernel-rules.js';
 
+/** The verifier phase a finding comes from, in the kernel's order (`layout` only from 7.1). */
 export type CheckPhase = 'header' | 'strings' | 'layout' | 'meta' | 'resolve' | 'chain';
 
 /**
@@ -114,6 +115,7 @@ export type FindingCode =
   | 'unsupported-version'
   | 'vlen-not-zero';
 
+/** One broken rule: where (type, byte offset), which rule in the kernel's words and as a code, and the errno. */
 export interface Finding {
   readonly phase: CheckPhase;
   readonly code: FindingCode;
@@ -130,6 +132,7 @@ export interface Finding {
   readonly errno: 'EINVAL' | 'E2BIG' | 'EEXIST' | 'ENOTSUPP' | 'ELOOP';
 }
 
+/** Options of `checkBtf`: base (split BTF), the kernel release to emulate, mode, byte order, limit. */
 export interface CheckOptions {
   /** Base BTF: the blob is split BTF and is checked like module BTF. */
   readonly base?: Btf | undefined;
@@ -149,6 +152,7 @@ export interface CheckOptions {
   readonly maxFindings?: number | undefined;
 }
 
+/** What `checkBtf` found: valid or not, the findings, and the rules and mode it applied. */
 export interface CheckReport {
   readonly valid: boolean;
   readonly findings: Finding[];

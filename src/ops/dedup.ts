@@ -20,9 +20,12 @@ import { forEachStrOffWord, forEachTypeIdWord } from '../wire/fields.js';
 import { infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind, type KindShape } from '../wire/kinds.js';
 import { serializeBtf } from '../wire/write.js';
 import { baseStringIndex, ByteStringTable, hashBytes } from '../wire/strings.js';
+import type { IdMap } from './id-map.js';
 
+/** The phases of dedup, as reported by `onProgress`. */
 export type DedupPhase = 'strings' | 'primitives' | 'structs' | 'fwds' | 'refs' | 'compact';
 
+/** Options of `dedup` and `merge`. */
 export interface DedupOptions {
   /** `.BTF.ext` of the same object: its strings are kept and its type ids remapped. */
   readonly ext?: BtfExt | undefined;
@@ -49,16 +52,17 @@ export interface DedupOptions {
   readonly file?: string | undefined;
 }
 
+/** The result of `dedup` and `merge`. */
 export interface DedupResult {
   /** The deduplicated BTF (split on the same base as the input, when it was split). */
   readonly btf: Btf;
   /** The `.BTF.ext`, remapped, when one was given. */
   readonly ext?: BtfExt | undefined;
   /**
-   * For every input id (index), the output id that references to it now use. Base ids map
-   * to themselves except base FWDs resolved to a split struct.
+   * For every input id (index), the output id that references to it now use (`IdMap`). Base
+   * ids map to themselves except base FWDs resolved to a split struct.
    */
-  readonly idMap: Int32Array;
+  readonly idMap: IdMap;
   /** Pairs of types the graph checks visited (the work of the struct phase). */
   readonly graphPairs: number;
 }
@@ -1143,7 +1147,7 @@ class Deduper {
       forEachTypeIdWord(out, p, shapes[infoKind(out[p + 1]!)]!, remapId);
       p += len;
     }
-    const idMap = new Int32Array(N);
+    const idMap: IdMap = new Uint32Array(N);
     for (let id = 0; id < N; id++) idMap[id] = newId[this.resolve(id)]!;
     const strings = this.newStrings!.bytes();
     const bytes = serializeBtf({
@@ -1161,11 +1165,11 @@ class Deduper {
     return ext ? { btf: result, ext, idMap, graphPairs } : { btf: result, idMap, graphPairs };
   }
 
-  private remapExt(ext: BtfExt, idMap: Int32Array): BtfExt {
+  private remapExt(ext: BtfExt, idMap: IdMap): BtfExt {
     const str = this.extStrMap!;
     const id = (t: number): number => {
       const r = idMap[t];
-      if (r === undefined || r < 0) fail('bad-ext', `.BTF.ext refers to type id ${t}, which does not exist`, { section: '.BTF.ext' });
+      if (r === undefined) fail('bad-ext', `.BTF.ext refers to type id ${t}, which does not exist`, { section: '.BTF.ext' });
       return r;
     };
     const funcInfo: ExtSection<FuncInfo>[] = ext.funcInfo.map((s) => ({ secNameOff: str(s.secNameOff), records: s.records.map((r) => ({ insnOff: r.insnOff, typeId: id(r.typeId) })) }));

@@ -21,19 +21,24 @@ import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire
 import { infoKind, infoVlen, isAnyEnum, isComposite, Kind, kindName } from '../wire/kinds.js';
 import { layoutTableFor, serializeBtf } from '../wire/write.js';
 import { type BaseStringIndex, baseStringIndex, ByteStringTable } from '../wire/strings.js';
+import type { IdMap } from './id-map.js';
 
+/** The result of `distillBase`: the distilled base and the split BTF on it. */
 export interface DistillResult {
   /** The distilled base (standalone BTF, `.BTF.base`). */
   readonly base: Btf;
   /** The module's types on the distilled base (`.BTF`). */
   readonly split: Btf;
   /**
-   * Where each referenced original base id went: an id in the distilled base, or an id in the
-   * new split (appended types). 0 for base ids the split does not need. Index = original id.
+   * Where each type of the input went (`IdMap`, indexed by the input's ids, base included): a
+   * base type the module needs to an id in the distilled base or, appended in full, in the new
+   * split; a module type to its id in the new split; 0 for base types it does not need. Made
+   * on first read (a batch that only wants the BTF does not pay for a map over all of vmlinux).
    */
-  readonly baseIdMap: ReadonlyMap<number, number>;
+  readonly idMap: IdMap;
 }
 
+/** Options of `distillBase`. */
 export interface DistillOptions {
   /** Write layout sections in the outputs (default: only when the input split BTF has one). */
   readonly layout?: boolean | undefined;
@@ -151,9 +156,19 @@ function distillWith(split: Btf, used: Uint32Array, idMap: Uint32Array, layout: 
   }
   const bytes = serializeBtf({ words, strings: strings.bytes(), layout: layout ? layoutTableFor(split.layout) : undefined, endian: split.endian });
   const out = Btf.parse(bytes, { base, sanityCheck: false, ...(split.file !== undefined ? { file: split.file } : {}) });
-  const baseIdMap = new Map<number, number>();
-  for (let i = 0; i < used.length; i++) baseIdMap.set(used[i]!, idMap[used[i]!]!);
-  return { base, split: out, baseIdMap };
+  const usedNewIds = used.map((id) => idMap[id]!);
+  let fullMap: IdMap | undefined;
+  return {
+    base,
+    split: out,
+    get idMap(): IdMap {
+      if (fullMap) return fullMap;
+      fullMap = new Uint32Array(split.nextId);
+      for (let i = 0; i < used.length; i++) fullMap[used[i]!] = usedNewIds[i]!;
+      for (let id = splitStart; id < split.nextId; id++) fullMap[id] = id - diff;
+      return fullMap;
+    },
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { emitTypeDecl, emitTypeDefinition } from '../format/c/index.js';
 import { PaholePrinter } from '../format/pahole.js';
 import { openBtf } from '../open.js';
 import type { Btf } from '../wire/btf.js';
+import { BtfError } from '../wire/errors.js';
 import { forEachTypeIdWord } from '../wire/fields.js';
 import { hasSize, isAnyEnum, isComposite, isModifierLibbpf, Kind, kindName } from '../wire/kinds.js';
 import { type AbiDiffReport, diffBtf } from './abi-diff.js';
@@ -17,6 +18,7 @@ import { tryRelocate } from './relocate.js';
 import { formatRelocationDiagnosis } from './relocate-diagnosis.js';
 import { type WhereResult, whereMember } from './where.js';
 
+/** One file loaded into an explore session. */
 export interface FileInfo {
   readonly index: number;
   readonly name: string;
@@ -29,6 +31,7 @@ export interface FileInfo {
   readonly baseIndex?: number;
 }
 
+/** A file given to an explore session: its name and bytes. */
 export interface SourceFile {
   readonly name: string;
   readonly bytes: Uint8Array;
@@ -36,8 +39,10 @@ export interface SourceFile {
   readonly base?: number;
 }
 
+/** How `ExploreSession.search` matches names. */
 export type SearchMode = 'prefix' | 'substring' | 'regex';
 
+/** One line of a type's pahole layout, classed for display. */
 export interface LayoutLine {
   readonly text: string;
   /** member, hole, bithole, padding, cacheline, footer, or plain (braces, comments). */
@@ -48,6 +53,7 @@ export interface LayoutLine {
   readonly fromBase?: true;
 }
 
+/** A type named on a page (id, kind, name), for links. */
 export interface TypeRef {
   readonly id: number;
   readonly kind: string;
@@ -58,6 +64,7 @@ export interface TypeRef {
   readonly how?: string;
 }
 
+/** Everything the explorer shows for one type. */
 export interface TypePage {
   readonly file: number;
   readonly id: number;
@@ -71,6 +78,7 @@ export interface TypePage {
   readonly refs: readonly TypeRef[];
 }
 
+/** A module's relocation onto its base, as the explorer shows it. */
 export interface RelocationView {
   readonly ok: boolean;
   readonly text: string;
@@ -245,7 +253,7 @@ export class ExploreSession {
 
   private file(i: number): Loaded {
     const f = this.files[i];
-    if (!f) throw new RangeError(`no file #${i}`);
+    if (!f) throw new BtfError('invalid-argument', `no file #${i}`);
     return f;
   }
 
@@ -309,7 +317,7 @@ export class ExploreSession {
   typePage(file: number, id: number): TypePage {
     const f = this.file(file);
     const btf = f.btf;
-    if (id <= 0 || id >= btf.nextId) throw new RangeError(`type id ${id} does not exist (valid: 1..${btf.nextId - 1})`);
+    if (id <= 0 || id >= btf.nextId) throw new BtfError('bad-type-id', `type id ${id} does not exist (valid: 1..${btf.nextId - 1})`, { typeId: id });
     const k = btf.kind(id);
     const composite = isComposite(k);
     const refs: TypeRef[] = [];
@@ -345,7 +353,7 @@ export class ExploreSession {
   usedBy(file: number, id: number): { usedBy: TypeRef[]; total: number } {
     const f = this.file(file);
     const btf = f.btf;
-    if (id <= 0 || id >= btf.nextId) throw new RangeError(`type id ${id} does not exist (valid: 1..${btf.nextId - 1})`);
+    if (id <= 0 || id >= btf.nextId) throw new BtfError('bad-type-id', `type id ${id} does not exist (valid: 1..${btf.nextId - 1})`, { typeId: id });
     const u = users(f);
     const usedBy: TypeRef[] = [];
     const userSeen = new Set<number>([id]);

@@ -31,6 +31,7 @@ export interface BtfFeatures {
   readonly layout: boolean;
 }
 
+/** What one kernel release's BTF verifier accepts (`rulesFor`). */
 export interface KernelRules extends BtfFeatures {
   /** The release these rules emulate, "major.minor". */
   readonly version: string;

@@ -13,6 +13,7 @@ import { serializeBtf } from '../wire/write.js';
 import { dedup, type DedupOptions, type DedupResult } from './dedup.js';
 import { infoKind } from '../wire/kinds.js';
 
+/** Options of `concatBtf` and `merge`. */
 export interface ConcatOptions {
   /** Called after each input is appended. */
   readonly onInput?: ((done: number, total: number) => void) | undefined;
@@ -75,7 +76,11 @@ export function concatBtf(btfs: readonly Btf[], base?: Btf, opts: ConcatOptions 
   return Btf.parse(bytes, { base, sanityCheck: false });
 }
 
-/** Concatenate `btfs` (split on `base`, or standalone) and deduplicate the result. */
+/**
+ * Concatenate `btfs` (split on `base`, or standalone) and deduplicate the result. The result's
+ * `idMap` is indexed by the ids the inputs have once concatenated: the base's, then the own
+ * types of `btfs[0]`, `btfs[1]`, ... in order (`concatBtf`).
+ */
 export function merge(btfs: readonly Btf[], base?: Btf, opts: DedupOptions & ConcatOptions = {}): DedupResult {
   const all = concatBtf(btfs, base, opts);
   return dedup(all, { ...opts, ext: undefined });

@@ -19,6 +19,7 @@ import type { CoreTargetBtf } from './core/candidates.js';
 import { type CoreObject, type CoreReloResult, resolveCoreRelos } from './core/resolve.js';
 import type { CoreSpec } from './core/spec.js';
 import { memberBitOffset, memberBitSize } from './core/types.js';
+import type { IdMap } from './id-map.js';
 
 /** The recursive marking walks stop at MAX_WALK_DEPTH (a loop, or hostile nesting). */
 function walkDepth(id: number, depth: number): void {
@@ -246,7 +247,7 @@ export class CoreMarks {
  * members), then rewrite every type id of what was added through `mapOld` (old id of any
  * blob in the chain → new id, 0 when not kept) with the field visitor.
  */
-function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: Int32Array, mapOld: (old: number) => number): void {
+function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: IdMap, mapOld: (old: number) => number): void {
   const firstNew = b.typeCount;
   const tm = marks.typeMarks(src);
   for (let i = tm ? tm.indexOf(1) : -1; tm && i >= 0; i = tm.indexOf(1, i + 1)) {
@@ -266,7 +267,7 @@ function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: Int32Array, 
     } else {
       nid = b.copyType(src, id);
     }
-    own[id - src.startId] = nid;
+    own[id] = nid;
   }
   const words = b.rawWords;
   const offs = b.recordOffsets;
@@ -280,24 +281,27 @@ function emitMarked(b: BtfBuilder, src: Btf, marks: CoreMarks, own: Int32Array, 
   }
 }
 
+/** A BPF object whose CO-RE relocations `minCore` keeps types for. */
 export interface MinCoreObject extends CoreObject {
   /** File name, for messages. */
   readonly file?: string | undefined;
 }
 
+/** Options of `minCore`. */
 export interface MinCoreOptions {
   /** Module BTFs (split on vmlinux) to search when vmlinux has no candidate. */
   readonly modules?: readonly CoreTargetBtf[] | undefined;
 }
 
+/** What `minCore` made: the minimal base, a minimal split BTF per contributing module, the id maps and every relocation. */
 export interface MinCoreResult {
   /** Minimal (base) BTF. */
   readonly base: Btf;
   readonly baseBytes: Uint8Array;
   /** Minimal split BTF per module that contributed types, on `base`. */
-  readonly modules: ReadonlyArray<{ readonly name: string; readonly btf: Btf; readonly bytes: Uint8Array; readonly idMap: Int32Array }>;
-  /** Old vmlinux id - 1 → new id (0: dropped). */
-  readonly baseIdMap: Int32Array;
+  readonly modules: ReadonlyArray<{ readonly name: string; readonly btf: Btf; readonly bytes: Uint8Array; /** The module's ids, base included, → ids in `base` and this split (`IdMap`). */ readonly idMap: IdMap }>;
+  /** Old vmlinux id → new id in `base` (`IdMap`; 0: dropped). */
+  readonly baseIdMap: IdMap;
   /** Every relocation, as resolved against the full BTF. */
   readonly relocations: readonly CoreReloResult[];
 }
@@ -333,18 +337,19 @@ export function minCore(objects: readonly MinCoreObject[], vmlinux: Btf, opts: M
   // Module marks that landed on vmlinux types belong to the base.
   const merged = vmMarks;
   for (const m of modMarks.values()) merged.absorb(m, vmlinux);
-  const baseMap = new Int32Array(vmlinux.typeCount);
+  const baseMap: IdMap = new Uint32Array(vmlinux.nextId);
   const bb = new BtfBuilder({ endian: vmlinux.endian });
-  emitMarked(bb, vmlinux, merged, baseMap, (old) => (old === 0 ? 0 : (baseMap[old - 1] ?? 0)));
+  emitMarked(bb, vmlinux, merged, baseMap, (old) => baseMap[old] ?? 0);
   const baseBytes = bb.toBytes();
   const base = bb.build();
-  const outMods: Array<{ name: string; btf: Btf; bytes: Uint8Array; idMap: Int32Array }> = [];
+  const outMods: Array<{ name: string; btf: Btf; bytes: Uint8Array; idMap: IdMap }> = [];
   for (const [t, marks] of modMarks) {
     const mb = t.btf;
     if (!marks.anyIn(mb)) continue;
-    const own = new Int32Array(mb.typeCount);
+    const own: IdMap = new Uint32Array(mb.nextId);
+    own.set(baseMap); // the module's base ids are vmlinux's
     const b = new BtfBuilder({ base, endian: vmlinux.endian });
-    emitMarked(b, mb, marks, own, (old) => (old === 0 ? 0 : old < mb.startId ? (baseMap[old - 1] ?? 0) : (own[old - mb.startId] ?? 0)));
+    emitMarked(b, mb, marks, own, (old) => own[old] ?? 0);
     const bytes = b.toBytes();
     outMods.push({ name: t.name, btf: b.build(), bytes, idMap: own });
   }

@@ -27,9 +27,12 @@ import { tryRelocate } from './relocate.js';
 import type { RelocationDiagnosis } from './relocate-diagnosis.js';
 import { detectStandaloneModule, renumberStandalone } from './standalone.js';
 
+/** What BTF a module carries. */
 export type ModuleBtfKind = 'none' | 'split' | 'distilled' | 'standalone' | 'unusable';
+/** What the module loader does with the module's BTF. */
 export type ModuleVerdict = 'loads' | 'loads-without-btf' | 'rejected';
 
+/** What `/sys/kernel/btf/<module>` would hold. */
 export interface SysfsView {
   /** Types in /sys/kernel/btf/<module> (own types of the split BTF). */
   readonly types: number;
@@ -39,6 +42,7 @@ export interface SysfsView {
   readonly bytes: number;
 }
 
+/** The result of `checkModule`: verdict, reasons and warnings. */
 export interface ModuleCheck {
   readonly module: string;
   readonly file: string;
@@ -57,6 +61,7 @@ export interface ModuleCheck {
   readonly distilledOutcome?: 'loads' | 'rejected' | undefined;
 }
 
+/** Options of `checkModule`. */
 export interface ModuleCheckOptions {
   /** CONFIG_MODULE_ALLOW_BTF_MISMATCH=y: a rejected BTF means "loads without BTF". */
   readonly allowMismatch?: boolean | undefined;
@@ -89,8 +94,11 @@ function loaderRefuses(elf: ElfFile, kernel: Btf): string | undefined {
   return undefined;
 }
 
-/** Check one module (ELF .ko bytes or raw split BTF) against a kernel's vmlinux BTF. */
-export function checkModule(bytes: Uint8Array, kernel: Btf, file: string, opts: ModuleCheckOptions = {}): ModuleCheck {
+/**
+ * Check one module (ELF .ko bytes or raw split BTF, read from `file`, which names the module)
+ * against a kernel's vmlinux BTF.
+ */
+export function checkModule(bytes: Uint8Array, file: string, kernel: Btf, opts: ModuleCheckOptions = {}): ModuleCheck {
   const module = moduleNameOf(file);
   const reasons: string[] = [];
   const warnings: string[] = [];

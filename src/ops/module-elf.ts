@@ -9,6 +9,7 @@ import { fail } from '../wire/errors.js';
 import { writeBtf } from '../wire/write.js';
 import { distillBase, type DistillResult } from './distill.js';
 
+/** The result of `distillModuleElf`: the rewritten module and the distilled BTF. */
 export interface DistilledModuleElf {
   /** The new ELF image. */
   readonly bytes: Uint8Array;

@@ -15,6 +15,7 @@ import type { AbiDiffReport, AbiMemberChange, AbiTypeChange } from './abi-diff-t
 import { formatBitOffset, groupDigits } from './abi-diff-format.js';
 import type { RelocationDiagnosis, RelocationProblem } from './relocate-diagnosis.js';
 
+/** Why a distilled base type did not map: the vmlinux change it comes down to. */
 export interface ModuleRootCause {
   /** The distilled base type that did not map, e.g. `struct i2c_adapter`. */
   readonly type: string;

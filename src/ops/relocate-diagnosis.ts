@@ -10,6 +10,7 @@ import { intEncoding, isComposite, isModifierLibbpf, Kind, kindName } from '../w
 import { terminalType } from './core/types.js';
 import { candidatesFor, compatible, EMBEDDED, safeStr } from './relocate-match.js';
 
+/** A same-named type of the new base that a distilled type was tried against. */
 export interface RelocationCandidate {
   /** Id in the new base. */
   readonly id: number;
@@ -20,6 +21,7 @@ export interface RelocationCandidate {
   readonly why: string;
 }
 
+/** A module type that uses an unmapped distilled type: embeds it, points to it or names it otherwise. */
 export interface RelocationUser {
   /** Id of the module type (in the split BTF being relocated). */
   readonly id: number;
@@ -32,6 +34,7 @@ export interface RelocationUser {
   readonly within?: string | undefined;
 }
 
+/** One distilled type that did not map: its candidates with the reason each was rejected, and its users. */
 export interface RelocationProblem {
   /** Id in the distilled base. */
   readonly distilledId: number;
@@ -49,6 +52,7 @@ export interface RelocationProblem {
   readonly summary: string;
 }
 
+/** Why a relocation failed: libbpf's message and errno, then every problem. */
 export interface RelocationDiagnosis {
   /** What libbpf / the kernel print first (their only message). */
   readonly libbpfMessage: string;
@@ -63,6 +67,7 @@ export interface RelocationDiagnosis {
 
 const MAX_USERS = 25;
 
+/** The problems of the failed distilled types (tryRelocate's failure path; not re-exported). */
 export function diagnose(split: Btf, base: Btf, failed: ReadonlyArray<{ d: number; problem: 'unmapped' | 'ambiguous' }>, state: Uint8Array): RelocationProblem[] {
   const dist = split.base!;
   const nDist = dist.nextId;

@@ -29,6 +29,7 @@ import { terminalType } from './core/types.js';
 import { diagnose, type RelocationDiagnosis } from './relocate-diagnosis.js';
 import { candidatesFor, compatible, EMBEDDED, firstCompatible, safeStr } from './relocate-match.js';
 
+/** Options of `relocate` and `tryRelocate`. */
 export interface RelocateOptions {
   /** Run the sanity check on the relocated output (default false: it is correct by construction). */
   readonly sanityCheck?: boolean | undefined;
@@ -36,15 +37,18 @@ export interface RelocateOptions {
   readonly file?: string | undefined;
 }
 
+/** A `BtfError` with code 'relocation-failed'; `diagnosis` says why. */
 export class RelocationError extends BtfError {
+  override readonly name: string = 'RelocationError';
   readonly diagnosis: RelocationDiagnosis;
   constructor(diagnosis: RelocationDiagnosis, file?: string) {
     const n = diagnosis.problems.length;
-    super('invalid-argument', `relocation failed: ${diagnosis.libbpfMessage}${n > 1 ? ` (and ${n - 1} more unmapped distilled type${n > 2 ? 's' : ''})` : ''}`, file !== undefined ? { file } : {});
+    super('relocation-failed', `relocation failed: ${diagnosis.libbpfMessage}${n > 1 ? ` (and ${n - 1} more unmapped distilled type${n > 2 ? 's' : ''})` : ''}`, file !== undefined ? { file } : {});
     this.diagnosis = diagnosis;
   }
 }
 
+/** What `tryRelocate` gives: the relocated BTF and its id map (`idMap[old id]` = new id), or the diagnosis. */
 export type RelocateOutcome =
   | { readonly ok: true; readonly btf: Btf; readonly idMap: Uint32Array }
   | { readonly ok: false; readonly diagnosis: RelocationDiagnosis };

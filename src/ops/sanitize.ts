@@ -18,7 +18,7 @@
  * name ("__arg<N>"), because the kernel requires every enumerator to be named.
  */
 
-import type { Btf } from '../wire/btf.js';
+import { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import type { Endian } from '../wire/header.js';
 import { infoKflag, infoKind, infoVlen, Kind, makeInfo } from '../wire/kinds.js';
@@ -26,6 +26,7 @@ import { StringTableBuilder } from '../wire/strings.js';
 import { serializeBtf } from '../wire/write.js';
 import { type BtfFeatures, featuresFor } from './kernel-rules.js';
 
+/** The BTF features the target kernel has (`sanitizeFeaturesFor`). */
 export interface SanitizeFeatures extends BtfFeatures {
   /** DATASEC names starting with '?' (libbpf FEAT_BTF_QMARK_DATASEC, 6.4, UNCERTAIN). */
   readonly qmarkDatasec: boolean;
@@ -40,6 +41,7 @@ export function sanitizeFeaturesFor(version: string): SanitizeFeatures {
   return { ...f, qmarkDatasec: major > 6 || (major === 6 && minor >= 4) };
 }
 
+/** One kind of rewrite `sanitizeBtf` does (named after the libbpf feature it stands in for). */
 export type SanitizeChange =
   | 'var-to-int'
   | 'decl-tag-to-int'
@@ -54,8 +56,14 @@ export type SanitizeChange =
   | 'enum64-to-union'
   | 'layout-dropped';
 
+/** The result of `sanitizeBtf`. */
 export interface SanitizeResult {
-  /** The sanitized BTF (own part, for split BTF). */
+  /**
+   * The sanitized BTF, read on the input's base (as `dedup` and the other operations give
+   * theirs); parsed on first read, since writing it out needs only `bytes`.
+   */
+  readonly btf: Btf;
+  /** The sanitized BTF's bytes (own part, for split BTF). */
   readonly bytes: Uint8Array;
   /** How many records each conversion rewrote. */
   readonly changes: Partial<Record<SanitizeChange, number>>;
@@ -63,6 +71,7 @@ export interface SanitizeResult {
   readonly placeholderId: number | undefined;
 }
 
+/** Options of `sanitizeBtf`. */
 export interface SanitizeOptions {
   /** Output byte order (default: the input's). */
   readonly endian?: Endian | undefined;
@@ -228,5 +237,14 @@ export function sanitizeBtf(btf: Btf, target: string | SanitizeFeatures, opts: S
     endian: opts.endian ?? btf.endian,
     hdrLen: keepLayout ? 32 : 24,
   });
-  return { bytes, changes, placeholderId: placeholder.id };
+  let sanitized: Btf | undefined;
+  return {
+    get btf(): Btf {
+      sanitized ??= Btf.parse(bytes, { base: btf.base, file: btf.file, section: btf.section, sanityCheck: false });
+      return sanitized;
+    },
+    bytes,
+    changes,
+    placeholderId: placeholder.id,
+  };
 }

@@ -19,11 +19,13 @@ import { fail } from '../wire/errors.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { infoKind, Kind } from '../wire/kinds.js';
 import { reparseOnBase } from '../wire/write.js';
+import type { IdMap } from './id-map.js';
 
+/** The result of `toStandalone`. */
 export interface StandaloneResult {
   readonly btf: Btf;
-  /** Old id (base or split) → new id; 0 for base types not needed. */
-  readonly idMap: Uint32Array;
+  /** Old id (base or split) → new id (`IdMap`); 0 for base types not needed. */
+  readonly idMap: IdMap;
   /** How many base types were copied in. */
   readonly baseTypes: number;
 }
@@ -66,6 +68,7 @@ export function toStandalone(split: Btf, opts: { layout?: boolean | undefined } 
   return { btf: b.build(split.file !== undefined ? { file: split.file } : {}), idMap, baseTypes };
 }
 
+/** Whether module BTF is 2022-style standalone, and why. */
 export interface StandaloneDetection {
   readonly standalone: boolean;
   /** Why (or why not), in words. */

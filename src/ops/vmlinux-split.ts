@@ -8,7 +8,9 @@ import { BtfBuilder } from '../wire/builder.js';
 import { fail } from '../wire/errors.js';
 import { forEachTypeIdWord, requireKnownShape } from '../wire/fields.js';
 import { Kind } from '../wire/kinds.js';
+import type { IdMap } from './id-map.js';
 
+/** Options of `vmlinuxSplit`: what roots the core. */
 export interface VmlinuxSplitOptions {
   /** Root the core at kfunc prototypes (FUNCs tagged `bpf_kfunc`); default true. */
   readonly kfuncs?: boolean | undefined;
@@ -16,14 +18,15 @@ export interface VmlinuxSplitOptions {
   readonly roots?: ReadonlyArray<string | number> | undefined;
 }
 
+/** What `vmlinuxSplit` made: the core base, the rest as split BTF on it, and the id map. */
 export interface VmlinuxSplitResult {
   readonly core: Btf;
   readonly coreBytes: Uint8Array;
   /** Split BTF on `core` with every other type. */
   readonly rest: Btf;
   readonly restBytes: Uint8Array;
-  /** Old id - 1 → new id in core+rest. */
-  readonly idMap: Int32Array;
+  /** Old id → new id in core+rest (`IdMap`). */
+  readonly idMap: IdMap;
   readonly kfuncCount: number;
   readonly coreTypes: number;
   readonly restTypes: number;
@@ -80,12 +83,12 @@ export function vmlinuxSplit(btf: Btf, opts: VmlinuxSplitOptions = {}): VmlinuxS
     requireKnownShape(shape, id);
     forEachTypeIdWord(words, offset, shape, (w) => push(words[w]!));
   }
-  const idMap = new Int32Array(btf.typeCount);
+  const idMap: IdMap = new Uint32Array(btf.nextId);
   let next = 1;
-  for (let id = 1; id < btf.nextId; id++) if (inCore[id]) idMap[id - 1] = next++;
+  for (let id = 1; id < btf.nextId; id++) if (inCore[id]) idMap[id] = next++;
   const coreTypes = next - 1;
-  for (let id = 1; id < btf.nextId; id++) if (!inCore[id]) idMap[id - 1] = next++;
-  const map = (old: number): number => (old === 0 ? 0 : idMap[old - 1]!);
+  for (let id = 1; id < btf.nextId; id++) if (!inCore[id]) idMap[id] = next++;
+  const map = (old: number): number => idMap[old]!;
   const cb = new BtfBuilder({ endian: btf.endian });
   for (let id = 1; id < btf.nextId; id++) if (inCore[id]) cb.copyType(btf, id, map);
   const coreBytes = cb.toBytes();

@@ -15,6 +15,7 @@ import { DiffSide, diffMembers } from './abi-diff-members.js';
 import type { AbiMemberChange } from './abi-diff-types.js';
 import { memberBitOffset, memberBitSize, skipModsAndTypedefs } from './core/types.js';
 
+/** A member in one input, as `whereMember` found it (or did not). */
 export interface WhereResult {
   /** The input's label (file name in the CLI). */
   readonly file: string;

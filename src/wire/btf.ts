@@ -17,12 +17,14 @@ import { HOST_ENDIAN, type BtfHeader, type Endian, parseHeader, swapWords } from
 import { infoKflag, infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, layoutShape, NR_KINDS } from './kinds.js';
 import { compareCString, compareCStrings, decodeCString, encodeString, hashBytes } from './strings.js';
 
+/** One kind's entry of the layout section: its record's sizes. */
 export interface LayoutEntry {
   readonly infoSize: number;
   readonly elemSize: number;
   readonly flags: number;
 }
 
+/** Options of `Btf.parse`. */
 export interface ParseOptions {
   /** Base BTF: this blob is split BTF continuing the base's type ids and string offsets. */
   readonly base?: Btf | undefined;
@@ -40,6 +42,7 @@ export interface ParseOptions {
 
 const ALL_SHAPES_UNKNOWN: readonly (KindShape | undefined)[] = new Array(128).fill(undefined);
 
+/** One BTF blob (and its base, for split BTF), read lazily: accessors by type id, names on demand. */
 export class Btf {
   /** The blob as given. */
   readonly bytes: Uint8Array;
@@ -52,9 +55,16 @@ export class Btf {
   readonly startId: number;
   /** First logical string offset stored in this blob (0 for base BTF). */
   readonly startStrOff: number;
-  /** Host-order words of this blob's type section. */
+  /**
+   * Host-order words of this blob's type section (for the library's own hot loops; users
+   * read through the accessors).
+   * @internal
+   */
   readonly words: Uint32Array;
-  /** Word offset of each own type's record in `words`; index = id - startId. */
+  /**
+   * Word offset of each own type's record in `words`; index = id - startId.
+   * @internal
+   */
   readonly offsets: Uint32Array;
   /** This blob's own string section. */
   readonly strings: Uint8Array;
@@ -240,7 +250,10 @@ export class Btf {
     return b.words[off + 3 + (s.infoSize >>> 2) + i * (s.elemSize >>> 2) + w]!;
   }
 
-  /** Where the record of `id` lives: the owning blob's words and the record's word offset. */
+  /**
+   * Where the record of `id` lives: the owning blob's words and the record's word offset.
+   * @internal
+   */
   record(id: number): { words: Uint32Array; offset: number; owner: Btf } {
     const b = id >= this.startId ? this : this.ownerOf(id);
     return { words: b.words, offset: b.recordOf(id), owner: b };

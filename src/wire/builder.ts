@@ -17,6 +17,7 @@ import { baseStringIndex, encodeString, StringTableBuilder } from './strings.js'
 import { layoutTableFor, serializeBtf } from './write.js';
 import { decodeCString } from './strings.js';
 
+/** Options of `BtfBuilder`. */
 export interface BuilderOptions {
   /** Build split BTF on this base. */
   readonly base?: Btf | undefined;
@@ -35,6 +36,7 @@ export interface BuilderOptions {
   readonly capacityWords?: number | undefined;
 }
 
+/** A member for `addStruct`/`addUnion`. */
 export interface MemberSpec {
   readonly name?: string | undefined;
   readonly type: number;
@@ -44,26 +46,34 @@ export interface MemberSpec {
   readonly bitSize?: number | undefined;
 }
 
+/** An enumerator for `addEnum`/`addEnum64`. */
 export interface EnumValueSpec {
   readonly name: string;
   readonly value: number | bigint;
 }
 
+/** A parameter for `addFuncProto`. */
 export interface ParamSpec {
   readonly name?: string | undefined;
   readonly type: number;
 }
 
+/** A variable for `addDatasec`. */
 export interface VarSecinfoSpec {
   readonly type: number;
   readonly offset: number;
   readonly size: number;
 }
 
+/** Builds BTF type by type (standalone or split on a base) into bytes or a `Btf`. */
 export class BtfBuilder {
   readonly base: Btf | undefined;
   readonly startId: number;
   readonly endian: Endian;
+  /**
+   * The string table being built (users add strings with `addString`).
+   * @internal
+   */
   readonly strings: StringTableBuilder;
   layout: readonly LayoutEntry[] | undefined;
   hdrLen: number;
@@ -136,7 +146,10 @@ export class BtfBuilder {
     return this.startId + this.offs.length - 1;
   }
 
-  /** Words of type `id` added to this builder (a live view: writes go into the builder). */
+  /**
+   * Words of type `id` added to this builder (a live view: writes go into the builder).
+   * @internal
+   */
   recordWords(id: number): Uint32Array {
     const i = id - this.startId;
     const off = this.offs[i];
@@ -145,10 +158,17 @@ export class BtfBuilder {
     return this.words.subarray(off, end);
   }
 
-  /** Builder words and record offsets, for in-place rewriting with the field visitor. */
+  /**
+   * Builder words, for in-place rewriting with the field visitor.
+   * @internal
+   */
   get rawWords(): Uint32Array {
     return this.words.subarray(0, this.wordLen);
   }
+  /**
+   * Word offset of each record in `rawWords`.
+   * @internal
+   */
   get recordOffsets(): readonly number[] {
     return this.offs;
   }

@@ -1,8 +1,14 @@
 /**
  * Typed errors. Every problem with input bytes says where (file, byte offset and/or type id)
  * and which rule was broken, so the CLI can print one useful line and exit 1.
+ *
+ * One family: everything btfkit throws on purpose is a `BtfError`, so a caller catches one
+ * type and switches on `code`. Subclasses only add data for their code: `CoreError`
+ * ('core-relocation': `errno`) and `RelocationError` ('relocation-failed': `diagnosis`), both
+ * in btfkit/ops.
  */
 
+/** What kind of problem a `BtfError` is. */
 export type BtfErrorCode =
   | 'truncated' // fewer bytes than a structure needs
   | 'bad-magic'
@@ -21,8 +27,11 @@ export type BtfErrorCode =
   | 'no-btf' // an ELF file without the section asked for
   | 'unsupported'
   | 'invalid-argument'
+  | 'core-relocation' // a CO-RE relocation cannot be computed (CoreError; `errno` is libbpf's)
+  | 'relocation-failed' // split BTF does not fit the new base (RelocationError; `diagnosis` says why)
   | 'io';
 
+/** Where a problem is: file, section, byte offset, type id. */
 export interface BtfErrorLocation {
   /** File the bytes came from, when known. */
   file?: string;
@@ -34,8 +43,10 @@ export interface BtfErrorLocation {
   section?: string;
 }
 
+/** The error btfkit throws: `code` what kind of problem, `rule` what was broken, and where. */
 export class BtfError extends Error {
-  override readonly name = 'BtfError';
+  /** 'BtfError', or the subclass's name. */
+  override readonly name: string = 'BtfError';
   readonly code: BtfErrorCode;
   /** The rule that was broken, in words. */
   readonly rule: string;
@@ -79,6 +90,7 @@ export class BtfError extends Error {
 /** Said wherever BTF that needs a base was given without one. */
 export const SPLIT_HINT = 'looks like split BTF, give -B/--base';
 
+/** Throw a `BtfError`. */
 export function fail(code: BtfErrorCode, rule: string, where: BtfErrorLocation = {}): never {
   throw new BtfError(code, rule, where);
 }

@@ -43,11 +43,13 @@ export const CORE_RELO_KIND_NAMES = [
   'type_matches',
 ];
 
+/** One function info record (struct bpf_func_info). */
 export interface FuncInfo {
   /** Byte offset of the instruction within the ELF section. */
   readonly insnOff: number;
   readonly typeId: number;
 }
+/** One line info record (struct bpf_line_info). */
 export interface LineInfo {
   readonly insnOff: number;
   readonly fileNameOff: number;
@@ -55,6 +57,7 @@ export interface LineInfo {
   readonly line: number;
   readonly column: number;
 }
+/** One CO-RE relocation record (struct bpf_core_relo). */
 export interface CoreRelo {
   readonly insnOff: number;
   readonly typeId: number;
@@ -62,12 +65,14 @@ export interface CoreRelo {
   readonly kind: number;
 }
 
+/** The records of one ELF section. */
 export interface ExtSection<T> {
   /** String offset of the ELF section name (in the .BTF string table). */
   readonly secNameOff: number;
   readonly records: readonly T[];
 }
 
+/** A parsed `.BTF.ext`: function info, line info and CO-RE relocations per ELF section. */
 export interface BtfExt {
   readonly endian: Endian;
   readonly hdrLen: number;

@@ -1,5 +1,6 @@
 import { fail } from './errors.js';
 
+/** Byte order. */
 export type Endian = 'little' | 'big';
 
 export const BTF_MAGIC = 0xeb9f;
@@ -10,6 +11,7 @@ export const HEADER_LEN_LAYOUT = 32;
 
 export const HOST_ENDIAN: Endian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'little' : 'big';
 
+/** The BTF header (struct btf_header), with the 7.1 layout section fields. */
 export interface BtfHeader {
   readonly magic: number;
   readonly version: number;

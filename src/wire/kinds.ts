@@ -30,6 +30,7 @@ export const Kind = {
   TYPE_TAG: 18,
   ENUM64: 19,
 } as const;
+/** A kind number (`Kind.*`, or a newer kind the layout section describes). */
 export type KindNumber = number;
 
 /** Number of kinds this version of btfkit understands (0..NR_KINDS-1). */
@@ -97,6 +98,7 @@ export const isRankedByTarget = (k: number): boolean => isModifierKernel(k) || k
 /** What the size_or_type word of a kind holds. */
 export type SizeOrType = 'size' | 'type' | 'zero';
 
+/** A kind's record shape: sizes and which words are type ids and string offsets. */
 export interface KindShape {
   readonly kind: number;
   /** Name as bpftool prints it ("INT", "FUNC_PROTO", ...). */
@@ -181,6 +183,7 @@ export function layoutShape(kind: number, infoSize: number, elemSize: number): K
   };
 }
 
+/** Kind name (`INT`, `STRUCT`, ...; `UNKNOWN(n)` for kinds btfkit does not know). */
 export function kindName(kind: number): string {
   return KIND_SHAPES[kind]?.name ?? `UNKNOWN(${kind})`;
 }

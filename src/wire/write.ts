@@ -8,6 +8,7 @@ import { BtfError } from './errors.js';
 import { type Endian, HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT, HOST_ENDIAN, writeHeader } from './header.js';
 import { infoKind, KIND_SHAPES } from './kinds.js';
 
+/** The parts `serializeBtf` assembles into a blob. */
 export interface SerializeParts {
   /** Host-order words of the type section. */
   readonly words: Uint32Array;
@@ -20,6 +21,7 @@ export interface SerializeParts {
   readonly flags?: number | undefined;
 }
 
+/** Assemble header, type words, strings and layout into BTF bytes. */
 export function serializeBtf(parts: SerializeParts): Uint8Array {
   const layoutLen = parts.layout ? parts.layout.length * 4 : 0;
   const hdrLen = layoutLen > 0 ? HEADER_LEN_LAYOUT : parts.hdrLen === HEADER_LEN_LAYOUT ? HEADER_LEN_LAYOUT : HEADER_LEN_CLASSIC;
@@ -62,6 +64,7 @@ export function serializeBtf(parts: SerializeParts): Uint8Array {
   return out;
 }
 
+/** Options of `writeBtf`. */
 export interface WriteOptions {
   /** Byte order of the output (default: the input's). */
   readonly endian?: Endian | undefined;

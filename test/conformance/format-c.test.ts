@@ -183,7 +183,7 @@ describe('format c round trip: the header compiles and keeps every layout', () =
       if (!need(t, hasTool('clang') && existsSync(vmlinux) && files.every((f) => existsSync(f)), `clang, ${vmlinux} and ${names.join(', ')}`)) return;
       const base = await loadBase(vmlinux);
       const mods = await Promise.all(files.map(async (f) => (await loadBtf(f, { base })).btf));
-      const merged = mergeSplitBtfs(base, mods);
+      const merged = mergeSplitBtfs(mods, base);
       assert.ok(merged.typeCount < mods.reduce((n, m) => n + m.typeCount, 0), 'shared module types deduplicated');
       const r = await check(merged, merged.startId);
       assert.ok(r.checked > 100, `checked ${r.checked}`);

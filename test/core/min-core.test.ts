@@ -26,7 +26,7 @@ describe('min-core (bpftool gen min_core_btf)', () => {
   });
 
   it('every relocation resolves to the same value against the minimal BTF as against the full one', () => {
-    const map = (id: number): number => res.baseIdMap[id - 1]!;
+    const map = (id: number): number => res.baseIdMap[id]!;
     for (const obj of objects) {
       const full = resolveCoreRelos(obj, vmlinux);
       const min = resolveCoreRelos(obj, res.base);
@@ -47,7 +47,7 @@ describe('min-core (bpftool gen min_core_btf)', () => {
     );
     // net (vmlinux) is in the base because the module type points at it and a relocation reads net->ifindex
     assert.ok(mres.base.findByNameKind('net', Kind.STRUCT));
-    const mapFull = (id: number): number => (id < mod.startId ? mres.baseIdMap[id - 1]! : m.idMap[id - mod.startId]!);
+    const mapFull = (id: number): number => m.idMap[id]!;
     for (const obj of objects) {
       const full = resolveCoreRelos(obj, vmlinux, { modules: [{ name: 'nf_tables', btf: mod }] });
       const min = resolveCoreRelos(obj, mres.base, { modules: [{ name: 'nf_tables', btf: m.btf }] });
@@ -86,7 +86,7 @@ describe('vmlinux-split', () => {
     const { funcs } = kfuncRoots(vmlinux);
     assert.ok(funcs.length > 100);
     assert.equal(res.kfuncCount, funcs.length);
-    for (const f of funcs) assert.ok(res.idMap[f - 1]! <= res.coreTypes, `kfunc [${f}] ${vmlinux.name(f)} in core`);
+    for (const f of funcs) assert.ok(res.idMap[f]! <= res.coreTypes, `kfunc [${f}] ${vmlinux.name(f)} in core`);
     // closed: nothing in the core refers to the rest
     for (let id = 1; id < res.core.nextId; id++) {
       const { words, offset } = res.core.record(id);
@@ -99,7 +99,7 @@ describe('vmlinux-split', () => {
     const core = Btf.parse(res.coreBytes);
     const rest = Btf.parse(res.restBytes, { base: core });
     assert.equal(core.typeCount + rest.typeCount, vmlinux.typeCount);
-    const map = (id: number): number => (id === 0 ? 0 : res.idMap[id - 1]!);
+    const map = (id: number): number => res.idMap[id]!;
     for (let id = 1; id < vmlinux.nextId; id++) {
       const nid = map(id);
       if (canonicalType(vmlinux, id, map) !== canonicalType(rest, nid)) assert.fail(`type [${id}] differs from [${nid}]`);

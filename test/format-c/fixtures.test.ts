@@ -115,7 +115,7 @@ describe('format c: several modules on one base', () => {
   it('merges split BTFs: base types once, a type both modules carry once, a clashing name gets ___2', () => {
     const base = Btf.parse(new Uint8Array(readFileSync(fixturePath('c-dump', 'split-base.btf'))));
     const mods = ['split-one.btf', 'split-two.btf'].map((f) => Btf.parse(new Uint8Array(readFileSync(fixturePath('c-dump', f))), { base }));
-    const merged = mergeSplitBtfs(base, mods);
+    const merged = mergeSplitBtfs(mods, base);
     assert.equal(merged.nextId, base.nextId + mods[0]!.typeCount + mods[1]!.typeCount - 2, 'the second PTR to base_s and same_in_both deduplicated');
     const out = formatVmlinuxH(merged, { sorted: false });
     assert.equal(out.split('struct base_s {').length - 1, 1);

@@ -9,6 +9,7 @@ import { formatRawString } from '../../src/format/raw.js';
 import { distillBase } from '../../src/ops/distill.js';
 import { formatRelocationDiagnosis } from '../../src/ops/relocate-diagnosis.js';
 import { relocate, RelocationError, tryRelocate } from '../../src/ops/relocate.js';
+import { BtfError } from '../../src/wire/errors.js';
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { IntEncoding } from '../../src/wire/kinds.js';
@@ -84,7 +85,12 @@ function relocationError(fn: () => unknown): RelocationError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof RelocationError) return e;
+    if (e instanceof RelocationError) {
+      // One error family: a BtfError whose code says what failed.
+      assert.ok(e instanceof BtfError);
+      assert.equal(e.code, 'relocation-failed');
+      return e;
+    }
     throw e;
   }
   assert.fail('relocation succeeded but should have failed');
@@ -122,9 +128,9 @@ describe('distilled base (btf_distill.c)', () => {
       "[24] FUNC_PROTO '(anon)' ret_type_id=1 vlen=1\n\t'p1' type_id=1",
       "[25] ARRAY '(anon)' type_id=1 index_type_id=1 nr_elems=3",
     ]);
-    assert.equal(d.baseIdMap.get(3), 2, 's1 → distilled [2]');
-    assert.equal(d.baseIdMap.get(4), 20, 'anonymous struct → appended split [20]');
-    assert.equal(d.baseIdMap.has(12), false, 'unneeded is dropped');
+    assert.equal(d.idMap[3], 2, 's1 → distilled [2]');
+    assert.equal(d.idMap[4], 20, 'anonymous struct → appended split [20]');
+    assert.equal(d.idMap[12], 0, 'unneeded is dropped');
   });
 
   it('distilled_base: relocating back onto the original base puts the appended types at 30..35', () => {

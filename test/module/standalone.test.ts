@@ -115,14 +115,14 @@ describe('standalone module BTF', () => {
   it('check-module logic: split on the right base loads; on another base it is rejected or flagged', () => {
     const base = smallBase();
     const mod = smallModule(base);
-    const ok = checkModule(writeBtf(mod), base, 'mod.ko');
+    const ok = checkModule(writeBtf(mod), 'mod.ko', base);
     assert.equal(ok.verdict, 'loads');
     assert.deepEqual(ok.sysfs && [ok.sysfs.firstId, ok.sysfs.lastId], [6, 9]);
     const other = new BtfBuilder();
     other.addInt('int', 4, IntEncoding.SIGNED);
-    const bad = checkModule(writeBtf(mod), other.build(), 'mod.ko');
+    const bad = checkModule(writeBtf(mod), 'mod.ko', other.build());
     assert.equal(bad.verdict, 'rejected');
-    const lenient = checkModule(writeBtf(mod), other.build(), 'mod.ko', { allowMismatch: true });
+    const lenient = checkModule(writeBtf(mod), 'mod.ko', other.build(), { allowMismatch: true });
     assert.equal(lenient.verdict, 'loads-without-btf');
   });
 
@@ -134,17 +134,17 @@ describe('standalone module BTF', () => {
     const other = new BtfBuilder();
     other.addInt('int', 4, IntEncoding.SIGNED);
     other.addStruct(`v${'0123456789'.repeat(30)}`, 0, []);
-    const bad = checkModule(writeBtf(mod), other.build(), 'mod.ko');
+    const bad = checkModule(writeBtf(mod), 'mod.ko', other.build());
     assert.equal(bad.verdict, 'rejected');
     assert.match(bad.reasons[0] ?? '', /does not line up with this vmlinux \(\d+ names land inside vmlinux strings\): it was most likely built against another vmlinux build/);
     // On its own base nothing is said about builds.
-    assert.ok(!checkModule(writeBtf(mod), base, 'mod.ko').reasons.some((r) => /line up/.test(r)));
+    assert.ok(!checkModule(writeBtf(mod), 'mod.ko', base).reasons.some((r) => /line up/.test(r)));
   });
 
   it('check-module logic: a standalone module is renumbered (RFC scheme) and a distilled one relocated', () => {
     const base = smallBase();
     const alone = toStandalone(smallModule(base)).btf;
-    const r = checkModule(writeBtf(alone), base, 'mod.ko');
+    const r = checkModule(writeBtf(alone), 'mod.ko', base);
     assert.equal(r.btf, 'standalone');
     assert.equal(r.verdict, 'loads');
   });

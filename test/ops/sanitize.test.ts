@@ -49,7 +49,7 @@ test('nothing changes for a kernel that has every feature', () => {
 test('VAR and DECL_TAG become 1-byte INTs, DATASEC a STRUCT with the variables as members', () => {
   const { btf, ids } = sample();
   const r = sanitizeBtf(btf, without({ datasec: false, declTag: false }));
-  const out = Btf.parse(r.bytes);
+  const out = r.btf;
   assert.equal(out.kind(ids.v!), Kind.INT);
   assert.equal(out.sizeOrType(ids.v!), 1);
   assert.equal(out.word(ids.v!, 3), 8);
@@ -67,7 +67,7 @@ test('VAR and DECL_TAG become 1-byte INTs, DATASEC a STRUCT with the variables a
 
 test('a "?"-prefixed DATASEC name gets a "_" prefix before 6.4', () => {
   const { btf, ids } = sample();
-  const out = Btf.parse(sanitizeBtf(btf, sanitizeFeaturesFor('6.1')).bytes);
+  const out = sanitizeBtf(btf, sanitizeFeaturesFor('6.1')).btf;
   assert.equal(out.kind(ids.qsec!), Kind.DATASEC);
   assert.equal(out.name(ids.qsec!), '_.maps');
 });
@@ -75,7 +75,7 @@ test('a "?"-prefixed DATASEC name gets a "_" prefix before 6.4', () => {
 test('FUNC_PROTO becomes a 4-byte ENUM (unnamed params get names) and FUNC a TYPEDEF', () => {
   const { btf, ids } = sample();
   const r = sanitizeBtf(btf, without({ func: false }));
-  const out = Btf.parse(r.bytes);
+  const out = r.btf;
   assert.equal(out.kind(ids.proto!), Kind.ENUM);
   assert.equal(out.sizeOrType(ids.proto!), 4);
   assert.equal(out.str(out.elemWord(ids.proto!, 1, 0)), 'y');
@@ -86,14 +86,14 @@ test('FUNC_PROTO becomes a 4-byte ENUM (unnamed params get names) and FUNC a TYP
 
 test('global FUNC becomes static before 5.6', () => {
   const { btf, ids } = sample();
-  const out = Btf.parse(sanitizeBtf(btf, without({ globalFunc: false })).bytes);
+  const out = sanitizeBtf(btf, without({ globalFunc: false })).btf;
   assert.equal(out.kind(ids.fn!), Kind.FUNC);
   assert.equal(out.vlen(ids.fn!), 0);
 });
 
 test('FLOAT becomes an anonymous empty STRUCT of the same size', () => {
   const { btf, ids } = sample();
-  const out = Btf.parse(sanitizeBtf(btf, without({ float: false })).bytes);
+  const out = sanitizeBtf(btf, without({ float: false })).btf;
   assert.equal(out.kind(ids.flt!), Kind.STRUCT);
   assert.equal(out.nameOff(ids.flt!), 0);
   assert.equal(out.vlen(ids.flt!), 0);
@@ -102,10 +102,10 @@ test('FLOAT becomes an anonymous empty STRUCT of the same size', () => {
 
 test('TYPE_TAG becomes an anonymous CONST; attribute tags (kind_flag) only before 6.15', () => {
   const { btf, ids } = sample();
-  const out = Btf.parse(sanitizeBtf(btf, without({ typeTag: false })).bytes);
+  const out = sanitizeBtf(btf, without({ typeTag: false })).btf;
   assert.equal(out.kind(ids.tag!), Kind.CONST);
   assert.equal(out.nameOff(ids.tag!), 0);
-  const mid = Btf.parse(sanitizeBtf(btf, without({ tagKflag: false })).bytes);
+  const mid = sanitizeBtf(btf, without({ tagKflag: false })).btf;
   assert.equal(mid.kind(ids.tag!), Kind.TYPE_TAG, 'a plain type tag stays');
   assert.equal(mid.kind(ids.attr!), Kind.CONST);
 });
@@ -113,7 +113,7 @@ test('TYPE_TAG becomes an anonymous CONST; attribute tags (kind_flag) only befor
 test('ENUM loses its kind_flag and ENUM64 becomes a UNION of an added "enum64_placeholder" INT before 6.0', () => {
   const { btf, ids } = sample();
   const r = sanitizeBtf(btf, without({ enum64: false }));
-  const out = Btf.parse(r.bytes);
+  const out = r.btf;
   assert.equal(out.kflag(ids.en!), false);
   assert.equal(out.kind(ids.e64!), Kind.UNION);
   assert.equal(out.sizeOrType(ids.e64!), 8);
@@ -130,7 +130,7 @@ test('the layout section and 32-byte header are dropped before 7.1', () => {
   const { btf } = sample(true);
   assert.ok(btf.layout);
   const r = sanitizeBtf(btf, sanitizeFeaturesFor('6.18'));
-  const out = Btf.parse(r.bytes);
+  const out = r.btf;
   assert.equal(out.header.hdrLen, 24);
   assert.equal(out.layout, undefined);
   assert.equal(r.changes['layout-dropped'], 1);

@@ -6,17 +6,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as root from 'btfkit';
 import { type Candidate, type CoreTargetBtf, type DistillResult, dedup, distillBase, type EncodeOptions, type EncodeResult, encodeBtf, type MinCoreOptions, type RelocateOutcome, type StandaloneResult, tryRelocate } from 'btfkit/ops';
-import { parseElf } from 'btfkit/elf';
+import { decompress, EM_BPF, parseElf } from 'btfkit/elf';
 import { CDumper, type TypeDeclOptions, TypeTable, type VmlinuxHOptions, emitTypeDecl } from 'btfkit/format';
-import { type IntType, type BtfType, type CompositeType, pointerSize, resolveSize, typeAt } from 'btfkit/model';
+import { type BtfType, type CompositeType, pointerSize, resolveSize, typeAt } from 'btfkit/model';
 import { loadBtf } from 'btfkit/node';
 import { Btf, BtfBuilder, infoKind, isComposite, isModifierKernel, isModifierLibbpf, Kind } from 'btfkit/wire';
 
 describe('subpath exports', () => {
   it('each layer resolves by the package name and exports its functions', () => {
+    assert.equal(EM_BPF, 247);
     for (const f of [dedup, encodeBtf, tryRelocate, parseElf, emitTypeDecl, typeAt, resolveSize, loadBtf, infoKind]) assert.equal(typeof f, 'function');
     assert.equal(root.Btf, Btf, 'the root and btfkit/wire export the same class');
     assert.equal(root.CDumper, CDumper);
+    // The root keeps of the ELF layer only what reading BTF out of a file needs.
+    assert.equal(root.decompress, decompress);
+    for (const name of ['parseElf', 'rewriteElf', 'EM_BPF', 'SHT_PROGBITS', 'STT_FUNC']) assert.equal(name in root, false, name);
   });
 
   it('the option and result types are nameable and describe what the functions take and return', () => {
@@ -29,10 +33,11 @@ describe('subpath exports', () => {
     const btf = b.build();
     const t: BtfType = typeAt(btf, s);
     assert.ok(isComposite(t.kind));
-    const pair = t as CompositeType;
+    if (t.kind !== Kind.STRUCT) assert.fail('not a struct');
+    const pair: CompositeType = t;
     assert.equal(pair.members.length, 2);
-    const i = typeAt(btf, int) as IntType;
-    assert.equal(i.bits, 64);
+    const i = typeAt(btf, int);
+    assert.equal(i.kind === Kind.INT ? i.bits : -1, 64);
     assert.equal(pointerSize(btf), 8);
     const declOpts: TypeDeclOptions = {};
     assert.equal(emitTypeDecl(TypeTable.of(btf), s, declOpts), 'struct pair');

@@ -39,7 +39,7 @@ async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
     if (!base || loaded.some((b) => b.base !== base)) {
       throw new UsageError('several files with --format c must all be split BTF on the same base (give --base)');
     }
-    btf = mergeSplitBtfs(base, loaded);
+    btf = mergeSplitBtfs(loaded, base);
   }
   const roots = opts.root ? resolveRoots(btf, opts.root) : undefined;
   writeVmlinuxH(btf, opts.sink ?? outBytes, { sorted: !opts.unsorted, roots });

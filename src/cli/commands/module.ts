@@ -203,7 +203,7 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
         try {
-          results[i] = checkModule(await readInput(f), kernel, f, one);
+          results[i] = checkModule(await readInput(f), f, kernel, one);
         } catch (e) {
           errors[i] = errorOf(e, f);
         }

@@ -9,7 +9,8 @@ import { merge } from '../../ops/merge.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 
-export function mergeSplitBtfs(base: Btf, splits: readonly Btf[]): Btf {
+/** Several split BTFs on one base as one split BTF on it, every shared type once (for one header). */
+export function mergeSplitBtfs(splits: readonly Btf[], base: Btf): Btf {
   for (const s of splits) {
     if (s.base !== base) throw new BtfError('invalid-argument', 'all split BTFs must be on the same base', { ...(s.file !== undefined ? { file: s.file } : {}) });
   }

@@ -137,6 +137,7 @@ export function calcEnumval(kind: number, spec: CoreSpec | undefined): SideValue
   return { value: (hi << 32n) | lo, size: 0, typeId: 0, validate: true };
 }
 
+/** A relocation's value: what the object holds and what the target gives (libbpf's bpf_core_relo_res). */
 export interface ReloValue {
   readonly origValue: bigint | undefined;
   /** Target value; undefined when the instruction is poisoned. */

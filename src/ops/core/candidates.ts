@@ -9,6 +9,7 @@ import { encodeString } from '../../wire/strings.js';
 import { essentialName } from './names.js';
 import { kindsCoreCompat } from './types.js';
 
+/** A BTF CO-RE relocations resolve against: vmlinux or a module on it. */
 export interface CoreTargetBtf {
   /** Name for reports: "vmlinux" or the module name. */
   readonly name: string;
@@ -16,6 +17,7 @@ export interface CoreTargetBtf {
   readonly btf: Btf;
 }
 
+/** A target type a CO-RE relocation may resolve to. */
 export interface Candidate {
   readonly target: CoreTargetBtf;
   readonly id: number;

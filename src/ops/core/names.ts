@@ -3,7 +3,7 @@
  * type (`task_struct___v1` → `task_struct`) and the parsing of access strings ("0:1:2").
  */
 
-import { fail } from '../../wire/errors.js';
+import { CoreError } from './types.js';
 
 /** Maximum accessors in one access string (libbpf's BPF_CORE_SPEC_MAX_LEN). */
 export const CORE_SPEC_MAX_LEN = 64;
@@ -44,16 +44,17 @@ export function hasFlavour(name: string): boolean {
 /**
  * Parse an access string into its indices. Each index is a non-negative decimal number;
  * indices are separated by exactly one colon. Empty strings, a leading or trailing colon, a
- * doubled colon, signs and anything non-decimal are rejected, as are more than 64 indices.
+ * doubled colon, signs and anything non-decimal are rejected (CoreError EINVAL), as are more
+ * than 64 indices (E2BIG), as libbpf's bpf_core_parse_spec does.
  */
 export function parseAccessString(s: string): number[] {
-  if (s.length === 0) fail('invalid-argument', 'access string is empty');
-  if (s.charCodeAt(0) === 0x3a) fail('invalid-argument', `access string '${s}' starts with ':'`);
+  if (s.length === 0) throw new CoreError('EINVAL', 'access string is empty');
+  if (s.charCodeAt(0) === 0x3a) throw new CoreError('EINVAL', `access string '${s}' starts with ':'`);
   const out: number[] = [];
   let i = 0;
   while (i < s.length) {
     if (out.length > 0) {
-      if (s.charCodeAt(i) !== 0x3a) fail('invalid-argument', `access string '${s}': expected ':' at position ${i}`);
+      if (s.charCodeAt(i) !== 0x3a) throw new CoreError('EINVAL', `access string '${s}': expected ':' at position ${i}`);
       i++;
     }
     const start = i;
@@ -64,9 +65,9 @@ export function parseAccessString(s: string): number[] {
       v = v * 10 + (c - 0x30);
       i++;
     }
-    if (i === start) fail('invalid-argument', `access string '${s}': expected a decimal index at position ${start}`);
-    if (v > 0x7fffffff) fail('invalid-argument', `access string '${s}': index ${s.slice(start, i)} is too large`);
-    if (out.length === CORE_SPEC_MAX_LEN) fail('invalid-argument', `access string '${s}' has more than ${CORE_SPEC_MAX_LEN} indices`);
+    if (i === start) throw new CoreError('EINVAL', `access string '${s}': expected a decimal index at position ${start}`);
+    if (v > 0x7fffffff) throw new CoreError('EINVAL', `access string '${s}': index ${s.slice(start, i)} is too large`);
+    if (out.length === CORE_SPEC_MAX_LEN) throw new CoreError('E2BIG', `access string '${s}' has more than ${CORE_SPEC_MAX_LEN} indices`);
     out.push(v);
   }
   return out;

@@ -14,6 +14,7 @@ import { type Candidate, type CoreTargetBtf, findCandidates, prepareCandidates }
 import { type CoreSpec, matchSpec, parseSpec } from './spec.js';
 import { CoreError } from './types.js';
 
+/** One candidate of a relocation and whether its spec matched. */
 export interface CandidateOutcome {
   readonly candidate: Candidate;
   /** Target spec when the candidate matched. */
@@ -23,6 +24,7 @@ export interface CandidateOutcome {
   readonly value?: ReloValue | undefined;
 }
 
+/** One CO-RE relocation resolved: candidates, chosen target, value, or the error libbpf would fail with. */
 export interface CoreReloResult {
   /** ELF section of the instruction. */
   readonly section: string;
@@ -45,6 +47,7 @@ export interface CoreReloResult {
   readonly errno?: string | undefined;
 }
 
+/** Options of `resolveCoreRelos`. */
 export interface ResolveOptions {
   /** Module BTFs (split on vmlinux), searched only when vmlinux has no candidate. */
   readonly modules?: readonly CoreTargetBtf[] | undefined;
@@ -54,6 +57,7 @@ export interface ResolveOptions {
   readonly explain?: boolean | undefined;
 }
 
+/** A BPF object to resolve: its BTF and `.BTF.ext` (the relocations). */
 export interface CoreObject {
   readonly btf: Btf;
   readonly ext?: BtfExt | undefined;
@@ -129,7 +133,7 @@ export function resolveCoreRelos(obj: CoreObject, vmlinux: Btf | CoreTargetBtf, 
         out.push({ ...base, localSpec, candidates, target, targetBtf, value });
       } catch (e) {
         if (!(e instanceof CoreError)) throw e;
-        out.push({ ...base, localSpec, candidates, error: e.message, errno: e.errno });
+        out.push({ ...base, localSpec, candidates, error: e.rule, errno: e.errno });
       }
     });
   }

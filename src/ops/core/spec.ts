@@ -11,6 +11,7 @@ import { intEncoding, intOffset, isAnyEnum, isComposite, Kind } from '../../wire
 import { CORE_SPEC_MAX_LEN, essentialNameLength, parseAccessString } from './names.js';
 import { CoreError, kindsCoreCompat, memberBitOffset, resolveSize, skipModsAndTypedefs } from './types.js';
 
+/** One step of an access string: a member, enumerator or array index. */
 export interface CoreAccessor {
   /** Struct/union (named member), enum (enumerator) or array element type (array index). */
   readonly typeId: number;
@@ -19,6 +20,7 @@ export interface CoreAccessor {
   readonly name: string | undefined;
 }
 
+/** A parsed access string on one BTF (libbpf's bpf_core_spec). */
 export interface CoreSpec {
   readonly btf: Btf;
   readonly rootTypeId: number;
@@ -44,12 +46,7 @@ export function parseSpec(btf: Btf, typeId: number, accessStr: string, kind: num
     if (accessStr !== '0') throw new CoreError('EINVAL', `type relocation needs access string "0", got "${accessStr}"`);
     return spec;
   }
-  let raw: number[];
-  try {
-    raw = parseAccessString(accessStr);
-  } catch (e) {
-    throw new CoreError(/more than/.test((e as Error).message) ? 'E2BIG' : 'EINVAL', (e as Error).message);
-  }
+  const raw = parseAccessString(accessStr);
   spec.raw.push(...raw);
   let id = skipModsAndTypedefs(btf, typeId);
   const first = raw[0]!;

@@ -5,15 +5,21 @@
 
 import { resolveSize as resolveTypeSize, SIZE_OVERFLOW } from '../../model/sizes.js';
 import type { Btf } from '../../wire/btf.js';
+import { BtfError } from '../../wire/errors.js';
 import { isAnyEnum, isModifierLibbpf, Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
 
-/** Raised when a relocation cannot be computed at all (libbpf fails the load). */
-export class CoreError extends Error {
-  override readonly name = 'CoreError';
-  /** libbpf's errno name: EINVAL, E2BIG, EOPNOTSUPP. */
-  readonly errno: string;
-  constructor(errno: string, message: string) {
-    super(message);
+/** The errno libbpf fails a relocation with. */
+export type CoreErrno = 'EINVAL' | 'E2BIG' | 'EOPNOTSUPP';
+
+/**
+ * Raised when a relocation cannot be computed at all (libbpf fails the load): a `BtfError`
+ * with code 'core-relocation', `rule` the reason, `errno` libbpf's.
+ */
+export class CoreError extends BtfError {
+  override readonly name: string = 'CoreError';
+  readonly errno: CoreErrno;
+  constructor(errno: CoreErrno, rule: string) {
+    super('core-relocation', rule);
     this.errno = errno;
   }
 }

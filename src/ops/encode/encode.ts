@@ -41,6 +41,7 @@ export interface EncodeOptions {
   /**
    * Units walked elsewhere (worker threads, see btfkit/node): finished here in order. The
    * output is the same as without.
+   * @internal
    */
   readonly drafts?: DraftSource | undefined;
   /** Called after each unit with (units done, units total). */
