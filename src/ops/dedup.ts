@@ -162,8 +162,8 @@ class Deduper {
   }
 
   run(): DedupResult {
-    this.prep();
     this.strings();
+    this.prep();
     this.primitives();
     this.structs();
     this.resolveFwds();
@@ -334,12 +334,26 @@ class Deduper {
 
   // ---- passes ----
 
-  /** Base types are self-canonical and hashed so split types can fold into them. */
+  /**
+   * Base types are self-canonical and hashed so split types can fold into them. Every check
+   * that lets a split type fold into a table entry compares the two names first, so a named
+   * base type whose name no split type has (after the string pass: a base string's offset)
+   * can never be found and is left out of the table: a module's split dedup hashes the few
+   * thousand base types it could match, not the 100,000 of vmlinux.
+   */
   private prep(): void {
-    const { W, OFF } = this;
-    for (let id = 1; id < this.S; id++) {
-      this.map[id] = id;
+    const { W, OFF, S, N } = this;
+    const so = this.btf.startStrOff;
+    const ownName = new Uint8Array(so);
+    for (let id = S; id < N; id++) {
+      const name = W[OFF[id]!]!;
+      if (name < so) ownName[name] = 1;
+    }
+    for (let id = 1; id < S; id++) this.map[id] = id;
+    for (let id = 1; id < S; id++) {
       const o = OFF[id]!;
+      const name = W[o]!;
+      if (name !== 0 && ownName[name] === 0) continue;
       let h: number;
       switch (infoKind(W[o + 1]!)) {
         case Kind.VAR:
