@@ -232,7 +232,8 @@ export class UnitEncoder {
   private readonly closedTable = new RecordTable();
   /** .debug_str strings by content, and their builder offsets (see nameOff). */
   private readonly strContent = new ByteStringTable(0, false);
-  private readonly canonicalToBuilder = new Map<number, number>();
+  /** strContent offset → builder string offset + 1 (0: not added yet); grown with strContent. */
+  private canonicalToBuilder = new Int32Array(1024);
   /** Short inline names (see DieCursor.inlineStringKey) → builder string offset. */
   private readonly inlineCache = new Map<number, number>();
   /** .debug_str offset → builder string offset + 1 (0: not interned yet). */
@@ -286,10 +287,16 @@ export class UnitEncoder {
       // A relocatable object linked with `ld -r` repeats each string per unit: the same name
       // at another offset is found by its bytes, without decoding it again.
       const canonical = this.strContent.intern(this.dwarf.sections.str, key);
-      let off = this.canonicalToBuilder.get(canonical);
-      if (off === undefined) {
+      let toBuilder = this.canonicalToBuilder;
+      if (canonical >= toBuilder.length) {
+        const grown = new Int32Array(Math.max(toBuilder.length * 2, this.strContent.len));
+        grown.set(toBuilder);
+        this.canonicalToBuilder = toBuilder = grown;
+      }
+      let off = toBuilder[canonical]! - 1;
+      if (off < 0) {
         off = this.sink.addStringAt ? this.sink.addStringAt(this.dwarf.sections.str, key) : this.sink.addString(cur.string(S.name));
-        this.canonicalToBuilder.set(canonical, off);
+        toBuilder[canonical] = off + 1;
       }
       this.strCache[key] = off + 1;
       return off;
@@ -364,8 +371,23 @@ export class UnitEncoder {
     this.recLen[local] = words.length;
   }
 
+  /** emit() of a 3-word record, or a 4-word one when `w3` is given (no array per record). */
+  private emitWords(local: number, w0: number, w1: number, w2: number, w3?: number): void {
+    const n = w3 === undefined ? 3 : 4;
+    this.ensureW(n);
+    const W = this.W;
+    const off = this.wlen;
+    W[off] = w0;
+    W[off + 1] = w1;
+    W[off + 2] = w2;
+    if (w3 !== undefined) W[off + 3] = w3;
+    this.wlen = off + n;
+    this.recOff[local] = off;
+    this.recLen[local] = n;
+  }
+
   private emitSimple(kind: number, name: number, sizeOrType: number, kflag = false): void {
-    this.emit(this.newLocal(), [name, makeInfo(kind, 0, kflag), sizeOrType]);
+    this.emitWords(this.newLocal(), name, makeInfo(kind, 0, kflag), sizeOrType);
   }
 
   /** Walk and finish one unit (the single-threaded path). */
@@ -509,13 +531,23 @@ export class UnitEncoder {
    * Start a record whose DIE has children. Its id is taken when it closes, after the types
    * nested in it (pahole adds a struct after the anonymous types declared inside it).
    */
-  private openRecord(die: number, header: readonly number[], d: number): void {
-    // Header words go to the element stack first; closeRecord writes header + elements.
+  private openRecord(die: number, d: number, name: number, info: number, sizeOrType: number, elemType = -1): void {
+    // Header words go to the element stack first; closeRecord writes header + elements. An
+    // array's header is [name, info, 0, element type, index type, element count].
     this.openDie.push(die);
     this.openElemStart.push(this.elemTop);
     this.openDepth.push(d);
-    const e = this.elemRoom(header.length);
-    for (let i = 0; i < header.length; i++) e[this.elemTop++] = header[i]!;
+    const e = this.elemRoom(6);
+    let top = this.elemTop;
+    e[top++] = name;
+    e[top++] = info;
+    e[top++] = sizeOrType;
+    if (elemType >= 0) {
+      e[top++] = elemType;
+      e[top++] = 0;
+      e[top++] = 1;
+    }
+    this.elemTop = top;
     // Without children the record is complete now.
     if (!this.cur.hasChildren) this.closeRecord();
   }
@@ -527,7 +559,7 @@ export class UnitEncoder {
         return this.baseType();
       case DW_TAG.pointer_type:
         // Children are btf_type_tag annotations: the pointer then points at the last tag.
-        if (cur.hasChildren) return this.openRecord(cur.offset, [0, makeInfo(Kind.PTR, 0, false), this.typeRef()], d);
+        if (cur.hasChildren) return this.openRecord(cur.offset, d, 0, makeInfo(Kind.PTR, 0, false), this.typeRef());
         return this.emitSimple(Kind.PTR, 0, this.typeRef());
       case DW_TAG.LLVM_annotation:
         return this.annotation(d);
@@ -552,11 +584,11 @@ export class UnitEncoder {
         return this.enumeration(d);
       case DW_TAG.array_type: {
         this.needIndex = true;
-        this.openRecord(cur.offset, [0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef(), 0, 1], d);
+        this.openRecord(cur.offset, d, 0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef());
         return;
       }
       case DW_TAG.subroutine_type: {
-        this.openRecord(cur.offset, [0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef()], d);
+        this.openRecord(cur.offset, d, 0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef());
         return;
       }
       case DW_TAG.member:
@@ -595,7 +627,7 @@ export class UnitEncoder {
       const start = this.openElemStart[p]!;
       // Points at the previous tag, or for the first one at the pointer's target.
       const inner = this.elemTop > start + 3 ? this.elem[this.elemTop - 1]! : this.elem[start + 2]!;
-      this.emit(this.newLocal(), [this.constValueOff(), makeInfo(Kind.TYPE_TAG, 0, false), inner]);
+      this.emitWords(this.newLocal(), this.constValueOff(), makeInfo(Kind.TYPE_TAG, 0, false), inner);
       const e = this.elemRoom(1);
       e[this.elemTop++] = cur.offset;
       return;
@@ -662,7 +694,7 @@ export class UnitEncoder {
     const local = this.newLocal();
     // pahole indexes arrays with the unit's `int`.
     if (this.intLocal < 0 && size === 4 && cur.string(S.name) === 'int') this.intLocal = local;
-    this.emit(local, [name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8)]);
+    this.emitWords(local, name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8));
   }
 
   private aggregate(d: number): void {
@@ -670,18 +702,18 @@ export class UnitEncoder {
     const isUnion = cur.tag === DW_TAG.union_type;
     const name = this.nameOff();
     if (cur.has(S.declaration)) {
-      this.emit(this.newLocal(), [name, makeInfo(Kind.FWD, 0, isUnion), 0]);
+      this.emitWords(this.newLocal(), name, makeInfo(Kind.FWD, 0, isUnion), 0);
       return;
     }
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 0;
-    this.openRecord(cur.offset, [name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size], d);
+    this.openRecord(cur.offset, d, name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size);
   }
 
   private enumeration(d: number): void {
     const cur = this.cur;
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 4;
     const kind = size > 4 && this.features.has('enum64') ? Kind.ENUM64 : Kind.ENUM;
-    this.openRecord(cur.offset, [this.nameOff(), makeInfo(kind, 0, false), size], d);
+    this.openRecord(cur.offset, d, this.nameOff(), makeInfo(kind, 0, false), size);
   }
 
   /** The open record whose DIE is the parent of a DIE at depth d, if any. */
@@ -1062,7 +1094,7 @@ export class UnitEncoder {
       const rec = this.scratch.subarray(0, len);
       const added = b.addRecord(rec);
       if (added !== id) this.bad('internal: type id assignment out of step', off);
-      if (ids.closed[local]) this.closedTable.insert(rec.slice(), id);
+      if (ids.closed[local]) this.closedTable.insert(rec, len, id);
     }
     if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
     const deferred = deferredFns.map((f) => {
@@ -1245,11 +1277,18 @@ export class UnitEncoder {
   private readonly fnParams: number[] = [];
 }
 
-/** Records by content: an open-addressing table of builder ids keyed by a hash of the words. */
+/**
+ * Records by content: an open-addressing table of builder ids keyed by a hash of the words,
+ * the words themselves kept in one growing pool (no array per record).
+ */
 class RecordTable {
   private slots = new Int32Array(1 << 12);
   private hashes = new Int32Array(1 << 12);
-  private words: Uint32Array[] = [];
+  /** Per slot: where its record's words start in the pool, and how many there are. */
+  private starts = new Int32Array(1 << 12);
+  private lengths = new Int32Array(1 << 12);
+  private pool = new Uint32Array(1 << 16);
+  private poolLen = 0;
   private count = 0;
 
   private static hash(rec: Uint32Array, len: number): number {
@@ -1262,47 +1301,61 @@ class RecordTable {
   find(rec: Uint32Array, len: number): number {
     const h = RecordTable.hash(rec, len);
     const mask = this.slots.length - 1;
+    const pool = this.pool;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = this.slots[i]!;
       if (id === 0) return 0;
-      if (this.hashes[i] === h && sameWords(this.words[i]!, rec, len)) return id;
+      if (this.hashes[i] !== h || this.lengths[i] !== len) continue;
+      const at = this.starts[i]!;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (pool[at + k] !== rec[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
     }
   }
 
-  insert(rec: Uint32Array, id: number): void {
+  /** Add the first `len` words of `rec` (copied) as record `id`. */
+  insert(rec: Uint32Array, len: number, id: number): void {
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    const h = RecordTable.hash(rec, rec.length);
+    if (this.poolLen + len > this.pool.length) {
+      const next = new Uint32Array(Math.max(this.pool.length * 2, this.poolLen + len));
+      next.set(this.pool.subarray(0, this.poolLen));
+      this.pool = next;
+    }
+    const at = this.poolLen;
+    for (let k = 0; k < len; k++) this.pool[at + k] = rec[k]!;
+    this.poolLen = at + len;
+    const h = RecordTable.hash(rec, len);
     const mask = this.slots.length - 1;
     let i = h & mask;
     while (this.slots[i] !== 0) i = (i + 1) & mask;
     this.slots[i] = id;
     this.hashes[i] = h;
-    this.words[i] = rec;
+    this.starts[i] = at;
+    this.lengths[i] = len;
     this.count++;
   }
 
   private grow(): void {
-    const oldSlots = this.slots;
-    const oldHashes = this.hashes;
-    const oldWords = this.words;
-    this.slots = new Int32Array(oldSlots.length * 2);
-    this.hashes = new Int32Array(oldSlots.length * 2);
-    this.words = [];
-    const mask = this.slots.length - 1;
-    for (let j = 0; j < oldSlots.length; j++) {
-      if (oldSlots[j] === 0) continue;
-      let i = oldHashes[j]! & mask;
+    const { slots, hashes, starts, lengths } = this;
+    const cap = slots.length * 2;
+    this.slots = new Int32Array(cap);
+    this.hashes = new Int32Array(cap);
+    this.starts = new Int32Array(cap);
+    this.lengths = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < slots.length; j++) {
+      if (slots[j] === 0) continue;
+      let i = hashes[j]! & mask;
       while (this.slots[i] !== 0) i = (i + 1) & mask;
-      this.slots[i] = oldSlots[j]!;
-      this.hashes[i] = oldHashes[j]!;
-      this.words[i] = oldWords[j]!;
+      this.slots[i] = slots[j]!;
+      this.hashes[i] = hashes[j]!;
+      this.starts[i] = starts[j]!;
+      this.lengths[i] = lengths[j]!;
     }
   }
-}
-
-/** Equality of `a` with the first `len` words of `b`. */
-function sameWords(a: Uint32Array, b: Uint32Array, len: number): boolean {
-  if (a.length !== len) return false;
-  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
