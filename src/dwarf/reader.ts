@@ -561,16 +561,15 @@ export class DieCursor {
           const n = sleb(b, c, end, '.debug_info');
           pos = c.pos;
           cls = ValueClass.Signed;
-          const big = BigInt.asUintN(64, BigInt(n));
-          lo = Number(big & 0xffffffffn);
-          hi = Number(big >> 32n);
+          lo = lowWord(n);
+          hi = highWord(n);
           break;
         }
         case DW_FORM.implicit_const: {
           cls = ValueClass.Signed;
-          const big = BigInt.asUintN(64, BigInt(t.implicit[s]!));
-          lo = Number(big & 0xffffffffn);
-          hi = Number(big >> 32n);
+          const n = t.implicit[s]!;
+          lo = lowWord(n);
+          hi = highWord(n);
           break;
         }
         case DW_FORM.flag_present:
@@ -786,6 +785,18 @@ export class DieCursor {
     const lo = this.lo[slot]!;
     return this.bytes.subarray(lo, lo + this.hi[slot]!);
   }
+}
+
+/**
+ * The low and high 32 bits of the 64-bit two's complement of an integer-valued number (exact:
+ * ToUint32 is arithmetic modulo 2^32, and dividing by 2^32 rounds nothing). No BigInt per value.
+ */
+function lowWord(n: number): number {
+  return n >>> 0;
+}
+
+function highWord(n: number): number {
+  return Math.floor(n / 0x100000000) >>> 0;
 }
 
 function readUnsignedN(b: Uint8Array, pos: number, n: number, le: boolean): number {

@@ -109,6 +109,10 @@ class Deduper {
   private readonly legacy: boolean;
   private stack: Int32Array = new Int32Array(1024);
   private newStrings: ByteStringTable | undefined;
+  /** Base reference types not yet in the table, grouped by first referenced id (see prep). */
+  private baseGroupStart: Int32Array = new Int32Array(1);
+  private baseGroupMembers: Int32Array = new Int32Array(0);
+  private baseGroupAdded: Uint8Array = new Uint8Array(0);
   private extStrMap: ((off: number) => number) | undefined;
 
   constructor(
@@ -135,7 +139,10 @@ class Deduper {
     this.N = N;
     this.S = btf.startId;
     this.shapes = btf.shapes;
-    for (let id = 1; id < N; id++) {
+    // A parsed base holds only kinds with a shape; those a layout section describes are the
+    // only ones to refuse there (a vmlinux base has none: its 100,000 types need no look).
+    const baseMayHaveLayoutKinds = btf.base !== undefined && btf.base.shapes.some((s) => s?.fromLayout === true);
+    for (let id = baseMayHaveLayoutKinds ? 1 : this.S; id < N; id++) {
       const k = infoKind(W[OFF[id]! + 1]!);
       const shape = this.shapes[k];
       if (!shape || shape.fromLayout) {
@@ -338,8 +345,14 @@ class Deduper {
    * Base types are self-canonical and hashed so split types can fold into them. Every check
    * that lets a split type fold into a table entry compares the two names first, so a named
    * base type whose name no split type has (after the string pass: a base string's offset)
-   * can never be found and is left out of the table: a module's split dedup hashes the few
-   * thousand base types it could match, not the 100,000 of vmlinux.
+   * can never be found and is left out of the table. Unnamed reference types (pointers,
+   * prototypes, arrays: 40,000 in vmlinux) are only looked up by the reference pass, with
+   * their first referenced id canonical and compared: they are grouped by that id here and
+   * hashed into the table only when a split type with the same first id is looked up (see
+   * addBaseRefs). A module's split dedup thus hashes the few thousand base types it could
+   * match, not the 100,000 of vmlinux, and finds the same ones: within a hash chain, equal
+   * candidates keep their order (base types in id order, below the split types that could
+   * equal them, which are only added by the reference pass after their group).
    */
   private prep(): void {
     const { W, OFF, S, N } = this;
@@ -349,24 +362,38 @@ class Deduper {
       const name = W[OFF[id]!]!;
       if (name < so) ownName[name] = 1;
     }
-    for (let id = 1; id < S; id++) this.map[id] = id;
+    const map = this.map;
+    for (let id = 1; id < S; id++) map[id] = id;
+    // Grouped reference types, by first referenced id: counted, then placed (CSR).
+    const groupOf = new Int32Array(S).fill(-1);
+    const groupCount = new Int32Array(S + 1);
     for (let id = 1; id < S; id++) {
       const o = OFF[id]!;
-      const name = W[o]!;
-      if (name !== 0 && ownName[name] === 0) continue;
+      const k = infoKind(W[o + 1]!);
+      if (k === Kind.VAR || k === Kind.DATASEC) continue;
+      if (k === Kind.UNKN || k > Kind.ENUM64) fail('unsupported', `dedup cannot handle kind ${k} in the base`, { typeId: id });
+      if (W[o]! !== 0 && ownName[W[o]!] === 0) continue;
       let h: number;
-      switch (infoKind(W[o + 1]!)) {
-        case Kind.VAR:
-        case Kind.DATASEC:
-          continue;
+      switch (k) {
         case Kind.CONST:
         case Kind.VOLATILE:
         case Kind.RESTRICT:
         case Kind.PTR:
+        case Kind.TYPE_TAG:
+        case Kind.ARRAY:
+        case Kind.FUNC_PROTO: {
+          const first = W[o + (k === Kind.ARRAY ? 3 : 2)]!;
+          if (first < S) {
+            groupOf[id] = first;
+            groupCount[first + 1]!++;
+            continue;
+          }
+          h = this.baseRefHash(k, o);
+          break;
+        }
         case Kind.FWD:
         case Kind.FUNC:
         case Kind.FLOAT:
-        case Kind.TYPE_TAG:
           h = this.hashCommon(o);
           break;
         case Kind.TYPEDEF:
@@ -380,20 +407,39 @@ class Deduper {
         case Kind.ENUM64:
           h = this.hashEnum(o);
           break;
-        case Kind.STRUCT:
-        case Kind.UNION:
+        default: // STRUCT, UNION
           h = this.hashStruct(o);
-          break;
-        case Kind.ARRAY:
-          h = this.hashArray(o);
-          break;
-        case Kind.FUNC_PROTO:
-          h = this.hashFnproto(o);
-          break;
-        default:
-          fail('unsupported', `dedup cannot handle kind ${infoKind(W[o + 1]!)} in the base`, { typeId: id });
       }
       this.tableAdd(h, id);
+    }
+    for (let i = 1; i <= S; i++) groupCount[i]! += groupCount[i - 1]!;
+    const members = new Int32Array(groupCount[S]!);
+    const fill = groupCount.slice(0, S);
+    for (let id = 1; id < S; id++) {
+      const g = groupOf[id]!;
+      if (g >= 0) members[fill[g]!++] = id; // ascending ids within each group
+    }
+    this.baseGroupStart = groupCount;
+    this.baseGroupMembers = members;
+    this.baseGroupAdded = new Uint8Array(S);
+  }
+
+  /** Hash of a base reference type of kind `k` at `o` (its ids are canonical: base types are). */
+  private baseRefHash(k: number, o: number): number {
+    return k === Kind.ARRAY ? this.hashArray(o) : k === Kind.FUNC_PROTO ? this.hashFnproto(o) : this.hashCommon(o);
+  }
+
+  /** Put the grouped base reference types whose first referenced id is `first` in the table. */
+  private addBaseRefs(first: number): void {
+    const start = this.baseGroupStart;
+    if (first >= this.S || start[first] === start[first + 1] || this.baseGroupAdded[first] === 1) return;
+    this.baseGroupAdded[first] = 1;
+    const { W, OFF } = this;
+    const members = this.baseGroupMembers;
+    for (let i = start[first]!; i < start[first + 1]!; i++) {
+      const id = members[i]!;
+      const o = OFF[id]!;
+      this.tableAdd(this.baseRefHash(infoKind(W[o + 1]!), o), id);
     }
   }
 
@@ -1119,6 +1165,8 @@ class Deduper {
         h = this.hashCommon(o);
         equal = this.equalCommonFn;
     }
+    // The base types this one could equal, if not in the table yet (see prep).
+    if (k !== Kind.DECL_TAG && k !== Kind.FUNC && k !== Kind.TYPEDEF) this.addBaseRefs(this.W[o + (k === Kind.ARRAY ? 3 : 2)]!);
     // The referenced ids are canonical now, so an exact match on the record is equivalence.
     const newId = this.findEqual(h, o, id, equal);
     this.map[id] = newId;
