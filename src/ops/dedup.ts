@@ -1082,65 +1082,91 @@ class Deduper {
    * order the field visitor gives them, as the recursive definition does.
    */
   private refType(root: number): number {
-    const { W, OFF, map, shapes } = this;
+    const { W, map } = this;
     const m0 = map[root]!;
     if (m0 === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: root });
     if (m0 >= 0) return this.resolve(root);
-    // Frames: the type, where its referenced-id words start in `words`, and how many are done.
-    const { refIds: ids, refFirstWord: firstWord, refDone: done, wordSink: words } = this;
-    const push = (id: number): void => {
-      const k = infoKind(W[OFF[id]! + 1]!);
-      if (!REF_KINDS.has(k)) fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
-      map[id] = IN_PROGRESS;
-      ids.push(id);
-      firstWord.push(words.length);
-      done.push(0);
-      forEachTypeIdWord(W, OFF[id]!, shapes[k]!, this.collectWord);
-    };
-    push(root);
+    // Frames (typed stacks, reused: refType runs once per type): the type, where its
+    // referenced-id words start in wordSink, and how many are done.
+    this.sinkLen = 0;
+    this.refTop = -1;
+    this.pushRefFrame(root);
     let result = root;
-    while (ids.length > 0) {
-      const top = ids.length - 1;
+    while (this.refTop >= 0) {
+      const top = this.refTop;
+      const ids = this.refIds;
+      const firstWord = this.refFirstWord;
+      const done = this.refDone;
+      const words = this.wordSink;
       const id = ids[top]!;
       const from = firstWord[top]!;
-      const count = (top + 1 < firstWord.length ? firstWord[top + 1]! : words.length) - from;
+      // Words of deeper frames go after this frame's, and are dropped when they finish.
+      const count = this.sinkLen - from;
       if (done[top]! < count) {
         const w = words[from + done[top]!]!;
         const m = map[W[w]!]!;
         if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: W[w]! });
         if (m === UNPROCESSED) {
-          // words of deeper frames go after this frame's: the count above stays right.
-          push(W[w]!);
+          this.pushRefFrame(W[w]!);
           continue;
         }
         W[w] = this.resolve(W[w]!);
         done[top]!++;
         continue;
       }
-      words.length = from;
-      ids.pop();
-      firstWord.pop();
-      done.pop();
+      this.sinkLen = from;
+      this.refTop = top - 1;
       result = this.finishRef(id);
       // The frame below was waiting on this type: its word now holds a canonical id.
-      if (ids.length > 0) {
-        const below = ids.length - 1;
-        const bw = words[firstWord[below]! + done[below]!]!;
+      if (top > 0) {
+        const bw = words[firstWord[top - 1]! + done[top - 1]!]!;
         W[bw] = result;
-        done[below]!++;
+        done[top - 1]!++;
       }
     }
     return result;
   }
 
-  // The reference pass's stack (reused: refType runs once per type).
-  private readonly refIds: number[] = [];
-  private readonly refFirstWord: number[] = [];
-  private readonly refDone: number[] = [];
-  private readonly wordSink: number[] = [];
+  /** Open a refType frame for `id`, its referenced-id words collected. */
+  private pushRefFrame(id: number): void {
+    const { W, OFF } = this;
+    const k = infoKind(W[OFF[id]! + 1]!);
+    if (!REF_KINDS.has(k)) fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+    this.map[id] = IN_PROGRESS;
+    const top = ++this.refTop;
+    if (top === this.refIds.length) this.growRefStack();
+    this.refIds[top] = id;
+    this.refFirstWord[top] = this.sinkLen;
+    this.refDone[top] = 0;
+    forEachTypeIdWord(W, OFF[id]!, this.shapes[k]!, this.collectWord);
+  }
+
+  // The reference pass's stacks (see refType).
+  private refIds: Int32Array = new Int32Array(64);
+  private refFirstWord: Int32Array = new Int32Array(64);
+  private refDone: Int32Array = new Int32Array(64);
+  private refTop = -1;
+  private wordSink: Int32Array = new Int32Array(256);
+  private sinkLen = 0;
   private readonly collectWord = (w: number): void => {
-    this.wordSink.push(w);
+    if (this.sinkLen === this.wordSink.length) {
+      const grown = new Int32Array(this.wordSink.length * 2);
+      grown.set(this.wordSink);
+      this.wordSink = grown;
+    }
+    this.wordSink[this.sinkLen++] = w;
   };
+
+  private growRefStack(): void {
+    const grow = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.refIds = grow(this.refIds);
+    this.refFirstWord = grow(this.refFirstWord);
+    this.refDone = grow(this.refDone);
+  }
 
   /** Hash a reference type whose referenced ids are canonical and map it to its first equal. */
   private finishRef(id: number): number {
