@@ -195,8 +195,10 @@ export class UnitEncoder {
   private W = new Uint32Array(1 << 16);
   private wlen = 0;
   /** Per local record: word offset and length in W. */
-  private recOff: number[] = [];
-  private recLen: number[] = [];
+  private recOff = new Int32Array(1024);
+  private recLen = new Int32Array(1024);
+  /** Local records so far in this unit (recOff/recLen keep their capacity across units). */
+  private nRec = 0;
   /** DIE offset - unit offset → local id + 1 (0: not a type, i.e. void). */
   private dieMap = new Int32Array(1 << 16);
   private aliasFrom: number[] = [];
@@ -355,11 +357,29 @@ export class UnitEncoder {
 
   /** Reserve a local id for a DIE (the current one by default). */
   private newLocal(die = this.cur.offset): number {
-    const local = this.recOff.length;
-    this.recOff.push(-1);
-    this.recLen.push(0);
+    const local = this.addLocal();
     this.dieMap[die - this.unit.offset] = local + 1;
     return local;
+  }
+
+  /** Reserve a local id (no DIE: functions, variables, tags). */
+  private addLocal(): number {
+    const local = this.nRec;
+    if (local === this.recOff.length) this.reserveLocals(local * 2);
+    this.recOff[local] = -1;
+    this.recLen[local] = 0;
+    this.nRec = local + 1;
+    return local;
+  }
+
+  private reserveLocals(n: number): void {
+    if (n <= this.recOff.length) return;
+    const off = new Int32Array(n);
+    const len = new Int32Array(n);
+    off.set(this.recOff.subarray(0, this.nRec));
+    len.set(this.recLen.subarray(0, this.nRec));
+    this.recOff = off;
+    this.recLen = len;
   }
 
   private emit(local: number, words: ArrayLike<number>): void {
@@ -403,8 +423,7 @@ export class UnitEncoder {
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
     else this.dieMap.fill(0, 0, span);
     this.wlen = 0;
-    this.recOff = [];
-    this.recLen = [];
+    this.nRec = 0;
     this.aliasFrom = [];
     this.aliasTo = [];
     this.openDie = [];
@@ -456,8 +475,8 @@ export class UnitEncoder {
     return {
       unit: this.unit,
       words: this.W.slice(0, this.wlen),
-      recOff: Int32Array.from(this.recOff),
-      recLen: Int32Array.from(this.recLen),
+      recOff: this.recOff.slice(0, this.nRec),
+      recLen: this.recLen.slice(0, this.nRec),
       dies: Int32Array.from(dies),
       aliasFrom: this.aliasFrom,
       aliasTo: this.aliasTo,
@@ -488,13 +507,16 @@ export class UnitEncoder {
     if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
     this.W.set(d.words);
     this.wlen = d.words.length;
-    this.recOff = Array.from(d.recOff);
-    this.recLen = Array.from(d.recLen);
+    this.nRec = 0;
+    this.reserveLocals(d.recOff.length);
+    this.recOff.set(d.recOff);
+    this.recLen.set(d.recLen);
+    this.nRec = d.recOff.length;
     const W = this.W;
     const mapWord = (w: number): void => {
       W[w] = name(W[w]!);
     };
-    for (let local = 0; local < this.recOff.length; local++) {
+    for (let local = 0; local < this.nRec; local++) {
       const off = this.recOff[local]!;
       forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
     }
@@ -971,11 +993,7 @@ export class UnitEncoder {
     const b = this.builder;
     const unitOff = this.unit.offset;
     const span = this.unit.end - unitOff;
-    const local0 = (): number => {
-      this.recOff.push(-1);
-      this.recLen.push(0);
-      return this.recOff.length - 1;
-    };
+    const local0 = (): number => this.addLocal();
     // Decl tags of types and members come after the unit's types.
     for (let i = 0; i < this.declTags.length; i += 3) {
       this.emit(local0(), [this.declTags[i]!, makeInfo(Kind.DECL_TAG, 0, false), this.declTags[i + 1]!, this.declTags[i + 2]! >>> 0]);
@@ -1051,7 +1069,7 @@ export class UnitEncoder {
       if (rel <= 0 || rel >= span) this.bad(`type reference 0x${die.toString(16)} leaves its unit (cross-unit references are not supported)`, die);
       return dieMap[rel]! - 1;
     };
-    const n = this.recOff.length;
+    const n = this.nRec;
     const W = this.W;
     const protoOf = new Int32Array(n).fill(-1);
     for (const [func, proto] of funcProto) protoOf[func] = proto;
@@ -1091,10 +1109,9 @@ export class UnitEncoder {
       if (!ids.isNew[local]) continue;
       const off = this.recOff[local]!;
       const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
-      const rec = this.scratch.subarray(0, len);
-      const added = b.addRecord(rec);
+      const added = b.addRecord(this.scratch, len);
       if (added !== id) this.bad('internal: type id assignment out of step', off);
-      if (ids.closed[local]) this.closedTable.insert(rec, len, id);
+      if (ids.closed[local]) this.closedTable.insert(this.scratch, len, id);
     }
     if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
     const deferred = deferredFns.map((f) => {
