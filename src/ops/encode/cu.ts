@@ -1070,49 +1070,13 @@ export class UnitEncoder {
       return dieMap[rel]! - 1;
     };
     const n = this.nRec;
-    const W = this.W;
     const protoOf = new Int32Array(n).fill(-1);
     for (const [func, proto] of funcProto) protoOf[func] = proto;
     const globalIndex = this.policy.indexType();
     const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
-    // Dependencies of every record, as local ids (CSR).
-    const depStart = new Int32Array(n + 1);
-    let nDeps = 0;
-    const pushDep = (t: number): void => {
-      if (nDeps === this.deps.length) {
-        const grown = new Int32Array(this.deps.length * 2 + 1024);
-        grown.set(this.deps);
-        this.deps = grown;
-      }
-      this.deps[nDeps++] = t;
-    };
-    const depOfWord = (w: number): void => {
-      const t = target(W[w]!);
-      if (t >= 0) pushDep(t);
-    };
-    for (let local = 0; local < n; local++) {
-      depStart[local] = nDeps;
-      const off = this.recOff[local]!;
-      const kind = infoKind(W[off + 1]!);
-      const proto = protoOf[local]!;
-      if (proto >= 0) pushDep(proto);
-      else {
-        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, depOfWord);
-        if (kind === Kind.ARRAY && localIndex >= 0) pushDep(localIndex);
-      }
-    }
-    depStart[n] = nDeps;
+    const depStart = this.buildDeps(n, protoOf, localIndex, target);
     const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
-    // Append the new records in local order, references resolved.
-    for (let local = 0; local < n; local++) {
-      const id = ids.id[local]!;
-      if (!ids.isNew[local]) continue;
-      const off = this.recOff[local]!;
-      const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
-      const added = b.addRecord(this.scratch, len);
-      if (added !== id) this.bad('internal: type id assignment out of step', off);
-      if (ids.closed[local]) this.closedTable.insert(this.scratch, len, id);
-    }
+    this.appendNew(n, ids, protoOf, globalIndex, localIndex, target);
     if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
     const deferred = deferredFns.map((f) => {
       const proto = Uint32Array.from(f.words);
@@ -1123,6 +1087,51 @@ export class UnitEncoder {
       return { name: f.name, proto, tags: f.tags };
     });
     return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, slot: v.slot })) };
+  }
+
+  /**
+   * Dependencies of every record, as local ids, in this.deps (CSR: returns where each record's
+   * start). Each pass of finish() is a method of one loop: V8 optimizes each whole (a loop
+   * optimized while it runs leaves the code after it without type feedback, to run slowly).
+   */
+  private buildDeps(n: number, protoOf: Int32Array, localIndex: number, target: (die: number) => number): Int32Array {
+    const W = this.W;
+    const depStart = new Int32Array(n + 1);
+    // Upper bound: every word of every record a reference, plus an index type per record.
+    if (this.deps.length < this.wlen + n) this.deps = new Int32Array((this.wlen + n) * 2);
+    const deps = this.deps;
+    let nDeps = 0;
+    this.depSink = (w: number): void => {
+      const t = target(W[w]!);
+      if (t >= 0) deps[nDeps++] = t;
+    };
+    for (let local = 0; local < n; local++) {
+      depStart[local] = nDeps;
+      const off = this.recOff[local]!;
+      const kind = infoKind(W[off + 1]!);
+      const proto = protoOf[local]!;
+      if (proto >= 0) deps[nDeps++] = proto;
+      else {
+        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, this.depSink);
+        if (kind === Kind.ARRAY && localIndex >= 0) deps[nDeps++] = localIndex;
+      }
+    }
+    depStart[n] = nDeps;
+    return depStart;
+  }
+  private depSink: (w: number) => void = () => {};
+
+  /** Append the unit's new records in local order, references resolved. */
+  private appendNew(n: number, ids: { id: Int32Array; isNew: Uint8Array; closed: Uint8Array }, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): void {
+    const b = this.builder;
+    for (let local = 0; local < n; local++) {
+      if (!ids.isNew[local]) continue;
+      const id = ids.id[local]!;
+      const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
+      const added = b.addRecord(this.scratch, len);
+      if (added !== id) this.bad('internal: type id assignment out of step', this.recOff[local]!);
+      if (ids.closed[local]) this.closedTable.insert(this.scratch, len, id);
+    }
   }
 
   /**
@@ -1142,21 +1151,39 @@ export class UnitEncoder {
     localIndex: number,
     target: (die: number) => number,
   ): { id: Int32Array; isNew: Uint8Array; closed: Uint8Array } {
+    const state = new Uint8Array(n);
+    const post = new Int32Array(n);
+    const nPost = this.closedOrder(n, depStart, deps, state, post);
+    const found = this.findClosed(post, nPost, depStart, deps, protoOf, globalIndex, localIndex, target);
+    const id = new Int32Array(n);
+    const isNew = new Uint8Array(n);
+    const closed = new Uint8Array(n);
+    let nextId = this.builder.nextId;
+    for (let local = 0; local < n; local++) {
+      closed[local] = state[local] === 2 ? 1 : 0;
+      if (found[local] !== 0) id[local] = found[local]!;
+      else {
+        id[local] = nextId++;
+        isNew[local] = 1;
+      }
+    }
+    return { id, isNew, closed };
+  }
+
+  /**
+   * Which records are closed (state 2; see assignIds), by an iterative DFS; the closed ones in
+   * dependency order in `post`. Returns how many there are.
+   */
+  private closedOrder(n: number, depStart: Int32Array, deps: Int32Array, state: Uint8Array, post: Int32Array): number {
     const W = this.W;
     // 0 unvisited, 1 on the DFS stack, 4 on the stack and known open, 2 closed, 3 open
     // (reaches a cycle, or is a FUNC/VAR, which always stay).
-    if (this.dfsState.length < n) {
-      const cap = n * 2;
-      this.dfsState = new Uint8Array(cap);
-      this.dfsStack = new Int32Array(cap);
-      this.dfsNext = new Int32Array(cap);
-      this.dfsPost = new Int32Array(cap);
+    if (this.dfsStack.length < n) {
+      this.dfsStack = new Int32Array(n * 2);
+      this.dfsNext = new Int32Array(n * 2);
     }
-    const state = this.dfsState;
-    state.fill(0, 0, n);
     const stack = this.dfsStack;
     const next = this.dfsNext;
-    const post = this.dfsPost;
     let nPost = 0;
     for (let root = 0; root < n; root++) {
       if (state[root] !== 0) continue;
@@ -1187,8 +1214,12 @@ export class UnitEncoder {
         if (!open) post[nPost++] = node;
       }
     }
-    // Closed records in dependency order: look each up with its dependencies' found ids.
-    const found = new Int32Array(n);
+    return nPost;
+  }
+
+  /** Closed records in dependency order, each looked up with its dependencies' found ids (0: none). */
+  private findClosed(post: Int32Array, nPost: number, depStart: Int32Array, deps: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): Int32Array {
+    const found = new Int32Array(protoOf.length);
     for (let k = 0; k < nPost; k++) {
       const local = post[k]!;
       let ok = true;
@@ -1197,19 +1228,7 @@ export class UnitEncoder {
       const len = this.canonicalWords(local, found, protoOf, globalIndex, localIndex, target);
       found[local] = this.closedTable.find(this.scratch, len);
     }
-    const id = new Int32Array(n);
-    const isNew = new Uint8Array(n);
-    const closed = new Uint8Array(n);
-    let nextId = this.builder.nextId;
-    for (let local = 0; local < n; local++) {
-      closed[local] = state[local] === 2 ? 1 : 0;
-      if (found[local] !== 0) id[local] = found[local]!;
-      else {
-        id[local] = nextId++;
-        isNew[local] = 1;
-      }
-    }
-    return { id, isNew, closed };
+    return found;
   }
 
   /**
@@ -1237,10 +1256,8 @@ export class UnitEncoder {
   }
   private scratch: Uint32Array = new Uint32Array(256);
   private deps = new Int32Array(1024);
-  private dfsState = new Uint8Array(0);
   private dfsStack = new Int32Array(0);
   private dfsNext = new Int32Array(0);
-  private dfsPost = new Int32Array(0);
   private resolveRec: Uint32Array = new Uint32Array(0);
   private resolveIds: Int32Array = new Int32Array(0);
   private resolveTarget: (die: number) => number = () => -1;
