@@ -200,7 +200,7 @@ export class UnitEncoder {
   /** Local records so far in this unit (recOff/recLen keep their capacity across units). */
   private nRec = 0;
   /** DIE offset - unit offset → local id + 1 (0: not a type, i.e. void). */
-  private dieMap = new Int32Array(1 << 16);
+  private dieMap: Int32Array;
   private aliasFrom: number[] = [];
   private aliasTo: number[] = [];
   // Open records with children, by DIE depth.
@@ -261,6 +261,10 @@ export class UnitEncoder {
     out?: { readonly builder: BtfBuilder; readonly policy: EncodePolicy },
   ) {
     this.strCache = new Int32Array(dwarf.sections.str.length);
+    // Sized for the largest unit at once: growing it mid-walk would deoptimize the walk.
+    let span = 0;
+    for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
+    this.dieMap = new Int32Array(span);
     this.builderOrUndefined = out?.builder;
     this.policyOrUndefined = out?.policy;
   }
