@@ -88,6 +88,8 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
 class Deduper {
   private readonly W: Uint32Array;
   private readonly OFF: Int32Array;
+  /** One past the last type word in W (void's words follow). */
+  private readonly typesEnd: number;
   private readonly N: number;
   private readonly S: number;
   private readonly shapes: readonly (KindShape | undefined)[];
@@ -126,14 +128,19 @@ class Deduper {
     const W = new Uint32Array(total);
     const N = btf.nextId;
     const OFF = new Int32Array(N);
-    let pos = 3; // W[0..2]: void
+    // Type words in id order, then void's three zero words: the first blob's offsets are
+    // OFF's as they are (a native copy for vmlinux's 100,000).
+    let pos = 0;
     for (const b of chain) {
       W.set(b.words, pos);
       const offs = b.offsets;
       const s = b.startId;
-      for (let i = 0; i < offs.length; i++) OFF[s + i] = pos + offs[i]!;
+      if (pos === 0) OFF.set(offs, s);
+      else for (let i = 0; i < offs.length; i++) OFF[s + i] = pos + offs[i]!;
       pos += b.words.length;
     }
+    OFF[0] = pos;
+    this.typesEnd = pos;
     this.W = W;
     this.OFF = OFF;
     this.N = N;
@@ -363,11 +370,12 @@ class Deduper {
       if (name < so) ownName[name] = 1;
     }
     const map = this.map;
-    for (let id = 1; id < S; id++) map[id] = id;
-    // Grouped reference types, by first referenced id: counted, then placed (CSR).
-    const groupOf = new Int32Array(S).fill(-1);
+    // Grouped reference types (ascending), their first referenced ids, and counts per id.
+    const grouped = new Int32Array(S);
+    let nGrouped = 0;
     const groupCount = new Int32Array(S + 1);
     for (let id = 1; id < S; id++) {
+      map[id] = id;
       const o = OFF[id]!;
       const k = infoKind(W[o + 1]!);
       if (k === Kind.VAR || k === Kind.DATASEC) continue;
@@ -384,7 +392,7 @@ class Deduper {
         case Kind.FUNC_PROTO: {
           const first = W[o + (k === Kind.ARRAY ? 3 : 2)]!;
           if (first < S) {
-            groupOf[id] = first;
+            grouped[nGrouped++] = id;
             groupCount[first + 1]!++;
             continue;
           }
@@ -413,11 +421,12 @@ class Deduper {
       this.tableAdd(h, id);
     }
     for (let i = 1; i <= S; i++) groupCount[i]! += groupCount[i - 1]!;
-    const members = new Int32Array(groupCount[S]!);
+    const members = new Int32Array(nGrouped);
     const fill = groupCount.slice(0, S);
-    for (let id = 1; id < S; id++) {
-      const g = groupOf[id]!;
-      if (g >= 0) members[fill[g]!++] = id; // ascending ids within each group
+    for (let i = 0; i < nGrouped; i++) {
+      const id = grouped[i]!;
+      const o = OFF[id]!;
+      members[fill[W[o + (infoKind(W[o + 1]!) === Kind.ARRAY ? 3 : 2)]!]!++] = id; // ascending within each group
     }
     this.baseGroupStart = groupCount;
     this.baseGroupMembers = members;
@@ -645,7 +654,7 @@ class Deduper {
       }
       const first = ne;
       forEachTypeIdWord(W, o, shapes[k]!, pushEdge); // word positions, ascending
-      const end = id + 1 < N ? OFF[id + 1]! : W.length;
+      const end = id + 1 < N ? OFF[id + 1]! : this.typesEnd;
       let h = 0x2545f491;
       for (let w = o, e = first; w < end; w++) {
         if (e < ne && edges[e] === w) e++;
@@ -1213,7 +1222,7 @@ class Deduper {
       }
       newId[id] = next++;
       const o = OFF[id]!;
-      words += id + 1 < N ? OFF[id + 1]! - o : W.length - o;
+      words += id + 1 < N ? OFF[id + 1]! - o : this.typesEnd - o;
     }
     this.progress('compact', 0, N - S);
     const out = new Uint32Array(words);
@@ -1226,7 +1235,7 @@ class Deduper {
     for (let id = S; id < N; id++) {
       if (map[id] !== id) continue;
       const o = OFF[id]!;
-      const len = id + 1 < N ? OFF[id + 1]! - o : W.length - o;
+      const len = id + 1 < N ? OFF[id + 1]! - o : this.typesEnd - o;
       for (let i = 0; i < len; i++) out[p + i] = W[o + i]!;
       forEachTypeIdWord(out, p, shapes[infoKind(out[p + 1]!)]!, remapId);
       p += len;
