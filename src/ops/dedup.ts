@@ -115,6 +115,9 @@ class Deduper {
   private baseGroupStart: Int32Array = new Int32Array(1);
   private baseGroupMembers: Int32Array = new Int32Array(0);
   private baseGroupAdded: Uint8Array = new Uint8Array(0);
+  /** Base structs and unions named like a split type, ascending (see prep, resolveFwds). */
+  private baseComposites: Int32Array = new Int32Array(0);
+  private nBaseComposites = 0;
   private extStrMap: ((off: number) => number) | undefined;
 
   constructor(
@@ -370,6 +373,7 @@ class Deduper {
       if (name < so) ownName[name] = 1;
     }
     const map = this.map;
+    this.baseComposites = new Int32Array(S);
     // Grouped reference types (ascending), their first referenced ids, and counts per id.
     const grouped = new Int32Array(S);
     let nGrouped = 0;
@@ -417,6 +421,7 @@ class Deduper {
           break;
         default: // STRUCT, UNION
           h = this.hashStruct(o);
+          this.baseComposites[this.nBaseComposites++] = id;
       }
       this.tableAdd(h, id);
     }
@@ -1044,14 +1049,15 @@ class Deduper {
       const o = OFF[id]!;
       if (((W[o + 1]! >>> 24) & 0x7f) === Kind.FWD && map[id] === id) names.set(W[o]!, -1);
     }
-    for (let id = 1; id < N; id++) {
+    // Base structs and unions: only those prep kept can have a split type's name.
+    const candidate = (id: number): void => {
       const o = OFF[id]!;
-      const k = infoKind(W[o + 1]!);
-      if (!isComposite(k)) continue;
-      if (map[id] !== id) continue;
+      if (!isComposite(infoKind(W[o + 1]!)) || map[id] !== id) return;
       const have = names.get(W[o]!);
       if (have !== undefined) names.set(W[o]!, have === -1 ? id : 0);
-    }
+    };
+    for (let i = 0; i < this.nBaseComposites; i++) candidate(this.baseComposites[i]!);
+    for (let id = S; id < N; id++) candidate(id);
     for (let id = S; id < N; id++) {
       const o = OFF[id]!;
       if (infoKind(W[o + 1]!) !== Kind.FWD || map[id] !== id) continue;
