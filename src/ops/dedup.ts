@@ -151,7 +151,7 @@ class Deduper {
     this.shapes = btf.shapes;
     // A parsed base holds only kinds with a shape; those a layout section describes are the
     // only ones to refuse there (a vmlinux base has none: its 100,000 types need no look).
-    const baseMayHaveLayoutKinds = btf.base !== undefined && btf.base.shapes.some((s) => s?.fromLayout === true);
+    const baseMayHaveLayoutKinds = btf.base?.shapes.some((s) => s?.fromLayout === true) === true;
     for (let id = baseMayHaveLayoutKinds ? 1 : this.S; id < N; id++) {
       const k = infoKind(W[OFF[id]! + 1]!);
       const shape = this.shapes[k];
