@@ -121,21 +121,17 @@ export class BtfBuilder {
     return this.addString(decodeCString(src, at));
   }
 
-  /**
-   * Append a raw record (host-order words): all of `record`, or its first `length` words (a
-   * reused scratch buffer needs no view per record). Returns its id.
-   */
-  addRecord(record: ArrayLike<number>, length = record.length): number {
-    if (length < 3) fail('invalid-argument', 'a BTF record has at least 3 words');
-    if (length > record.length) fail('invalid-argument', `record length ${length} is more than the ${record.length} words given`);
+  /** Append a raw record (host-order words). Returns its id. */
+  addRecord(record: ArrayLike<number>): number {
+    if (record.length < 3) fail('invalid-argument', 'a BTF record has at least 3 words');
     const info = record[1]!;
     const shape = KIND_SHAPES[infoKind(info)];
-    const expected = shape ? 3 + (shape.infoSize >>> 2) + infoVlen(info) * (shape.elemSize >>> 2) : length;
-    if (shape && expected !== length) fail('invalid-argument', `${shape.name} record with vlen ${infoVlen(info)} needs ${expected} words, got ${length}`);
-    this.ensure(length);
+    const expected = shape ? 3 + (shape.infoSize >>> 2) + infoVlen(info) * (shape.elemSize >>> 2) : record.length;
+    if (shape && expected !== record.length) fail('invalid-argument', `${shape.name} record with vlen ${infoVlen(info)} needs ${expected} words, got ${record.length}`);
+    this.ensure(record.length);
     const off = this.wordLen;
-    for (let i = 0; i < length; i++) this.words[off + i] = record[i]! >>> 0;
-    this.wordLen += length;
+    for (let i = 0; i < record.length; i++) this.words[off + i] = record[i]! >>> 0;
+    this.wordLen += record.length;
     this.offs.push(off);
     return this.startId + this.offs.length - 1;
   }

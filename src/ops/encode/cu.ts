@@ -1132,7 +1132,7 @@ export class UnitEncoder {
       if (!ids.isNew[local]) continue;
       const id = ids.id[local]!;
       const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
-      const added = b.addRecord(this.scratch, len);
+      const added = b.addRecord(this.scratchView(len));
       if (added !== id) this.bad('internal: type id assignment out of step', this.recOff[local]!);
       if (ids.closed[local]) this.closedTable.insert(this.scratch, len, id);
     }
@@ -1242,7 +1242,10 @@ export class UnitEncoder {
   private canonicalWords(local: number, ids: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): number {
     const off = this.recOff[local]!;
     const len = this.recLen[local]!;
-    if (this.scratch.length < len) this.scratch = new Uint32Array(len * 2);
+    if (this.scratch.length < len) {
+      this.scratch = new Uint32Array(len * 2);
+      this.scratchViews = [];
+    }
     const rec = this.scratch;
     const W = this.W;
     for (let i = 0; i < len; i++) rec[i] = W[off + i]!;
@@ -1259,6 +1262,17 @@ export class UnitEncoder {
     return len;
   }
   private scratch: Uint32Array = new Uint32Array(256);
+  /** Views of the scratch buffer's first n words, by n (a record is appended from one). */
+  private scratchViews: Uint32Array[] = [];
+
+  private scratchView(len: number): Uint32Array {
+    let view = this.scratchViews[len];
+    if (view === undefined) {
+      view = this.scratch.subarray(0, len);
+      this.scratchViews[len] = view;
+    }
+    return view;
+  }
   private deps = new Int32Array(1024);
   private dfsStack = new Int32Array(0);
   private dfsNext = new Int32Array(0);
