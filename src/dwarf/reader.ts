@@ -43,6 +43,11 @@ export class AbbrevTable {
   readonly slot: Int32Array;
   /** Per abbrev, total bytes when every form has a fixed size and no attribute is wanted, else -1. */
   readonly fixedSkip: Int32Array;
+  /**
+   * Per spec, the bytes to step over when its attribute is not wanted and its form has a fixed
+   * size, else -1 (decoded: wanted, or a LEB128, string or block form). Filled by bindSlots.
+   */
+  readonly skip: Int32Array;
   boundTo: SlotMap | undefined;
 
   constructor(bytes: Uint8Array, offset: number) {
@@ -88,6 +93,7 @@ export class AbbrevTable {
     this.form = Int32Array.from(forms);
     this.implicit = Float64Array.from(implicits);
     this.slot = new Int32Array(attrs.length).fill(-1);
+    this.skip = new Int32Array(attrs.length).fill(-1);
     this.fixedSkip = new Int32Array(codes.length).fill(-1);
   }
 
@@ -102,6 +108,7 @@ export class AbbrevTable {
         const slot = wantTag ? map.slotOf(this.attr[s]!) : -1;
         this.slot[s] = slot;
         const size = fixedFormSize(this.form[s]!, addressSize, offsetSize);
+        this.skip[s] = slot < 0 ? size : -1;
         if (slot >= 0 || size < 0 || fixed < 0) fixed = -1;
         else fixed += size;
       }
@@ -468,7 +475,14 @@ export class DieCursor {
     const unit = this.unit;
     let pos = this.pos;
     const specEnd = t.specStart[a + 1]!;
+    const skip = t.skip;
     for (let s = t.specStart[a]!; s < specEnd; s++) {
+      // Most attributes of a wanted DIE (decl_file, decl_line, ...) are not wanted: step over.
+      const size = skip[s]!;
+      if (size >= 0) {
+        pos += size;
+        continue;
+      }
       let form = t.form[s]!;
       const slot = t.slot[s]!;
       let cls: number = ValueClass.Unsigned;
@@ -547,16 +561,15 @@ export class DieCursor {
           const n = sleb(b, c, end, '.debug_info');
           pos = c.pos;
           cls = ValueClass.Signed;
-          const big = BigInt.asUintN(64, BigInt(n));
-          lo = Number(big & 0xffffffffn);
-          hi = Number(big >> 32n);
+          lo = lowWord(n);
+          hi = highWord(n);
           break;
         }
         case DW_FORM.implicit_const: {
           cls = ValueClass.Signed;
-          const big = BigInt.asUintN(64, BigInt(t.implicit[s]!));
-          lo = Number(big & 0xffffffffn);
-          hi = Number(big >> 32n);
+          const n = t.implicit[s]!;
+          lo = lowWord(n);
+          hi = highWord(n);
           break;
         }
         case DW_FORM.flag_present:
@@ -676,6 +689,7 @@ export class DieCursor {
         this.hi[slot] = hi;
       }
     }
+    if (pos > end) this.bad('DIE runs past the end of its unit', dieAt);
     this.pos = pos;
   }
 
@@ -771,6 +785,18 @@ export class DieCursor {
     const lo = this.lo[slot]!;
     return this.bytes.subarray(lo, lo + this.hi[slot]!);
   }
+}
+
+/**
+ * The low and high 32 bits of the 64-bit two's complement of an integer-valued number (exact:
+ * ToUint32 is arithmetic modulo 2^32, and dividing by 2^32 rounds nothing). No BigInt per value.
+ */
+function lowWord(n: number): number {
+  return n >>> 0;
+}
+
+function highWord(n: number): number {
+  return Math.floor(n / 0x100000000) >>> 0;
 }
 
 function readUnsignedN(b: Uint8Array, pos: number, n: number, le: boolean): number {

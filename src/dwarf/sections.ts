@@ -146,6 +146,7 @@ function applyRelocations(elf: ElfFile, bytes: Uint8Array, r: ElfRelocations, sy
   // relocation up to 4 bytes wide is computed on numbers (`>>> 0` is modulo 2^32), only
   // 8-byte ones on BigInts.
   const symbolLo = symbolLowWords(symbols);
+  let symbolHi: Uint32Array | undefined;
   for (let i = 0; i < offset.length; i++) {
     const type = r.type[i]!;
     if (type === none) continue;
@@ -159,6 +160,17 @@ function applyRelocations(elf: ElfFile, bytes: Uint8Array, r: ElfRelocations, sy
     if (sym >= symbols.count) fail('bad-elf', `relocation ${i} names symbol ${sym}, the table has ${symbols.count}`, { ...where, offset: r.section.offset + i * entSize });
     if (width === 4 && kind === 'abs' && addendLo) {
       view.setUint32(at, (symbolLo[sym]! + addendLo[i]!) >>> 0, le);
+      continue;
+    }
+    if (width === 8 && kind === 'abs' && addendLo && addendHi) {
+      // S + A modulo 2^64 in two 32-bit halves (a BigInt per record was most of the garbage
+      // a module's encode made).
+      symbolHi ??= symbolHighWords(symbols);
+      const low = symbolLo[sym]! + addendLo[i]!;
+      const carry = low >= 0x100000000 ? 1 : 0;
+      const high = (symbolHi[sym]! + addendHi[i]! + carry) >>> 0;
+      view.setUint32(at + (le ? 0 : 4), low >>> 0, le);
+      view.setUint32(at + (le ? 4 : 0), high, le);
       continue;
     }
     if (width === 8) {
@@ -179,6 +191,13 @@ function applyRelocations(elf: ElfFile, bytes: Uint8Array, r: ElfRelocations, sy
 function symbolLowWords(symbols: ElfSymbols): Uint32Array {
   const out = new Uint32Array(symbols.count);
   for (let i = 0; i < symbols.count; i++) out[i] = Number(symbols.value[i]! & 0xffffffffn);
+  return out;
+}
+
+/** The high 32 bits of every symbol's value. */
+function symbolHighWords(symbols: ElfSymbols): Uint32Array {
+  const out = new Uint32Array(symbols.count);
+  for (let i = 0; i < symbols.count; i++) out[i] = Number(symbols.value[i]! >> 32n);
   return out;
 }
 

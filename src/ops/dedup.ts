@@ -92,6 +92,8 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
 class Deduper {
   private readonly W: Uint32Array;
   private readonly OFF: Int32Array;
+  /** One past the last type word in W (void's words follow). */
+  private readonly typesEnd: number;
   private readonly N: number;
   private readonly S: number;
   private readonly shapes: readonly (KindShape | undefined)[];
@@ -113,6 +115,13 @@ class Deduper {
   private readonly legacy: boolean;
   private stack: Int32Array = new Int32Array(1024);
   private newStrings: ByteStringTable | undefined;
+  /** Base reference types not yet in the table, grouped by first referenced id (see prep). */
+  private baseGroupStart: Int32Array = new Int32Array(1);
+  private baseGroupMembers: Int32Array = new Int32Array(0);
+  private baseGroupAdded: Uint8Array = new Uint8Array(0);
+  /** Base structs and unions named like a split type, ascending (see prep, resolveFwds). */
+  private baseComposites: Int32Array = new Int32Array(0);
+  private nBaseComposites = 0;
   private extStrMap: ((off: number) => number) | undefined;
 
   constructor(
@@ -126,20 +135,28 @@ class Deduper {
     const W = new Uint32Array(total);
     const N = btf.nextId;
     const OFF = new Int32Array(N);
-    let pos = 3; // W[0..2]: void
+    // Type words in id order, then void's three zero words: the first blob's offsets are
+    // OFF's as they are (a native copy for vmlinux's 100,000).
+    let pos = 0;
     for (const b of chain) {
       W.set(b.words, pos);
       const offs = b.offsets;
       const s = b.startId;
-      for (let i = 0; i < offs.length; i++) OFF[s + i] = pos + offs[i]!;
+      if (pos === 0) OFF.set(offs, s);
+      else for (let i = 0; i < offs.length; i++) OFF[s + i] = pos + offs[i]!;
       pos += b.words.length;
     }
+    OFF[0] = pos;
+    this.typesEnd = pos;
     this.W = W;
     this.OFF = OFF;
     this.N = N;
     this.S = btf.startId;
     this.shapes = btf.shapes;
-    for (let id = 1; id < N; id++) {
+    // A parsed base holds only kinds with a shape; those a layout section describes are the
+    // only ones to refuse there (a vmlinux base has none: its 100,000 types need no look).
+    const baseMayHaveLayoutKinds = btf.base?.shapes.some((s) => s?.fromLayout === true) === true;
+    for (let id = baseMayHaveLayoutKinds ? 1 : this.S; id < N; id++) {
       const k = infoKind(W[OFF[id]! + 1]!);
       const shape = this.shapes[k];
       if (!shape || shape.fromLayout) {
@@ -166,8 +183,8 @@ class Deduper {
   }
 
   run(): DedupResult {
-    this.prep();
     this.strings();
+    this.prep();
     this.primitives();
     this.structs();
     this.resolveFwds();
@@ -338,25 +355,61 @@ class Deduper {
 
   // ---- passes ----
 
-  /** Base types are self-canonical and hashed so split types can fold into them. */
+  /**
+   * Base types are self-canonical and hashed so split types can fold into them. Every check
+   * that lets a split type fold into a table entry compares the two names first, so a named
+   * base type whose name no split type has (after the string pass: a base string's offset)
+   * can never be found and is left out of the table. Unnamed reference types (pointers,
+   * prototypes, arrays: 40,000 in vmlinux) are only looked up by the reference pass, with
+   * their first referenced id canonical and compared: they are grouped by that id here and
+   * hashed into the table only when a split type with the same first id is looked up (see
+   * addBaseRefs). A module's split dedup thus hashes the few thousand base types it could
+   * match, not the 100,000 of vmlinux, and finds the same ones: within a hash chain, equal
+   * candidates keep their order (base types in id order, below the split types that could
+   * equal them, which are only added by the reference pass after their group).
+   */
   private prep(): void {
-    const { W, OFF } = this;
-    for (let id = 1; id < this.S; id++) {
-      this.map[id] = id;
+    const { W, OFF, S, N } = this;
+    const so = this.btf.startStrOff;
+    const ownName = new Uint8Array(so);
+    for (let id = S; id < N; id++) {
+      const name = W[OFF[id]!]!;
+      if (name < so) ownName[name] = 1;
+    }
+    const map = this.map;
+    this.baseComposites = new Int32Array(S);
+    // Grouped reference types (ascending), their first referenced ids, and counts per id.
+    const grouped = new Int32Array(S);
+    let nGrouped = 0;
+    const groupCount = new Int32Array(S + 1);
+    for (let id = 1; id < S; id++) {
+      map[id] = id;
       const o = OFF[id]!;
+      const k = infoKind(W[o + 1]!);
+      if (k === Kind.VAR || k === Kind.DATASEC) continue;
+      if (k === Kind.UNKN || k > Kind.ENUM64) fail('unsupported', `dedup cannot handle kind ${k} in the base`, { typeId: id });
+      if (W[o]! !== 0 && ownName[W[o]!] === 0) continue;
       let h: number;
-      switch (infoKind(W[o + 1]!)) {
-        case Kind.VAR:
-        case Kind.DATASEC:
-          continue;
+      switch (k) {
         case Kind.CONST:
         case Kind.VOLATILE:
         case Kind.RESTRICT:
         case Kind.PTR:
+        case Kind.TYPE_TAG:
+        case Kind.ARRAY:
+        case Kind.FUNC_PROTO: {
+          const first = W[o + (k === Kind.ARRAY ? 3 : 2)]!;
+          if (first < S) {
+            grouped[nGrouped++] = id;
+            groupCount[first + 1]!++;
+            continue;
+          }
+          h = this.baseRefHash(k, o);
+          break;
+        }
         case Kind.FWD:
         case Kind.FUNC:
         case Kind.FLOAT:
-        case Kind.TYPE_TAG:
           h = this.hashCommon(o);
           break;
         case Kind.TYPEDEF:
@@ -370,20 +423,41 @@ class Deduper {
         case Kind.ENUM64:
           h = this.hashEnum(o);
           break;
-        case Kind.STRUCT:
-        case Kind.UNION:
+        default: // STRUCT, UNION
           h = this.hashStruct(o);
-          break;
-        case Kind.ARRAY:
-          h = this.hashArray(o);
-          break;
-        case Kind.FUNC_PROTO:
-          h = this.hashFnproto(o);
-          break;
-        default:
-          fail('unsupported', `dedup cannot handle kind ${infoKind(W[o + 1]!)} in the base`, { typeId: id });
+          this.baseComposites[this.nBaseComposites++] = id;
       }
       this.tableAdd(h, id);
+    }
+    for (let i = 1; i <= S; i++) groupCount[i]! += groupCount[i - 1]!;
+    const members = new Int32Array(nGrouped);
+    const fill = groupCount.slice(0, S);
+    for (let i = 0; i < nGrouped; i++) {
+      const id = grouped[i]!;
+      const o = OFF[id]!;
+      members[fill[W[o + (infoKind(W[o + 1]!) === Kind.ARRAY ? 3 : 2)]!]!++] = id; // ascending within each group
+    }
+    this.baseGroupStart = groupCount;
+    this.baseGroupMembers = members;
+    this.baseGroupAdded = new Uint8Array(S);
+  }
+
+  /** Hash of a base reference type of kind `k` at `o` (its ids are canonical: base types are). */
+  private baseRefHash(k: number, o: number): number {
+    return k === Kind.ARRAY ? this.hashArray(o) : k === Kind.FUNC_PROTO ? this.hashFnproto(o) : this.hashCommon(o);
+  }
+
+  /** Put the grouped base reference types whose first referenced id is `first` in the table. */
+  private addBaseRefs(first: number): void {
+    const start = this.baseGroupStart;
+    if (first >= this.S || start[first] === start[first + 1] || this.baseGroupAdded[first] === 1) return;
+    this.baseGroupAdded[first] = 1;
+    const { W, OFF } = this;
+    const members = this.baseGroupMembers;
+    for (let i = start[first]!; i < start[first + 1]!; i++) {
+      const id = members[i]!;
+      const o = OFF[id]!;
+      this.tableAdd(this.baseRefHash(infoKind(W[o + 1]!), o), id);
     }
   }
 
@@ -589,7 +663,7 @@ class Deduper {
       }
       const first = ne;
       forEachTypeIdWord(W, o, shapes[k]!, pushEdge); // word positions, ascending
-      const end = id + 1 < N ? OFF[id + 1]! : W.length;
+      const end = id + 1 < N ? OFF[id + 1]! : this.typesEnd;
       let h = 0x2545f491;
       for (let w = o, e = first; w < end; w++) {
         if (e < ne && edges[e] === w) e++;
@@ -979,14 +1053,15 @@ class Deduper {
       const o = OFF[id]!;
       if (((W[o + 1]! >>> 24) & 0x7f) === Kind.FWD && map[id] === id) names.set(W[o]!, -1);
     }
-    for (let id = 1; id < N; id++) {
+    // Base structs and unions: only those prep kept can have a split type's name.
+    const candidate = (id: number): void => {
       const o = OFF[id]!;
-      const k = infoKind(W[o + 1]!);
-      if (!isComposite(k)) continue;
-      if (map[id] !== id) continue;
+      if (!isComposite(infoKind(W[o + 1]!)) || map[id] !== id) return;
       const have = names.get(W[o]!);
       if (have !== undefined) names.set(W[o]!, have === -1 ? id : 0);
-    }
+    };
+    for (let i = 0; i < this.nBaseComposites; i++) candidate(this.baseComposites[i]!);
+    for (let id = S; id < N; id++) candidate(id);
     for (let id = S; id < N; id++) {
       const o = OFF[id]!;
       if (infoKind(W[o + 1]!) !== Kind.FWD || map[id] !== id) continue;
@@ -1026,65 +1101,91 @@ class Deduper {
    * order the field visitor gives them, as the recursive definition does.
    */
   private refType(root: number): number {
-    const { W, OFF, map, shapes } = this;
+    const { W, map } = this;
     const m0 = map[root]!;
     if (m0 === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: root });
     if (m0 >= 0) return this.resolve(root);
-    // Frames: the type, where its referenced-id words start in `words`, and how many are done.
-    const { refIds: ids, refFirstWord: firstWord, refDone: done, wordSink: words } = this;
-    const push = (id: number): void => {
-      const k = infoKind(W[OFF[id]! + 1]!);
-      if (!REF_KINDS.has(k)) fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
-      map[id] = IN_PROGRESS;
-      ids.push(id);
-      firstWord.push(words.length);
-      done.push(0);
-      forEachTypeIdWord(W, OFF[id]!, shapes[k]!, this.collectWord);
-    };
-    push(root);
+    // Frames (typed stacks, reused: refType runs once per type): the type, where its
+    // referenced-id words start in wordSink, and how many are done.
+    this.sinkLen = 0;
+    this.refTop = -1;
+    this.pushRefFrame(root);
     let result = root;
-    while (ids.length > 0) {
-      const top = ids.length - 1;
+    while (this.refTop >= 0) {
+      const top = this.refTop;
+      const ids = this.refIds;
+      const firstWord = this.refFirstWord;
+      const done = this.refDone;
+      const words = this.wordSink;
       const id = ids[top]!;
       const from = firstWord[top]!;
-      const count = (top + 1 < firstWord.length ? firstWord[top + 1]! : words.length) - from;
+      // Words of deeper frames go after this frame's, and are dropped when they finish.
+      const count = this.sinkLen - from;
       if (done[top]! < count) {
         const w = words[from + done[top]!]!;
         const m = map[W[w]!]!;
         if (m === IN_PROGRESS) fail('bad-type', 'reference types form a loop (only struct, union and typedef may be recursive)', { typeId: W[w]! });
         if (m === UNPROCESSED) {
-          // words of deeper frames go after this frame's: the count above stays right.
-          push(W[w]!);
+          this.pushRefFrame(W[w]!);
           continue;
         }
         W[w] = this.resolve(W[w]!);
         done[top]!++;
         continue;
       }
-      words.length = from;
-      ids.pop();
-      firstWord.pop();
-      done.pop();
+      this.sinkLen = from;
+      this.refTop = top - 1;
       result = this.finishRef(id);
       // The frame below was waiting on this type: its word now holds a canonical id.
-      if (ids.length > 0) {
-        const below = ids.length - 1;
-        const bw = words[firstWord[below]! + done[below]!]!;
+      if (top > 0) {
+        const bw = words[firstWord[top - 1]! + done[top - 1]!]!;
         W[bw] = result;
-        done[below]!++;
+        done[top - 1]!++;
       }
     }
     return result;
   }
 
-  // The reference pass's stack (reused: refType runs once per type).
-  private readonly refIds: number[] = [];
-  private readonly refFirstWord: number[] = [];
-  private readonly refDone: number[] = [];
-  private readonly wordSink: number[] = [];
+  /** Open a refType frame for `id`, its referenced-id words collected. */
+  private pushRefFrame(id: number): void {
+    const { W, OFF } = this;
+    const k = infoKind(W[OFF[id]! + 1]!);
+    if (!REF_KINDS.has(k)) fail('bad-type', `dedup: unexpected kind ${k} among reference types`, { typeId: id });
+    this.map[id] = IN_PROGRESS;
+    const top = ++this.refTop;
+    if (top === this.refIds.length) this.growRefStack();
+    this.refIds[top] = id;
+    this.refFirstWord[top] = this.sinkLen;
+    this.refDone[top] = 0;
+    forEachTypeIdWord(W, OFF[id]!, this.shapes[k]!, this.collectWord);
+  }
+
+  // The reference pass's stacks (see refType).
+  private refIds: Int32Array = new Int32Array(64);
+  private refFirstWord: Int32Array = new Int32Array(64);
+  private refDone: Int32Array = new Int32Array(64);
+  private refTop = -1;
+  private wordSink: Int32Array = new Int32Array(256);
+  private sinkLen = 0;
   private readonly collectWord = (w: number): void => {
-    this.wordSink.push(w);
+    if (this.sinkLen === this.wordSink.length) {
+      const grown = new Int32Array(this.wordSink.length * 2);
+      grown.set(this.wordSink);
+      this.wordSink = grown;
+    }
+    this.wordSink[this.sinkLen++] = w;
   };
+
+  private growRefStack(): void {
+    const grow = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.refIds = grow(this.refIds);
+    this.refFirstWord = grow(this.refFirstWord);
+    this.refDone = grow(this.refDone);
+  }
 
   /** Hash a reference type whose referenced ids are canonical and map it to its first equal. */
   private finishRef(id: number): number {
@@ -1109,6 +1210,8 @@ class Deduper {
         h = this.hashCommon(o);
         equal = this.equalCommonFn;
     }
+    // The base types this one could equal, if not in the table yet (see prep).
+    if (k !== Kind.DECL_TAG && k !== Kind.FUNC && k !== Kind.TYPEDEF) this.addBaseRefs(this.W[o + (k === Kind.ARRAY ? 3 : 2)]!);
     // The referenced ids are canonical now, so an exact match on the record is equivalence.
     const newId = this.findEqual(h, o, id, equal);
     this.map[id] = newId;
@@ -1129,7 +1232,7 @@ class Deduper {
       }
       newId[id] = next++;
       const o = OFF[id]!;
-      words += id + 1 < N ? OFF[id + 1]! - o : W.length - o;
+      words += id + 1 < N ? OFF[id + 1]! - o : this.typesEnd - o;
     }
     this.progress('compact', 0, N - S);
     const out = new Uint32Array(words);
@@ -1142,7 +1245,7 @@ class Deduper {
     for (let id = S; id < N; id++) {
       if (map[id] !== id) continue;
       const o = OFF[id]!;
-      const len = id + 1 < N ? OFF[id + 1]! - o : W.length - o;
+      const len = id + 1 < N ? OFF[id + 1]! - o : this.typesEnd - o;
       for (let i = 0; i < len; i++) out[p + i] = W[o + i]!;
       forEachTypeIdWord(out, p, shapes[infoKind(out[p + 1]!)]!, remapId);
       p += len;

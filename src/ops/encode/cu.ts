@@ -195,10 +195,12 @@ export class UnitEncoder {
   private W = new Uint32Array(1 << 16);
   private wlen = 0;
   /** Per local record: word offset and length in W. */
-  private recOff: number[] = [];
-  private recLen: number[] = [];
+  private recOff = new Int32Array(1024);
+  private recLen = new Int32Array(1024);
+  /** Local records so far in this unit (recOff/recLen keep their capacity across units). */
+  private nRec = 0;
   /** DIE offset - unit offset → local id + 1 (0: not a type, i.e. void). */
-  private dieMap = new Int32Array(1 << 16);
+  private dieMap: Int32Array;
   private aliasFrom: number[] = [];
   private aliasTo: number[] = [];
   // Open records with children, by DIE depth.
@@ -232,7 +234,8 @@ export class UnitEncoder {
   private readonly closedTable = new RecordTable();
   /** .debug_str strings by content, and their builder offsets (see nameOff). */
   private readonly strContent = new ByteStringTable(0, false);
-  private readonly canonicalToBuilder = new Map<number, number>();
+  /** strContent offset → builder string offset + 1 (0: not added yet); grown with strContent. */
+  private canonicalToBuilder = new Int32Array(1024);
   /** Short inline names (see DieCursor.inlineStringKey) → builder string offset. */
   private readonly inlineCache = new Map<number, number>();
   /** .debug_str offset → builder string offset + 1 (0: not interned yet). */
@@ -258,6 +261,10 @@ export class UnitEncoder {
     out?: { readonly builder: BtfBuilder; readonly policy: EncodePolicy },
   ) {
     this.strCache = new Int32Array(dwarf.sections.str.length);
+    // Sized for the largest unit at once: growing it mid-walk would deoptimize the walk.
+    let span = 0;
+    for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
+    this.dieMap = new Int32Array(span);
     this.builderOrUndefined = out?.builder;
     this.policyOrUndefined = out?.policy;
   }
@@ -286,10 +293,16 @@ export class UnitEncoder {
       // A relocatable object linked with `ld -r` repeats each string per unit: the same name
       // at another offset is found by its bytes, without decoding it again.
       const canonical = this.strContent.intern(this.dwarf.sections.str, key);
-      let off = this.canonicalToBuilder.get(canonical);
-      if (off === undefined) {
+      let toBuilder = this.canonicalToBuilder;
+      if (canonical >= toBuilder.length) {
+        const grown = new Int32Array(Math.max(toBuilder.length * 2, this.strContent.len));
+        grown.set(toBuilder);
+        this.canonicalToBuilder = toBuilder = grown;
+      }
+      let off = toBuilder[canonical]! - 1;
+      if (off < 0) {
         off = this.sink.addStringAt ? this.sink.addStringAt(this.dwarf.sections.str, key) : this.sink.addString(cur.string(S.name));
-        this.canonicalToBuilder.set(canonical, off);
+        toBuilder[canonical] = off + 1;
       }
       this.strCache[key] = off + 1;
       return off;
@@ -348,11 +361,29 @@ export class UnitEncoder {
 
   /** Reserve a local id for a DIE (the current one by default). */
   private newLocal(die = this.cur.offset): number {
-    const local = this.recOff.length;
-    this.recOff.push(-1);
-    this.recLen.push(0);
+    const local = this.addLocal();
     this.dieMap[die - this.unit.offset] = local + 1;
     return local;
+  }
+
+  /** Reserve a local id (no DIE: functions, variables, tags). */
+  private addLocal(): number {
+    const local = this.nRec;
+    if (local === this.recOff.length) this.reserveLocals(local * 2);
+    this.recOff[local] = -1;
+    this.recLen[local] = 0;
+    this.nRec = local + 1;
+    return local;
+  }
+
+  private reserveLocals(n: number): void {
+    if (n <= this.recOff.length) return;
+    const off = new Int32Array(n);
+    const len = new Int32Array(n);
+    off.set(this.recOff.subarray(0, this.nRec));
+    len.set(this.recLen.subarray(0, this.nRec));
+    this.recOff = off;
+    this.recLen = len;
   }
 
   private emit(local: number, words: ArrayLike<number>): void {
@@ -364,8 +395,23 @@ export class UnitEncoder {
     this.recLen[local] = words.length;
   }
 
+  /** emit() of a 3-word record, or a 4-word one when `w3` is given (no array per record). */
+  private emitWords(local: number, w0: number, w1: number, w2: number, w3?: number): void {
+    const n = w3 === undefined ? 3 : 4;
+    this.ensureW(n);
+    const W = this.W;
+    const off = this.wlen;
+    W[off] = w0;
+    W[off + 1] = w1;
+    W[off + 2] = w2;
+    if (w3 !== undefined) W[off + 3] = w3;
+    this.wlen = off + n;
+    this.recOff[local] = off;
+    this.recLen[local] = n;
+  }
+
   private emitSimple(kind: number, name: number, sizeOrType: number, kflag = false): void {
-    this.emit(this.newLocal(), [name, makeInfo(kind, 0, kflag), sizeOrType]);
+    this.emitWords(this.newLocal(), name, makeInfo(kind, 0, kflag), sizeOrType);
   }
 
   /** Walk and finish one unit (the single-threaded path). */
@@ -381,8 +427,7 @@ export class UnitEncoder {
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
     else this.dieMap.fill(0, 0, span);
     this.wlen = 0;
-    this.recOff = [];
-    this.recLen = [];
+    this.nRec = 0;
     this.aliasFrom = [];
     this.aliasTo = [];
     this.openDie = [];
@@ -434,8 +479,8 @@ export class UnitEncoder {
     return {
       unit: this.unit,
       words: this.W.slice(0, this.wlen),
-      recOff: Int32Array.from(this.recOff),
-      recLen: Int32Array.from(this.recLen),
+      recOff: this.recOff.slice(0, this.nRec),
+      recLen: this.recLen.slice(0, this.nRec),
       dies: Int32Array.from(dies),
       aliasFrom: this.aliasFrom,
       aliasTo: this.aliasTo,
@@ -466,13 +511,16 @@ export class UnitEncoder {
     if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
     this.W.set(d.words);
     this.wlen = d.words.length;
-    this.recOff = Array.from(d.recOff);
-    this.recLen = Array.from(d.recLen);
+    this.nRec = 0;
+    this.reserveLocals(d.recOff.length);
+    this.recOff.set(d.recOff);
+    this.recLen.set(d.recLen);
+    this.nRec = d.recOff.length;
     const W = this.W;
     const mapWord = (w: number): void => {
       W[w] = name(W[w]!);
     };
-    for (let local = 0; local < this.recOff.length; local++) {
+    for (let local = 0; local < this.nRec; local++) {
       const off = this.recOff[local]!;
       forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
     }
@@ -509,13 +557,23 @@ export class UnitEncoder {
    * Start a record whose DIE has children. Its id is taken when it closes, after the types
    * nested in it (pahole adds a struct after the anonymous types declared inside it).
    */
-  private openRecord(die: number, header: readonly number[], d: number): void {
-    // Header words go to the element stack first; closeRecord writes header + elements.
+  private openRecord(die: number, d: number, name: number, info: number, sizeOrType: number, elemType = -1): void {
+    // Header words go to the element stack first; closeRecord writes header + elements. An
+    // array's header is [name, info, 0, element type, index type, element count].
     this.openDie.push(die);
     this.openElemStart.push(this.elemTop);
     this.openDepth.push(d);
-    const e = this.elemRoom(header.length);
-    for (let i = 0; i < header.length; i++) e[this.elemTop++] = header[i]!;
+    const e = this.elemRoom(6);
+    let top = this.elemTop;
+    e[top++] = name;
+    e[top++] = info;
+    e[top++] = sizeOrType;
+    if (elemType >= 0) {
+      e[top++] = elemType;
+      e[top++] = 0;
+      e[top++] = 1;
+    }
+    this.elemTop = top;
     // Without children the record is complete now.
     if (!this.cur.hasChildren) this.closeRecord();
   }
@@ -527,7 +585,7 @@ export class UnitEncoder {
         return this.baseType();
       case DW_TAG.pointer_type:
         // Children are btf_type_tag annotations: the pointer then points at the last tag.
-        if (cur.hasChildren) return this.openRecord(cur.offset, [0, makeInfo(Kind.PTR, 0, false), this.typeRef()], d);
+        if (cur.hasChildren) return this.openRecord(cur.offset, d, 0, makeInfo(Kind.PTR, 0, false), this.typeRef());
         return this.emitSimple(Kind.PTR, 0, this.typeRef());
       case DW_TAG.LLVM_annotation:
         return this.annotation(d);
@@ -552,11 +610,11 @@ export class UnitEncoder {
         return this.enumeration(d);
       case DW_TAG.array_type: {
         this.needIndex = true;
-        this.openRecord(cur.offset, [0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef(), 0, 1], d);
+        this.openRecord(cur.offset, d, 0, makeInfo(Kind.ARRAY, 0, false), 0, this.typeRef());
         return;
       }
       case DW_TAG.subroutine_type: {
-        this.openRecord(cur.offset, [0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef()], d);
+        this.openRecord(cur.offset, d, 0, makeInfo(Kind.FUNC_PROTO, 0, false), this.typeRef());
         return;
       }
       case DW_TAG.member:
@@ -595,7 +653,7 @@ export class UnitEncoder {
       const start = this.openElemStart[p]!;
       // Points at the previous tag, or for the first one at the pointer's target.
       const inner = this.elemTop > start + 3 ? this.elem[this.elemTop - 1]! : this.elem[start + 2]!;
-      this.emit(this.newLocal(), [this.constValueOff(), makeInfo(Kind.TYPE_TAG, 0, false), inner]);
+      this.emitWords(this.newLocal(), this.constValueOff(), makeInfo(Kind.TYPE_TAG, 0, false), inner);
       const e = this.elemRoom(1);
       e[this.elemTop++] = cur.offset;
       return;
@@ -662,7 +720,7 @@ export class UnitEncoder {
     const local = this.newLocal();
     // pahole indexes arrays with the unit's `int`.
     if (this.intLocal < 0 && size === 4 && cur.string(S.name) === 'int') this.intLocal = local;
-    this.emit(local, [name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8)]);
+    this.emitWords(local, name, makeInfo(Kind.INT, 0, false), size, (encoding << 24) | (size * 8));
   }
 
   private aggregate(d: number): void {
@@ -670,18 +728,18 @@ export class UnitEncoder {
     const isUnion = cur.tag === DW_TAG.union_type;
     const name = this.nameOff();
     if (cur.has(S.declaration)) {
-      this.emit(this.newLocal(), [name, makeInfo(Kind.FWD, 0, isUnion), 0]);
+      this.emitWords(this.newLocal(), name, makeInfo(Kind.FWD, 0, isUnion), 0);
       return;
     }
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 0;
-    this.openRecord(cur.offset, [name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size], d);
+    this.openRecord(cur.offset, d, name, makeInfo(isUnion ? Kind.UNION : Kind.STRUCT, 0, false), size);
   }
 
   private enumeration(d: number): void {
     const cur = this.cur;
     const size = cur.has(S.byteSize) ? cur.num(S.byteSize) : 4;
     const kind = size > 4 && this.features.has('enum64') ? Kind.ENUM64 : Kind.ENUM;
-    this.openRecord(cur.offset, [this.nameOff(), makeInfo(kind, 0, false), size], d);
+    this.openRecord(cur.offset, d, this.nameOff(), makeInfo(kind, 0, false), size);
   }
 
   /** The open record whose DIE is the parent of a DIE at depth d, if any. */
@@ -939,11 +997,7 @@ export class UnitEncoder {
     const b = this.builder;
     const unitOff = this.unit.offset;
     const span = this.unit.end - unitOff;
-    const local0 = (): number => {
-      this.recOff.push(-1);
-      this.recLen.push(0);
-      return this.recOff.length - 1;
-    };
+    const local0 = (): number => this.addLocal();
     // Decl tags of types and members come after the unit's types.
     for (let i = 0; i < this.declTags.length; i += 3) {
       this.emit(local0(), [this.declTags[i]!, makeInfo(Kind.DECL_TAG, 0, false), this.declTags[i + 1]!, this.declTags[i + 2]! >>> 0]);
@@ -1019,51 +1073,14 @@ export class UnitEncoder {
       if (rel <= 0 || rel >= span) this.bad(`type reference 0x${die.toString(16)} leaves its unit (cross-unit references are not supported)`, die);
       return dieMap[rel]! - 1;
     };
-    const n = this.recOff.length;
-    const W = this.W;
+    const n = this.nRec;
     const protoOf = new Int32Array(n).fill(-1);
     for (const [func, proto] of funcProto) protoOf[func] = proto;
     const globalIndex = this.policy.indexType();
     const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
-    // Dependencies of every record, as local ids (CSR).
-    const depStart = new Int32Array(n + 1);
-    let nDeps = 0;
-    const pushDep = (t: number): void => {
-      if (nDeps === this.deps.length) {
-        const grown = new Int32Array(this.deps.length * 2 + 1024);
-        grown.set(this.deps);
-        this.deps = grown;
-      }
-      this.deps[nDeps++] = t;
-    };
-    const depOfWord = (w: number): void => {
-      const t = target(W[w]!);
-      if (t >= 0) pushDep(t);
-    };
-    for (let local = 0; local < n; local++) {
-      depStart[local] = nDeps;
-      const off = this.recOff[local]!;
-      const kind = infoKind(W[off + 1]!);
-      const proto = protoOf[local]!;
-      if (proto >= 0) pushDep(proto);
-      else {
-        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, depOfWord);
-        if (kind === Kind.ARRAY && localIndex >= 0) pushDep(localIndex);
-      }
-    }
-    depStart[n] = nDeps;
+    const depStart = this.buildDeps(n, protoOf, localIndex, target);
     const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
-    // Append the new records in local order, references resolved.
-    for (let local = 0; local < n; local++) {
-      const id = ids.id[local]!;
-      if (!ids.isNew[local]) continue;
-      const off = this.recOff[local]!;
-      const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
-      const rec = this.scratch.subarray(0, len);
-      const added = b.addRecord(rec);
-      if (added !== id) this.bad('internal: type id assignment out of step', off);
-      if (ids.closed[local]) this.closedTable.insert(rec.slice(), id);
-    }
+    this.appendNew(n, ids, protoOf, globalIndex, localIndex, target);
     if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
     const deferred = deferredFns.map((f) => {
       const proto = Uint32Array.from(f.words);
@@ -1074,6 +1091,51 @@ export class UnitEncoder {
       return { name: f.name, proto, tags: f.tags };
     });
     return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, slot: v.slot })) };
+  }
+
+  /**
+   * Dependencies of every record, as local ids, in this.deps (CSR: returns where each record's
+   * start). Each pass of finish() is a method of one loop: V8 optimizes each whole (a loop
+   * optimized while it runs leaves the code after it without type feedback, to run slowly).
+   */
+  private buildDeps(n: number, protoOf: Int32Array, localIndex: number, target: (die: number) => number): Int32Array {
+    const W = this.W;
+    const depStart = new Int32Array(n + 1);
+    // Upper bound: every word of every record a reference, plus an index type per record.
+    if (this.deps.length < this.wlen + n) this.deps = new Int32Array((this.wlen + n) * 2);
+    const deps = this.deps;
+    let nDeps = 0;
+    this.depSink = (w: number): void => {
+      const t = target(W[w]!);
+      if (t >= 0) deps[nDeps++] = t;
+    };
+    for (let local = 0; local < n; local++) {
+      depStart[local] = nDeps;
+      const off = this.recOff[local]!;
+      const kind = infoKind(W[off + 1]!);
+      const proto = protoOf[local]!;
+      if (proto >= 0) deps[nDeps++] = proto;
+      else {
+        forEachTypeIdWord(W, off, KIND_SHAPES[kind]!, this.depSink);
+        if (kind === Kind.ARRAY && localIndex >= 0) deps[nDeps++] = localIndex;
+      }
+    }
+    depStart[n] = nDeps;
+    return depStart;
+  }
+  private depSink: (w: number) => void = () => {};
+
+  /** Append the unit's new records in local order, references resolved. */
+  private appendNew(n: number, ids: { id: Int32Array; isNew: Uint8Array; closed: Uint8Array }, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): void {
+    const b = this.builder;
+    for (let local = 0; local < n; local++) {
+      if (!ids.isNew[local]) continue;
+      const id = ids.id[local]!;
+      const len = this.canonicalWords(local, ids.id, protoOf, globalIndex, localIndex, target);
+      const added = b.addRecord(this.scratchView(len));
+      if (added !== id) this.bad('internal: type id assignment out of step', this.recOff[local]!);
+      if (ids.closed[local]) this.closedTable.insert(this.scratch, len, id);
+    }
   }
 
   /**
@@ -1093,21 +1155,39 @@ export class UnitEncoder {
     localIndex: number,
     target: (die: number) => number,
   ): { id: Int32Array; isNew: Uint8Array; closed: Uint8Array } {
+    const state = new Uint8Array(n);
+    const post = new Int32Array(n);
+    const nPost = this.closedOrder(n, depStart, deps, state, post);
+    const found = this.findClosed(post, nPost, depStart, deps, protoOf, globalIndex, localIndex, target);
+    const id = new Int32Array(n);
+    const isNew = new Uint8Array(n);
+    const closed = new Uint8Array(n);
+    let nextId = this.builder.nextId;
+    for (let local = 0; local < n; local++) {
+      closed[local] = state[local] === 2 ? 1 : 0;
+      if (found[local] !== 0) id[local] = found[local]!;
+      else {
+        id[local] = nextId++;
+        isNew[local] = 1;
+      }
+    }
+    return { id, isNew, closed };
+  }
+
+  /**
+   * Which records are closed (state 2; see assignIds), by an iterative DFS; the closed ones in
+   * dependency order in `post`. Returns how many there are.
+   */
+  private closedOrder(n: number, depStart: Int32Array, deps: Int32Array, state: Uint8Array, post: Int32Array): number {
     const W = this.W;
     // 0 unvisited, 1 on the DFS stack, 4 on the stack and known open, 2 closed, 3 open
     // (reaches a cycle, or is a FUNC/VAR, which always stay).
-    if (this.dfsState.length < n) {
-      const cap = n * 2;
-      this.dfsState = new Uint8Array(cap);
-      this.dfsStack = new Int32Array(cap);
-      this.dfsNext = new Int32Array(cap);
-      this.dfsPost = new Int32Array(cap);
+    if (this.dfsStack.length < n) {
+      this.dfsStack = new Int32Array(n * 2);
+      this.dfsNext = new Int32Array(n * 2);
     }
-    const state = this.dfsState;
-    state.fill(0, 0, n);
     const stack = this.dfsStack;
     const next = this.dfsNext;
-    const post = this.dfsPost;
     let nPost = 0;
     for (let root = 0; root < n; root++) {
       if (state[root] !== 0) continue;
@@ -1138,8 +1218,12 @@ export class UnitEncoder {
         if (!open) post[nPost++] = node;
       }
     }
-    // Closed records in dependency order: look each up with its dependencies' found ids.
-    const found = new Int32Array(n);
+    return nPost;
+  }
+
+  /** Closed records in dependency order, each looked up with its dependencies' found ids (0: none). */
+  private findClosed(post: Int32Array, nPost: number, depStart: Int32Array, deps: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): Int32Array {
+    const found = new Int32Array(protoOf.length);
     for (let k = 0; k < nPost; k++) {
       const local = post[k]!;
       let ok = true;
@@ -1148,19 +1232,7 @@ export class UnitEncoder {
       const len = this.canonicalWords(local, found, protoOf, globalIndex, localIndex, target);
       found[local] = this.closedTable.find(this.scratch, len);
     }
-    const id = new Int32Array(n);
-    const isNew = new Uint8Array(n);
-    const closed = new Uint8Array(n);
-    let nextId = this.builder.nextId;
-    for (let local = 0; local < n; local++) {
-      closed[local] = state[local] === 2 ? 1 : 0;
-      if (found[local] !== 0) id[local] = found[local]!;
-      else {
-        id[local] = nextId++;
-        isNew[local] = 1;
-      }
-    }
-    return { id, isNew, closed };
+    return found;
   }
 
   /**
@@ -1170,7 +1242,10 @@ export class UnitEncoder {
   private canonicalWords(local: number, ids: Int32Array, protoOf: Int32Array, globalIndex: number, localIndex: number, target: (die: number) => number): number {
     const off = this.recOff[local]!;
     const len = this.recLen[local]!;
-    if (this.scratch.length < len) this.scratch = new Uint32Array(len * 2);
+    if (this.scratch.length < len) {
+      this.scratch = new Uint32Array(len * 2);
+      this.scratchViews = [];
+    }
     const rec = this.scratch;
     const W = this.W;
     for (let i = 0; i < len; i++) rec[i] = W[off + i]!;
@@ -1187,11 +1262,20 @@ export class UnitEncoder {
     return len;
   }
   private scratch: Uint32Array = new Uint32Array(256);
+  /** Views of the scratch buffer's first n words, by n (a record is appended from one). */
+  private scratchViews: Uint32Array[] = [];
+
+  private scratchView(len: number): Uint32Array {
+    let view = this.scratchViews[len];
+    if (view === undefined) {
+      view = this.scratch.subarray(0, len);
+      this.scratchViews[len] = view;
+    }
+    return view;
+  }
   private deps = new Int32Array(1024);
-  private dfsState = new Uint8Array(0);
   private dfsStack = new Int32Array(0);
   private dfsNext = new Int32Array(0);
-  private dfsPost = new Int32Array(0);
   private resolveRec: Uint32Array = new Uint32Array(0);
   private resolveIds: Int32Array = new Int32Array(0);
   private resolveTarget: (die: number) => number = () => -1;
@@ -1245,11 +1329,18 @@ export class UnitEncoder {
   private readonly fnParams: number[] = [];
 }
 
-/** Records by content: an open-addressing table of builder ids keyed by a hash of the words. */
+/**
+ * Records by content: an open-addressing table of builder ids keyed by a hash of the words,
+ * the words themselves kept in one growing pool (no array per record).
+ */
 class RecordTable {
   private slots = new Int32Array(1 << 12);
   private hashes = new Int32Array(1 << 12);
-  private words: Uint32Array[] = [];
+  /** Per slot: where its record's words start in the pool, and how many there are. */
+  private starts = new Int32Array(1 << 12);
+  private lengths = new Int32Array(1 << 12);
+  private pool = new Uint32Array(1 << 16);
+  private poolLen = 0;
   private count = 0;
 
   private static hash(rec: Uint32Array, len: number): number {
@@ -1262,47 +1353,61 @@ class RecordTable {
   find(rec: Uint32Array, len: number): number {
     const h = RecordTable.hash(rec, len);
     const mask = this.slots.length - 1;
+    const pool = this.pool;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = this.slots[i]!;
       if (id === 0) return 0;
-      if (this.hashes[i] === h && sameWords(this.words[i]!, rec, len)) return id;
+      if (this.hashes[i] !== h || this.lengths[i] !== len) continue;
+      const at = this.starts[i]!;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (pool[at + k] !== rec[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
     }
   }
 
-  insert(rec: Uint32Array, id: number): void {
+  /** Add the first `len` words of `rec` (copied) as record `id`. */
+  insert(rec: Uint32Array, len: number, id: number): void {
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    const h = RecordTable.hash(rec, rec.length);
+    if (this.poolLen + len > this.pool.length) {
+      const next = new Uint32Array(Math.max(this.pool.length * 2, this.poolLen + len));
+      next.set(this.pool.subarray(0, this.poolLen));
+      this.pool = next;
+    }
+    const at = this.poolLen;
+    for (let k = 0; k < len; k++) this.pool[at + k] = rec[k]!;
+    this.poolLen = at + len;
+    const h = RecordTable.hash(rec, len);
     const mask = this.slots.length - 1;
     let i = h & mask;
     while (this.slots[i] !== 0) i = (i + 1) & mask;
     this.slots[i] = id;
     this.hashes[i] = h;
-    this.words[i] = rec;
+    this.starts[i] = at;
+    this.lengths[i] = len;
     this.count++;
   }
 
   private grow(): void {
-    const oldSlots = this.slots;
-    const oldHashes = this.hashes;
-    const oldWords = this.words;
-    this.slots = new Int32Array(oldSlots.length * 2);
-    this.hashes = new Int32Array(oldSlots.length * 2);
-    this.words = [];
-    const mask = this.slots.length - 1;
-    for (let j = 0; j < oldSlots.length; j++) {
-      if (oldSlots[j] === 0) continue;
-      let i = oldHashes[j]! & mask;
+    const { slots, hashes, starts, lengths } = this;
+    const cap = slots.length * 2;
+    this.slots = new Int32Array(cap);
+    this.hashes = new Int32Array(cap);
+    this.starts = new Int32Array(cap);
+    this.lengths = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < slots.length; j++) {
+      if (slots[j] === 0) continue;
+      let i = hashes[j]! & mask;
       while (this.slots[i] !== 0) i = (i + 1) & mask;
-      this.slots[i] = oldSlots[j]!;
-      this.hashes[i] = oldHashes[j]!;
-      this.words[i] = oldWords[j]!;
+      this.slots[i] = slots[j]!;
+      this.hashes[i] = hashes[j]!;
+      this.starts[i] = starts[j]!;
+      this.lengths[i] = lengths[j]!;
     }
   }
-}
-
-/** Equality of `a` with the first `len` words of `b`. */
-function sameWords(a: Uint32Array, b: Uint32Array, len: number): boolean {
-  if (a.length !== len) return false;
-  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
