@@ -1051,7 +1051,7 @@ class Deduper {
     const names = new Map<number, number>();
     for (let id = S; id < N; id++) {
       const o = OFF[id]!;
-      if (((W[o + 1]! >>> 24) & 0x7f) === Kind.FWD && map[id] === id) names.set(W[o]!, -1);
+      if (infoKind(W[o + 1]!) === Kind.FWD && map[id] === id) names.set(W[o]!, -1);
     }
     // Base structs and unions: only those prep kept can have a split type's name.
     const candidate = (id: number): void => {
