@@ -32,8 +32,8 @@ static const u8 *info_words; /* trailing-data words per kind */
 static u32 type_cnt;
 static u32 str_len;
 static u32 *sort_offs;
-static u64 *hashes[2];
-static u8 *hashed[2];
+static u64 *hashes;
+static u8 *hashed;
 static int failed;
 
 extern u8 __heap_base;
@@ -125,12 +125,16 @@ static u64 mix_name(u64 h, u32 off) {
   return h * 31 + s;
 }
 
+/*
+ * The disambiguation hash, memoized with members (the hash of a whole type); without them
+ * (a member's type) the walk stops at the first struct or union, so it is short.
+ */
 static u64 hash(u32 id, int members, int depth) {
   if (depth > MAX_WALK_DEPTH || failed) {
     failed = 1;
     return 0;
   }
-  if (hashed[members][id]) return hashes[members][id];
+  if (members && hashed[id]) return hashes[id];
   u64 h = mix_name(0, name_off(id));
   u32 k = kind(id);
   if (is_any_enum(k)) {
@@ -150,8 +154,10 @@ static u64 hash(u32 id, int members, int depth) {
     h = h * 31 + array_nelems(id);
     h = h * 31 + hash(array_elem(id), members, depth + 1);
   }
-  hashed[members][id] = 1;
-  hashes[members][id] = h;
+  if (members) {
+    hashed[id] = 1;
+    hashes[id] = h;
+  }
   return h;
 }
 
@@ -166,14 +172,16 @@ static int compare_strs(u32 a, u32 b) {
 }
 
 /*
- * The rank in the top byte and the first 7 bytes of the sort name (NUL-padded) below: one
- * comparison orders most pairs as (rank, strcmp of the sort names) would.
+ * A type to sort as one 64-bit word: the rank (3 bits), the first 5 bytes of its sort name
+ * (NUL-padded) and its id (ID_BITS). Most pairs are ordered by the word above the id, as
+ * (rank, strcmp of the sort names) would order them; equal ones by compare_tied.
  */
-static u64 prefix_key(u32 rank, u32 off) {
-  u64 k = (u64)rank << 56;
+#define ID_BITS 21
+static u64 record(u32 rank, u32 off, u32 id) {
+  u64 k = (u64)(rank == MAX_RANK ? 5 : rank) << 61;
   const u8 *p = strs + off;
-  for (int i = 0; i < 7 && *p; i++, p++) k |= (u64)*p << (48 - 8 * i);
-  return k;
+  for (int i = 0; i < 5 && *p; i++, p++) k |= (u64)*p << (53 - 8 * i);
+  return k | id;
 }
 
 /* (sort name, own name, disambiguation hash, id) of two types whose keys are equal. */
@@ -187,31 +195,26 @@ static int compare_tied(u32 a, u32 b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* A type to sort: its key beside its id, so most comparisons read only the records moved. */
-struct rec {
-  u64 key;
-  u32 id;
-  u32 unused;
-};
+#define ID_MASK ((1u << ID_BITS) - 1)
 
-static int rec_before(const struct rec *x, const struct rec *y) {
-  if (x->key != y->key) return x->key < y->key;
-  return compare_tied(x->id, y->id) < 0;
+static int before(u64 x, u64 y) {
+  if ((x >> ID_BITS) != (y >> ID_BITS)) return x < y;
+  return compare_tied((u32)x & ID_MASK, (u32)y & ID_MASK) < 0;
 }
 
 /* Bottom-up merge sort of recs[0..n), with tmp[0..n); the sorted array (one of the two). */
-static struct rec *merge_sort(struct rec *recs, struct rec *tmp, u32 n) {
-  struct rec *src = recs, *dst = tmp;
+static u64 *merge_sort(u64 *recs, u64 *tmp, u32 n) {
+  u64 *src = recs, *dst = tmp;
   for (u32 width = 1; width < n; width *= 2) {
     for (u32 lo = 0; lo < n; lo += 2 * width) {
       u32 mid = lo + width < n ? lo + width : n;
       u32 hi = lo + 2 * width < n ? lo + 2 * width : n;
       u32 i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) dst[k++] = rec_before(&src[j], &src[i]) ? src[j++] : src[i++];
+      while (i < mid && j < hi) dst[k++] = before(src[j], src[i]) ? src[j++] : src[i++];
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
     }
-    struct rec *t = src;
+    u64 *t = src;
     src = dst;
     dst = t;
   }
@@ -220,7 +223,7 @@ static struct rec *merge_sort(struct rec *recs, struct rec *tmp, u32 n) {
 
 /*
  * out[0..n) = all ids in sorted order; 0, or 1 when the caller must sort instead. scratch:
- * 54 bytes per type, 8-aligned, zeroed (fresh memory).
+ * 29 bytes per type, 8-aligned, zeroed (fresh memory). Fewer than 2^ID_BITS types.
  */
 __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u32 *out, u8 *scratch) {
   words = w;
@@ -229,22 +232,19 @@ __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i3
   strs = s;
   str_len = slen;
   info_words = iw;
-  failed = 0;
-  hashes[0] = (u64 *)scratch;
-  hashes[1] = hashes[0] + n;
-  struct rec *recs = (struct rec *)(hashes[1] + n);
-  struct rec *tmp = recs + n;
+  failed = n > ID_MASK;
+  hashes = (u64 *)scratch;
+  u64 *recs = hashes + n;
+  u64 *tmp = recs + n;
   sort_offs = (u32 *)(tmp + n);
-  hashed[0] = (u8 *)(sort_offs + n);
-  hashed[1] = hashed[0] + n;
+  hashed = (u8 *)(sort_offs + n);
   for (u32 id = 0; id < n && !failed; id++) {
     sort_offs[id] = sort_name_off(id);
-    recs[id].key = prefix_key(type_rank(id), sort_offs[id]);
-    recs[id].id = id;
+    recs[id] = record(type_rank(id), sort_offs[id], id);
     checked_str(name_off(id));
   }
   if (failed) return 1;
-  struct rec *sorted = merge_sort(recs, tmp, n);
-  for (u32 i = 0; i < n; i++) out[i] = sorted[i].id;
+  u64 *sorted = merge_sort(recs, tmp, n);
+  for (u32 i = 0; i < n; i++) out[i] = (u32)sorted[i] & ID_MASK;
   return failed ? 1 : 0;
 }

@@ -358,8 +358,8 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   return new Uint32Array(mem, outAt, n).slice();
 }
 
-/** sort_types' scratch: two 64-bit hash memos, a 16-byte record and its merge buffer, the sort-name offset, two memo flags. */
-const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 16 + 16 + 4 + 1 + 1;
+/** sort_types' scratch: the hash memo, a 64-bit record and its merge buffer, the sort-name offset, the memo flag. */
+const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
 export function sortedTypeOrderJs(t: TypeTable): Uint32Array {
