@@ -91,6 +91,14 @@ export interface CDumperOptions {
   readonly keepNames?: boolean | undefined;
 }
 
+/**
+ * The name a declaration declares (a member, parameter, typedef or caller's name): a string
+ * offset, its bytes copied from the string table as libbpf prints them (no JS string per
+ * member: vmlinux has ~400k members and parameters), 0 for none; or, negative, -(i + 1) for
+ * declNames[i].
+ */
+type DeclName = number;
+
 /** Output chunk size (to the sink, or kept for take()). */
 const CHUNK = 1 << 16;
 
@@ -115,6 +123,8 @@ export class CDumper {
   private emitQueue: Int32Array;
   private queued = 0;
   private declStack: number[] = [];
+  /** The names of declarations being written that are not copied from the string table (see DeclName). */
+  private declNames: string[] = [];
   private declCnt = 0;
   /**
    * The declaration chain being written: declStack[dStart .. dStart + dCnt), consumed from
@@ -270,7 +280,9 @@ export class CDumper {
    * structs/unions/enums are written inline, indented for nesting level `lvl`.
    */
   emitTypeDecl(id: number, fieldName = '', lvl = 0): void {
-    this.typeDecl(id, fieldName, lvl);
+    const mark = this.declNames.length;
+    this.typeDecl(id, this.declName(fieldName), lvl);
+    this.declNames.length = mark;
   }
 
   /** Emit just the definition of `id` (struct/union/enum body, typedef, fwd), without dependencies. */
@@ -292,7 +304,7 @@ export class CDumper {
         this.typedefDef(id, lvl);
         break;
       default:
-        this.typeDecl(id, '', lvl);
+        this.typeDecl(id, 0, lvl);
     }
   }
 
@@ -320,7 +332,7 @@ export class CDumper {
     this.depth--;
   }
 
-  private typeChain(fname: string, lvl: number): void {
+  private typeChain(fname: DeclName, lvl: number): void {
     this.enter(this.declStack[this.dStart + this.dCnt - 1] ?? 0);
     this.typeChainAt(fname, lvl);
     this.depth--;
@@ -687,7 +699,7 @@ export class CDumper {
       this.bitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
       this.w.text('\n');
       this.w.text(ind);
-      this.typeDecl(mtype, t.str(t.words[e]!), lvl + 1);
+      this.typeDecl(mtype, t.words[e]!, lvl + 1);
       if (mSz) {
         this.w.text(': ');
         this.w.int(mSz);
@@ -765,12 +777,14 @@ export class CDumper {
       return;
     }
     this.w.text('typedef ');
-    this.typeDecl(t.type(id), name, lvl);
+    const mark = this.declNames.length;
+    this.typeDecl(t.type(id), this.declName(name), lvl);
+    this.declNames.length = mark;
   }
 
   // ---- declarations (type chains) ----
 
-  private typeDecl(id: number, fname: string, lvl: number): void {
+  private typeDecl(id: number, fname: DeclName, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     const start = this.declCnt;
@@ -827,12 +841,25 @@ export class CDumper {
     }
   }
 
-  private emitName(name: string, lastWasPtr: boolean): void {
-    if (name.length && !lastWasPtr) this.w.text(' ');
-    this.w.text(name);
+  /** `name` as a DeclName (a string of its own: typedef names with ___N, names from callers). */
+  private declName(name: string): DeclName {
+    if (name === '') return 0;
+    this.declNames.push(name);
+    return -this.declNames.length;
   }
 
-  private typeChainAt(fname: string, lvl: number): void {
+  private hasName(name: DeclName): boolean {
+    return name > 0 ? this.t.strBytes[name] !== 0 : name < 0 && this.declNames[-name - 1] !== '';
+  }
+
+  private emitName(name: DeclName, lastWasPtr: boolean): void {
+    if (!this.hasName(name)) return;
+    if (!lastWasPtr) this.w.byte(32);
+    if (name > 0) this.w.cstr(this.t.strBytes, name);
+    else this.w.text(this.declNames[-name - 1]!);
+  }
+
+  private typeChainAt(fname: DeclName, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     let lastWasPtr = true;
@@ -901,7 +928,7 @@ export class CDumper {
           }
           const next = stack[this.dStart + this.dCnt - 1]!;
           const multidim = t.kind(next) === K_ARRAY && next !== 0;
-          if (fname.length && !lastWasPtr) this.w.text(' ');
+          if (this.hasName(fname) && !lastWasPtr) this.w.byte(32);
           if (!multidim) this.w.text('(');
           this.typeChain(fname, lvl);
           if (!multidim) this.w.text(')');
@@ -933,7 +960,7 @@ export class CDumper {
               this.w.text('...');
               break;
             }
-            this.typeDecl(ptype, t.str(t.words[e0 + i * 2]!), lvl);
+            this.typeDecl(ptype, t.words[e0 + i * 2]!, lvl);
           }
           this.w.text(')');
           return;
