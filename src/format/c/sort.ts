@@ -8,6 +8,7 @@
 
 import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds.js';
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
+import { CoreLayout, instantiateCore } from '../wasm-core.js';
 import { SORT_CORE_WASM } from './sort-core-wasm.js';
 import { type TypeTable, tooDeep } from './table.js';
 
@@ -303,9 +304,6 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
   return sortedTypeOrderWasm(t) ?? sortedTypeOrderJs(t);
 }
 
-/** The compiled sort-core.c; null where WebAssembly is missing or refuses it. */
-let sortCore: WebAssembly.Module | null | undefined;
-
 interface SortCoreExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
@@ -313,49 +311,28 @@ interface SortCoreExports {
 }
 
 /**
- * sort-core.c over a copy of the table in a fresh instance's memory (dropped afterwards);
- * undefined when it cannot run or gives the input back (an id out of range, a walk too
- * deep: the JavaScript sort reports those as it always did).
+ * sort-core.c over a copy of the table (see wasm-core.ts); undefined when it cannot run or
+ * gives the input back (an id out of range, a walk too deep: the JavaScript sort reports
+ * those as it always did).
  */
 function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
-  try {
-    sortCore ??= new WebAssembly.Module(Uint8Array.from(atob(SORT_CORE_WASM), (c) => c.charCodeAt(0)));
-  } catch {
-    sortCore = null;
-  }
-  if (sortCore === null) return undefined;
-  const core = new WebAssembly.Instance(sortCore, {}).exports as unknown as SortCoreExports;
+  const core = instantiateCore(SORT_CORE_WASM) as SortCoreExports | undefined;
+  if (!core) return undefined;
   const n = t.n;
   const infoWords = new Uint8Array(128);
   t.btf.shapes.forEach((shape, k) => {
     if (shape) infoWords[k] = shape.infoSize >>> 2;
   });
-  // Layout above the C stack, 8-aligned: words, offsets, strings, info words, out, scratch.
-  let at = core.heap_base();
-  const place = (bytes: number): number => {
-    const start = (at + 7) & ~7;
-    at = start + bytes;
-    return start;
-  };
-  const wordsAt = place(t.words.length * 4);
-  const offAt = place(n * 4);
-  const strAt = place(t.strBytes.length);
-  const infoAt = place(infoWords.length);
-  const outAt = place(n * 4);
-  const scratchAt = place(SCRATCH_BYTES_PER_TYPE * n);
-  try {
-    const grow = Math.ceil((at - core.memory.buffer.byteLength) / 65536);
-    if (grow > 0) core.memory.grow(grow);
-  } catch {
-    return undefined; // more than a wasm32 memory holds
-  }
-  const mem = core.memory.buffer;
-  new Uint32Array(mem, wordsAt, t.words.length).set(t.words);
-  new Int32Array(mem, offAt, n).set(t.off);
-  new Uint8Array(mem, strAt, t.strBytes.length).set(t.strBytes);
-  new Uint8Array(mem, infoAt, infoWords.length).set(infoWords);
+  const layout = new CoreLayout(core.memory, core.heap_base());
+  const wordsAt = layout.copy(t.words);
+  const offAt = layout.copy(t.off);
+  const strAt = layout.copy(t.strBytes);
+  const infoAt = layout.copy(infoWords);
+  const outAt = layout.place(n * 4);
+  const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
+  if (!layout.commit()) return undefined;
   if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, outAt, scratchAt) !== 0) return undefined;
-  return new Uint32Array(mem, outAt, n).slice();
+  return new Uint32Array(core.memory.buffer, outAt, n).slice();
 }
 
 /** sort_types' scratch: the hash memo, a 64-bit record and its merge buffer, the sort-name offset, the memo flag. */
