@@ -370,22 +370,28 @@ const RAW_CHUNK = 1 << 18;
 
 /**
  * A whole base BTF by raw-core.c (see wasm-core.ts): in a one-shot dump of vmlinux the
- * JavaScript formatter ran mostly as cold code, three times as long as it takes warm. Each
- * chunk goes to the sink as a copy (the core reuses its buffer). False when it cannot run
- * or gives the input back (a name outside the string table), before writing anything.
+ * JavaScript formatter ran mostly as cold code, three times as long as it takes warm. The
+ * core reuses its buffer, so each chunk is copied to one of ours, reused as ByteWriter
+ * reuses its chunks (unless the sink keeps it). False when it cannot run or gives the input
+ * back (a name outside the string table), before writing anything.
  */
 function writeRawWasm(btf: Btf, sink: ByteSink): boolean {
-  let out = new Uint8Array(0);
-  const core = instantiateCore(RAW_CORE_WASM, { env: { flush: (length: number) => sink(out.slice(0, length)) } }) as RawCoreExports | undefined;
+  let text = new Uint8Array(0);
+  let chunk = new Uint8Array(RAW_CHUNK);
+  const flush = (length: number): void => {
+    chunk.set(text.subarray(0, length));
+    if (sink(chunk.subarray(0, length)) === true) chunk = new Uint8Array(RAW_CHUNK);
+  };
+  const core = instantiateCore(RAW_CORE_WASM, { env: { flush } }) as RawCoreExports | undefined;
   if (!core) return false;
   const layout = new CoreLayout(core.memory, core.heap_base());
   const wordsAt = layout.copy(btf.words);
   const offsetsAt = layout.copy(btf.offsets);
   const stringsAt = layout.copy(btf.strings);
-  const outAt = layout.place(RAW_CHUNK);
+  const textAt = layout.place(RAW_CHUNK);
   if (!layout.commit()) return false;
-  out = new Uint8Array(core.memory.buffer, outAt, RAW_CHUNK);
-  return core.format_raw(wordsAt, offsetsAt, btf.offsets.length, stringsAt, btf.strings.length, outAt, RAW_CHUNK) === 0;
+  text = new Uint8Array(core.memory.buffer, textAt, RAW_CHUNK);
+  return core.format_raw(wordsAt, offsetsAt, btf.offsets.length, stringsAt, btf.strings.length, textAt, RAW_CHUNK) === 0;
 }
 
 /** Below this many types the formatter is done before the JIT would optimise it anyway. */
