@@ -9,22 +9,9 @@
  * chunks of text go to the imported flush(length) from out[0..length).
  */
 
-typedef unsigned char u8;
-typedef unsigned int u32;
-typedef int i32;
-typedef unsigned long long u64;
-typedef long long i64;
+#include "wasm-core.h"
 
 __attribute__((import_module("env"), import_name("flush"))) void flush(u32 length);
-
-extern u8 __heap_base;
-
-__attribute__((export_name("heap_base"))) u32 heap_base(void) { return (u32)&__heap_base; }
-
-enum {
-  K_INT = 1, K_PTR, K_ARRAY, K_STRUCT, K_UNION, K_ENUM, K_FWD, K_TYPEDEF, K_VOLATILE, K_CONST,
-  K_RESTRICT, K_FUNC, K_FUNC_PROTO, K_VAR, K_DATASEC, K_FLOAT, K_DECL_TAG, K_TYPE_TAG, K_ENUM64,
-};
 
 static const char *const KIND_NAMES[20] = {
   "UNKNOWN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF", "VOLATILE",
@@ -93,9 +80,9 @@ static u32 info_of(u32 id) { return words[offs[id - 1] + 1]; }
 static void put_type(u32 id) {
   u32 o = offs[id - 1];
   u32 info = words[o + 1];
-  u32 kind = (info >> 24) & 0x7f;
-  u32 vlen = info & 0xffffff;
-  int kflag = info >> 31;
+  u32 kind = info_kind(info);
+  u32 vlen = info_vlen(info);
+  int kflag = info_kflag(info);
   u32 st = words[o + 2];
   const u32 *e = words + o + 3;
   room(LINE_MAX);
@@ -225,7 +212,7 @@ static void put_type(u32 id) {
       lit(" size=");
       put_u64(e[2]);
       if (t != 0 && t <= type_cnt) {
-        u32 k = (info_of(t) >> 24) & 0x7f;
+        u32 k = info_kind(info_of(t));
         lit(" (");
         lit(k < 20 ? KIND_NAMES[k] : "UNKNOWN");
         out[pos++] = ' ';
@@ -264,8 +251,8 @@ static int names_ok(void) {
   for (u32 id = 1; id <= type_cnt; id++) {
     u32 o = offs[id - 1];
     u32 info = words[o + 1];
-    u32 kind = (info >> 24) & 0x7f;
-    u32 vlen = info & 0xffffff;
+    u32 kind = info_kind(info);
+    u32 vlen = info_vlen(info);
     if (!name_ok(words[o])) return 0;
     u32 stride = kind == K_STRUCT || kind == K_UNION || kind == K_ENUM64 ? 3 : kind == K_ENUM || kind == K_FUNC_PROTO ? 2 : 0;
     u32 first = o + 3;

@@ -11,16 +11,7 @@
  * reports it as it always did.
  */
 
-typedef unsigned char u8;
-typedef unsigned int u32;
-typedef int i32;
-typedef unsigned long long u64;
-
-enum {
-  K_INT = 1, K_PTR = 2, K_ARRAY = 3, K_STRUCT = 4, K_UNION = 5, K_ENUM = 6, K_TYPEDEF = 8,
-  K_VOLATILE = 9, K_CONST = 10, K_RESTRICT = 11, K_FUNC_PROTO = 13, K_FLOAT = 16,
-  K_DECL_TAG = 17, K_TYPE_TAG = 18, K_ENUM64 = 19,
-};
+#include "../wasm-core.h"
 
 #define MAX_RANK 10
 #define MAX_WALK_DEPTH 1000 /* limits.ts */
@@ -36,10 +27,6 @@ static u64 *hashes;
 static u8 *hashed;
 static int failed;
 
-extern u8 __heap_base;
-
-__attribute__((export_name("heap_base"))) u32 heap_base(void) { return (u32)&__heap_base; }
-
 /* Every id read from a record goes through here: out of range, the caller takes over. */
 static u32 checked(u32 id) {
   if (id >= type_cnt) {
@@ -50,8 +37,8 @@ static u32 checked(u32 id) {
 }
 
 static u32 info(u32 id) { return words[offs[id] + 1]; }
-static u32 kind(u32 id) { return (info(id) >> 24) & 0x7f; }
-static u32 vlen(u32 id) { return info(id) & 0xffffff; }
+static u32 kind(u32 id) { return info_kind(info(id)); }
+static u32 vlen(u32 id) { return info_vlen(info(id)); }
 static u32 name_off(u32 id) { return words[offs[id]]; }
 static u32 ref_type(u32 id) { return checked(words[offs[id] + 2]); }
 static u32 array_elem(u32 id) { return checked(words[offs[id] + 3]); }
