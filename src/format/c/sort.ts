@@ -319,15 +319,11 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   const core = instantiateCore(SORT_CORE_WASM) as SortCoreExports | undefined;
   if (!core) return undefined;
   const n = t.n;
-  const infoWords = new Uint8Array(128);
-  t.btf.shapes.forEach((shape, k) => {
-    if (shape) infoWords[k] = shape.infoSize >>> 2;
-  });
   const layout = new CoreLayout(core.memory, core.heap_base());
   const wordsAt = layout.copy(t.words);
   const offAt = layout.copy(t.off);
   const strAt = layout.copy(t.strBytes);
-  const infoAt = layout.copy(infoWords);
+  const infoAt = layout.copy(t.infoWords);
   const outAt = layout.place(n * 4);
   const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
   if (!layout.commit()) return undefined;

@@ -25,8 +25,8 @@ export class TypeTable implements SizedTypes {
   readonly off: Int32Array;
   /** One past the last id (libbpf's btf__type_cnt). */
   readonly n: number;
-  /** Trailing-data words per kind (INT 1, ARRAY 3, ...), from the chain's shapes. */
-  private readonly infoW: Uint8Array;
+  /** Trailing-data words per kind (INT 1, ARRAY 3, ...), from the chain's shapes, indexed by kind. */
+  readonly infoWords: Uint8Array;
   private readonly elemW: Uint8Array;
   /** All string tables of the chain, concatenated (a single blob's own): logical string offset = index. */
   readonly strBytes: Uint8Array;
@@ -71,12 +71,12 @@ export class TypeTable implements SizedTypes {
     }
     this.off = off;
     this.n = btf.nextId;
-    this.infoW = new Uint8Array(128);
+    this.infoWords = new Uint8Array(128);
     this.elemW = new Uint8Array(128);
     for (let k = 0; k < 128; k++) {
       const sh = btf.shapes[k];
       if (sh) {
-        this.infoW[k] = sh.infoSize >>> 2;
+        this.infoWords[k] = sh.infoSize >>> 2;
         this.elemW[k] = sh.elemSize >>> 2;
       }
     }
@@ -155,7 +155,7 @@ export class TypeTable implements SizedTypes {
   /** Word offset of element 0 (member, param, enumerator, secinfo) of `id`. */
   elems(id: number): number {
     const o = this.off[id]!;
-    return o + 3 + this.infoW[infoKind(this.words[o + 1]!)]!;
+    return o + 3 + this.infoWords[infoKind(this.words[o + 1]!)]!;
   }
   /** Words per element of `id`'s kind. */
   elemStride(id: number): number {
