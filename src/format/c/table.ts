@@ -18,8 +18,8 @@ const tables = new WeakMap<Btf, TypeTable>();
 
 export class TypeTable implements SizedTypes {
   /**
-   * All records of the chain (a copy with void's three zero words first; for a single blob,
-   * its own words, void being any three zero words in them).
+   * All records of the chain, copied, with a record of void (three zero words): first for a
+   * chain, last for a single blob.
    */
   readonly words: Uint32Array;
   /** Word offset of each id's record in `words`. */
@@ -50,11 +50,15 @@ export class TypeTable implements SizedTypes {
     const chain: Btf[] = [];
     for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
     const off = new Int32Array(btf.nextId);
-    const own = chain.length === 1 ? zeroRecord(btf.words) : -1;
-    if (own >= 0) {
-      // One blob (vmlinux): its own words, no copy; void reads as any three zero words.
-      this.words = btf.words;
-      off[0] = own;
+    if (chain.length === 1) {
+      // One blob (vmlinux): its words as they are, void after them, so the offsets are its
+      // own (copied natively; offsetting each in a loop of cold code took longer than the
+      // copy of the words). A real kernel's records hold no three zero words void could
+      // have borrowed (looking for them cost a scan of every word).
+      const words = new Uint32Array(btf.words.length + 3);
+      words.set(btf.words);
+      this.words = words;
+      off[0] = btf.words.length;
       off.set(btf.offsets, 1);
     } else {
       let total = 3;
@@ -177,14 +181,6 @@ export class TypeTable implements SizedTypes {
   arrayNelems(id: number): number {
     return this.words[this.off[id]! + 5]!;
   }
-}
-
-/** Index of three consecutive zero words in `words` (a record of void, read-only), or -1. */
-function zeroRecord(words: Uint32Array): number {
-  for (let i = 2; i < words.length; i++) {
-    if (words[i] === 0 && words[i - 1] === 0 && words[i - 2] === 0) return i - 2;
-  }
-  return -1;
 }
 
 /**
