@@ -7,8 +7,16 @@
 // command loader's `import()` into one), and Node built-ins that only some paths use are
 // required on first use. Top-level `--help` text is taken from the unbundled CLI here and
 // built in, so help needs no command module either.
+//
+// Under Node, bin/btfkit.js runs a second build of the same entry, dist/cli/btfkit-script.js:
+// a classic script that evaluates to a function, which bin/btfkit.js compiles with vm.Script
+// and V8's code cache (btfkit-script.js.v8cache beside it). Node 20 has no compile cache for
+// ES modules, and compiling the bundle and the functions a command calls was 20-40 ms of
+// every command. The cache is primed here by running a few commands over the fixtures, so
+// it holds the bytecode of the functions they call, not only of the top level.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -55,30 +63,75 @@ const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'btfk
 if (help.status !== 0) throw new Error(`btfkit --help failed: ${help.stderr}`);
 
 mkdirSync(out, { recursive: true });
-const result = await build({
+// CommonJS dependencies (commander, picocolors, cli-progress) require() Node built-ins; every
+// other require() is resolved into the bundle. process.getBuiltinModule needs no
+// `import 'node:module'` (measurable in a 60 ms start-up).
+const requireShim = 'const require = (id) => process.getBuiltinModule(id);\nconst __btfkitRequire = require;';
+const define = { BTFKIT_BUNDLED: 'true', BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) };
+const common = {
   absWorkingDir: root,
+  outdir: out,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  plugins: [lazyBuiltins],
+  legalComments: 'eof',
+  metafile: true,
+  minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
+  logLevel: 'warning',
+};
+const result = await build({
+  ...common,
   entryPoints: {
     btfkit: 'dist/src/cli/btfkit.js',
     'module-worker': 'dist/src/node/module-worker.js',
     'min-core-worker': 'dist/src/node/min-core-worker.js',
     'encode-worker': 'dist/src/node/encode-worker.js',
   },
-  outdir: out,
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // CommonJS dependencies (commander, picocolors, cli-progress) require() Node built-ins; every
-  // other require() is resolved into the bundle. process.getBuiltinModule needs no
-  // `import 'node:module'` (measurable in a 60 ms start-up).
-  banner: { js: 'const require = (id) => process.getBuiltinModule(id);\nconst __btfkitRequire = require;' },
-  define: { BTFKIT_BUNDLED: 'true', BTFKIT_BUNDLED_HELP: JSON.stringify(help.stdout), BTFKIT_VERSION: JSON.stringify(pkg.version) },
-  plugins: [lazyBuiltins],
-  legalComments: 'eof',
-  metafile: true,
-  minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
-  logLevel: 'warning',
+  banner: { js: requireShim },
+  define,
 });
+// The script form: `(function (moduleUrl) { ... })`, import.meta.url being the URL it was
+// read from (the worker entries and package files are found from it, as from the ESM bundle).
+await build({
+  ...common,
+  entryPoints: { 'btfkit-script': 'dist/src/cli/main.js' },
+  format: 'iife',
+  banner: { js: `(function (__btfkitModuleUrl) {\n${requireShim}` },
+  footer: { js: '})' },
+  define: { ...define, 'import.meta.url': '__btfkitModuleUrl' },
+});
+primeCodeCache();
+
+/**
+ * Run commands through bin/btfkit.js with BTFKIT_CODE_CACHE=refresh: each loads the cache
+ * the one before wrote and writes it again with the functions it compiled added.
+ */
+function primeCodeCache() {
+  const bin = join(root, 'bin', 'btfkit.js');
+  const fx = (...p) => join(root, 'fixtures', ...p);
+  const tmp = mkdtempSync(join(tmpdir(), 'btfkit-prime-'));
+  try {
+    rmSync(join(out, 'btfkit-script.js.v8cache'), { force: true });
+    const btf = fx('btf', 'kinds-el.btf');
+    const runs = [
+      ['dump', btf],
+      ['dump', btf, '--format', 'c'],
+      ['dump', btf, '--format', 'c', '--unsorted'],
+      ['dump', btf, '-j'],
+      ['info', btf],
+      ['check', btf], // exit 1: the fixture has kinds the kernel's verifier refuses
+      ['min-core', fx('core', 'vmlinux_relocs.o'), '--kernel', fx('third-party', 'vmlinux-7.1.btf.gz'), '-o', join(tmp, 'min.btf')],
+    ];
+    for (const args of runs) {
+      const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: 'refresh' } });
+      if (r.status !== 0 && !(args[0] === 'check' && r.status === 1)) throw new Error(`priming the code cache: btfkit ${args.join(' ')} failed: ${r.stderr}`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 // The bundle carries the code of its dependencies, so it carries their licences too: one
 // notices file beside it with each bundled package's licence text (or its package.json

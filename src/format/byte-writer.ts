@@ -65,18 +65,30 @@ export class ByteWriter {
     this.buf[this.pos++] = c;
   }
 
-  /** Any JS string (UTF-8). For hot paths prefer `lit` with a pre-encoded constant. */
+  /**
+   * Any JS string (UTF-8). For hot paths prefer `lit` with a pre-encoded constant. Room for
+   * three bytes per UTF-16 unit (the most one takes) is made first; ASCII is copied by a
+   * loop (most text: short names and punctuation), the rest from the first non-ASCII
+   * character on, and long strings, by the native encoder.
+   */
   text(s: string): void {
-    let ascii = true;
-    for (let i = 0; i < s.length; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
+    const n = s.length;
+    this.room(n * 3);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n > 32) {
+      this.pos = p + encoder.encodeInto(s, buf.subarray(p)).written;
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        p += encoder.encodeInto(s.slice(i), buf.subarray(p)).written;
         break;
       }
+      buf[p++] = c;
     }
-    if (!ascii) return this.lit(encoder.encode(s));
-    this.room(s.length);
-    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+    this.pos = p;
   }
 
   /** Unsigned integer below 2^53, in decimal. */

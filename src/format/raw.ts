@@ -8,6 +8,8 @@ import type { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
+import { RAW_CORE_WASM } from './raw-core-wasm.js';
+import { CoreLayout, instantiateCore } from './wasm-core.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
 const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entries(INT_ENCODING_NAMES).map(([k, v]) => [k, lit(v)]));
@@ -335,6 +337,12 @@ export function writeRawType(w: ByteWriter, btf: Btf, id: number): void {
  * BTF), handed to `sink` in reused byte chunks (see ByteWriter for a sink that keeps one).
  */
 export function writeRaw(btf: Btf, sink: ByteSink, ids?: Iterable<number>): void {
+  if (!ids && btf.base === undefined && writeRawWasm(btf, sink)) return;
+  writeRawJs(btf, sink, ids);
+}
+
+/** writeRaw in JavaScript (every input; the reference raw-core.c is tested against). */
+export function writeRawJs(btf: Btf, sink: ByteSink, ids?: Iterable<number>): void {
   const w = new ByteWriter(sink);
   if (ids) {
     for (const id of ids) {
@@ -349,6 +357,41 @@ export function writeRaw(btf: Btf, sink: ByteSink, ids?: Iterable<number>): void
     }
   }
   w.flush();
+}
+
+interface RawCoreExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  format_raw(words: number, offsets: number, n: number, strs: number, strLen: number, out: number, cap: number): number;
+}
+
+/** Chunks of the WebAssembly formatter's text (as ByteWriter's). */
+const RAW_CHUNK = 1 << 18;
+
+/**
+ * A whole base BTF by raw-core.c (see wasm-core.ts): in a one-shot dump of vmlinux the
+ * JavaScript formatter ran mostly as cold code, three times as long as it takes warm. The
+ * core reuses its buffer, so each chunk is copied to one of ours, reused as ByteWriter
+ * reuses its chunks (unless the sink keeps it). False when it cannot run or gives the input
+ * back (a name outside the string table), before writing anything.
+ */
+function writeRawWasm(btf: Btf, sink: ByteSink): boolean {
+  let text = new Uint8Array(0);
+  let chunk = new Uint8Array(RAW_CHUNK);
+  const flush = (length: number): void => {
+    chunk.set(text.subarray(0, length));
+    if (sink(chunk.subarray(0, length)) === true) chunk = new Uint8Array(RAW_CHUNK);
+  };
+  const core = instantiateCore(RAW_CORE_WASM, { env: { flush } }) as RawCoreExports | undefined;
+  if (!core) return false;
+  const layout = new CoreLayout(core.memory, core.heap_base());
+  const wordsAt = layout.copy(btf.words);
+  const offsetsAt = layout.copy(btf.offsets);
+  const stringsAt = layout.copy(btf.strings);
+  const textAt = layout.place(RAW_CHUNK);
+  if (!layout.commit()) return false;
+  text = new Uint8Array(core.memory.buffer, textAt, RAW_CHUNK);
+  return core.format_raw(wordsAt, offsetsAt, btf.offsets.length, stringsAt, btf.strings.length, textAt, RAW_CHUNK) === 0;
 }
 
 /** Below this many types the formatter is done before the JIT would optimise it anyway. */

@@ -49,6 +49,24 @@ describe('the one-file CLI bundle', () => {
     assert.equal(run(BIN, 'dump', fixturePath('btf', 'kinds-el.o')).stdout, readFixtureText('btf', 'kinds-el.raw.txt'));
   });
 
+  const underBun = (process.versions as { bun?: string }).bun !== undefined;
+  it('runs under Node as a script compiled with the V8 code cache the build primed, with the output of the ES module', { skip: underBun ? 'Bun runs the ES module (the cache is V8\'s)' : false }, () => {
+    const script = join(BUNDLE_DIR, 'btfkit-script.js');
+    // V8 takes the cache the build wrote (same Node, same flags): no compile of what it holds.
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', `const fs = require('node:fs'); const { Script } = require('node:vm'); const f = process.argv[1]; const s = new Script(fs.readFileSync(f, 'utf8'), { filename: f, cachedData: fs.readFileSync(f + '.v8cache') }); process.stdout.write(String(s.cachedDataRejected));`, script],
+      { encoding: 'utf8' },
+    );
+    assert.equal(probe.stdout, 'false', probe.stderr);
+    const file = fixturePath('btf', 'kinds-el.btf');
+    for (const args of [['dump', file, '--format', 'c'], ['dump', file], ['dump', file, '--format', 'c', '--bogus']]) {
+      const cached = run(BIN, ...args);
+      const esm = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
+      assert.deepEqual([cached.status, cached.stdout, cached.stderr], [esm.status, esm.stdout, esm.stderr], args.join(' '));
+    }
+  });
+
   it('finds the package files from inside the bundle (the explorer serves dist-web/ of this package)', async () => {
     const child = spawn(process.execPath, [BIN, 'explore', fixturePath('btf', 'kinds-el.btf'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {

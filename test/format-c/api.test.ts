@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CDumper, emitTypeDecl, emitTypeDefinition, formatVmlinuxH } from '../../src/format/c/index.js';
+import { Btf } from '../../src/wire/btf.js';
+import { BtfBuilder } from '../../src/wire/builder.js';
 import { fixturePath, REPO_ROOT } from '../helpers.js';
 import { loadFixture } from './util.js';
 
@@ -64,6 +66,16 @@ describe('C details', () => {
     assert.ok(out.includes('struct aligned16 {\n\tint x;\n\tlong: 64;\n};'), 'tail padding keeps the 16-byte size');
     assert.ok(out.includes('\tshort s;\n} __attribute__((packed));'));
     assert.ok(!/union u_bits \{[^}]*\} __attribute__/.test(out), 'unions never get packed');
+  });
+
+  it('writes an anonymous enum that only a function type returns on its own too, as libbpf does (a return type is no reference there)', () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, 1);
+    const ret = b.addEnum('', 4, [{ name: 'RET_A', value: 1 }]);
+    b.addTypedef('handler_t', b.addPtr(b.addFuncProto(ret, [{ name: 'x', type: int }])));
+    const out = formatVmlinuxH(Btf.parse(b.toBytes()), { sorted: false });
+    // bpftool 7.1 (`btf dump file F format c`) on these bytes prints this body.
+    assert.ok(out.includes('#endif\n\nenum {\n\tRET_A = 1,\n};\n\ntypedef enum {\n\tRET_A___2 = 1,\n} (*handler_t)(int x);\n\n'), out);
   });
 });
 

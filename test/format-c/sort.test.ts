@@ -5,10 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
 import { disambiguationHash, formatVmlinuxH, sortedTypeOrder, TypeTable, typeRank, typeSortName } from '../../src/format/c/index.js';
+import { sortedTypeOrderJs } from '../../src/format/c/sort.js';
+import { openBtf } from '../../src/open.js';
+import { BtfError } from '../../src/wire/errors.js';
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { Kind } from '../../src/wire/kinds.js';
+import { fixturePath, readFixture } from '../helpers.js';
 
 function body(out: string): string {
   const start = out.indexOf('#endif\n#endif\n\n') + '#endif\n#endif\n\n'.length;
@@ -124,5 +129,55 @@ describe('sorted format c order', () => {
     assert.equal(disambiguationHash(t, s), want);
     assert.equal(disambiguationHash(t, e), mix(mix(0n, strHash('X')), strHash('Y')));
     assert.equal(t.kind(s), Kind.STRUCT);
+  });
+
+  it('the WebAssembly sort (sort-core.c) gives the JavaScript sort\'s order: every c-dump fixture (split ones on their base) and a 7.1 vmlinux', () => {
+    const open = (file: string, base?: Btf): Btf => openBtf(new Uint8Array(readFileSync(file)), { file, ...(base ? { base } : {}) }).btf;
+    const base = open(fixturePath('c-dump', 'split-base.btf'));
+    const files = readdirSync(fixturePath('c-dump')).filter((f) => /\.(o|btf)$/.test(f));
+    const btfs = files.map((f) => open(fixturePath('c-dump', f), f.startsWith('split-') && f !== 'split-base.btf' ? base : undefined));
+    btfs.push(Btf.parse(readFixture('third-party', 'vmlinux-7.1.btf.gz')));
+    for (const [i, btf] of btfs.entries()) {
+      const t = new TypeTable(btf);
+      assert.deepEqual(sortedTypeOrder(t), sortedTypeOrderJs(t), files[i] ?? 'vmlinux-7.1');
+    }
+  });
+
+  it('ties broken the same way in both sorts: anonymous types, shared names, long and non-ASCII names, 64-bit enums', () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, 1);
+    const ch = b.addInt('char', 1, 1);
+    for (let i = 0; i < 300; i++) {
+      const name = i % 3 === 0 ? '' : i % 3 === 1 ? 'shared_struct_name_longer_than_eight' : `é${i % 7}`;
+      const m = i % 5 === 0 ? 'm' : `member_${i % 11}_ü`;
+      b.addStruct(name, 4, [{ name: m, type: i % 2 ? int : ch, bitOffset: 0 }]);
+      b.addPtr(int);
+      b.addArray(i % 2 ? int : ch, int, i % 4);
+      b.addEnum64('', 8, [{ name: `E${i % 9}`, value: BigInt(i) }]);
+      b.addTypedef(name === '' ? 't' : name, int);
+    }
+    const t = new TypeTable(Btf.parse(b.toBytes()));
+    assert.deepEqual(sortedTypeOrder(t), sortedTypeOrderJs(t));
+  });
+
+  it('an input the WebAssembly sort gives back (a reference loop it must hash) gets the JavaScript sort\'s error', () => {
+    const b = new BtfBuilder();
+    // Two typedefs of one name naming each other: equal keys, so the sort hashes them.
+    const first = b.addTypedef('loop', 3);
+    b.addTypedef('loop', first);
+    b.addTypedef('loop', 2);
+    const t = new TypeTable(Btf.parse(b.toBytes()));
+    const error = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        assert.ok(e instanceof BtfError, String(e));
+        return e.message;
+      }
+      return 'no error';
+    };
+    const js = error(() => sortedTypeOrderJs(t));
+    assert.match(js, /loop|levels/);
+    assert.equal(error(() => sortedTypeOrder(t)), js);
   });
 });

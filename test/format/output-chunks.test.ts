@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteWriter } from '../../src/format/byte-writer.js';
 import { formatVmlinuxHBytes, writeVmlinuxH } from '../../src/format/c/index.js';
-import { formatRawString, formatRawType, writeRaw } from '../../src/format/raw.js';
+import { formatRawString, formatRawType, writeRaw, writeRawJs } from '../../src/format/raw.js';
 import { Btf } from '../../src/wire/btf.js';
 import { Kind } from '../../src/wire/kinds.js';
-import { encodeBlob, info, strOff } from '../helpers.js';
+import { encodeBlob, info, readFixture, readFixtureText, strOff } from '../helpers.js';
 import { loadFixture } from '../format-c/util.js';
 
 const decoder = new TextDecoder();
@@ -92,6 +92,44 @@ describe('dump raw written in chunks', () => {
     assert.equal(join(chunks), oneByOne);
     assert.match(oneByOne, /val=-2147483648\n/);
     assert.match(oneByOne, /nr_elems=4294967295\n/);
+  });
+});
+
+describe('dump raw by raw-core.c (WebAssembly)', () => {
+  // One sink keeps its chunks (a new one each time), the other copies them (one reused).
+  const byCore = (btf: Btf): string => {
+    const chunks: Uint8Array[] = [];
+    writeRaw(btf, (c) => {
+      chunks.push(c);
+      return true;
+    });
+    assert.equal(new Set(chunks.map((c) => c.buffer)).size, chunks.length);
+    return join(chunks);
+  };
+  const byJs = (btf: Btf): string => {
+    const chunks: Uint8Array[] = [];
+    writeRawJs(btf, (c) => {
+      chunks.push(c.slice());
+    });
+    return join(chunks);
+  };
+
+  it('writes what raw.ts writes: every kind, flag and edge value, many chunks, names past a chunk, both byte orders, a 7.1 vmlinux', () => {
+    const long = 'n'.repeat(700_000);
+    const strings = ['', 'int', long];
+    const longNames = Btf.parse(
+      encodeBlob({ strings, types: [[strOff(strings, 'int'), info(Kind.INT), 4, 0x01000020], [strOff(strings, long), info(Kind.STRUCT, 1), 4, strOff(strings, long), 1, 0]] }),
+    );
+    const btfs: [string, Btf][] = [
+      ['many types', manyTypes()],
+      ['long names', longNames],
+      ['kinds-el.btf', Btf.parse(readFixture('btf', 'kinds-el.btf'))],
+      ['kinds-eb.btf', Btf.parse(readFixture('btf', 'kinds-eb.btf'))],
+      ['vmlinux-7.1', Btf.parse(readFixture('third-party', 'vmlinux-7.1.btf.gz'))],
+      ...['names.btf', 'enums64.btf', 'tags.btf'].map((f): [string, Btf] => [f, loadFixture(f)]),
+    ];
+    for (const [name, btf] of btfs) assert.equal(byCore(btf), byJs(btf), name);
+    assert.equal(byCore(Btf.parse(readFixture('btf', 'kinds-el.btf'))), readFixtureText('btf', 'kinds-el.raw.txt'), 'bpftool\'s text');
   });
 });
 

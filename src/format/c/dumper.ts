@@ -22,9 +22,10 @@
 import { resolveSize } from '../../model/sizes.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
+import { forEachTypeIdWord } from '../../wire/fields.js';
 import { Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
 import { MAX_PADDING_LINES, MAX_WALK_DEPTH, outputBudget } from '../../wire/limits.js';
-import { type ByteSink, putUint } from '../byte-writer.js';
+import { type ByteSink, ByteWriter } from '../byte-writer.js';
 import { TypeTable, tooDeep } from './table.js';
 
 const K_INT = Kind.INT;
@@ -90,7 +91,15 @@ export interface CDumperOptions {
   readonly keepNames?: boolean | undefined;
 }
 
-/** Output chunk size when streaming to a sink. */
+/**
+ * The name a declaration declares (a member, parameter, typedef or caller's name): a string
+ * offset, its bytes copied from the string table as libbpf prints them (no JS string per
+ * member: vmlinux has ~400k members and parameters), 0 for none; or, negative, -(i + 1) for
+ * declNames[i].
+ */
+type DeclName = number;
+
+/** Output chunk size (to the sink, or kept for take()). */
 const CHUNK = 1 << 16;
 
 export class CDumper {
@@ -114,6 +123,8 @@ export class CDumper {
   private emitQueue: Int32Array;
   private queued = 0;
   private declStack: number[] = [];
+  /** The names of declarations being written that are not copied from the string table (see DeclName). */
+  private declNames: string[] = [];
   private declCnt = 0;
   /**
    * The declaration chain being written: declStack[dStart .. dStart + dCnt), consumed from
@@ -122,16 +133,15 @@ export class CDumper {
    */
   private dStart = 0;
   private dCnt = 0;
-  /** Output bytes (UTF-8) written since the last take(). */
-  private buf = new Uint8Array(CHUNK);
-  private pos = 0;
-  private readonly sink: ByteSink | undefined;
+  /** The output (UTF-8), in chunks to the sink, or to `kept` until take(). */
+  private readonly w: ByteWriter;
+  private kept: Uint8Array[] = [];
   private readonly maxOutput: number;
   /** Nesting of the recursive walks (ordering, emitting, declarations), bounded by MAX_WALK_DEPTH. */
   private depth = 0;
   /** The type dumpType is writing, for errors. */
   private current = 0;
-  /** Bytes handed to the sink so far (streamed output counts against maxOutput too). */
+  /** Bytes of output since the last take() (streamed output counts against maxOutput too). */
   private written = 0;
   /** Warnings libbpf would print with pr_warn (the output is still produced). */
   readonly warnings: string[] = [];
@@ -139,7 +149,8 @@ export class CDumper {
   constructor(btfOrTable: Btf | TypeTable, opts: CDumperOptions = {}) {
     this.t = btfOrTable instanceof TypeTable ? btfOrTable : TypeTable.of(btfOrTable);
     this.ptrSz = opts.ptrSize ?? this.t.ptrSize;
-    this.sink = opts.sink;
+    const sink = opts.sink;
+    this.w = new ByteWriter(sink ? (chunk) => this.count(chunk) && sink(chunk) : (chunk) => this.keep(chunk), CHUNK);
     this.maxOutput = opts.maxOutputBytes ?? outputBudget(this.t.words.length * 4);
     this.keepNames = opts.keepNames === true;
     this.pads = [
@@ -163,86 +174,85 @@ export class CDumper {
 
   private referencedDone = false;
 
-  /** Which types something refers to (needed only to order; done on the first dumpType). */
+  /**
+   * Which types something refers to (needed only to order; done on the first dumpType):
+   * every type-id word the field visitor finds, except a FUNC_PROTO's return type, which
+   * libbpf's btf_dump_mark_referenced leaves out (so an anonymous enum that is only ever
+   * returned is still written as a definition of its own).
+   */
   private ensureReferenced(): void {
     if (this.referencedDone) return;
     this.referencedDone = true;
-    for (let id = 1; id < this.t.n; id++) this.markReferenced(id);
+    const t = this.t;
+    const words = t.words;
+    const shapes = t.btf.shapes;
+    const referenced = this.referenced;
+    let returnTypeWord = -1;
+    const mark = (w: number): void => {
+      if (w !== returnTypeWord) referenced[words[w]!] = 1;
+    };
+    for (let id = 1; id < t.n; id++) {
+      const k = t.kind(id);
+      const shape = shapes[k];
+      if (shape === undefined) continue;
+      const off = t.off[id]!;
+      returnTypeWord = k === K_FUNC_PROTO ? off + 2 : -1;
+      forEachTypeIdWord(words, off, shape, mark);
+    }
   }
 
   // ---- output ----
 
-  private p(s: string): void {
-    const n = s.length;
-    if (this.pos + n * 3 > this.buf.length) this.grow(n * 3);
-    if (n > 32) {
-      this.pos += utf8Encoder.encodeInto(s, this.buf.subarray(this.pos)).written;
-      return;
-    }
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        buf[pos++] = c;
-      } else {
-        pos += utf8Encoder.encodeInto(s.slice(i), buf.subarray(pos)).written;
-        break;
-      }
-    }
-    this.pos = pos;
-  }
-
-  private grow(need: number): void {
-    if (this.written + this.pos + need > this.maxOutput) {
+  /** Count a full chunk against the output budget before it leaves: true, or a BtfError naming the type. */
+  private count(chunk: Uint8Array): true {
+    if (this.written + chunk.length > this.maxOutput) {
       throw new BtfError('unsupported', `format c: the C text would exceed ${this.maxOutput} bytes (limit for a BTF of this size)`, { typeId: this.current });
     }
-    if (this.sink && this.pos > 0) {
-      this.flush();
-      if (need <= this.buf.length) return;
-    }
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + need) cap *= 2;
-    const nb = new Uint8Array(cap);
-    nb.set(this.buf.subarray(0, this.pos));
-    this.buf = nb;
+    this.written += chunk.length;
+    return true;
   }
 
-  /** A decimal integer (|n| below 2^53), without a string. */
-  private num(n: number): void {
-    if (this.pos + 17 > this.buf.length) this.grow(17);
-    if (n < 0) {
-      this.buf[this.pos++] = 45; // -
-      n = -n;
-    }
-    this.pos = putUint(this.buf, this.pos, n);
+  /**
+   * Without a sink: keep the chunk for take(). A chunk at least half full is kept as it is
+   * (the writer goes on in a new one); a short one, such as one declaration's text taken
+   * between calls, is copied, so the writer's chunk is reused.
+   */
+  private keep(chunk: Uint8Array): boolean {
+    this.count(chunk);
+    const asItIs = chunk.length >= CHUNK >>> 1;
+    this.kept.push(asItIs ? chunk : chunk.slice());
+    return asItIs;
   }
 
   /** Append raw text to the output (for wrappers that frame the dumper's text). */
   write(s: string): void {
-    this.p(s);
+    this.w.text(s);
   }
 
-  /** Hand what was written so far to the sink (with a sink only). */
+  /** Hand what was written so far to the sink (without one, to what take() returns). */
   flush(): void {
-    if (!this.sink || this.pos === 0) return;
-    this.written += this.pos;
-    if (this.sink(this.buf.subarray(0, this.pos)) === true) this.buf = new Uint8Array(CHUNK);
-    this.pos = 0;
+    this.w.flush();
   }
 
-  /** Everything written so far as UTF-8 bytes, clearing the buffer. */
+  /** Everything written so far (without a sink) as UTF-8 bytes, clearing it. */
   takeBytes(): Uint8Array {
-    const r = this.buf.slice(0, this.pos);
-    this.pos = 0;
+    this.w.flush();
+    const kept = this.kept;
+    this.kept = [];
+    this.written = 0;
+    if (kept.length === 1) return kept[0]!;
+    const r = new Uint8Array(kept.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of kept) {
+      r.set(c, at);
+      at += c.length;
+    }
     return r;
   }
 
-  /** Everything written so far as text, clearing the buffer. */
+  /** Everything written so far (without a sink) as text, clearing it. */
   take(): string {
-    const r = utf8Decoder.decode(this.buf.subarray(0, this.pos));
-    this.pos = 0;
-    return r;
+    return utf8Decoder.decode(this.takeBytes());
   }
 
   // ---- public operations ----
@@ -270,7 +280,9 @@ export class CDumper {
    * structs/unions/enums are written inline, indented for nesting level `lvl`.
    */
   emitTypeDecl(id: number, fieldName = '', lvl = 0): void {
-    this.typeDecl(id, fieldName, lvl);
+    const mark = this.declNames.length;
+    this.typeDecl(id, this.declName(fieldName), lvl);
+    this.declNames.length = mark;
   }
 
   /** Emit just the definition of `id` (struct/union/enum body, typedef, fwd), without dependencies. */
@@ -292,52 +304,7 @@ export class CDumper {
         this.typedefDef(id, lvl);
         break;
       default:
-        this.typeDecl(id, '', lvl);
-    }
-  }
-
-  // ---- references ----
-
-  private markReferenced(id: number): void {
-    const t = this.t;
-    const r = this.referenced;
-    switch (t.kind(id)) {
-      case K_VOLATILE:
-      case K_CONST:
-      case K_RESTRICT:
-      case K_PTR:
-      case K_TYPEDEF:
-      case K_FUNC:
-      case K_VAR:
-      case K_DECL_TAG:
-      case K_TYPE_TAG:
-        r[t.type(id)] = 1;
-        break;
-      case K_ARRAY:
-        r[t.arrayIndex(id)] = 1;
-        r[t.arrayElem(id)] = 1;
-        break;
-      case K_STRUCT:
-      case K_UNION: {
-        const n = t.vlen(id);
-        let e = t.elems(id);
-        for (let i = 0; i < n; i++, e += 3) r[t.words[e + 1]!] = 1;
-        break;
-      }
-      case K_FUNC_PROTO: {
-        const n = t.vlen(id);
-        let e = t.elems(id);
-        for (let i = 0; i < n; i++, e += 2) r[t.words[e + 1]!] = 1;
-        break;
-      }
-      case K_DATASEC: {
-        const n = t.vlen(id);
-        let e = t.elems(id);
-        for (let i = 0; i < n; i++, e += 3) r[t.words[e]!] = 1;
-        break;
-      }
-      default:
-        break;
+        this.typeDecl(id, 0, lvl);
     }
   }
 
@@ -365,7 +332,7 @@ export class CDumper {
     this.depth--;
   }
 
-  private typeChain(fname: string, lvl: number): void {
+  private typeChain(fname: DeclName, lvl: number): void {
     this.enter(this.declStack[this.dStart + this.dCnt - 1] ?? 0);
     this.typeChainAt(fname, lvl);
     this.depth--;
@@ -466,13 +433,13 @@ export class CDumper {
             return;
           }
           this.structFwd(id);
-          this.p(';\n\n');
+          this.w.text(';\n\n');
           this.fwdEmitted[id] = 1;
           break;
         case K_TYPEDEF:
           if (!this.isBlacklisted(id)) {
             this.typedefDef(id, 0);
-            this.p(';\n\n');
+            this.w.text(';\n\n');
           }
           this.fwdEmitted[id] = 1;
           break;
@@ -491,7 +458,7 @@ export class CDumper {
       case K_ENUM64:
         if (topLevel) {
           this.enumDef(id, 0);
-          this.p(';\n\n');
+          this.w.text(';\n\n');
         }
         this.emitState[id] = EMITTED;
         break;
@@ -507,7 +474,7 @@ export class CDumper {
         break;
       case K_FWD:
         this.fwdDef(id);
-        this.p(';\n\n');
+        this.w.text(';\n\n');
         this.emitState[id] = EMITTED;
         break;
       case K_TYPEDEF:
@@ -515,7 +482,7 @@ export class CDumper {
         this.emitType(t.type(id), id);
         if (!this.fwdEmitted[id] && !this.isBlacklisted(id)) {
           this.typedefDef(id, 0);
-          this.p(';\n\n');
+          this.w.text(';\n\n');
         }
         this.emitState[id] = EMITTED;
         break;
@@ -530,12 +497,12 @@ export class CDumper {
           for (let i = 0; i < n; i++) this.emitType(t.words[e0 + i * 3 + 1]!, newCont);
         } else if (!this.fwdEmitted[id] && id !== contId) {
           this.structFwd(id);
-          this.p(';\n\n');
+          this.w.text(';\n\n');
           this.fwdEmitted[id] = 1;
         }
         if (topLevel) {
           this.structDef(id, 0);
-          this.p(';\n\n');
+          this.w.text(';\n\n');
           this.emitState[id] = EMITTED;
         } else {
           this.emitState[id] = NOT_EMITTED;
@@ -558,7 +525,7 @@ export class CDumper {
     const name = this.typeName(id);
     for (const [from, to] of MISSING_BASE_TYPES) {
       if (name === from) {
-        this.p(`typedef ${to} ${name};\n\n`);
+        this.w.text(`typedef ${to} ${name};\n\n`);
         break;
       }
     }
@@ -651,11 +618,11 @@ export class CDumper {
       // bytes keeps every offset where libbpf would write a line per word (after a char
       // bitfield up to the next byte, which fits in the byte the last bitfield ends in).
       if (curOff % 8 !== 0) {
-        this.p(`\n${pfx(lvl)}char: ${8 - (curOff % 8)};`);
+        this.w.text(`\n${pfx(lvl)}char: ${8 - (curOff % 8)};`);
         curOff += 8 - (curOff % 8);
       }
       const bytes = Math.floor((nextOff - curOff) / 8);
-      this.p(`\n${pfx(lvl)}char __pad_${curOff / 8}[${bytes}];`);
+      this.w.text(`\n${pfx(lvl)}char __pad_${curOff / 8}[${bytes}];`);
       curOff += bytes * 8;
       if (curOff === nextOff) return;
     }
@@ -676,14 +643,14 @@ export class CDumper {
         (newOff === nextOff && (nextAlign === 0 || roundup(curOff, nextAlign * 8) !== newOff)) ||
         (newOff !== nextOff && nextOff - newOff <= newOff - curOff)
       ) {
-        this.p(`\n${ind}${padType}: ${inBitfield ? newOff - curOff : 0};`);
+        this.w.text(`\n${ind}${padType}: ${inBitfield ? newOff - curOff : 0};`);
       }
       curOff = newOff;
     }
     while (curOff !== nextOff) {
       const bits = Math.min(nextOff - curOff, padBits);
       if (bits === padBits) {
-        this.p(`\n${ind}${padType}: ${padBits};`);
+        this.w.text(`\n${ind}${padType}: ${padBits};`);
         curOff += bits;
         continue;
       }
@@ -692,7 +659,7 @@ export class CDumper {
         padType = name;
         padBits = pb;
         if (padBits < bits) continue;
-        this.p(`\n${ind}${padType}: ${bits};`);
+        this.w.text(`\n${ind}${padType}: ${bits};`);
         curOff += bits;
         break;
       }
@@ -704,7 +671,7 @@ export class CDumper {
   private structFwd(id: number): void {
     const t = this.t;
     const kw = t.kind(id) === K_STRUCT ? 'struct' : 'union';
-    this.p(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)}` : kw);
+    this.w.text(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)}` : kw);
   }
 
   private structDef(id: number, lvl: number): void {
@@ -717,7 +684,7 @@ export class CDumper {
     const align = this.alignOf(id);
     const packed = isStruct ? this.isStructPacked(id) : false;
     const kw = isStruct ? 'struct' : 'union';
-    this.p(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)} {` : `${kw} {`);
+    this.w.text(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)} {` : `${kw} {`);
     let off = 0;
     let prevBitfield = false;
     const ind = pfx(lvl + 1);
@@ -730,12 +697,12 @@ export class CDumper {
       const mAlign = packed ? 1 : this.alignOf(mtype);
       const inBitfield = prevBitfield && mSz !== 0;
       this.bitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
-      this.p('\n');
-      this.p(ind);
-      this.typeDecl(mtype, t.str(t.words[e]!), lvl + 1);
+      this.w.text('\n');
+      this.w.text(ind);
+      this.typeDecl(mtype, t.words[e]!, lvl + 1);
       if (mSz) {
-        this.p(': ');
-        this.num(mSz);
+        this.w.text(': ');
+        this.w.int(mSz);
         off = mOff + mSz;
         prevBitfield = true;
       } else {
@@ -743,23 +710,23 @@ export class CDumper {
         off = mOff + sz * 8;
         prevBitfield = false;
       }
-      this.p(';');
+      this.w.text(';');
     }
     if (isStruct) this.bitPadding(off, size * 8, align, false, lvl + 1);
     if (n || size) {
-      this.p('\n');
-      this.p(pfx(lvl));
+      this.w.text('\n');
+      this.w.text(pfx(lvl));
     }
-    this.p('}');
-    if (packed) this.p(' __attribute__((packed))');
+    this.w.text('}');
+    if (packed) this.w.text(' __attribute__((packed))');
   }
 
   private enumDef(id: number, lvl: number): void {
     const t = this.t;
     const n = t.vlen(id);
-    this.p(t.nameOff(id) !== 0 ? `enum ${this.typeName(id)}` : 'enum');
+    this.w.text(t.nameOff(id) !== 0 ? `enum ${this.typeName(id)}` : 'enum');
     if (!n) return;
-    this.p(' {');
+    this.w.text(' {');
     const signed = t.kflag(id);
     const ind = pfx(lvl + 1);
     const e0 = t.elems(id);
@@ -769,53 +736,55 @@ export class CDumper {
       const e = e0 + i * (is64 ? 3 : 2);
       const name = t.str(t.words[e]!);
       const dup = this.nameDups(this.identNames, name);
-      this.p('\n');
-      this.p(ind);
-      this.p(name);
+      this.w.text('\n');
+      this.w.text(ind);
+      this.w.text(name);
       if (dup > 1) {
-        this.p('___');
-        this.num(dup);
+        this.w.text('___');
+        this.w.int(dup);
       }
-      this.p(' = ');
+      this.w.text(' = ');
       if (is64) {
         const lo = t.words[e + 1]!;
         const hi = t.words[e + 2]!;
         if (hi !== 0) anyHi = true;
         const u = (BigInt(hi) << 32n) | BigInt(lo);
-        this.p(signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`);
+        this.w.text(signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`);
       } else {
         const v = t.words[e + 1]!;
-        this.num(signed ? v | 0 : v);
+        this.w.int(signed ? v | 0 : v);
       }
-      this.p(',');
+      this.w.text(',');
     }
-    this.p('\n');
-    this.p(pfx(lvl));
-    this.p('}');
+    this.w.text('\n');
+    this.w.text(pfx(lvl));
+    this.w.text('}');
     const size = t.size(id);
-    if (size === 1) this.p(' __attribute__((mode(byte)))');
-    else if (size === 8 && this.ptrSz === 8 && (!is64 || !anyHi)) this.p(' __attribute__((mode(word)))');
+    if (size === 1) this.w.text(' __attribute__((mode(byte)))');
+    else if (size === 8 && this.ptrSz === 8 && (!is64 || !anyHi)) this.w.text(' __attribute__((mode(word)))');
   }
 
   private fwdDef(id: number): void {
     const t = this.t;
-    this.p(`${t.kflag(id) ? 'union' : 'struct'} ${this.typeName(id)}`);
+    this.w.text(`${t.kflag(id) ? 'union' : 'struct'} ${this.typeName(id)}`);
   }
 
   private typedefDef(id: number, lvl: number): void {
     const t = this.t;
     const name = this.identName(id);
     if (t.type(id) === 0 && name === '__gnuc_va_list') {
-      this.p('typedef __builtin_va_list __gnuc_va_list');
+      this.w.text('typedef __builtin_va_list __gnuc_va_list');
       return;
     }
-    this.p('typedef ');
-    this.typeDecl(t.type(id), name, lvl);
+    this.w.text('typedef ');
+    const mark = this.declNames.length;
+    this.typeDecl(t.type(id), this.declName(name), lvl);
+    this.declNames.length = mark;
   }
 
   // ---- declarations (type chains) ----
 
-  private typeDecl(id: number, fname: string, lvl: number): void {
+  private typeDecl(id: number, fname: DeclName, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     const start = this.declCnt;
@@ -854,9 +823,9 @@ export class CDumper {
     while (this.dCnt) {
       const id = stack[this.dStart + this.dCnt - 1]!;
       const k = t.kind(id);
-      if (k === K_VOLATILE) this.p('volatile ');
-      else if (k === K_CONST) this.p('const ');
-      else if (k === K_RESTRICT) this.p('restrict ');
+      if (k === K_VOLATILE) this.w.text('volatile ');
+      else if (k === K_CONST) this.w.text('const ');
+      else if (k === K_RESTRICT) this.w.text('restrict ');
       else return;
       this.dCnt--;
     }
@@ -872,12 +841,25 @@ export class CDumper {
     }
   }
 
-  private emitName(name: string, lastWasPtr: boolean): void {
-    if (name.length && !lastWasPtr) this.p(' ');
-    this.p(name);
+  /** `name` as a DeclName (a string of its own: typedef names with ___N, names from callers). */
+  private declName(name: string): DeclName {
+    if (name === '') return 0;
+    this.declNames.push(name);
+    return -this.declNames.length;
   }
 
-  private typeChainAt(fname: string, lvl: number): void {
+  private hasName(name: DeclName): boolean {
+    return name > 0 ? this.t.strBytes[name] !== 0 : name < 0 && this.declNames[-name - 1] !== '';
+  }
+
+  private emitName(name: DeclName, lastWasPtr: boolean): void {
+    if (!this.hasName(name)) return;
+    if (!lastWasPtr) this.w.byte(32);
+    if (name > 0) this.w.cstr(this.t.strBytes, name);
+    else this.w.text(this.declNames[-name - 1]!);
+  }
+
+  private typeChainAt(fname: DeclName, lvl: number): void {
     const t = this.t;
     const stack = this.declStack;
     let lastWasPtr = true;
@@ -885,7 +867,7 @@ export class CDumper {
       const id = stack[this.dStart + --this.dCnt]!;
       if (id === 0) {
         this.emitMods();
-        this.p('void');
+        this.w.text('void');
         lastWasPtr = false;
         continue;
       }
@@ -894,7 +876,7 @@ export class CDumper {
         case K_INT:
         case K_FLOAT:
           this.emitMods();
-          this.p(t.name(id));
+          this.w.text(t.name(id));
           break;
         case K_STRUCT:
         case K_UNION:
@@ -906,7 +888,7 @@ export class CDumper {
         case K_ENUM64:
           this.emitMods();
           if (t.nameOff(id) === 0) this.enumDef(id, lvl);
-          else this.p(`enum ${this.typeName(id)}`);
+          else this.w.text(`enum ${this.typeName(id)}`);
           break;
         case K_FWD:
           this.emitMods();
@@ -914,24 +896,24 @@ export class CDumper {
           break;
         case K_TYPEDEF:
           this.emitMods();
-          this.p(this.identName(id));
+          this.w.text(this.identName(id));
           break;
         case K_PTR:
-          this.p(lastWasPtr ? '*' : ' *');
+          this.w.text(lastWasPtr ? '*' : ' *');
           break;
         case K_VOLATILE:
-          this.p(' volatile');
+          this.w.text(' volatile');
           break;
         case K_CONST:
-          this.p(' const');
+          this.w.text(' const');
           break;
         case K_RESTRICT:
-          this.p(' restrict');
+          this.w.text(' restrict');
           break;
         case K_TYPE_TAG: {
           this.emitMods();
           const name = t.name(id);
-          this.p(t.kflag(id) ? ` __attribute__((${name}))` : ` __attribute__((btf_type_tag("${name}")))`);
+          this.w.text(t.kflag(id) ? ` __attribute__((${name}))` : ` __attribute__((btf_type_tag("${name}")))`);
           break;
         }
         case K_ARRAY: {
@@ -939,20 +921,20 @@ export class CDumper {
           this.dropMods();
           if (this.dCnt === 0) {
             this.emitName(fname, lastWasPtr);
-            this.p('[');
-            this.num(nelems);
-            this.p(']');
+            this.w.text('[');
+            this.w.int(nelems);
+            this.w.text(']');
             return;
           }
           const next = stack[this.dStart + this.dCnt - 1]!;
           const multidim = t.kind(next) === K_ARRAY && next !== 0;
-          if (fname.length && !lastWasPtr) this.p(' ');
-          if (!multidim) this.p('(');
+          if (this.hasName(fname) && !lastWasPtr) this.w.byte(32);
+          if (!multidim) this.w.text('(');
           this.typeChain(fname, lvl);
-          if (!multidim) this.p(')');
-          this.p('[');
-          this.num(nelems);
-          this.p(']');
+          if (!multidim) this.w.text(')');
+          this.w.text('[');
+          this.w.int(nelems);
+          this.w.text(']');
           return;
         }
         case K_FUNC_PROTO: {
@@ -960,27 +942,27 @@ export class CDumper {
           const e0 = t.elems(id);
           this.dropMods();
           if (this.dCnt) {
-            this.p(' (');
+            this.w.text(' (');
             this.typeChain(fname, lvl);
-            this.p(')');
+            this.w.text(')');
           } else {
             this.emitName(fname, lastWasPtr);
           }
-          this.p('(');
+          this.w.text('(');
           if (n === 0 || (n === 1 && t.words[e0 + 1] === 0)) {
-            this.p('void)');
+            this.w.text('void)');
             return;
           }
           for (let i = 0; i < n; i++) {
             const ptype = t.words[e0 + i * 2 + 1]!;
-            if (i > 0) this.p(', ');
+            if (i > 0) this.w.text(', ');
             if (i === n - 1 && ptype === 0) {
-              this.p('...');
+              this.w.text('...');
               break;
             }
-            this.typeDecl(ptype, t.str(t.words[e0 + i * 2]!), lvl);
+            this.typeDecl(ptype, t.words[e0 + i * 2]!, lvl);
           }
-          this.p(')');
+          this.w.text(')');
           return;
         }
         default:

@@ -8,6 +8,8 @@
 
 import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds.js';
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
+import { CoreLayout, instantiateCore } from '../wasm-core.js';
+import { SORT_CORE_WASM } from './sort-core-wasm.js';
 import { type TypeTable, tooDeep } from './table.js';
 
 const MAX_RANK = 10;
@@ -293,8 +295,47 @@ function popcount32(x: number): number {
 /** Ranks 0..4 and 10 packed to 0..5 for the numeric sort key. */
 const RANK_SLOT = [0, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5];
 
-/** All ids 0..N-1 in bpftool's sorted order. */
+/**
+ * All ids 0..N-1 in bpftool's sorted order: by the WebAssembly sort (sort-core.c) where it
+ * runs and takes the input, else by sortedTypeOrderJs. In a one-shot dump of vmlinux the
+ * JavaScript sort ran mostly as cold code, about twice as long as the compiled C.
+ */
 export function sortedTypeOrder(t: TypeTable): Uint32Array {
+  return sortedTypeOrderWasm(t) ?? sortedTypeOrderJs(t);
+}
+
+interface SortCoreExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  sort_types(words: number, off: number, n: number, strs: number, strLen: number, infoWords: number, out: number, scratch: number): number;
+}
+
+/**
+ * sort-core.c over a copy of the table (see wasm-core.ts); undefined when it cannot run or
+ * gives the input back (an id out of range, a walk too deep: the JavaScript sort reports
+ * those as it always did).
+ */
+function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
+  const core = instantiateCore(SORT_CORE_WASM) as SortCoreExports | undefined;
+  if (!core) return undefined;
+  const n = t.n;
+  const layout = new CoreLayout(core.memory, core.heap_base());
+  const wordsAt = layout.copy(t.words);
+  const offAt = layout.copy(t.off);
+  const strAt = layout.copy(t.strBytes);
+  const infoAt = layout.copy(t.infoWords);
+  const outAt = layout.place(n * 4);
+  const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
+  if (!layout.commit()) return undefined;
+  if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, outAt, scratchAt) !== 0) return undefined;
+  return new Uint32Array(core.memory.buffer, outAt, n).slice();
+}
+
+/** sort_types' scratch: the hash memo, a 64-bit record and its merge buffer, the sort-name offset, the memo flag. */
+const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
+
+/** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
+export function sortedTypeOrderJs(t: TypeTable): Uint32Array {
   const n = t.n;
   const rank = new Uint8Array(n);
   const sortOff = new Uint32Array(n);

@@ -1,0 +1,28 @@
+/*
+ * Shared by the WebAssembly cores (raw-core.c, c/sort-core.c; see wasm-core.ts): fixed-width
+ * types, the BTF kind numbers (kinds.ts), the info word's fields, and heap_base(), above
+ * which the caller lays out memory. No libc.
+ */
+#ifndef BTFKIT_WASM_CORE_H
+#define BTFKIT_WASM_CORE_H
+
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef int i32;
+typedef unsigned long long u64;
+typedef long long i64;
+
+enum {
+  K_INT = 1, K_PTR, K_ARRAY, K_STRUCT, K_UNION, K_ENUM, K_FWD, K_TYPEDEF, K_VOLATILE, K_CONST,
+  K_RESTRICT, K_FUNC, K_FUNC_PROTO, K_VAR, K_DATASEC, K_FLOAT, K_DECL_TAG, K_TYPE_TAG, K_ENUM64,
+};
+
+static inline u32 info_kind(u32 info) { return (info >> 24) & 0x7f; }
+static inline u32 info_vlen(u32 info) { return info & 0xffffff; }
+static inline int info_kflag(u32 info) { return (int)(info >> 31); }
+
+extern u8 __heap_base;
+
+__attribute__((export_name("heap_base"))) u32 heap_base(void) { return (u32)&__heap_base; }
+
+#endif

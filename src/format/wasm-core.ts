@@ -1,0 +1,65 @@
+/**
+ * The WebAssembly cores of the formatters (raw-core.c, c/sort-core.c; built by
+ * scripts/build-wasm.mjs): each compiled once from the base64 its -wasm.ts module carries,
+ * instantiated per call (fresh, zeroed memory, dropped afterwards), with the inputs copied
+ * above its heap base. Callers fall back to their JavaScript where this gives undefined or
+ * false: no WebAssembly (or a page that refuses to compile it), or more than a wasm32
+ * memory holds.
+ */
+
+const modules = new Map<string, WebAssembly.Module | null>();
+
+/** A fresh instance of the core in `base64`; undefined where it cannot be compiled. */
+export function instantiateCore(base64: string, imports: WebAssembly.Imports = {}): WebAssembly.Exports | undefined {
+  let module = modules.get(base64);
+  if (module === undefined) {
+    try {
+      module = new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+    } catch {
+      module = null;
+    }
+    modules.set(base64, module);
+  }
+  return module === null ? undefined : new WebAssembly.Instance(module, imports).exports;
+}
+
+/** Arrays laid out 8-aligned above a core's heap base, then its memory grown to hold them. */
+export class CoreLayout {
+  private at: number;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    heapBase: number,
+  ) {
+    this.at = heapBase;
+  }
+
+  /** Room for `bytes`; its address. */
+  place(bytes: number): number {
+    const start = (this.at + 7) & ~7;
+    this.at = start + bytes;
+    return start;
+  }
+
+  /** `data` at a new place; its address (call grow() before). */
+  copy(data: Uint8Array | Uint32Array | Int32Array): number {
+    const at = this.place(data.byteLength);
+    this.pending.push([at, data]);
+    return at;
+  }
+
+  private pending: [number, Uint8Array | Uint32Array | Int32Array][] = [];
+
+  /** Grow the memory to hold everything placed and copy the data in; false when it cannot grow so far. */
+  commit(): boolean {
+    try {
+      const grow = Math.ceil((this.at - this.memory.buffer.byteLength) / 65536);
+      if (grow > 0) this.memory.grow(grow);
+    } catch {
+      return false;
+    }
+    for (const [at, data] of this.pending) new Uint8Array(this.memory.buffer, at, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.pending = [];
+    return true;
+  }
+}
