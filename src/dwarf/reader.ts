@@ -13,6 +13,7 @@ import type { DwarfSections } from './sections.js';
 
 const utf8 = new TextDecoder('utf-8');
 
+/** One unit header of .debug_info (DWARF 2-5, 32- or 64-bit), as the reader walks units in order. */
 export interface UnitHeader {
   /** Offset of the unit header in .debug_info. */
   readonly offset: number;

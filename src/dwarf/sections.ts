@@ -10,6 +10,7 @@ import { type ElfFile, type ElfSection, ET_REL } from '../elf/elf.js';
 import { type ElfRelocations, ElfSymbols, relocationsFor } from '../elf/symbols.js';
 import { BtfError, type BtfErrorLocation, fail } from '../wire/errors.js';
 
+/** The DWARF sections the reader uses, inflated and (in a relocatable .ko) relocated; empty where the file has none. */
 export interface DwarfSections {
   readonly info: Uint8Array;
   readonly abbrev: Uint8Array;
@@ -49,6 +50,7 @@ const RELOCS: Record<number, Record<number, readonly [number, RelocKind]>> = {
 };
 const NONE_RELOC: Record<number, number> = { 62: 0, 183: 0, 3: 0, 40: 0, 22: 0, 21: 0, 20: 0, 8: 0, 243: 0, 258: 0, 247: 0 };
 
+/** How `loadDwarfSections` finds and bounds the sections of an ELF file. */
 export interface LoadDwarfOptions {
   readonly file?: string | undefined;
   /** Largest inflated section accepted (default 1 GiB). */

@@ -11,6 +11,7 @@ const encoder = new TextEncoder();
 // biome-ignore lint/suspicious/noConfusingVoidType: a sink that keeps nothing may return nothing (a plain callback)
 export type ByteSink = (chunk: Uint8Array) => boolean | void;
 
+/** Bytes written in reused chunks handed to a sink (or kept for `take()`): every formatter writes through one. */
 export class ByteWriter {
   /**
    * The current chunk and the write position in it. Hot formatters (format/raw.ts) write

@@ -12,6 +12,7 @@ import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOW
 const q = (s: string): string => JSON.stringify(s);
 const nameOf = (btf: Btf, off: number): string => q(off === 0 ? '(anon)' : btf.str(off));
 
+/** One type as the JSON object `bpftool btf dump -j` prints for it (id, kind, name and the kind's fields). */
 export function formatJsonType(btf: Btf, id: number): string {
   const { words, offset: o } = btf.record(id);
   const info = words[o + 1]!;

@@ -43,8 +43,10 @@ const gap = (w: number): string => ' '.repeat(Math.max(1, Math.abs(w)));
 const fit = (s: string, len: number): string => (s.length >= len ? s.slice(0, len - 1) : s);
 const plural = (n: number): string => (n !== 1 ? 's' : '');
 
+/** What `formatPahole` prints: the layout model's options (names, expansion, anonymous-member rules). */
 export type PaholeOptions = LayoutOptions;
 
+/** pahole's layout text, and the asked-for names that matched no struct or union. */
 export interface PaholeResult {
   readonly text: string;
   /** Names given with `names` that name no struct or union. */
