@@ -96,7 +96,7 @@ const result = await build({
 // read from (the worker entries and package files are found from it, as from the ESM bundle).
 await build({
   ...common,
-  entryPoints: { 'btfkit-script': 'dist/src/cli/main.js' },
+  entryPoints: { 'btfkit-script': 'dist/src/cli/btfkit.js' },
   format: 'iife',
   banner: { js: `(function (__btfkitModuleUrl) {\n${requireShim}` },
   footer: { js: '})' },
