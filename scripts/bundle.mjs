@@ -125,8 +125,10 @@ function primeCodeCache() {
       ['min-core', fx('core', 'vmlinux_relocs.o'), '--kernel', fx('third-party', 'vmlinux-7.1.btf.gz'), '-o', join(tmp, 'min.btf')],
     ];
     for (const args of runs) {
-      const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: 'refresh' } });
+      const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, BTFKIT_CODE_CACHE: 'refresh' } });
       if (r.status !== 0 && !(args[0] === 'check' && r.status === 1)) throw new Error(`priming the code cache: btfkit ${args.join(' ')} failed: ${r.stderr}`);
+      // A script form that evaluates without running the CLI would prime nothing and still exit 0.
+      if (args[0] === 'dump' && r.stdout.length === 0) throw new Error(`priming the code cache: btfkit ${args.join(' ')} printed nothing (does the script form run the CLI?)`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
