@@ -86,6 +86,15 @@ export async function readInput(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * True for the kernel's own BTF files (/sys/kernel/btf/*): the kernel verified them when it
+ * booted or loaded the module (btf_parse_vmlinux/btf_parse_module check every type, far more
+ * than libbpf's sanity check), so commands may parse them without repeating that check.
+ */
+export function isKernelVerifiedBtf(path: string): boolean {
+  return dirname(resolve(path)) === SYS_BTF_DIR;
+}
+
 /** `/sys/kernel/btf/<module>` is split BTF on `/sys/kernel/btf/vmlinux`. */
 export function defaultBaseFor(path: string): string | undefined {
   const abs = resolve(path);

@@ -8,7 +8,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
+import { isKernelVerifiedBtf, loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { BatchResult } from '../../node/min-core-batch.js';
 import { openBtf } from '../../open.js';
 import type { CoreTargetBtf } from '../../ops/core/candidates.js';
@@ -27,10 +27,11 @@ export function moduleName(path: string): string {
 }
 
 async function loadTargets(kernel: string, modules: readonly string[]): Promise<{ vmlinux: Btf; modules: CoreTargetBtf[] }> {
-  const vmlinux = openBtf(await readInput(kernel), { file: kernel }).btf;
+  // The kernel's own files were verified by the kernel: no second sanity check over every type.
+  const vmlinux = openBtf(await readInput(kernel), { file: kernel, sanityCheck: !isKernelVerifiedBtf(kernel) }).btf;
   const mods: CoreTargetBtf[] = [];
   for (const m of modules) {
-    const o = await loadBtf(m, { base: vmlinux });
+    const o = await loadBtf(m, { base: vmlinux, sanityCheck: !isKernelVerifiedBtf(m) });
     if (o.btf.base !== vmlinux) fail('invalid-argument', 'module BTF must be split BTF on the kernel BTF', { file: m });
     mods.push({ name: moduleName(m), btf: o.btf });
   }

@@ -25,8 +25,8 @@ export interface Candidate {
 
 /**
  * Per-blob index from essential name to own type ids, filled for the names asked for: one
- * pass over the string table(s) finds the offsets of every string whose essential name is
- * wanted (flavoured or not), one pass over the types collects the ids with those names.
+ * pass over the types compares each type's name, as bytes, with the wanted names that start
+ * with the same two bytes (flavoured names included: their essential name is compared).
  */
 class NameIndex {
   private readonly byName = new Map<string, number[]>();
@@ -34,24 +34,31 @@ class NameIndex {
   constructor(private readonly btf: Btf) {}
 
   ensure(names: Iterable<string>): void {
-    // Wanted names by first byte; each type name is compared only with those.
-    const byFirst: Array<Array<{ name: string; bytes: Uint8Array; ids: number[] }> | undefined> = new Array(256);
+    // Wanted names by their first two bytes (a one-byte name also by itself + '_', the start
+    // of a flavour): a type's name is compared only with the names that start as it does.
+    // This loop runs once over every type of vmlinux in a cold process, so it stays small.
+    const byPrefix = new Map<number, Array<{ bytes: Uint8Array; ids: number[] }>>();
+    const keys = new Uint8Array(65536);
     const found: Array<{ name: string; ids: number[] }> = [];
     for (const n of names) {
       if (n === '' || this.byName.has(n) || found.some((f) => f.name === n)) continue;
       const bytes = encodeString(n);
-      const e = { name: n, bytes, ids: [] as number[] };
-      (byFirst[bytes[0]!] ??= []).push(e);
-      found.push(e);
+      const e = { bytes, ids: [] as number[] };
+      const prefixes = bytes.length > 1 ? [(bytes[0]! << 8) | bytes[1]!] : [bytes[0]! << 8, (bytes[0]! << 8) | 0x5f];
+      for (const k of prefixes) {
+        keys[k] = 1;
+        let list = byPrefix.get(k);
+        if (!list) byPrefix.set(k, (list = []));
+        list.push(e);
+      }
+      found.push({ name: n, ids: e.ids });
     }
     if (found.length === 0) return;
     const btf = this.btf;
     const { words, offsets, startId } = btf;
-    // String tables of the chain, lowest first: [startStrOff, table].
+    // String tables of the chain, own first.
     const chain: Btf[] = [];
     for (let b: Btf | undefined = btf; b; b = b.base) chain.push(b);
-    const mask = new Uint8Array(256);
-    for (let c = 0; c < 256; c++) if (byFirst[c]) mask[c] = 1;
     const own = btf.strings;
     const ownStart = btf.startStrOff;
     const n = offsets.length;
@@ -65,22 +72,28 @@ class NameIndex {
         t = owner.strings;
         p = off - owner.startStrOff;
       }
-      const first = t[p];
       // An offset outside every string table (unchecked input) names nothing.
-      if (off === 0 || first === undefined || mask[first] === 0) continue;
-      for (const w of byFirst[first]!) {
-        const len = w.bytes.length;
-        let k = 1;
-        while (k < len && t[p + k] === w.bytes[k]) k++;
-        if (k < len) continue;
-        const next = t[p + len];
-        if (next === 0 || (next !== undefined && essentialLengthAt(t, p) === len)) {
-          w.ids.push(startId + i);
-          break;
-        }
-      }
+      if (off === 0 || p >= t.length) continue;
+      const key = (t[p]! << 8) | (t[p + 1] ?? 0);
+      if (keys[key] === 1) this.collect(byPrefix.get(key)!, t, p, startId + i);
     }
     for (const f of found) this.byName.set(f.name, f.ids);
+  }
+
+  /** Add `id` to the first wanted name whose essential name the string at `p` of `t` is. */
+  private collect(wanted: ReadonlyArray<{ bytes: Uint8Array; ids: number[] }>, t: Uint8Array, p: number, id: number): void {
+    for (let j = 0; j < wanted.length; j++) {
+      const w = wanted[j]!;
+      const len = w.bytes.length;
+      let k = 2;
+      while (k < len && t[p + k] === w.bytes[k]) k++;
+      if (k < len) continue;
+      const next = t[p + len];
+      if (next === 0 || (next !== undefined && essentialLengthAt(t, p) === len)) {
+        w.ids.push(id);
+        return;
+      }
+    }
   }
 
   get(name: string): readonly number[] {

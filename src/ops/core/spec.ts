@@ -7,6 +7,7 @@
 
 import type { Btf } from '../../wire/btf.js';
 import { CoreReloKind } from '../../wire/ext.js';
+import { compareCStrings } from '../../wire/strings.js';
 import { intEncoding, intOffset, isAnyEnum, isComposite, Kind } from '../../wire/kinds.js';
 import { CORE_SPEC_MAX_LEN, essentialNameLength, parseAccessString } from './names.js';
 import { CoreError, kindsCoreCompat, memberBitOffset, resolveSize, skipModsAndTypedefs } from './types.js';
@@ -169,6 +170,10 @@ function matchMemberInner(lbtf: Btf, la: CoreAccessor, targ: Btf, targId: number
   if (!isComposite(targ.kind(targId))) return undefined;
   if (depth > 64) throw new CoreError('E2BIG', 'too deep anonymous member nesting');
   const lMemberType = lbtf.elemWord(la.typeId, la.idx, 1);
+  // Names are compared as bytes (libbpf's strcmp): decoding every member name of a big
+  // struct was most of a cold min-core's matching time.
+  const lname = lbtf.strLocation(lbtf.elemWord(la.typeId, la.idx, 0));
+  if (!lname) return undefined;
   const n = targ.vlen(targId);
   for (let i = 0; i < n; i++) {
     const bitOff = memberBitOffset(targ, targId, i);
@@ -176,14 +181,15 @@ function matchMemberInner(lbtf: Btf, la: CoreAccessor, targ: Btf, targId: number
     ts.bitOffset += bitOff;
     ts.raw.push(i);
     const nameOff = targ.elemWord(targId, i, 0);
-    const tname = nameOff === 0 ? '' : targ.str(nameOff);
-    if (tname === '') {
+    const tname = nameOff === 0 ? undefined : targ.strLocation(nameOff);
+    if (nameOff !== 0 && !tname) targ.str(nameOff); // outside the string section(s): str's typed error
+    if (!tname || tname.table[tname.index] === 0) {
       const r = matchMemberInner(lbtf, la, targ, targ.elemWord(targId, i, 1), ts, depth + 1);
       if (r !== undefined) return r;
-    } else if (tname === la.name) {
+    } else if (compareCStrings(tname.table, tname.index, lname.table, lname.index) === 0) {
       const mtype = targ.elemWord(targId, i, 1);
-      if (!fieldsAreCompat(lbtf, lMemberType, targ, mtype)) return `member '${tname}' has an incompatible type`;
-      ts.access.push({ typeId: targId, idx: i, name: tname });
+      if (!fieldsAreCompat(lbtf, lMemberType, targ, mtype)) return `member '${la.name}' has an incompatible type`;
+      ts.access.push({ typeId: targId, idx: i, name: la.name });
       return mtype;
     }
     ts.bitOffset -= bitOff;
