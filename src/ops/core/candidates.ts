@@ -56,28 +56,35 @@ class NameIndex {
     if (found.length === 0) return;
     const btf = this.btf;
     const { words, offsets, startId } = btf;
-    // String tables of the chain, own first.
-    const chain: Btf[] = [];
-    for (let b: Btf | undefined = btf; b; b = b.base) chain.push(b);
     const own = btf.strings;
     const ownStart = btf.startStrOff;
+    // p < last: the name and the byte after its first are inside the table (its last byte
+    // is NUL, the empty name). No wanted name starts with NUL, so offset 0 never matches.
+    const last = own.length - 1;
     const n = offsets.length;
     for (let i = 0; i < n; i++) {
-      const off = words[offsets[i]!]!;
-      let t = own;
-      let p = off - ownStart;
-      if (p < 0) {
-        let owner = chain[0]!;
-        for (let c = 0; off < owner.startStrOff && c + 1 < chain.length; ) owner = chain[++c]!;
-        t = owner.strings;
-        p = off - owner.startStrOff;
+      const p = words[offsets[i]!]! - ownStart;
+      if (p >= 0 && p < last) {
+        const key = (own[p]! << 8) | own[p + 1]!;
+        if (keys[key] === 1) this.collect(byPrefix.get(key)!, own, p, startId + i);
+      } else if (p < 0) {
+        this.collectBaseName(p + ownStart, keys, byPrefix, startId + i);
       }
-      // An offset outside every string table (unchecked input) names nothing.
-      if (off === 0 || p >= t.length) continue;
-      const key = (t[p]! << 8) | (t[p + 1] ?? 0);
-      if (keys[key] === 1) this.collect(byPrefix.get(key)!, t, p, startId + i);
+      // Beyond every string table (unchecked input): names nothing.
     }
     for (const f of found) this.byName.set(f.name, f.ids);
+  }
+
+  /** A split blob's type named by a base string: find its table in the chain. */
+  private collectBaseName(off: number, keys: Uint8Array, byPrefix: Map<number, Array<{ bytes: Uint8Array; ids: number[] }>>, id: number): void {
+    let owner = this.btf.base;
+    while (owner && off < owner.startStrOff) owner = owner.base;
+    if (!owner || off === 0) return;
+    const t = owner.strings;
+    const p = off - owner.startStrOff;
+    if (p >= t.length - 1) return;
+    const key = (t[p]! << 8) | t[p + 1]!;
+    if (keys[key] === 1) this.collect(byPrefix.get(key)!, t, p, id);
   }
 
   /** Add `id` to the first wanted name whose essential name the string at `p` of `t` is. */
