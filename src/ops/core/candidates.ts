@@ -37,7 +37,7 @@ class NameIndex {
     // Wanted names by their first two bytes (a one-byte name also by itself + '_', the start
     // of a flavour): a type's name is compared only with the names that start as it does.
     // This loop runs once over every type of vmlinux in a cold process, so it stays small.
-    const byPrefix = new Map<number, Array<{ bytes: Uint8Array; ids: number[] }>>();
+    const byPrefix = new Map<number, PrefixList>();
     const keys = new Uint8Array(65536);
     const found: Array<{ name: string; ids: number[] }> = [];
     for (const n of names) {
@@ -66,46 +66,55 @@ class NameIndex {
       const p = words[offsets[i]!]! - ownStart;
       if (p >= 0 && p < last) {
         const key = (own[p]! << 8) | own[p + 1]!;
-        if (keys[key] === 1) this.collect(byPrefix.get(key)!, own, p, startId + i);
+        // Nothing but a call on a hit: the loop is optimised (on stack) before the first hit,
+        // and an operation it has not seen yet would throw it back to the interpreter.
+        if (keys[key] === 1) collect(byPrefix, key, own, p, i, startId);
       } else if (p < 0) {
-        this.collectBaseName(p + ownStart, keys, byPrefix, startId + i);
+        this.collectBaseName(p, keys, byPrefix, i);
       }
       // Beyond every string table (unchecked input): names nothing.
     }
     for (const f of found) this.byName.set(f.name, f.ids);
   }
 
-  /** A split blob's type named by a base string: find its table in the chain. */
-  private collectBaseName(off: number, keys: Uint8Array, byPrefix: Map<number, Array<{ bytes: Uint8Array; ids: number[] }>>, id: number): void {
+  /** Own type `startId + i` of a split blob is named by a base string (at `p` before its own table): find its table in the chain. */
+  private collectBaseName(p: number, keys: Uint8Array, byPrefix: Map<number, PrefixList>, i: number): void {
+    const { startId, startStrOff } = this.btf;
+    const off = p + startStrOff;
     let owner = this.btf.base;
     while (owner && off < owner.startStrOff) owner = owner.base;
     if (!owner || off === 0) return;
     const t = owner.strings;
-    const p = off - owner.startStrOff;
-    if (p >= t.length - 1) return;
-    const key = (t[p]! << 8) | t[p + 1]!;
-    if (keys[key] === 1) this.collect(byPrefix.get(key)!, t, p, id);
-  }
-
-  /** Add `id` to the first wanted name whose essential name the string at `p` of `t` is. */
-  private collect(wanted: ReadonlyArray<{ bytes: Uint8Array; ids: number[] }>, t: Uint8Array, p: number, id: number): void {
-    for (let j = 0; j < wanted.length; j++) {
-      const w = wanted[j]!;
-      const len = w.bytes.length;
-      let k = 2;
-      while (k < len && t[p + k] === w.bytes[k]) k++;
-      if (k < len) continue;
-      const next = t[p + len];
-      if (next === 0 || (next !== undefined && essentialLengthAt(t, p) === len)) {
-        w.ids.push(id);
-        return;
-      }
-    }
+    const at = off - owner.startStrOff;
+    if (at >= t.length - 1) return;
+    const key = (t[at]! << 8) | t[at + 1]!;
+    if (keys[key] === 1) collect(byPrefix, key, t, at, i, startId);
   }
 
   get(name: string): readonly number[] {
     this.ensure([name]);
     return this.byName.get(name) ?? [];
+  }
+}
+
+/** Wanted names that share a two-byte prefix, each with the ids found so far. */
+type PrefixList = Array<{ bytes: Uint8Array; ids: number[] }>;
+
+/** Add type `startId + i` to the first wanted name (with the prefix `key`) whose essential name the string at `p` of `t` is. */
+function collect(byPrefix: Map<number, PrefixList>, key: number, t: Uint8Array, p: number, i: number, startId: number): void {
+  const wanted = byPrefix.get(key)!;
+  for (let j = 0; j < wanted.length; j++) {
+    const w = wanted[j]!;
+    const len = w.bytes.length;
+    let k = 2;
+    while (k < len && t[p + k] === w.bytes[k]) k++;
+    if (k < len) continue;
+    const next = t[p + len];
+    // A flavoured name has its last `___` separator right after the essential name.
+    if (next === 0 || (next === 0x5f && t[p + len + 1] === 0x5f && t[p + len + 2] === 0x5f && essentialLengthAt(t, p) === len)) {
+      w.ids.push(startId + i);
+      return;
+    }
   }
 }
 
