@@ -5,7 +5,8 @@
  *   btfkit vmlinux-split VMLINUX [--roots kfuncs|NAME...] -o CORE --rest-out REST
  */
 
-import { mkdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { isKernelVerifiedBtf, loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
@@ -152,7 +153,7 @@ export function registerCore(program: Command): void {
     .action(async (objects: string[], opts: MinCoreOpts) => {
       if (!opts.output) throw new UsageError('min-core: -o/--output is required');
       const kernel = opts.kernel ?? SYS_VMLINUX;
-      if (await isDirectory(kernel)) return minCoreBatch(objects, kernel, opts);
+      if (isDirectory(kernel)) return minCoreBatch(objects, kernel, opts);
       const { loadObjects } = await import('../../node/min-core-batch.js');
       const { vmlinux, modules } = await loadTargets(kernel, opts.module ?? []);
       if (modules.length > 0 && !opts.splitOut) throw new UsageError('min-core: --split-out DIR is needed with --module');
@@ -203,11 +204,13 @@ export function registerCore(program: Command): void {
     });
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+/** Synchronous: one stat, where the thread pool's round trip cost a one-shot command more. */
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): Promise<void> {
