@@ -6,6 +6,7 @@
  * BTFKIT_BENCH_RUNS (default 7) runs, peak RSS as /usr/bin/time reports it. With
  * BTFKIT_BENCH_BASELINE=DIR (a built checkout of another commit), that checkout's CLI runs in
  * the same alternation under Node and Bun: before/after figures from one run.
+ * BTFKIT_BENCH_CASES picks cases by name.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,8 @@ const VMLINUX = process.env.BTFKIT_BENCH_VMLINUX ?? '/sys/kernel/btf/vmlinux';
 const RUNS = Number(process.env.BTFKIT_BENCH_RUNS ?? 7);
 const BIN = join(REPO, 'bin', 'btfkit.js');
 const OBJ = join(REPO, 'fixtures', 'core', 'vmlinux_relocs.o');
+/** BTFKIT_BENCH_CASES=min-core,info: only these cases (comma-separated names), to measure one change. */
+const ONLY = process.env.BTFKIT_BENCH_CASES?.split(',');
 
 interface Runtime {
   readonly name: string;
@@ -83,6 +86,7 @@ const bench: Bench = {
       const rts = runtimes(tmp);
       const rows: BenchRow[] = [];
       for (const c of cases) {
+        if (ONLY && !ONLY.includes(c.name)) continue;
         const lines = [...(c.peer ? [c.peer] : []), ...rts.map((r) => r.line(c.args))];
         const ms = timeCommandsAlternating(lines, RUNS);
         const peer = c.peer ? { name: c.peer.name, ...ms[0]! } : undefined;

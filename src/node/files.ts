@@ -3,7 +3,6 @@
  * and atomic writes that never clobber an input or an existing output unasked.
  */
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -84,6 +83,15 @@ export async function readInput(path: string): Promise<Uint8Array> {
     if (e instanceof BtfError) throw e.withFile(path);
     throw e;
   }
+}
+
+/**
+ * True for the kernel's own BTF files (/sys/kernel/btf/*): the kernel verified them when it
+ * booted or loaded the module (btf_parse_vmlinux/btf_parse_module check every type, far more
+ * than libbpf's sanity check), so commands may parse them without repeating that check.
+ */
+export function isKernelVerifiedBtf(path: string): boolean {
+  return dirname(resolve(path)) === SYS_BTF_DIR;
 }
 
 /** `/sys/kernel/btf/<module>` is split BTF on `/sys/kernel/btf/vmlinux`. */
@@ -242,7 +250,9 @@ export async function writeOutputs(outputs: readonly OutputFile[], opts: WriteFi
   try {
     for (const o of outputs) {
       const target = resolve(o.path);
-      const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+      // Created exclusively (writeTemp), so the name needs to be unlikely, not secret: Math.random
+      // spares a one-shot command loading node:crypto (~3 ms).
+      const tmp = join(dirname(target), `.${basename(target)}.${Math.random().toString(16).slice(2, 14)}.tmp`);
       pendingTemps.add(tmp);
       temps.push(tmp);
       await writeTemp(tmp, o.data, o.path);

@@ -427,38 +427,55 @@ function resolveShapes(layout: LayoutEntry[] | undefined, base: Btf | undefined)
 /** One pass over the type section: the word offset at which each record starts. */
 function indexTypes(words: Uint32Array, shapes: readonly (KindShape | undefined)[], startId: number, typeStartByte: number, section: string): Uint32Array {
   const nWords = words.length;
+  // Record size per kind in words (fixed part; 0: unknown kind) and per element: this loop
+  // runs over every type of vmlinux before anything is optimised, so it reads two small
+  // typed arrays instead of shape objects.
+  const fixedWords = new Uint8Array(128);
+  const elemWords = new Uint8Array(128);
+  for (let k = 0; k < 128; k++) {
+    const shape = shapes[k];
+    if (shape === undefined) continue;
+    fixedWords[k] = 3 + (shape.infoSize >>> 2);
+    elemWords[k] = shape.elemSize >>> 2;
+  }
   // No record is smaller than 3 words, so this bound comes from the real byte count.
   const offsets = new Uint32Array(Math.floor(nWords / 3));
   let count = 0;
   let w = 0;
   while (w < nWords) {
-    const id = startId + count;
     if (w + 3 > nWords) {
+      const id = startId + count;
       fail('truncated', `type section ends inside the 12-byte header of type [${id}]`, { offset: typeStartByte + w * 4, typeId: id, section });
     }
     const info = words[w + 1]!;
     const kind = infoKind(info);
-    const shape = shapes[kind];
-    if (shape === undefined) {
-      fail(kind === 0 ? 'bad-type' : 'unknown-kind', kind === 0 ? 'kind 0 (void) cannot be stored in the type section' : `kind ${kind} is not known and no layout section describes it`, {
-        offset: typeStartByte + w * 4 + 4,
-        typeId: id,
-        section,
-      });
-    }
-    const vlen = infoVlen(info);
-    const size = 3 + (shape.infoSize >>> 2) + vlen * (shape.elemSize >>> 2);
-    if (w + size > nWords) {
-      fail('truncated', `${shape.name} with vlen ${vlen} needs ${size * 4} bytes, only ${(nWords - w) * 4} left in the type section`, {
-        offset: typeStartByte + w * 4,
-        typeId: id,
-        section,
-      });
-    }
+    const size = fixedWords[kind]! + infoVlen(info) * elemWords[kind]!;
+    if (size === 0 || w + size > nWords) badRecord(words, w, shapes, startId + count, typeStartByte, section);
     offsets[count++] = w;
     w += size;
   }
   return offsets.slice(0, count);
+}
+
+/** The error for the record at word `w`: its kind is unknown, or it runs past the type section. */
+function badRecord(words: Uint32Array, w: number, shapes: readonly (KindShape | undefined)[], id: number, typeStartByte: number, section: string): never {
+  const info = words[w + 1]!;
+  const kind = infoKind(info);
+  const shape = shapes[kind];
+  if (shape === undefined) {
+    fail(kind === 0 ? 'bad-type' : 'unknown-kind', kind === 0 ? 'kind 0 (void) cannot be stored in the type section' : `kind ${kind} is not known and no layout section describes it`, {
+      offset: typeStartByte + w * 4 + 4,
+      typeId: id,
+      section,
+    });
+  }
+  const vlen = infoVlen(info);
+  const size = 3 + (shape.infoSize >>> 2) + vlen * (shape.elemSize >>> 2);
+  return fail('truncated', `${shape.name} with vlen ${vlen} needs ${size * 4} bytes, only ${(words.length - w) * 4} left in the type section`, {
+    offset: typeStartByte + w * 4,
+    typeId: id,
+    section,
+  });
 }
 
 /**

@@ -80,6 +80,16 @@ describe('min-core vs bpftool gen min_core_btf', () => {
     assert.equal(formatRawString(load(ours)), formatRawString(load(ref)));
     assert.equal(btfkit(['min-core', ...OBJECTS, '--kernel', k!.path, '-o', ours]).status, 1, 'refuses to overwrite without --force');
   });
+  it('the CLI on /sys/kernel/btf/vmlinux (read without a second sanity check) writes the bytes bpftool writes', (t) => {
+    const sys = '/sys/kernel/btf/vmlinux';
+    if (!need(t, existsSync(sys) && hasTool('bpftool'), `${sys} and bpftool`)) return;
+    const ref = join(tmp, 'sys.bpftool.btf');
+    run('bpftool', ['gen', 'min_core_btf', sys, ref, ...OBJECTS]);
+    const ours = join(tmp, 'sys.btfkit.btf');
+    const r = btfkit(['min-core', ...OBJECTS, '--kernel', sys, '-o', ours]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readFileSync(ours), readFileSync(ref));
+  });
 });
 
 describe('min-core: each relocation resolves the same against minimal and full BTF', () => {

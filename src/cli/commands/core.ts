@@ -5,10 +5,11 @@
  *   btfkit vmlinux-split VMLINUX [--roots kfuncs|NAME...] -o CORE --rest-out REST
  */
 
-import { mkdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
+import { isKernelVerifiedBtf, loadBtf, type OutputFile, readInput, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { BatchResult } from '../../node/min-core-batch.js';
 import { openBtf } from '../../open.js';
 import type { CoreTargetBtf } from '../../ops/core/candidates.js';
@@ -27,10 +28,11 @@ export function moduleName(path: string): string {
 }
 
 async function loadTargets(kernel: string, modules: readonly string[]): Promise<{ vmlinux: Btf; modules: CoreTargetBtf[] }> {
-  const vmlinux = openBtf(await readInput(kernel), { file: kernel }).btf;
+  // The kernel's own files were verified by the kernel: no second sanity check over every type.
+  const vmlinux = openBtf(await readInput(kernel), { file: kernel, sanityCheck: !isKernelVerifiedBtf(kernel) }).btf;
   const mods: CoreTargetBtf[] = [];
   for (const m of modules) {
-    const o = await loadBtf(m, { base: vmlinux });
+    const o = await loadBtf(m, { base: vmlinux, sanityCheck: !isKernelVerifiedBtf(m) });
     if (o.btf.base !== vmlinux) fail('invalid-argument', 'module BTF must be split BTF on the kernel BTF', { file: m });
     mods.push({ name: moduleName(m), btf: o.btf });
   }
@@ -151,7 +153,7 @@ export function registerCore(program: Command): void {
     .action(async (objects: string[], opts: MinCoreOpts) => {
       if (!opts.output) throw new UsageError('min-core: -o/--output is required');
       const kernel = opts.kernel ?? SYS_VMLINUX;
-      if (await isDirectory(kernel)) return minCoreBatch(objects, kernel, opts);
+      if (isDirectory(kernel)) return minCoreBatch(objects, kernel, opts);
       const { loadObjects } = await import('../../node/min-core-batch.js');
       const { vmlinux, modules } = await loadTargets(kernel, opts.module ?? []);
       if (modules.length > 0 && !opts.splitOut) throw new UsageError('min-core: --split-out DIR is needed with --module');
@@ -202,11 +204,13 @@ export function registerCore(program: Command): void {
     });
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+/** Synchronous: one stat, where the thread pool's round trip cost a one-shot command more. */
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function minCoreBatch(objects: string[], dir: string, opts: MinCoreOpts): Promise<void> {

@@ -25,8 +25,8 @@ export interface Candidate {
 
 /**
  * Per-blob index from essential name to own type ids, filled for the names asked for: one
- * pass over the string table(s) finds the offsets of every string whose essential name is
- * wanted (flavoured or not), one pass over the types collects the ids with those names.
+ * pass over the types compares each type's name, as bytes, with the wanted names that start
+ * with the same two bytes (flavoured names included: their essential name is compared).
  */
 class NameIndex {
   private readonly byName = new Map<string, number[]>();
@@ -34,58 +34,87 @@ class NameIndex {
   constructor(private readonly btf: Btf) {}
 
   ensure(names: Iterable<string>): void {
-    // Wanted names by first byte; each type name is compared only with those.
-    const byFirst: Array<Array<{ name: string; bytes: Uint8Array; ids: number[] }> | undefined> = new Array(256);
+    // Wanted names by their first two bytes (a one-byte name also by itself + '_', the start
+    // of a flavour): a type's name is compared only with the names that start as it does.
+    // This loop runs once over every type of vmlinux in a cold process, so it stays small.
+    const byPrefix = new Map<number, PrefixList>();
+    const keys = new Uint8Array(65536);
     const found: Array<{ name: string; ids: number[] }> = [];
     for (const n of names) {
       if (n === '' || this.byName.has(n) || found.some((f) => f.name === n)) continue;
       const bytes = encodeString(n);
-      const e = { name: n, bytes, ids: [] as number[] };
-      (byFirst[bytes[0]!] ??= []).push(e);
-      found.push(e);
+      const e = { bytes, ids: [] as number[] };
+      const prefixes = bytes.length > 1 ? [(bytes[0]! << 8) | bytes[1]!] : [bytes[0]! << 8, (bytes[0]! << 8) | 0x5f];
+      for (const k of prefixes) {
+        keys[k] = 1;
+        let list = byPrefix.get(k);
+        if (!list) byPrefix.set(k, (list = []));
+        list.push(e);
+      }
+      found.push({ name: n, ids: e.ids });
     }
     if (found.length === 0) return;
     const btf = this.btf;
     const { words, offsets, startId } = btf;
-    // String tables of the chain, lowest first: [startStrOff, table].
-    const chain: Btf[] = [];
-    for (let b: Btf | undefined = btf; b; b = b.base) chain.push(b);
-    const mask = new Uint8Array(256);
-    for (let c = 0; c < 256; c++) if (byFirst[c]) mask[c] = 1;
     const own = btf.strings;
     const ownStart = btf.startStrOff;
+    // p < last: the name and the byte after its first are inside the table (its last byte
+    // is NUL, the empty name). No wanted name starts with NUL, so offset 0 never matches.
+    const last = own.length - 1;
     const n = offsets.length;
     for (let i = 0; i < n; i++) {
-      const off = words[offsets[i]!]!;
-      let t = own;
-      let p = off - ownStart;
-      if (p < 0) {
-        let owner = chain[0]!;
-        for (let c = 0; off < owner.startStrOff && c + 1 < chain.length; ) owner = chain[++c]!;
-        t = owner.strings;
-        p = off - owner.startStrOff;
+      const p = words[offsets[i]!]! - ownStart;
+      if (p >= 0 && p < last) {
+        const key = (own[p]! << 8) | own[p + 1]!;
+        // Nothing but a call on a hit: the loop is optimised (on stack) before the first hit,
+        // and an operation it has not seen yet would throw it back to the interpreter.
+        if (keys[key] === 1) collect(byPrefix, key, own, p, i, startId);
+      } else if (p < 0) {
+        this.collectBaseName(p, keys, byPrefix, i);
       }
-      const first = t[p];
-      // An offset outside every string table (unchecked input) names nothing.
-      if (off === 0 || first === undefined || mask[first] === 0) continue;
-      for (const w of byFirst[first]!) {
-        const len = w.bytes.length;
-        let k = 1;
-        while (k < len && t[p + k] === w.bytes[k]) k++;
-        if (k < len) continue;
-        const next = t[p + len];
-        if (next === 0 || (next !== undefined && essentialLengthAt(t, p) === len)) {
-          w.ids.push(startId + i);
-          break;
-        }
-      }
+      // Beyond every string table (unchecked input): names nothing.
     }
     for (const f of found) this.byName.set(f.name, f.ids);
+  }
+
+  /** Own type `startId + i` of a split blob is named by a base string (at `p` before its own table): find its table in the chain. */
+  private collectBaseName(p: number, keys: Uint8Array, byPrefix: Map<number, PrefixList>, i: number): void {
+    const { startId, startStrOff } = this.btf;
+    const off = p + startStrOff;
+    let owner = this.btf.base;
+    while (owner && off < owner.startStrOff) owner = owner.base;
+    if (!owner || off === 0) return;
+    const t = owner.strings;
+    const at = off - owner.startStrOff;
+    if (at >= t.length - 1) return;
+    const key = (t[at]! << 8) | t[at + 1]!;
+    if (keys[key] === 1) collect(byPrefix, key, t, at, i, startId);
   }
 
   get(name: string): readonly number[] {
     this.ensure([name]);
     return this.byName.get(name) ?? [];
+  }
+}
+
+/** Wanted names that share a two-byte prefix, each with the ids found so far. */
+type PrefixList = Array<{ bytes: Uint8Array; ids: number[] }>;
+
+/** Add type `startId + i` to the first wanted name (with the prefix `key`) whose essential name the string at `p` of `t` is. */
+function collect(byPrefix: Map<number, PrefixList>, key: number, t: Uint8Array, p: number, i: number, startId: number): void {
+  const wanted = byPrefix.get(key)!;
+  for (let j = 0; j < wanted.length; j++) {
+    const w = wanted[j]!;
+    const len = w.bytes.length;
+    let k = 2;
+    while (k < len && t[p + k] === w.bytes[k]) k++;
+    if (k < len) continue;
+    const next = t[p + len];
+    // A flavoured name has its last `___` separator right after the essential name.
+    if (next === 0 || (next === 0x5f && t[p + len + 1] === 0x5f && t[p + len + 2] === 0x5f && essentialLengthAt(t, p) === len)) {
+      w.ids.push(startId + i);
+      return;
+    }
   }
 }
 

@@ -7,7 +7,8 @@
 
 import type { Btf } from '../../wire/btf.js';
 import { CoreReloKind } from '../../wire/ext.js';
-import { intEncoding, intOffset, isAnyEnum, isComposite, Kind } from '../../wire/kinds.js';
+import { compareCStrings } from '../../wire/strings.js';
+import { infoKind, intEncoding, intOffset, isAnyEnum, isComposite, Kind } from '../../wire/kinds.js';
 import { CORE_SPEC_MAX_LEN, essentialNameLength, parseAccessString } from './names.js';
 import { CoreError, kindsCoreCompat, memberBitOffset, resolveSize, skipModsAndTypedefs } from './types.js';
 
@@ -169,21 +170,51 @@ function matchMemberInner(lbtf: Btf, la: CoreAccessor, targ: Btf, targId: number
   if (!isComposite(targ.kind(targId))) return undefined;
   if (depth > 64) throw new CoreError('E2BIG', 'too deep anonymous member nesting');
   const lMemberType = lbtf.elemWord(la.typeId, la.idx, 1);
+  // Names are compared as bytes (libbpf's strcmp): decoding every member name of a big
+  // struct was most of a cold min-core's matching time.
+  const lname = lbtf.strLocation(lbtf.elemWord(la.typeId, la.idx, 0));
+  if (!lname) return undefined;
   const n = targ.vlen(targId);
+  // libbpf checks the depth at every member; the raw path is the same for each of them.
+  if (n > 0 && ts.raw.length === CORE_SPEC_MAX_LEN) throw new CoreError('E2BIG', 'too deep struct/union/array nesting');
+  // The member records are read straight from the owning blob's words (a big struct's
+  // members are scanned once, in a cold process, where each accessor call costs).
+  const { words, offset, owner } = targ.record(targId);
+  const shape = owner.shapes[infoKind(words[offset + 1]!)]!;
+  const first = offset + 3 + (shape.infoSize >>> 2);
+  const stride = shape.elemSize >>> 2;
+  const own = owner.strings;
+  const ownStart = owner.startStrOff;
   for (let i = 0; i < n; i++) {
+    const nameOff = words[first + i * stride]!;
+    let anonymous = nameOff === 0;
+    if (!anonymous) {
+      let table = own;
+      let at = nameOff - ownStart;
+      if (at < 0 || at >= own.length) {
+        // A base's string, or outside the string section(s): str's typed error.
+        const loc = targ.strLocation(nameOff);
+        if (!loc) {
+          targ.str(nameOff); // throws
+          continue;
+        }
+        table = loc.table;
+        at = loc.index;
+      }
+      anonymous = table[at] === 0;
+      if (!anonymous && compareCStrings(table, at, lname.table, lname.index) !== 0) continue;
+    }
+    // Only the members taken (or descended into) move the offset and the raw path.
     const bitOff = memberBitOffset(targ, targId, i);
-    if (ts.raw.length === CORE_SPEC_MAX_LEN) throw new CoreError('E2BIG', 'too deep struct/union/array nesting');
     ts.bitOffset += bitOff;
     ts.raw.push(i);
-    const nameOff = targ.elemWord(targId, i, 0);
-    const tname = nameOff === 0 ? '' : targ.str(nameOff);
-    if (tname === '') {
+    if (anonymous) {
       const r = matchMemberInner(lbtf, la, targ, targ.elemWord(targId, i, 1), ts, depth + 1);
       if (r !== undefined) return r;
-    } else if (tname === la.name) {
+    } else {
       const mtype = targ.elemWord(targId, i, 1);
-      if (!fieldsAreCompat(lbtf, lMemberType, targ, mtype)) return `member '${tname}' has an incompatible type`;
-      ts.access.push({ typeId: targId, idx: i, name: tname });
+      if (!fieldsAreCompat(lbtf, lMemberType, targ, mtype)) return `member '${la.name}' has an incompatible type`;
+      ts.access.push({ typeId: targId, idx: i, name: la.name });
       return mtype;
     }
     ts.bitOffset -= bitOff;
