@@ -29,6 +29,7 @@ import { type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from 
 import { type DraftSource, WalkerNames } from './draft.js';
 import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
 import { FunctionTable } from './functions.js';
+import { parameterLocationInputs } from './locations.js';
 import { VariableTable } from './variables.js';
 
 export interface EncodeOptions {
@@ -103,13 +104,14 @@ export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'fil
 
 async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<UndeduplicatedEncoding> {
   const features = opts.features ?? DEFAULT_FEATURES;
-  const sections = await loadDwarfSections(elf, { file: opts.file });
+  const locations = parameterLocationInputs(elf.machine, features);
+  const sections = await loadDwarfSections(elf, { file: opts.file, lists: locations.lists });
   const dwarf = new DwarfInfo(sections);
   const symbols = readSymbols(elf);
   // Undeduplicated BTF takes about 0.8 bytes per byte of .debug_info (vmlinux: 134 MB).
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
-  const functionTable = new FunctionTable(symbols, features.has('consistent_func'));
+  const functionTable = new FunctionTable(symbols, features.has('consistent_func'), features.has('optimized_func'));
   const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var')) : undefined;
   let indexType = 0;
   const policy: EncodePolicy = {
@@ -120,7 +122,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       indexType = id;
     },
   };
-  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy });
+  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy }, locations.registers);
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
   const walkerNames = new WalkerNames(builder);
@@ -139,7 +141,9 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     for (const v of result.variables) variables?.record(v.slot, v.id);
     opts.onProgress?.(u + 1, total);
   }
-  variables?.addDatasecs(builder);
+  // pahole ≥ 1.29 (consistent_func) adds the functions it kept before the DATASECs; 1.24 after.
+  const functionsFirst = features.has('consistent_func');
+  if (!functionsFirst) variables?.addDatasecs(builder);
   const typesBeforeDedup = builder.typeCount;
   for (const [name, id] of functionTable.flush(builder)) functionIds.set(name, id);
   if (features.has('decl_tag_kfuncs') && symbols) {
@@ -149,6 +153,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
     }
   }
+  if (functionsFirst) variables?.addDatasecs(builder);
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };
 }
 

@@ -60,8 +60,6 @@ export function parseFeatures(list: string | undefined): FeatureSet {
  * so it always holds (pahole ≥ 1.29 ignores the feature too, for the same reason).
  */
 const NOT_APPLIED: Partial<Record<FeatureName, string>> = {
-  optimized_func:
-    'functions the compiler optimized (parameters in unexpected registers) are left out only when their symbol has a suffix (.isra/.constprop/...), as pahole does without it',
   encode_force:
     "names pahole calls invalid (not [A-Za-z_.][A-Za-z0-9_.]*, or over 128 bytes) are encoded as they are, neither skipped nor refused (compilers' C names never are)",
   attributes: 'no attribute tags (DECL_TAG/TYPE_TAG with kind_flag 1) are emitted; ordinary tags come from decl_tag and type_tag',

@@ -1,0 +1,122 @@
+/**
+ * `btfkit encode` with the DEFAULT feature set (pahole's: encode_force var float decl_tag
+ * type_tag enum64 optimized_func consistent_func decl_tag_kfuncs) against pahole 1.30 run
+ * here (Debian trixie's, scripts/fetch-pahole-trixie.sh) with `-J -j1 --btf_features=default`
+ * on the DWARF of Debian's 6.1.0-50 build (scripts/fetch-debian-dbg.sh).
+ *
+ * Modules (a sample with ext4, kvm, btrfs, nf_tables, xfs; BTFKIT_ENCODE130_MODULES=N or
+ * `all`), split on the shipped vmlinux BTF: byte-identical to pahole's output, or else equal
+ * type by type (kind, name, shape) with one explained difference: pahole 1.30 keeps one FUNC
+ * for a name carried by several functions at different addresses (two static functions in
+ * two files), which btfkit leaves out as pahole ≥ 1.31 does (which one would the FUNC
+ * describe?). Nothing else may differ. Where the types and ids are the same, the bytes can
+ * still differ in the order of the string section (pahole adds parameter names when it
+ * saves a function, during the unit walk; btfkit when it writes the FUNC_PROTO).
+ *
+ * vmlinux: the same comparison, by kind counts and the FUNC set.
+ */
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseElf } from '../../src/elf/elf.js';
+import { readSymbols, STT_FUNC } from '../../src/elf/symbols.js';
+import { encodeBtf } from '../../src/ops/encode/encode.js';
+import { DEFAULT_FEATURES } from '../../src/ops/encode/features.js';
+import { Btf } from '../../src/wire/btf.js';
+import { writeBtf } from '../../src/wire/write.js';
+import { compareEncoded } from './encode-compare.js';
+import { CORPUS, need } from './env.js';
+
+const BUILD = '6.1.0-50-amd64';
+const DBG = join(CORPUS, `${BUILD}-dbg`);
+const SHIPPED = join(CORPUS, BUILD);
+const PAHOLE = process.env.PAHOLE_130 ?? join(CORPUS, 'pahole-1.30', 'pahole');
+const ready = (): boolean => existsSync(join(DBG, '.done')) && existsSync(join(SHIPPED, 'vmlinux.btf'));
+const havePahole = (): boolean => existsSync(PAHOLE);
+
+/** pahole 1.30 -J -j1 with the default features; `base` for split BTF. Raw BTF bytes. */
+function pahole130(file: string, dir: string, base?: string): Buffer {
+  // pahole writes nothing into its input with --btf_encode_detached, but it opens it
+  // read-write in some versions: give it a copy.
+  const copy = join(dir, 'input');
+  copyFileSync(file, copy);
+  const out = join(dir, 'pahole.btf');
+  const args = ['-J', '-j1', '--btf_features=default', ...(base ? ['--btf_base', base] : []), '--btf_encode_detached', out, copy];
+  const r = spawnSync(PAHOLE, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`pahole ${args.join(' ')}: ${r.stderr}`);
+  const bytes = readFileSync(out);
+  rmSync(copy);
+  rmSync(out);
+  return bytes;
+}
+
+/** Names of STT_FUNC symbols found at more than one address. */
+function ambiguousNames(elfBytes: Uint8Array): Set<string> {
+  const symbols = readSymbols(parseElf(elfBytes));
+  const at = new Map<string, Set<bigint>>();
+  if (!symbols) return new Set();
+  for (let i = 0; i < symbols.count; i++) {
+    if (symbols.type(i) !== STT_FUNC) continue;
+    const name = symbols.name(i);
+    const set = at.get(name) ?? new Set<bigint>();
+    set.add(symbols.value[i]!);
+    at.set(name, set);
+  }
+  return new Set([...at].filter(([, s]) => s.size > 1).map(([n]) => n));
+}
+
+function sample(): string[] {
+  const all = readdirSync(join(DBG, 'modules'))
+    .filter((f) => f.endsWith('.ko'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  const want = process.env.BTFKIT_ENCODE130_MODULES ?? '20';
+  if (want === 'all') return all;
+  const n = Math.max(1, Number(want));
+  const picked = new Set(['ext4', 'kvm', 'btrfs', 'nf_tables', 'xfs'].filter((m) => all.includes(m)));
+  const step = Math.max(1, Math.floor(all.length / n));
+  for (let i = 0; i < all.length && picked.size < n; i += step) picked.add(all[i]!);
+  return [...picked].sort();
+}
+
+test('modules of 6.1.0-50 encoded with the default features: byte-identical to pahole 1.30 -j1, or equal type by type apart from names at several addresses', async (t) => {
+  if (!need(t, ready(), `${DBG} (scripts/fetch-debian-dbg.sh) and ${SHIPPED}`) || !need(t, havePahole(), `${PAHOLE} (scripts/fetch-pahole-trixie.sh)`)) return;
+  const basePath = join(SHIPPED, 'vmlinux.btf');
+  const base = Btf.parse(readFileSync(basePath));
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-encode130-'));
+  const identical: string[] = [];
+  /** Equal type by type, and pahole kept FUNCs for names at several addresses. */
+  const ambiguousOnly: string[] = [];
+  /** Equal type by type, same type ids, but the bytes differ (string table order). */
+  const layoutOnly: string[] = [];
+  const failures: string[] = [];
+  try {
+    for (const name of sample()) {
+      const file = join(DBG, 'modules', `${name}.ko`);
+      const bytes = readFileSync(file);
+      const ours = (await encodeBtf(bytes, { base, features: DEFAULT_FEATURES, file })).btf;
+      const theirs = pahole130(file, dir, basePath);
+      if (Buffer.from(writeBtf(ours)).equals(theirs)) {
+        identical.push(name);
+        continue;
+      }
+      const ambiguous = ambiguousNames(bytes);
+      const reference = Btf.parse(theirs, { base, file: `pahole 1.30 on ${name}` });
+      const c = compareEncoded(ours, reference, 5, undefined, ambiguous);
+      if (!c.equal) failures.push(`${name}: ${c.problems.join('; ')}`);
+      else if (ours.nextId === reference.nextId) layoutOnly.push(name);
+      else ambiguousOnly.push(name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  t.diagnostic(
+    `${identical.length} byte-identical (${identical.join(', ')}); ${layoutOnly.length} with the same types and ids, strings in another order (${layoutOnly.join(', ')}); ${ambiguousOnly.length} equal but for pahole's FUNCs of names at several addresses (${ambiguousOnly.join(', ')}); ${failures.length} different`,
+  );
+  assert.deepEqual(failures, []);
+  assert.ok(identical.length > 0, 'no module byte-identical to pahole 1.30');
+});
