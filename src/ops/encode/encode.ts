@@ -23,7 +23,7 @@ import { loadDwarfSections } from '../../dwarf/sections.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfBuilder } from '../../wire/builder.js';
 import { BtfError } from '../../wire/errors.js';
-import { Kind, makeInfo } from '../../wire/kinds.js';
+import { infoVlen, Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
 import { type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from './cu.js';
 import { type DraftSource, WalkerNames } from './draft.js';
@@ -95,12 +95,21 @@ export async function encodeUndeduplicated(elfBytes: Uint8Array, opts: EncodeOpt
 export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'file' | 'legacyDedup'> = {}): Btf {
   try {
     const where = opts.file !== undefined ? { file: opts.file } : {};
-    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true }).btf;
+    const stringsBefore = paholeStringOrder.get(builder);
+    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true, stringsBefore }).btf;
   } catch (error) {
     if (error instanceof BtfError && opts.file !== undefined) error.withFile(opts.file);
     throw error;
   }
 }
+
+/**
+ * Where pahole (≥ 1.29, which saves functions during the unit walk and writes them at the end)
+ * interned each unit's parameter names and function decl tag values: before the unit's VARs,
+ * after its types. Its libbpf keeps that insertion order, so the dedup is told; kept beside
+ * the builder until dedupEncoded runs (the two halves may run apart, see the CLI).
+ */
+const paholeStringOrder = new WeakMap<BtfBuilder, Array<{ before: number; offsets: number[] }>>();
 
 async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<UndeduplicatedEncoding> {
   const features = opts.features ?? DEFAULT_FEATURES;
@@ -126,7 +135,10 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
   const walkerNames = new WalkerNames(builder);
+  const stringOrder: Array<{ before: number; offsets: number[] }> = [];
+  paholeStringOrder.set(builder, stringOrder);
   for (let u = 0; u < total; u++) {
+    const unitStart = builder.nextId;
     let result: UnitResult;
     if (opts.drafts) {
       const walked = await opts.drafts.unit(u, total);
@@ -137,12 +149,24 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       } else result = { functions: [], deferred: [], variables: [] };
     } else result = encoder.encodeUnit(dwarf.units[u]!);
     for (const f of result.functions) functionIds.set(f.name, f.id);
+    if (result.deferred.length > 0) {
+      // Before the unit's first VAR (pahole adds them after saving the functions), else at its end.
+      let before = builder.nextId;
+      for (const v of result.variables) if (v.id >= unitStart && v.id < before) before = v.id;
+      const offsets: number[] = [];
+      for (const f of result.deferred) {
+        for (let i = 0; i < infoVlen(f.proto[1]!); i++) offsets.push(f.proto[3 + i * 2]!);
+        for (const [value] of f.tags) offsets.push(value);
+      }
+      stringOrder.push({ before, offsets });
+    }
     for (const f of result.deferred) functionTable.add(f, builder, opts.base);
     for (const v of result.variables) variables?.record(v.slot, v.id);
     opts.onProgress?.(u + 1, total);
   }
-  // pahole ≥ 1.29 (consistent_func) adds the functions it kept before the DATASECs; 1.24 after.
-  const functionsFirst = features.has('consistent_func');
+  // pahole ≥ 1.29 (consistent_func, optimized_func) adds the functions it kept before the
+  // DATASECs; 1.24 after.
+  const functionsFirst = features.has('consistent_func') || features.has('optimized_func');
   if (!functionsFirst) variables?.addDatasecs(builder);
   const typesBeforeDedup = builder.typeCount;
   for (const [name, id] of functionTable.flush(builder)) functionIds.set(name, id);

@@ -7,7 +7,9 @@
  *
  * With `optimized_func` (pahole ≥ 1.25), a name with no symbol of its own is also taken when
  * a symbol is that name plus a compiler suffix (`name.isra.0`, `name.constprop.0`, ...): the
- * function the compiler cloned with a changed calling convention.
+ * function the compiler cloned with a changed calling convention. With it or
+ * `consistent_func`, functions are encoded after the last unit, sorted by name (the first
+ * definition of each), as pahole ≥ 1.29 does.
  *
  * With `consistent_func` (pahole ≥ 1.25): every definition of a name is compared, and the name
  * is left out when two prototypes differ (parameter count, or a parameter or return type that
@@ -46,6 +48,8 @@ export class FunctionTable {
   readonly inconsistent = new Set<string>();
   /** Names dropped for a parameter in an unexpected register (for statistics and tests). */
   readonly unexpectedRegister = new Set<string>();
+  /** Names dropped for having several addresses (for statistics and tests). */
+  readonly ambiguous = new Set<string>();
 
   constructor(
     symbols: ElfSymbols | undefined,
@@ -72,12 +76,16 @@ export class FunctionTable {
     const addresses = this.symbolAddresses.get(name);
     const named = addresses !== undefined || (this.optimized && this.suffixed.has(name));
     if (this.hasSymbols() ? !named : !external) return 'skip';
-    if (!this.consistent) {
+    // pahole 1.24 (neither feature) encodes each function in its unit, the first wins; later
+    // pahole saves them all and writes them sorted at the end.
+    if (!this.consistent && !this.optimized) {
       if (this.emitted.has(name)) return 'skip';
       this.emitted.add(name);
       return 'now';
     }
-    if (addresses !== undefined && addresses.size > 1) return 'skip';
+    // A name at several addresses is still taken in (its parameter names are strings pahole
+    // keeps) and left out at the end.
+    if (this.consistent && addresses !== undefined && addresses.size > 1) this.ambiguous.add(name);
     return 'defer';
   }
 
@@ -110,7 +118,7 @@ export class FunctionTable {
     const names = [...this.candidates.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const c = this.candidates.get(name)!;
-      if (!c.consistent || c.unexpected) continue;
+      if (this.consistent && (!c.consistent || c.unexpected || this.ambiguous.has(name))) continue;
       const proto = builder.addRecord(c.def.proto);
       const func = builder.addRecord([builder.addString(name), makeInfo(Kind.FUNC, 0, false), proto]);
       for (const [value, component] of c.def.tags) builder.addRecord([value, makeInfo(Kind.DECL_TAG, 0, false), func, component >>> 0]);
