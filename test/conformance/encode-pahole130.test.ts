@@ -12,7 +12,8 @@
  * describe?). Nothing else may differ (string order included: pahole interns a unit's
  * parameter names when it saves its functions, and btfkit's dedup is told so).
  *
- * vmlinux: the same comparison, by kind counts and the FUNC set.
+ * vmlinux (through the CLI): the same comparison type by type, every kind count equal but
+ * FUNC/FUNC_PROTO, and pahole's extra FUNCs all of names at several addresses.
  */
 
 import assert from 'node:assert/strict';
@@ -23,12 +24,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseElf } from '../../src/elf/elf.js';
 import { readSymbols, STT_FUNC } from '../../src/elf/symbols.js';
+import { readElfForDebugInfo } from '../../src/node/elf-read.js';
 import { encodeBtf } from '../../src/ops/encode/encode.js';
 import { DEFAULT_FEATURES } from '../../src/ops/encode/features.js';
 import { Btf } from '../../src/wire/btf.js';
+import { Kind } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';
 import { compareEncoded } from './encode-compare.js';
-import { CORPUS, need } from './env.js';
+import { btfkit, CORPUS, need } from './env.js';
 
 const BUILD = '6.1.0-50-amd64';
 const DBG = join(CORPUS, `${BUILD}-dbg`);
@@ -116,4 +119,35 @@ test('modules of 6.1.0-50 encoded with the default features: byte-identical to p
   );
   assert.deepEqual(failures, []);
   assert.ok(identical.length > 0, 'no module byte-identical to pahole 1.30');
+});
+
+test('vmlinux of 6.1.0-50 encoded with the default features: the types, FUNCs and per-CPU variables of pahole 1.30 -j1, but for FUNCs of names at several addresses', async (t) => {
+  if (!need(t, ready(), `${DBG} (scripts/fetch-debian-dbg.sh)`) || !need(t, havePahole(), `${PAHOLE} (scripts/fetch-pahole-trixie.sh)`)) return;
+  const vmlinux = join(DBG, 'vmlinux');
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-encode130-vmlinux-'));
+  try {
+    const ours = join(dir, 'vmlinux.btf');
+    const r = btfkit(['encode', vmlinux, '-o', ours]);
+    assert.equal(r.status, 0, r.stderr);
+    const out = join(dir, 'pahole.btf');
+    // Detached output leaves the input alone: no copy of the 631 MB file.
+    const p = spawnSync(PAHOLE, ['-J', '-j1', '--btf_features=default', '--btf_encode_detached', out, vmlinux], { encoding: 'utf8' });
+    assert.equal(p.status, 0, p.stderr);
+    const a = Btf.parse(readFileSync(ours));
+    const b = Btf.parse(readFileSync(out));
+    // Symbols without the rest of the 631 MB file (sparse read, as the CLI does).
+    const ambiguous = ambiguousNames(await readElfForDebugInfo(vmlinux));
+    const c = compareEncoded(a, b, 20, undefined, ambiguous);
+    assert.ok(c.equal, c.problems.join('\n'));
+    // Every kind but FUNC and FUNC_PROTO in the same numbers; pahole's extra FUNCs are all of ambiguous names.
+    for (const kind of Object.keys(c.kindsRef)) if (kind !== 'FUNC' && kind !== 'FUNC_PROTO') assert.equal(c.kindsOurs[kind], c.kindsRef[kind], kind);
+    let extra = 0;
+    const ourFuncs = new Set<string>();
+    for (let id = 1; id < a.nextId; id++) if (a.kind(id) === Kind.FUNC) ourFuncs.add(a.name(id));
+    for (let id = 1; id < b.nextId; id++) if (b.kind(id) === Kind.FUNC && !ourFuncs.has(b.name(id))) extra++;
+    assert.equal(c.kindsOurs.FUNC! + extra, c.kindsRef.FUNC);
+    t.diagnostic(`vmlinux: ${a.typeCount} types, ${c.kindsOurs.FUNC} FUNCs (pahole 1.30: ${b.typeCount} types, ${c.kindsRef.FUNC} FUNCs, of which ${extra} for names at several addresses), ${c.kindsOurs.VAR} VARs`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -121,7 +121,10 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
   const functionTable = new FunctionTable(symbols, features.has('consistent_func'), features.has('optimized_func'));
-  const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var')) : undefined;
+  // Features of pahole ≥ 1.25 mean its later rules where no feature names them: functions
+  // saved and written sorted before the DATASECs, a per-CPU variable at address 0 kept.
+  const newerPahole = features.has('consistent_func') || features.has('optimized_func');
+  const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var'), newerPahole) : undefined;
   let indexType = 0;
   const policy: EncodePolicy = {
     acceptFunction: (name, external) => functionTable.accept(name, external),
@@ -164,10 +167,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     for (const v of result.variables) variables?.record(v.slot, v.id);
     opts.onProgress?.(u + 1, total);
   }
-  // pahole ≥ 1.29 (consistent_func, optimized_func) adds the functions it kept before the
-  // DATASECs; 1.24 after.
-  const functionsFirst = features.has('consistent_func') || features.has('optimized_func');
-  if (!functionsFirst) variables?.addDatasecs(builder);
+  if (!newerPahole) variables?.addDatasecs(builder);
   const typesBeforeDedup = builder.typeCount;
   for (const [name, id] of functionTable.flush(builder)) functionIds.set(name, id);
   if (features.has('decl_tag_kfuncs') && symbols) {
@@ -177,7 +177,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
     }
   }
-  if (functionsFirst) variables?.addDatasecs(builder);
+  if (newerPahole) variables?.addDatasecs(builder);
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };
 }
 

@@ -30,7 +30,11 @@ export class VariableTable {
   private readonly entries: Array<VarSlot & { id: number }> = [];
   private readonly sectionNames = new Map<number, string>();
 
-  constructor(elf: ElfFile, symbols: ElfSymbols | undefined, allSections: boolean) {
+  /**
+   * `zeroAddress`: a variable at address 0 of a linked image is taken when its symbol is there
+   * (pahole ≥ 1.28: vmlinux's fixed_percpu_data); pahole 1.24 takes address 0 for "none".
+   */
+  constructor(elf: ElfFile, symbols: ElfSymbols | undefined, allSections: boolean, zeroAddress = false) {
     if (!symbols) return;
     const rel = elf.type === ET_REL;
     for (const sec of elf.sections) {
@@ -44,7 +48,7 @@ export class VariableTable {
       if (!this.sectionNames.has(shndx) || !section || symbols.type(i) !== STT_OBJECT) continue;
       const addr = symbols.value[i]!;
       // pahole 1.24 takes address 0 of a linked image (vmlinux's fixed_percpu_data) for "no address".
-      if (addr === 0n && !rel) continue;
+      if (addr === 0n && !rel && !zeroAddress) continue;
       const offset = Number(addr - (rel ? 0n : section.addr));
       if (offset < 0 || offset > section.size) continue;
       const list = this.byAddress.get(addr) ?? [];
