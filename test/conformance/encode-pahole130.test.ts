@@ -151,3 +151,31 @@ test('vmlinux of 6.1.0-50 encoded with the default features: the types, FUNCs an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--distilled-base on the default features: .BTF and .BTF.base byte-identical to pahole 1.30 --btf_features=default,distilled_base', async (t) => {
+  if (!need(t, ready(), `${DBG} (scripts/fetch-debian-dbg.sh)`) || !need(t, havePahole(), `${PAHOLE} (scripts/fetch-pahole-trixie.sh)`)) return;
+  const basePath = join(SHIPPED, 'vmlinux.btf');
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-encode130-distilled-'));
+  const section = (file: string, name: string): Buffer => {
+    const elf = parseElf(readFileSync(file));
+    const sec = elf.section(name);
+    assert.ok(sec, `${file}: no ${name}`);
+    return Buffer.from(elf.sectionData(sec));
+  };
+  try {
+    for (const name of ['lru_cache', 'nf_tables', 'kvm'].filter((m) => existsSync(join(DBG, 'modules', `${m}.ko`)))) {
+      const input = join(DBG, 'modules', `${name}.ko`);
+      // pahole writes the sections into its input (llvm-objcopy --add-section): a copy.
+      const theirs = join(dir, `${name}.pahole.ko`);
+      copyFileSync(input, theirs);
+      const p = spawnSync(PAHOLE, ['-J', '-j1', '--btf_features=default,distilled_base', '--btf_base', basePath, theirs], { encoding: 'utf8' });
+      assert.equal(p.status, 0, p.stderr);
+      const ours = join(dir, `${name}.ko`);
+      const r = btfkit(['encode', input, '-B', basePath, '--distilled-base', '-o', ours]);
+      assert.equal(r.status, 0, r.stderr);
+      for (const sec of ['.BTF', '.BTF.base']) assert.ok(section(ours, sec).equals(section(theirs, sec)), `${name}: ${sec} differs from pahole 1.30's`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
