@@ -27,7 +27,7 @@ import { infoVlen, Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
 import { type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from './cu.js';
 import { type DraftSource, WalkerNames } from './draft.js';
-import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
+import { beyondPahole124, DEFAULT_FEATURES, type FeatureSet } from './features.js';
 import { FunctionTable } from './functions.js';
 import { parameterLocationInputs } from './locations.js';
 import { VariableTable } from './variables.js';
@@ -120,10 +120,8 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   // Undeduplicated BTF takes about 0.8 bytes per byte of .debug_info (vmlinux: 134 MB).
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
-  const functionTable = new FunctionTable(symbols, features.has('consistent_func'), features.has('optimized_func'));
-  // Features of pahole ≥ 1.25 mean its later rules where no feature names them: functions
-  // saved and written sorted before the DATASECs, a per-CPU variable at address 0 kept.
-  const newerPahole = features.has('consistent_func') || features.has('optimized_func');
+  const newerPahole = beyondPahole124(features);
+  const functionTable = new FunctionTable(symbols, { consistent: features.has('consistent_func'), optimized: features.has('optimized_func'), sorted: newerPahole });
   const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var'), newerPahole) : undefined;
   let indexType = 0;
   const policy: EncodePolicy = {

@@ -75,6 +75,19 @@ export function unappliedFeatures(features: FeatureSet): Array<{ readonly name: 
   return out;
 }
 
+/** The features pahole 1.24 has (`--btf_gen_floats` and what it always did). */
+const PAHOLE_124: ReadonlySet<FeatureName> = new Set<FeatureName>(['var', 'float', 'enum64', 'decl_tag', 'type_tag']);
+
+/**
+ * Whether `features` asks for a pahole newer than 1.24 (a feature 1.24 does not have), whose
+ * rules then apply where no feature names them: every function saved and written sorted by
+ * name before the DATASECs (≥ 1.29), a per-CPU variable at address 0 kept (≥ 1.28).
+ */
+export function beyondPahole124(features: FeatureSet): boolean {
+  for (const f of features) if (!PAHOLE_124.has(f)) return true;
+  return false;
+}
+
 export function wantsLegacyDedup(list: string | undefined): boolean {
   return (list ?? '').split(',').some((item) => item.trim() === 'pahole-1.24');
 }

@@ -7,9 +7,9 @@
  *
  * With `optimized_func` (pahole ≥ 1.25), a name with no symbol of its own is also taken when
  * a symbol is that name plus a compiler suffix (`name.isra.0`, `name.constprop.0`, ...): the
- * function the compiler cloned with a changed calling convention. With it or
- * `consistent_func`, functions are encoded after the last unit, sorted by name (the first
- * definition of each), as pahole ≥ 1.29 does.
+ * function the compiler cloned with a changed calling convention. With it, `consistent_func`
+ * or any other feature pahole 1.24 lacks, functions are encoded after the last unit, sorted
+ * by name (the first definition of each), as pahole ≥ 1.29 does.
  *
  * With `consistent_func` (pahole ≥ 1.25): every definition of a name is compared, and the name
  * is left out when two prototypes differ (parameter count, or a parameter or return type that
@@ -51,11 +51,19 @@ export class FunctionTable {
   /** Names dropped for having several addresses (for statistics and tests). */
   readonly ambiguous = new Set<string>();
 
-  constructor(
-    symbols: ElfSymbols | undefined,
-    private readonly consistent: boolean,
-    private readonly optimized = false,
-  ) {
+  private readonly consistent: boolean;
+  private readonly optimized: boolean;
+  private readonly sorted: boolean;
+
+  /**
+   * `consistent`, `optimized`: the features of those names. `sorted`: functions are saved
+   * and written after the last unit, sorted by name (pahole ≥ 1.29; implied by the other two);
+   * else each in its unit, the first definition of a name winning (pahole 1.24).
+   */
+  constructor(symbols: ElfSymbols | undefined, opts: { readonly consistent: boolean; readonly optimized?: boolean; readonly sorted?: boolean }) {
+    this.consistent = opts.consistent;
+    this.optimized = opts.optimized === true;
+    this.sorted = opts.sorted === true || this.consistent || this.optimized;
     if (!symbols) return;
     for (let i = 0; i < symbols.count; i++) {
       if (symbols.type(i) !== STT_FUNC) continue;
@@ -78,7 +86,7 @@ export class FunctionTable {
     if (this.hasSymbols() ? !named : !external) return 'skip';
     // pahole 1.24 (neither feature) encodes each function in its unit, the first wins; later
     // pahole saves them all and writes them sorted at the end.
-    if (!this.consistent && !this.optimized) {
+    if (!this.sorted) {
       if (this.emitted.has(name)) return 'skip';
       this.emitted.add(name);
       return 'now';
