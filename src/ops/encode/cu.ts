@@ -108,8 +108,11 @@ export interface EncodePolicy {
    * consistent_func compares all definitions of a name), or leave it out.
    */
   acceptFunction(name: string, external: boolean): 'now' | 'defer' | 'skip';
-  /** For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip it. */
-  acceptVariable(name: string, address: bigint): VarSlot | undefined;
+  /**
+   * For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip
+   * it. `typeSize`: the byte size of its type (0 for an incomplete one such as `char x[]`).
+   */
+  acceptVariable(name: string, address: bigint, typeSize: () => number): VarSlot | undefined;
   /** Builder id of the array index type (an `int`), 0 until a unit with arrays found one. */
   indexType(): number;
   setIndexType(id: number): void;
@@ -816,6 +819,49 @@ export class UnitEncoder {
     fn.paramCount++;
   }
 
+  /** Byte size of the type at DIE `die` of this unit, as pahole's tag__size (0: void or incomplete). */
+  private typeSize(die: number): number {
+    let count = 1;
+    for (let hops = 0; die > 0 && hops < 64; hops++) {
+      const local = this.dieMap[die - this.unit.offset]! - 1;
+      if (local < 0) {
+        // An alias (atomic): the type it stands for.
+        const i = this.aliasFrom.indexOf(die);
+        if (i < 0) return 0;
+        die = this.aliasTo[i]!;
+        continue;
+      }
+      const w = this.W;
+      const off = this.recOff[local]!;
+      if (off < 0) return 0;
+      switch (infoKind(w[off + 1]!)) {
+        case Kind.PTR:
+          return count * this.unit.addressSize;
+        case Kind.ARRAY:
+          count *= w[off + 5]!;
+          die = w[off + 3]!;
+          continue;
+        case Kind.TYPEDEF:
+        case Kind.CONST:
+        case Kind.VOLATILE:
+        case Kind.RESTRICT:
+        case Kind.TYPE_TAG:
+          die = w[off + 2]!;
+          continue;
+        case Kind.INT:
+        case Kind.FLOAT:
+        case Kind.STRUCT:
+        case Kind.UNION:
+        case Kind.ENUM:
+        case Kind.ENUM64:
+          return count * w[off + 2]!;
+        default:
+          return 0;
+      }
+    }
+    return 0;
+  }
+
   /** Parameter `index` (the current DIE) is located in another register than its argument register. */
   private unexpectedRegister(index: number): boolean {
     const expected = this.argumentRegisters[index];
@@ -1027,11 +1073,13 @@ export class UnitEncoder {
         const decl = this.varDecl.get(v.specDie);
         if (decl) {
           if (name === '') name = decl.name;
-          if (typeDie < 0) typeDie = decl.typeDie;
+          // pahole encodes the declaration's type (DW_AT_specification): `extern char x[]`
+          // even where the definition says `char x[2048]`.
+          if (decl.typeDie > 0 || typeDie < 0) typeDie = decl.typeDie;
           external = external || decl.external;
         }
       }
-      const slot = this.policy.acceptVariable(name, v.address);
+      const slot = this.policy.acceptVariable(name, v.address, () => this.typeSize(typeDie));
       if (!slot) continue;
       const local = local0();
       this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), Math.max(typeDie, 0), external ? 1 : 0]);

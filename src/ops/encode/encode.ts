@@ -126,7 +126,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   let indexType = 0;
   const policy: EncodePolicy = {
     acceptFunction: (name, external) => functionTable.accept(name, external),
-    acceptVariable: (name, address) => variables?.accept(name, address),
+    acceptVariable: (name, address, typeSize) => variables?.accept(name, address, typeSize),
     indexType: () => indexType,
     setIndexType(id) {
       indexType = id;
