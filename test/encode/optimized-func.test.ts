@@ -1,4 +1,8 @@
 /**
+ * The default features against pahole 1.30 (`-J -j1 --btf_features=default`,
+ * scripts/make-encode130-fixtures.mjs): every fixture object (gcc and clang, DWARF 4 and 5,
+ * x86-64, arm64 and s390x argument registers, kfunc tags after their FUNC) byte-identical.
+ *
  * The function rules pahole ≥ 1.25 added, against pahole 1.30 on fixtures/dwarf/gcc-clones.o
  * (fixtures/dwarf/src/clones.c, gcc -O2; scripts/make-encode130-fixtures.mjs): clones with a
  * changed calling convention (`scale_x.isra.0`, `pick.constprop.0`), an optimized-out
@@ -14,7 +18,8 @@ import { DEFAULT_FEATURES, type FeatureSet, parseFeatures } from '../../src/ops/
 import type { Btf } from '../../src/wire/btf.js';
 import { Kind } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';
-import { readFixture } from '../helpers.js';
+import { fixturePath, readFixture } from '../helpers.js';
+import { readdirSync } from 'node:fs';
 
 const OBJECT = readFixture('dwarf', 'gcc-clones.o');
 
@@ -27,6 +32,21 @@ function functionNames(btf: Btf): string[] {
   for (let id = 1; id < btf.nextId; id++) if (btf.kind(id) === Kind.FUNC) out.push(btf.name(id));
   return out;
 }
+
+describe('encode: the default features byte-identical to pahole 1.30', () => {
+  const objects = readdirSync(fixturePath('dwarf'))
+    .filter((f) => f.endsWith('.pahole130.btf') && !f.startsWith('gcc-clones.'))
+    .map((f) => f.slice(0, -'.pahole130.btf'.length));
+  test('the objects of every architecture and DWARF version are covered', () => {
+    for (const v of ['gcc-dwarf4', 'gcc-dwarf5', 'clang-aarch64', 'clang-s390x', 'gcc-kfuncs', 'gcc-two-units', 'clang-annotations']) assert.ok(objects.includes(v), v);
+  });
+  for (const name of objects) {
+    test(name, async () => {
+      const { btf } = await encodeBtf(readFixture('dwarf', `${name}.o`), { features: DEFAULT_FEATURES, file: name });
+      assert.ok(Buffer.from(writeBtf(btf)).equals(readFixture('dwarf', `${name}.pahole130.btf`)), `${name}: output differs from pahole 1.30's`);
+    });
+  }
+});
 
 describe('encode: optimized_func and consistent_func as pahole 1.30', () => {
   const sets: Array<[string, FeatureSet]> = [

@@ -167,13 +167,14 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   }
   if (!newerPahole) variables?.addDatasecs(builder);
   const typesBeforeDedup = builder.typeCount;
-  for (const [name, id] of functionTable.flush(builder)) functionIds.set(name, id);
-  if (features.has('decl_tag_kfuncs') && symbols) {
-    for (const k of kfuncs(elf, symbols)) {
-      const func = functionIds.get(k.name);
-      if (func === undefined) continue;
-      for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
-    }
+  const kfuncTags = features.has('decl_tag_kfuncs') && symbols ? kfuncs(elf, symbols) : [];
+  const flushed = functionTable.flush(builder, new Map(kfuncTags.map((k) => [k.name, k.tags])));
+  for (const [name, id] of flushed) functionIds.set(name, id);
+  // Functions encoded in their units (pahole 1.24's order): the tags come after everything.
+  for (const k of kfuncTags) {
+    const func = functionIds.get(k.name);
+    if (func === undefined || flushed.has(k.name)) continue;
+    for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
   }
   if (newerPahole) variables?.addDatasecs(builder);
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };

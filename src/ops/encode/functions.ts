@@ -118,10 +118,10 @@ export class FunctionTable {
   }
 
   /**
-   * Append FUNC_PROTO + FUNC (+ decl tags) of every deferred function kept, sorted by name.
-   * Returns name → FUNC id.
+   * Append FUNC_PROTO + FUNC (+ decl tags, + `kfuncTags` of its name) of every deferred
+   * function kept, sorted by name. Returns name → FUNC id.
    */
-  flush(builder: BtfBuilder): Map<string, number> {
+  flush(builder: BtfBuilder, kfuncTags: ReadonlyMap<string, readonly string[]> = new Map()): Map<string, number> {
     const ids = new Map<string, number>();
     const names = [...this.candidates.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
@@ -130,6 +130,8 @@ export class FunctionTable {
       const proto = builder.addRecord(c.def.proto);
       const func = builder.addRecord([builder.addString(name), makeInfo(Kind.FUNC, 0, false), proto]);
       for (const [value, component] of c.def.tags) builder.addRecord([value, makeInfo(Kind.DECL_TAG, 0, false), func, component >>> 0]);
+      // A kfunc's bpf_kfunc / bpf_fastcall tags follow it (pahole ≥ 1.29).
+      for (const tag of kfuncTags.get(name) ?? []) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
       ids.set(name, func);
     }
     return ids;

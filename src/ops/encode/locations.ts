@@ -109,8 +109,10 @@ function singleOperation(expr: Uint8Array): number {
   else if (op === DW_OP_BREGX) {
     uleb(expr, c, end, SECTION_LOCLISTS);
     sleb(expr, c, end, SECTION_LOCLISTS);
-  } else if (op === DW_OP_ENTRY_VALUE || op === DW_OP_GNU_ENTRY_VALUE) c.pos += uleb(expr, c, end, SECTION_LOCLISTS);
-  else return -1;
+  } else if (op === DW_OP_ENTRY_VALUE || op === DW_OP_GNU_ENTRY_VALUE) {
+    const n = uleb(expr, c, end, SECTION_LOCLISTS);
+    c.pos += n;
+  } else return -1;
   if (c.pos === end) return c.pos;
   if (c.pos === end - 1 && expr[c.pos] === DW_OP_STACK_VALUE) return c.pos;
   return -1;
