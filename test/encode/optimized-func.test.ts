@@ -13,9 +13,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseElf } from '../../src/elf/elf.js';
 import { encodeBtf } from '../../src/ops/encode/encode.js';
 import { DEFAULT_FEATURES, type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
 import type { Btf } from '../../src/wire/btf.js';
+import { BtfError } from '../../src/wire/errors.js';
 import { Kind } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture } from '../helpers.js';
@@ -75,5 +77,20 @@ describe('encode: optimized_func and consistent_func as pahole 1.30', () => {
     // rdi (and so also reorders the parameters); blend(double, double) gets xmm0/xmm1.
     assert.ok(!names.includes('scale_x'));
     assert.ok(!names.includes('blend'));
+  });
+});
+
+describe('encode: location lists are input like any other', () => {
+  test('a corrupt .debug_loclists is a located error naming the section, not a crash or a silent guess', async () => {
+    const bytes = new Uint8Array(OBJECT);
+    const sec = parseElf(bytes).section('.debug_loclists');
+    assert.ok(sec, 'gcc -O2 DWARF 5 has location lists');
+    bytes.fill(0xee, sec.offset, sec.offset + sec.size);
+    await assert.rejects(
+      encodeBtf(bytes, { features: DEFAULT_FEATURES, file: 'bad.o' }),
+      (e: unknown) => e instanceof BtfError && e.section === '.debug_loclists' && /location list entry kind 238/.test(e.message) && e.file === 'bad.o',
+    );
+    // Without consistent_func the lists are not read at all.
+    await encodeBtf(bytes, { features: parseFeatures('pahole-1.24'), file: 'bad.o' });
   });
 });

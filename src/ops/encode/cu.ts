@@ -822,8 +822,11 @@ export class UnitEncoder {
   /** Byte size of the type at DIE `die` of this unit, as pahole's tag__size (0: void or incomplete). */
   private typeSize(die: number): number {
     let count = 1;
+    const span = this.unit.end - this.unit.offset;
     for (let hops = 0; die > 0 && hops < 64; hops++) {
-      const local = this.dieMap[die - this.unit.offset]! - 1;
+      const rel = die - this.unit.offset;
+      if (rel <= 0 || rel >= span) return 0;
+      const local = this.dieMap[rel]! - 1;
       if (local < 0) {
         // An alias (atomic): the type it stands for.
         const i = this.aliasFrom.indexOf(die);

@@ -51,7 +51,7 @@ const SECTION_LOC = '.debug_loc';
  */
 export function parameterRegister(cur: DieCursor, slot: number, expected: number): number {
   const cls = cur.cls[slot];
-  if (cls === ValueClass.Block) return scan([cur.block(slot)], expected);
+  if (cls === ValueClass.Block) return scan([cur.block(slot)], expected, '.debug_info');
   const sections = cur.dwarf.sections;
   const unit = cur.unit;
   if (unit.version >= 5) {
@@ -62,18 +62,18 @@ export function parameterRegister(cur: DieCursor, slot: number, expected: number
       const at = cur.loclistsBase + cur.lo[slot]! * unit.offsetSize;
       offset = cur.loclistsBase + readOffset(lists, at, unit.offsetSize, sections.littleEndian, SECTION_LOCLISTS, sections.file);
     } else offset = cur.lo[slot]!;
-    return scan(loclistExpressions(lists, offset, unit.addressSize, sections.file), expected);
+    return scan(loclistExpressions(lists, offset, unit.addressSize, sections.file), expected, SECTION_LOCLISTS);
   }
-  return scan(locExpressions(sections.loc, cur.lo[slot]!, unit.addressSize, sections.littleEndian, sections.file), expected);
+  return scan(locExpressions(sections.loc, cur.lo[slot]!, unit.addressSize, sections.littleEndian, sections.file), expected, SECTION_LOC);
 }
 
-function scan(expressions: Iterable<Uint8Array>, expected: number): number {
+/** `section`: where the expressions are, for errors (offsets are then within the expression). */
+function scan(expressions: Iterable<Uint8Array>, expected: number, section: string): number {
   let found = -1;
   let index = -1;
   for (const expr of expressions) {
     index++;
-    const first = singleOperation(expr);
-    if (first < 0) continue;
+    if (singleOperation(expr, section) < 0) continue;
     const op = expr[0]!;
     if (op >= DW_OP_REG0 && op <= DW_OP_REG31) {
       if (index !== 0) continue;
@@ -81,9 +81,9 @@ function scan(expressions: Iterable<Uint8Array>, expected: number): number {
       if (op === expected) return op;
     } else if (op === DW_OP_ENTRY_VALUE || op === DW_OP_GNU_ENTRY_VALUE) {
       const c = { pos: 1 };
-      const n = uleb(expr, c, expr.length, SECTION_LOCLISTS);
+      const n = uleb(expr, c, expr.length, section);
       const inner = expr.subarray(c.pos, c.pos + n);
-      if (inner.length === n && singleOperation(inner) === inner.length) {
+      if (inner.length === n && singleOperation(inner, section) === inner.length) {
         found = inner[0]!;
         if (found === expected) return found;
       }
@@ -97,20 +97,20 @@ function scan(expressions: Iterable<Uint8Array>, expected: number): number {
  * (a trailing DW_OP_stack_value aside), else -1. Only the operations the register rule can
  * use are decoded; any other is "not a single register operation".
  */
-function singleOperation(expr: Uint8Array): number {
+function singleOperation(expr: Uint8Array, section: string): number {
   if (expr.length === 0) return -1;
   const op = expr[0]!;
   const c = { pos: 1 };
   const end = expr.length;
   if (op >= DW_OP_REG0 && op <= DW_OP_REG31) {
     // no operand
-  } else if ((op >= DW_OP_BREG0 && op <= DW_OP_BREG31) || op === DW_OP_FBREG) sleb(expr, c, end, SECTION_LOCLISTS);
-  else if (op === DW_OP_REGX) uleb(expr, c, end, SECTION_LOCLISTS);
+  } else if ((op >= DW_OP_BREG0 && op <= DW_OP_BREG31) || op === DW_OP_FBREG) sleb(expr, c, end, section);
+  else if (op === DW_OP_REGX) uleb(expr, c, end, section);
   else if (op === DW_OP_BREGX) {
-    uleb(expr, c, end, SECTION_LOCLISTS);
-    sleb(expr, c, end, SECTION_LOCLISTS);
+    uleb(expr, c, end, section);
+    sleb(expr, c, end, section);
   } else if (op === DW_OP_ENTRY_VALUE || op === DW_OP_GNU_ENTRY_VALUE) {
-    const n = uleb(expr, c, end, SECTION_LOCLISTS);
+    const n = uleb(expr, c, end, section);
     c.pos += n;
   } else return -1;
   if (c.pos === end) return c.pos;
