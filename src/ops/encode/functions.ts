@@ -150,7 +150,10 @@ function protoSignature(proto: Uint32Array, builder: BtfBuilder, base: Btf | und
   return parts.join(',');
 }
 
-/** A parameter whose type is a struct (through typedefs), as pahole's exemption from the register rule. */
+/**
+ * A parameter whose type is a struct (through typedefs and const), as pahole's (1.25–1.30)
+ * exemption from the register rule: a struct by value may take several registers.
+ */
 function hasStructParameter(proto: Uint32Array, builder: BtfBuilder, base: Btf | undefined): boolean {
   const vlen = infoVlen(proto[1]!);
   for (let i = 0; i < vlen; i++) {
@@ -159,7 +162,7 @@ function hasStructParameter(proto: Uint32Array, builder: BtfBuilder, base: Btf |
       const w = record(id, builder, base);
       const kind = infoKind(w[1]!);
       if (kind === Kind.STRUCT || (kind === Kind.FWD && !infoKflag(w[1]!))) return true;
-      if (kind !== Kind.TYPEDEF) break;
+      if (kind !== Kind.TYPEDEF && kind !== Kind.CONST) break;
       id = w[2]!;
     }
   }
