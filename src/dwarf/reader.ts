@@ -186,11 +186,13 @@ function fixedFormSize(form: number, addressSize: number, offsetSize: number): n
   }
 }
 
-interface Cursor {
+/** A read position, advanced by uleb/sleb. */
+export interface Cursor {
   pos: number;
 }
 
-function uleb(b: Uint8Array, c: Cursor, end: number, section: string): number {
+/** An unsigned LEB128 number at c.pos (advanced past it). */
+export function uleb(b: Uint8Array, c: Cursor, end: number, section: string): number {
   let result = 0;
   let mul = 1;
   let p = c.pos;
@@ -206,7 +208,8 @@ function uleb(b: Uint8Array, c: Cursor, end: number, section: string): number {
   return result;
 }
 
-function sleb(b: Uint8Array, c: Cursor, end: number, section: string): number {
+/** A signed LEB128 number at c.pos (advanced past it). */
+export function sleb(b: Uint8Array, c: Cursor, end: number, section: string): number {
   let result = 0;
   let mul = 1;
   let p = c.pos;

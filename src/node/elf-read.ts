@@ -14,9 +14,10 @@ import { readInput } from './files.js';
 const SPARSE_THRESHOLD = 64 * 1024 * 1024;
 const SHT_SYMTAB = 2;
 const SHT_STRTAB = 3;
-/** Sections the encoder reads besides symbol and string tables. Line, frame and relocation
- * sections (vmlinux's .rela.debug_info alone is 270 MB, already applied) are left out. */
-const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr)$|^\.BTF_ids$/;
+/** Sections the encoder reads besides symbol and string tables (location lists: parameters'
+ * registers, consistent_func). Line, frame and relocation sections (vmlinux's .rela.debug_info
+ * alone is 270 MB, already applied) are left out. */
+const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr|loclists|loc)$|^\.BTF_ids$/;
 
 /**
  * The ELF file with its debug sections, symbols and `.BTF_ids` loaded; see the file comment.

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parseElf } from '../elf/elf.js';
 import { DieCursor, DwarfInfo } from '../dwarf/reader.js';
 import { loadDwarfSections } from '../dwarf/sections.js';
+import { parameterLocationInputs } from '../ops/encode/locations.js';
 import { encoderSlotMap, UnitEncoder } from '../ops/encode/cu.js';
 import { KeyedNames } from '../ops/encode/draft.js';
 import { parseFeatures } from '../ops/encode/features.js';
@@ -28,10 +29,13 @@ const init = workerData as EncodeWorkerInit;
 const port = parentPort!;
 
 const ready = (async () => {
-  const sections = await loadDwarfSections(parseElf(init.bytes), { file: init.file });
+  const elf = parseElf(init.bytes);
+  const features = parseFeatures(init.features);
+  const locations = parameterLocationInputs(elf.machine, features);
+  const sections = await loadDwarfSections(elf, { file: init.file, lists: locations.lists });
   const dwarf = new DwarfInfo(sections);
   const names = new KeyedNames();
-  return { dwarf, names, encoder: new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), parseFeatures(init.features), names) };
+  return { dwarf, names, encoder: new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, names, undefined, locations.registers) };
 })();
 
 let queue = Promise.resolve();

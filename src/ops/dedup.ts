@@ -50,6 +50,15 @@ export interface DedupOptions {
   readonly sanityCheck?: boolean | undefined;
   /** File name for error messages. */
   readonly file?: string | undefined;
+  /**
+   * Strings (offsets into the input's own strings) to take into the string table before the
+   * strings of type `before`, in order, used or not: a producer that interned them earlier
+   * than the types that use them (pahole ≥ 1.29 adds a unit's parameter names when it saves
+   * its functions and writes the prototypes at the end) gets its string order back.
+   * Ascending `before`; one at or past the last type goes at the end.
+   * @internal
+   */
+  readonly stringsBefore?: ReadonlyArray<{ readonly before: number; readonly offsets: ArrayLike<number> }> | undefined;
 }
 
 /** The result of `dedup` and `merge`. */
@@ -494,7 +503,16 @@ class Deduper {
       W[w] = remap(W[w]!);
     };
     const total = N - S;
+    const early = this.opts.stringsBefore ?? [];
+    let nextEarly = 0;
+    const takeEarly = (upTo: number): void => {
+      for (; nextEarly < early.length && early[nextEarly]!.before <= upTo; nextEarly++) {
+        const offsets = early[nextEarly]!.offsets;
+        for (let i = 0; i < offsets.length; i++) remap(offsets[i]!);
+      }
+    };
     for (let id = S; id < N; id++) {
+      takeEarly(id);
       const o = OFF[id]!;
       W[o] = remap(W[o]!);
       // Only kinds whose elements hold strings need the visitor (names are done above).
@@ -505,6 +523,7 @@ class Deduper {
       }
       if (((id - S) & 0xffff) === 0) this.progress('strings', id - S, total);
     }
+    takeEarly(Number.POSITIVE_INFINITY);
     this.extStrMap = remap;
     const ext = this.opts.ext;
     if (ext) {

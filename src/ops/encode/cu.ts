@@ -16,6 +16,7 @@ import { forEachStrOffWord, forEachTypeIdWord } from '../../wire/fields.js';
 import { ByteStringTable } from '../../wire/strings.js';
 import { infoKind, isAnyEnum, isComposite, Kind, KIND_SHAPES, makeInfo } from '../../wire/kinds.js';
 import type { FeatureSet } from './features.js';
+import { parameterRegister } from './locations.js';
 import type { VarSlot } from './variables.js';
 
 // Attribute slots decoded for every DIE the encoder looks at.
@@ -107,8 +108,11 @@ export interface EncodePolicy {
    * consistent_func compares all definitions of a name), or leave it out.
    */
   acceptFunction(name: string, external: boolean): 'now' | 'defer' | 'skip';
-  /** For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip it. */
-  acceptVariable(name: string, address: bigint): VarSlot | undefined;
+  /**
+   * For a top-level variable at `address`: its VAR name and DATASEC slot, or undefined to skip
+   * it. `typeSize`: the byte size of its type (0 for an incomplete one such as `char x[]`).
+   */
+  acceptVariable(name: string, address: bigint, typeSize: () => number): VarSlot | undefined;
   /** Builder id of the array index type (an `int`), 0 until a unit with arrays found one. */
   indexType(): number;
   setIndexType(id: number): void;
@@ -118,6 +122,12 @@ export interface DeferredFunction {
   readonly name: string;
   readonly proto: Uint32Array;
   readonly tags: ReadonlyArray<readonly [number, number]>;
+  /**
+   * A parameter arrives in another register than the calling convention's (in this
+   * definition or an out-of-line instance of it; see locations.ts). Only looked at when the
+   * encoder was given argument registers.
+   */
+  readonly unexpectedRegister: boolean;
 }
 
 export interface UnitResult {
@@ -146,6 +156,7 @@ export interface UnitDraft {
   readonly paramName: Int32Array;
   readonly paramType: Int32Array;
   readonly paramOrigin: Int32Array;
+  readonly paramUnexpected: Uint8Array;
   readonly paramByDie: Array<[number, number]>;
   readonly vars: VarInfo[];
   readonly varDecl: Array<[number, { name: string; typeDie: number; external: boolean }]>;
@@ -219,9 +230,13 @@ export class UnitEncoder {
   private paramName: number[] = [];
   private paramType: number[] = [];
   private paramOrigin: number[] = [];
+  /** 1: the parameter arrives in an unexpected register (see locations.ts). */
+  private paramUnexpected: number[] = [];
   private paramByDie = new Map<number, number>();
   private openFn: FnInfo | undefined;
   private openFnDepth = -1;
+  /** Abstract parameters (DIE offsets) an out-of-line instance keeps in an unexpected register. */
+  private unexpectedOrigins: number[] = [];
   private vars: VarInfo[] = [];
   /** btf_decl_tag annotations of types and members: value, annotated DIE, component. */
   private declTags: number[] = [];
@@ -259,6 +274,8 @@ export class UnitEncoder {
     private readonly features: FeatureSet,
     private readonly sink: StringSink,
     out?: { readonly builder: BtfBuilder; readonly policy: EncodePolicy },
+    /** DW_OP_regN of each argument register (locations.ts); empty: parameters' locations are not read. */
+    private readonly argumentRegisters: readonly number[] = [],
   ) {
     this.strCache = new Int32Array(dwarf.sections.str.length);
     // Sized for the largest unit at once: growing it mid-walk would deoptimize the walk.
@@ -439,9 +456,11 @@ export class UnitEncoder {
     this.paramName = [];
     this.paramType = [];
     this.paramOrigin = [];
+    this.paramUnexpected = [];
     this.paramByDie.clear();
     this.openFn = undefined;
     this.openFnDepth = -1;
+    this.unexpectedOrigins = [];
     this.vars = [];
     this.declTags = [];
     this.varTags.clear();
@@ -463,6 +482,11 @@ export class UnitEncoder {
       this.visit(d);
     }
     while (this.openDepth.length > 0) this.closeRecord();
+    // pahole shares an out-of-line instance's register findings with its abstract parameters.
+    for (const die of this.unexpectedOrigins) {
+      const i = this.paramByDie.get(die);
+      if (i !== undefined) this.paramUnexpected[i] = 1;
+    }
     return true;
   }
 
@@ -488,6 +512,7 @@ export class UnitEncoder {
       paramName: Int32Array.from(this.paramName),
       paramType: Int32Array.from(this.paramType),
       paramOrigin: Int32Array.from(this.paramOrigin),
+      paramUnexpected: Uint8Array.from(this.paramUnexpected),
       paramByDie: [...this.paramByDie],
       vars: this.vars,
       varDecl: [...this.varDecl],
@@ -535,6 +560,7 @@ export class UnitEncoder {
     this.paramName = Array.from(d.paramName, name);
     this.paramType = Array.from(d.paramType);
     this.paramOrigin = Array.from(d.paramOrigin);
+    this.paramUnexpected = Array.from(d.paramUnexpected);
     this.paramByDie = new Map(d.paramByDie);
     this.vars = d.vars;
     this.varDecl = new Map(d.varDecl);
@@ -844,14 +870,76 @@ export class UnitEncoder {
     this.paramName.push(this.nameOff());
     this.paramType.push(cur.has(S.type) ? this.typeRef() : -1);
     this.paramOrigin.push(cur.has(S.abstractOrigin) ? cur.lo[S.abstractOrigin]! : 0);
+    const unexpected = this.unexpectedRegister(fn.paramCount);
+    this.paramUnexpected.push(unexpected ? 1 : 0);
+    // pahole shares an out-of-line instance's register findings with its abstract parameters.
+    if (unexpected && cur.has(S.abstractOrigin)) this.unexpectedOrigins.push(cur.lo[S.abstractOrigin]!);
     fn.paramCount++;
+  }
+
+  /** Byte size of the type at DIE `die` of this unit, as pahole's tag__size (0: void or incomplete). */
+  private typeSize(die: number): number {
+    let count = 1;
+    const span = this.unit.end - this.unit.offset;
+    for (let hops = 0; die > 0 && hops < 64; hops++) {
+      const rel = die - this.unit.offset;
+      if (rel <= 0 || rel >= span) return 0;
+      const local = this.dieMap[rel]! - 1;
+      if (local < 0) {
+        // An alias (atomic): the type it stands for.
+        const i = this.aliasFrom.indexOf(die);
+        if (i < 0) return 0;
+        die = this.aliasTo[i]!;
+        continue;
+      }
+      const w = this.W;
+      const off = this.recOff[local]!;
+      if (off < 0) return 0;
+      switch (infoKind(w[off + 1]!)) {
+        case Kind.PTR:
+          return count * this.unit.addressSize;
+        case Kind.ARRAY:
+          count *= w[off + 5]!;
+          die = w[off + 3]!;
+          continue;
+        case Kind.TYPEDEF:
+        case Kind.CONST:
+        case Kind.VOLATILE:
+        case Kind.RESTRICT:
+        case Kind.TYPE_TAG:
+          die = w[off + 2]!;
+          continue;
+        case Kind.INT:
+        case Kind.FLOAT:
+        case Kind.STRUCT:
+        case Kind.UNION:
+        case Kind.ENUM:
+        case Kind.ENUM64:
+          return count * w[off + 2]!;
+        default:
+          return 0;
+      }
+    }
+    return 0;
+  }
+
+  /** Parameter `index` (the current DIE) is located in another register than its argument register. */
+  private unexpectedRegister(index: number): boolean {
+    const expected = this.argumentRegisters[index];
+    if (expected === undefined || !this.cur.has(S.location)) return false;
+    const reg = parameterRegister(this.cur, S.location, expected);
+    return reg >= 0 && reg !== expected;
   }
 
   private subprogram(d: number): void {
     const cur = this.cur;
     // A concrete out-of-line instance (abstract_origin) repeats its abstract instance, which is
-    // the one pahole encodes, with the declared parameter order: nothing to keep.
-    if (cur.has(S.abstractOrigin)) return;
+    // the one pahole 1.24 encodes. Where parameters' locations are read (consistent_func), it
+    // is a definition of its own, as in pahole ≥ 1.25: its parameters in the order the
+    // compiler left them (a reordered clone is then an inconsistent prototype) and in the
+    // registers they arrive in.
+    const instance = cur.has(S.abstractOrigin);
+    if (instance && this.argumentRegisters.length === 0) return;
     const fn: FnInfo = {
       die: cur.offset,
       nameOffset: cur.has(S.name) ? cur.stringKey(S.name) : -1,
@@ -859,7 +947,7 @@ export class UnitEncoder {
       retDie: cur.has(S.type) ? this.typeRef() : -1,
       declaration: cur.has(S.declaration),
       external: cur.has(S.external),
-      origin: cur.has(S.specification) ? cur.lo[S.specification]! : 0,
+      origin: instance ? cur.lo[S.abstractOrigin]! : cur.has(S.specification) ? cur.lo[S.specification]! : 0,
       paramStart: this.paramType.length,
       paramCount: 0,
       varargs: false,
@@ -1013,7 +1101,7 @@ export class UnitEncoder {
      */
     const funcProto: Array<[number, number]> = [];
     const funcLocals: Array<{ name: string; local: number }> = [];
-    const deferredFns: Array<{ name: string; words: number[]; tags: ReadonlyArray<[number, number]> }> = [];
+    const deferredFns: Array<{ name: string; words: number[]; tags: ReadonlyArray<[number, number]>; unexpectedRegister: boolean }> = [];
     for (const fn of this.fns) {
       const resolved = this.resolveFunction(fn);
       if (!resolved) continue;
@@ -1042,11 +1130,13 @@ export class UnitEncoder {
         const decl = this.varDecl.get(v.specDie);
         if (decl) {
           if (name === '') name = decl.name;
-          if (typeDie < 0) typeDie = decl.typeDie;
+          // pahole encodes the declaration's type (DW_AT_specification): `extern char x[]`
+          // even where the definition says `char x[2048]`.
+          if (decl.typeDie > 0 || typeDie < 0) typeDie = decl.typeDie;
           external = external || decl.external;
         }
       }
-      const slot = this.policy.acceptVariable(name, v.address);
+      const slot = this.policy.acceptVariable(name, v.address, () => this.typeSize(typeDie));
       if (!slot) continue;
       const local = local0();
       this.emit(local, [b.addString(slot.name), makeInfo(Kind.VAR, 0, false), Math.max(typeDie, 0), external ? 1 : 0]);
@@ -1088,7 +1178,7 @@ export class UnitEncoder {
         const t = target(proto[w]!);
         proto[w] = t < 0 ? 0 : ids.id[t]!;
       });
-      return { name: f.name, proto, tags: f.tags };
+      return { name: f.name, proto, tags: f.tags, unexpectedRegister: f.unexpectedRegister };
     });
     return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, slot: v.slot })) };
   }
@@ -1290,7 +1380,7 @@ export class UnitEncoder {
    * is encodable (every parameter named) and the policy takes it; the policy is asked only
    * then, and the words are only built for what it takes.
    */
-  private resolveFunction(fn: FnInfo): { name: string; decision: 'now' | 'defer'; words: number[]; tags: ReadonlyArray<[number, number]> } | undefined {
+  private resolveFunction(fn: FnInfo): { name: string; decision: 'now' | 'defer'; words: number[]; tags: ReadonlyArray<[number, number]>; unexpectedRegister: boolean } | undefined {
     if (fn.declaration) return undefined;
     const nameOf = (f: FnInfo): string | undefined => f.name ?? (f.nameOffset >= 0 ? this.dwarf.str(f.nameOffset) : undefined);
     let name = nameOf(fn);
@@ -1306,7 +1396,9 @@ export class UnitEncoder {
     if (name === undefined) return undefined;
     const params = this.fnParams;
     params.length = 0;
+    let unexpectedRegister = false;
     for (let i = fn.paramStart; i < fn.paramStart + fn.paramCount; i++) {
+      if (this.paramUnexpected[i] === 1) unexpectedRegister = true;
       let pname = this.paramName[i]!;
       let ptype = this.paramType[i]!;
       let o = this.paramOrigin[i]!;
@@ -1324,7 +1416,7 @@ export class UnitEncoder {
     if (decision === 'skip') return undefined;
     if (fn.varargs) params.push(0, 0);
     const words = [0, makeInfo(Kind.FUNC_PROTO, params.length / 2, false), Math.max(retDie, 0), ...params];
-    return { name, decision, words, tags: fn.tags ?? [] };
+    return { name, decision, words, tags: fn.tags ?? [], unexpectedRegister };
   }
   private readonly fnParams: number[] = [];
 }

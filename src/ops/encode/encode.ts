@@ -23,12 +23,13 @@ import { loadDwarfSections } from '../../dwarf/sections.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfBuilder } from '../../wire/builder.js';
 import { BtfError } from '../../wire/errors.js';
-import { Kind, makeInfo } from '../../wire/kinds.js';
+import { infoVlen, Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
 import { type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from './cu.js';
 import { type DraftSource, WalkerNames } from './draft.js';
-import { DEFAULT_FEATURES, type FeatureSet } from './features.js';
+import { beyondPahole124, DEFAULT_FEATURES, type FeatureSet } from './features.js';
 import { FunctionTable } from './functions.js';
+import { parameterLocationInputs } from './locations.js';
 import { VariableTable } from './variables.js';
 
 export interface EncodeOptions {
@@ -94,37 +95,51 @@ export async function encodeUndeduplicated(elfBytes: Uint8Array, opts: EncodeOpt
 export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'file' | 'legacyDedup'> = {}): Btf {
   try {
     const where = opts.file !== undefined ? { file: opts.file } : {};
-    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true }).btf;
+    const stringsBefore = paholeStringOrder.get(builder);
+    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true, stringsBefore }).btf;
   } catch (error) {
     if (error instanceof BtfError && opts.file !== undefined) error.withFile(opts.file);
     throw error;
   }
 }
 
+/**
+ * Where pahole (≥ 1.29, which saves functions during the unit walk and writes them at the end)
+ * interned each unit's parameter names and function decl tag values: before the unit's VARs,
+ * after its types. Its libbpf keeps that insertion order, so the dedup is told; kept beside
+ * the builder until dedupEncoded runs (the two halves may run apart, see the CLI).
+ */
+const paholeStringOrder = new WeakMap<BtfBuilder, Array<{ before: number; offsets: number[] }>>();
+
 async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<UndeduplicatedEncoding> {
   const features = opts.features ?? DEFAULT_FEATURES;
-  const sections = await loadDwarfSections(elf, { file: opts.file });
+  const locations = parameterLocationInputs(elf.machine, features);
+  const sections = await loadDwarfSections(elf, { file: opts.file, lists: locations.lists });
   const dwarf = new DwarfInfo(sections);
   const symbols = readSymbols(elf);
   // Undeduplicated BTF takes about 0.8 bytes per byte of .debug_info (vmlinux: 134 MB).
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
   const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
-  const functionTable = new FunctionTable(symbols, features.has('consistent_func'));
-  const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var')) : undefined;
+  const newerPahole = beyondPahole124(features);
+  const functionTable = new FunctionTable(symbols, { consistent: features.has('consistent_func'), optimized: features.has('optimized_func'), sorted: newerPahole });
+  const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var'), newerPahole) : undefined;
   let indexType = 0;
   const policy: EncodePolicy = {
     acceptFunction: (name, external) => functionTable.accept(name, external),
-    acceptVariable: (name, address) => variables?.accept(name, address),
+    acceptVariable: (name, address, typeSize) => variables?.accept(name, address, typeSize),
     indexType: () => indexType,
     setIndexType(id) {
       indexType = id;
     },
   };
-  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy });
+  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy }, locations.registers);
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
   const walkerNames = new WalkerNames(builder);
+  const stringOrder: Array<{ before: number; offsets: number[] }> = [];
+  paholeStringOrder.set(builder, stringOrder);
   for (let u = 0; u < total; u++) {
+    const unitStart = builder.nextId;
     let result: UnitResult;
     if (opts.drafts) {
       const walked = await opts.drafts.unit(u, total);
@@ -135,20 +150,33 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       } else result = { functions: [], deferred: [], variables: [] };
     } else result = encoder.encodeUnit(dwarf.units[u]!);
     for (const f of result.functions) functionIds.set(f.name, f.id);
+    if (result.deferred.length > 0) {
+      // Before the unit's first VAR (pahole adds them after saving the functions), else at its end.
+      let before = builder.nextId;
+      for (const v of result.variables) if (v.id >= unitStart && v.id < before) before = v.id;
+      const offsets: number[] = [];
+      for (const f of result.deferred) {
+        for (let i = 0; i < infoVlen(f.proto[1]!); i++) offsets.push(f.proto[3 + i * 2]!);
+        for (const [value] of f.tags) offsets.push(value);
+      }
+      stringOrder.push({ before, offsets });
+    }
     for (const f of result.deferred) functionTable.add(f, builder, opts.base);
     for (const v of result.variables) variables?.record(v.slot, v.id);
     opts.onProgress?.(u + 1, total);
   }
-  variables?.addDatasecs(builder);
+  if (!newerPahole) variables?.addDatasecs(builder);
   const typesBeforeDedup = builder.typeCount;
-  for (const [name, id] of functionTable.flush(builder)) functionIds.set(name, id);
-  if (features.has('decl_tag_kfuncs') && symbols) {
-    for (const k of kfuncs(elf, symbols)) {
-      const func = functionIds.get(k.name);
-      if (func === undefined) continue;
-      for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
-    }
+  const kfuncTags = features.has('decl_tag_kfuncs') && symbols ? kfuncs(elf, symbols) : [];
+  const flushed = functionTable.flush(builder, new Map(kfuncTags.map((k) => [k.name, k.tags])));
+  for (const [name, id] of flushed) functionIds.set(name, id);
+  // Functions encoded in their units (pahole 1.24's order): the tags come after everything.
+  for (const k of kfuncTags) {
+    const func = functionIds.get(k.name);
+    if (func === undefined || flushed.has(k.name)) continue;
+    for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
   }
+  if (newerPahole) variables?.addDatasecs(builder);
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };
 }
 

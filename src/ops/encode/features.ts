@@ -60,8 +60,6 @@ export function parseFeatures(list: string | undefined): FeatureSet {
  * so it always holds (pahole ≥ 1.29 ignores the feature too, for the same reason).
  */
 const NOT_APPLIED: Partial<Record<FeatureName, string>> = {
-  optimized_func:
-    'functions the compiler optimized (parameters in unexpected registers) are left out only when their symbol has a suffix (.isra/.constprop/...), as pahole does without it',
   encode_force:
     "names pahole calls invalid (not [A-Za-z_.][A-Za-z0-9_.]*, or over 128 bytes) are encoded as they are, neither skipped nor refused (compilers' C names never are)",
   attributes: 'no attribute tags (DECL_TAG/TYPE_TAG with kind_flag 1) are emitted; ordinary tags come from decl_tag and type_tag',
@@ -75,6 +73,19 @@ export function unappliedFeatures(features: FeatureSet): Array<{ readonly name: 
     if (instead !== undefined && features.has(name)) out.push({ name, instead });
   }
   return out;
+}
+
+/** The features pahole 1.24 has (`--btf_gen_floats` and what it always did). */
+const PAHOLE_124: ReadonlySet<FeatureName> = new Set<FeatureName>(['var', 'float', 'enum64', 'decl_tag', 'type_tag']);
+
+/**
+ * Whether `features` asks for a pahole newer than 1.24 (a feature 1.24 does not have), whose
+ * rules then apply where no feature names them: every function saved and written sorted by
+ * name before the DATASECs (≥ 1.29), a per-CPU variable at address 0 kept (≥ 1.28).
+ */
+export function beyondPahole124(features: FeatureSet): boolean {
+  for (const f of features) if (!PAHOLE_124.has(f)) return true;
+  return false;
 }
 
 export function wantsLegacyDedup(list: string | undefined): boolean {

@@ -30,7 +30,17 @@ export class VariableTable {
   private readonly entries: Array<VarSlot & { id: number }> = [];
   private readonly sectionNames = new Map<number, string>();
 
-  constructor(elf: ElfFile, symbols: ElfSymbols | undefined, allSections: boolean) {
+  /**
+   * `newerPahole` (≥ 1.28): a variable at address 0 of a linked image is taken when its symbol
+   * is there (vmlinux's fixed_percpu_data; pahole 1.24 takes address 0 for "none"), and one
+   * whose type has no size is left out.
+   */
+  constructor(
+    elf: ElfFile,
+    symbols: ElfSymbols | undefined,
+    allSections: boolean,
+    private readonly newerPahole = false,
+  ) {
     if (!symbols) return;
     const rel = elf.type === ET_REL;
     for (const sec of elf.sections) {
@@ -44,7 +54,7 @@ export class VariableTable {
       if (!this.sectionNames.has(shndx) || !section || symbols.type(i) !== STT_OBJECT) continue;
       const addr = symbols.value[i]!;
       // pahole 1.24 takes address 0 of a linked image (vmlinux's fixed_percpu_data) for "no address".
-      if (addr === 0n && !rel) continue;
+      if (addr === 0n && !rel && !newerPahole) continue;
       const offset = Number(addr - (rel ? 0n : section.addr));
       if (offset < 0 || offset > section.size) continue;
       const list = this.byAddress.get(addr) ?? [];
@@ -54,13 +64,22 @@ export class VariableTable {
   }
 
   /** The slot of a variable named `name` at `address`, or undefined to leave it out. */
-  accept(name: string, address: bigint): VarSlot | undefined {
+  accept(name: string, address: bigint, typeSize: () => number): VarSlot | undefined {
     const hit = this.byAddress.get(address)?.find((s) => s.name === name);
     if (!hit || hit.size === 0 || SKIPPED_PREFIXES.some((p) => name.startsWith(p))) return undefined;
     const key = `${hit.section}:${hit.offset}`;
     if (this.seen.has(key)) return undefined;
+    if (!this.newerPahole) {
+      this.seen.add(key);
+      return hit;
+    }
+    // pahole ≥ 1.28 sizes the entry by the (declared) type, and leaves out a variable whose
+    // type has no size (`extern char x[]`). (It also repeats a variable met twice, which the
+    // kernel refuses as overlapping entries: btfkit encodes it once.)
+    const size = typeSize();
+    if (size === 0) return undefined;
     this.seen.add(key);
-    return hit;
+    return size === hit.size ? hit : { ...hit, size };
   }
 
   /** Note the VAR encoded for a slot. */
