@@ -23,12 +23,6 @@ const NOT_YET_DOCUMENTED = new Set([
   'format/c/header.ts: VmlinuxHOptions',
   'format/c/index.ts: TypeDeclOptions',
   'format/c/table.ts: TypeTable',
-  'ops/encode/encode.ts: EncodeOptions',
-  'ops/encode/encode.ts: EncodeResult',
-  'ops/encode/encode.ts: EncodeStats',
-  'ops/encode/features.ts: FeatureName',
-  'ops/encode/features.ts: FeatureSet',
-  'ops/encode/features.ts: wantsLegacyDedup',
 ]);
 
 describe('the published API surface', () => {

@@ -32,6 +32,7 @@ import { FunctionTable } from './functions.js';
 import { parameterLocationInputs } from './locations.js';
 import { VariableTable } from './variables.js';
 
+/** What `encodeBtf` encodes and how: pahole's feature set, the base for split BTF, the file named in errors, progress. */
 export interface EncodeOptions {
   /** Encode split BTF on this base (a module against its vmlinux). */
   readonly base?: Btf | undefined;
@@ -49,6 +50,7 @@ export interface EncodeOptions {
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
+/** Counts from one encode: DWARF units walked, types before dedup, functions and variables kept. */
 export interface EncodeStats {
   readonly units: number;
   readonly typesBeforeDedup: number;
@@ -56,6 +58,7 @@ export interface EncodeStats {
   readonly variables: number;
 }
 
+/** The deduplicated BTF an encode made (split on the base when one was given), with its counts. */
 export interface EncodeResult {
   readonly btf: Btf;
   readonly stats: EncodeStats;

@@ -11,7 +11,9 @@ const DEFAULT_NAMES = ['encode_force', 'var', 'float', 'decl_tag', 'type_tag', '
 
 export const FEATURE_NAMES = [...DEFAULT_NAMES, 'distilled_base', 'global_var', 'attributes', 'reproducible_build'] as const;
 
+/** A pahole `--btf_features` name btfkit knows. */
 export type FeatureName = (typeof FEATURE_NAMES)[number];
+/** The features one encode applies (see `parseFeatures`). */
 export type FeatureSet = ReadonlySet<FeatureName>;
 
 export const DEFAULT_FEATURES: FeatureSet = new Set<FeatureName>(DEFAULT_NAMES);
@@ -88,6 +90,7 @@ export function beyondPahole124(features: FeatureSet): boolean {
   return false;
 }
 
+/** Whether a `--features` list names the `pahole-1.24` preset, whose BTF was deduplicated by libbpf 1.1's rules. */
 export function wantsLegacyDedup(list: string | undefined): boolean {
   return (list ?? '').split(',').some((item) => item.trim() === 'pahole-1.24');
 }
