@@ -102,11 +102,11 @@ const utf8Decoder = new TextDecoder('utf-8');
 const roundup = (x: number, y: number): number => Math.ceil(x / y) * y;
 
 /** GCC's ARM SIMD polynomial types, aliased to standard integer types when an INT uses them. */
-const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
-  ['__Poly8_t', 'unsigned char'],
-  ['__Poly16_t', 'unsigned short'],
-  ['__Poly64_t', 'unsigned long long'],
-  ['__Poly128_t', 'unsigned __int128'],
+const MISSING_BASE_TYPES: ReadonlyArray<readonly [Uint8Array, string]> = [
+  [lit('__Poly8_t'), 'unsigned char'],
+  [lit('__Poly16_t'), 'unsigned short'],
+  [lit('__Poly64_t'), 'unsigned long long'],
+  [lit('__Poly128_t'), 'unsigned __int128'],
 ];
 
 export interface CDumperOptions {
@@ -330,6 +330,11 @@ export class CDumper {
     const mark = this.declNames.length;
     this.typeDecl(id, this.declName(fieldName), lvl);
     this.declNames.length = mark;
+  }
+
+  /** emitTypeDecl with the name at string offset `nameOff` of the BTF (copied as bytes; 0 for none). */
+  emitTypeDeclNamed(id: number, nameOff: number, lvl = 0): void {
+    this.typeDecl(id, nameOff, lvl);
   }
 
   /** Emit just the definition of `id` (struct/union/enum body, typedef, fwd), without dependencies. */
@@ -569,10 +574,15 @@ export class CDumper {
   }
 
   private emitMissingAliases(id: number): void {
-    const name = this.typeName(id);
+    // Compared as bytes: no string per INT. The name's ___N is taken as libbpf takes it here.
+    const dup = this.nameDupOf(id, this.typeNames);
+    if (dup > 1) return;
+    const nameOff = this.t.nameOff(id);
     for (const [from, to] of MISSING_BASE_TYPES) {
-      if (name === from) {
-        this.w.text(`typedef ${to} ${name};\n\n`);
+      if (this.t.nameIs(nameOff, from)) {
+        this.w.text(`typedef ${to} `);
+        this.w.lit(from);
+        this.w.lit(L_DEF_END);
         break;
       }
     }
