@@ -22,10 +22,10 @@
 import { resolveSize } from '../../model/sizes.js';
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
-import { forEachTypeIdWord } from '../../wire/fields.js';
-import { Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
+import { infoKind, infoVlen, Kind, memberWordBitfieldSize, memberWordBitOffset } from '../../wire/kinds.js';
 import { MAX_PADDING_LINES, MAX_WALK_DEPTH, outputBudget } from '../../wire/limits.js';
-import { type ByteSink, ByteWriter } from '../byte-writer.js';
+import { type ByteSink, ByteWriter, lit } from '../byte-writer.js';
+import { NameCounts } from './names.js';
 import { TypeTable, tooDeep } from './table.js';
 
 const K_INT = Kind.INT;
@@ -59,19 +59,54 @@ const TABS = '\t\t\t\t\t\t\t\t\t\t\t\t\t';
 /** Indentation for nesting level `lvl` (at most 13 tabs, as libbpf). */
 const PREFIXES = Array.from({ length: 14 }, (_, lvl) => TABS.slice(0, lvl));
 const pfx = (lvl: number): string => PREFIXES[Math.min(lvl, 13)]!;
+const PREFIX_BYTES = PREFIXES.map(lit);
+const pfxBytes = (lvl: number): Uint8Array => PREFIX_BYTES[Math.min(lvl, 13)]!;
 
-const utf8Encoder = new TextEncoder();
-const BUILTIN_VA_LIST = utf8Encoder.encode('__builtin_va_list');
+// The dumper's punctuation and keywords, encoded once (ByteWriter.text decodes a string per call).
+const L_NL = lit('\n');
+const L_DEF_END = lit(';\n\n');
+const L_STRUCT = lit('struct');
+const L_UNION = lit('union');
+const L_ENUM = lit('enum');
+const L_OPEN = lit(' {');
+const L_CLOSE = lit('}');
+const L_PACKED = lit(' __attribute__((packed))');
+const L_COLON = lit(': ');
+const L_SEMI = lit(';');
+const L_EQ = lit(' = ');
+const L_COMMA = lit(',');
+const L_DUP = lit('___');
+const L_VOID = lit('void');
+const L_STAR = lit('*');
+const L_SP_STAR = lit(' *');
+const L_SP_VOLATILE = lit(' volatile');
+const L_SP_CONST = lit(' const');
+const L_SP_RESTRICT = lit(' restrict');
+const L_VOLATILE_SP = lit('volatile ');
+const L_CONST_SP = lit('const ');
+const L_RESTRICT_SP = lit('restrict ');
+const L_LBRACKET = lit('[');
+const L_RBRACKET = lit(']');
+const L_LPAREN = lit('(');
+const L_RPAREN = lit(')');
+const L_SP_LPAREN = lit(' (');
+const L_VOID_RPAREN = lit('void)');
+const L_ARG_SEP = lit(', ');
+const L_ELLIPSIS = lit('...');
+const L_TYPEDEF = lit('typedef ');
+const GNUC_VA_LIST = lit('__gnuc_va_list');
+
+const BUILTIN_VA_LIST = lit('__builtin_va_list');
 const utf8Decoder = new TextDecoder('utf-8');
 
 const roundup = (x: number, y: number): number => Math.ceil(x / y) * y;
 
 /** GCC's ARM SIMD polynomial types, aliased to standard integer types when an INT uses them. */
-const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
-  ['__Poly8_t', 'unsigned char'],
-  ['__Poly16_t', 'unsigned short'],
-  ['__Poly64_t', 'unsigned long long'],
-  ['__Poly128_t', 'unsigned __int128'],
+const MISSING_BASE_TYPES: ReadonlyArray<readonly [Uint8Array, string]> = [
+  [lit('__Poly8_t'), 'unsigned char'],
+  [lit('__Poly16_t'), 'unsigned short'],
+  [lit('__Poly64_t'), 'unsigned long long'],
+  [lit('__Poly128_t'), 'unsigned __int128'],
 ];
 
 export interface CDumperOptions {
@@ -115,10 +150,11 @@ export class CDumper {
   private readonly pads: ReadonlyArray<readonly [string, number]>;
   /** alignOf(id) + 1, 0 = not computed yet. */
   private alignMemo: Int32Array;
-  /** Names as written (with any ___N), valid where nameResolved is set. */
-  private resolvedNames: string[];
-  private typeNames = new Map<string, number>();
-  private identNames = new Map<string, number>();
+  /** The ___N of each type's name (1 or less: none), valid where nameResolved is set. */
+  private nameDup: Int32Array;
+  /** Uses of struct/union/enum/fwd names, and of typedef and enumerator names (libbpf's two namespaces). */
+  private readonly typeNames: NameCounts;
+  private readonly identNames: NameCounts;
   /** Named types ordered by the current dumpType, to emit (each id is queued once ever). */
   private emitQueue: Int32Array;
   private queued = 0;
@@ -165,7 +201,9 @@ export class CDumper {
     this.fwdEmitted = new Uint8Array(n);
     this.nameResolved = new Uint8Array(n);
     this.referenced = new Uint8Array(n);
-    this.resolvedNames = new Array<string>(n);
+    this.nameDup = new Int32Array(n);
+    this.typeNames = new NameCounts(this.t.strBytes);
+    this.identNames = new NameCounts(this.t.strBytes);
     this.alignMemo = new Int32Array(n);
     this.emitQueue = new Int32Array(n);
     this.orderState[0] = ORDERED;
@@ -185,19 +223,28 @@ export class CDumper {
     this.referencedDone = true;
     const t = this.t;
     const words = t.words;
+    const off = t.off;
     const shapes = t.btf.shapes;
     const referenced = this.referenced;
-    let returnTypeWord = -1;
-    const mark = (w: number): void => {
-      if (w !== returnTypeWord) referenced[words[w]!] = 1;
-    };
+    // The field visitor (forEachTypeIdWord) inlined, as Btf.sanityCheck does: a callback per
+    // type-id word cost more than the marks themselves (13 -> 10 ms CPU for vmlinux, cold).
     for (let id = 1; id < t.n; id++) {
-      const k = t.kind(id);
+      const o = off[id]!;
+      const info = words[o + 1]!;
+      const k = infoKind(info);
       const shape = shapes[k];
       if (shape === undefined) continue;
-      const off = t.off[id]!;
-      returnTypeWord = k === K_FUNC_PROTO ? off + 2 : -1;
-      forEachTypeIdWord(words, off, shape, mark);
+      if (shape.sizeOrType === 'type' && k !== K_FUNC_PROTO) referenced[words[o + 2]!] = 1;
+      const infoIds = shape.infoTypeWords;
+      for (let i = 0; i < infoIds.length; i++) referenced[words[o + 3 + infoIds[i]!]!] = 1;
+      const elemIds = shape.elemTypeWords;
+      if (elemIds.length === 0) continue;
+      const n = infoVlen(info);
+      const stride = shape.elemSize >>> 2;
+      let e = o + 3 + (shape.infoSize >>> 2);
+      for (let j = 0; j < n; j++, e += stride) {
+        for (let i = 0; i < elemIds.length; i++) referenced[words[e + elemIds[i]!]!] = 1;
+      }
     }
   }
 
@@ -283,6 +330,11 @@ export class CDumper {
     const mark = this.declNames.length;
     this.typeDecl(id, this.declName(fieldName), lvl);
     this.declNames.length = mark;
+  }
+
+  /** emitTypeDecl with the name at string offset `nameOff` of the BTF (copied as bytes; 0 for none). */
+  emitTypeDeclNamed(id: number, nameOff: number, lvl = 0): void {
+    this.typeDecl(id, nameOff, lvl);
   }
 
   /** Emit just the definition of `id` (struct/union/enum body, typedef, fwd), without dependencies. */
@@ -433,13 +485,13 @@ export class CDumper {
             return;
           }
           this.structFwd(id);
-          this.w.text(';\n\n');
+          this.w.lit(L_DEF_END);
           this.fwdEmitted[id] = 1;
           break;
         case K_TYPEDEF:
           if (!this.isBlacklisted(id)) {
             this.typedefDef(id, 0);
-            this.w.text(';\n\n');
+            this.w.lit(L_DEF_END);
           }
           this.fwdEmitted[id] = 1;
           break;
@@ -458,7 +510,7 @@ export class CDumper {
       case K_ENUM64:
         if (topLevel) {
           this.enumDef(id, 0);
-          this.w.text(';\n\n');
+          this.w.lit(L_DEF_END);
         }
         this.emitState[id] = EMITTED;
         break;
@@ -474,7 +526,7 @@ export class CDumper {
         break;
       case K_FWD:
         this.fwdDef(id);
-        this.w.text(';\n\n');
+        this.w.lit(L_DEF_END);
         this.emitState[id] = EMITTED;
         break;
       case K_TYPEDEF:
@@ -482,7 +534,7 @@ export class CDumper {
         this.emitType(t.type(id), id);
         if (!this.fwdEmitted[id] && !this.isBlacklisted(id)) {
           this.typedefDef(id, 0);
-          this.w.text(';\n\n');
+          this.w.lit(L_DEF_END);
         }
         this.emitState[id] = EMITTED;
         break;
@@ -497,12 +549,12 @@ export class CDumper {
           for (let i = 0; i < n; i++) this.emitType(t.words[e0 + i * 3 + 1]!, newCont);
         } else if (!this.fwdEmitted[id] && id !== contId) {
           this.structFwd(id);
-          this.w.text(';\n\n');
+          this.w.lit(L_DEF_END);
           this.fwdEmitted[id] = 1;
         }
         if (topLevel) {
           this.structDef(id, 0);
-          this.w.text(';\n\n');
+          this.w.lit(L_DEF_END);
           this.emitState[id] = EMITTED;
         } else {
           this.emitState[id] = NOT_EMITTED;
@@ -522,10 +574,15 @@ export class CDumper {
   }
 
   private emitMissingAliases(id: number): void {
-    const name = this.typeName(id);
+    // Compared as bytes: no string per INT. The name's ___N is taken as libbpf takes it here.
+    const dup = this.nameDupOf(id, this.typeNames);
+    if (dup > 1) return;
+    const nameOff = this.t.nameOff(id);
     for (const [from, to] of MISSING_BASE_TYPES) {
-      if (name === from) {
-        this.w.text(`typedef ${to} ${name};\n\n`);
+      if (this.t.nameIs(nameOff, from)) {
+        this.w.text(`typedef ${to} `);
+        this.w.lit(from);
+        this.w.lit(L_DEF_END);
         break;
       }
     }
@@ -670,8 +727,11 @@ export class CDumper {
 
   private structFwd(id: number): void {
     const t = this.t;
-    const kw = t.kind(id) === K_STRUCT ? 'struct' : 'union';
-    this.w.text(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)}` : kw);
+    this.w.lit(t.kind(id) === K_STRUCT ? L_STRUCT : L_UNION);
+    if (t.nameOff(id) !== 0) {
+      this.w.byte(32);
+      this.writeName(id, this.typeNames);
+    }
   }
 
   private structDef(id: number, lvl: number): void {
@@ -683,11 +743,15 @@ export class CDumper {
     const size = t.size(id);
     const align = this.alignOf(id);
     const packed = isStruct ? this.isStructPacked(id) : false;
-    const kw = isStruct ? 'struct' : 'union';
-    this.w.text(t.nameOff(id) !== 0 ? `${kw} ${this.typeName(id)} {` : `${kw} {`);
+    this.w.lit(isStruct ? L_STRUCT : L_UNION);
+    if (t.nameOff(id) !== 0) {
+      this.w.byte(32);
+      this.writeName(id, this.typeNames);
+    }
+    this.w.lit(L_OPEN);
     let off = 0;
     let prevBitfield = false;
-    const ind = pfx(lvl + 1);
+    const ind = pfxBytes(lvl + 1);
     for (let i = 0; i < n; i++) {
       const e = e0 + i * 3;
       const mtype = t.words[e + 1]!;
@@ -697,11 +761,11 @@ export class CDumper {
       const mAlign = packed ? 1 : this.alignOf(mtype);
       const inBitfield = prevBitfield && mSz !== 0;
       this.bitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
-      this.w.text('\n');
-      this.w.text(ind);
+      this.w.lit(L_NL);
+      this.w.lit(ind);
       this.typeDecl(mtype, t.words[e]!, lvl + 1);
       if (mSz) {
-        this.w.text(': ');
+        this.w.lit(L_COLON);
         this.w.int(mSz);
         off = mOff + mSz;
         prevBitfield = true;
@@ -710,40 +774,40 @@ export class CDumper {
         off = mOff + sz * 8;
         prevBitfield = false;
       }
-      this.w.text(';');
+      this.w.lit(L_SEMI);
     }
     if (isStruct) this.bitPadding(off, size * 8, align, false, lvl + 1);
     if (n || size) {
-      this.w.text('\n');
-      this.w.text(pfx(lvl));
+      this.w.lit(L_NL);
+      this.w.lit(pfxBytes(lvl));
     }
-    this.w.text('}');
-    if (packed) this.w.text(' __attribute__((packed))');
+    this.w.lit(L_CLOSE);
+    if (packed) this.w.lit(L_PACKED);
   }
 
   private enumDef(id: number, lvl: number): void {
     const t = this.t;
     const n = t.vlen(id);
-    this.w.text(t.nameOff(id) !== 0 ? `enum ${this.typeName(id)}` : 'enum');
+    this.writeEnumFwd(id);
     if (!n) return;
-    this.w.text(' {');
+    this.w.lit(L_OPEN);
     const signed = t.kflag(id);
-    const ind = pfx(lvl + 1);
+    const ind = pfxBytes(lvl + 1);
     const e0 = t.elems(id);
     const is64 = t.kind(id) === K_ENUM64;
     let anyHi = false;
     for (let i = 0; i < n; i++) {
       const e = e0 + i * (is64 ? 3 : 2);
-      const name = t.str(t.words[e]!);
-      const dup = this.nameDups(this.identNames, name);
-      this.w.text('\n');
-      this.w.text(ind);
-      this.w.text(name);
+      const nameOff = t.words[e]!;
+      const dup = this.identNames.take(nameOff);
+      this.w.lit(L_NL);
+      this.w.lit(ind);
+      this.w.cstr(t.strBytes, nameOff);
       if (dup > 1) {
-        this.w.text('___');
+        this.w.lit(L_DUP);
         this.w.int(dup);
       }
-      this.w.text(' = ');
+      this.w.lit(L_EQ);
       if (is64) {
         const lo = t.words[e + 1]!;
         const hi = t.words[e + 2]!;
@@ -754,11 +818,11 @@ export class CDumper {
         const v = t.words[e + 1]!;
         this.w.int(signed ? v | 0 : v);
       }
-      this.w.text(',');
+      this.w.lit(L_COMMA);
     }
-    this.w.text('\n');
-    this.w.text(pfx(lvl));
-    this.w.text('}');
+    this.w.lit(L_NL);
+    this.w.lit(pfxBytes(lvl));
+    this.w.lit(L_CLOSE);
     const size = t.size(id);
     if (size === 1) this.w.text(' __attribute__((mode(byte)))');
     else if (size === 8 && this.ptrSz === 8 && (!is64 || !anyHi)) this.w.text(' __attribute__((mode(word)))');
@@ -766,19 +830,32 @@ export class CDumper {
 
   private fwdDef(id: number): void {
     const t = this.t;
-    this.w.text(`${t.kflag(id) ? 'union' : 'struct'} ${this.typeName(id)}`);
+    this.w.lit(t.kflag(id) ? L_UNION : L_STRUCT);
+    this.w.byte(32);
+    this.writeName(id, this.typeNames);
+  }
+
+  /** `enum NAME` (de-conflicted), or `enum` for an anonymous one. */
+  private writeEnumFwd(id: number): void {
+    this.w.lit(L_ENUM);
+    if (this.t.nameOff(id) !== 0) {
+      this.w.byte(32);
+      this.writeName(id, this.typeNames);
+    }
   }
 
   private typedefDef(id: number, lvl: number): void {
     const t = this.t;
-    const name = this.identName(id);
-    if (t.type(id) === 0 && name === '__gnuc_va_list') {
+    const dup = this.nameDupOf(id, this.identNames);
+    const nameOff = t.nameOff(id);
+    if (t.type(id) === 0 && dup <= 1 && t.nameIs(nameOff, GNUC_VA_LIST)) {
       this.w.text('typedef __builtin_va_list __gnuc_va_list');
       return;
     }
-    this.w.text('typedef ');
+    this.w.lit(L_TYPEDEF);
     const mark = this.declNames.length;
-    this.typeDecl(t.type(id), this.declName(name), lvl);
+    // The name straight from the string table, unless it needs its ___N.
+    this.typeDecl(t.type(id), dup > 1 ? this.declName(`${t.name(id)}___${dup}`) : nameOff, lvl);
     this.declNames.length = mark;
   }
 
@@ -823,9 +900,9 @@ export class CDumper {
     while (this.dCnt) {
       const id = stack[this.dStart + this.dCnt - 1]!;
       const k = t.kind(id);
-      if (k === K_VOLATILE) this.w.text('volatile ');
-      else if (k === K_CONST) this.w.text('const ');
-      else if (k === K_RESTRICT) this.w.text('restrict ');
+      if (k === K_VOLATILE) this.w.lit(L_VOLATILE_SP);
+      else if (k === K_CONST) this.w.lit(L_CONST_SP);
+      else if (k === K_RESTRICT) this.w.lit(L_RESTRICT_SP);
       else return;
       this.dCnt--;
     }
@@ -867,7 +944,7 @@ export class CDumper {
       const id = stack[this.dStart + --this.dCnt]!;
       if (id === 0) {
         this.emitMods();
-        this.w.text('void');
+        this.w.lit(L_VOID);
         lastWasPtr = false;
         continue;
       }
@@ -876,7 +953,7 @@ export class CDumper {
         case K_INT:
         case K_FLOAT:
           this.emitMods();
-          this.w.text(t.name(id));
+          this.w.cstr(t.strBytes, t.nameOff(id));
           break;
         case K_STRUCT:
         case K_UNION:
@@ -888,7 +965,7 @@ export class CDumper {
         case K_ENUM64:
           this.emitMods();
           if (t.nameOff(id) === 0) this.enumDef(id, lvl);
-          else this.w.text(`enum ${this.typeName(id)}`);
+          else this.writeEnumFwd(id);
           break;
         case K_FWD:
           this.emitMods();
@@ -896,19 +973,19 @@ export class CDumper {
           break;
         case K_TYPEDEF:
           this.emitMods();
-          this.w.text(this.identName(id));
+          this.writeName(id, this.identNames);
           break;
         case K_PTR:
-          this.w.text(lastWasPtr ? '*' : ' *');
+          this.w.lit(lastWasPtr ? L_STAR : L_SP_STAR);
           break;
         case K_VOLATILE:
-          this.w.text(' volatile');
+          this.w.lit(L_SP_VOLATILE);
           break;
         case K_CONST:
-          this.w.text(' const');
+          this.w.lit(L_SP_CONST);
           break;
         case K_RESTRICT:
-          this.w.text(' restrict');
+          this.w.lit(L_SP_RESTRICT);
           break;
         case K_TYPE_TAG: {
           this.emitMods();
@@ -921,20 +998,20 @@ export class CDumper {
           this.dropMods();
           if (this.dCnt === 0) {
             this.emitName(fname, lastWasPtr);
-            this.w.text('[');
+            this.w.lit(L_LBRACKET);
             this.w.int(nelems);
-            this.w.text(']');
+            this.w.lit(L_RBRACKET);
             return;
           }
           const next = stack[this.dStart + this.dCnt - 1]!;
           const multidim = t.kind(next) === K_ARRAY && next !== 0;
           if (this.hasName(fname) && !lastWasPtr) this.w.byte(32);
-          if (!multidim) this.w.text('(');
+          if (!multidim) this.w.lit(L_LPAREN);
           this.typeChain(fname, lvl);
-          if (!multidim) this.w.text(')');
-          this.w.text('[');
+          if (!multidim) this.w.lit(L_RPAREN);
+          this.w.lit(L_LBRACKET);
           this.w.int(nelems);
-          this.w.text(']');
+          this.w.lit(L_RBRACKET);
           return;
         }
         case K_FUNC_PROTO: {
@@ -942,27 +1019,27 @@ export class CDumper {
           const e0 = t.elems(id);
           this.dropMods();
           if (this.dCnt) {
-            this.w.text(' (');
+            this.w.lit(L_SP_LPAREN);
             this.typeChain(fname, lvl);
-            this.w.text(')');
+            this.w.lit(L_RPAREN);
           } else {
             this.emitName(fname, lastWasPtr);
           }
-          this.w.text('(');
+          this.w.lit(L_LPAREN);
           if (n === 0 || (n === 1 && t.words[e0 + 1] === 0)) {
-            this.w.text('void)');
+            this.w.lit(L_VOID_RPAREN);
             return;
           }
           for (let i = 0; i < n; i++) {
             const ptype = t.words[e0 + i * 2 + 1]!;
-            if (i > 0) this.w.text(', ');
+            if (i > 0) this.w.lit(L_ARG_SEP);
             if (i === n - 1 && ptype === 0) {
-              this.w.text('...');
+              this.w.lit(L_ELLIPSIS);
               break;
             }
             this.typeDecl(ptype, t.words[e0 + i * 2]!, lvl);
           }
-          this.w.text(')');
+          this.w.lit(L_RPAREN);
           return;
         }
         default:
@@ -976,36 +1053,45 @@ export class CDumper {
 
   // ---- names ----
 
-  private nameDups(map: Map<string, number>, name: string): number {
-    const n = (map.get(name) ?? 0) + 1;
-    map.set(name, n);
-    return n;
-  }
-
-  private resolveName(id: number, map: Map<string, number>): string {
-    if (this.nameResolved[id]) return this.resolvedNames[id]!;
+  /**
+   * The ___N of `id`'s name (1 or less: none), taken in `counts` the first time it is asked
+   * for (libbpf: the order types are first written out); 0 for an anonymous type.
+   */
+  private nameDupOf(id: number, counts: NameCounts): number {
+    if (this.nameResolved[id]) return this.nameDup[id]!;
     const t = this.t;
     const nameOff = t.nameOff(id);
-    if (nameOff === 0) return '';
-    const orig = t.str(nameOff);
+    if (nameOff === 0) return 0;
     this.nameResolved[id] = 1;
     const k = t.kind(id);
-    let name = orig;
-    if (!this.keepNames && k !== K_FWD && !(k === K_ENUM && t.vlen(id) === 0)) {
-      const dup = this.nameDups(map, orig);
-      if (dup > 1) name = `${orig}___${dup}`;
+    const dup = !this.keepNames && k !== K_FWD && !(k === K_ENUM && t.vlen(id) === 0) ? counts.take(nameOff) : 1;
+    this.nameDup[id] = dup;
+    return dup;
+  }
+
+  /** Write `id`'s name, de-conflicted: its bytes from the string table, then any ___N. */
+  private writeName(id: number, counts: NameCounts): void {
+    const dup = this.nameDupOf(id, counts);
+    this.w.cstr(this.t.strBytes, this.t.nameOff(id));
+    if (dup > 1) {
+      this.w.lit(L_DUP);
+      this.w.int(dup);
     }
-    this.resolvedNames[id] = name;
-    return name;
+  }
+
+  private nameString(id: number, counts: NameCounts): string {
+    const dup = this.nameDupOf(id, counts);
+    const name = this.t.name(id);
+    return dup > 1 ? `${name}___${dup}` : name;
   }
 
   /** Struct/union/enum/fwd name, de-conflicted. */
   typeName(id: number): string {
-    return this.resolveName(id, this.typeNames);
+    return this.nameString(id, this.typeNames);
   }
 
   /** Typedef name, de-conflicted (shares its namespace with enumerators). */
   identName(id: number): string {
-    return this.resolveName(id, this.identNames);
+    return this.nameString(id, this.identNames);
   }
 }

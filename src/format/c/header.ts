@@ -8,6 +8,7 @@
 import type { Btf } from '../../wire/btf.js';
 import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
+import { compareCStrings } from '../../wire/strings.js';
 import type { ByteSink } from '../byte-writer.js';
 import { CDumper } from './dumper.js';
 import { sortedTypeOrder } from './sort.js';
@@ -69,11 +70,9 @@ export function findKfuncs(t: TypeTable): { kfuncs: number[]; fastcalls: Set<num
     if (t.nameIs(nameOff, KFUNC_DECL_TAG)) kfuncs.push(fn);
     else if (t.nameIs(nameOff, FASTCALL_DECL_TAG)) fastcalls.add(fn);
   }
-  kfuncs.sort((a, b) => {
-    const x = t.name(a);
-    const y = t.name(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  // By the names' bytes, as bpftool's strcmp (no JS string per name).
+  const sb = t.strBytes;
+  kfuncs.sort((a, b) => compareCStrings(sb, t.nameOff(a), sb, t.nameOff(b)));
   return { kfuncs, fastcalls };
 }
 
@@ -84,7 +83,7 @@ export function emitKfuncs(d: CDumper): void {
   d.write('\n/* BPF kfuncs */\n#ifndef BPF_NO_KFUNC_PROTOTYPES\n');
   for (const fn of kfuncs) {
     d.write(fastcalls.has(fn) ? 'extern __bpf_fastcall ' : 'extern ');
-    d.emitTypeDecl(t.type(fn), t.name(fn), 0);
+    d.emitTypeDeclNamed(t.type(fn), t.nameOff(fn));
     d.write(' __weak __ksym;\n');
   }
   d.write('#endif\n\n');

@@ -15,6 +15,18 @@ import { MAX_WALK_DEPTH } from '../../wire/limits.js';
 /** For the whole string section at once: V8 decodes ASCII as UTF-8 several times faster than as Latin-1. */
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const tables = new WeakMap<Btf, TypeTable>();
+/** Names asked for one by one (Btf.strCached) before TypeTable.str decodes the whole string section. */
+const STR_ALL_AFTER = 4096;
+
+/** `bytes` as one string when they are pure ASCII, else null. */
+function decodeAscii(bytes: Uint8Array): string | null {
+  // One native scan for a non-ASCII byte instead of a byte loop in cold code (any byte
+  // above ASCII decodes to a character above it, or to U+FFFD). Pure ASCII decodes the same
+  // as UTF-8 or Latin-1; UTF-8 took 2 ms for vmlinux's 2.6 MB, Latin-1 13.
+  const all = utf8.decode(bytes);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every byte above ASCII, \x00 included on purpose
+  return /[^\x00-\x7f]/.test(all) ? null : all;
+}
 
 export class TypeTable implements SizedTypes {
   /**
@@ -31,8 +43,14 @@ export class TypeTable implements SizedTypes {
   private readonly elemW: Uint8Array;
   /** All string tables of the chain, concatenated (a single blob's own): logical string offset = index. */
   readonly strBytes: Uint8Array;
-  /** The whole string section as one JS string when it is pure ASCII (names are slices). */
-  private readonly strAll: string | undefined;
+  /**
+   * The whole string section as one JS string when it is pure ASCII (names are slices), made
+   * once STR_ALL_AFTER names were asked for; null when it is not ASCII. The C dump writes
+   * names as bytes and asks for a few hundred strings: decoding and scanning 2.6 MB for
+   * them cost more than the names (and the memory of the string).
+   */
+  private strAll: string | null | undefined;
+  private strCalls = 0;
   /** Pointer size libbpf would assume (btf__pointer_size, defaulting to 8). */
   readonly ptrSize: number;
 
@@ -99,12 +117,6 @@ export class TypeTable implements SizedTypes {
       }
     }
     this.strBytes = sb;
-    // One native scan for a non-ASCII byte instead of a byte loop in cold code (any byte
-    // above ASCII decodes to a character above it, or to U+FFFD). Pure ASCII decodes the same
-    // as UTF-8 or Latin-1; UTF-8 took 2 ms for vmlinux's 2.6 MB, Latin-1 13.
-    const all = utf8.decode(sb);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every byte above ASCII, \x00 included on purpose
-    this.strAll = /[^\x00-\x7f]/.test(all) ? undefined : all;
     this.ptrSize = pointerSize(btf);
   }
 
@@ -146,8 +158,9 @@ export class TypeTable implements SizedTypes {
   }
   str(off: number): string {
     if (off === 0) return '';
-    const all = this.strAll;
-    if (all !== undefined && off < all.length) return all.slice(off, all.indexOf('\0', off));
+    let all = this.strAll;
+    if (all === undefined && ++this.strCalls > STR_ALL_AFTER) all = this.strAll = decodeAscii(this.strBytes);
+    if (typeof all === 'string' && off < all.length) return all.slice(off, all.indexOf('\0', off));
     return this.btf.strCached(off);
   }
   /** Whether the string at `off` is exactly the bytes of `name` (no string made). */
