@@ -109,6 +109,7 @@ const MISSING_BASE_TYPES: ReadonlyArray<readonly [Uint8Array, string]> = [
   [lit('__Poly128_t'), 'unsigned __int128'],
 ];
 
+/** How a `CDumper` writes: pointer size, output budget, where its bytes go (a sink, or kept for `take()`), `___N` renaming. */
 export interface CDumperOptions {
   /** Pointer size in bytes (default: guessed from the `long` INT, else 8). */
   readonly ptrSize?: number | undefined;
@@ -137,6 +138,7 @@ type DeclName = number;
 /** Output chunk size (to the sink, or kept for take()). */
 const CHUNK = 1 << 16;
 
+/** libbpf's btf_dump as bytes: type definitions and declarations in C, each written once, forward-declared where a loop needs it. */
 export class CDumper {
   readonly t: TypeTable;
   private readonly ptrSz: number;

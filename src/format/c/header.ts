@@ -46,6 +46,7 @@ export const VMLINUX_H_EPILOGUE =
   '\n' +
   '#endif /* __VMLINUX_H__ */\n';
 
+/** What `formatVmlinuxH` writes between bpftool's header and footer: sorted or id order, all types or only some roots, pointer size. */
 export interface VmlinuxHOptions {
   /** bpftool's sorted order (default true); false = id order (`format c unsorted`). */
   readonly sorted?: boolean | undefined;

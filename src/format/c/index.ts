@@ -24,6 +24,7 @@ export {
 } from './header.js';
 export { mergeSplitBtfs } from './merge.js';
 
+/** How `emitTypeDecl` / `emitTypeDefinition` write one type (a declared name, indentation). */
 export interface TypeDeclOptions {
   /** Declared name (a field, variable or parameter name); '' for an abstract declarator. */
   readonly fieldName?: string | undefined;

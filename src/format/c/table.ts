@@ -28,6 +28,7 @@ function decodeAscii(bytes: Uint8Array): string | null {
   return /[^\x00-\x7f]/.test(all) ? null : all;
 }
 
+/** The types the C dumper reads (base and split as one id space, void included), with names decoded on demand. */
 export class TypeTable implements SizedTypes {
   /**
    * All records of the chain, copied, with a record of void (three zero words): first for a
