@@ -148,4 +148,54 @@ describe('split dedup (btf_dedup_split.c)', () => {
     assert.equal(r.btf.typeCount, 0);
     assert.deepEqual([...r.idMap.subarray(4)], [3, 1, 2, 2]);
   });
+
+  it('a typedef in a cycle through a struct, over a base FWD: checked first (struct phase, libbpf since Nov 2025), it lets the struct fold into the base; legacy keeps the struct (libbpf 1.5, pahole 1.30 on libnvdimm)', () => {
+    // The shape of libnvdimm's nvdimm_bus_descriptor: struct d's member is a typedef of a
+    // function pointer taking d * and n *, where n is a FWD in the base and a struct in the module.
+    const b = new BtfBuilder();
+    b.addInt('int', 4, IntEncoding.SIGNED); // [1]
+    b.addFwd('n'); // [2]
+    b.addPtr(2); // [3] n * (fwd)
+    b.addTypedef('fn_t', 5); // [4]
+    b.addPtr(6); // [5]
+    b.addFuncProto(1, [{ type: 7 }, { type: 3 }]); // [6] int (d *, n *)
+    b.addPtr(8); // [7] d *
+    b.addStruct('d', 8, [{ name: 'f', type: 4, bitOffset: 0 }]); // [8]
+    const base = b.build();
+    const s = new BtfBuilder({ base });
+    s.addInt('int', 4, IntEncoding.SIGNED); // [9]
+    s.addTypedef('fn_t', 11); // [10]
+    s.addPtr(12); // [11]
+    s.addFuncProto(9, [{ type: 13 }, { type: 15 }]); // [12]
+    s.addPtr(14); // [13] d *
+    s.addStruct('d', 8, [{ name: 'f', type: 10, bitOffset: 0 }]); // [14]
+    s.addPtr(16); // [15] n *
+    s.addStruct('n', 4, [{ name: 'x', type: 9, bitOffset: 0 }]); // [16]
+    const split = s.build();
+    // The typedef's check meets base FWD n for the module's n: not equal (the base cannot
+    // change), but FWD n now stands for the module's n, so d equals the base's d.
+    assert.equal(
+      raw(dedup(split).btf),
+      lines(
+        "[9] TYPEDEF 'fn_t' type_id=10",
+        "[10] PTR '(anon)' type_id=11",
+        "[11] FUNC_PROTO '(anon)' ret_type_id=1 vlen=2\n\t'(anon)' type_id=7\n\t'(anon)' type_id=12",
+        "[12] PTR '(anon)' type_id=13",
+        "[13] STRUCT 'n' size=4 vlen=1\n\t'x' type_id=1 bits_offset=0",
+      ),
+    );
+    // Legacy: d is checked first, meets the FWD and stays, with the typedef (a reference type) that uses it.
+    assert.equal(
+      raw(dedup(split, { legacy: true }).btf),
+      lines(
+        "[9] TYPEDEF 'fn_t' type_id=10",
+        "[10] PTR '(anon)' type_id=11",
+        "[11] FUNC_PROTO '(anon)' ret_type_id=1 vlen=2\n\t'(anon)' type_id=12\n\t'(anon)' type_id=14",
+        "[12] PTR '(anon)' type_id=13",
+        "[13] STRUCT 'd' size=8 vlen=1\n\t'f' type_id=9 bits_offset=0",
+        "[14] PTR '(anon)' type_id=15",
+        "[15] STRUCT 'n' size=4 vlen=1\n\t'x' type_id=1 bits_offset=0",
+      ),
+    );
+  });
 });
