@@ -10,7 +10,7 @@ import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
 import { CoreLayout, instantiateCore } from '../wasm-core.js';
 import { SORT_CORE_WASM } from './sort-core-wasm.js';
-import { type TypeTable, tooDeep } from './table.js';
+import { type TypeTable, tooDeep, VOID_AT } from './table.js';
 
 const MAX_RANK = 10;
 
@@ -321,12 +321,15 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   const n = t.n;
   const layout = new CoreLayout(core.memory, core.heap_base());
   const wordsAt = layout.copy(t.words);
+  // A record of void (the memory is zeroed) where the table has none (VOID_AT).
+  const voidAt = t.off[0] === VOID_AT ? (layout.place(12) - wordsAt) >>> 2 : -1;
   const offAt = layout.copy(t.off);
   const strAt = layout.copy(t.strBytes);
   const infoAt = layout.copy(t.infoWords);
   const outAt = layout.place(n * 4);
   const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
   if (!layout.commit()) return undefined;
+  if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
   if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, outAt, scratchAt) !== 0) return undefined;
   return new Uint32Array(core.memory.buffer, outAt, n).slice();
 }
