@@ -307,7 +307,7 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
 interface SortCoreExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
-  sort_types(words: number, off: number, n: number, strs: number, strLen: number, infoWords: number, out: number, scratch: number): number;
+  sort_types(words: number, off: number, n: number, strs: number, strLen: number, infoWords: number, scratch: number): number;
 }
 
 /**
@@ -326,16 +326,17 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   const offAt = layout.copy(t.off);
   const strAt = layout.copy(t.strBytes);
   const infoAt = layout.copy(t.infoWords);
-  const outAt = layout.place(n * 4);
   const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
   if (!layout.commit()) return undefined;
   if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
-  if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, outAt, scratchAt) !== 0) return undefined;
-  return new Uint32Array(core.memory.buffer, outAt, n).slice();
+  if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, scratchAt) !== 0) return undefined;
+  // Copied out so the instance and its memory (~10 MB for a vmlinux) can go as soon as the
+  // collector runs, not only after the dump that walks this order.
+  return new Uint32Array(core.memory.buffer, scratchAt + 8 * n, n).slice();
 }
 
-/** sort_types' scratch: the hash memo, a 64-bit record and its merge buffer, the sort-name offset, the memo flag. */
-const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
+/** sort_types' scratch: the hash memo, a 64-bit record (then the sorted ids) and its merge buffer, the memo flag. */
+const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 1;
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
 export function sortedTypeOrderJs(t: TypeTable): Uint32Array {
