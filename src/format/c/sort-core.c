@@ -24,6 +24,7 @@ static u32 type_cnt;
 static u32 str_len;
 static u64 *hashes;
 static u8 *hashed;
+static u32 *sort_offs;
 static int failed;
 
 /* Every id read from a record goes through here: out of range, the caller takes over. */
@@ -172,8 +173,7 @@ static u64 record(u32 rank, u32 off, u32 id) {
 
 /* (sort name, own name, disambiguation hash, id) of two types whose keys are equal. */
 static int compare_tied(u32 a, u32 b) {
-  /* Walked again rather than kept: 4 bytes a type of memory for a short walk per tie. */
-  int c = compare_strs(sort_name_off(a), sort_name_off(b));
+  int c = compare_strs(sort_offs[a], sort_offs[b]);
   if (c != 0) return c;
   c = compare_strs(name_off(a), name_off(b));
   if (c != 0) return c;
@@ -210,7 +210,7 @@ static u64 *merge_sort(u64 *recs, u64 *tmp, u32 n) {
 
 /*
  * All ids in sorted order as n u32 at scratch + 8 * n (over the records they came from, so
- * no memory of their own); 0, or 1 when the caller must sort instead. scratch: 25 bytes per
+ * no memory of their own); 0, or 1 when the caller must sort instead. scratch: 29 bytes per
  * type, 8-aligned, zeroed (fresh memory). Fewer than 2^ID_BITS types.
  */
 __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u8 *scratch) {
@@ -224,9 +224,11 @@ __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i3
   hashes = (u64 *)scratch;
   u64 *recs = hashes + n;
   u64 *tmp = recs + n;
-  hashed = (u8 *)(tmp + n);
+  sort_offs = (u32 *)(tmp + n);
+  hashed = (u8 *)(sort_offs + n);
   for (u32 id = 0; id < n && !failed; id++) {
-    recs[id] = record(type_rank(id), sort_name_off(id), id);
+    sort_offs[id] = sort_name_off(id);
+    recs[id] = record(type_rank(id), sort_offs[id], id);
     checked_str(name_off(id));
   }
   if (failed) return 1;

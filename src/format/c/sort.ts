@@ -335,8 +335,8 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   return new Uint32Array(core.memory.buffer, scratchAt + 8 * n, n).slice();
 }
 
-/** sort_types' scratch: the hash memo, a 64-bit record (then the sorted ids) and its merge buffer, the memo flag. */
-const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 1;
+/** sort_types' scratch: the hash memo, a 64-bit record (then the sorted ids) and its merge buffer, the sort-name offset, the memo flag. */
+const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
 export function sortedTypeOrderJs(t: TypeTable): Uint32Array {
