@@ -150,8 +150,8 @@ export class CDumper {
   private referenced: Uint8Array;
   /** Padding member types, widest first (libbpf btf_dump_emit_bit_padding). */
   private readonly pads: ReadonlyArray<readonly [string, number]>;
-  /** alignOf(id) + 1, 0 = not computed yet. */
-  private alignMemo: Int32Array;
+  /** alignOf(id) + 1, 0 = not computed yet (or too large to keep: only an absurd ptrSize gives one). */
+  private alignMemo: Uint8Array;
   /** The ___N of each type's name (1 or less: none), valid where nameResolved is set. */
   private nameDup: Int32Array;
   /** Uses of struct/union/enum/fwd names, and of typedef and enumerator names (libbpf's two namespaces). */
@@ -206,7 +206,7 @@ export class CDumper {
     this.nameDup = new Int32Array(n);
     this.typeNames = new NameCounts(this.t.strBytes);
     this.identNames = new NameCounts(this.t.strBytes);
-    this.alignMemo = new Int32Array(n);
+    this.alignMemo = new Uint8Array(n);
     this.emitQueue = new Int32Array(n);
     this.orderState[0] = ORDERED;
     this.emitState[0] = EMITTED;
@@ -599,7 +599,7 @@ export class CDumper {
     this.enter(id);
     const a = this.computeAlign(id);
     this.depth--;
-    this.alignMemo[id] = a + 1;
+    if (a < 255) this.alignMemo[id] = a + 1;
     return a;
   }
 

@@ -22,9 +22,9 @@ static const u8 *strs;
 static const u8 *info_words; /* trailing-data words per kind */
 static u32 type_cnt;
 static u32 str_len;
-static u32 *sort_offs;
 static u64 *hashes;
 static u8 *hashed;
+static u32 *sort_offs;
 static int failed;
 
 /* Every id read from a record goes through here: out of range, the caller takes over. */
@@ -209,10 +209,11 @@ static u64 *merge_sort(u64 *recs, u64 *tmp, u32 n) {
 }
 
 /*
- * out[0..n) = all ids in sorted order; 0, or 1 when the caller must sort instead. scratch:
- * 29 bytes per type, 8-aligned, zeroed (fresh memory). Fewer than 2^ID_BITS types.
+ * All ids in sorted order as n u32 at scratch + 8 * n (over the records they came from, so
+ * no memory of their own); 0, or 1 when the caller must sort instead. scratch: 29 bytes per
+ * type, 8-aligned, zeroed (fresh memory). Fewer than 2^ID_BITS types.
  */
-__attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u32 *out, u8 *scratch) {
+__attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u8 *scratch) {
   words = w;
   offs = o;
   type_cnt = n;
@@ -232,6 +233,8 @@ __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i3
   }
   if (failed) return 1;
   u64 *sorted = merge_sort(recs, tmp, n);
+  /* Into recs: where sorted is recs, out[i] overwrites bytes of sorted[i / 2], already read. */
+  u32 *out = (u32 *)recs;
   for (u32 i = 0; i < n; i++) out[i] = (u32)sorted[i] & ID_MASK;
   return failed ? 1 : 0;
 }

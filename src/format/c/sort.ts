@@ -10,7 +10,7 @@ import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
 import { CoreLayout, instantiateCore } from '../wasm-core.js';
 import { SORT_CORE_WASM } from './sort-core-wasm.js';
-import { type TypeTable, tooDeep } from './table.js';
+import { type TypeTable, tooDeep, VOID_AT } from './table.js';
 
 const MAX_RANK = 10;
 
@@ -307,7 +307,7 @@ export function sortedTypeOrder(t: TypeTable): Uint32Array {
 interface SortCoreExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
-  sort_types(words: number, off: number, n: number, strs: number, strLen: number, infoWords: number, out: number, scratch: number): number;
+  sort_types(words: number, off: number, n: number, strs: number, strLen: number, infoWords: number, scratch: number): number;
 }
 
 /**
@@ -321,17 +321,21 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   const n = t.n;
   const layout = new CoreLayout(core.memory, core.heap_base());
   const wordsAt = layout.copy(t.words);
+  // A record of void (the memory is zeroed) where the table has none (VOID_AT).
+  const voidAt = t.off[0] === VOID_AT ? (layout.place(12) - wordsAt) >>> 2 : -1;
   const offAt = layout.copy(t.off);
   const strAt = layout.copy(t.strBytes);
   const infoAt = layout.copy(t.infoWords);
-  const outAt = layout.place(n * 4);
   const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
   if (!layout.commit()) return undefined;
-  if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, outAt, scratchAt) !== 0) return undefined;
-  return new Uint32Array(core.memory.buffer, outAt, n).slice();
+  if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
+  if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, scratchAt) !== 0) return undefined;
+  // Copied out so the instance and its memory (~10 MB for a vmlinux) can go as soon as the
+  // collector runs, not only after the dump that walks this order.
+  return new Uint32Array(core.memory.buffer, scratchAt + 8 * n, n).slice();
 }
 
-/** sort_types' scratch: the hash memo, a 64-bit record and its merge buffer, the sort-name offset, the memo flag. */
+/** sort_types' scratch: the hash memo, a 64-bit record (then the sorted ids) and its merge buffer, the sort-name offset, the memo flag. */
 const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */

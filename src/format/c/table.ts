@@ -28,14 +28,20 @@ function decodeAscii(bytes: Uint8Array): string | null {
   return /[^\x00-\x7f]/.test(all) ? null : all;
 }
 
+/** `off[0]` of a single blob, whose words hold no record of void. */
+export const VOID_AT = -1;
+
 /** The types the C dumper reads (base and split as one id space, void included), with names decoded on demand. */
 export class TypeTable implements SizedTypes {
   /**
-   * All records of the chain, copied, with a record of void (three zero words): first for a
-   * chain, last for a single blob.
+   * All records of the chain: a single blob's own words (not copied: 5 MB of a vmlinux), a
+   * chain's copied after a record of void (three zero words) at offset 0.
    */
   readonly words: Uint32Array;
-  /** Word offset of each id's record in `words`. */
+  /**
+   * Word offset of each id's record in `words`; VOID_AT for void where `words` holds no
+   * record of it (a single blob): the accessors answer 0 for id 0 themselves.
+   */
   readonly off: Int32Array;
   /** One past the last id (libbpf's btf__type_cnt). */
   readonly n: number;
@@ -70,14 +76,11 @@ export class TypeTable implements SizedTypes {
     for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
     const off = new Int32Array(btf.nextId);
     if (chain.length === 1) {
-      // One blob (vmlinux): its words as they are, void after them, so the offsets are its
-      // own (copied natively; offsetting each in a loop of cold code took longer than the
-      // copy of the words). A real kernel's records hold no three zero words void could
-      // have borrowed (looking for them cost a scan of every word).
-      const words = new Uint32Array(btf.words.length + 3);
-      words.set(btf.words);
-      this.words = words;
-      off[0] = btf.words.length;
+      // One blob (vmlinux): its words and offsets as they are. Copying them only to append a
+      // record of void cost 5 MB of a vmlinux dump's peak memory; a real kernel's records
+      // hold no three zero words void could borrow, so the accessors answer for id 0.
+      this.words = btf.words;
+      off[0] = VOID_AT;
       off.set(btf.offsets, 1);
     } else {
       let total = 3;
@@ -122,16 +125,16 @@ export class TypeTable implements SizedTypes {
   }
 
   kind(id: number): number {
-    return infoKind(this.words[this.off[id]! + 1]!);
+    return infoKind(this.word(id, 1));
   }
   vlen(id: number): number {
-    return infoVlen(this.words[this.off[id]! + 1]!);
+    return infoVlen(this.word(id, 1));
   }
   kflag(id: number): boolean {
-    return infoKflag(this.words[this.off[id]! + 1]!);
+    return infoKflag(this.word(id, 1));
   }
   nameOff(id: number): number {
-    return this.words[this.off[id]!]!;
+    return this.word(id, 0);
   }
   /** One past the last id (SizedTypes). */
   get nextId(): number {
@@ -141,21 +144,22 @@ export class TypeTable implements SizedTypes {
     return id >= 0 && id < this.n;
   }
   sizeOrType(id: number): number {
-    return this.words[this.off[id]! + 2]!;
+    return this.word(id, 2);
   }
-  /** Word `w` of the record of `id`. */
+  /** Word `w` of the record of `id` (void's are all 0). */
   word(id: number, w: number): number {
-    return this.words[this.off[id]! + w]!;
+    const o = this.off[id]!;
+    return o === VOID_AT ? 0 : this.words[o + w]!;
   }
   /** size_or_type word. */
   type(id: number): number {
-    return this.words[this.off[id]! + 2]!;
+    return this.word(id, 2);
   }
   size(id: number): number {
-    return this.words[this.off[id]! + 2]!;
+    return this.word(id, 2);
   }
   name(id: number): string {
-    return this.str(this.words[this.off[id]!]!);
+    return this.str(this.word(id, 0));
   }
   str(off: number): string {
     if (off === 0) return '';
