@@ -67,6 +67,21 @@ describe('the one-file CLI bundle', () => {
     }
   });
 
+  // Under Node the tests spawn the Bun the package installs (npm run test:bun runs them under Bun).
+  const bun = underBun ? process.execPath : [join(REPO_ROOT, 'node_modules', '.bin', 'bun')].find(existsSync);
+  const bunForm = join(BUNDLE_DIR, 'btfkit-bun.cjs');
+  it('runs under Bun from the bytecode the build compiled, with the output of the ES module', { skip: bun === undefined || !existsSync(bunForm) ? 'no Bun, or built without it' : false }, () => {
+    assert.ok(existsSync(`${bunForm}.jsc`));
+    // The URL it finds the package and worker entries from is passed in at run time, not the build's path.
+    assert.ok(!readFileSync(bunForm, 'utf8').includes(REPO_ROOT));
+    const file = fixturePath('btf', 'kinds-el.btf');
+    for (const args of [['dump', file, '--format', 'c'], ['dump', file], ['dump', file, '--format', 'c', '--bogus'], ['info', file]]) {
+      const fromBytecode = spawnSync(bun!, [BIN, ...args], { encoding: 'utf8' });
+      const esm = spawnSync(bun!, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
+      assert.deepEqual([fromBytecode.status, fromBytecode.stdout, fromBytecode.stderr], [esm.status, esm.stdout, esm.stderr], args.join(' '));
+    }
+  });
+
   it('finds the package files from inside the bundle (the explorer serves dist-web/ of this package)', async () => {
     const child = spawn(process.execPath, [BIN, 'explore', fixturePath('btf', 'kinds-el.btf'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
