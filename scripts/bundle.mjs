@@ -26,7 +26,7 @@ const out = join(root, 'dist', 'cli');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Built-ins whose loading costs start-up time and that most commands never touch. */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'worker_threads'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'tty', 'worker_threads'];
 /** The worker entries read parentPort/workerData (not functions) as they start: left as they are. */
 const EAGER_IMPORTERS = /-worker\.js$/;
 
@@ -59,6 +59,25 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * picocolors guesses a default for colours as it is loaded, reading process.stdout.isTTY,
+ * which makes Node create its stdout stream (node:net for a pipe, 3 ms) in every command.
+ * btfkit always passes createColors its own decision (src/cli/common.ts, which writes to the
+ * descriptor directly), so the guess's stdout test is built in as false; the build fails if
+ * picocolors' source no longer has it.
+ */
+const picocolorsNoStdoutGuess = {
+  name: 'picocolors-no-stdout-guess',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]picocolors[\\/]picocolors\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const guess = '((p.stdout || {}).isTTY && env.TERM !== "dumb")';
+      if (!source.includes(guess)) throw new Error(`${args.path}: picocolors no longer reads ${guess}; see picocolorsNoStdoutGuess`);
+      return { contents: source.replace(guess, 'false'), loader: 'js' };
+    });
+  },
+};
+
 const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'btfkit.js'), '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
 if (help.status !== 0) throw new Error(`btfkit --help failed: ${help.stderr}`);
 
@@ -74,7 +93,7 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, picocolorsNoStdoutGuess],
   legalComments: 'eof',
   metafile: true,
   minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
