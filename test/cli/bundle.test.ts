@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,19 @@ describe('the one-file CLI bundle', () => {
       const esm = spawnSync(bun!, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
       assert.deepEqual([fromBytecode.status, fromBytecode.stdout, fromBytecode.stderr], [esm.status, esm.stdout, esm.stderr], args.join(' '));
     }
+  });
+
+  it('ends quietly with status 0 when the reader of its output goes away (btfkit dump | head -1)', async () => {
+    const child = spawn(process.execPath, [BIN, 'dump', fixturePath('third-party', 'vmlinux-7.1.btf.gz')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const [first] = (await once(child.stdout, 'data')) as [Buffer];
+    child.stdout.destroy();
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    assert.match(first.toString(), /^\[1\] /);
+    assert.deepEqual([code, signal, stderr], [0, null, '']);
   });
 
   it('finds the package files from inside the bundle (the explorer serves dist-web/ of this package)', async () => {
