@@ -15,7 +15,7 @@
 // every command. The cache is primed here by running a few commands over the fixtures, so
 // it holds the bytecode of the functions they call, not only of the top level.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ const out = join(root, 'dist', 'cli');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Built-ins whose loading costs start-up time and that most commands never touch. */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'worker_threads'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'tty', 'worker_threads'];
 /** The worker entries read parentPort/workerData (not functions) as they start: left as they are. */
 const EAGER_IMPORTERS = /-worker\.js$/;
 
@@ -59,6 +59,25 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * picocolors guesses a default for colours as it is loaded, reading process.stdout.isTTY,
+ * which makes Node create its stdout stream (node:net for a pipe, 3 ms) in every command.
+ * btfkit always passes createColors its own decision (src/cli/common.ts, which writes to the
+ * descriptor directly), so the guess's stdout test is built in as false; the build fails if
+ * picocolors' source no longer has it.
+ */
+const picocolorsNoStdoutGuess = {
+  name: 'picocolors-no-stdout-guess',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]picocolors[\\/]picocolors\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const guess = '((p.stdout || {}).isTTY && env.TERM !== "dumb")';
+      if (!source.includes(guess)) throw new Error(`${args.path}: picocolors no longer reads ${guess}; see picocolorsNoStdoutGuess`);
+      return { contents: source.replace(guess, 'false'), loader: 'js' };
+    });
+  },
+};
+
 const help = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'btfkit.js'), '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
 if (help.status !== 0) throw new Error(`btfkit --help failed: ${help.stderr}`);
 
@@ -74,7 +93,7 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, picocolorsNoStdoutGuess],
   legalComments: 'eof',
   metafile: true,
   minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
@@ -103,6 +122,44 @@ await build({
   define: { ...define, 'import.meta.url': '__btfkitModuleUrl' },
 });
 primeCodeCache();
+await buildBunBytecode();
+
+/**
+ * Under Bun, bin/btfkit.js runs dist/cli/btfkit-bun.cjs with the bytecode Bun compiled at
+ * build time beside it (btfkit-bun.cjs.jsc): parsing and compiling the bundle was about 20 ms
+ * of every Bun command. Bun writes bytecode without --compile only for CommonJS, so esbuild
+ * first builds the entry as a CommonJS module exporting the CLI as a function of its URL, as
+ * the script form is (`bun build` writes the build machine's path in place of import.meta.url,
+ * __filename and module.filename). Bun checks the bytecode's Bun version and parses the
+ * source instead when it differs. Skipped, and old files removed, where Bun is not
+ * installed: bin/btfkit.js then imports the ES module.
+ */
+async function buildBunBytecode() {
+  const bunFile = join(out, 'btfkit-bun.cjs');
+  rmSync(bunFile, { force: true });
+  rmSync(`${bunFile}.jsc`, { force: true });
+  const local = join(root, 'node_modules', '.bin', 'bun');
+  const bun = existsSync(local) ? local : 'bun';
+  if (spawnSync(bun, ['--version'], { stdio: 'ignore' }).status !== 0) return;
+  const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bun-'));
+  try {
+    await build({
+      ...common,
+      outdir: tmp,
+      entryPoints: { 'btfkit-bun': 'dist/src/cli/btfkit.js' },
+      format: 'iife',
+      // CommonJS has its own `require` (a `const require` would redeclare it).
+      banner: { js: 'module.exports = function (__btfkitModuleUrl) {\nconst __btfkitRequire = require;' },
+      footer: { js: '};' },
+      define: { ...define, 'import.meta.url': '__btfkitModuleUrl' },
+    });
+    const args = ['build', '--bytecode', '--format=cjs', '--target=bun', '--minify', join(tmp, 'btfkit-bun.js'), '--outdir', out, '--entry-naming', '[name].cjs'];
+    const r = spawnSync(bun, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bun build --bytecode failed: ${r.stderr}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 /**
  * Run commands through bin/btfkit.js with BTFKIT_CODE_CACHE=refresh: each loads the cache

@@ -4,6 +4,8 @@
  * closed pipe (`btfkit dump | head`), and option parsing helpers.
  */
 
+import { fstatSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { InvalidArgumentError } from 'commander';
 import picocolors from 'picocolors';
 import { errorLine } from '../node/error-line.js';
@@ -25,7 +27,60 @@ export interface CliIo {
   readonly stderr: CliOutput;
 }
 
-const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr };
+/**
+ * One of the process's standard streams, written with write(2) on its descriptor while the
+ * descriptor takes whole chunks: process.stdout / process.stderr cost loading Node's stream
+ * modules (3-4 ms of a short command) and a copy of every chunk they keep. The first time a
+ * write would block (EAGAIN: a non-blocking pipe or socket that is full) the stream takes
+ * that chunk's rest and every chunk after it, in order, with its own waiting. EPIPE (the
+ * reader went away) is thrown as it is.
+ */
+class StdioOutput implements CliOutput {
+  private stream: NodeJS.WriteStream | undefined;
+  private tty: boolean | undefined;
+
+  constructor(
+    private readonly fd: 1 | 2,
+    private readonly openStream: () => NodeJS.WriteStream,
+  ) {}
+
+  write(chunk: string | Uint8Array): void {
+    if (this.stream !== undefined) {
+      this.stream.write(chunk);
+      return;
+    }
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let done = 0;
+    try {
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      // The stream may keep the rest past this call: a copy, as the caller reuses `chunk`.
+      this.stream = this.openStream();
+      this.stream.write(bytes.slice(done));
+    }
+  }
+
+  get writableLength(): number {
+    return this.stream?.writableLength ?? 0;
+  }
+
+  /**
+   * Only a character device can be a terminal, and on Linux never one of major 1 (/dev/null,
+   * /dev/zero): files, pipes and /dev/null are told without loading node:tty and with it
+   * node:net (3-4 ms).
+   */
+  get isTTY(): boolean {
+    if (this.tty === undefined) {
+      const stat = fstatSync(this.fd);
+      const memoryDevice = process.platform === 'linux' && stat.rdev >> 8 === 1;
+      this.tty = stat.isCharacterDevice() && !memoryDevice && isatty(this.fd);
+    }
+    return this.tty;
+  }
+}
+
+const PROCESS_IO: CliIo = { stdout: new StdioOutput(1, () => watchStdout(process.stdout)), stderr: new StdioOutput(2, () => process.stderr) };
 let io: CliIo = PROCESS_IO;
 let exitStatus = 0;
 
@@ -82,17 +137,35 @@ export class UsageError extends Error {
 }
 
 let stdoutClosed = false;
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') {
-    stdoutClosed = true;
-    process.exit(0);
+
+/** A reader of stdout that went away (EPIPE, `btfkit dump | head`) ends the program quietly. */
+function closedStdout(e: unknown): void {
+  if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+  stdoutClosed = true;
+  process.exit(0);
+}
+
+/** process.stdout, once the CLI writes through it, reports EPIPE as an event. */
+function watchStdout(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  stream.on('error', closedStdout);
+  return stream;
+}
+
+function writeStdout(chunk: string | Uint8Array): void {
+  if (io !== PROCESS_IO) {
+    io.stdout.write(chunk);
+    return;
   }
-  throw e;
-});
+  try {
+    io.stdout.write(chunk);
+  } catch (e) {
+    closedStdout(e);
+  }
+}
 
 /** Write to stdout; a reader that went away (EPIPE) ends the program quietly. */
 export function out(chunk: string): void {
-  if (!stdoutClosed) io.stdout.write(chunk);
+  if (!stdoutClosed) writeStdout(chunk);
 }
 
 /** Write to stderr. */
@@ -107,7 +180,7 @@ export function err(chunk: string): void {
  */
 export function outBytes(chunk: Uint8Array): boolean {
   if (stdoutClosed) return false;
-  io.stdout.write(chunk);
+  writeStdout(chunk);
   return (io.stdout.writableLength ?? 0) > 0;
 }
 

@@ -31,13 +31,12 @@ export async function run(argv: readonly string[], io?: CliIo): Promise<number> 
   // Answered before the parser or any command is loaded: scripts run these to see that the
   // tool is there, and loading costs more than Node's own start-up.
   const only = argv.length === 1 ? argv[0] : undefined;
-  const stdout = io?.stdout ?? process.stdout;
   if (only === '--version' || only === '-V') {
-    stdout.write(`${VERSION}\n`);
+    (io?.stdout ?? process.stdout).write(`${VERSION}\n`);
     return 0;
   }
   if ((only === '--help' || only === '-h') && typeof BTFKIT_BUNDLED_HELP === 'string') {
-    stdout.write(BTFKIT_BUNDLED_HELP);
+    (io?.stdout ?? process.stdout).write(BTFKIT_BUNDLED_HELP);
     return 0;
   }
   const [{ Command, CommanderError }, { err, out, reportError, withIo }, { registerCommands }] = await Promise.all([

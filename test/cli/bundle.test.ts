@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,34 @@ describe('the one-file CLI bundle', () => {
       const esm = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
       assert.deepEqual([cached.status, cached.stdout, cached.stderr], [esm.status, esm.stdout, esm.stderr], args.join(' '));
     }
+  });
+
+  // Under Node the tests spawn the Bun the package installs (npm run test:bun runs them under Bun).
+  const bun = underBun ? process.execPath : [join(REPO_ROOT, 'node_modules', '.bin', 'bun')].find(existsSync);
+  const bunForm = join(BUNDLE_DIR, 'btfkit-bun.cjs');
+  it('runs under Bun from the bytecode the build compiled, with the output of the ES module', { skip: bun === undefined || !existsSync(bunForm) ? 'no Bun, or built without it' : false }, () => {
+    assert.ok(existsSync(`${bunForm}.jsc`));
+    // The URL it finds the package and worker entries from is passed in at run time, not the build's path.
+    assert.ok(!readFileSync(bunForm, 'utf8').includes(REPO_ROOT));
+    const file = fixturePath('btf', 'kinds-el.btf');
+    for (const args of [['dump', file, '--format', 'c'], ['dump', file], ['dump', file, '--format', 'c', '--bogus'], ['info', file]]) {
+      const fromBytecode = spawnSync(bun!, [BIN, ...args], { encoding: 'utf8' });
+      const esm = spawnSync(bun!, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
+      assert.deepEqual([fromBytecode.status, fromBytecode.stdout, fromBytecode.stderr], [esm.status, esm.stdout, esm.stderr], args.join(' '));
+    }
+  });
+
+  it('ends quietly with status 0 when the reader of its output goes away (btfkit dump | head -1)', async () => {
+    const child = spawn(process.execPath, [BIN, 'dump', fixturePath('third-party', 'vmlinux-7.1.btf.gz')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const [first] = (await once(child.stdout, 'data')) as [Buffer];
+    child.stdout.destroy();
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    assert.match(first.toString(), /^\[1\] /);
+    assert.deepEqual([code, signal, stderr], [0, null, '']);
   });
 
   it('finds the package files from inside the bundle (the explorer serves dist-web/ of this package)', async () => {
