@@ -120,12 +120,14 @@ export function loadBase(path: string, opts: LoadOptions = {}): Promise<Btf> {
   return p;
 }
 
-/** Read and open a BTF file of any kind, resolving its base as bpftool's -B does. */
+/** Read and open a BTF file of any kind, resolving its base as bpftool's -B does (the kernel's own /sys/kernel/btf files skip the sanity check unless `sanityCheck: true`). */
 export async function loadBtf(path: string, opts: LoadOptions = {}): Promise<OpenedBtf> {
   const basePath = typeof opts.base === 'string' ? opts.base : opts.base === undefined ? defaultBaseFor(path) : undefined;
   const base = typeof opts.base === 'object' ? opts.base : basePath ? await loadBase(basePath) : undefined;
   const bytes = await readInput(path);
-  return openBtf(bytes, { ...opts, base, file: path });
+  // The kernel verified its own /sys/kernel/btf files when it loaded them (more strictly than
+  // libbpf's sanity check), so they are not checked a second time unless asked.
+  return openBtf(bytes, { ...opts, base, file: path, sanityCheck: opts.sanityCheck ?? !isKernelVerifiedBtf(path) });
 }
 
 /** Options of `writeFileAtomic` and `writeOutputs`. */

@@ -32,7 +32,7 @@ async function loadTargets(kernel: string, modules: readonly string[]): Promise<
   const vmlinux = openBtf(await readInput(kernel), { file: kernel, sanityCheck: !isKernelVerifiedBtf(kernel) }).btf;
   const mods: CoreTargetBtf[] = [];
   for (const m of modules) {
-    const o = await loadBtf(m, { base: vmlinux, sanityCheck: !isKernelVerifiedBtf(m) });
+    const o = await loadBtf(m, { base: vmlinux });
     if (o.btf.base !== vmlinux) fail('invalid-argument', 'module BTF must be split BTF on the kernel BTF', { file: m });
     mods.push({ name: moduleName(m), btf: o.btf });
   }

@@ -4,7 +4,7 @@
  */
 
 import { mergeSplitBtfs, writeVmlinuxH } from '../../format/c/index.js';
-import { isKernelVerifiedBtf, loadBtf } from '../../node/files.js';
+import { loadBtf } from '../../node/files.js';
 import type { Btf } from '../../wire/btf.js';
 import { Kind } from '../../wire/kinds.js';
 import { outBytes, UsageError } from '../common.js';
@@ -30,8 +30,7 @@ function resolveRoots(btf: Btf, roots: readonly string[]): number[] {
 async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
   if (opts.id || opts.name !== undefined || opts.kind) throw new UsageError('--format c does not take --id/--name/--kind; use --root');
   const loaded: Btf[] = [];
-  // The kernel verified its own BTF when it loaded it (more strictly than libbpf's sanity check).
-  for (const f of files) loaded.push((await loadBtf(f, { base: opts.base, sanityCheck: !isKernelVerifiedBtf(f) })).btf);
+  for (const f of files) loaded.push((await loadBtf(f, { base: opts.base })).btf);
   let btf: Btf;
   if (loaded.length === 1) {
     btf = loaded[0]!;

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { formatJson } from '../../format/json.js';
 import { writeRaw } from '../../format/raw.js';
 import { existsSync } from 'node:fs';
-import { isKernelVerifiedBtf, loadBtf, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
+import { loadBtf, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { Btf } from '../../wire/btf.js';
 import { parseKindName } from '../../wire/kinds.js';
 import { collect, out, outBytes, parseIntArg, UsageError } from '../common.js';
@@ -107,8 +107,7 @@ async function dumpFiles(inputs: string[], opts: DumpOptions): Promise<void> {
   if (several && opts.format === 'json') text('{"files":[');
   for (let i = 0; i < inputs.length; i++) {
     const file = inputs[i]!;
-    // The kernel verified its own BTF when it loaded it (more strictly than libbpf's sanity check).
-    const { btf } = await loadBtf(file, { base: opts.base, sanityCheck: !isKernelVerifiedBtf(file) });
+    const { btf } = await loadBtf(file, { base: opts.base });
     const ids = selectIds(btf, opts);
     if (opts.format === 'raw') {
       if (several) text(`${i > 0 ? '\n' : ''}==> ${file} <==\n`);
