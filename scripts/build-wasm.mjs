@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// The WebAssembly cores of the formatters: src/format/c/sort-core.c (the sorted order of
-// `format c`) and src/format/raw-core.c (`format raw` of a base BTF), each compiled to a
-// .wasm beside it and to a -wasm.ts module carrying the same bytes as base64 (the library
-// runs in browsers too, so it reads no file). All are committed; run this after changing
-// the C. Needs clang with the wasm32 target and wasm-ld (Debian: clang, lld).
+// The WebAssembly cores: every `*-core.c` under src/ (e.g. src/format/raw-core.c, `format
+// raw` of a base BTF; src/format/c/sort-core.c, the sorted order of `format c`), each
+// compiled to a .wasm beside it and to a -wasm.ts module carrying the same bytes as base64
+// (the library runs in browsers too, so it reads no file) in a constant named after the file
+// (sort-core.c -> SORT_CORE_WASM). All are committed; run this after changing the C. Needs
+// clang with the wasm32 target and wasm-ld (Debian: clang, lld).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const format = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'format');
-const cores = [
-  { c: join(format, 'c', 'sort-core.c'), constant: 'SORT_CORE_WASM' },
-  { c: join(format, 'raw-core.c'), constant: 'RAW_CORE_WASM' },
-];
+const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+const cores = readdirSync(src, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('-core.c'))
+  .sort()
+  .map((f) => {
+    const base = f.slice(f.lastIndexOf('/') + 1, -'.c'.length);
+    return { c: join(src, f), constant: `${base.replace(/-/g, '_').toUpperCase()}_WASM` };
+  });
 for (const { c, constant } of cores) {
   const wasm = c.replace(/\.c$/, '.wasm');
   execFileSync(process.env.CLANG ?? 'clang', [

@@ -9,7 +9,7 @@
  * chunks of text go to the imported flush(length) from out[0..length).
  */
 
-#include "wasm-core.h"
+#include "../wasm/core.h"
 
 __attribute__((import_module("env"), import_name("flush"))) void flush(u32 length);
 

@@ -9,7 +9,7 @@ import { fail } from '../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
 import { RAW_CORE_WASM } from './raw-core-wasm.js';
-import { CoreLayout, instantiateCore } from './wasm-core.js';
+import { CoreLayout, instantiateCore } from '../wasm/core.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
 const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entries(INT_ENCODING_NAMES).map(([k, v]) => [k, lit(v)]));
@@ -369,7 +369,7 @@ interface RawCoreExports {
 const RAW_CHUNK = 1 << 18;
 
 /**
- * A whole base BTF by raw-core.c (see wasm-core.ts): in a one-shot dump of vmlinux the
+ * A whole base BTF by raw-core.c (see src/wasm/core.ts): in a one-shot dump of vmlinux the
  * JavaScript formatter ran mostly as cold code, three times as long as it takes warm. The
  * core reuses its buffer, so each chunk is copied to one of ours, reused as ByteWriter
  * reuses its chunks (unless the sink keeps it). False when it cannot run or gives the input

@@ -11,7 +11,7 @@
  * reports it as it always did.
  */
 
-#include "../wasm-core.h"
+#include "../../wasm/core.h"
 
 #define MAX_RANK 10
 #define MAX_WALK_DEPTH 1000 /* limits.ts */

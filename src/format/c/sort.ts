@@ -8,7 +8,7 @@
 
 import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds.js';
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
-import { CoreLayout, instantiateCore } from '../wasm-core.js';
+import { CoreLayout, instantiateCore } from '../../wasm/core.js';
 import { SORT_CORE_WASM } from './sort-core-wasm.js';
 import { type TypeTable, tooDeep, VOID_AT } from './table.js';
 
@@ -311,7 +311,7 @@ interface SortCoreExports {
 }
 
 /**
- * sort-core.c over a copy of the table (see wasm-core.ts); undefined when it cannot run or
+ * sort-core.c over a copy of the table (see src/wasm/core.ts); undefined when it cannot run or
  * gives the input back (an id out of range, a walk too deep: the JavaScript sort reports
  * those as it always did).
  */

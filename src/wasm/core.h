@@ -1,5 +1,5 @@
 /*
- * Shared by the WebAssembly cores (raw-core.c, c/sort-core.c; see wasm-core.ts): fixed-width
+ * Shared by the WebAssembly cores (every *-core.c under src/; see core.ts): fixed-width
  * types, the BTF kind numbers (kinds.ts), the info word's fields, and heap_base(), above
  * which the caller lays out memory. No libc.
  */

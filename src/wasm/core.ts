@@ -1,5 +1,5 @@
 /**
- * The WebAssembly cores of the formatters (raw-core.c, c/sort-core.c; built by
+ * The WebAssembly cores (every *-core.c under src/, e.g. format/raw-core.c; built by
  * scripts/build-wasm.mjs): each compiled once from the base64 its -wasm.ts module carries,
  * instantiated per call (fresh, zeroed memory, dropped afterwards), with the inputs copied
  * above its heap base. Callers fall back to their JavaScript where this gives undefined or
