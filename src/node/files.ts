@@ -25,11 +25,19 @@ function ioError(e: unknown, path: string): BtfError {
 }
 
 /**
+ * Where a reader puts an input of `byteLength` bytes (at most: the result is a prefix of
+ * it); undefined for a buffer of its own. A file read in one piece (a regular file, or a
+ * /sys/kernel/btf file) stays in it: the format raw core reads vmlinux where it was read to.
+ */
+export type Allocate = (byteLength: number) => Uint8Array | undefined;
+
+/**
  * Read at most `limit` bytes of `path` (`-`: stdin), whatever it is: a regular file, a
  * device (/dev/zero never ends), a FIFO or a pipe (limits.ts: MAX_INPUT_BYTES for files,
  * MAX_STREAM_BYTES for the rest). More than the limit is an error, not a truncated read.
+ * The first chunk goes where `allocate` says.
  */
-export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLimit = MAX_STREAM_BYTES): Uint8Array {
+export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLimit = MAX_STREAM_BYTES, allocate?: Allocate): Uint8Array {
   let fd: number;
   try {
     fd = path === STDIN ? 0 : openSync(path, 'r');
@@ -43,11 +51,11 @@ export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLim
     if (st.isFile() && st.size > limit) throw new BtfError('unsupported', `input of ${st.size} bytes exceeds the limit of ${limit} bytes`, { file: path });
     // Read in chunks: nothing is copied until the end, so a stream that runs past the limit
     // costs the limit and no more. (sysfs files report a size of 4096 or 0: read to the end.)
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let len = 0;
     const chunkSize = st.isFile() && st.size > 0 ? Math.min(st.size + 1, limit + 1) : 1 << 20;
     for (;;) {
-      const chunk = Buffer.allocUnsafeSlow(chunkSize);
+      const chunk = (chunks.length === 0 ? allocate?.(chunkSize) : undefined) ?? Buffer.allocUnsafeSlow(chunkSize);
       let filled = 0;
       while (filled < chunk.length) {
         let n: number;
@@ -72,10 +80,10 @@ export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLim
 }
 
 /** Read a file (`-`: stdin), decompressing gzip/xz/zstd by magic. */
-export async function readInput(path: string): Promise<Uint8Array> {
+export async function readInput(path: string, allocate?: Allocate): Promise<Uint8Array> {
   // Synchronous on purpose: BTF files are a few MB, and the thread-pool round trip of the
   // async read costs more than the read itself (measured on /sys/kernel/btf/vmlinux).
-  const raw = readBounded(path);
+  const raw = readBounded(path, MAX_INPUT_BYTES, MAX_STREAM_BYTES, allocate);
   if (detectCompression(raw) === 'none') return raw;
   try {
     return await decompress(raw);
@@ -105,6 +113,8 @@ export function defaultBaseFor(path: string): string | undefined {
 export interface LoadOptions extends Omit<OpenOptions, 'base' | 'file'> {
   /** Base BTF (a path or a parsed Btf); defaults to vmlinux for /sys/kernel/btf modules. */
   readonly base?: string | Btf | undefined;
+  /** Where the file is read to (see `Allocate`); default a buffer of its own. */
+  readonly allocate?: Allocate | undefined;
 }
 
 const baseCache = new Map<string, Promise<Btf>>();
@@ -124,7 +134,7 @@ export function loadBase(path: string, opts: LoadOptions = {}): Promise<Btf> {
 export async function loadBtf(path: string, opts: LoadOptions = {}): Promise<OpenedBtf> {
   const basePath = typeof opts.base === 'string' ? opts.base : opts.base === undefined ? defaultBaseFor(path) : undefined;
   const base = typeof opts.base === 'object' ? opts.base : basePath ? await loadBase(basePath) : undefined;
-  const bytes = await readInput(path);
+  const bytes = await readInput(path, opts.allocate);
   // The kernel verified its own /sys/kernel/btf files when it loaded them (more strictly than
   // libbpf's sanity check), so they are not checked a second time unless asked.
   return openBtf(bytes, { ...opts, base, file: path, sanityCheck: opts.sanityCheck ?? !isKernelVerifiedBtf(path) });
