@@ -9,7 +9,7 @@ import { fail } from '../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
 import { RAW_CORE_WASM } from './raw-core-wasm.js';
-import { CoreLayout, instantiateCore } from '../wasm/core.js';
+import { CoreLayout, instantiateCore, reserveInput } from '../wasm/core.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
 const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entries(INT_ENCODING_NAMES).map(([k, v]) => [k, lit(v)]));
@@ -387,26 +387,19 @@ function newRawCore(): RawCore | undefined {
 const coresByMemory = new WeakMap<ArrayBufferLike, { core: RawCore; freeAt: number }>();
 
 /**
- * Room for an input of `byteLength` bytes in the memory of a fresh raw core, grown once to
- * hold after it everything writeRaw places there (the offsets, at most a third of the
- * input as records are 12 bytes or more, and the text chunk). BTF read there (loadBtf's
- * `allocate`) and parsed in place is formatted without being copied into the core: that
- * copy into fresh memory was ~3.5 ms of a vmlinux dump. Undefined where no core runs.
+ * Room for an input of `byteLength` bytes in the memory of a fresh raw core (reserveInput),
+ * with room after it for everything writeRaw places there (the offsets, at most a third of
+ * the input as records are 12 bytes or more, and the text chunk). BTF read there (loadBtf's
+ * `allocate`) and parsed in place is formatted without being copied into the core.
+ * Undefined where no core runs.
  */
 export function rawCoreInput(byteLength: number): Uint8Array | undefined {
   const core = newRawCore();
   if (!core) return undefined;
-  const memory = core.exports.memory;
-  const at = (core.exports.heap_base() + 7) & ~7;
-  const end = at + byteLength + Math.ceil(byteLength / 3) + RAW_CHUNK + 64;
-  try {
-    const grow = Math.ceil((end - memory.buffer.byteLength) / 65536);
-    if (grow > 0) memory.grow(grow);
-  } catch {
-    return undefined;
-  }
-  coresByMemory.set(memory.buffer, { core, freeAt: at + byteLength });
-  return new Uint8Array(memory.buffer, at, byteLength);
+  const room = reserveInput(core.exports.memory, core.exports.heap_base(), byteLength, Math.ceil(byteLength / 3) + RAW_CHUNK + 64);
+  if (!room) return undefined;
+  coresByMemory.set(core.exports.memory.buffer, { core, freeAt: room.freeAt });
+  return room.input;
 }
 
 /**
