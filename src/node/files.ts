@@ -27,7 +27,8 @@ function ioError(e: unknown, path: string): BtfError {
 /**
  * Where a reader puts an input of `byteLength` bytes (at most: the result is a prefix of
  * it); undefined for a buffer of its own. A file read in one piece (a regular file, or a
- * /sys/kernel/btf file) stays in it: the format raw core reads vmlinux where it was read to.
+ * /sys/kernel/btf file) stays in it: WebAssembly cores (format/raw.ts rawCoreInput, the CO-RE
+ * candidate scan's candidateScanInput) read vmlinux where it was read to.
  */
 export type Allocate = (byteLength: number) => Uint8Array | undefined;
 
