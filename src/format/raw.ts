@@ -16,8 +16,9 @@ const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entri
 const UNKN = lit(INT_ENCODING_UNKNOWN);
 const LINKAGE = LINKAGE_NAMES.map(lit);
 const LINKAGE_UNKNOWN = lit(LINKAGE_UNKNOWN_NAME);
-/** Kind names as bpftool prints them; kinds it does not know print as UNKNOWN. */
-const KIND_TEXT: Uint8Array[] = Array.from({ length: 128 }, (_, k) => lit(k > 0 && k < 20 ? kindName(k) : 'UNKNOWN'));
+/** Kind names as bpftool prints them; kinds it does not know print as UNKNOWN (one array for all 108: every command that loads this module builds the table). */
+const UNKNOWN_KIND = lit('UNKNOWN');
+const KIND_TEXT: Uint8Array[] = Array.from({ length: 128 }, (_, k) => (k > 0 && k < 20 ? lit(kindName(k)) : UNKNOWN_KIND));
 
 const L = {
   anon: lit("'(anon)'"),
