@@ -326,7 +326,7 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   const offAt = layout.copy(t.off);
   const strAt = layout.copy(t.strBytes);
   const infoAt = layout.copy(t.infoWords);
-  const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
+  const scratchAt = layout.place(SORT_SCRATCH_BYTES_PER_TYPE * n);
   if (!layout.commit()) return undefined;
   if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
   if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, scratchAt) !== 0) return undefined;
@@ -336,7 +336,7 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
 }
 
 /** sort_types' scratch: the hash memo, a 64-bit record (then the sorted ids) and its merge buffer, the sort-name offset, the memo flag. */
-const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
+export const SORT_SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
 export function sortedTypeOrderJs(t: TypeTable): Uint32Array {
