@@ -64,21 +64,30 @@ static void *alloc(u32 bytes) {
 
 /* ---- output ---- */
 
-static void put(u8 c) {
-  if (pos == OUT_CAP) {
-    flush(pos);
-    pos = 0;
-  }
+__attribute__((noinline)) static void flush_out(void) {
+  flush(pos);
+  pos = 0;
+}
+
+INLINE void put(u8 c) {
+  if (pos == OUT_CAP) flush_out();
   out[pos++] = c;
 }
 
-static void lit(const char *s) {
-  while (*s) put((u8)*s++);
+/* The NUL-terminated bytes at s. */
+static void put_bytes(const u8 *s) {
+  for (;;) {
+    u8 *o = out + pos, *stop = out + OUT_CAP;
+    while (o < stop && *s) *o++ = *s++;
+    pos = (u32)(o - out);
+    if (!*s) return;
+    flush_out();
+  }
 }
 
-static void put_str(u32 off) {
-  for (const u8 *p = strs + off; *p; p++) put(*p);
-}
+static void lit(const char *s) { put_bytes((const u8 *)s); }
+
+static void put_str(u32 off) { put_bytes(strs + off); }
 
 static void put_u64(u64 n) {
   u8 digits[20];
@@ -106,17 +115,17 @@ static void tabs(u32 lvl) {
 
 /* ---- the table ---- */
 
-static u32 word(u32 id, u32 w) { return words[offs[id] + w]; }
-static u32 size_of(u32 id) { return word(id, 2); }
-static int kflag(u32 id) { return info_kflag(info(id)); }
-static int is_composite(u32 k) { return k == K_STRUCT || k == K_UNION; }
+INLINE u32 word(u32 id, u32 w) { return words[offs[id] + w]; }
+INLINE u32 size_of(u32 id) { return word(id, 2); }
+INLINE int kflag(u32 id) { return info_kflag(info(id)); }
+INLINE int is_composite(u32 k) { return k == K_STRUCT || k == K_UNION; }
 static int str_is(u32 off, const char *s) {
   const u8 *p = strs + off;
   while (*s)
     if (*p++ != (u8)*s++) return 0;
   return *p == 0;
 }
-static int has_name_at(u32 off) { return off != 0 && strs[off] != 0; }
+INLINE int has_name_at(u32 off) { return off != 0 && strs[off] != 0; }
 
 /* ---- ___N: uses of each name, keyed by its bytes (names.ts) ---- */
 
@@ -881,8 +890,8 @@ static void dump_type(u32 id) {
  * Which types something refers to (every type-id field but a FUNC_PROTO's return type,
  * as libbpf's btf_dump_mark_referenced).
  */
-static void mark_referenced(void) {
-  for (u32 id = 1; id < type_cnt; id++) {
+__attribute__((noinline)) static void mark_referenced(u32 from, u32 to) {
+  for (u32 id = from; id < to; id++) {
     u32 k = kind(id), n = vlen(id), e = elems(id);
     switch (k) {
     case K_PTR:
@@ -966,10 +975,14 @@ static void emit_kfuncs(void) {
 
 /* ---- checks and entry points ---- */
 
-/* Whether the NUL-separated strings are valid UTF-8 (as TextDecoder's fatal mode decides). */
-static int utf8_ok(void) {
-  const u8 *p = strs, *end = strs + str_len;
-  while (p < end) {
+/*
+ * Whether the bytes from `from` on are valid UTF-8 (as TextDecoder's fatal mode decides),
+ * looking at the sequences that start before `to` (the strings are NUL-separated, so a
+ * sequence never crosses a NUL).
+ */
+__attribute__((noinline)) static int utf8_ok(u32 from, u32 to) {
+  const u8 *p = strs + from, *stop = strs + to, *end = strs + str_len;
+  while (p < stop) {
     u8 c = *p++;
     if (c < 0x80) continue;
     u32 more, cp, min;
@@ -989,11 +1002,20 @@ static int utf8_ok(void) {
 static int id_ok(u32 id) { return id < type_cnt; }
 static int str_ok(u32 off) { return off < str_len; }
 
-/* Every id and string offset the dump reads, in range; every kind one the dumper knows. */
-static int records_ok(void) {
-  for (u32 id = 1; id < type_cnt; id++) {
+/*
+ * Names the two namespaces can take: struct, union, enum and int names; typedef and
+ * enumerator names (counted by records_ok).
+ */
+static u32 type_bound, ident_bound;
+
+/* Every id and string offset the dump reads of ids [from, to), in range; every kind one the dumper knows. */
+__attribute__((noinline)) static int records_ok(u32 from, u32 to) {
+  for (u32 id = from; id < to; id++) {
     u32 k = kind(id), n = vlen(id), e = elems(id);
     if (k < K_INT || k > K_ENUM64 || !str_ok(name_off(id))) return 0;
+    if (k == K_TYPEDEF) ident_bound++;
+    else if (k == K_ENUM || k == K_ENUM64) type_bound++, ident_bound += n;
+    else if (k == K_STRUCT || k == K_UNION || k == K_INT) type_bound++;
     switch (k) {
     case K_ARRAY:
       if (!id_ok(word(id, 3)) || !id_ok(word(id, 4))) return 0;
@@ -1042,15 +1064,11 @@ __attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i3
   ptr_size = psize;
   heap_top = heap;
   /* (string 0 is where names.ts and nameIs see the empty name) */
-  if (slen == 0 || strs[0] != 0 || strs[slen - 1] != 0 || !records_ok() || !utf8_ok()) return 1;
-  /* Names the two namespaces can take: struct, union, enum and int names; typedef and enumerator names. */
-  u32 type_bound = 0, ident_bound = 0;
-  for (u32 id = 1; id < n; id++) {
-    u32 k = kind(id);
-    if (k == K_TYPEDEF) ident_bound++;
-    else if (k == K_ENUM || k == K_ENUM64) type_bound++, ident_bound += vlen(id);
-    else if (k == K_STRUCT || k == K_UNION || k == K_INT) type_bound++;
-  }
+  if (slen == 0 || strs[0] != 0 || strs[slen - 1] != 0) return 1;
+  for (u32 at = 0; at < slen; at += 16 * SLICE)
+    if (!utf8_ok(at, at + 16 * SLICE < slen ? at + 16 * SLICE : slen)) return 1;
+  for (u32 id = 1; id < n; id += SLICE)
+    if (!records_ok(id, id + SLICE < n ? id + SLICE : n)) return 1;
   order_state = alloc(n);
   emit_state = alloc(n);
   fwd_emitted = alloc(n);
@@ -1073,7 +1091,7 @@ __attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i3
  * prototypes; the text goes to flush(). Traps where the JavaScript dumper throws.
  */
 __attribute__((export_name("dump_c"))) void dump_c(const u32 *ids, u32 count, i32 kfuncs) {
-  mark_referenced();
+  for (u32 id = 1; id < type_cnt; id += SLICE) mark_referenced(id, id + SLICE < type_cnt ? id + SLICE : type_cnt);
   if (ids) {
     for (u32 i = 0; i < count; i++) dump_type(ids[i]);
   } else {

@@ -11,7 +11,7 @@ import { outputBudget } from '../../wire/limits.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
 import type { ByteSink } from '../byte-writer.js';
 import { DUMP_CORE_WASM } from './dump-core-wasm.js';
-import { SORT_SCRATCH_BYTES_PER_TYPE, sortedTypeOrderJs } from './sort.js';
+import { sortedTypeOrderJs, sortScratchBytes } from './sort.js';
 import { type TypeTable, VOID_AT } from './table.js';
 
 interface DumpCoreExports {
@@ -96,17 +96,14 @@ export function dumpCWasm(t: TypeTable, sink: ByteSink, req: CoreDumpRequest): C
   const offAt = layout.copy(t.off);
   const strAt = layout.copy(t.strBytes);
   const infoAt = layout.copy(t.infoWords);
-  const idsAt = roots !== undefined ? layout.copy(Uint32Array.from(roots)) : sortInCore ? layout.place(SORT_SCRATCH_BYTES_PER_TYPE * n) : 0;
+  const idsAt = roots !== undefined ? layout.copy(Uint32Array.from(roots)) : sortInCore ? layout.place(sortScratchBytes(n, t.strBytes.length)) : 0;
   const heap = layout.place(0);
   if (!layout.commit()) return 'declined';
   if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
   if (core.dump_check(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, heap, req.ptrSize) !== 0) return 'declined';
-  let orderAt = idsAt;
   if (sortInCore) {
-    if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, idsAt) === 0) {
-      orderAt = idsAt + 8 * n;
-    } else {
-      // The order of an input sort-core.c gives back (or its error), into the scratch's records.
+    // The order at idsAt, by sort-core.c or, for an input it gives back, by sortedTypeOrderJs (or its error).
+    if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, idsAt) !== 0) {
       const order = sortedTypeOrderJs(t);
       new Uint32Array(core.memory.buffer, idsAt, n).set(order);
     }
@@ -115,7 +112,7 @@ export function dumpCWasm(t: TypeTable, sink: ByteSink, req: CoreDumpRequest): C
   try {
     if (roots !== undefined) core.dump_c(idsAt, roots.length, 0);
     // bpftool starts its loop at position 1 of the sorted array, whatever sorted first.
-    else if (req.sorted) core.dump_c(orderAt + 4, n - 1, 1);
+    else if (req.sorted) core.dump_c(idsAt + 4, n - 1, 1);
     else core.dump_c(0, 0, 1);
     append(req.epilogue);
     send();

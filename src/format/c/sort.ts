@@ -326,17 +326,24 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   const offAt = layout.copy(t.off);
   const strAt = layout.copy(t.strBytes);
   const infoAt = layout.copy(t.infoWords);
-  const scratchAt = layout.place(SORT_SCRATCH_BYTES_PER_TYPE * n);
+  const scratchAt = layout.place(sortScratchBytes(n, t.strBytes.length));
   if (!layout.commit()) return undefined;
   if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
   if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, scratchAt) !== 0) return undefined;
   // Copied out so the instance and its memory (~10 MB for a vmlinux) can go as soon as the
   // collector runs, not only after the dump that walks this order.
-  return new Uint32Array(core.memory.buffer, scratchAt + 8 * n, n).slice();
+  return new Uint32Array(core.memory.buffer, scratchAt, n).slice();
 }
 
-/** sort_types' scratch: the hash memo, a 64-bit record (then the sorted ids) and its merge buffer, the sort-name offset, the memo flag. */
-export const SORT_SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
+/**
+ * Bytes of sort_types' scratch (sort-core.c) for n types and a string table of strLen bytes:
+ * per type four 64-bit words (records, their merge buffer, the hash memo, the names' second
+ * merge buffer), the sort-name offset, the memo flag and two names' ranks; two bits per
+ * string byte (which offsets are names, and a count per 32).
+ */
+export function sortScratchBytes(n: number, strLen: number): number {
+  return 45 * n + 8 * ((strLen >>> 5) + 1) + 8;
+}
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
 export function sortedTypeOrderJs(t: TypeTable): Uint32Array {
