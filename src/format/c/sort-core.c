@@ -177,84 +177,15 @@ static int compare_strs(u32 a, u32 b) {
  */
 #define SLICE 4096
 
-/*
- * A bottom-up merge sort of 64-bit records ordered by a `lt` that is inlined: one pass
- * merges the sorted runs of `width` in src[lo..hi) into dst.
- */
-#define MERGE_SORT(name, lt)                                                                          \
-  __attribute__((noinline)) static void name##_runs(const u64 *src, u64 *dst, u32 lo, u32 hi, u32 n, u32 width) { \
-    for (; lo < hi; lo += 2 * width) {                                                                \
-      u32 mid = lo + width < n ? lo + width : n;                                                      \
-      u32 end = lo + 2 * width < n ? lo + 2 * width : n;                                              \
-      u32 i = lo, j = mid, k = lo;                                                                    \
-      while (i < mid && j < end) dst[k++] = lt(src[j], src[i]) ? src[j++] : src[i++];                 \
-      while (i < mid) dst[k++] = src[i++];                                                            \
-      while (j < end) dst[k++] = src[j++];                                                            \
-    }                                                                                                 \
-  }                                                                                                   \
-  /* recs[0..n) sorted with tmp[0..n); the sorted array (one of the two) */                          \
-  static u64 *name(u64 *recs, u64 *tmp, u32 n) {                                                      \
-    u64 *src = recs, *dst = tmp;                                                                      \
-    for (u32 width = 1; width < n; width *= 2) {                                                      \
-      u32 step = 2 * width > SLICE ? 2 * width : SLICE; /* slices of whole run pairs */               \
-      for (u32 lo = 0; lo < n; lo += step) name##_runs(src, dst, lo, lo + step < n ? lo + step : n, n, width); \
-      u64 *t = src;                                                                                   \
-      src = dst;                                                                                      \
-      dst = t;                                                                                        \
-    }                                                                                                 \
-    return src;                                                                                       \
-  }
-
-/*
- * Names are sorted once, each distinct string getting its strcmp rank; types are then
- * ordered by one 64-bit word each: the rank slot (3 bits), the ranks of the sort name and
- * of the own name (NAME_BITS each) and the id (ID_BITS). Words that differ only in the id
- * belong to types with equal names, ordered by the disambiguation hash, then the id.
- */
 #define ID_BITS 21
 #define NAME_BITS 20
 #define ID_MASK ((1u << ID_BITS) - 1)
-#define STR_OFF_BITS 24
-
-static u32 *name_bits;   /* which string offsets are names to rank (a bit per offset) */
-static u32 *bits_before; /* set bits in the words before each word of name_bits */
-static u32 *rank_of;     /* the rank of each marked offset, by its index among them */
-
-static void mark_name(u32 off) { name_bits[off >> 5] |= 1u << (off & 31); }
-
-static u32 marked_index(u32 off) {
-  u32 r = off & 31;
-  return bits_before[off >> 5] + (r ? (u32)__builtin_popcount(name_bits[off >> 5] & (0xffffffffu >> (32 - r))) : 0);
-}
-
-static u32 name_rank(u32 off) { return rank_of[marked_index(off)]; }
-
-/* A name to sort: its first 5 bytes (NUL-padded) above its offset (STR_OFF_BITS). */
-static u64 name_record(u32 off) {
-  u64 k = 0;
-  const u8 *p = strs + off;
-  for (int i = 0; i < 5 && *p; i++, p++) k |= (u64)*p << (56 - 8 * i);
-  return k | off;
-}
-
-/* Whether the names of two records with the same first 5 bytes are equal, or which is first. */
-static int compare_rest(u64 x, u64 y) {
-  if ((x >> STR_OFF_BITS & 0xff) == 0) return 0; /* both end within the first 5 bytes */
-  u32 mask = (1u << STR_OFF_BITS) - 1;
-  return compare_strs(((u32)x & mask) + 5, ((u32)y & mask) + 5);
-}
-
-static int name_before(u64 x, u64 y) {
-  if ((x >> STR_OFF_BITS) != (y >> STR_OFF_BITS)) return x < y;
-  return compare_rest(x, y) < 0;
-}
-
-MERGE_SORT(sort_names, name_before)
 
 /*
- * Stable LSD radix sorts, RADIX_BITS per pass: types by their record's bits above the id
- * (ids come in ascending, so equal names stay in id order), then each run of equal names
- * by disambiguation hash. A merge sort compared 2 million pairs here.
+ * Stable LSD radix sorts of 64-bit records, RADIX_BITS per pass: names by 5 bytes at a
+ * time, types by their record's bits above the id (ids come in ascending, so equal names
+ * stay in id order), each run of equal names by disambiguation hash. A merge sort
+ * compared 2 million pairs here.
  */
 #define RADIX_BITS 11
 #define RADIX (1u << RADIX_BITS)
@@ -291,6 +222,58 @@ static u64 *radix_sort(u64 *src, u64 *tmp, u32 n, u32 low, u32 bits, int by_hash
     tmp = t;
   }
   return src;
+}
+
+/*
+ * Names are sorted once, each distinct string getting its strcmp rank; types are then
+ * ordered by one 64-bit word each: the rank slot (3 bits), the ranks of the sort name and
+ * of the own name (NAME_BITS each) and the id (ID_BITS). Words that differ only in the id
+ * belong to types with equal names, ordered by the disambiguation hash, then the id.
+ */
+
+static u32 *name_bits;   /* which string offsets are names to rank (a bit per offset) */
+static u32 *bits_before; /* set bits in the words before each word of name_bits */
+static u32 *rank_of;     /* the rank of each marked offset, by its index among them */
+
+static void mark_name(u32 off) { name_bits[off >> 5] |= 1u << (off & 31); }
+
+static u32 marked_index(u32 off) {
+  u32 r = off & 31;
+  return bits_before[off >> 5] + (r ? (u32)__builtin_popcount(name_bits[off >> 5] & (0xffffffffu >> (32 - r))) : 0);
+}
+
+static u32 name_rank(u32 off) { return rank_of[marked_index(off)]; }
+
+
+/* Deepest recursion of sort_names, a 1 KiB frame each (the stack is 1 MiB). */
+#define NAME_SORT_DEPTH 256
+
+/*
+ * The names at run[0..len), which agree on their first `depth` bytes (none of them NUL), in
+ * strcmp order: an MSD radix sort, bucketed by the byte at `depth`, each bucket then by the
+ * next byte (names that end there are equal); short runs by insertion. buf: len of room.
+ */
+static void sort_names(u32 *run, u32 *buf, u32 len, u32 depth) {
+  if (len <= 16) {
+    for (u32 i = 1; i < len; i++) {
+      u32 off = run[i], j = i;
+      for (; j > 0 && compare_strs(run[j - 1] + depth, off + depth) > 0; j--) run[j] = run[j - 1];
+      run[j] = off;
+    }
+    return;
+  }
+  if (depth > NAME_SORT_DEPTH) {
+    failed = 1; /* many names sharing a long prefix: the caller sorts */
+    return;
+  }
+  u32 starts[257];
+  for (u32 c = 0; c < 257; c++) starts[c] = 0;
+  for (u32 i = 0; i < len; i++) starts[strs[run[i] + depth] + 1]++;
+  for (u32 c = 1; c < 257; c++) starts[c] += starts[c - 1];
+  for (u32 i = 0; i < len; i++) buf[starts[strs[run[i] + depth]]++] = run[i];
+  for (u32 i = 0; i < len; i++) run[i] = buf[i];
+  /* starts[c] is now where bucket c + 1 begins; bucket 0 (names ending here) needs nothing */
+  for (u32 c = 1; c < 256; c++) sort_names(run + starts[c - 1], buf, starts[c] - starts[c - 1], depth + 1);
 }
 
 /* run[0..len), types of equal names in id order, ordered by hash (stable); buf: len records of room. */
@@ -342,7 +325,7 @@ __attribute__((noinline)) static void make_records(u64 *recs, u32 from, u32 to) 
  * All ids in sorted order as n u32 at scratch (over the records they came from, so no
  * memory of their own); 0, or 1 when the caller must sort instead. scratch: zeroed (fresh
  * memory), 8-aligned, SCRATCH_BYTES(n, slen) (sort.ts sortScratchBytes). Fewer than
- * 2^ID_BITS types, 2^NAME_BITS distinct names and a string table under 2^STR_OFF_BITS bytes.
+ * 2^ID_BITS types, 2^NAME_BITS distinct names and a string table under 2^29 bytes.
  */
 __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u8 *scratch) {
   words = w;
@@ -351,12 +334,12 @@ __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i3
   strs = s;
   str_len = slen;
   info_words = iw;
-  failed = n > ID_MASK || slen >= 1u << STR_OFF_BITS;
+  failed = n > ID_MASK || slen >= 1u << 29; /* (sort_offs keeps the rank slot above bit 29) */
   if (failed) return 1;
-  /* recs, tmp, hashes and one more n u64 (the names' merge buffer) */
+  /* records, their sort buffer and the hash memo */
   u64 *recs = (u64 *)scratch, *tmp = recs + n;
   hashes = tmp + n;
-  sort_offs = (u32 *)(hashes + 2 * n);
+  sort_offs = (u32 *)(hashes + n);
   hashed = (u8 *)(sort_offs + n);
   u32 name_words = (slen >> 5) + 1;
   name_bits = (u32 *)(((u32)(hashed + n) + 7) & ~7u);
@@ -364,22 +347,24 @@ __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i3
   rank_of = bits_before + name_words;
   for (u32 id = 0; id < n; id += SLICE) name_types(id, id + SLICE < n ? id + SLICE : n);
   if (failed) return 1;
-  /* the marked offsets, in order: their records (at most 2n) at recs and tmp, merged through hashes and the n after */
-  u64 *names = recs;
+  /* the marked offsets (at most 2n, as u32) at recs, sorted through tmp */
+  u32 *names = (u32 *)recs;
   u32 count = 0;
   for (u32 i = 0; i < name_words; i++) {
     bits_before[i] = count;
-    for (u32 b = name_bits[i]; b; b &= b - 1) names[count++] = name_record(i * 32 + (u32)__builtin_ctz(b));
+    for (u32 b = name_bits[i]; b; b &= b - 1) names[count++] = i * 32 + (u32)__builtin_ctz(b);
   }
-  u64 *sorted = sort_names(names, hashes, count);
+  sort_names(names, (u32 *)tmp, count, 0);
+  if (failed) return 1;
   u32 rank = 0;
   for (u32 i = 0; i < count; i++) {
-    if (i > 0 && ((sorted[i] ^ sorted[i - 1]) >> STR_OFF_BITS || compare_rest(sorted[i], sorted[i - 1]) != 0)) rank++;
-    rank_of[marked_index((u32)sorted[i] & ((1u << STR_OFF_BITS) - 1))] = rank;
+    u32 off = names[i];
+    if (i > 0 && compare_strs(names[i - 1], off) != 0) rank++;
+    rank_of[marked_index(off)] = rank;
   }
   if (rank >= 1u << NAME_BITS) return 1;
   for (u32 id = 0; id < n; id += SLICE) make_records(recs, id, id + SLICE < n ? id + SLICE : n);
-  sorted = radix_sort(recs, tmp, n, ID_BITS, 64 - ID_BITS, 0);
+  u64 *sorted = radix_sort(recs, tmp, n, ID_BITS, 64 - ID_BITS, 0);
   order_ties(sorted, sorted == recs ? tmp : recs, n);
   if (failed) return 1;
   /* Into recs: where sorted is recs, out[i] overwrites bytes of sorted[i / 2], already read. */

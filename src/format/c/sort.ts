@@ -337,12 +337,12 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
 
 /**
  * Bytes of sort_types' scratch (sort-core.c) for n types and a string table of strLen bytes:
- * per type four 64-bit words (records, their merge buffer, the hash memo, the names' second
- * merge buffer), the sort-name offset, the memo flag and two names' ranks; two bits per
- * string byte (which offsets are names, and a count per 32).
+ * per type three 64-bit words (records, their sort buffer, the hash memo), the sort-name
+ * offset, the memo flag and two names' ranks; two bits per string byte (which offsets are
+ * names, and a count per 32).
  */
 export function sortScratchBytes(n: number, strLen: number): number {
-  return 45 * n + 8 * ((strLen >>> 5) + 1) + 8;
+  return 37 * n + 8 * ((strLen >>> 5) + 1) + 8;
 }
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
