@@ -15,8 +15,7 @@
  * UTF-8, which the JavaScript dumper decodes), then dump_c(). Text goes in chunks to the
  * imported flush(length) from out[0..length). Where the JavaScript dumper would throw (a
  * walk deeper than MAX_WALK_DEPTH, a cycle C cannot express) the core traps
- * (unreachable), with fail_type() naming the type it was dumping; the caller then lets the
- * JavaScript dumper report it.
+ * (unreachable); the caller then has the JavaScript dumper report it.
  */
 
 #include "sort-core.c"
@@ -43,12 +42,9 @@ static u32 decl_cnt;
 /* The declaration chain being written: decl_stack[d_start .. d_start + d_cnt), top first. */
 static u32 d_start, d_cnt;
 static u32 depth;
-static u32 current;
 static u8 *out;
 static u32 pos;
 static u32 heap_top;
-
-__attribute__((export_name("fail_type"))) u32 fail_type(void) { return current; }
 
 /* Where the JavaScript dumper throws: stop here, the caller has it report the error. */
 __attribute__((noreturn)) static void fail(void) { __builtin_trap(); }
@@ -881,48 +877,8 @@ static void emit_type(u32 id, u32 cont_id) {
 static void dump_type(u32 id) {
   queued = 0;
   depth = 0;
-  current = id;
   order_type(id, 0);
   for (u32 i = 0; i < queued; i++) emit_type(emit_queue[i], 0);
-}
-
-/*
- * Which types something refers to (every type-id field but a FUNC_PROTO's return type,
- * as libbpf's btf_dump_mark_referenced).
- */
-__attribute__((noinline)) static void mark_referenced(u32 from, u32 to) {
-  for (u32 id = from; id < to; id++) {
-    u32 k = kind(id), n = vlen(id), e = elems(id);
-    switch (k) {
-    case K_PTR:
-    case K_TYPEDEF:
-    case K_VOLATILE:
-    case K_CONST:
-    case K_RESTRICT:
-    case K_FUNC:
-    case K_VAR:
-    case K_DECL_TAG:
-    case K_TYPE_TAG:
-      referenced[ref_type(id)] = 1;
-      break;
-    case K_ARRAY:
-      referenced[words[offs[id] + 3]] = 1;
-      referenced[words[offs[id] + 4]] = 1;
-      break;
-    case K_STRUCT:
-    case K_UNION:
-      for (u32 i = 0; i < n; i++, e += 3) referenced[words[e + 1]] = 1;
-      break;
-    case K_FUNC_PROTO:
-      for (u32 i = 0; i < n; i++, e += 2) referenced[words[e + 1]] = 1;
-      break;
-    case K_DATASEC:
-      for (u32 i = 0; i < n; i++, e += 3) referenced[words[e]] = 1;
-      break;
-    default:
-      break;
-    }
-  }
 }
 
 /* ---- the kfunc prototypes (bpftool's dump_btf_c) ---- */
@@ -1015,7 +971,20 @@ static int str_ok(u32 off) { return off < str_len; }
  */
 static u32 type_bound, ident_bound;
 
-/* Every id and string offset the dump reads of ids [from, to), in range; every kind one the dumper knows. */
+/* A type id of a record, in range (else the caller dumps), marked referenced. */
+#define REFERENCED(x)             \
+  do {                            \
+    u32 ref = (x);                \
+    if (!id_ok(ref)) return 0;    \
+    referenced[ref] = 1;          \
+  } while (0)
+
+/*
+ * Every id and string offset the dump reads of ids [from, to), in range; every kind one the
+ * dumper knows. On the way, the types something refers to are marked: every type-id field
+ * but a FUNC_PROTO's return type (libbpf's btf_dump_mark_referenced, so an anonymous enum
+ * that is only ever returned is still written as a definition of its own).
+ */
 __attribute__((noinline)) static int records_ok(u32 from, u32 to) {
   for (u32 id = from; id < to; id++) {
     u32 k = kind(id), n = vlen(id), e = elems(id);
@@ -1025,12 +994,15 @@ __attribute__((noinline)) static int records_ok(u32 from, u32 to) {
     else if (k == K_STRUCT || k == K_UNION || k == K_INT) type_bound++;
     switch (k) {
     case K_ARRAY:
-      if (!id_ok(word(id, 3)) || !id_ok(word(id, 4))) return 0;
+      REFERENCED(word(id, 3));
+      REFERENCED(word(id, 4));
       break;
     case K_STRUCT:
     case K_UNION:
-      for (u32 i = 0; i < n; i++, e += 3)
-        if (!str_ok(words[e]) || !id_ok(words[e + 1])) return 0;
+      for (u32 i = 0; i < n; i++, e += 3) {
+        if (!str_ok(words[e])) return 0;
+        REFERENCED(words[e + 1]);
+      }
       break;
     case K_ENUM:
     case K_ENUM64:
@@ -1039,27 +1011,29 @@ __attribute__((noinline)) static int records_ok(u32 from, u32 to) {
       break;
     case K_FUNC_PROTO:
       if (!id_ok(word(id, 2))) return 0;
-      for (u32 i = 0; i < n; i++, e += 2)
-        if (!str_ok(words[e]) || !id_ok(words[e + 1])) return 0;
+      for (u32 i = 0; i < n; i++, e += 2) {
+        if (!str_ok(words[e])) return 0;
+        REFERENCED(words[e + 1]);
+      }
       break;
     case K_DATASEC:
-      for (u32 i = 0; i < n; i++, e += 3)
-        if (!id_ok(words[e])) return 0;
+      for (u32 i = 0; i < n; i++, e += 3) REFERENCED(words[e]);
       break;
     case K_INT:
     case K_FWD:
     case K_FLOAT:
       break;
     default: /* the kinds whose size_or_type is a type id */
-      if (!id_ok(word(id, 2))) return 0;
+      REFERENCED(word(id, 2));
     }
   }
   return 1;
 }
 
 /*
- * Take the table (as sort_types) and check it: 0, or 1 when the JavaScript dumper must do
- * this input. Then lays out the dumper's state above `heap` (the end of what the caller placed).
+ * Take the table (as sort_types) and check it, marking what is referenced: 0, or 1 when the
+ * JavaScript dumper must do this input. Then lays out the dumper's state above `heap` (the
+ * end of what the caller placed).
  */
 __attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u32 heap, u32 psize) {
   words = w;
@@ -1074,12 +1048,12 @@ __attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i3
   if (slen == 0 || strs[0] != 0 || strs[slen - 1] != 0) return 1;
   for (u32 at = 0; at < slen; at += 16 * SLICE)
     if (!utf8_ok(at, at + 16 * SLICE < slen ? at + 16 * SLICE : slen)) return 1;
+  referenced = alloc(n);
   for (u32 id = 1; id < n; id += SLICE)
     if (!records_ok(id, id + SLICE < n ? id + SLICE : n)) return 1;
   order_state = alloc(n);
   emit_state = alloc(n);
   fwd_emitted = alloc(n);
-  referenced = alloc(n);
   align_memo = alloc(n);
   fastcall = alloc(n);
   name_dup = alloc(n * 4);
@@ -1098,7 +1072,6 @@ __attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i3
  * prototypes; the text goes to flush(). Traps where the JavaScript dumper throws.
  */
 __attribute__((export_name("dump_c"))) void dump_c(const u32 *ids, u32 count, i32 kfuncs) {
-  for (u32 id = 1; id < type_cnt; id += SLICE) mark_referenced(id, id + SLICE < type_cnt ? id + SLICE : type_cnt);
   if (ids) {
     for (u32 i = 0; i < count; i++) dump_type(ids[i]);
   } else {
