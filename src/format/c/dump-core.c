@@ -1036,12 +1036,7 @@ __attribute__((noinline)) static int records_ok(u32 from, u32 to) {
  * end of what the caller placed).
  */
 __attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u32 heap, u32 psize) {
-  words = w;
-  offs = o;
-  type_cnt = n;
-  strs = s;
-  str_len = slen;
-  info_words = iw;
+  take_table(w, o, n, s, slen, iw);
   ptr_size = psize;
   heap_top = heap;
   /* (string 0 is where names.ts and nameIs see the empty name) */

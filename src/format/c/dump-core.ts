@@ -11,8 +11,8 @@ import { outputBudget } from '../../wire/limits.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
 import type { ByteSink } from '../byte-writer.js';
 import { DUMP_CORE_WASM } from './dump-core-wasm.js';
-import { sortedTypeOrderJs, sortScratchBytes } from './sort.js';
-import { type TypeTable, VOID_AT } from './table.js';
+import { placeTable, sortedTypeOrderJs, sortScratchBytes } from './sort.js';
+import type { TypeTable } from './table.js';
 
 interface DumpCoreExports {
   readonly memory: WebAssembly.Memory;
@@ -90,20 +90,15 @@ export function dumpCWasm(t: TypeTable, sink: ByteSink, req: CoreDumpRequest): C
   const roots = req.roots !== undefined && req.roots.length > 0 ? req.roots : undefined;
   const sortInCore = roots === undefined && req.sorted;
   const layout = new CoreLayout(core.memory, core.heap_base());
-  const wordsAt = layout.copy(t.words);
-  // A record of void (the memory is zeroed) where the table has none (VOID_AT).
-  const voidAt = t.off[0] === VOID_AT ? (layout.place(12) - wordsAt) >>> 2 : -1;
-  const offAt = layout.copy(t.off);
-  const strAt = layout.copy(t.strBytes);
-  const infoAt = layout.copy(t.infoWords);
+  const table = placeTable(layout, t);
   const idsAt = roots !== undefined ? layout.copy(Uint32Array.from(roots)) : sortInCore ? layout.place(sortScratchBytes(n, t.strBytes.length)) : 0;
   const heap = layout.place(0);
   if (!layout.commit()) return 'declined';
-  if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
-  if (core.dump_check(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, heap, req.ptrSize) !== 0) return 'declined';
+  table.addVoid(core.memory);
+  if (core.dump_check(table.words, table.off, n, table.strs, t.strBytes.length, table.infoWords, heap, req.ptrSize) !== 0) return 'declined';
   if (sortInCore) {
     // The order at idsAt, by sort-core.c or, for an input it gives back, by sortedTypeOrderJs (or its error).
-    if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, idsAt) !== 0) {
+    if (core.sort_types(table.words, table.off, n, table.strs, t.strBytes.length, table.infoWords, idsAt) !== 0) {
       const order = sortedTypeOrderJs(t);
       new Uint32Array(core.memory.buffer, idsAt, n).set(order);
     }

@@ -30,6 +30,16 @@ static u8 *hashed;
 static u32 *sort_offs;
 static int failed;
 
+/* The table the caller laid out (sort.ts placeTable): records, word offset per id, strings, trailing words per kind. */
+static void take_table(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw) {
+  words = w;
+  offs = o;
+  type_cnt = n;
+  strs = s;
+  str_len = slen;
+  info_words = iw;
+}
+
 /* Every id read from a record goes through here: out of range, the caller takes over. */
 INLINE u32 checked(u32 id) {
   if (id >= type_cnt) {
@@ -328,12 +338,7 @@ __attribute__((noinline)) static void make_records(u64 *recs, u32 from, u32 to) 
  * 2^ID_BITS types, 2^NAME_BITS distinct names and a string table under 2^29 bytes.
  */
 __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u8 *scratch) {
-  words = w;
-  offs = o;
-  type_cnt = n;
-  strs = s;
-  str_len = slen;
-  info_words = iw;
+  take_table(w, o, n, s, slen, iw);
   failed = n > ID_MASK || slen >= 1u << 29; /* (sort_offs keeps the rank slot above bit 29) */
   if (failed) return 1;
   /* records, their sort buffer and the hash memo */
