@@ -257,6 +257,7 @@ static u32 name_rank(u32 off) { return rank_of[marked_index(off)]; }
 
 /* Deepest recursion of sort_names, a 1 KiB frame each (the stack is 1 MiB). */
 #define NAME_SORT_DEPTH 256
+static u32 byte_counts[256];
 
 /*
  * The names at run[0..len), which agree on their first `depth` bytes (none of them NUL), in
@@ -276,20 +277,33 @@ static void sort_names(u32 *run, u32 *buf, u32 len, u32 depth) {
     failed = 1; /* many names sharing a long prefix: the caller sorts */
     return;
   }
-  u32 starts[257];
-  for (u32 c = 0; c < 257; c++) starts[c] = 0;
-  for (u32 i = 0; i < len; i++) starts[strs[run[i] + depth] + 1]++;
-  for (u32 c = 1; c < 257; c++) starts[c] += starts[c - 1];
-  for (u32 i = 0; i < len; i++) buf[starts[strs[run[i] + depth]]++] = run[i];
+  /* bucket sizes in byte_counts (zero again before recursing), ends in `ends` for the bytes seen */
+  u32 lo = 255, hi = 0, ends[256];
+  for (u32 i = 0; i < len; i++) {
+    u32 c = strs[run[i] + depth];
+    byte_counts[c]++;
+    if (c < lo) lo = c;
+    if (c > hi) hi = c;
+  }
+  for (u32 c = lo, sum = 0; c <= hi; c++) {
+    ends[c] = sum; /* the bucket's start until the records are placed */
+    sum += byte_counts[c];
+    byte_counts[c] = 0;
+  }
+  for (u32 i = 0; i < len; i++) buf[ends[strs[run[i] + depth]]++] = run[i];
   for (u32 i = 0; i < len; i++) run[i] = buf[i];
-  /* starts[c] is now where bucket c + 1 begins; bucket 0 (names ending here) needs nothing */
-  for (u32 c = 1; c < 256; c++) sort_names(run + starts[c - 1], buf, starts[c] - starts[c - 1], depth + 1);
+  /* each bucket by the next byte; bucket 0 (names ending here) needs nothing */
+  for (u32 c = lo, begin = 0; c <= hi; c++) {
+    if (c != 0 && ends[c] - begin > 1) sort_names(run + begin, buf, ends[c] - begin, depth + 1);
+    begin = ends[c];
+  }
 }
 
 /* run[0..len), types of equal names in id order, ordered by hash (stable); buf: len records of room. */
 static void order_by_hash(u64 *run, u64 *buf, u32 len) {
   for (u32 i = 0; i < len; i++) hash((u32)run[i] & ID_MASK, 1, 1);
-  if (len <= 16) {
+  /* (a radix sort's passes cost 2 * RADIX each, whatever the length) */
+  if (len <= 64) {
     for (u32 i = 1; i < len; i++) {
       u64 r = run[i], h = hashes[(u32)r & ID_MASK];
       u32 j = i;
