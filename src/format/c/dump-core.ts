@@ -95,16 +95,14 @@ export function dumpCWasm(t: TypeTable, sink: ByteSink, req: CoreDumpRequest): C
   const heap = layout.place(0);
   if (!layout.commit()) return 'declined';
   table.addVoid(core.memory);
-  if (core.dump_check(table.words, table.off, n, table.strs, t.strBytes.length, table.infoWords, heap, req.ptrSize) !== 0) return 'declined';
-  if (sortInCore) {
-    // The order at idsAt, by sort-core.c or, for an input it gives back, by sortedTypeOrderJs (or its error).
-    if (core.sort_types(table.words, table.off, n, table.strs, t.strBytes.length, table.infoWords, idsAt) !== 0) {
-      const order = sortedTypeOrderJs(t);
-      new Uint32Array(core.memory.buffer, idsAt, n).set(order);
-    }
-  }
-  append(req.prologue);
   try {
+    // (dump_check lays out the dumper's state, growing the memory: a trap there where it cannot)
+    if (core.dump_check(table.words, table.off, n, table.strs, t.strBytes.length, table.infoWords, heap, req.ptrSize) !== 0) return 'declined';
+    if (sortInCore && core.sort_types(table.words, table.off, n, table.strs, t.strBytes.length, table.infoWords, idsAt) !== 0) {
+      // An input sort-core.c gives back: the JavaScript sort's order (or its error) at idsAt.
+      new Uint32Array(core.memory.buffer, idsAt, n).set(sortedTypeOrderJs(t));
+    }
+    append(req.prologue);
     if (roots !== undefined) core.dump_c(idsAt, roots.length, 0);
     // bpftool starts its loop at position 1 of the sorted array, whatever sorted first.
     else if (req.sorted) core.dump_c(idsAt + 4, n - 1, 1);
