@@ -117,20 +117,11 @@ static u32 sort_name_off(u32 id) {
   return 0;
 }
 
-/* Recent names' str_hash, by offset (member names repeat: next, list, lock, ...). */
-#define STR_HASH_CACHE 4096
-static u32 str_hash_offs[STR_HASH_CACHE];
-static u64 str_hash_values[STR_HASH_CACHE];
-
 /* libbpf's str_hash: h = h * 31 + (signed char) byte, mod 2^64. */
 static u64 mix_name(u64 h, u32 off) {
   if (off == 0) return h;
-  u32 slot = (off * 2654435761u) >> 20;
-  if (str_hash_offs[slot] == off) return h * 31 + str_hash_values[slot];
   u64 s = 0;
   for (const u8 *p = strs + checked_str(off); *p; p++) s = s * 31 + (u64)(signed char)*p;
-  str_hash_offs[slot] = off;
-  str_hash_values[slot] = s;
   return h * 31 + s;
 }
 
