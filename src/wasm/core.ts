@@ -14,13 +14,24 @@ export function instantiateCore(base64: string, imports: WebAssembly.Imports = {
   let module = modules.get(base64);
   if (module === undefined) {
     try {
-      module = new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      module = new WebAssembly.Module(decodeBase64(base64));
     } catch {
       module = null;
     }
     modules.set(base64, module);
   }
   return module === null ? undefined : new WebAssembly.Instance(module, imports).exports;
+}
+
+/**
+ * The bytes of `base64`. atob and a plain loop: Uint8Array.from with a per-byte callback took
+ * 1-4 ms of a one-shot command for a 26 KB core (Node 20 has no Uint8Array.fromBase64).
+ */
+function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
 /** Arrays laid out 8-aligned above a core's heap base, then its memory grown to hold them. */
