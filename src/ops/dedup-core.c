@@ -1,0 +1,884 @@
+/*
+ * The passes of dedup.ts after the string pass (prep, primitive types, STRUCT/UNION/TYPEDEF
+ * by graph equivalence, unambiguous FWDs, reference types, compaction), compiled to
+ * WebAssembly by scripts/build-wasm.mjs: in a one-shot `btfkit encode module.ko -B vmlinux`
+ * the JavaScript dedup ran as cold code, four times as long as warm. dedup.ts stays the
+ * reference and the fallback, and this follows it step for step, so the two give the same
+ * bytes (test/dedup/core.test.ts compares them).
+ *
+ * No libc: the caller lays out the kind table, the words of every type (base chain, then the
+ * own types with their strings already remapped, then void's three zero words) and the record
+ * offsets above heap_base(), then calls dedup_run; the core allocates its own tables above
+ * those, growing the memory itself. dedup_run returns DEDUP_OK, or DEDUP_NEED_SIGNATURES when
+ * the graph checks passed the budget past which dedup.ts computes type signatures (which this
+ * core has not: they never change a result, only bound the work), or DEDUP_BAD_INPUT for
+ * anything the JavaScript would report or treat specially (a type id out of range, a kind it
+ * cannot rewrite, a loop of reference types): the caller then runs dedup.ts, which reports it
+ * as it always did.
+ */
+
+#include "../wasm/core.h"
+
+enum { DEDUP_OK = 0, DEDUP_NEED_SIGNATURES = 1, DEDUP_BAD_INPUT = 2 };
+
+#define UNPROCESSED (-1)
+#define IN_PROGRESS (-2)
+#define IDENTICAL_DEPTH 16
+/* legacy_structs recurses through nested member structs; deeper than this, dedup.ts decides. */
+#define MAX_LEGACY_DEPTH 1000
+
+/*
+ * The kind table (kinds.ts, as dedup.ts lays it out in coreKindTable), 8 bytes per kind:
+ * flags, words of single trailing data, words per element, then the type-id word indices
+ * within the trailing data (count and two), the type-id word within an element and the
+ * string word within an element (NO_WORD: none).
+ */
+#define SHAPE_BYTES 8
+#define SHAPE_KNOWN 1
+#define SHAPE_TYPE_IN_SIZE 2
+#define NO_WORD 0xff
+
+static const u8 *shapes;
+static u32 *W;
+static const i32 *OFF;
+static i32 N, S;
+static u32 total_words;
+static i32 *map, *hypot, *hlist, *head, *nxt, *hv, *stack, *new_id;
+static u32 *out, *id_map;
+static i32 hcnt, mask, stack_cap, out_words;
+static int adjust_canon, force, legacy, failed;
+static double equiv_work;
+static u32 heap_at;
+
+/* Bump allocation above the inputs, growing the memory; 0 when it cannot grow (fresh memory is zeroed). */
+static void *alloc(u32 bytes) {
+  u32 at = (heap_at + 7) & ~7u;
+  if (at + bytes < at) return 0;
+  u32 end = at + bytes;
+  u32 have = (u32)__builtin_wasm_memory_size(0) * 65536u;
+  if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) < 0) return 0;
+  heap_at = end;
+  return (void *)at;
+}
+
+static i32 *alloc_ids(u32 n) { return (i32 *)alloc(n * 4); }
+
+/* Every id read from a record goes through here: out of range, dedup.ts takes over. */
+static u32 checked(u32 id) {
+  if (id >= (u32)N) {
+    failed = 1;
+    return 0;
+  }
+  return id;
+}
+
+static u32 kind_of_rec(u32 o) { return info_kind(W[o + 1]); }
+static u32 kind(u32 id) { return kind_of_rec(OFF[id]); }
+static int is_composite(u32 k) { return k == K_STRUCT || k == K_UNION; }
+static int is_any_enum(u32 k) { return k == K_ENUM || k == K_ENUM64; }
+static const u8 *shape(u32 k) { return shapes + k * SHAPE_BYTES; }
+
+/* The field visitor (fields.ts forEachTypeIdWord): word positions of the type ids of the record at o. */
+typedef void (*word_fn)(u32 w);
+static void for_each_type_id_word(const u32 *words, u32 o, word_fn visit) {
+  const u8 *s = shape(info_kind(words[o + 1]));
+  if (s[0] & SHAPE_TYPE_IN_SIZE) visit(o + 2);
+  for (u32 i = 0; i < s[3]; i++) visit(o + 3 + s[4 + i]);
+  if (s[6] == NO_WORD) return;
+  u32 vlen = info_vlen(words[o + 1]);
+  for (u32 i = 0, e = o + 3 + s[1]; i < vlen; i++, e += s[2]) visit(e + s[6]);
+}
+
+static i32 resolve(i32 id) {
+  i32 m = map[id];
+  while (m >= 0 && m != id) {
+    id = m;
+    m = map[id];
+  }
+  return id;
+}
+
+static void table_add(i32 h, i32 id) {
+  i32 b = h & mask;
+  nxt[id] = head[b];
+  head[b] = id;
+  hv[id] = h;
+}
+
+/* ---- hashes (dedup.ts hashCommon, hashIntTag, ...) ---- */
+
+static i32 hc(i32 h, u32 v) { return (i32)((u32)h * 31u + v); }
+
+static i32 hash_common(u32 o) { return force ? 0 : hc(hc(hc(0, W[o]), W[o + 1]), W[o + 2]); }
+static i32 hash_int_tag(u32 o) { return force ? 0 : hc(hash_common(o), W[o + 3]); }
+static i32 hash_enum(u32 o) { return force ? 0 : hc(0, W[o]); }
+
+static i32 ref_sig(u32 id) {
+  if (id == 0) return 0x3c6ef372;
+  u32 o = OFF[id];
+  u32 info = W[o + 1];
+  switch (info_kind(info)) {
+  case K_STRUCT:
+  case K_UNION:
+    return hc((i32)info_kind(info), W[o]);
+  case K_FWD:
+    return hc(info_kflag(info) ? K_UNION : K_STRUCT, W[o]);
+  case K_ENUM:
+  case K_ENUM64:
+    return hc(K_ENUM, W[o]);
+  case K_VAR:
+  case K_DATASEC:
+  case K_DECL_TAG:
+    return (i32)info_kind(info);
+  default:
+    return hc((i32)info, W[o]);
+  }
+}
+
+static i32 hash_typedef(u32 o) { return force ? 0 : hc(hc(hc(0, W[o]), W[o + 1]), (u32)ref_sig(checked(W[o + 2]))); }
+
+static i32 hash_struct(u32 o) {
+  if (force) return 0;
+  i32 h = hash_common(o);
+  u32 vlen = info_vlen(W[o + 1]);
+  for (u32 i = 0, e = o + 3; i < vlen; i++, e += 3) h = hc(hc(hc(h, W[e]), W[e + 2]), (u32)ref_sig(checked(W[e + 1])));
+  return h;
+}
+
+static i32 hash_array(u32 o) { return force ? 0 : hc(hc(hc(hash_common(o), W[o + 3]), W[o + 4]), W[o + 5]); }
+
+static i32 hash_fnproto(u32 o) {
+  if (force) return 0;
+  i32 h = hash_common(o);
+  u32 vlen = info_vlen(W[o + 1]);
+  for (u32 i = 0, e = o + 3; i < vlen; i++, e += 2) h = hc(hc(h, W[e]), W[e + 1]);
+  return h;
+}
+
+/* ---- equality on record word offsets ---- */
+
+static int equal_common(u32 a, u32 b) { return W[a] == W[b] && W[a + 1] == W[b + 1] && W[a + 2] == W[b + 2]; }
+static int equal_int_tag(u32 a, u32 b) { return equal_common(a, b) && W[a + 3] == W[b + 3]; }
+
+static int equal_enum(u32 a, u32 b) {
+  if (!equal_common(a, b)) return 0;
+  u32 n = info_vlen(W[a + 1]) * (info_kind(W[a + 1]) == K_ENUM64 ? 3 : 2);
+  for (u32 i = 3; i < 3 + n; i++)
+    if (W[a + i] != W[b + i]) return 0;
+  return 1;
+}
+
+static int is_enum_fwd(u32 o) { return is_any_enum(info_kind(W[o + 1])) && info_vlen(W[o + 1]) == 0; }
+
+static int compat_enum(u32 a, u32 b) {
+  if (!is_enum_fwd(a) && !is_enum_fwd(b)) return equal_enum(a, b);
+  return W[a] == W[b] && is_any_enum(info_kind(W[a + 1])) && is_any_enum(info_kind(W[b + 1]));
+}
+
+static int shallow_equal_struct(u32 a, u32 b) {
+  if (!equal_common(a, b)) return 0;
+  u32 vlen = info_vlen(W[a + 1]);
+  for (u32 i = 0, ea = a + 3, eb = b + 3; i < vlen; i++, ea += 3, eb += 3)
+    if (W[ea] != W[eb] || W[ea + 2] != W[eb + 2]) return 0;
+  return 1;
+}
+
+static int equal_array(u32 a, u32 b) { return equal_common(a, b) && W[a + 3] == W[b + 3] && W[a + 4] == W[b + 4] && W[a + 5] == W[b + 5]; }
+static int compat_array(u32 a, u32 b) { return equal_common(a, b) && W[a + 5] == W[b + 5]; }
+
+static int equal_fnproto(u32 a, u32 b) {
+  if (!equal_common(a, b)) return 0;
+  u32 n = info_vlen(W[a + 1]) * 2;
+  for (u32 i = 3; i < 3 + n; i++)
+    if (W[a + i] != W[b + i]) return 0;
+  return 1;
+}
+
+static int compat_fnproto(u32 a, u32 b) {
+  if (W[a] != W[b] || W[a + 1] != W[b + 1]) return 0;
+  u32 vlen = info_vlen(W[a + 1]);
+  for (u32 i = 0, e = 3; i < vlen; i++, e += 2)
+    if (W[a + e] != W[b + e]) return 0;
+  return 1;
+}
+
+static int equal_typedef(u32 a, u32 b) { return W[a] == W[b] && W[a + 1] == W[b + 1]; }
+
+typedef int (*equal_fn)(u32 a, u32 b);
+
+/* First canonical candidate with hash h whose record equals the one at o, else self. */
+static i32 find_equal(i32 h, u32 o, i32 self, equal_fn equal) {
+  for (i32 c = head[h & mask]; c >= 0; c = nxt[c])
+    if (hv[c] == h && equal(o, OFF[c])) return c;
+  return self;
+}
+
+/* ---- prep: base types self-canonical, those a split type could fold into hashed (see dedup.ts prep) ---- */
+
+static i32 *base_group_start, *base_group_members, *base_composites;
+static u8 *base_group_added;
+static i32 n_base_composites;
+
+static i32 base_ref_hash(u32 k, u32 o) { return k == K_ARRAY ? hash_array(o) : k == K_FUNC_PROTO ? hash_fnproto(o) : hash_common(o); }
+static u32 first_ref_word(u32 k, u32 o) { return o + (k == K_ARRAY ? 3 : 2); }
+
+static int prep(u32 start_str_off) {
+  u8 *own_name = (u8 *)alloc(start_str_off + 1);
+  base_composites = alloc_ids((u32)S);
+  i32 *grouped = alloc_ids((u32)S);
+  i32 *group_count = alloc_ids((u32)S + 1);
+  i32 *fill = alloc_ids((u32)S);
+  base_group_added = (u8 *)alloc((u32)S);
+  if (!own_name || !base_composites || !grouped || !group_count || !fill || !base_group_added) return 0;
+  for (i32 id = S; id < N; id++) {
+    u32 name = W[OFF[id]];
+    if (name < start_str_off) own_name[name] = 1;
+  }
+  i32 n_grouped = 0;
+  for (i32 id = 1; id < S; id++) {
+    map[id] = id;
+    u32 o = OFF[id];
+    u32 k = kind_of_rec(o);
+    if (k == K_VAR || k == K_DATASEC) continue;
+    if (k == 0 || k > K_ENUM64) return 0;
+    /* (a name past the base's strings counts as one a split type may have, as in dedup.ts) */
+    if (W[o] != 0 && W[o] < start_str_off && own_name[W[o]] == 0) continue;
+    i32 h;
+    switch (k) {
+    case K_CONST:
+    case K_VOLATILE:
+    case K_RESTRICT:
+    case K_PTR:
+    case K_TYPE_TAG:
+    case K_ARRAY:
+    case K_FUNC_PROTO: {
+      u32 first = W[first_ref_word(k, o)];
+      if (first < (u32)S) {
+        grouped[n_grouped++] = id;
+        group_count[first + 1]++;
+        continue;
+      }
+      h = base_ref_hash(k, o);
+      break;
+    }
+    case K_FWD:
+    case K_FUNC:
+    case K_FLOAT:
+      h = hash_common(o);
+      break;
+    case K_TYPEDEF:
+      h = legacy ? hash_common(o) : hash_typedef(o);
+      break;
+    case K_INT:
+    case K_DECL_TAG:
+      h = hash_int_tag(o);
+      break;
+    case K_ENUM:
+    case K_ENUM64:
+      h = hash_enum(o);
+      break;
+    default: /* STRUCT, UNION */
+      h = hash_struct(o);
+      base_composites[n_base_composites++] = id;
+    }
+    if (failed) return 0;
+    table_add(h, id);
+  }
+  for (i32 i = 1; i <= S; i++) group_count[i] += group_count[i - 1];
+  base_group_members = alloc_ids((u32)n_grouped + 1);
+  if (!base_group_members) return 0;
+  for (i32 i = 0; i < S; i++) fill[i] = group_count[i];
+  for (i32 i = 0; i < n_grouped; i++) {
+    i32 id = grouped[i];
+    u32 o = OFF[id];
+    base_group_members[fill[W[first_ref_word(kind_of_rec(o), o)]]++] = id; /* ascending within each group */
+  }
+  base_group_start = group_count;
+  return 1;
+}
+
+/* Put the grouped base reference types whose first referenced id is first in the table. */
+static void add_base_refs(u32 first) {
+  if (first >= (u32)S || base_group_start[first] == base_group_start[first + 1] || base_group_added[first]) return;
+  base_group_added[first] = 1;
+  for (i32 i = base_group_start[first]; i < base_group_start[first + 1]; i++) {
+    i32 id = base_group_members[i];
+    u32 o = OFF[id];
+    table_add(base_ref_hash(kind_of_rec(o), o), id);
+  }
+}
+
+/* ---- primitive types ---- */
+
+static void primitives(void) {
+  for (i32 id = S; id < N; id++) {
+    u32 o = OFF[id];
+    u32 k = kind_of_rec(o);
+    i32 new_id = id;
+    i32 h;
+    switch (k) {
+    case K_INT:
+      h = hash_int_tag(o);
+      new_id = find_equal(h, o, id, equal_int_tag);
+      break;
+    case K_ENUM:
+    case K_ENUM64: {
+      h = hash_enum(o);
+      int fwd = is_enum_fwd(o);
+      for (i32 c = head[h & mask]; c >= 0; c = nxt[c]) {
+        if (hv[c] != h) continue;
+        u32 co = OFF[c];
+        if (equal_enum(o, co)) {
+          new_id = c;
+          break;
+        }
+        if (compat_enum(o, co)) {
+          if (fwd) {
+            new_id = c;
+            break;
+          }
+          map[c] = id; /* the candidate is a forward declaration: point it at this full enum */
+        }
+      }
+      break;
+    }
+    case K_FWD:
+    case K_FLOAT:
+      h = hash_common(o);
+      new_id = find_equal(h, o, id, equal_common);
+      break;
+    default:
+      continue;
+    }
+    map[id] = new_id;
+    if (new_id == id) table_add(h, id);
+  }
+}
+
+/* ---- graph equivalence (dedup.ts isEquiv, identical, legacyArrays, legacyStructs, mergeHypot) ---- */
+
+static int identical(u32 id1, u32 id2, int depth) {
+  for (;;) {
+    if (depth <= 0) return 0;
+    if (id1 == id2) return 1;
+    if (checked(id1) != id1 || checked(id2) != id2) return 0;
+    u32 a = OFF[id1], b = OFF[id2];
+    u32 k = kind_of_rec(a);
+    if (k != kind_of_rec(b)) return 0;
+    switch (k) {
+    case 0:
+      return 1;
+    case K_INT:
+      return equal_int_tag(a, b);
+    case K_ENUM:
+    case K_ENUM64:
+      return compat_enum(a, b);
+    case K_FWD:
+    case K_FLOAT:
+      return equal_common(a, b);
+    case K_CONST:
+    case K_VOLATILE:
+    case K_RESTRICT:
+    case K_PTR:
+    case K_TYPEDEF:
+    case K_FUNC:
+    case K_TYPE_TAG:
+      if (W[a + 1] != W[b + 1] || W[a] != W[b]) return 0;
+      id1 = W[a + 2];
+      id2 = W[b + 2];
+      continue;
+    case K_ARRAY:
+      if (!compat_array(a, b)) return 0;
+      if (W[a + 4] != W[b + 4] && !identical(W[a + 4], W[b + 4], depth - 1)) return 0;
+      if (W[a + 3] != W[b + 3] && !identical(W[a + 3], W[b + 3], depth - 1)) return 0;
+      return 1;
+    case K_STRUCT:
+    case K_UNION: {
+      if (!shallow_equal_struct(a, b)) return 0;
+      u32 vlen = info_vlen(W[a + 1]);
+      for (u32 i = 0; i < vlen; i++) {
+        u32 ta = W[a + 4 + i * 3], tb = W[b + 4 + i * 3];
+        if (ta != tb && !identical(ta, tb, depth - 1)) return 0;
+      }
+      return 1;
+    }
+    case K_FUNC_PROTO: {
+      if (!compat_fnproto(a, b)) return 0;
+      if (W[a + 2] != W[b + 2] && !identical(W[a + 2], W[b + 2], depth - 1)) return 0;
+      u32 vlen = info_vlen(W[a + 1]);
+      for (u32 i = 0; i < vlen; i++) {
+        u32 ta = W[a + 4 + i * 2], tb = W[b + 4 + i * 2];
+        if (ta != tb && !identical(ta, tb, depth - 1)) return 0;
+      }
+      return 1;
+    }
+    default:
+      return 0;
+    }
+  }
+}
+
+static int legacy_arrays(u32 id1, u32 id2) {
+  u32 a = OFF[id1], b = OFF[id2];
+  if (kind_of_rec(a) != K_ARRAY || kind_of_rec(b) != K_ARRAY) return 0;
+  return W[a + 3] == W[b + 3] && W[a + 4] == W[b + 4] && W[a + 5] == W[b + 5];
+}
+
+static int legacy_structs(u32 id1, u32 id2, int depth) {
+  if (depth > MAX_LEGACY_DEPTH) {
+    failed = 1;
+    return 0;
+  }
+  u32 a = OFF[id1], b = OFF[id2];
+  u32 k = kind_of_rec(a);
+  if (!is_composite(k) || k != kind_of_rec(b)) return 0;
+  if (!shallow_equal_struct(a, b)) return 0;
+  u32 vlen = info_vlen(W[a + 1]);
+  for (u32 i = 0; i < vlen; i++) {
+    u32 ta = checked(W[a + 4 + i * 3]), tb = checked(W[b + 4 + i * 3]);
+    if (failed) return 0;
+    if (ta != tb && !legacy_arrays(ta, tb) && !legacy_structs(ta, tb, depth + 1)) return 0;
+  }
+  return 1;
+}
+
+static void hypot_add(i32 canon, i32 cand) {
+  hlist[hcnt++] = canon;
+  hypot[canon] = cand;
+}
+
+static void clear_hypot(void) {
+  for (i32 i = 0; i < hcnt; i++) hypot[hlist[i]] = UNPROCESSED;
+  hcnt = 0;
+  adjust_canon = 0;
+}
+
+/* Room for `need` more stack slots past sp (the stack is regrown above everything else). */
+static int stack_room(i32 sp, u32 need) {
+  if ((u32)sp + need <= (u32)stack_cap) return 1;
+  u32 cap = (u32)stack_cap * 2;
+  while (cap < (u32)sp + need) cap *= 2;
+  i32 *grown = alloc_ids(cap);
+  if (!grown) {
+    failed = 1;
+    return 0;
+  }
+  for (i32 i = 0; i < sp; i++) grown[i] = stack[i];
+  stack = grown;
+  stack_cap = (i32)cap;
+  return 1;
+}
+
+static int is_equiv(i32 cand_root, i32 canon_root) {
+  i32 sp = 0;
+  stack[sp++] = cand_root;
+  stack[sp++] = canon_root;
+  while (sp > 0) {
+    equiv_work++;
+    i32 canon = stack[--sp];
+    i32 cand = stack[--sp];
+    if ((u32)canon >= (u32)N || (u32)cand >= (u32)N) {
+      failed = 1;
+      return 0;
+    }
+    i32 rc = resolve(cand), rk = resolve(canon);
+    if (rc == rk) continue;
+    u32 b = OFF[canon];
+    u32 kb = kind_of_rec(b);
+    if (kb == K_FWD && rk != canon) {
+      /* FWD resolution on the canonical side only */
+      u32 rb = OFF[rk];
+      u32 krk = kind_of_rec(rb);
+      if (krk != K_FWD) {
+        canon = rk;
+        b = rb;
+        kb = krk;
+      }
+    }
+    i32 hyp = hypot[canon];
+    if (hyp >= 0) {
+      if (hyp == cand) continue;
+      if (legacy ? legacy_arrays(hyp, cand) || legacy_structs(hyp, cand, 0) : identical(hyp, cand, IDENTICAL_DEPTH)) continue;
+      return 0;
+    }
+    hypot_add(canon, cand);
+    u32 a = OFF[cand];
+    if (W[a] != W[b]) return 0;
+    u32 ka = kind_of_rec(a);
+    if ((ka == K_FWD || kb == K_FWD) && ka != kb) {
+      u32 real, fwd_kind;
+      if (ka == K_FWD) {
+        real = kb;
+        fwd_kind = info_kflag(W[a + 1]) ? K_UNION : K_STRUCT;
+      } else {
+        real = ka;
+        fwd_kind = info_kflag(W[b + 1]) ? K_UNION : K_STRUCT;
+        /* resolving a base FWD into a struct would change the base */
+        if (fwd_kind == real && canon < S) adjust_canon = 1;
+      }
+      if (fwd_kind != real) return 0;
+      continue;
+    }
+    if (ka != kb) return 0;
+    switch (ka) {
+    case K_INT:
+      if (!equal_int_tag(a, b)) return 0;
+      continue;
+    case K_ENUM:
+    case K_ENUM64:
+      if (!compat_enum(a, b)) return 0;
+      continue;
+    case K_FWD:
+    case K_FLOAT:
+      if (!equal_common(a, b)) return 0;
+      continue;
+    case K_CONST:
+    case K_VOLATILE:
+    case K_RESTRICT:
+    case K_PTR:
+    case K_TYPEDEF:
+    case K_FUNC:
+    case K_TYPE_TAG:
+      if (W[a + 1] != W[b + 1]) return 0;
+      if (!stack_room(sp, 2)) return 0;
+      stack[sp++] = (i32)W[a + 2];
+      stack[sp++] = (i32)W[b + 2];
+      continue;
+    case K_ARRAY:
+      if (!compat_array(a, b)) return 0;
+      if (!stack_room(sp, 4)) return 0;
+      stack[sp++] = (i32)W[a + 3]; /* element type, checked second */
+      stack[sp++] = (i32)W[b + 3];
+      stack[sp++] = (i32)W[a + 4]; /* index type, checked first */
+      stack[sp++] = (i32)W[b + 4];
+      continue;
+    case K_STRUCT:
+    case K_UNION: {
+      if (!shallow_equal_struct(a, b)) return 0;
+      u32 vlen = info_vlen(W[a + 1]);
+      if (!stack_room(sp, 2 * vlen)) return 0;
+      for (i32 i = (i32)vlen - 1; i >= 0; i--) {
+        stack[sp++] = (i32)W[a + 4 + (u32)i * 3];
+        stack[sp++] = (i32)W[b + 4 + (u32)i * 3];
+      }
+      continue;
+    }
+    case K_FUNC_PROTO: {
+      if (!compat_fnproto(a, b)) return 0;
+      u32 vlen = info_vlen(W[a + 1]);
+      if (!stack_room(sp, 2 * vlen + 2)) return 0;
+      for (i32 i = (i32)vlen - 1; i >= 0; i--) {
+        stack[sp++] = (i32)W[a + 4 + (u32)i * 2];
+        stack[sp++] = (i32)W[b + 4 + (u32)i * 2];
+      }
+      stack[sp++] = (i32)W[a + 2]; /* return type first */
+      stack[sp++] = (i32)W[b + 2];
+      continue;
+    }
+    default:
+      /* a graph reaching void or a kind that is not a C type: dedup.ts reports it */
+      failed = 1;
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void merge_hypot(void) {
+  for (i32 i = 0; i < hcnt; i++) {
+    i32 canon_id = hlist[i];
+    i32 t = resolve(hypot[canon_id]);
+    i32 c = resolve(canon_id);
+    u32 tk = kind(t), ck = kind(c);
+    /* base FWDs may point at split structs (references only; base data never changes) */
+    if (tk != K_FWD && ck == K_FWD) map[c] = t;
+    if (adjust_canon) continue;
+    if (tk == K_FWD && ck != K_FWD) map[t] = c;
+    if ((is_composite(tk) || (tk == K_TYPEDEF && !legacy)) && ck != K_FWD && map[c] >= 0 && map[t] < 0) map[t] = c;
+  }
+}
+
+/* The struct pass; DEDUP_NEED_SIGNATURES once the graph checks cost more than budget (dedup.ts's signatureBudget). */
+static int structs(double budget) {
+  for (i32 id = S; id < N; id++) {
+    if (map[id] >= 0) continue;
+    if (equiv_work >= budget) return DEDUP_NEED_SIGNATURES;
+    u32 o = OFF[id];
+    u32 k = kind_of_rec(o);
+    int is_typedef = k == K_TYPEDEF;
+    i32 h;
+    if (is_typedef && !legacy) h = hash_typedef(o);
+    else if (is_composite(k)) h = hash_struct(o);
+    else continue;
+    i32 new_id = id;
+    for (i32 c = head[h & mask]; c >= 0; c = nxt[c]) {
+      if (hv[c] != h) continue;
+      u32 co = OFF[c];
+      /* guard against FWD/STRUCT hash collisions before the graph check */
+      if (is_typedef ? !equal_typedef(o, co) : !shallow_equal_struct(o, co)) continue;
+      clear_hypot();
+      int eq = is_equiv(id, c);
+      if (failed) return DEDUP_BAD_INPUT;
+      if (!eq) continue;
+      merge_hypot();
+      if (adjust_canon) continue; /* would need a base FWD resolved: not equivalent */
+      new_id = c;
+      break;
+    }
+    if (failed) return DEDUP_BAD_INPUT;
+    map[id] = new_id;
+    if (new_id == id) table_add(h, id);
+  }
+  return DEDUP_OK;
+}
+
+/* ---- FWDs still canonical whose name belongs to exactly one canonical struct/union ---- */
+
+/* Per string offset: 0 not a FWD's name, 1 no candidate yet, 2 ambiguous, else candidate id + 2. */
+static u32 *fwd_name;
+static u32 str_space;
+
+static void fwd_candidate(i32 id) {
+  u32 o = OFF[id];
+  if (!is_composite(kind_of_rec(o)) || map[id] != id || W[o] >= str_space) return;
+  u32 have = fwd_name[W[o]];
+  if (have != 0) fwd_name[W[o]] = have == 1 ? (u32)id + 2 : 2;
+}
+
+static int resolve_fwds(void) {
+  int any = 0;
+  for (i32 id = S; id < N && !any; id++)
+    if (kind(id) == K_FWD && map[id] == id) any = 1;
+  if (!any) return 1;
+  fwd_name = (u32 *)alloc(str_space * 4);
+  if (!fwd_name) return 0;
+  for (i32 id = S; id < N; id++) {
+    u32 o = OFF[id];
+    if (kind_of_rec(o) != K_FWD || map[id] != id) continue;
+    if (W[o] >= str_space) return 0;
+    fwd_name[W[o]] = 1;
+  }
+  for (i32 i = 0; i < n_base_composites; i++) fwd_candidate(base_composites[i]);
+  for (i32 id = S; id < N; id++) fwd_candidate(id);
+  for (i32 id = S; id < N; id++) {
+    u32 o = OFF[id];
+    if (kind_of_rec(o) != K_FWD || map[id] != id) continue;
+    u32 slot = fwd_name[W[o]];
+    if (slot < 3) continue;
+    i32 c = (i32)slot - 2;
+    u32 fwd_kind = info_kflag(W[o + 1]) ? K_UNION : K_STRUCT;
+    if (kind(c) != fwd_kind) continue;
+    map[id] = c;
+  }
+  return 1;
+}
+
+/* ---- reference types (dedup.ts refType, pushRefFrame, finishRef) ---- */
+
+static i32 *ref_ids, *ref_first_word, *ref_done, *word_sink;
+static i32 ref_top, sink_len;
+
+static int is_ref_kind(u32 k) {
+  return k == K_CONST || k == K_VOLATILE || k == K_RESTRICT || k == K_PTR || k == K_FUNC || k == K_TYPE_TAG || k == K_TYPEDEF || k == K_DECL_TAG || k == K_ARRAY ||
+         k == K_FUNC_PROTO;
+}
+
+static i32 sink_cap;
+
+static void collect_word(u32 w) {
+  if (sink_len == sink_cap) {
+    i32 *grown = alloc_ids((u32)sink_cap * 2);
+    if (!grown) {
+      failed = 1;
+      return;
+    }
+    for (i32 i = 0; i < sink_len; i++) grown[i] = word_sink[i];
+    word_sink = grown;
+    sink_cap *= 2;
+  }
+  word_sink[sink_len++] = (i32)w;
+}
+
+static int push_ref_frame(i32 id) {
+  u32 k = kind(id);
+  if (!is_ref_kind(k)) return 0;
+  map[id] = IN_PROGRESS;
+  i32 top = ++ref_top;
+  ref_ids[top] = id;
+  ref_first_word[top] = sink_len;
+  ref_done[top] = 0;
+  for_each_type_id_word(W, OFF[id], collect_word);
+  return !failed;
+}
+
+static i32 finish_ref(i32 id) {
+  u32 o = OFF[id];
+  u32 k = kind_of_rec(o);
+  i32 h;
+  equal_fn equal;
+  switch (k) {
+  case K_DECL_TAG:
+    h = hash_int_tag(o);
+    equal = equal_int_tag;
+    break;
+  case K_ARRAY:
+    h = hash_array(o);
+    equal = equal_array;
+    break;
+  case K_FUNC_PROTO:
+    h = hash_fnproto(o);
+    equal = equal_fnproto;
+    break;
+  default: /* CONST, VOLATILE, RESTRICT, PTR, FUNC, TYPE_TAG, and TYPEDEF in legacy mode */
+    h = hash_common(o);
+    equal = equal_common;
+  }
+  /* the base types this one could equal, if not in the table yet (see prep) */
+  if (k != K_DECL_TAG && k != K_FUNC && k != K_TYPEDEF) add_base_refs(W[first_ref_word(k, o)]);
+  i32 new_id = find_equal(h, o, id, equal);
+  map[id] = new_id;
+  if (new_id == id) table_add(h, id);
+  return new_id;
+}
+
+static int ref_type(i32 root) {
+  i32 m0 = map[root];
+  if (m0 == IN_PROGRESS) return 0;
+  if (m0 >= 0) return 1;
+  sink_len = 0;
+  ref_top = -1;
+  if (!push_ref_frame(root)) return 0;
+  while (ref_top >= 0) {
+    i32 top = ref_top;
+    i32 from = ref_first_word[top];
+    i32 count = sink_len - from;
+    if (ref_done[top] < count) {
+      i32 w = word_sink[from + ref_done[top]];
+      u32 t = checked(W[w]);
+      if (failed) return 0;
+      i32 m = map[t];
+      if (m == IN_PROGRESS) return 0;
+      if (m == UNPROCESSED) {
+        if (!push_ref_frame((i32)t)) return 0;
+        continue;
+      }
+      W[w] = (u32)resolve((i32)t);
+      ref_done[top]++;
+      continue;
+    }
+    sink_len = from;
+    ref_top = top - 1;
+    i32 result = finish_ref(ref_ids[top]);
+    /* the frame below was waiting on this type: its word now holds a canonical id */
+    if (top > 0) {
+      W[word_sink[ref_first_word[top - 1] + ref_done[top - 1]]] = (u32)result;
+      ref_done[top - 1]++;
+    }
+  }
+  return 1;
+}
+
+/* ---- compaction: the canonical own types in order, renumbered from S, every id remapped ---- */
+
+static void remap_out_word(u32 w) {
+  u32 t = checked(out[w]);
+  if (failed) return;
+  i32 r = new_id[resolve((i32)t)];
+  if (r < 0) failed = 1;
+  out[w] = (u32)r;
+}
+
+static int compact(void) {
+  new_id = alloc_ids((u32)N);
+  id_map = (u32 *)alloc_ids((u32)N);
+  if (!new_id || !id_map) return 0;
+  for (i32 id = 0; id < S; id++) new_id[id] = id;
+  u32 words = 0;
+  i32 next = S;
+  for (i32 id = S; id < N; id++) {
+    if (map[id] != id) {
+      new_id[id] = -1;
+      continue;
+    }
+    new_id[id] = next++;
+    u32 o = OFF[id];
+    words += (id + 1 < N ? (u32)OFF[id + 1] : total_words) - o;
+  }
+  out = (u32 *)alloc(words * 4 + 4);
+  if (!out) return 0;
+  u32 p = 0;
+  for (i32 id = S; id < N; id++) {
+    if (map[id] != id) continue;
+    u32 o = OFF[id];
+    u32 len = (id + 1 < N ? (u32)OFF[id + 1] : total_words) - o;
+    for (u32 i = 0; i < len; i++) out[p + i] = W[o + i];
+    for_each_type_id_word(out, p, remap_out_word);
+    if (failed) return 0;
+    p += len;
+  }
+  out_words = (i32)words;
+  for (i32 id = 0; id < N; id++) id_map[id] = (u32)new_id[resolve(id)];
+  return 1;
+}
+
+/*
+ * Deduplicate types S..N-1 of words[] (records at offs[id], offs[0] = void's zero words at
+ * type_words, strings remapped) on base types 1..S-1. kinds: the kind table (SHAPE_BYTES per
+ * kind 0..127); start_str_off: the own strings' first offset; str_space: one past the last
+ * string offset; flags: 1 force collisions, 2 legacy; budget: graph pairs before
+ * signatures are needed. The result: dedup_out_words() words at dedup_out(), dedup_id_map().
+ */
+__attribute__((export_name("dedup_run"))) int dedup_run(const u8 *kinds, u32 *words, u32 type_words, const i32 *offs, i32 n, i32 s, u32 start_str_off,
+                                                        u32 strings_end, u32 flags, double budget, u32 heap) {
+  shapes = kinds;
+  W = words;
+  total_words = type_words;
+  OFF = offs;
+  N = n;
+  S = s;
+  str_space = strings_end;
+  force = (flags & 1) != 0;
+  legacy = (flags & 2) != 0;
+  heap_at = heap;
+  u32 cap = 1024;
+  while (cap < (u32)n) cap *= 2;
+  mask = (i32)cap - 1;
+  map = alloc_ids((u32)n);
+  hypot = alloc_ids((u32)n);
+  hlist = alloc_ids((u32)n + 1);
+  head = alloc_ids(cap);
+  nxt = alloc_ids((u32)n);
+  hv = alloc_ids((u32)n);
+  ref_ids = alloc_ids((u32)n);
+  ref_first_word = alloc_ids((u32)n);
+  ref_done = alloc_ids((u32)n);
+  sink_cap = 1024;
+  word_sink = alloc_ids((u32)sink_cap);
+  stack_cap = 1024;
+  stack = alloc_ids((u32)stack_cap);
+  if (!map || !hypot || !hlist || !head || !nxt || !hv || !ref_ids || !ref_first_word || !ref_done || !word_sink || !stack) return DEDUP_BAD_INPUT;
+  for (i32 i = 0; i < n; i++) map[i] = hypot[i] = UNPROCESSED;
+  for (u32 i = 0; i < cap; i++) head[i] = -1;
+  map[0] = 0;
+  /* every kind must be one whose type-id and string words are known (dedup.ts's constructor) */
+  for (i32 id = 1; id < n; id++)
+    if (!(shape(kind(id))[0] & SHAPE_KNOWN)) return DEDUP_BAD_INPUT;
+  for (i32 id = s; id < n; id++) {
+    u32 k = kind(id);
+    if (k == K_VAR || k == K_DATASEC) map[id] = id;
+  }
+  if (!prep(start_str_off)) return DEDUP_BAD_INPUT;
+  primitives();
+  int r = structs(budget);
+  if (r != DEDUP_OK) return r;
+  if (!resolve_fwds()) return DEDUP_BAD_INPUT;
+  for (i32 id = s; id < n; id++)
+    if (!ref_type(id)) return DEDUP_BAD_INPUT;
+  if (!compact()) return DEDUP_BAD_INPUT;
+  return DEDUP_OK;
+}
+
+__attribute__((export_name("dedup_out"))) u32 dedup_out(void) { return (u32)out; }
+__attribute__((export_name("dedup_out_words"))) u32 dedup_out_words(void) { return (u32)out_words; }
+__attribute__((export_name("dedup_id_map"))) u32 dedup_id_map(void) { return (u32)id_map; }
+__attribute__((export_name("dedup_graph_pairs"))) double dedup_graph_pairs(void) { return equiv_work; }
