@@ -213,6 +213,180 @@ static i32 find_equal(i32 h, u32 o, i32 self, equal_fn equal) {
   return self;
 }
 
+/* ---- the string pass (dedup.ts remapStrings): own strings referenced, in order of first use ---- */
+
+static const u8 *own_strs, *base_strs;
+static u32 own_len, base_len, first_own_off;
+/* own string (local offset) -> its new offset + 1 (0: not met yet) */
+static u32 *str_memo;
+/* base strings: open addressing over offset + 1 (first occurrence wins, as libbpf's btf__find_str) */
+static u32 *base_slots, *base_hashes, base_mask;
+/* the new own string table and its set */
+static u8 *new_strs;
+static u32 new_len, *new_slots, *new_hashes, new_mask;
+
+static u32 hash_str(const u8 *t, u32 at, u32 end) {
+  u32 h = 0x811c9dc5u;
+  for (u32 i = at; i < end && t[i]; i++) h = (h ^ t[i]) * 0x01000193u;
+  return h;
+}
+
+static int same_str(const u8 *a, u32 ai, u32 a_end, const u8 *b, u32 bi, u32 b_end) {
+  for (;;) {
+    u8 ca = ai < a_end ? a[ai++] : 0, cb = bi < b_end ? b[bi++] : 0;
+    if (ca != cb) return 0;
+    if (ca == 0) return 1;
+  }
+}
+
+static u32 table_cap(u32 n) {
+  u32 cap = 1024;
+  while (cap < n * 2) cap *= 2;
+  return cap;
+}
+
+static int index_base_strings(void) {
+  u32 n = 0;
+  for (u32 i = 0; i < base_len; i++)
+    if (base_strs[i] == 0) n++;
+  u32 cap = table_cap(n);
+  base_mask = cap - 1;
+  base_slots = (u32 *)alloc(cap * 4);
+  base_hashes = (u32 *)alloc(cap * 4);
+  if (!base_slots || !base_hashes) return 0;
+  for (u32 start = 0; start < base_len;) {
+    u32 h = hash_str(base_strs, start, base_len);
+    u32 i = h & base_mask;
+    int dup = 0;
+    for (; base_slots[i]; i = (i + 1) & base_mask) {
+      if (base_hashes[i] == h && same_str(base_strs, base_slots[i] - 1, base_len, base_strs, start, base_len)) {
+        dup = 1;
+        break;
+      }
+    }
+    if (!dup) {
+      base_slots[i] = start + 1;
+      base_hashes[i] = h;
+    }
+    while (start < base_len && base_strs[start]) start++;
+    start++;
+  }
+  return 1;
+}
+
+/* The new offset of the own string at local offset `local` (interned at the end of the new table when new). */
+static u32 intern_new(u32 local, u32 h) {
+  u32 i = h & new_mask;
+  for (; new_slots[i]; i = (i + 1) & new_mask)
+    if (new_hashes[i] == h && same_str(new_strs, new_slots[i] - 1, new_len, own_strs, local, own_len)) return first_own_off + new_slots[i] - 1;
+  u32 at = new_len;
+  while (local < own_len && own_strs[local]) new_strs[new_len++] = own_strs[local++];
+  new_strs[new_len++] = 0;
+  new_slots[i] = at + 1;
+  new_hashes[i] = h;
+  return first_own_off + at;
+}
+
+static u32 remap_str(u32 off) {
+  if (off == 0 || off < first_own_off) return off;
+  u32 local = off - first_own_off;
+  if (local >= own_len) {
+    failed = 1; /* dedup.ts names the offset */
+    return off;
+  }
+  if (str_memo[local]) return str_memo[local] - 1;
+  u32 h = hash_str(own_strs, local, own_len);
+  u32 r = 0xffffffffu;
+  if (base_slots) {
+    for (u32 i = h & base_mask; base_slots[i]; i = (i + 1) & base_mask) {
+      if (base_hashes[i] == h && same_str(base_strs, base_slots[i] - 1, base_len, own_strs, local, own_len)) {
+        r = base_slots[i] - 1;
+        break;
+      }
+    }
+  }
+  if (r == 0xffffffffu) r = intern_new(local, h);
+  str_memo[local] = r + 1;
+  return r;
+}
+
+static const u32 *early;
+static u32 early_len, early_at;
+
+/* The strings interned ahead of type `up_to` (groups: before, count, offsets). */
+static void take_early(u32 up_to) {
+  while (early_at + 2 <= early_len && early[early_at] <= up_to) {
+    u32 count = early[early_at + 1];
+    if (count > early_len - early_at - 2) {
+      failed = 1;
+      return;
+    }
+    for (u32 i = 0; i < count; i++) remap_str(early[early_at + 2 + i]);
+    early_at += 2 + count;
+  }
+}
+
+/*
+ * Strings of types S..N-1 (words[] laid out as for dedup_run) remapped in place: own strings
+ * (offsets from start_str_off, own_len bytes) the base chain has (base_len bytes, offset 0 on)
+ * to the base's offset, the others to a new table in order of first use, beginning with the
+ * empty string when with_empty (base BTF). groups: the strings to take first (before type,
+ * count, offsets; a group before 0xffffffff goes after the types: the .BTF.ext's). Returns
+ * DEDUP_OK or DEDUP_BAD_INPUT; dedup_strings_out() and dedup_strings_len() give the table,
+ * dedup_string_map() the new offset + 1 of each own offset met.
+ */
+__attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds, u32 *words, const i32 *offs, i32 n, i32 s, const u8 *own, u32 own_bytes, const u8 *base,
+                                                               u32 base_bytes, u32 start_str_off, int with_empty, const u32 *groups, u32 groups_len, u32 heap) {
+  shapes = kinds;
+  W = words;
+  OFF = offs;
+  N = n;
+  S = s;
+  heap_at = heap;
+  own_strs = own;
+  own_len = own_bytes;
+  base_strs = base;
+  base_len = base_bytes;
+  first_own_off = start_str_off;
+  early = groups;
+  early_len = groups_len;
+  early_at = 0;
+  str_memo = (u32 *)alloc(own_len * 4 + 4);
+  new_strs = (u8 *)alloc(own_len + 1);
+  u32 n_own = 1;
+  for (u32 i = 0; i < own_len; i++)
+    if (own[i] == 0) n_own++;
+  u32 cap = table_cap(n_own);
+  new_mask = cap - 1;
+  new_slots = (u32 *)alloc(cap * 4);
+  new_hashes = (u32 *)alloc(cap * 4);
+  if (!str_memo || !new_strs || !new_slots || !new_hashes) return DEDUP_BAD_INPUT;
+  if (base_len > 0 && !index_base_strings()) return DEDUP_BAD_INPUT;
+  if (with_empty) {
+    u32 h = hash_str(new_strs, 0, 1);
+    new_strs[0] = 0;
+    new_len = 1;
+    new_slots[h & new_mask] = 1;
+    new_hashes[h & new_mask] = h;
+  }
+  for (i32 id = s; id < n && !failed; id++) {
+    take_early((u32)id);
+    u32 o = OFF[id];
+    W[o] = remap_str(W[o]);
+    const u8 *sh = shape(kind_of_rec(o));
+    if (sh[7] == NO_WORD) continue;
+    u32 vlen = info_vlen(W[o + 1]);
+    for (u32 i = 0, e = o + 3 + sh[1]; i < vlen; i++, e += sh[2]) W[e + sh[7]] = remap_str(W[e + sh[7]]);
+  }
+  take_early(0xffffffffu);
+  return failed ? DEDUP_BAD_INPUT : DEDUP_OK;
+}
+
+__attribute__((export_name("dedup_strings_out"))) u32 dedup_strings_out(void) { return (u32)new_strs; }
+__attribute__((export_name("dedup_strings_len"))) u32 dedup_strings_len(void) { return new_len; }
+__attribute__((export_name("dedup_string_map"))) u32 dedup_string_map(void) { return (u32)str_memo; }
+__attribute__((export_name("dedup_heap"))) u32 dedup_heap(void) { return heap_at; }
+
 /* ---- prep: base types self-canonical, those a split type could fold into hashed (see dedup.ts prep) ---- */
 
 static i32 *base_group_start, *base_group_members, *base_composites;

@@ -163,6 +163,11 @@ interface DedupCoreExports {
   dedup_out_words(): number;
   dedup_id_map(): number;
   dedup_graph_pairs(): number;
+  dedup_strings(kinds: number, words: number, offs: number, n: number, s: number, own: number, ownBytes: number, base: number, baseBytes: number, startStrOff: number, withEmpty: number, groups: number, groupsLen: number, heap: number): number;
+  dedup_strings_out(): number;
+  dedup_strings_len(): number;
+  dedup_string_map(): number;
+  dedup_heap(): number;
 }
 
 const CORE_OK = 0;
@@ -210,25 +215,72 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   const chain = baseChain(btf);
   const total = chainWords(chain);
   const N = btf.nextId;
+  const S = btf.startId;
+  const so = btf.startStrOff;
+  const groups = stringGroups(opts);
   const layout = new CoreLayout(core.memory, core.heap_base());
   const kindsAt = layout.copy(kinds);
   const wordsAt = layout.place(total * 4);
   const offAt = layout.place(N * 4);
+  const ownAt = layout.copy(btf.strings);
+  // The base chain's strings, one after the other: index = string offset.
+  const baseAt = layout.place(so);
+  for (const b of chain) if (b !== btf) layout.copyAt(baseAt + b.startStrOff, b.strings);
+  const groupsAt = layout.copy(groups);
   const heapAt = layout.place(0);
   if (!layout.commit()) return undefined;
   const W = new Uint32Array(core.memory.buffer, wordsAt, total);
   const OFF = new Int32Array(core.memory.buffer, offAt, N);
   const typesEnd = fillWords(chain, W, OFF);
   requireDedupableKinds(btf, W, OFF, opts.file);
-  const { table, remap } = remapStrings(btf, W, OFF, opts);
+  opts.onProgress?.('strings', 0, N - S);
+  if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
   const flags = (opts.forceCollisions === true ? 1 : 0) | (opts.legacy === true ? 2 : 0);
   const budget = opts.signatureBudget ?? defaultSignatureBudget(N);
-  if (core.dedup_run(kindsAt, wordsAt, typesEnd, offAt, N, btf.startId, btf.startStrOff, btf.startStrOff + table.len, flags, budget, heapAt) !== CORE_OK) return undefined;
+  const stringsLen = core.dedup_strings_len();
+  if (core.dedup_run(kindsAt, wordsAt, typesEnd, offAt, N, S, so, so + stringsLen, flags, budget, core.dedup_heap()) !== CORE_OK) return undefined;
   const memory = core.memory.buffer;
   const out = new Uint32Array(memory, core.dedup_out(), core.dedup_out_words()).slice();
   const idMap: IdMap = new Uint32Array(memory, core.dedup_id_map(), N).slice();
-  opts.onProgress?.('compact', 0, N - btf.startId);
-  return finishDedup(btf, opts, out, table.bytes(), idMap, core.dedup_graph_pairs(), remap);
+  const strings = new Uint8Array(memory, core.dedup_strings_out(), stringsLen).slice();
+  // Every string of the .BTF.ext went through the string pass: its new offset + 1 is here.
+  const strMap = opts.ext ? new Uint32Array(memory, core.dedup_string_map(), btf.strings.length).slice() : new Uint32Array(0);
+  opts.onProgress?.('compact', 0, N - S);
+  return finishDedup(btf, opts, out, strings, idMap, core.dedup_graph_pairs(), (off) => (off === 0 || off < so ? off : strMap[off - so]! - 1));
+}
+
+/**
+ * DedupOptions.stringsBefore and the .BTF.ext's strings as dedup_strings takes them: groups
+ * of (before type, count, offsets), the .BTF.ext's last, before 0xffffffff (after the types).
+ */
+function stringGroups(opts: DedupOptions): Uint32Array {
+  const out: number[] = [];
+  for (const g of opts.stringsBefore ?? []) {
+    out.push(Math.min(g.before, 0xfffffffe), g.offsets.length);
+    for (let i = 0; i < g.offsets.length; i++) out.push(g.offsets[i]!);
+  }
+  const ext = opts.ext;
+  if (ext) {
+    const offsets = extStrings(ext);
+    out.push(0xffffffff, offsets.length);
+    for (const off of offsets) out.push(off);
+  }
+  return Uint32Array.from(out);
+}
+
+/** The string offsets of a .BTF.ext in the order libbpf's dedup meets them (its string table comes out the same). */
+function extStrings(ext: BtfExt): number[] {
+  const out: number[] = [];
+  for (const s of ext.funcInfo) out.push(s.secNameOff);
+  for (const s of ext.lineInfo) {
+    out.push(s.secNameOff);
+    for (const r of s.records) out.push(r.fileNameOff, r.lineOff);
+  }
+  for (const s of ext.coreRelos) {
+    out.push(s.secNameOff);
+    for (const r of s.records) out.push(r.accessStrOff);
+  }
+  return out;
 }
 
 /** Graph-check pairs before the struct pass computes type signatures (see DedupOptions.signatureBudget). */
@@ -326,22 +378,7 @@ function remapStrings(btf: Btf, W: Uint32Array, OFF: Int32Array, opts: DedupOpti
     if (((id - S) & 0xffff) === 0) opts.onProgress?.('strings', id - S, total);
   }
   takeEarly(Number.POSITIVE_INFINITY);
-  const ext = opts.ext;
-  if (ext) {
-    // Visit in libbpf's order so the string table comes out the same.
-    for (const s of ext.funcInfo) remap(s.secNameOff);
-    for (const s of ext.lineInfo) {
-      remap(s.secNameOff);
-      for (const r of s.records) {
-        remap(r.fileNameOff);
-        remap(r.lineOff);
-      }
-    }
-    for (const s of ext.coreRelos) {
-      remap(s.secNameOff);
-      for (const r of s.records) remap(r.accessStrOff);
-    }
-  }
+  if (opts.ext) for (const off of extStrings(opts.ext)) remap(off);
   return { table, remap };
 }
 
