@@ -27,16 +27,6 @@ enum { DEDUP_OK = 0, DEDUP_NEED_SIGNATURES = 1, DEDUP_BAD_INPUT = 2 };
 /* legacy_structs recurses through nested member structs; deeper than this, dedup.ts decides. */
 #define MAX_LEGACY_DEPTH 1000
 
-/*
- * The kind table (kinds.ts, as dedup.ts lays it out in coreKindTable), 8 bytes per kind:
- * flags, words of single trailing data, words per element, then the type-id word indices
- * within the trailing data (count and two), the type-id word within an element and the
- * string word within an element (NO_WORD: none).
- */
-#define SHAPE_BYTES 8
-#define SHAPE_KNOWN 1
-#define SHAPE_TYPE_IN_SIZE 2
-#define NO_WORD 0xff
 
 static const u8 *shapes;
 static u32 *W;
@@ -84,7 +74,7 @@ static void for_each_type_id_word(const u32 *words, u32 o, word_fn visit) {
   const u8 *s = shape(info_kind(words[o + 1]));
   if (s[0] & SHAPE_TYPE_IN_SIZE) visit(o + 2);
   for (u32 i = 0; i < s[3]; i++) visit(o + 3 + s[4 + i]);
-  if (s[6] == NO_WORD) return;
+  if (s[6] == SHAPE_NO_WORD) return;
   u32 vlen = info_vlen(words[o + 1]);
   for (u32 i = 0, e = o + 3 + s[1]; i < vlen; i++, e += s[2]) visit(e + s[6]);
 }
@@ -219,8 +209,9 @@ static const u8 *own_strs, *base_strs;
 static u32 own_len, base_len, first_own_off;
 /* own string (local offset) -> its new offset + 1 (0: not met yet) */
 static u32 *str_memo;
-/* base strings: open addressing over offset + 1 (first occurrence wins, as libbpf's btf__find_str) */
-static u32 *base_slots, *base_hashes, base_mask;
+/* base strings: strings.ts BaseStringIndex's open addressing (offset + 1, FNV-1a hashes) */
+static const u32 *base_slots, *base_hashes;
+static u32 base_mask;
 /* the new own string table and its set */
 static u8 *new_strs;
 static u32 new_len, *new_slots, *new_hashes, new_mask;
@@ -243,35 +234,6 @@ static u32 table_cap(u32 n) {
   u32 cap = 1024;
   while (cap < n * 2) cap *= 2;
   return cap;
-}
-
-static int index_base_strings(void) {
-  u32 n = 0;
-  for (u32 i = 0; i < base_len; i++)
-    if (base_strs[i] == 0) n++;
-  u32 cap = table_cap(n);
-  base_mask = cap - 1;
-  base_slots = (u32 *)alloc(cap * 4);
-  base_hashes = (u32 *)alloc(cap * 4);
-  if (!base_slots || !base_hashes) return 0;
-  for (u32 start = 0; start < base_len;) {
-    u32 h = hash_str(base_strs, start, base_len);
-    u32 i = h & base_mask;
-    int dup = 0;
-    for (; base_slots[i]; i = (i + 1) & base_mask) {
-      if (base_hashes[i] == h && same_str(base_strs, base_slots[i] - 1, base_len, base_strs, start, base_len)) {
-        dup = 1;
-        break;
-      }
-    }
-    if (!dup) {
-      base_slots[i] = start + 1;
-      base_hashes[i] = h;
-    }
-    while (start < base_len && base_strs[start]) start++;
-    start++;
-  }
-  return 1;
 }
 
 /* The new offset of the own string at local offset `local` (interned at the end of the new table when new). */
@@ -328,15 +290,16 @@ static void take_early(u32 up_to) {
 
 /*
  * Strings of types S..N-1 (words[] laid out as for dedup_run) remapped in place: own strings
- * (offsets from start_str_off, own_len bytes) the base chain has (base_len bytes, offset 0 on)
- * to the base's offset, the others to a new table in order of first use, beginning with the
+ * (offsets from start_str_off, own_len bytes) the base chain has (base_len bytes, offset 0 on,
+ * indexed by BaseStringIndex's table: base_index_slots 0 when there is no base) to the base's offset, the others to a new table in order of first use, beginning with the
  * empty string when with_empty (base BTF). groups: the strings to take first (before type,
  * count, offsets; a group before 0xffffffff goes after the types: the .BTF.ext's). Returns
  * DEDUP_OK or DEDUP_BAD_INPUT; dedup_strings_out() and dedup_strings_len() give the table,
  * dedup_string_map() the new offset + 1 of each own offset met.
  */
 __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds, u32 *words, const i32 *offs, i32 n, i32 s, const u8 *own, u32 own_bytes, const u8 *base,
-                                                               u32 base_bytes, u32 start_str_off, int with_empty, const u32 *groups, u32 groups_len, u32 heap) {
+                                                               u32 base_bytes, const u32 *base_index_slots, const u32 *base_index_hashes, u32 base_index_mask,
+                                                               u32 start_str_off, int with_empty, const u32 *groups, u32 groups_len, u32 heap) {
   shapes = kinds;
   W = words;
   OFF = offs;
@@ -347,6 +310,9 @@ __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds,
   own_len = own_bytes;
   base_strs = base;
   base_len = base_bytes;
+  base_slots = base_index_slots;
+  base_hashes = base_index_hashes;
+  base_mask = base_index_mask;
   first_own_off = start_str_off;
   early = groups;
   early_len = groups_len;
@@ -361,7 +327,6 @@ __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds,
   new_slots = (u32 *)alloc(cap * 4);
   new_hashes = (u32 *)alloc(cap * 4);
   if (!str_memo || !new_strs || !new_slots || !new_hashes) return DEDUP_BAD_INPUT;
-  if (base_len > 0 && !index_base_strings()) return DEDUP_BAD_INPUT;
   if (with_empty) {
     u32 h = hash_str(new_strs, 0, 1);
     new_strs[0] = 0;
@@ -374,7 +339,7 @@ __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds,
     u32 o = OFF[id];
     W[o] = remap_str(W[o]);
     const u8 *sh = shape(kind_of_rec(o));
-    if (sh[7] == NO_WORD) continue;
+    if (sh[7] == SHAPE_NO_WORD) continue;
     u32 vlen = info_vlen(W[o + 1]);
     for (u32 i = 0, e = o + 3 + sh[1]; i < vlen; i++, e += sh[2]) W[e + sh[7]] = remap_str(W[e + sh[7]]);
   }
@@ -1036,7 +1001,7 @@ __attribute__((export_name("dedup_run"))) int dedup_run(const u8 *kinds, u32 *wo
   map[0] = 0;
   /* every kind must be one whose type-id and string words are known (dedup.ts's constructor) */
   for (i32 id = 1; id < n; id++)
-    if (!(shape(kind(id))[0] & SHAPE_KNOWN)) return DEDUP_BAD_INPUT;
+    if (!(shape(kind(id))[0] & SHAPE_FIELDS_KNOWN)) return DEDUP_BAD_INPUT;
   for (i32 id = s; id < n; id++) {
     u32 k = kind(id);
     if (k == K_VAR || k == K_DATASEC) map[id] = id;

@@ -17,7 +17,7 @@ import { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import type { BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo } from '../wire/ext.js';
 import { forEachStrOffWord, forEachTypeIdWord } from '../wire/fields.js';
-import { infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind, type KindShape } from '../wire/kinds.js';
+import { coreKindTable, infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind, type KindShape } from '../wire/kinds.js';
 import { serializeBtf } from '../wire/write.js';
 import { CoreLayout, instantiateCore } from '../wasm/core.js';
 import { DEDUP_CORE_WASM } from './dedup-core-wasm.js';
@@ -163,7 +163,25 @@ interface DedupCoreExports {
   dedup_out_words(): number;
   dedup_id_map(): number;
   dedup_graph_pairs(): number;
-  dedup_strings(kinds: number, words: number, offs: number, n: number, s: number, own: number, ownBytes: number, base: number, baseBytes: number, startStrOff: number, withEmpty: number, groups: number, groupsLen: number, heap: number): number;
+  dedup_strings(
+    kinds: number,
+    words: number,
+    offs: number,
+    n: number,
+    s: number,
+    own: number,
+    ownBytes: number,
+    base: number,
+    baseBytes: number,
+    baseSlots: number,
+    baseHashes: number,
+    baseMask: number,
+    startStrOff: number,
+    withEmpty: number,
+    groups: number,
+    groupsLen: number,
+    heap: number,
+  ): number;
   dedup_strings_out(): number;
   dedup_strings_len(): number;
   dedup_string_map(): number;
@@ -171,35 +189,6 @@ interface DedupCoreExports {
 }
 
 const CORE_OK = 0;
-/** dedup-core.c's kind table: bytes per kind (see SHAPE_BYTES there). */
-const CORE_SHAPE_BYTES = 8;
-const CORE_NO_WORD = 0xff;
-
-/**
- * The kind table as dedup-core.c reads it (kinds.ts's shapes, 8 bytes per kind: flags 1 known
- * and 2 size_or_type is a type id, trailing-data words, element words, type-id words of the
- * trailing data (count, two), the type-id word and the string word of an element); undefined
- * when a shape does not fit that form.
- */
-function coreKindTable(shapes: readonly (KindShape | undefined)[]): Uint8Array | undefined {
-  const table = new Uint8Array(128 * CORE_SHAPE_BYTES);
-  for (let k = 0; k < 128; k++) {
-    const shape = shapes[k];
-    if (!shape || shape.fromLayout) continue;
-    if (shape.infoTypeWords.length > 2 || shape.elemTypeWords.length > 1 || shape.elemStrWords.length > 1) return undefined;
-    const at = k * CORE_SHAPE_BYTES;
-    table[at] = 1 | (shape.sizeOrType === 'type' ? 2 : 0);
-    table[at + 1] = shape.infoSize >>> 2;
-    table[at + 2] = shape.elemSize >>> 2;
-    table[at + 3] = shape.infoTypeWords.length;
-    table[at + 4] = shape.infoTypeWords[0] ?? 0;
-    table[at + 5] = shape.infoTypeWords[1] ?? 0;
-    table[at + 6] = shape.elemTypeWords[0] ?? CORE_NO_WORD;
-    table[at + 7] = shape.elemStrWords[0] ?? CORE_NO_WORD;
-  }
-  return table;
-}
-
 /**
  * dedup by dedup-core.c (see src/wasm/core.ts): the string pass here, the rest in the core,
  * over a copy of the words in its memory. Undefined when the core cannot run or gives the
@@ -223,9 +212,11 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   const wordsAt = layout.place(total * 4);
   const offAt = layout.place(N * 4);
   const ownAt = layout.copy(btf.strings);
-  // The base chain's strings, one after the other: index = string offset.
-  const baseAt = layout.place(so);
-  for (const b of chain) if (b !== btf) layout.copyAt(baseAt + b.startStrOff, b.strings);
+  // The base chain's strings (index = string offset) and their index, made once per base.
+  const baseIdx = btf.base ? baseStringIndex(btf.base) : undefined;
+  const baseAt = baseIdx ? layout.copy(baseIdx.all) : 0;
+  const slotsAt = baseIdx ? layout.copy(baseIdx.slots) : 0;
+  const hashesAt = baseIdx ? layout.copy(baseIdx.hashes) : 0;
   const groupsAt = layout.copy(groups);
   const heapAt = layout.place(0);
   if (!layout.commit()) return undefined;
@@ -234,7 +225,7 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   const typesEnd = fillWords(chain, W, OFF);
   requireDedupableKinds(btf, W, OFF, opts.file);
   opts.onProgress?.('strings', 0, N - S);
-  if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
+  if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, slotsAt, hashesAt, baseIdx?.mask ?? 0, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
   const flags = (opts.forceCollisions === true ? 1 : 0) | (opts.legacy === true ? 2 : 0);
   const budget = opts.signatureBudget ?? defaultSignatureBudget(N);
   const stringsLen = core.dedup_strings_len();

@@ -48,11 +48,6 @@ export class CoreLayout {
     return at;
   }
 
-  /** `data` at `at`, inside room placed before (call grow() before). */
-  copyAt(at: number, data: Uint8Array | Uint32Array | Int32Array): void {
-    this.pending.push([at, data]);
-  }
-
   private pending: [number, Uint8Array | Uint32Array | Int32Array][] = [];
 
   /** Grow the memory to hold everything placed and copy the data in; false when it cannot grow so far. */
