@@ -317,6 +317,9 @@ __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds,
   early = groups;
   early_len = groups_len;
   early_at = 0;
+  /* every kind must be one whose type-id and string words are known (dedup.ts requireDedupableKinds) */
+  for (i32 id = 1; id < n; id++)
+    if (!(shape(kind(id))[0] & SHAPE_FIELDS_KNOWN)) return DEDUP_BAD_INPUT;
   str_memo = (u32 *)alloc(own_len * 4 + 4);
   new_strs = (u8 *)alloc(own_len + 1);
   u32 n_own = 1;
@@ -999,9 +1002,6 @@ __attribute__((export_name("dedup_run"))) int dedup_run(const u8 *kinds, u32 *wo
   for (i32 i = 0; i < n; i++) map[i] = hypot[i] = UNPROCESSED;
   for (u32 i = 0; i < cap; i++) head[i] = -1;
   map[0] = 0;
-  /* every kind must be one whose type-id and string words are known (dedup.ts's constructor) */
-  for (i32 id = 1; id < n; id++)
-    if (!(shape(kind(id))[0] & SHAPE_FIELDS_KNOWN)) return DEDUP_BAD_INPUT;
   for (i32 id = s; id < n; id++) {
     u32 k = kind(id);
     if (k == K_VAR || k == K_DATASEC) map[id] = id;

@@ -223,7 +223,7 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   const W = new Uint32Array(core.memory.buffer, wordsAt, total);
   const OFF = new Int32Array(core.memory.buffer, offAt, N);
   const typesEnd = fillWords(chain, W, OFF);
-  requireDedupableKinds(btf, W, OFF, opts.file);
+  // (a kind the core cannot rewrite: it gives the input back, and dedupJs names the type)
   opts.onProgress?.('strings', 0, N - S);
   if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, slotsAt, hashesAt, baseIdx?.mask ?? 0, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
   const flags = (opts.forceCollisions === true ? 1 : 0) | (opts.legacy === true ? 2 : 0);

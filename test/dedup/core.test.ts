@@ -15,8 +15,8 @@ import { type DedupOptions, type DedupResult, dedup, dedupByCore, dedupJs } from
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
-import { infoKind, Kind } from '../../src/wire/kinds.js';
-import { readFixture } from '../helpers.js';
+import { infoKind, Kind, makeInfo } from '../../src/wire/kinds.js';
+import { encodeBlob, readFixture } from '../helpers.js';
 import { applyMutations, mutationArb } from '../fuzz/harness.js';
 
 const MODES: ReadonlyArray<{ name: string; opts: DedupOptions }> = [
@@ -217,6 +217,19 @@ describe('dedup core (dedup-core.c) against dedupJs', () => {
         assert.equal(outcome(() => dedup(btf, { legacy })), outcome(() => dedupJs(btf, { legacy })));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('gives back a kind only the layout section describes, and dedup names the type as dedupJs does', () => {
+    // [1] int, [2] kind 20 (12-byte record per the layout section), [3] int again
+    const layout: Array<[number, number, number]> = Array.from({ length: 21 }, () => [0, 0, 0]);
+    layout[Kind.INT] = [4, 0, 0];
+    const intRec = [1, makeInfo(Kind.INT, 0, false), 4, 32];
+    const btf = Btf.parse(encodeBlob({ types: [intRec, [0, makeInfo(20, 0, false), 0], intRec], strings: ['', 'int'], layout }));
+    assert.equal(dedupByCore(btf), undefined);
+    assert.throws(
+      () => dedup(btf),
+      (e) => e instanceof BtfError && e.code === 'unsupported' && e.typeId === 2,
     );
   });
 
