@@ -353,6 +353,11 @@ __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds,
 __attribute__((export_name("dedup_strings_out"))) u32 dedup_strings_out(void) { return (u32)new_strs; }
 __attribute__((export_name("dedup_strings_len"))) u32 dedup_strings_len(void) { return new_len; }
 __attribute__((export_name("dedup_string_map"))) u32 dedup_string_map(void) { return (u32)str_memo; }
+/* Record offsets of ids start..end-1 made absolute: the caller copied them relative to their blob at `add`. */
+__attribute__((export_name("dedup_rebase"))) void dedup_rebase(i32 *offs, i32 start, i32 end, i32 add) {
+  for (i32 id = start; id < end; id++) offs[id] += add;
+}
+
 __attribute__((export_name("dedup_heap"))) u32 dedup_heap(void) { return heap_at; }
 
 /* ---- prep: base types self-canonical, those a split type could fold into hashed (see dedup.ts prep) ---- */

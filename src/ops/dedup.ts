@@ -122,23 +122,30 @@ function chainWords(chain: readonly Btf[]): number {
   return total;
 }
 
+/** Ids start..end-1 whose record offsets fillWords left relative to their blob: add `add`. */
+interface OffsetRebase {
+  readonly start: number;
+  readonly end: number;
+  readonly add: number;
+}
+
 /**
  * Copy the chain's type words into W (chainWords long) and their record offsets into OFF
- * (indexed by id; OFF[0] is void's zero words after the last type); the end of the types.
+ * (indexed by id; OFF[0] is void's zero words after the last type): the end of the types, and
+ * the ids whose offsets are still relative to their blob (all but the first blob's: a native
+ * copy each, vmlinux's 100,000 included; the caller adds the blob's position).
  */
-function fillWords(chain: readonly Btf[], W: Uint32Array, OFF: Int32Array): number {
-  // The first blob's offsets are OFF's as they are (a native copy for vmlinux's 100,000).
+function fillWords(chain: readonly Btf[], W: Uint32Array, OFF: Int32Array): { typesEnd: number; rebase: OffsetRebase[] } {
   let pos = 0;
+  const rebase: OffsetRebase[] = [];
   for (const b of chain) {
     W.set(b.words, pos);
-    const offs = b.offsets;
-    const s = b.startId;
-    if (pos === 0) OFF.set(offs, s);
-    else for (let i = 0; i < offs.length; i++) OFF[s + i] = pos + offs[i]!;
+    OFF.set(b.offsets, b.startId);
+    if (pos !== 0) rebase.push({ start: b.startId, end: b.nextId, add: pos });
     pos += b.words.length;
   }
   OFF[0] = pos;
-  return pos;
+  return { typesEnd: pos, rebase };
 }
 
 /** Refuse kinds whose type-id and string words are unknown (libbpf fails the same way). */
@@ -186,6 +193,7 @@ interface DedupCoreExports {
   dedup_strings_len(): number;
   dedup_string_map(): number;
   dedup_heap(): number;
+  dedup_rebase(offs: number, start: number, end: number, add: number): void;
 }
 
 const CORE_OK = 0;
@@ -222,7 +230,8 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   if (!layout.commit()) return undefined;
   const W = new Uint32Array(core.memory.buffer, wordsAt, total);
   const OFF = new Int32Array(core.memory.buffer, offAt, N);
-  const typesEnd = fillWords(chain, W, OFF);
+  const { typesEnd, rebase } = fillWords(chain, W, OFF);
+  for (const r of rebase) core.dedup_rebase(offAt, r.start, r.end, r.add);
   // (a kind the core cannot rewrite: it gives the input back, and dedupJs names the type)
   opts.onProgress?.('strings', 0, N - S);
   if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, slotsAt, hashesAt, baseIdx?.mask ?? 0, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
@@ -416,7 +425,9 @@ class Deduper {
     const W = new Uint32Array(chainWords(chain));
     const N = btf.nextId;
     const OFF = new Int32Array(N);
-    this.typesEnd = fillWords(chain, W, OFF);
+    const filled = fillWords(chain, W, OFF);
+    for (const r of filled.rebase) for (let id = r.start; id < r.end; id++) OFF[id]! += r.add;
+    this.typesEnd = filled.typesEnd;
     this.W = W;
     this.OFF = OFF;
     this.N = N;

@@ -76,6 +76,13 @@ __attribute__((export_name("btf_check"))) i32 btf_check(const u8 *kinds, const u
   return 0;
 }
 
+/* The number of NUL bytes of all[0..total) (the strings of a table ending with one). */
+__attribute__((export_name("btf_count_strings"))) u32 btf_count_strings(const u8 *all, u32 total) {
+  u32 n = 0;
+  for (u32 i = 0; i < total; i++) n += all[i] == 0;
+  return n;
+}
+
 /*
  * BaseStringIndex's table over the strings all[0..total) (ending with a NUL): for each string
  * start, its offset + 1 in slots and its FNV-1a hash in hashes (open addressing, mask + 1

@@ -16,6 +16,7 @@ interface BtfCoreExports {
   btf_index(kinds: number, words: number, nWords: number, offs: number): number;
   btf_check(kinds: number, words: number, offs: number, n: number, startId: number, strEnd: number, baseFuncs: number, baseFuncCount: number): number;
   btf_index_strings(all: number, total: number, slots: number, hashes: number, mask: number): void;
+  btf_count_strings(all: number, total: number): number;
 }
 
 /** Below this many words the JavaScript passes finish before a core is instantiated. */
@@ -65,17 +66,33 @@ export function indexByCore(
   return { offsets, checked: true };
 }
 
-/** BaseStringIndex's slots and hashes over `all` (mask + 1 of each) by the core; undefined where the JavaScript must make them. */
-export function indexStringsByCore(all: Uint8Array, mask: number): { slots: Int32Array; hashes: Int32Array } | undefined {
+/** BaseStringIndex's open addressing: offset + 1 (0 empty) and FNV-1a hash per slot, mask + 1 slots. */
+export interface StringIndexTable {
+  readonly slots: Int32Array;
+  readonly hashes: Int32Array;
+  readonly mask: number;
+}
+
+/** The mask of a StringIndexTable for `n` strings: a power of two of slots, at least 1,024 and twice n. */
+export function stringTableMask(n: number): number {
+  let cap = 1024;
+  while (cap < n * 2) cap *= 2;
+  return cap - 1;
+}
+
+/** BaseStringIndex's table (see indexStringsJs) for `all` by the core; undefined where the JavaScript must make it. */
+export function indexStringsByCore(all: Uint8Array): StringIndexTable | undefined {
   if (all.length < CORE_MIN_WORDS) return undefined;
   const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
   if (!core) return undefined;
   const layout = new CoreLayout(core.memory, core.heap_base());
   const allAt = layout.copy(all);
+  if (!layout.commit()) return undefined;
+  const mask = stringTableMask(core.btf_count_strings(allAt, all.length));
   const slotsAt = layout.place((mask + 1) * 4);
   const hashesAt = layout.place((mask + 1) * 4);
   if (!layout.commit()) return undefined;
   core.btf_index_strings(allAt, all.length, slotsAt, hashesAt, mask);
   const memory = core.memory.buffer;
-  return { slots: new Int32Array(memory, slotsAt, mask + 1).slice(), hashes: new Int32Array(memory, hashesAt, mask + 1).slice() };
+  return { slots: new Int32Array(memory, slotsAt, mask + 1).slice(), hashes: new Int32Array(memory, hashesAt, mask + 1).slice(), mask };
 }

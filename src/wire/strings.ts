@@ -1,5 +1,5 @@
 import type { Btf } from './btf.js';
-import { indexStringsByCore } from './btf-core.js';
+import { indexStringsByCore, type StringIndexTable, stringTableMask } from './btf-core.js';
 
 /**
  * String-section helpers. Names are decoded only when asked for; comparisons against a
@@ -251,22 +251,17 @@ export class BaseStringIndex {
   constructor(base: Btf) {
     const chain: Btf[] = [];
     for (let b: Btf | undefined = base; b; b = b.base) chain.unshift(b);
-    const total = base.startStrOff + base.strings.length;
-    const all = new Uint8Array(total);
-    for (const b of chain) all.set(b.strings, b.startStrOff);
+    let all = base.strings;
+    if (chain.length > 1) {
+      all = new Uint8Array(base.startStrOff + base.strings.length);
+      for (const b of chain) all.set(b.strings, b.startStrOff);
+    }
     this.all = all;
-    // Count strings to size the table (indexOf is native: a split encode builds this index
-    // once per run over the base's 1.8 MB of strings, so the loops here are kept plain).
-    let n = 0;
-    for (let p = all.indexOf(0); p >= 0; p = all.indexOf(0, p + 1)) n++;
-    let cap = 1024;
-    while (cap < n * 2) cap *= 2;
-    const mask = cap - 1;
-    this.mask = mask;
     // vmlinux's 1.8 MB by btf-core.c (cold JavaScript took tens of milliseconds per command).
-    const table = indexStringsByCore(all, mask) ?? indexStringsJs(all, mask);
+    const table = indexStringsByCore(all) ?? indexStringsJs(all);
     this.slots = table.slots;
     this.hashes = table.hashes;
+    this.mask = table.mask;
   }
 
   find(src: Uint8Array, at: number, h = hashBytes(src, at)): number {
@@ -284,10 +279,14 @@ export class BaseStringIndex {
 /**
  * BaseStringIndex's table in JavaScript (the fallback, and the reference btf-core.c's
  * btf_index_strings is tested against): each string start of `all` by its FNV-1a hash, first
- * occurrence kept, in mask + 1 slots of offset + 1.
+ * occurrence kept.
  * @internal
  */
-export function indexStringsJs(all: Uint8Array, mask: number): { slots: Int32Array; hashes: Int32Array } {
+export function indexStringsJs(all: Uint8Array): StringIndexTable {
+  // Count strings to size the table (indexOf is native).
+  let n = 0;
+  for (let p = all.indexOf(0); p >= 0; p = all.indexOf(0, p + 1)) n++;
+  const mask = stringTableMask(n);
   const total = all.length;
   const slots = new Int32Array(mask + 1);
   const hashes = new Int32Array(mask + 1);
@@ -327,7 +326,7 @@ export function indexStringsJs(all: Uint8Array, mask: number): { slots: Int32Arr
     }
     start = end + 1;
   }
-  return { slots, hashes };
+  return { slots, hashes, mask };
 }
 
 const baseIndexCache = new WeakMap<Btf, BaseStringIndex>();
