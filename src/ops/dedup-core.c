@@ -66,6 +66,10 @@ static u32 kind_of_rec(u32 o) { return info_kind(W[o + 1]); }
 static u32 kind(u32 id) { return kind_of_rec(OFF[id]); }
 static int is_composite(u32 k) { return k == K_STRUCT || k == K_UNION; }
 static int is_any_enum(u32 k) { return k == K_ENUM || k == K_ENUM64; }
+/* Kinds the graph checks compare by info and name, then follow to the one type they refer to. */
+static int is_one_target_kind(u32 k) {
+  return k == K_CONST || k == K_VOLATILE || k == K_RESTRICT || k == K_PTR || k == K_TYPEDEF || k == K_FUNC || k == K_TYPE_TAG;
+}
 static const u8 *shape(u32 k) { return shapes + k * SHAPE_BYTES; }
 
 /* The field visitor (fields.ts forEachTypeIdWord): word positions of the type ids of the record at o. */
@@ -512,6 +516,12 @@ static int identical(u32 id1, u32 id2, int depth) {
     u32 a = OFF[id1], b = OFF[id2];
     u32 k = kind_of_rec(a);
     if (k != kind_of_rec(b)) return 0;
+    if (is_one_target_kind(k)) {
+      if (W[a + 1] != W[b + 1] || W[a] != W[b]) return 0;
+      id1 = W[a + 2];
+      id2 = W[b + 2];
+      continue;
+    }
     switch (k) {
     case 0:
       return 1;
@@ -523,17 +533,6 @@ static int identical(u32 id1, u32 id2, int depth) {
     case K_FWD:
     case K_FLOAT:
       return equal_common(a, b);
-    case K_CONST:
-    case K_VOLATILE:
-    case K_RESTRICT:
-    case K_PTR:
-    case K_TYPEDEF:
-    case K_FUNC:
-    case K_TYPE_TAG:
-      if (W[a + 1] != W[b + 1] || W[a] != W[b]) return 0;
-      id1 = W[a + 2];
-      id2 = W[b + 2];
-      continue;
     case K_ARRAY:
       if (!compat_array(a, b)) return 0;
       if (W[a + 4] != W[b + 4] && !identical(W[a + 4], W[b + 4], depth - 1)) return 0;
@@ -667,6 +666,13 @@ static int is_equiv(i32 cand_root, i32 canon_root) {
       continue;
     }
     if (ka != kb) return 0;
+    if (is_one_target_kind(ka)) {
+      if (W[a + 1] != W[b + 1]) return 0;
+      if (!stack_room(sp, 2)) return 0;
+      stack[sp++] = (i32)W[a + 2];
+      stack[sp++] = (i32)W[b + 2];
+      continue;
+    }
     switch (ka) {
     case K_INT:
       if (!equal_int_tag(a, b)) return 0;
@@ -678,18 +684,6 @@ static int is_equiv(i32 cand_root, i32 canon_root) {
     case K_FWD:
     case K_FLOAT:
       if (!equal_common(a, b)) return 0;
-      continue;
-    case K_CONST:
-    case K_VOLATILE:
-    case K_RESTRICT:
-    case K_PTR:
-    case K_TYPEDEF:
-    case K_FUNC:
-    case K_TYPE_TAG:
-      if (W[a + 1] != W[b + 1]) return 0;
-      if (!stack_room(sp, 2)) return 0;
-      stack[sp++] = (i32)W[a + 2];
-      stack[sp++] = (i32)W[b + 2];
       continue;
     case K_ARRAY:
       if (!compat_array(a, b)) return 0;
