@@ -10,8 +10,8 @@
  * own types with their strings already remapped, then void's three zero words) and the record
  * offsets above heap_base(), then calls dedup_run; the core allocates its own tables above
  * those, growing the memory itself. dedup_run returns DEDUP_OK, or DEDUP_NEED_SIGNATURES when
- * the graph checks passed the budget past which dedup.ts computes type signatures (which this
- * core has not: they never change a result, only bound the work), or DEDUP_BAD_INPUT for
+ * the graph checks passed the caller's budget (dedup.ts computes type signatures then, which
+ * this core has not: they never change a result, only bound the work), or DEDUP_BAD_INPUT for
  * anything the JavaScript would report or treat specially (a type id out of range, a kind it
  * cannot rewrite, a loop of reference types): the caller then runs dedup.ts, which reports it
  * as it always did.
