@@ -1,25 +1,23 @@
 /*
- * The passes of dedup.ts after the string pass (prep, primitive types, STRUCT/UNION/TYPEDEF
- * by graph equivalence, unambiguous FWDs, reference types, compaction), compiled to
- * WebAssembly by scripts/build-wasm.mjs: in a one-shot `btfkit encode module.ko -B vmlinux`
- * the JavaScript dedup ran as cold code, four times as long as warm. dedup.ts stays the
- * reference and the fallback, and this follows it step for step, so the two give the same
- * bytes (test/dedup/core.test.ts compares them).
+ * dedup.ts's passes (strings, prep, primitive types, STRUCT/UNION/TYPEDEF by graph
+ * equivalence with the type signatures past the budget, unambiguous FWDs, reference types,
+ * compaction), compiled to WebAssembly by scripts/build-wasm.mjs: in a one-shot `btfkit encode
+ * module.ko -B vmlinux` the JavaScript dedup ran as cold code, four times as long as warm.
+ * dedup.ts stays the reference and the fallback, and this follows it step for step, so the two
+ * give the same bytes, id map and graph-pair count (test/dedup/core.test.ts compares them).
  *
- * No libc: the caller lays out the kind table, the words of every type (base chain, then the
- * own types with their strings already remapped, then void's three zero words) and the record
- * offsets above heap_base(), then calls dedup_run; the core allocates its own tables above
- * those, growing the memory itself. dedup_run returns DEDUP_OK, or DEDUP_NEED_SIGNATURES when
- * the graph checks passed the caller's budget (dedup.ts computes type signatures then, which
- * this core has not: they never change a result, only bound the work), or DEDUP_BAD_INPUT for
- * anything the JavaScript would report or treat specially (a type id out of range, a kind it
- * cannot rewrite, a loop of reference types): the caller then runs dedup.ts, which reports it
- * as it always did.
+ * No libc: the caller lays out the kind table (core.h SHAPE_*), the words of every type (base
+ * chain, then the own types, then void's three zero words), the record offsets and the strings
+ * above heap_base(), then calls dedup_strings and dedup_run; the core allocates its own tables
+ * above those, growing the memory itself. Both return DEDUP_OK, or DEDUP_BAD_INPUT for
+ * anything the JavaScript would report or treat specially (a type id or string offset out of
+ * range, a kind it cannot rewrite, a loop of reference types, memory that cannot grow): the
+ * caller then runs dedup.ts, which reports it as it always did.
  */
 
 #include "../wasm/core.h"
 
-enum { DEDUP_OK = 0, DEDUP_NEED_SIGNATURES = 1, DEDUP_BAD_INPUT = 2 };
+enum { DEDUP_OK = 0, DEDUP_BAD_INPUT = 2 };
 
 #define UNPROCESSED (-1)
 #define IN_PROGRESS (-2)
@@ -46,7 +44,16 @@ static void *alloc(u32 bytes) {
   if (at + bytes < at) return 0;
   u32 end = at + bytes;
   u32 have = (u32)__builtin_wasm_memory_size(0) * 65536u;
-  if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) < 0) return 0;
+  if (end > have) {
+    /* Each grow costs a call into the engine (a tenth of a millisecond or more): grow by half
+       the memory at least, down to the pages needed when that much cannot be had. */
+    u32 need = (end - have + 65535) / 65536;
+    u32 more = (u32)__builtin_wasm_memory_size(0) / 2;
+    if (more < 16) more = 16;
+    if (more < need || __builtin_wasm_memory_grow(0, more) < 0) {
+      if (__builtin_wasm_memory_grow(0, need) < 0) return 0;
+    }
+  }
   heap_at = end;
   return (void *)at;
 }
@@ -739,21 +746,228 @@ static void merge_hypot(void) {
   }
 }
 
-/* The struct pass; DEDUP_NEED_SIGNATURES once the graph checks cost more than budget (dedup.ts's signatureBudget). */
+/* ---- type signatures (dedup.ts computeSigs, useSignatures): what every pair the graph check accepts shares ---- */
+
+#define CYCLIC_SIG_DEPTH 4
+
+static i32 *sig; /* 0 until the graph checks cost more than the budget */
+static i32 *edges;
+static u32 edges_cap, n_edges;
+
+static u32 mix(u32 h, u32 v) {
+  u32 x = (h ^ v) * 0x9e3779b1u;
+  x ^= x >> 15;
+  x *= 0x85ebca6bu;
+  return x ^ (x >> 13);
+}
+
+static void push_edge(u32 w) {
+  if (n_edges == edges_cap) {
+    i32 *grown = alloc_ids(edges_cap * 2);
+    if (!grown) {
+      failed = 1;
+      return;
+    }
+    for (u32 i = 0; i < n_edges; i++) grown[i] = edges[i];
+    edges = grown;
+    edges_cap *= 2;
+  }
+  edges[n_edges++] = (i32)w;
+}
+
+/* The refSig values of every FWD (open addressing over the values, with a used flag). */
+static u32 *fwd_sigs, fwd_sigs_mask;
+static u8 *fwd_sigs_used;
+
+static void fwd_sig_add(u32 v) {
+  u32 i = mix(v, 0) & fwd_sigs_mask;
+  while (fwd_sigs_used[i] && fwd_sigs[i] != v) i = (i + 1) & fwd_sigs_mask;
+  fwd_sigs_used[i] = 1;
+  fwd_sigs[i] = v;
+}
+
+static int fwd_sig_has(u32 v) {
+  for (u32 i = mix(v, 0) & fwd_sigs_mask; fwd_sigs_used[i]; i = (i + 1) & fwd_sigs_mask)
+    if (fwd_sigs[i] == v) return 1;
+  return 0;
+}
+
+static int compute_sigs(void) {
+  u32 n = (u32)N;
+  u32 n_fwd = 0;
+  for (i32 id = 1; id < N; id++) n_fwd += kind(id) == K_FWD;
+  u32 cap = 16;
+  while (cap < n_fwd * 2 + 2) cap *= 2;
+  fwd_sigs_mask = cap - 1;
+  fwd_sigs = (u32 *)alloc(cap * 4);
+  fwd_sigs_used = (u8 *)alloc(cap);
+  sig = alloc_ids(n);
+  i32 *start = alloc_ids(n + 1);
+  i32 *label = alloc_ids(n);
+  u8 *coarse = (u8 *)alloc(n);
+  edges_cap = n * 2 < 16 ? 16 : n * 2;
+  edges = alloc_ids(edges_cap);
+  u8 *infinite = (u8 *)alloc(n);
+  i32 *index = alloc_ids(n);
+  i32 *low = alloc_ids(n);
+  i32 *cursor = alloc_ids(n);
+  u8 *on_stack = (u8 *)alloc(n);
+  i32 *scc_stack = alloc_ids(n);
+  i32 *call_stack = alloc_ids(n);
+  if (!fwd_sigs || !fwd_sigs_used || !sig || !start || !label || !coarse || !edges || !infinite || !index || !low || !cursor || !on_stack || !scc_stack || !call_stack) return 0;
+  for (i32 id = 1; id < N; id++)
+    if (kind(id) == K_FWD) fwd_sig_add((u32)ref_sig((u32)id));
+  n_edges = 0;
+  coarse[0] = 1;
+  sig[0] = (i32)mix(0x3c6ef372u, 0);
+  /* referenced ids of shape-compared types (CSR); coarse types are leaves */
+  for (i32 id = 1; id < N; id++) {
+    start[id] = (i32)n_edges;
+    u32 o = OFF[id];
+    u32 k = kind_of_rec(o);
+    if (k == K_FWD || is_any_enum(k) || k == K_VAR || k == K_DATASEC || k == K_DECL_TAG || (is_composite(k) && fwd_sig_has((u32)ref_sig((u32)id)))) {
+      coarse[id] = 1;
+      sig[id] = (i32)mix((u32)ref_sig((u32)id), 1);
+      continue;
+    }
+    u32 first = n_edges;
+    for_each_type_id_word(W, o, push_edge); /* word positions, ascending */
+    if (failed) return 0;
+    u32 end = id + 1 < N ? (u32)OFF[id + 1] : total_words;
+    u32 h = 0x2545f491u;
+    for (u32 w = o, e = first; w < end; w++) {
+      if (e < n_edges && (u32)edges[e] == w) e++;
+      else h = mix(h, W[w]);
+    }
+    label[id] = (i32)h;
+    for (u32 e = first; e < n_edges; e++) {
+      u32 t = W[edges[e]];
+      edges[e] = t < n ? (i32)t : 0; /* out of range (the parser rejects it): a leaf */
+    }
+  }
+  start[N] = (i32)n_edges;
+  /* Tarjan's SCCs, iteratively: finite unfoldings are hashed as their SCCs complete */
+  for (i32 i = 0; i < N; i++) index[i] = -1;
+  i32 sp = 0, cp = 0, counter = 0;
+  int any_infinite = 0;
+  for (i32 root = 1; root < N; root++) {
+    if (coarse[root] || index[root] >= 0) continue;
+    index[root] = low[root] = counter++;
+    cursor[root] = start[root];
+    scc_stack[sp++] = root;
+    on_stack[root] = 1;
+    call_stack[cp++] = root;
+    while (cp > 0) {
+      i32 v = call_stack[cp - 1];
+      i32 c = cursor[v];
+      if (c < start[v + 1]) {
+        cursor[v] = c + 1;
+        i32 t = edges[c];
+        if (coarse[t]) continue;
+        if (index[t] < 0) {
+          index[t] = low[t] = counter++;
+          cursor[t] = start[t];
+          scc_stack[sp++] = t;
+          on_stack[t] = 1;
+          call_stack[cp++] = t;
+        } else if (on_stack[t] && index[t] < low[v]) {
+          low[v] = index[t];
+        }
+        continue;
+      }
+      cp--;
+      if (cp > 0) {
+        i32 parent = call_stack[cp - 1];
+        if (low[v] < low[parent]) low[parent] = low[v];
+      }
+      if (low[v] != index[v]) continue;
+      i32 first = sp - 1;
+      while (scc_stack[first] != v) first--;
+      int cyclic = sp - first > 1;
+      for (i32 i = first; i < sp; i++) {
+        i32 u = scc_stack[i];
+        on_stack[u] = 0;
+        for (i32 e = start[u]; e < start[u + 1]; e++)
+          if (edges[e] == u || infinite[edges[e]]) cyclic = 1;
+      }
+      if (cyclic) {
+        any_infinite = 1;
+        for (i32 i = first; i < sp; i++) infinite[scc_stack[i]] = 1;
+      } else {
+        u32 h = (u32)label[v];
+        for (i32 e = start[v]; e < start[v + 1]; e++) h = mix(h, (u32)sig[edges[e]]);
+        sig[v] = (i32)h;
+      }
+      sp = first;
+    }
+  }
+  if (!any_infinite) return 1;
+  /* types that reach a cycle: the first levels of their unfolding, the same way everywhere */
+  i32 *cur = alloc_ids(n);
+  i32 *nx = alloc_ids(n);
+  if (!cur || !nx) return 0;
+  for (i32 id = 0; id < N; id++) cur[id] = coarse[id] ? sig[id] : label[id];
+  for (int d = 0; d < CYCLIC_SIG_DEPTH; d++) {
+    for (i32 id = 0; id < N; id++) {
+      if (coarse[id]) {
+        nx[id] = cur[id];
+        continue;
+      }
+      u32 h = (u32)label[id];
+      for (i32 e = start[id]; e < start[id + 1]; e++) h = mix(h, (u32)cur[edges[e]]);
+      nx[id] = (i32)h;
+    }
+    i32 *t = cur;
+    cur = nx;
+    nx = t;
+  }
+  for (i32 id = 1; id < N; id++)
+    if (infinite[id]) sig[id] = cur[id];
+  return 1;
+}
+
+/* The struct-phase hash of a STRUCT/UNION (and, outside legacy mode, TYPEDEF) into *h; 0 for other kinds. */
+static int struct_hash(i32 id, i32 *h) {
+  u32 o = OFF[id];
+  u32 k = kind_of_rec(o);
+  if (k == K_TYPEDEF && !legacy) *h = hash_typedef(o);
+  else if (is_composite(k)) *h = hash_struct(o);
+  else return 0;
+  if (sig && !force) *h = hc(*h, (u32)sig[id]);
+  return 1;
+}
+
+/* Compute the signatures and rehash the table with them (ascending ids: the same order within each bucket). */
+static int use_signatures(void) {
+  if (!compute_sigs()) return 0;
+  u8 *in_table = (u8 *)alloc((u32)N);
+  if (!in_table) return 0;
+  for (i32 b = 0; b <= mask; b++)
+    for (i32 c = head[b]; c >= 0; c = nxt[c]) in_table[c] = 1;
+  for (i32 b = 0; b <= mask; b++) head[b] = -1;
+  for (i32 id = 1; id < N; id++) {
+    if (!in_table[id]) continue;
+    i32 h;
+    if (!struct_hash(id, &h)) h = hv[id];
+    table_add(h, id);
+  }
+  return !failed;
+}
+
+/* The struct pass; the signatures are computed once the graph checks cost more than budget. */
 static int structs(double budget) {
   for (i32 id = S; id < N; id++) {
     if (map[id] >= 0) continue;
-    if (equiv_work >= budget) return DEDUP_NEED_SIGNATURES;
-    u32 o = OFF[id];
-    u32 k = kind_of_rec(o);
-    int is_typedef = k == K_TYPEDEF;
+    if (!sig && equiv_work >= budget && !use_signatures()) return DEDUP_BAD_INPUT;
     i32 h;
-    if (is_typedef && !legacy) h = hash_typedef(o);
-    else if (is_composite(k)) h = hash_struct(o);
-    else continue;
+    if (!struct_hash(id, &h)) continue;
+    u32 o = OFF[id];
+    int is_typedef = kind_of_rec(o) == K_TYPEDEF;
+    i32 own = sig ? sig[id] : 0;
     i32 new_id = id;
     for (i32 c = head[h & mask]; c >= 0; c = nxt[c]) {
-      if (hv[c] != h) continue;
+      /* another signature: the graph check would fail */
+      if (hv[c] != h || (sig && sig[c] != own)) continue;
       u32 co = OFF[c];
       /* guard against FWD/STRUCT hash collisions before the graph check */
       if (is_typedef ? !equal_typedef(o, co) : !shallow_equal_struct(o, co)) continue;

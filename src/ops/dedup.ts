@@ -74,11 +74,7 @@ export interface DedupResult {
    * ids map to themselves except base FWDs resolved to a split struct.
    */
   readonly idMap: IdMap;
-  /**
-   * Pairs of types the graph checks visited (the work of the struct phase, which the type
-   * signatures cut where they are computed: the JavaScript computes them past its budget, the
-   * WebAssembly core never, and past its own budget it leaves the input to the JavaScript).
-   */
+  /** Pairs of types the graph checks visited (the work of the struct phase). */
   readonly graphPairs: number;
 }
 
@@ -202,10 +198,10 @@ interface DedupCoreExports {
 
 const CORE_OK = 0;
 /**
- * dedup by dedup-core.c (see src/wasm/core.ts): the string pass here, the rest in the core,
- * over a copy of the words in its memory. Undefined when the core cannot run or gives the
- * input back (a type id out of range, a loop of reference types, graph checks past the
- * signature budget: dedupJs reports or handles those as it always did).
+ * dedup by dedup-core.c (see src/wasm/core.ts): every pass in the core, over a copy of the
+ * words in its memory. Undefined when the core cannot run or gives the input back (a kind it
+ * cannot rewrite, a type id out of range, a loop of reference types: dedupJs reports those as
+ * it always did).
  * @internal
  */
 export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | undefined {
@@ -240,7 +236,7 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   opts.onProgress?.('strings', 0, N - S);
   if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, slotsAt, hashesAt, baseIdx?.mask ?? 0, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
   const flags = (opts.forceCollisions === true ? 1 : 0) | (opts.legacy === true ? 2 : 0);
-  const budget = opts.signatureBudget ?? coreGraphBudget(N);
+  const budget = opts.signatureBudget ?? defaultSignatureBudget(N);
   const stringsLen = core.dedup_strings_len();
   if (core.dedup_run(kindsAt, wordsAt, typesEnd, offAt, N, S, so, so + stringsLen, flags, budget, core.dedup_heap()) !== CORE_OK) return undefined;
   const memory = core.memory.buffer;
@@ -290,16 +286,6 @@ function extStrings(ext: BtfExt): number[] {
 /** Graph-check pairs before the struct pass computes type signatures (see DedupOptions.signatureBudget). */
 function defaultSignatureBudget(n: number): number {
   return 4 * n + (1 << 16);
-}
-
-/**
- * Graph-check pairs before the core, which has no signatures, leaves the input to dedupJs: 4
- * times the JavaScript's budget. The whole 6.1 vmlinux from DWARF visits 10 pairs per type
- * (19.5 million; without signatures in the core 1.1 s of CPU, in JavaScript 1.3 s, with them
- * 2.0 s), the hostile chains of test/hostile millions per type.
- */
-function coreGraphBudget(n: number): number {
-  return 4 * defaultSignatureBudget(n);
 }
 
 /** The output BTF of a dedup (own words out, strings), its .BTF.ext remapped, as a DedupResult. */
