@@ -26,14 +26,22 @@ enum { DEDUP_OK = 0, DEDUP_BAD_INPUT = 2 };
 #define MAX_LEGACY_DEPTH 1000
 
 
+/* A growable array of ids (see vec_room). */
+typedef struct {
+  i32 *at;
+  u32 cap;
+} id_vec;
+
 static const u8 *shapes;
 static u32 *W;
 static const i32 *OFF;
 static i32 N, S;
 static u32 total_words;
-static i32 *map, *hypot, *hlist, *head, *nxt, *hv, *stack, *new_id;
+static i32 *map, *hypot, *hlist, *head, *nxt, *hv, *new_id;
+/* is_equiv's pairs to visit */
+static id_vec stack;
 static u32 *out, *id_map;
-static i32 hcnt, mask, stack_cap, out_words;
+static i32 hcnt, mask, out_words;
 static int adjust_canon, force, legacy, failed;
 static double equiv_work;
 static u32 heap_at;
@@ -59,6 +67,22 @@ static void *alloc(u32 bytes) {
 }
 
 static i32 *alloc_ids(u32 n) { return (i32 *)alloc(n * 4); }
+
+/* Room in v for `need` ids past `used` (doubling; the old block is left behind). */
+static int vec_room(id_vec *v, u32 used, u32 need) {
+  if (used + need <= v->cap) return 1;
+  u32 cap = v->cap * 2;
+  while (cap < used + need) cap *= 2;
+  i32 *grown = alloc_ids(cap);
+  if (!grown) {
+    failed = 1;
+    return 0;
+  }
+  for (u32 i = 0; i < used; i++) grown[i] = v->at[i];
+  v->at = grown;
+  v->cap = cap;
+  return 1;
+}
 
 /* Every id read from a record goes through here: out of range, dedup.ts takes over. */
 static u32 checked(u32 id) {
@@ -606,30 +630,14 @@ static void clear_hypot(void) {
   adjust_canon = 0;
 }
 
-/* Room for `need` more stack slots past sp (the stack is regrown above everything else). */
-static int stack_room(i32 sp, u32 need) {
-  if ((u32)sp + need <= (u32)stack_cap) return 1;
-  u32 cap = (u32)stack_cap * 2;
-  while (cap < (u32)sp + need) cap *= 2;
-  i32 *grown = alloc_ids(cap);
-  if (!grown) {
-    failed = 1;
-    return 0;
-  }
-  for (i32 i = 0; i < sp; i++) grown[i] = stack[i];
-  stack = grown;
-  stack_cap = (i32)cap;
-  return 1;
-}
-
 static int is_equiv(i32 cand_root, i32 canon_root) {
   i32 sp = 0;
-  stack[sp++] = cand_root;
-  stack[sp++] = canon_root;
+  stack.at[sp++] = cand_root;
+  stack.at[sp++] = canon_root;
   while (sp > 0) {
     equiv_work++;
-    i32 canon = stack[--sp];
-    i32 cand = stack[--sp];
+    i32 canon = stack.at[--sp];
+    i32 cand = stack.at[--sp];
     if ((u32)canon >= (u32)N || (u32)cand >= (u32)N) {
       failed = 1;
       return 0;
@@ -675,9 +683,9 @@ static int is_equiv(i32 cand_root, i32 canon_root) {
     if (ka != kb) return 0;
     if (is_one_target_kind(ka)) {
       if (W[a + 1] != W[b + 1]) return 0;
-      if (!stack_room(sp, 2)) return 0;
-      stack[sp++] = (i32)W[a + 2];
-      stack[sp++] = (i32)W[b + 2];
+      if (!vec_room(&stack, (u32)sp, 2)) return 0;
+      stack.at[sp++] = (i32)W[a + 2];
+      stack.at[sp++] = (i32)W[b + 2];
       continue;
     }
     switch (ka) {
@@ -694,33 +702,33 @@ static int is_equiv(i32 cand_root, i32 canon_root) {
       continue;
     case K_ARRAY:
       if (!compat_array(a, b)) return 0;
-      if (!stack_room(sp, 4)) return 0;
-      stack[sp++] = (i32)W[a + 3]; /* element type, checked second */
-      stack[sp++] = (i32)W[b + 3];
-      stack[sp++] = (i32)W[a + 4]; /* index type, checked first */
-      stack[sp++] = (i32)W[b + 4];
+      if (!vec_room(&stack, (u32)sp, 4)) return 0;
+      stack.at[sp++] = (i32)W[a + 3]; /* element type, checked second */
+      stack.at[sp++] = (i32)W[b + 3];
+      stack.at[sp++] = (i32)W[a + 4]; /* index type, checked first */
+      stack.at[sp++] = (i32)W[b + 4];
       continue;
     case K_STRUCT:
     case K_UNION: {
       if (!shallow_equal_struct(a, b)) return 0;
       u32 vlen = info_vlen(W[a + 1]);
-      if (!stack_room(sp, 2 * vlen)) return 0;
+      if (!vec_room(&stack, (u32)sp, 2 * vlen)) return 0;
       for (i32 i = (i32)vlen - 1; i >= 0; i--) {
-        stack[sp++] = (i32)W[a + 4 + (u32)i * 3];
-        stack[sp++] = (i32)W[b + 4 + (u32)i * 3];
+        stack.at[sp++] = (i32)W[a + 4 + (u32)i * 3];
+        stack.at[sp++] = (i32)W[b + 4 + (u32)i * 3];
       }
       continue;
     }
     case K_FUNC_PROTO: {
       if (!compat_fnproto(a, b)) return 0;
       u32 vlen = info_vlen(W[a + 1]);
-      if (!stack_room(sp, 2 * vlen + 2)) return 0;
+      if (!vec_room(&stack, (u32)sp, 2 * vlen + 2)) return 0;
       for (i32 i = (i32)vlen - 1; i >= 0; i--) {
-        stack[sp++] = (i32)W[a + 4 + (u32)i * 2];
-        stack[sp++] = (i32)W[b + 4 + (u32)i * 2];
+        stack.at[sp++] = (i32)W[a + 4 + (u32)i * 2];
+        stack.at[sp++] = (i32)W[b + 4 + (u32)i * 2];
       }
-      stack[sp++] = (i32)W[a + 2]; /* return type first */
-      stack[sp++] = (i32)W[b + 2];
+      stack.at[sp++] = (i32)W[a + 2]; /* return type first */
+      stack.at[sp++] = (i32)W[b + 2];
       continue;
     }
     default:
@@ -751,8 +759,8 @@ static void merge_hypot(void) {
 #define CYCLIC_SIG_DEPTH 4
 
 static i32 *sig; /* 0 until the graph checks cost more than the budget */
-static i32 *edges;
-static u32 edges_cap, n_edges;
+static id_vec edges;
+static u32 n_edges;
 
 static u32 mix(u32 h, u32 v) {
   u32 x = (h ^ v) * 0x9e3779b1u;
@@ -762,17 +770,7 @@ static u32 mix(u32 h, u32 v) {
 }
 
 static void push_edge(u32 w) {
-  if (n_edges == edges_cap) {
-    i32 *grown = alloc_ids(edges_cap * 2);
-    if (!grown) {
-      failed = 1;
-      return;
-    }
-    for (u32 i = 0; i < n_edges; i++) grown[i] = edges[i];
-    edges = grown;
-    edges_cap *= 2;
-  }
-  edges[n_edges++] = (i32)w;
+  if (vec_room(&edges, n_edges, 1)) edges.at[n_edges++] = (i32)w;
 }
 
 /* The refSig values of every FWD (open addressing over the values, with a used flag). */
@@ -805,8 +803,8 @@ static int compute_sigs(void) {
   i32 *start = alloc_ids(n + 1);
   i32 *label = alloc_ids(n);
   u8 *coarse = (u8 *)alloc(n);
-  edges_cap = n * 2 < 16 ? 16 : n * 2;
-  edges = alloc_ids(edges_cap);
+  edges.cap = n * 2 < 16 ? 16 : n * 2;
+  edges.at = alloc_ids(edges.cap);
   u8 *infinite = (u8 *)alloc(n);
   i32 *index = alloc_ids(n);
   i32 *low = alloc_ids(n);
@@ -814,7 +812,7 @@ static int compute_sigs(void) {
   u8 *on_stack = (u8 *)alloc(n);
   i32 *scc_stack = alloc_ids(n);
   i32 *call_stack = alloc_ids(n);
-  if (!fwd_sigs || !fwd_sigs_used || !sig || !start || !label || !coarse || !edges || !infinite || !index || !low || !cursor || !on_stack || !scc_stack || !call_stack) return 0;
+  if (!fwd_sigs || !fwd_sigs_used || !sig || !start || !label || !coarse || !edges.at || !infinite || !index || !low || !cursor || !on_stack || !scc_stack || !call_stack) return 0;
   for (i32 id = 1; id < N; id++)
     if (kind(id) == K_FWD) fwd_sig_add((u32)ref_sig((u32)id));
   n_edges = 0;
@@ -836,13 +834,13 @@ static int compute_sigs(void) {
     u32 end = id + 1 < N ? (u32)OFF[id + 1] : total_words;
     u32 h = 0x2545f491u;
     for (u32 w = o, e = first; w < end; w++) {
-      if (e < n_edges && (u32)edges[e] == w) e++;
+      if (e < n_edges && (u32)edges.at[e] == w) e++;
       else h = mix(h, W[w]);
     }
     label[id] = (i32)h;
     for (u32 e = first; e < n_edges; e++) {
-      u32 t = W[edges[e]];
-      edges[e] = t < n ? (i32)t : 0; /* out of range (the parser rejects it): a leaf */
+      u32 t = W[edges.at[e]];
+      edges.at[e] = t < n ? (i32)t : 0; /* out of range (the parser rejects it): a leaf */
     }
   }
   start[N] = (i32)n_edges;
@@ -862,7 +860,7 @@ static int compute_sigs(void) {
       i32 c = cursor[v];
       if (c < start[v + 1]) {
         cursor[v] = c + 1;
-        i32 t = edges[c];
+        i32 t = edges.at[c];
         if (coarse[t]) continue;
         if (index[t] < 0) {
           index[t] = low[t] = counter++;
@@ -888,14 +886,14 @@ static int compute_sigs(void) {
         i32 u = scc_stack[i];
         on_stack[u] = 0;
         for (i32 e = start[u]; e < start[u + 1]; e++)
-          if (edges[e] == u || infinite[edges[e]]) cyclic = 1;
+          if (edges.at[e] == u || infinite[edges.at[e]]) cyclic = 1;
       }
       if (cyclic) {
         any_infinite = 1;
         for (i32 i = first; i < sp; i++) infinite[scc_stack[i]] = 1;
       } else {
         u32 h = (u32)label[v];
-        for (i32 e = start[v]; e < start[v + 1]; e++) h = mix(h, (u32)sig[edges[e]]);
+        for (i32 e = start[v]; e < start[v + 1]; e++) h = mix(h, (u32)sig[edges.at[e]]);
         sig[v] = (i32)h;
       }
       sp = first;
@@ -914,7 +912,7 @@ static int compute_sigs(void) {
         continue;
       }
       u32 h = (u32)label[id];
-      for (i32 e = start[id]; e < start[id + 1]; e++) h = mix(h, (u32)cur[edges[e]]);
+      for (i32 e = start[id]; e < start[id + 1]; e++) h = mix(h, (u32)cur[edges.at[e]]);
       nx[id] = (i32)h;
     }
     i32 *t = cur;
@@ -1030,7 +1028,9 @@ static int resolve_fwds(void) {
 
 /* ---- reference types (dedup.ts refType, pushRefFrame, finishRef) ---- */
 
-static i32 *ref_ids, *ref_first_word, *ref_done, *word_sink;
+static i32 *ref_ids, *ref_first_word, *ref_done;
+/* the type-id word positions of the open frames */
+static id_vec word_sink;
 static i32 ref_top, sink_len;
 
 static int is_ref_kind(u32 k) {
@@ -1038,20 +1038,8 @@ static int is_ref_kind(u32 k) {
          k == K_FUNC_PROTO;
 }
 
-static i32 sink_cap;
-
 static void collect_word(u32 w) {
-  if (sink_len == sink_cap) {
-    i32 *grown = alloc_ids((u32)sink_cap * 2);
-    if (!grown) {
-      failed = 1;
-      return;
-    }
-    for (i32 i = 0; i < sink_len; i++) grown[i] = word_sink[i];
-    word_sink = grown;
-    sink_cap *= 2;
-  }
-  word_sink[sink_len++] = (i32)w;
+  if (vec_room(&word_sink, (u32)sink_len, 1)) word_sink.at[sink_len++] = (i32)w;
 }
 
 static int push_ref_frame(i32 id) {
@@ -1108,7 +1096,7 @@ static int ref_type(i32 root) {
     i32 from = ref_first_word[top];
     i32 count = sink_len - from;
     if (ref_done[top] < count) {
-      i32 w = word_sink[from + ref_done[top]];
+      i32 w = word_sink.at[from + ref_done[top]];
       u32 t = checked(W[w]);
       if (failed) return 0;
       i32 m = map[t];
@@ -1126,7 +1114,7 @@ static int ref_type(i32 root) {
     i32 result = finish_ref(ref_ids[top]);
     /* the frame below was waiting on this type: its word now holds a canonical id */
     if (top > 0) {
-      W[word_sink[ref_first_word[top - 1] + ref_done[top - 1]]] = (u32)result;
+      W[word_sink.at[ref_first_word[top - 1] + ref_done[top - 1]]] = (u32)result;
       ref_done[top - 1]++;
     }
   }
@@ -1207,11 +1195,10 @@ __attribute__((export_name("dedup_run"))) int dedup_run(const u8 *kinds, u32 *wo
   ref_ids = alloc_ids((u32)n);
   ref_first_word = alloc_ids((u32)n);
   ref_done = alloc_ids((u32)n);
-  sink_cap = 1024;
-  word_sink = alloc_ids((u32)sink_cap);
-  stack_cap = 1024;
-  stack = alloc_ids((u32)stack_cap);
-  if (!map || !hypot || !hlist || !head || !nxt || !hv || !ref_ids || !ref_first_word || !ref_done || !word_sink || !stack) return DEDUP_BAD_INPUT;
+  word_sink.cap = stack.cap = 1024;
+  word_sink.at = alloc_ids(word_sink.cap);
+  stack.at = alloc_ids(stack.cap);
+  if (!map || !hypot || !hlist || !head || !nxt || !hv || !ref_ids || !ref_first_word || !ref_done || !word_sink.at || !stack.at) return DEDUP_BAD_INPUT;
   for (i32 i = 0; i < n; i++) map[i] = hypot[i] = UNPROCESSED;
   for (u32 i = 0; i < cap; i++) head[i] = -1;
   map[0] = 0;
