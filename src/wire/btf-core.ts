@@ -29,15 +29,16 @@ export interface CoreIndex {
 }
 
 /**
- * The word offset of each record of `words` and, with `check`, libbpf's sanity check over them
- * (string offsets below `check.strEnd`, type ids below the last, FUNC on a FUNC_PROTO, those in
- * the base by `check.baseKind`). Undefined when the index must be made by indexTypes (small
- * input, no core, a record it refuses); `checked` false when Btf.sanityCheck must run.
+ * The word offset of each record of `words` and libbpf's sanity check over them (string
+ * offsets below `check.strEnd`, type ids below the last, FUNC on a FUNC_PROTO, those in the
+ * base by `check.baseKind`). Undefined when the index must be made by indexTypes (small input,
+ * no core, a record it refuses); `checked` false when Btf.sanityCheck must run. (The index
+ * alone, as for the kernel's own files, is no faster here than in JavaScript.)
  */
 export function indexByCore(
   words: Uint32Array,
   shapes: readonly (KindShape | undefined)[],
-  check: { readonly startId: number; readonly strEnd: number; readonly baseKind: (id: number) => number } | undefined,
+  check: { readonly startId: number; readonly strEnd: number; readonly baseKind: (id: number) => number },
 ): CoreIndex | undefined {
   if (words.length < CORE_MIN_WORDS) return undefined;
   const kinds = coreKindTable(shapes);
@@ -56,7 +57,6 @@ export function indexByCore(
   if (n < 0) return undefined;
   const memory = core.memory.buffer;
   const offsets = new Uint32Array(memory, offsAt, n).slice();
-  if (!check) return { offsets, checked: false };
   if (core.btf_check(kindsAt, wordsAt, offsAt, n, check.startId, check.strEnd, baseFuncsAt, countAt) !== 0) return { offsets, checked: false };
   // FUNCs whose prototype is in the base: the base's kinds are not in the core's memory.
   const baseFuncs = new Uint32Array(memory, baseFuncsAt, new Uint32Array(memory, countAt, 1)[0]!);
