@@ -10,7 +10,9 @@
  *
  * Everything works on one flat Uint32Array of the words of all types (base chain + own copy)
  * indexed by an Int32Array of record offsets, with Int32Array maps and a chained hash table
- * over ids; names are compared by string offset after the string pass.
+ * over ids; names are compared by string offset after the string pass. dedup-core.c does the
+ * same, step for step, in WebAssembly (dedupByCore): `dedup` runs it first, and this
+ * JavaScript (dedupJs) where it cannot run or gives the input back.
  */
 
 import { Btf } from '../wire/btf.js';
@@ -232,7 +234,8 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   const OFF = new Int32Array(core.memory.buffer, offAt, N);
   const { typesEnd, rebase } = fillWords(chain, W, OFF);
   for (const r of rebase) core.dedup_rebase(offAt, r.start, r.end, r.add);
-  // (a kind the core cannot rewrite: it gives the input back, and dedupJs names the type)
+  // The core checks the kinds first: given one it cannot rewrite, it gives the input back and
+  // dedupJs names the type.
   opts.onProgress?.('strings', 0, N - S);
   if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, slotsAt, hashesAt, baseIdx?.mask ?? 0, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
   const flags = (opts.forceCollisions === true ? 1 : 0) | (opts.legacy === true ? 2 : 0);
