@@ -5,7 +5,7 @@
 
 import { isElf, parseElf, type ElfFile } from './elf/index.js';
 import { relocate } from './ops/relocate.js';
-import { Btf } from './wire/btf.js';
+import { Btf, type RecordIndexer } from './wire/btf.js';
 import { BtfError, fail } from './wire/errors.js';
 import { type BtfExt, parseBtfExt } from './wire/ext.js';
 
@@ -16,6 +16,8 @@ export interface OpenOptions {
   /** File name for error messages. */
   readonly file?: string | undefined;
   readonly sanityCheck?: boolean | undefined;
+  /** The record index of the BTF read (not of a distilled base): Btf.parse's indexRecords. */
+  readonly indexRecords?: RecordIndexer | undefined;
   /**
    * What to do when an ELF module carries a distilled base (`.BTF.base`) and a base was
    * given too: 'relocate' (default, as libbpf's btf__parse_elf_split) moves the module onto
@@ -49,7 +51,7 @@ export function openBtf(bytes: Uint8Array, opts: OpenOptions = {}): OpenedBtf {
 function openInner(bytes: Uint8Array, opts: OpenOptions): OpenedBtf {
   const common = { file: opts.file, sanityCheck: opts.sanityCheck };
   if (!isElf(bytes)) {
-    return { btf: Btf.parse(bytes, { ...common, base: opts.base }), container: 'raw' };
+    return { btf: Btf.parse(bytes, { ...common, base: opts.base, indexRecords: opts.indexRecords }), container: 'raw' };
   }
   const elf = parseElf(bytes);
   const btfSec = elf.section('.BTF');
@@ -59,7 +61,7 @@ function openInner(bytes: Uint8Array, opts: OpenOptions): OpenedBtf {
   const extSec = elf.section('.BTF.ext');
   const ext = extSec ? parseBtfExt(elf.sectionData(extSec)) : undefined;
   if (!baseSec) {
-    return { btf: Btf.parse(btfBytes, { ...common, base: opts.base }), container: 'elf', ext, elf };
+    return { btf: Btf.parse(btfBytes, { ...common, base: opts.base, indexRecords: opts.indexRecords }), container: 'elf', ext, elf };
   }
   const distilledBase = Btf.parse(elf.sectionData(baseSec), { ...common, section: '.BTF.base' });
   const onDistilled = Btf.parse(btfBytes, { ...common, base: distilledBase });

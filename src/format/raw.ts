@@ -5,6 +5,7 @@
  */
 
 import type { Btf } from '../wire/btf.js';
+import { coreKindTable, type KindShape } from '../wire/kinds.js';
 import { fail } from '../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
@@ -364,6 +365,7 @@ interface RawCoreExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   format_raw(words: number, offsets: number, n: number, strs: number, strLen: number, out: number, cap: number): number;
+  raw_index(kinds: number, words: number, nWords: number, offsets: number): number;
 }
 
 /** Chunks of the WebAssembly formatter's text (as ByteWriter's). */
@@ -385,7 +387,7 @@ function newRawCore(): RawCore | undefined {
 }
 
 /** Cores whose memory holds an input read in place (rawCoreInput), by that memory's buffer, with the first free address after the input. */
-const coresByMemory = new WeakMap<ArrayBufferLike, { core: RawCore; freeAt: number }>();
+const coresByMemory = new WeakMap<ArrayBufferLike, { readonly core: RawCore; freeAt: number }>();
 
 /**
  * Room for an input of `byteLength` bytes in the memory of a fresh raw core (reserveInput),
@@ -397,10 +399,37 @@ const coresByMemory = new WeakMap<ArrayBufferLike, { core: RawCore; freeAt: numb
 export function rawCoreInput(byteLength: number): Uint8Array | undefined {
   const core = newRawCore();
   if (!core) return undefined;
-  const room = reserveInput(core.exports.memory, core.exports.heap_base(), byteLength, Math.ceil(byteLength / 3) + RAW_CHUNK + 64);
+  const room = reserveInput(core.exports.memory, core.exports.heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + RAW_CHUNK + 64);
   if (!room) return undefined;
   coresByMemory.set(core.exports.memory.buffer, { core, freeAt: room.freeAt });
   return room.input;
+}
+
+/** Room for coreKindTable's table (src/wasm/core.h SHAPE_BYTES per kind 0..127). */
+const KIND_TABLE_BYTES = 128 * 8;
+
+/**
+ * The record index of `words` by the raw core whose memory they were read into (rawCoreInput;
+ * loadBtf's `indexRecords`), made where they lie: as cold JavaScript, indexTypes was ~8 ms of
+ * a dump of vmlinux under Bun. The offsets stay in the core's memory, where writeRaw reads
+ * them. Undefined for words elsewhere, or a record the core refuses (indexTypes reports it).
+ */
+export function rawCoreIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
+  const host = coresByMemory.get(words.buffer);
+  if (host === undefined) return undefined;
+  const kinds = coreKindTable(shapes);
+  if (kinds === undefined) return undefined;
+  const memory = host.core.exports.memory;
+  const layout = new CoreLayout(memory, host.freeAt);
+  const kindsAt = layout.copy(kinds);
+  const offsetsAt = layout.place(Math.floor(words.length / 3) * 4);
+  const end = layout.place(0);
+  // Growing would detach the input: rawCoreInput left room for the kinds and the offsets.
+  if (end > memory.buffer.byteLength || !layout.commit()) return undefined;
+  const n = host.core.exports.raw_index(kindsAt, words.byteOffset, words.length, offsetsAt);
+  if (n < 0) return undefined;
+  host.freeAt = offsetsAt + n * 4;
+  return new Uint32Array(memory.buffer, offsetsAt, n);
 }
 
 /**
@@ -421,7 +450,7 @@ function writeRawWasm(btf: Btf, sink: ByteSink): boolean {
   const layout = new CoreLayout(memory, inPlace ? host.freeAt : core.exports.heap_base());
   const wordsAt = inPlace ? btf.words.byteOffset : layout.copy(btf.words);
   const stringsAt = inPlace ? btf.strings.byteOffset : layout.copy(btf.strings);
-  const offsetsAt = layout.copy(btf.offsets);
+  const offsetsAt = inPlace && btf.offsets.buffer === memory.buffer ? btf.offsets.byteOffset : layout.copy(btf.offsets);
   const textAt = layout.place(RAW_CHUNK);
   // Growing would detach the memory the input is read from: rawCoreInput left room enough.
   if (inPlace && textAt + RAW_CHUNK > memory.buffer.byteLength) return false;

@@ -11,28 +11,12 @@
  */
 
 #include "../wasm/core.h"
+#include "../wasm/btf-index.h"
 
 static const u8 *shape(const u8 *kinds, u32 k) { return kinds + k * SHAPE_BYTES; }
 
-/*
- * Word offset of each record of words[0..n_words) into offs; the count, or -1 when a record
- * is of a kind without a size or runs past the end (indexTypes says which and where).
- */
-__attribute__((export_name("btf_index"))) i32 btf_index(const u8 *kinds, const u32 *words, u32 n_words, u32 *offs) {
-  u32 count = 0;
-  u32 w = 0;
-  while (w < n_words) {
-    if (n_words - w < 3) return -1;
-    u32 info = words[w + 1];
-    const u8 *s = shape(kinds, info_kind(info));
-    if (!(s[0] & SHAPE_SIZED)) return -1;
-    u64 size = 3 + (u64)s[1] + (u64)info_vlen(info) * s[2];
-    if (size > n_words - w) return -1;
-    offs[count++] = w;
-    w += (u32)size;
-  }
-  return (i32)count;
-}
+/* Word offset of each record of words[0..n_words) into offs: btf-index.h index_records. */
+__attribute__((export_name("btf_index"))) i32 btf_index(const u8 *kinds, const u32 *words, u32 n_words, u32 *offs) { return index_records(kinds, words, n_words, offs); }
 
 /*
  * libbpf's sanity check of the n records at offs (ids start_id..): names and element strings

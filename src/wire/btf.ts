@@ -39,7 +39,17 @@ export interface ParseOptions {
    * still never read outside the blob.
    */
   readonly sanityCheck?: boolean | undefined;
+  /**
+   * The record index made elsewhere, for a blob not sanity-checked: a WebAssembly core that
+   * holds the words already (format/raw.ts rawCoreIndex) indexes them where they lie. It
+   * gives what indexTypes would, or undefined (no core holds them, a record it refuses) for
+   * indexTypes to make it and report what is wrong.
+   */
+  readonly indexRecords?: RecordIndexer | undefined;
 }
+
+/** See ParseOptions.indexRecords. */
+export type RecordIndexer = (words: Uint32Array, shapes: readonly (KindShape | undefined)[]) => Uint32Array | undefined;
 
 const ALL_SHAPES_UNKNOWN: readonly (KindShape | undefined)[] = new Array(128).fill(undefined);
 
@@ -166,7 +176,7 @@ export class Btf {
     // anything it refuses, and every other blob, by the passes here, which say what is wrong
     // and where.
     const byCore = check ? indexByCore(words, shapes, { startId, strEnd: (base ? base.startStrOff + base.strings.length : 0) + strings.length, baseKind: (id) => base!.kind(id) }) : undefined;
-    const offsets = byCore?.offsets ?? indexTypes(words, shapes, startId, typeStart, section);
+    const offsets = byCore?.offsets ?? (check ? undefined : opts.indexRecords?.(words, shapes)) ?? indexTypes(words, shapes, startId, typeStart, section);
     const btf = new Btf({ bytes, endian, header, base, words, offsets, strings, layout, shapes, file: opts.file, section });
     if (check && byCore?.checked !== true) btf.sanityCheck();
     return btf;

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteWriter } from '../../src/format/byte-writer.js';
 import { formatVmlinuxHBytes, writeVmlinuxH } from '../../src/format/c/index.js';
-import { formatRawString, formatRawType, rawCoreInput, writeRaw, writeRawJs } from '../../src/format/raw.js';
+import { formatRawString, formatRawType, rawCoreIndex, rawCoreInput, writeRaw, writeRawJs } from '../../src/format/raw.js';
 import { loadBtf } from '../../src/node/files.js';
 import { Btf } from '../../src/wire/btf.js';
-import { Kind } from '../../src/wire/kinds.js';
+import { Kind, KIND_SHAPES } from '../../src/wire/kinds.js';
 import { encodeBlob, fixturePath, info, readFixture, readFixtureText, strOff } from '../helpers.js';
 import { loadFixture } from '../format-c/util.js';
 
@@ -149,6 +149,42 @@ describe('dump raw by raw-core.c (WebAssembly)', () => {
       assert.equal(byCore(parsed), byJs(Btf.parse(bytes)), name);
       assert.ok(Buffer.from(room.subarray(0, bytes.length)).equals(bytes), `${name}: input kept`);
     }
+  });
+
+  it('indexes BTF where rawCoreInput put it as indexTypes does, and formats it from that index', () => {
+    const inputs = [['many types', encodeBlob(manyTypesBlob())], ['kinds-el.btf', readFixture('btf', 'kinds-el.btf')], ['vmlinux-7.1', readFixture('third-party', 'vmlinux-7.1.btf.gz')]] as const;
+    for (const [name, bytes] of inputs) {
+      const room = rawCoreInput(bytes.length);
+      assert.ok(room, name);
+      room.set(bytes);
+      const parsed = Btf.parse(room, { sanityCheck: false, indexRecords: rawCoreIndex });
+      const reference = Btf.parse(bytes);
+      assert.equal(parsed.offsets.buffer, room.buffer, `${name}: the index is in the core's memory`);
+      assert.deepEqual(Array.from(parsed.offsets), Array.from(reference.offsets), name);
+      assert.equal(byCore(parsed), byJs(reference), name);
+    }
+  });
+
+  it('leaves the index to indexTypes for words outside a core and for a record the core refuses', () => {
+    const bytes = readFixture('btf', 'kinds-el.btf');
+    const words = Btf.parse(bytes).words;
+    assert.equal(rawCoreIndex(words, KIND_SHAPES), undefined);
+    // Kind 25 has no size (no layout section): indexTypes names the type and the rule.
+    const bad = encodeBlob({ strings: [''], types: [[0, info(Kind.INT), 4, 32], [0, info(25), 0]] });
+    const room = rawCoreInput(bad.length);
+    assert.ok(room);
+    room.set(bad);
+    const message = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const expected = message(() => Btf.parse(bad, { sanityCheck: false }));
+    assert.match(expected, /\[2\]/);
+    assert.equal(message(() => Btf.parse(room, { sanityCheck: false, indexRecords: rawCoreIndex })), expected);
   });
 
   it('formats a file loadBtf read into the core\'s memory, raw BTF or the .BTF of an ELF object', async () => {
