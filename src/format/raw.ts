@@ -10,7 +10,7 @@ import { fail } from '../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
 import { RAW_CORE_WASM } from './raw-core-wasm.js';
-import { CoreLayout, instantiateCore, reserveInput } from '../wasm/core.js';
+import { CoreLayout, indexInPlace, instantiateCore, KIND_TABLE_BYTES, reserveInput } from '../wasm/core.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
 const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entries(INT_ENCODING_NAMES).map(([k, v]) => [k, lit(v)]));
@@ -405,9 +405,6 @@ export function rawCoreInput(byteLength: number): Uint8Array | undefined {
   return room.input;
 }
 
-/** Room for coreKindTable's table (src/wasm/core.h SHAPE_BYTES per kind 0..127). */
-const KIND_TABLE_BYTES = 128 * 8;
-
 /**
  * The record index of `words` by the raw core whose memory they were read into (rawCoreInput;
  * loadBtf's `indexRecords`), made where they lie: as cold JavaScript, indexTypes was ~8 ms of
@@ -416,20 +413,13 @@ const KIND_TABLE_BYTES = 128 * 8;
  */
 export function rawCoreIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
   const host = coresByMemory.get(words.buffer);
-  if (host === undefined) return undefined;
-  const kinds = coreKindTable(shapes);
-  if (kinds === undefined) return undefined;
-  const memory = host.core.exports.memory;
-  const layout = new CoreLayout(memory, host.freeAt);
-  const kindsAt = layout.copy(kinds);
-  const offsetsAt = layout.place(Math.floor(words.length / 3) * 4);
-  const end = layout.place(0);
-  // Growing would detach the input: rawCoreInput left room for the kinds and the offsets.
-  if (end > memory.buffer.byteLength || !layout.commit()) return undefined;
-  const n = host.core.exports.raw_index(kindsAt, words.byteOffset, words.length, offsetsAt);
-  if (n < 0) return undefined;
-  host.freeAt = offsetsAt + n * 4;
-  return new Uint32Array(memory.buffer, offsetsAt, n);
+  const kinds = host && coreKindTable(shapes);
+  if (!host || !kinds) return undefined;
+  const { exports } = host.core;
+  const index = indexInPlace(exports.memory, host.freeAt, kinds, words, (k, w, n, o) => exports.raw_index(k, w, n, o));
+  if (!index) return undefined;
+  host.freeAt = index.freeAt;
+  return index.offsets;
 }
 
 /**

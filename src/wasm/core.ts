@@ -93,3 +93,33 @@ export function reserveInput(memory: WebAssembly.Memory, heapBase: number, byteL
   }
   return { input: new Uint8Array(memory.buffer, at, byteLength), freeAt: at + byteLength };
 }
+
+/** Bytes of the kind table a core reads (kinds.ts coreKindTable; core.h SHAPE_BYTES per kind 0..127). */
+export const KIND_TABLE_BYTES = 128 * 8;
+
+/**
+ * The record index of `words`, which lie in `memory` (read there by reserveInput's reader),
+ * made where they lie by the core's `index` (btf-index.h index_records: kind table, words,
+ * word count, offsets; the count or -1), with the kind table and the offsets placed from
+ * `freeAt` on: the offsets (a view of the memory) and the first free address after them.
+ * Undefined when it would have to grow the memory (reserveInput's room is too small) or
+ * the core refuses a record.
+ */
+export function indexInPlace(
+  memory: WebAssembly.Memory,
+  freeAt: number,
+  kinds: Uint8Array,
+  words: Uint32Array,
+  index: (kinds: number, words: number, nWords: number, offsets: number) => number,
+): { offsets: Uint32Array; freeAt: number } | undefined {
+  if (words.buffer !== memory.buffer) return undefined;
+  const layout = new CoreLayout(memory, freeAt);
+  const kindsAt = layout.copy(kinds);
+  // No record is smaller than three words.
+  const offsetsAt = layout.place(Math.floor(words.length / 3) * 4);
+  // Growing would detach the words.
+  if (layout.place(0) > memory.buffer.byteLength || !layout.commit()) return undefined;
+  const n = index(kindsAt, words.byteOffset, words.length, offsetsAt);
+  if (n < 0) return undefined;
+  return { offsets: new Uint32Array(memory.buffer, offsetsAt, n), freeAt: offsetsAt + n * 4 };
+}

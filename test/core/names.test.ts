@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { candidateScanInput, candidatesIn, prepareCandidates } from '../../src/ops/core/candidates.js';
+import { candidateScanIndex, candidateScanInput, candidatesIn, prepareCandidates } from '../../src/ops/core/candidates.js';
 import { essentialName, essentialNameLength, hasFlavour, parseAccessString } from '../../src/ops/core/names.js';
 import { parseSpec } from '../../src/ops/core/spec.js';
 import { CoreError } from '../../src/ops/core/types.js';
@@ -45,13 +45,15 @@ describe('CO-RE candidate scan in WebAssembly (names-core.c)', () => {
   const inputs: Array<[string, Uint8Array]> = [['flavoured names', builder.toBytes()], ['vmlinux-7.1', readFixture('third-party', 'vmlinux-7.1.btf.gz')]];
 
   it('finds for every wanted name the ids the JavaScript scan finds, in the BTF where loadBtf read it', () => {
-    for (const [file, bytes] of inputs) {
+    for (const [file, bytes, indexRecords] of inputs.flatMap(([f, b]) => [[f, b, undefined] as const, [`${f} (indexed by the core)`, b, candidateScanIndex] as const])) {
       const room = candidateScanInput(bytes.length);
       assert.ok(room, file);
       room.set(bytes);
-      const inCore = Btf.parse(room, { sanityCheck: false });
+      const inCore = Btf.parse(room, { sanityCheck: false, indexRecords });
       assert.ok(inCore.words.buffer === room.buffer, `${file}: read in place`);
       const inJs = Btf.parse(bytes, { sanityCheck: false });
+      assert.equal(inCore.offsets.buffer === room.buffer, indexRecords !== undefined, `${file}: index in the core's memory`);
+      assert.deepEqual(Array.from(inCore.offsets), Array.from(inJs.offsets), `${file}: index`);
       prepareCandidates(inCore, wanted);
       prepareCandidates(inJs, wanted);
       let found = 0;

@@ -5,8 +5,9 @@
  */
 
 import type { Btf } from '../../wire/btf.js';
+import { coreKindTable, type KindShape } from '../../wire/kinds.js';
 import { encodeString } from '../../wire/strings.js';
-import { CoreLayout, instantiateCore, reserveInput } from '../../wasm/core.js';
+import { CoreLayout, indexInPlace, instantiateCore, KIND_TABLE_BYTES, reserveInput } from '../../wasm/core.js';
 import { NAMES_CORE_WASM } from './names-core-wasm.js';
 import { essentialName } from './names.js';
 import { kindsCoreCompat } from './types.js';
@@ -142,6 +143,7 @@ interface NamesCoreExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   scan_names(words: number, offsets: number, n: number, strs: number, strLen: number, wanted: number, wantedCount: number, out: number, outCap: number): number;
+  names_index(kinds: number, words: number, nWords: number, offsets: number): number;
 }
 
 /** Pairs (type, name) the core's answer has room for; more, and the JavaScript scan runs. */
@@ -150,7 +152,7 @@ const SCAN_PAIRS = 1 << 16;
 const SCAN_NAMES_ROOM = 1 << 20;
 
 /** Cores whose memory holds a BTF read in place (candidateScanInput), by that memory's buffer. */
-const scanCores = new WeakMap<ArrayBufferLike, { exports: NamesCoreExports; freeAt: number }>();
+const scanCores = new WeakMap<ArrayBufferLike, { readonly exports: NamesCoreExports; freeAt: number }>();
 
 /**
  * Room for a target BTF of `byteLength` bytes in the memory of a fresh names-core.c (see
@@ -160,10 +162,27 @@ const scanCores = new WeakMap<ArrayBufferLike, { exports: NamesCoreExports; free
 export function candidateScanInput(byteLength: number): Uint8Array | undefined {
   const exports = instantiateCore(NAMES_CORE_WASM) as NamesCoreExports | undefined;
   if (!exports) return undefined;
-  const room = reserveInput(exports.memory, exports.heap_base(), byteLength, Math.ceil(byteLength / 3) + SCAN_NAMES_ROOM + SCAN_PAIRS * 8 + 64);
+  const room = reserveInput(exports.memory, exports.heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + SCAN_NAMES_ROOM + SCAN_PAIRS * 8 + 64);
   if (!room) return undefined;
   scanCores.set(exports.memory.buffer, { exports, freeAt: room.freeAt });
   return room.input;
+}
+
+/**
+ * The record index of `words` by the names core whose memory they were read into
+ * (candidateScanInput; openBtf's `indexRecords`), made where they lie and left there for
+ * the scan: cold JavaScript took ~8 ms of a min-core of vmlinux under Bun. Undefined for
+ * words elsewhere, or a record the core refuses (indexTypes reports it).
+ */
+export function candidateScanIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
+  const host = scanCores.get(words.buffer);
+  const kinds = host && coreKindTable(shapes);
+  if (!host || !kinds) return undefined;
+  const { exports } = host;
+  const index = indexInPlace(exports.memory, host.freeAt, kinds, words, (k, w, n, o) => exports.names_index(k, w, n, o));
+  if (!index) return undefined;
+  host.freeAt = index.freeAt;
+  return index.offsets;
 }
 
 /**
@@ -182,7 +201,7 @@ function scanInCore(btf: Btf, wanted: PrefixList): boolean {
     at += w.bytes.length + 1;
   }
   const layout = new CoreLayout(exports.memory, host.freeAt);
-  const offsetsAt = layout.copy(btf.offsets);
+  const offsetsAt = btf.offsets.buffer === exports.memory.buffer ? btf.offsets.byteOffset : layout.copy(btf.offsets);
   const namesAt = layout.copy(names);
   const outAt = layout.place(SCAN_PAIRS * 8);
   // Growing would detach the memory the BTF is read from.

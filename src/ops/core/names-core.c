@@ -10,6 +10,7 @@
  */
 
 #include "../../wasm/core.h"
+#include "../../wasm/btf-index.h"
 
 /* Wanted names by their first two bytes: a type's name is compared only with names starting as it does. */
 static u8 keys[65536];
@@ -73,3 +74,6 @@ __attribute__((export_name("scan_names"))) u32 scan_names(const u32 *words, cons
   }
   return found;
 }
+
+/* The record index of the target BTF read into this core's memory (candidates.ts candidateScanIndex). */
+__attribute__((export_name("names_index"))) i32 names_index(const u8 *kinds, const u32 *w, u32 n_words, u32 *o) { return index_records(kinds, w, n_words, o); }
