@@ -29,13 +29,11 @@ export function moduleName(path: string): string {
 
 async function loadTargets(kernel: string, modules: readonly string[]): Promise<{ vmlinux: Btf; modules: CoreTargetBtf[] }> {
   // The kernel's own files were verified by the kernel: no second sanity check over every
-  // type. Under Node the file is read into the candidate scan's WebAssembly core, which scans
-  // it where it lies (min-core of vmlinux: ~15 ms less CPU; V8 ran the JavaScript scan as
-  // cold code). Bun's JIT runs the JavaScript scan sooner than its WebAssembly tiers start
-  // (the core cost Bun ~2.5 ms more), so there it stays JavaScript. The core indexes the
-  // records too, where they lie (Node: ~10 ms less; under Bun no difference measured).
-  const allocate = process.versions.bun === undefined ? candidateScanInput : undefined;
-  const vmlinux = openBtf(await readInput(kernel, allocate), { file: kernel, sanityCheck: !isKernelVerifiedBtf(kernel), indexRecords: candidateScanIndex }).btf;
+  // type. The file is read into the candidate scan's WebAssembly core, which indexes its
+  // records and scans its names where they lie (min-core of vmlinux under Node: ~25 ms less
+  // CPU, V8 ran the JavaScript index and scan as cold code; under Bun, whose JIT starts the
+  // JavaScript sooner, ~3 ms less CPU since the core indexes too: without that it cost ~2.5 ms more).
+  const vmlinux = openBtf(await readInput(kernel, candidateScanInput), { file: kernel, sanityCheck: !isKernelVerifiedBtf(kernel), indexRecords: candidateScanIndex }).btf;
   const mods: CoreTargetBtf[] = [];
   for (const m of modules) {
     const o = await loadBtf(m, { base: vmlinux });
