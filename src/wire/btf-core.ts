@@ -6,7 +6,7 @@
  * JavaScript then reports, located, as it always did.
  */
 
-import { CoreLayout, instantiateCore } from '../wasm/core.js';
+import { CoreLayout, indexInPlace, instantiateCore, KIND_TABLE_BYTES, reserveInput } from '../wasm/core.js';
 import { BTF_CORE_WASM } from './btf-core-wasm.js';
 import { coreKindTable, Kind, type KindShape } from './kinds.js';
 
@@ -33,7 +33,8 @@ export interface CoreIndex {
  * offsets below `check.strEnd`, type ids below the last, FUNC on a FUNC_PROTO, those in the
  * base by `check.baseKind`). Undefined when the index must be made by indexTypes (small input,
  * no core, a record it refuses); `checked` false when Btf.sanityCheck must run. (The index
- * alone, as for the kernel's own files, is no faster here than in JavaScript.)
+ * alone of words copied in, as for the kernel's own files, is no faster here than in
+ * JavaScript; btfCoreInput has them read in place.)
  */
 export function indexByCore(
   words: Uint32Array,
@@ -64,6 +65,41 @@ export function indexByCore(
     if (check.baseKind(words[offsets[baseFuncs[i]!]! + 2]!) !== Kind.FUNC_PROTO) return { offsets, checked: false };
   }
   return { offsets, checked: true };
+}
+
+/** Cores whose memory holds an input read in place (btfCoreInput), by that memory's buffer, with the first free address after it. */
+const inputCores = new WeakMap<ArrayBufferLike, { readonly core: BtfCoreExports; freeAt: number }>();
+
+/**
+ * Room for an input of `byteLength` bytes in the memory of a fresh btf-core.c (reserveInput),
+ * with room after it for its record index (at most a third of the input: records are 12
+ * bytes or more), for loadBtf's `allocate` where nothing else reads the input in a core
+ * (`dump --format c`): btfCoreIndex then indexes it where it lies. Undefined where no core runs.
+ */
+export function btfCoreInput(byteLength: number): Uint8Array | undefined {
+  const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
+  if (!core) return undefined;
+  const room = reserveInput(core.memory, core.heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + 64);
+  if (!room) return undefined;
+  inputCores.set(core.memory.buffer, { core, freeAt: room.freeAt });
+  return room.input;
+}
+
+/**
+ * The record index of `words` read by btfCoreInput, made where they lie (Btf.parse's
+ * `indexRecords`): cold JavaScript took ~8 ms for vmlinux under Bun, where the words needed
+ * no copy into the core. Undefined for words elsewhere, or a record the core refuses
+ * (indexTypes reports it).
+ */
+export function btfCoreIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
+  const host = inputCores.get(words.buffer);
+  const kinds = host && coreKindTable(shapes);
+  if (!host || !kinds) return undefined;
+  const { core } = host;
+  const index = indexInPlace(core.memory, host.freeAt, kinds, words, (k, w, n, o) => core.btf_index(k, w, n, o));
+  if (!index) return undefined;
+  host.freeAt = index.freeAt;
+  return index.offsets;
 }
 
 /** BaseStringIndex's open addressing: offset + 1 (0 empty) and FNV-1a hash per slot, mask + 1 slots. */

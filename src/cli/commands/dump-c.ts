@@ -6,6 +6,7 @@
 import { mergeSplitBtfs, writeVmlinuxH } from '../../format/c/index.js';
 import { loadBtf } from '../../node/files.js';
 import type { Btf } from '../../wire/btf.js';
+import { btfCoreIndex, btfCoreInput } from '../../wire/btf-core.js';
 import { Kind } from '../../wire/kinds.js';
 import { outBytes, UsageError } from '../common.js';
 import { type DumpOptions, extraFormats } from './dump.js';
@@ -30,7 +31,10 @@ function resolveRoots(btf: Btf, roots: readonly string[]): number[] {
 async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
   if (opts.id || opts.name !== undefined || opts.kind) throw new UsageError('--format c does not take --id/--name/--kind; use --root');
   const loaded: Btf[] = [];
-  for (const f of files) loaded.push((await loadBtf(f, { base: opts.base })).btf);
+  // One base BTF (vmlinux) is read into a WebAssembly core that indexes its records where
+  // they lie (btfCoreIndex), not by cold JavaScript.
+  const inCore = files.length === 1 && opts.base === undefined ? { allocate: btfCoreInput, indexRecords: btfCoreIndex } : {};
+  for (const f of files) loaded.push((await loadBtf(f, { base: opts.base, ...inCore })).btf);
   let btf: Btf;
   if (loaded.length === 1) {
     btf = loaded[0]!;
