@@ -10,7 +10,7 @@ import { fail } from '../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
 import { RAW_CORE_WASM } from './raw-core-wasm.js';
-import { CoreLayout, indexInPlace, instantiateCore, KIND_TABLE_BYTES, reserveInput } from '../wasm/core.js';
+import { CoreLayout, InputCores, instantiateCore } from '../wasm/core.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
 const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entries(INT_ENCODING_NAMES).map(([k, v]) => [k, lit(v)]));
@@ -386,23 +386,19 @@ function newRawCore(): RawCore | undefined {
   return core as RawCore;
 }
 
-/** Cores whose memory holds an input read in place (rawCoreInput), by that memory's buffer, with the first free address after the input. */
-const coresByMemory = new WeakMap<ArrayBufferLike, { readonly core: RawCore; freeAt: number }>();
+/** Raw cores whose memory holds an input read in place (rawCoreInput). */
+const inputCores = new InputCores<RawCore>((core) => core.exports);
 
 /**
- * Room for an input of `byteLength` bytes in the memory of a fresh raw core (reserveInput),
- * with room after it for everything writeRaw places there (the offsets, at most a third of
- * the input as records are 12 bytes or more, and the text chunk). BTF read there (loadBtf's
- * `allocate`) and parsed in place is formatted without being copied into the core.
- * Undefined where no core runs.
+ * Room for an input of `byteLength` bytes in the memory of a fresh raw core (InputCores),
+ * with room after it for everything writeRaw places there (the record index and the text
+ * chunk). BTF read there (loadBtf's `allocate`) and parsed in place is indexed
+ * (rawCoreIndex) and formatted without being copied into the core. Undefined where no core
+ * runs.
  */
 export function rawCoreInput(byteLength: number): Uint8Array | undefined {
   const core = newRawCore();
-  if (!core) return undefined;
-  const room = reserveInput(core.exports.memory, core.exports.heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + RAW_CHUNK + 64);
-  if (!room) return undefined;
-  coresByMemory.set(core.exports.memory.buffer, { core, freeAt: room.freeAt });
-  return room.input;
+  return core && inputCores.reserve(core, byteLength, RAW_CHUNK + 64);
 }
 
 /**
@@ -412,14 +408,7 @@ export function rawCoreInput(byteLength: number): Uint8Array | undefined {
  * them. Undefined for words elsewhere, or a record the core refuses (indexTypes reports it).
  */
 export function rawCoreIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
-  const host = coresByMemory.get(words.buffer);
-  const kinds = host && coreKindTable(shapes);
-  if (!host || !kinds) return undefined;
-  const { exports } = host.core;
-  const index = indexInPlace(exports.memory, host.freeAt, kinds, words, (k, w, n, o) => exports.raw_index(k, w, n, o));
-  if (!index) return undefined;
-  host.freeAt = index.freeAt;
-  return index.offsets;
+  return inputCores.index(words, coreKindTable(shapes), (core) => core.exports.raw_index);
 }
 
 /**
@@ -432,7 +421,7 @@ export function rawCoreIndex(words: Uint32Array, shapes: readonly (KindShape | u
  * before writing anything.
  */
 function writeRawWasm(btf: Btf, sink: ByteSink): boolean {
-  const host = coresByMemory.get(btf.words.buffer);
+  const host = inputCores.host(btf.words.buffer);
   const inPlace = host !== undefined && btf.strings.buffer === btf.words.buffer;
   const core = inPlace ? host.core : newRawCore();
   if (!core) return false;

@@ -95,31 +95,63 @@ export function reserveInput(memory: WebAssembly.Memory, heapBase: number, byteL
 }
 
 /** Bytes of the kind table a core reads (kinds.ts coreKindTable; core.h SHAPE_BYTES per kind 0..127). */
-export const KIND_TABLE_BYTES = 128 * 8;
+const KIND_TABLE_BYTES = 128 * 8;
+
+/** What InputCores needs of a core's exports. */
+interface MemoryExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+}
+
+/** A core's index_records export (btf-index.h): kind table, words, word count, offsets; the count or -1. */
+type IndexRecords = (kinds: number, words: number, nWords: number, offsets: number) => number;
 
 /**
- * The record index of `words`, which lie in `memory` (read there by reserveInput's reader),
- * made where they lie by the core's `index` (btf-index.h index_records: kind table, words,
- * word count, offsets; the count or -1), with the kind table and the offsets placed from
- * `freeAt` on: the offsets (a view of the memory) and the first free address after them.
- * Undefined when it would have to grow the memory (reserveInput's room is too small) or
- * the core refuses a record.
+ * Cores (T: a core's exports, or an object holding them) whose memory holds an input read in
+ * place (reserveInput), by that memory's buffer, each with the first free address after what
+ * is placed there: the input's readers find the core from the buffer of the input's views.
  */
-export function indexInPlace(
-  memory: WebAssembly.Memory,
-  freeAt: number,
-  kinds: Uint8Array,
-  words: Uint32Array,
-  index: (kinds: number, words: number, nWords: number, offsets: number) => number,
-): { offsets: Uint32Array; freeAt: number } | undefined {
-  if (words.buffer !== memory.buffer) return undefined;
-  const layout = new CoreLayout(memory, freeAt);
-  const kindsAt = layout.copy(kinds);
-  // No record is smaller than three words.
-  const offsetsAt = layout.place(Math.floor(words.length / 3) * 4);
-  // Growing would detach the words.
-  if (layout.place(0) > memory.buffer.byteLength || !layout.commit()) return undefined;
-  const n = index(kindsAt, words.byteOffset, words.length, offsetsAt);
-  if (n < 0) return undefined;
-  return { offsets: new Uint32Array(memory.buffer, offsetsAt, n), freeAt: offsetsAt + n * 4 };
+export class InputCores<T> {
+  private readonly hosts = new WeakMap<ArrayBufferLike, { readonly core: T; freeAt: number }>();
+
+  constructor(private readonly exportsOf: (core: T) => MemoryExports) {}
+
+  /**
+   * Room for an input of `byteLength` bytes in `core`'s memory (reserveInput), with room
+   * behind it for its kind table and record index (index: at most a third of the input, as
+   * records are 12 bytes or more) and `after` more bytes; undefined where it cannot grow so far.
+   */
+  reserve(core: T, byteLength: number, after: number): Uint8Array | undefined {
+    const { memory, heap_base } = this.exportsOf(core);
+    const room = reserveInput(memory, heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + after);
+    if (!room) return undefined;
+    this.hosts.set(memory.buffer, { core, freeAt: room.freeAt });
+    return room.input;
+  }
+
+  /** The core whose memory `buffer` is, and the first free address in it. */
+  host(buffer: ArrayBufferLike): { readonly core: T; readonly freeAt: number } | undefined {
+    return this.hosts.get(buffer);
+  }
+
+  /**
+   * The record index of `words`, read by reserve(), made where they lie by the core's
+   * `index` with `kinds` (kinds.ts coreKindTable) placed beside: a view of the memory, the
+   * free address moved past it. Undefined for words elsewhere, no kind table, or a record
+   * the core refuses (indexTypes then makes the index and reports what is wrong).
+   */
+  index(words: Uint32Array, kinds: Uint8Array | undefined, index: (core: T) => IndexRecords): Uint32Array | undefined {
+    const host = this.hosts.get(words.buffer);
+    if (!host || !kinds) return undefined;
+    const { memory } = this.exportsOf(host.core);
+    const layout = new CoreLayout(memory, host.freeAt);
+    const kindsAt = layout.copy(kinds);
+    const offsetsAt = layout.place(Math.floor(words.length / 3) * 4);
+    // Growing would detach the words: reserve() left room for the kinds and the offsets.
+    if (layout.place(0) > memory.buffer.byteLength || !layout.commit()) return undefined;
+    const n = index(host.core)(kindsAt, words.byteOffset, words.length, offsetsAt);
+    if (n < 0) return undefined;
+    host.freeAt = offsetsAt + n * 4;
+    return new Uint32Array(memory.buffer, offsetsAt, n);
+  }
 }

@@ -6,7 +6,7 @@
  * JavaScript then reports, located, as it always did.
  */
 
-import { CoreLayout, indexInPlace, instantiateCore, KIND_TABLE_BYTES, reserveInput } from '../wasm/core.js';
+import { CoreLayout, InputCores, instantiateCore } from '../wasm/core.js';
 import { BTF_CORE_WASM } from './btf-core-wasm.js';
 import { coreKindTable, Kind, type KindShape } from './kinds.js';
 
@@ -67,22 +67,17 @@ export function indexByCore(
   return { offsets, checked: true };
 }
 
-/** Cores whose memory holds an input read in place (btfCoreInput), by that memory's buffer, with the first free address after it. */
-const inputCores = new WeakMap<ArrayBufferLike, { readonly core: BtfCoreExports; freeAt: number }>();
+/** Cores whose memory holds an input read in place (btfCoreInput). */
+const inputCores = new InputCores<BtfCoreExports>((core) => core);
 
 /**
- * Room for an input of `byteLength` bytes in the memory of a fresh btf-core.c (reserveInput),
- * with room after it for its record index (at most a third of the input: records are 12
- * bytes or more), for loadBtf's `allocate` where nothing else reads the input in a core
- * (`dump --format c`): btfCoreIndex then indexes it where it lies. Undefined where no core runs.
+ * Room for an input of `byteLength` bytes in the memory of a fresh btf-core.c (InputCores),
+ * for loadBtf's `allocate` where nothing else reads the input in a core (`dump --format c`):
+ * btfCoreIndex then indexes it where it lies. Undefined where no core runs.
  */
 export function btfCoreInput(byteLength: number): Uint8Array | undefined {
   const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
-  if (!core) return undefined;
-  const room = reserveInput(core.memory, core.heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + 64);
-  if (!room) return undefined;
-  inputCores.set(core.memory.buffer, { core, freeAt: room.freeAt });
-  return room.input;
+  return core && inputCores.reserve(core, byteLength, 64);
 }
 
 /**
@@ -92,14 +87,7 @@ export function btfCoreInput(byteLength: number): Uint8Array | undefined {
  * (indexTypes reports it).
  */
 export function btfCoreIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
-  const host = inputCores.get(words.buffer);
-  const kinds = host && coreKindTable(shapes);
-  if (!host || !kinds) return undefined;
-  const { core } = host;
-  const index = indexInPlace(core.memory, host.freeAt, kinds, words, (k, w, n, o) => core.btf_index(k, w, n, o));
-  if (!index) return undefined;
-  host.freeAt = index.freeAt;
-  return index.offsets;
+  return inputCores.index(words, coreKindTable(shapes), (core) => core.btf_index);
 }
 
 /** BaseStringIndex's open addressing: offset + 1 (0 empty) and FNV-1a hash per slot, mask + 1 slots. */

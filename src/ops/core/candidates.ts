@@ -7,7 +7,7 @@
 import type { Btf } from '../../wire/btf.js';
 import { coreKindTable, type KindShape } from '../../wire/kinds.js';
 import { encodeString } from '../../wire/strings.js';
-import { CoreLayout, indexInPlace, instantiateCore, KIND_TABLE_BYTES, reserveInput } from '../../wasm/core.js';
+import { CoreLayout, InputCores, instantiateCore } from '../../wasm/core.js';
 import { NAMES_CORE_WASM } from './names-core-wasm.js';
 import { essentialName } from './names.js';
 import { kindsCoreCompat } from './types.js';
@@ -151,21 +151,17 @@ const SCAN_PAIRS = 1 << 16;
 /** Room after the input for the wanted names (the core's answer is SCAN_PAIRS pairs). */
 const SCAN_NAMES_ROOM = 1 << 20;
 
-/** Cores whose memory holds a BTF read in place (candidateScanInput), by that memory's buffer. */
-const scanCores = new WeakMap<ArrayBufferLike, { readonly exports: NamesCoreExports; freeAt: number }>();
+/** Names cores whose memory holds a BTF read in place (candidateScanInput). */
+const scanCores = new InputCores<NamesCoreExports>((core) => core);
 
 /**
  * Room for a target BTF of `byteLength` bytes in the memory of a fresh names-core.c (see
- * reserveInput), for loadBtf's `allocate`: the candidate scan over a base BTF read there
+ * InputCores), for loadBtf's `allocate`: the candidate scan over a base BTF read there
  * runs in WebAssembly over the BTF where it lies. Undefined where no core runs.
  */
 export function candidateScanInput(byteLength: number): Uint8Array | undefined {
-  const exports = instantiateCore(NAMES_CORE_WASM) as NamesCoreExports | undefined;
-  if (!exports) return undefined;
-  const room = reserveInput(exports.memory, exports.heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + SCAN_NAMES_ROOM + SCAN_PAIRS * 8 + 64);
-  if (!room) return undefined;
-  scanCores.set(exports.memory.buffer, { exports, freeAt: room.freeAt });
-  return room.input;
+  const core = instantiateCore(NAMES_CORE_WASM) as NamesCoreExports | undefined;
+  return core && scanCores.reserve(core, byteLength, SCAN_NAMES_ROOM + SCAN_PAIRS * 8 + 64);
 }
 
 /**
@@ -175,14 +171,7 @@ export function candidateScanInput(byteLength: number): Uint8Array | undefined {
  * words elsewhere, or a record the core refuses (indexTypes reports it).
  */
 export function candidateScanIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
-  const host = scanCores.get(words.buffer);
-  const kinds = host && coreKindTable(shapes);
-  if (!host || !kinds) return undefined;
-  const { exports } = host;
-  const index = indexInPlace(exports.memory, host.freeAt, kinds, words, (k, w, n, o) => exports.names_index(k, w, n, o));
-  if (!index) return undefined;
-  host.freeAt = index.freeAt;
-  return index.offsets;
+  return scanCores.index(words, coreKindTable(shapes), (core) => core.names_index);
 }
 
 /**
@@ -191,9 +180,9 @@ export function candidateScanIndex(words: Uint32Array, shapes: readonly (KindSha
  * added, where it cannot run (split BTF, BTF elsewhere, more names or matches than fit).
  */
 function scanInCore(btf: Btf, wanted: PrefixList): boolean {
-  const host = scanCores.get(btf.words.buffer);
+  const host = scanCores.host(btf.words.buffer);
   if (!host || btf.base !== undefined || btf.strings.buffer !== btf.words.buffer || wanted.some((w) => w.bytes.includes(0))) return false;
-  const { exports } = host;
+  const exports = host.core;
   const names = new Uint8Array(wanted.reduce((n, w) => n + w.bytes.length + 1, 0));
   let at = 0;
   for (const w of wanted) {
