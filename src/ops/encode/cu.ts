@@ -153,6 +153,8 @@ export interface UnitDraft {
   readonly aliasFrom: number[];
   readonly aliasTo: number[];
   readonly fns: FnInfo[];
+  /** Declarations (no FUNC of their own): they lend a definition that names them its name and types. */
+  readonly fnDecls: FnInfo[];
   readonly paramName: Int32Array;
   readonly paramType: Int32Array;
   readonly paramOrigin: Int32Array;
@@ -166,7 +168,8 @@ export interface UnitDraft {
   readonly intLocal: number;
 }
 
-interface VarInfo {
+/** A top-level variable with an address, as the walk found it (resolved at unit end). */
+export interface VarInfo {
   die: number;
   name: string;
   typeDie: number;
@@ -176,7 +179,7 @@ interface VarInfo {
 }
 
 /** Per-unit function info gathered during the walk (resolved at unit end). */
-interface FnInfo {
+export interface FnInfo {
   die: number;
   /**
    * The name: a .debug_str offset (decoded only for definitions that get as far as the
@@ -450,6 +453,8 @@ export class UnitEncoder {
     this.openDie = [];
     this.openElemStart = [];
     this.openDepth = [];
+    // (A unit left out mid-walk leaves its records open: their flags must not reach the next.)
+    this.sawDimension = [];
     this.elemTop = 0;
     this.fns = [];
     this.fnByDie.clear();
@@ -499,6 +504,9 @@ export class UnitEncoder {
     const span = this.unit.end - this.unit.offset;
     const dies: number[] = [];
     for (let rel = 0; rel < span; rel++) if (this.dieMap[rel] !== 0) dies.push(rel, this.dieMap[rel]!);
+    const fnDecls: FnInfo[] = [];
+    for (const fn of this.fnByDie.values()) if (fn.declaration) fnDecls.push(fn);
+    // (A declaration's name is decoded where a definition borrows it, as in the walk's own finish.)
     for (const fn of this.fns) if (fn.name === undefined && fn.nameOffset >= 0) fn.name = this.dwarf.str(fn.nameOffset);
     return {
       unit: this.unit,
@@ -509,6 +517,7 @@ export class UnitEncoder {
       aliasFrom: this.aliasFrom,
       aliasTo: this.aliasTo,
       fns: this.fns,
+      fnDecls,
       paramName: Int32Array.from(this.paramName),
       paramType: Int32Array.from(this.paramType),
       paramOrigin: Int32Array.from(this.paramOrigin),
@@ -524,10 +533,11 @@ export class UnitEncoder {
   }
 
   /**
-   * Take over a draft walked elsewhere, its name keys mapped to builder strings by `name`,
-   * so that finish() can run here.
+   * Take over a draft walked elsewhere, its name keys mapped to builder strings by `name`
+   * (none: they are builder strings already, as the WebAssembly walk makes them), so that
+   * finish() can run here.
    */
-  importDraft(d: UnitDraft, name: (key: number) => number): void {
+  importDraft(d: UnitDraft, name?: (key: number) => number): void {
     this.unit = d.unit;
     const span = d.unit.end - d.unit.offset;
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
@@ -542,30 +552,35 @@ export class UnitEncoder {
     this.recLen.set(d.recLen);
     this.nRec = d.recOff.length;
     const W = this.W;
-    const mapWord = (w: number): void => {
-      W[w] = name(W[w]!);
-    };
-    for (let local = 0; local < this.nRec; local++) {
-      const off = this.recOff[local]!;
-      forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
+    if (name) {
+      const mapWord = (w: number): void => {
+        W[w] = name(W[w]!);
+      };
+      for (let local = 0; local < this.nRec; local++) {
+        const off = this.recOff[local]!;
+        forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
+      }
     }
+    const key = name ?? ((k: number): number => k);
     this.aliasFrom = d.aliasFrom;
     this.aliasTo = d.aliasTo;
     this.fns = d.fns;
     this.fnByDie.clear();
     for (const fn of this.fns) {
       this.fnByDie.set(fn.die, fn);
-      if (fn.tags) for (const t of fn.tags) t[0] = name(t[0]);
+      if (fn.tags && name) for (const t of fn.tags) t[0] = name(t[0]);
     }
-    this.paramName = Array.from(d.paramName, name);
+    // Declarations come after: in the walk, a definition's DIE is never a declaration's.
+    for (const fn of d.fnDecls) this.fnByDie.set(fn.die, fn);
+    this.paramName = Array.from(d.paramName, key);
     this.paramType = Array.from(d.paramType);
     this.paramOrigin = Array.from(d.paramOrigin);
     this.paramUnexpected = Array.from(d.paramUnexpected);
     this.paramByDie = new Map(d.paramByDie);
     this.vars = d.vars;
     this.varDecl = new Map(d.varDecl);
-    this.declTags = d.declTags.map((v, i) => (i % 3 === 0 ? name(v) : v));
-    this.varTags = new Map(d.varTags.map(([die, tags]) => [die, tags.map(name)]));
+    this.declTags = name ? d.declTags.map((v, i) => (i % 3 === 0 ? name(v) : v)) : d.declTags;
+    this.varTags = new Map(name ? d.varTags.map(([die, tags]) => [die, tags.map(name)]) : d.varTags);
     this.needIndex = d.needIndex;
     this.intLocal = d.intLocal;
   }
