@@ -119,7 +119,10 @@ static void *alloc(u32 n) {
   u64 end = (u64)at + n;
   u64 have = (u64)__builtin_wasm_memory_size(0) * 65536;
   if (end > have) {
+    /* By half the memory at least: each growth costs the embedder a garbage collection. */
     u64 pages = (end - have + 65535) / 65536;
+    u64 half = have / 65536 / 2;
+    if (pages < half && have + half * 65536 <= 0xffff0000ull) pages = half;
     if (__builtin_wasm_memory_grow(0, (unsigned long)pages) == (unsigned long)-1) TRAP();
   }
   heap_top = (u32)end;
@@ -170,6 +173,7 @@ static double js_floor(double x) { return __builtin_floor(x); }
 
 /* ToUint32 of an integer-valued (or any finite) double; 0 for NaN and infinities. */
 static u32 to_u32(double x) {
+  if (x >= 0 && x < TWO32) return (u32)x;
   if (!(x == x) || x == __builtin_inf() || x == -__builtin_inf()) return 0;
   double t = __builtin_trunc(x);
   double r = t - js_floor(t / TWO32) * TWO32;
@@ -1429,6 +1433,11 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
   n_arg_regs = desc[18] > 16 ? 16 : desc[18];
   for (u32 i = 0; i < n_arg_regs; i++) arg_regs[i] = desc[19 + i];
   die_map_span = desc[19 + desc[18]];
+  heap_top = desc[20 + desc[18]];
+  /* One growth for the fixed tables and room for the largest unit's arrays. */
+  u64 reserve = 24ull * die_map_span + 4ull * str_len + (1u << 20);
+  if (reserve > 0xf0000000ull) TRAP();
+  alloc((u32)reserve);
   heap_top = desc[20 + desc[18]];
   die_map = alloc(4 * die_map_span + 4);
   param_at = alloc(4 * die_map_span + 4);
