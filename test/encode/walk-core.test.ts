@@ -12,7 +12,7 @@ import { DieCursor, DwarfInfo } from '../../src/dwarf/reader.js';
 import { loadDwarfSections } from '../../src/dwarf/sections.js';
 import { parseElf } from '../../src/elf/index.js';
 import { encoderSlotMap, type UnitDraft, UnitEncoder } from '../../src/ops/encode/cu.js';
-import { encodeBtf } from '../../src/ops/encode/encode.js';
+import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js';
 import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
 import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
 import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
@@ -52,6 +52,29 @@ async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown
   return { js, core };
 }
 
+/** Counts the units the core's finisher takes (ok) or gives back (failed) until done() is called. */
+function countFinished(): { done(): { ok: number; failed: number } } {
+  const original = WasmUnitWalker.prototype.finisher;
+  const counts = { ok: 0, failed: 0 };
+  WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
+    const inner = original.call(this);
+    return {
+      finish(...args: Parameters<typeof inner.finish>) {
+        const r = inner.finish(...args);
+        if (r) counts.ok++;
+        else counts.failed++;
+        return r;
+      },
+    };
+  };
+  return {
+    done() {
+      WasmUnitWalker.prototype.finisher = original;
+      return counts;
+    },
+  };
+}
+
 describe('the WebAssembly DWARF walk', () => {
   for (const name of objects) {
     test(`${name}: the same draft as the JavaScript walk, unit by unit, and the same BTF`, async () => {
@@ -60,6 +83,11 @@ describe('the WebAssembly DWARF walk', () => {
         const { js, core } = await drafts(name, features);
         assert.deepStrictEqual(core, js, `${name} (${list})`);
         const bytes = readFixture('dwarf', `${name}.o`);
+        // Every unit finished by the core too, and the records before the dedup already the same.
+        const finished = countFinished();
+        const before = (await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes();
+        assert.deepEqual(finished.done(), { ok: js.length, failed: 0 }, `${name} (${list}): the core finished every unit`);
+        assert.ok(Buffer.from(before).equals(Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes())), `${name} (${list}): records before the dedup differ`);
         const viaCore = writeBtf((await encodeBtf(bytes, { features, walker: 'wasm' })).btf);
         const viaJs = writeBtf((await encodeBtf(bytes, { features, walker: 'js' })).btf);
         assert.ok(Buffer.from(viaCore).equals(Buffer.from(viaJs)), `${name} (${list}): encoded BTF differs`);

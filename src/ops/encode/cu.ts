@@ -198,6 +198,29 @@ export interface FnInfo {
   tags: Array<[number, number]> | undefined;
 }
 
+/** A unit's records as finish() hands them to a UnitFinisher (after its own records are added). */
+export interface UnitIdInput {
+  /** Local records. */
+  readonly n: number;
+  readonly unitOffset: number;
+  readonly span: number;
+  /** Per record: the local FUNC_PROTO (or FUNC) its type word names, or -1. */
+  readonly protoOf: Int32Array;
+  readonly nextId: number;
+  readonly globalIndex: number;
+  readonly localIndex: number;
+}
+
+/**
+ * What buildDeps, assignIds and appendNew compute, done elsewhere (walk-core.c): the ids of a
+ * unit's records, and the new ones' words (references resolved) to append in order. It keeps
+ * the closed records of every unit itself, so once used it is used for every unit of the
+ * encoding. Undefined where it stopped (the JavaScript then gives the located error).
+ */
+export interface UnitFinisher {
+  finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput): { readonly id: Int32Array; readonly words: Uint32Array; readonly lengths: Int32Array; readonly nextId: number } | undefined;
+}
+
 /** Where the walk interns names (a BtfBuilder, or a worker's own table). */
 export interface StringSink {
   addString(s: string): number;
@@ -265,6 +288,8 @@ export class UnitEncoder {
 
   private readonly builderOrUndefined: BtfBuilder | undefined;
   private readonly policyOrUndefined: EncodePolicy | undefined;
+  /** Assigns the ids in finish() instead of buildDeps/assignIds (walk-core.c), when set. */
+  finisher: UnitFinisher | undefined;
 
   /**
    * `sink` interns the names the walk meets: the builder itself, or in a worker thread a
@@ -1183,19 +1208,34 @@ export class UnitEncoder {
     for (const [func, proto] of funcProto) protoOf[func] = proto;
     const globalIndex = this.policy.indexType();
     const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
-    const depStart = this.buildDeps(n, protoOf, localIndex, target);
-    const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
-    this.appendNew(n, ids, protoOf, globalIndex, localIndex, target);
-    if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
+    const unitIds = { n, unitOffset: unitOff, span, protoOf, nextId: b.nextId, globalIndex, localIndex };
+    const finished = this.finisher?.finish(this.W.subarray(0, this.wlen), this.recOff, this.recLen, dieMap, unitIds);
+    let id: Int32Array;
+    if (finished) {
+      id = finished.id;
+      let at = 0;
+      for (let i = 0; i < finished.lengths.length; i++) {
+        const len = finished.lengths[i]!;
+        b.addRecord(finished.words.subarray(at, at + len));
+        at += len;
+      }
+      if (b.nextId !== finished.nextId) this.bad('internal: type id assignment out of step', unitOff);
+    } else {
+      const depStart = this.buildDeps(n, protoOf, localIndex, target);
+      const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
+      this.appendNew(n, ids, protoOf, globalIndex, localIndex, target);
+      id = ids.id;
+    }
+    if (localIndex >= 0) this.policy.setIndexType(id[localIndex]!);
     const deferred = deferredFns.map((f) => {
       const proto = Uint32Array.from(f.words);
       forEachTypeIdWord(proto, 0, KIND_SHAPES[Kind.FUNC_PROTO]!, (w) => {
         const t = target(proto[w]!);
-        proto[w] = t < 0 ? 0 : ids.id[t]!;
+        proto[w] = t < 0 ? 0 : id[t]!;
       });
       return { name: f.name, proto, tags: f.tags, unexpectedRegister: f.unexpectedRegister };
     });
-    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, slot: v.slot })) };
+    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: id[f.local]! })), variables: varLocals.map((v) => ({ id: id[v.local]!, slot: v.slot })) };
   }
 
   /**

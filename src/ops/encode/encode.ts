@@ -146,6 +146,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy }, locations.registers);
   const useCore = opts.drafts === undefined && (opts.walker === 'wasm' || (opts.walker === undefined && sections.info.length <= WALK_CORE_MAX_INFO));
   const coreWalker = useCore ? WasmUnitWalker.create(dwarf, features, builder, locations.registers) : undefined;
+  if (coreWalker) encoder.finisher = coreWalker.finisher();
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
   const walkerNames = new WalkerNames(builder);

@@ -1520,3 +1520,272 @@ __attribute__((export_name("result"))) u32 *result(void) {
   out[k++] = (u32)int_local;
   return out;
 }
+
+/* ---- finishing a unit: ids for its records (cu.ts buildDeps, assignIds, appendNew) ---- */
+
+/*
+ * Kind shapes from kinds.ts (the same table the field visitor reads), SHAPE_WORDS per kind:
+ * known, size-or-type is a type, single trailing words, words per element, then up to two
+ * type-id word indices of the trailing data and one of each element (count first).
+ */
+#define SHAPE_WORDS 8
+#define N_KINDS 32
+static u32 shapes[N_KINDS * SHAPE_WORDS];
+
+/* Records by content, as cu.ts RecordTable (same hash, probing and growth: the same id wins). */
+static i32 *rt_slots, *rt_hashes, *rt_starts, *rt_lengths;
+static u32 rt_cap, rt_count;
+static vec rt_pool;
+
+static u32 record_hash(const u32 *rec, u32 len) {
+  u32 h = 0x811c9dc5u;
+  for (u32 i = 0; i < len; i++) h = (h ^ rec[i]) * 0x01000193u;
+  return h | 1;
+}
+
+static void rt_alloc(u32 cap) {
+  rt_slots = alloc(4 * cap);
+  rt_hashes = alloc(4 * cap);
+  rt_starts = alloc(4 * cap);
+  rt_lengths = alloc(4 * cap);
+  rt_cap = cap;
+}
+
+static i32 rt_find(const u32 *rec, u32 len) {
+  u32 h = record_hash(rec, len);
+  u32 mask = rt_cap - 1;
+  const u32 *pool = U32S(rt_pool);
+  for (u32 i = h & mask;; i = (i + 1) & mask) {
+    i32 id = rt_slots[i];
+    if (id == 0) return 0;
+    if ((u32)rt_hashes[i] != h || (u32)rt_lengths[i] != len) continue;
+    const u32 *at = pool + rt_starts[i];
+    u32 k = 0;
+    while (k < len && at[k] == rec[k]) k++;
+    if (k == len) return id;
+  }
+}
+
+static void rt_grow(void) {
+  i32 *slots = rt_slots, *hashes = rt_hashes, *starts = rt_starts, *lengths = rt_lengths;
+  u32 old = rt_cap;
+  rt_alloc(old * 2);
+  u32 mask = rt_cap - 1;
+  for (u32 j = 0; j < old; j++) {
+    if (slots[j] == 0) continue;
+    u32 i = (u32)hashes[j] & mask;
+    while (rt_slots[i] != 0) i = (i + 1) & mask;
+    rt_slots[i] = slots[j];
+    rt_hashes[i] = hashes[j];
+    rt_starts[i] = starts[j];
+    rt_lengths[i] = lengths[j];
+  }
+}
+
+static void rt_insert(const u32 *rec, u32 len, i32 id) {
+  if ((rt_count + 1) * 2 > rt_cap) rt_grow();
+  u32 *to = vroom(&rt_pool, 4 * len);
+  u32 at = N32(rt_pool);
+  for (u32 k = 0; k < len; k++) to[k] = rec[k];
+  rt_pool.len += 4 * len;
+  u32 h = record_hash(rec, len);
+  u32 mask = rt_cap - 1;
+  u32 i = h & mask;
+  while (rt_slots[i] != 0) i = (i + 1) & mask;
+  rt_slots[i] = id;
+  rt_hashes[i] = (i32)h;
+  rt_starts[i] = (i32)at;
+  rt_lengths[i] = (i32)len;
+  rt_count++;
+}
+
+/* The unit as the encoder finishes it (fin_*), copied in by the caller. */
+static vec fin_w, fin_rec_off, fin_rec_len, fin_die_map, fin_proto_of;
+static vec deps, dep_start, dfs_stack, dfs_next, fin_state, fin_post, fin_found, fin_ids, fin_flags, fin_out, fin_out_len;
+static u32 fin_unit_offset, fin_span;
+static u32 scratch[1u << 16];
+
+/* Local id a type word refers to, -1 for void; traps where cu.ts reports a reference leaving its unit. */
+static i32 fin_target(u32 die) {
+  if (die == 0) return -1;
+  i64 rel = (i64)die - fin_unit_offset;
+  if (rel <= 0 || rel >= fin_span) TRAP();
+  return I32S(fin_die_map)[rel] - 1;
+}
+
+/* Calls visit(word index) for each type-id word of the record at `off` (fields.ts forEachTypeIdWord). */
+#define FOR_EACH_TYPE_WORD(words, off, body)                                                     \
+  do {                                                                                             \
+    u32 kind_ = info_kind((words)[(off) + 1]);                                                     \
+    const u32 *sh_ = shapes + kind_ * SHAPE_WORDS;                                                 \
+    if (!sh_[0]) TRAP();                                                                           \
+    u32 w_;                                                                                        \
+    if (sh_[1]) { w_ = (off) + 2; body; }                                                          \
+    for (u32 i_ = 0; i_ < sh_[4]; i_++) { w_ = (off) + 3 + sh_[5 + i_]; body; }                     \
+    if (sh_[7] != 0xffffffffu) {                                                                   \
+      u32 vlen_ = info_vlen((words)[(off) + 1]);                                                   \
+      u32 e_ = (off) + 3 + sh_[2];                                                                 \
+      for (u32 i_ = 0; i_ < vlen_; i_++, e_ += sh_[3]) { w_ = e_ + sh_[7]; body; }                 \
+    }                                                                                              \
+  } while (0)
+
+/* The record's words with references replaced by `ids` (local → global), in scratch; its length. */
+static u32 canonical_words(u32 local, const i32 *ids, i32 global_index, i32 local_index) {
+  const u32 *W_ = U32S(fin_w);
+  u32 off = (u32)I32S(fin_rec_off)[local];
+  u32 len = (u32)I32S(fin_rec_len)[local];
+  if (len > sizeof scratch / 4) TRAP();
+  for (u32 i = 0; i < len; i++) scratch[i] = W_[off + i];
+  u32 kind = info_kind(scratch[1]);
+  i32 proto = I32S(fin_proto_of)[local];
+  if (proto >= 0) scratch[2] = (u32)ids[proto];
+  else {
+    FOR_EACH_TYPE_WORD(scratch, 0u, {
+      i32 t = fin_target(scratch[w_]);
+      scratch[w_] = t < 0 ? 0 : (u32)ids[t];
+    });
+    if (kind == K_ARRAY) scratch[4] = local_index >= 0 ? (u32)ids[local_index] : (u32)global_index;
+  }
+  return len;
+}
+
+static void *sized(vec *v, u32 bytes) {
+  v->len = 0;
+  void *p = vroom(v, bytes);
+  v->len = bytes;
+  return p;
+}
+
+/*
+ * Room for the unit the caller copies in: words, then per record its offset, length and
+ * FUNC_PROTO (or -1), then the DIE map of `span` entries. Returns where the five arrays start.
+ */
+__attribute__((export_name("finish_input"))) u32 *finish_input(u32 wlen, u32 n, u32 span) {
+  out[0] = (u32)sized(&fin_w, 4 * wlen + 4);
+  out[1] = (u32)sized(&fin_rec_off, 4 * n + 4);
+  out[2] = (u32)sized(&fin_rec_len, 4 * n + 4);
+  out[3] = (u32)sized(&fin_proto_of, 4 * n + 4);
+  out[4] = (u32)sized(&fin_die_map, 4 * span + 4);
+  return out;
+}
+
+/*
+ * Ids of the unit's `n` records (cu.ts assignIds): a closed record equal to one of an earlier
+ * unit takes its id, every other the next from `next_id`, in local order. Then the new ones'
+ * words, references resolved, for the caller to append in order (closed ones remembered for
+ * the units after). Returns [ids, new-record flags, words, word count per new record].
+ */
+__attribute__((export_name("finish_unit"))) u32 *finish_unit(u32 n, u32 unit_offset_, u32 span, i32 next_id, i32 global_index, i32 local_index) {
+  fin_unit_offset = unit_offset_;
+  fin_span = span;
+  const u32 *W_ = U32S(fin_w);
+  const i32 *proto_of = I32S(fin_proto_of);
+  const i32 *rec_off_ = I32S(fin_rec_off);
+  /* Dependencies of every record (buildDeps). */
+  i32 *starts = sized(&dep_start, 4 * n + 4);
+  deps.len = 0;
+  for (u32 local = 0; local < n; local++) {
+    starts[local] = (i32)N32(deps);
+    u32 off = (u32)rec_off_[local];
+    u32 kind = info_kind(W_[off + 1]);
+    i32 proto = proto_of[local];
+    if (proto >= 0) push_i32(&deps, proto);
+    else {
+      FOR_EACH_TYPE_WORD(W_, off, {
+        i32 t = fin_target(W_[w_]);
+        if (t >= 0) push_i32(&deps, t);
+      });
+      if (kind == K_ARRAY && local_index >= 0) push_i32(&deps, local_index);
+    }
+  }
+  starts[n] = (i32)N32(deps);
+  const i32 *dep = I32S(deps);
+  /* Closed records in dependency order (closedOrder): 0 unvisited, 1 on the stack, 4 on the
+   * stack and known open, 2 closed, 3 open. */
+  u8 *state = sized(&fin_state, n + 1);
+  for (u32 i = 0; i < n; i++) state[i] = 0;
+  i32 *post = sized(&fin_post, 4 * n + 4);
+  i32 *stack = sized(&dfs_stack, 4 * n + 4);
+  i32 *nexts = sized(&dfs_next, 4 * n + 4);
+  u32 n_post = 0;
+  for (u32 root = 0; root < n; root++) {
+    if (state[root] != 0) continue;
+    i32 top = 0;
+    stack[0] = (i32)root;
+    nexts[0] = starts[root];
+    state[root] = 1;
+    while (top >= 0) {
+      i32 node = stack[top];
+      i32 i = nexts[top];
+      if (i < starts[node + 1]) {
+        nexts[top] = i + 1;
+        i32 child = dep[i];
+        u8 st = state[child];
+        if (st == 0) {
+          state[child] = 1;
+          top++;
+          stack[top] = child;
+          nexts[top] = starts[child];
+        } else if (st == 1 || st == 3 || st == 4) state[node] = 4;
+        continue;
+      }
+      top--;
+      u32 kind = info_kind(W_[rec_off_[node] + 1]);
+      int open = state[node] == 4 || kind == K_FUNC || kind == K_VAR;
+      if (!open)
+        for (i32 j = starts[node]; j < starts[node + 1]; j++)
+          if (state[dep[j]] != 2) open = 1;
+      state[node] = open ? 3 : 2;
+      if (!open) post[n_post++] = node;
+    }
+  }
+  /* Closed records found in the earlier units' (findClosed). */
+  i32 *found = sized(&fin_found, 4 * n + 4);
+  for (u32 i = 0; i < n; i++) found[i] = 0;
+  for (u32 k = 0; k < n_post; k++) {
+    i32 local = post[k];
+    int ok = 1;
+    for (i32 j = starts[local]; j < starts[local + 1]; j++) if (found[dep[j]] == 0) ok = 0;
+    if (!ok) continue;
+    u32 len = canonical_words((u32)local, found, global_index, local_index);
+    found[local] = rt_find(scratch, len);
+  }
+  i32 *ids = sized(&fin_ids, 4 * n + 4);
+  u8 *is_new = sized(&fin_flags, n + 1);
+  for (u32 local = 0; local < n; local++) {
+    if (found[local] != 0) {
+      ids[local] = found[local];
+      is_new[local] = 0;
+    } else {
+      ids[local] = next_id++;
+      is_new[local] = 1;
+    }
+  }
+  /* The new records' words (appendNew), closed ones remembered. */
+  fin_out.len = 0;
+  fin_out_len.len = 0;
+  for (u32 local = 0; local < n; local++) {
+    if (!is_new[local]) continue;
+    u32 len = canonical_words(local, ids, global_index, local_index);
+    u32 *to = vroom(&fin_out, 4 * len);
+    for (u32 i = 0; i < len; i++) to[i] = scratch[i];
+    fin_out.len += 4 * len;
+    push_i32(&fin_out_len, (i32)len);
+    if (state[local] == 2) rt_insert(scratch, len, ids[local]);
+  }
+  out[0] = (u32)ids;
+  out[1] = (u32)fin_flags.p;
+  out[2] = (u32)fin_out.p;
+  out[3] = (u32)fin_out_len.p;
+  out[4] = N32(fin_out_len);
+  return out;
+}
+
+/* The kind shapes (see `shapes`), before the first finish_unit. */
+__attribute__((export_name("finish_init"))) u32 *finish_init(void) {
+  if (rt_cap == 0) {
+    rt_alloc(1u << 12);
+    vroom(&rt_pool, 4u << 16);
+  }
+  return shapes;
+}

@@ -12,7 +12,8 @@
 
 import type { DwarfInfo, UnitHeader } from '../../dwarf/reader.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
-import type { FnInfo, StringSink, UnitDraft, VarInfo } from './cu.js';
+import { KIND_SHAPES } from '../../wire/kinds.js';
+import type { FnInfo, StringSink, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
 import type { FeatureSet } from './features.js';
 import { WALK_CORE_WASM } from './walk-core-wasm.js';
 
@@ -22,7 +23,14 @@ interface WalkCoreExports {
   init(desc: number): void;
   walk_unit(offset: number, end: number, version: number, addressSize: number, offsetSize: number, abbrevOffset: number, dieOffset: number): number;
   result(): number;
+  finish_init(): number;
+  finish_input(wlen: number, n: number, span: number): number;
+  finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
 }
+
+/** walk-core.c's kind shape rows (SHAPE_WORDS words per kind, 32 kinds). */
+const SHAPE_WORDS = 8;
+const NO_WORD = 0xffffffff;
 
 // intern() namespaces and string sections (walk-core.c NS_*, SEC_*).
 const NS_RAW = 0;
@@ -214,6 +222,47 @@ export class WasmUnitWalker {
       varTags: [...varTags],
       needIndex,
       intLocal,
+    };
+  }
+
+  /**
+   * The core's id assignment for an encoder's units (cu.ts UnitFinisher), with the kind
+   * shapes of kinds.ts.
+   */
+  finisher(): UnitFinisher {
+    const core = this.core;
+    const shapes = new Uint32Array(core.memory.buffer, core.finish_init(), 32 * SHAPE_WORDS);
+    for (const shape of KIND_SHAPES) {
+      if (!shape || shape.kind >= 32) continue;
+      // Two type words of the trailing data at most (ARRAY's), one per element.
+      if (shape.infoTypeWords.length > 2 || shape.elemTypeWords.length > 1) continue;
+      shapes.set([1, shape.sizeOrType === 'type' ? 1 : 0, shape.infoSize >>> 2, shape.elemSize >>> 2, shape.infoTypeWords.length, shape.infoTypeWords[0] ?? 0, shape.infoTypeWords[1] ?? 0, shape.elemTypeWords[0] ?? NO_WORD], shape.kind * SHAPE_WORDS);
+    }
+    return {
+      finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput) {
+        const { n, span } = unit;
+        try {
+          // (Each call may grow the memory: its buffer is taken after.)
+          const inputAt = core.finish_input(words.length, n, span);
+          const at = new Uint32Array(core.memory.buffer, inputAt, 5).slice();
+          const memory = core.memory.buffer;
+          new Uint32Array(memory, at[0]!, words.length).set(words);
+          new Int32Array(memory, at[1]!, n).set(recOff.subarray(0, n));
+          new Int32Array(memory, at[2]!, n).set(recLen.subarray(0, n));
+          new Int32Array(memory, at[3]!, n).set(unit.protoOf);
+          new Int32Array(memory, at[4]!, span).set(dieMap.subarray(0, span));
+          const resultAt = core.finish_unit(n, unit.unitOffset, span, unit.nextId, unit.globalIndex, unit.localIndex);
+          const r = new Uint32Array(core.memory.buffer, resultAt, 5).slice();
+          const buffer = core.memory.buffer;
+          const lengths = new Int32Array(buffer, r[3]!, r[4]!).slice();
+          let total = 0;
+          for (let i = 0; i < lengths.length; i++) total += lengths[i]!;
+          return { id: new Int32Array(buffer, r[0]!, n).slice(), words: new Uint32Array(buffer, r[2]!, total).slice(), lengths, nextId: unit.nextId + lengths.length };
+        } catch (e) {
+          if (e instanceof WebAssembly.RuntimeError) return undefined;
+          throw e;
+        }
+      },
     };
   }
 
