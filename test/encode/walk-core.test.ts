@@ -28,7 +28,11 @@ const FEATURE_SETS = ['pahole-1.24', 'default', 'default,+global_var', 'float'];
 /** A draft with function names decoded as the finishing encoder would (the core leaves .debug_str names to it). */
 function normalized(d: UnitDraft, dwarf: DwarfInfo): unknown {
   const fn = (f: UnitDraft['fns'][number]): unknown => ({ ...f, name: f.name ?? (f.nameOffset >= 0 ? dwarf.str(f.nameOffset) : undefined), tags: f.tags ?? [] });
-  return { ...d, fns: d.fns.map(fn), fnDecls: d.fnDecls.map(fn) };
+  // The core hands over its DIE map whole: as (offset, local) pairs, as the JavaScript does.
+  const pairs: number[] = [];
+  if (d.denseDies) for (let rel = 0; rel < d.dies.length; rel++) if (d.dies[rel] !== 0) pairs.push(rel, d.dies[rel]!);
+  const { denseDies: _dense, ...rest } = d;
+  return { ...rest, dies: d.denseDies ? Int32Array.from(pairs) : d.dies, fns: d.fns.map(fn), fnDecls: d.fnDecls.map(fn) };
 }
 
 async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown[]; core: unknown[] }> {

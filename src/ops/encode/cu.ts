@@ -148,8 +148,12 @@ export interface UnitDraft {
   readonly words: Uint32Array;
   readonly recOff: Int32Array;
   readonly recLen: Int32Array;
-  /** (DIE offset − unit offset, local id + 1) pairs. */
+  /**
+   * (DIE offset − unit offset, local id + 1) pairs; with `denseDies`, the map itself (local id
+   * + 1 at each DIE offset − unit offset, 0 for no record).
+   */
   readonly dies: Int32Array;
+  readonly denseDies?: boolean;
   readonly aliasFrom: number[];
   readonly aliasTo: number[];
   readonly fns: FnInfo[];
@@ -567,7 +571,8 @@ export class UnitEncoder {
     const span = d.unit.end - d.unit.offset;
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
     else this.dieMap.fill(0, 0, span);
-    for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
+    if (d.denseDies) this.dieMap.set(d.dies);
+    else for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
     if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
     this.W.set(d.words);
     this.wlen = d.words.length;

@@ -25,6 +25,8 @@
 __attribute__((import_module("env"), import_name("intern"))) i32 intern(u32 ns, u32 sec, u32 off);
 
 #define TRAP() __builtin_trap()
+/* Small helpers of the per-DIE path, inlined although the cores are built for size (-Oz). */
+#define HOT static inline __attribute__((always_inline))
 
 /* intern() namespaces: a .debug_str name taken from its bytes, a name decoded to a string, the fake int's name. */
 enum { NS_RAW = 0, NS_DECODED = 1, NS_FAKE_INT = 2 };
@@ -140,23 +142,25 @@ typedef struct {
   u32 cap;
 } vec;
 
-static void *vroom(vec *v, u32 n) {
-  if (v->len + n > v->cap) {
-    u32 cap = v->cap * 2 + n + 256;
-    u8 *p = alloc(cap);
-    copy_bytes(p, v->p, v->len);
-    v->p = p;
-    v->cap = cap;
-  }
+static void vgrow(vec *v, u32 n) {
+  u32 cap = v->cap * 2 + n + 256;
+  u8 *p = alloc(cap);
+  copy_bytes(p, v->p, v->len);
+  v->p = p;
+  v->cap = cap;
+}
+
+HOT void *vroom(vec *v, u32 n) {
+  if (v->len + n > v->cap) vgrow(v, n);
   return v->p + v->len;
 }
 
-static void push_f64(vec *v, double x) {
+HOT void push_f64(vec *v, double x) {
   *(double *)vroom(v, 8) = x;
   v->len += 8;
 }
 
-static void push_i32(vec *v, i32 x) {
+HOT void push_i32(vec *v, i32 x) {
   *(i32 *)vroom(v, 4) = x;
   v->len += 4;
 }
@@ -172,7 +176,7 @@ static void push_i32(vec *v, i32 x) {
 static double js_floor(double x) { return __builtin_floor(x); }
 
 /* ToUint32 of an integer-valued (or any finite) double; 0 for NaN and infinities. */
-static u32 to_u32(double x) {
+HOT u32 to_u32(double x) {
   if (x >= 0 && x < TWO32) return (u32)x;
   if (!(x == x) || x == __builtin_inf() || x == -__builtin_inf()) return 0;
   double t = __builtin_trunc(x);
@@ -191,8 +195,8 @@ static u32 features;
 static u32 arg_regs[16];
 static u32 n_arg_regs;
 
-static u32 rd16(const u8 *p) { return little_endian ? (u32)p[0] | (u32)p[1] << 8 : (u32)p[1] | (u32)p[0] << 8; }
-static u32 rd32(const u8 *p) {
+HOT u32 rd16(const u8 *p) { return little_endian ? (u32)p[0] | (u32)p[1] << 8 : (u32)p[1] | (u32)p[0] << 8; }
+HOT u32 rd32(const u8 *p) {
   return little_endian ? (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24
                        : (u32)p[3] | (u32)p[2] << 8 | (u32)p[1] << 16 | (u32)p[0] << 24;
 }
@@ -201,15 +205,23 @@ static u64 rd64(const u8 *p) {
   return little_endian ? a | b << 32 : b | a << 32;
 }
 
+static double uleb_long(const u8 *b, u32 *pos, u32 end);
+
 /* An unsigned LEB128 number at *pos (before end), summed as reader.ts uleb does. */
-static double uleb(const u8 *b, u32 *pos, u32 end) {
+HOT double uleb(const u8 *b, u32 *pos, u32 end) {
   u32 p = *pos;
   if (p >= end) TRAP();
-  u8 byte = b[p++];
+  u8 byte = b[p];
   if (byte < 0x80) {
-    *pos = p;
+    *pos = p + 1;
     return byte;
   }
+  return uleb_long(b, pos, end);
+}
+
+static double uleb_long(const u8 *b, u32 *pos, u32 end) {
+  u32 p = *pos;
+  u8 byte = b[p++];
   double result = byte & 0x7f, mul = 128;
   for (;;) {
     if (p >= end) TRAP();
@@ -241,7 +253,7 @@ static double sleb(const u8 *b, u32 *pos, u32 end) {
 }
 
 /* A double as a u32 index or offset (it is an integer); traps when it is not below `limit`. */
-static u32 below(double x, u32 limit) {
+HOT u32 below(double x, u32 limit) {
   if (!(x >= 0 && x < limit)) TRAP();
   return (u32)x;
 }
@@ -400,7 +412,7 @@ static u8 cls[N_SLOTS];
 static double lo[N_SLOTS];
 static u32 hi[N_SLOTS];
 
-static int has(int slot) { return (have >> slot) & 1; }
+HOT int has(int slot) { return (have >> slot) & 1; }
 
 static void read_attributes(u32 a) {
   abbrev_table *t = table;
@@ -640,7 +652,7 @@ static int next_die(void) {
 }
 
 /* Unsigned value of a constant attribute (reader.ts num). */
-static double num(int slot) {
+HOT double num(int slot) {
   double h = hi[slot];
   if (cls[slot] == C_SIGNED && hi[slot] >= 0x80000000u) return (h - TWO32) * TWO32 + lo[slot];
   return h * TWO32 + lo[slot];
@@ -750,15 +762,11 @@ static i32 intern_string(u32 ns, string_ref s) {
   return value;
 }
 
-/* The caller's offset of the DIE's name (cu.ts nameOff). */
-static i32 name_off(void) {
-  if (!has(S_NAME)) return 0;
+static i32 name_off_slow(void) {
   u8 c = cls[S_NAME];
   if (c == C_STRP || c == C_STRX) {
-    double key = c == C_STRP ? lo[S_NAME] : strx_offset(lo[S_NAME]);
-    u32 at = below(key, str_len);
-    i32 cached = str_cache[at];
-    if (cached != 0) return cached - 1;
+    u32 at = below(c == C_STRP ? lo[S_NAME] : strx_offset(lo[S_NAME]), str_len);
+    if (str_cache[at] != 0) return str_cache[at] - 1;
     i32 off = intern_string(NS_RAW, section_string(SEC_STR, at));
     str_cache[at] = off + 1;
     return off;
@@ -767,13 +775,26 @@ static i32 name_off(void) {
   return 0;
 }
 
+/* The caller's offset of the DIE's name (cu.ts nameOff): cached by .debug_str offset. */
+HOT i32 name_off(void) {
+  if (!has(S_NAME)) return 0;
+  if (cls[S_NAME] == C_STRP && lo[S_NAME] < str_len) {
+    i32 cached = str_cache[(u32)lo[S_NAME]];
+    if (cached != 0) return cached - 1;
+  }
+  return name_off_slow();
+}
+
 /* ---- the walk (cu.ts UnitEncoder) ---- */
 
 static vec W, rec_off, rec_len, alias_from, alias_to, open_die, open_elem_start, open_depth, elem, saw_dimension;
 static vec tag_at, die_at, fns, fn_tags, param_name, param_type, param_origin, param_unexpected, param_die;
-static vec unexpected_origins, vars, var_decl, decl_tags, var_tags, dies;
+static vec unexpected_origins, vars, var_decl, decl_tags, var_tags;
+/* The die_map and param_at entries the last walk set (cleared by the next). */
+static vec die_map_set, param_set;
 static i32 *die_map, *param_at;
 static u32 die_map_span;
+static u32 die_map_span_last;
 static u32 n_rec;
 static i32 open_fn = -1;
 static i32 open_fn_depth = -1;
@@ -788,21 +809,22 @@ enum { FN_DECLARATION = 1, FN_EXTERNAL = 2, FN_VARARGS = 4 };
 
 static u32 make_info(u32 kind, u32 vlen, int kflag) { return (kflag ? 0x80000000u : 0) | (kind & 0x7f) << 24 | (vlen & 0xffffff); }
 
-static double type_ref(void) {
+HOT double type_ref(void) {
   if (!has(S_TYPE)) return 0;
   if (cls[S_TYPE] != C_REF) TRAP();
   return lo[S_TYPE];
 }
 
-static u32 add_local(void) {
+HOT u32 add_local(void) {
   u32 local = n_rec++;
   push_i32(&rec_off, -1);
   push_i32(&rec_len, 0);
   return local;
 }
 
-static u32 new_local(u32 die) {
+HOT u32 new_local(u32 die) {
   u32 local = add_local();
+  push_i32(&die_map_set, (i32)(die - unit_offset));
   die_map[die - unit_offset] = (i32)local + 1;
   return local;
 }
@@ -824,7 +846,7 @@ static void emit_simple(u32 kind, double name, double size_or_type) {
   emit_words(new_local(die_offset), name, make_info(kind, 0, 0), size_or_type, 0, 0);
 }
 
-static u32 n_open(void) { return N32(open_depth); }
+HOT u32 n_open(void) { return N32(open_depth); }
 
 static u32 parent_tag(u32 d) { return d > 0 ? (u32)I32S(tag_at)[d - 1] : (u32)-1; }
 
@@ -836,7 +858,7 @@ static i32 open_parent(u32 d, u32 kind, u32 or_kind) {
   return k == kind || k == or_kind ? (i32)n - 1 : -1;
 }
 
-static void push_elem(double x) { push_f64(&elem, x); }
+HOT void push_elem(double x) { push_f64(&elem, x); }
 
 static void close_record(void);
 
@@ -1206,6 +1228,7 @@ static void parameter(u32 d) {
     return;
   }
   u32 i = N32(param_type);
+  push_i32(&param_set, (i32)(die_offset - unit_offset));
   param_at[die_offset - unit_offset] = (i32)i + 1;
   push_i32(&param_die, (i32)die_offset);
   push_i32(&param_name, name_off());
@@ -1459,12 +1482,13 @@ __attribute__((export_name("walk_unit"))) u32 walk_unit(u32 offset, u32 end, u32
   unit_addr_size = address_size;
   unit_off_size = offset_size;
   u32 span = end - offset;
-  for (u32 i = 0; i < span; i++) die_map[i] = 0;
-  for (u32 i = 0; i < span; i++) param_at[i] = 0;
+  for (u32 i = 0; i < N32(die_map_set); i++) die_map[I32S(die_map_set)[i]] = 0;
+  for (u32 i = 0; i < N32(param_set); i++) param_at[I32S(param_set)[i]] = 0;
+  die_map_set.len = param_set.len = 0;
   W.len = rec_off.len = rec_len.len = alias_from.len = alias_to.len = 0;
   open_die.len = open_elem_start.len = open_depth.len = elem.len = saw_dimension.len = 0;
   fns.len = fn_tags.len = param_name.len = param_type.len = param_origin.len = param_unexpected.len = param_die.len = 0;
-  unexpected_origins.len = vars.len = var_decl.len = decl_tags.len = var_tags.len = dies.len = 0;
+  unexpected_origins.len = vars.len = var_decl.len = decl_tags.len = var_tags.len = 0;
   n_rec = 0;
   open_fn = -1;
   open_fn_depth = -1;
@@ -1499,17 +1523,14 @@ __attribute__((export_name("walk_unit"))) u32 walk_unit(u32 offset, u32 end, u32
       if (at > 0) param_unexpected.p[4 * (u32)(at - 1)] = 1;
     }
   }
-  for (u32 rel = 0; rel < span; rel++) {
-    if (die_map[rel] == 0) continue;
-    push_i32(&dies, (i32)rel);
-    push_i32(&dies, die_map[rel]);
-  }
+  die_map_span_last = span;
   return 0;
 }
 
 /* Where the last walk's arrays are: [address, count] pairs in the order walk-core.ts reads them. */
 __attribute__((export_name("result"))) u32 *result(void) {
-  const vec *v[] = {&W, &rec_off, &rec_len, &dies, &alias_from, &alias_to, &fns, &fn_tags, &param_name, &param_type,
+  vec dense = {(u8 *)die_map, 4 * die_map_span_last, 4 * die_map_span_last};
+  const vec *v[] = {&W, &rec_off, &rec_len, &dense, &alias_from, &alias_to, &fns, &fn_tags, &param_name, &param_type,
                     &param_origin, &param_unexpected, &param_die, &vars, &var_decl, &decl_tags, &var_tags};
   u32 k = 0;
   for (u32 i = 0; i < sizeof v / sizeof v[0]; i++) {

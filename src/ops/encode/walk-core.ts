@@ -207,6 +207,7 @@ export class WasmUnitWalker {
       recOff,
       recLen,
       dies,
+      denseDies: true,
       aliasFrom,
       aliasTo,
       fns,
