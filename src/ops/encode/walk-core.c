@@ -440,39 +440,17 @@ static void read_attributes(u32 a) {
 #define NEED(n) \
   if ((u64)p + (n) > end) TRAP()
     switch (form) {
-      case FM_DATA1: case FM_FLAG:
-        NEED(1);
-        vlo = b[p];
-        p += 1;
+      case FM_DATA1: case FM_FLAG: case FM_REF1: case FM_DATA2: case FM_REF2: case FM_DATA4: case FM_REF4: {
+        u32 n = (u32)fixed_form_size(form, unit_addr_size, unit_off_size);
+        NEED(n);
+        u32 v = n == 1 ? b[p] : n == 2 ? rd16(b + p) : rd32(b + p);
+        p += n;
+        if (form == FM_REF1 || form == FM_REF2 || form == FM_REF4) {
+          vlo = (double)unit_offset + v;
+          c = C_REF;
+        } else vlo = v;
         break;
-      case FM_REF1:
-        NEED(1);
-        vlo = (double)unit_offset + b[p];
-        c = C_REF;
-        p += 1;
-        break;
-      case FM_DATA2:
-        NEED(2);
-        vlo = rd16(b + p);
-        p += 2;
-        break;
-      case FM_REF2:
-        NEED(2);
-        vlo = (double)unit_offset + rd16(b + p);
-        c = C_REF;
-        p += 2;
-        break;
-      case FM_DATA4:
-        NEED(4);
-        vlo = rd32(b + p);
-        p += 4;
-        break;
-      case FM_REF4:
-        NEED(4);
-        vlo = (double)unit_offset + rd32(b + p);
-        c = C_REF;
-        p += 4;
-        break;
+      }
       case FM_DATA8: {
         NEED(8);
         u64 v = rd64(b + p);
@@ -1330,6 +1308,12 @@ static i32 const_value_off(void) {
   return intern_string(NS_DECODED, string_of(S_CONST_VALUE));
 }
 
+static void push_triple(vec *v, double a, double b, double c) {
+  push_f64(v, a);
+  push_f64(v, b);
+  push_f64(v, c);
+}
+
 static void annotation(u32 d) {
   string_ref kind = string_of(S_NAME);
   u32 parent = parent_tag(d);
@@ -1351,30 +1335,17 @@ static void annotation(u32 d) {
     case T_MEMBER: {
       i32 p = open_parent(d - 1, K_STRUCT, K_UNION);
       if (p < 0) return;
-      double index = (double)(N64(elem) - U32S(open_elem_start)[p] - 3) / 4 - 1;
-      push_f64(&decl_tags, value);
-      push_f64(&decl_tags, I32S(die_at)[d - 2]);
-      push_f64(&decl_tags, index);
+      push_triple(&decl_tags, value, I32S(die_at)[d - 2], (double)(N64(elem) - U32S(open_elem_start)[p] - 3) / 4 - 1);
       return;
     }
     case T_STRUCTURE: case T_UNION: case T_CLASS: case T_TYPEDEF: case T_ENUMERATION:
-      push_f64(&decl_tags, value);
-      push_f64(&decl_tags, I32S(die_at)[d - 1]);
-      push_f64(&decl_tags, -1);
+      push_triple(&decl_tags, value, I32S(die_at)[d - 1], -1);
       return;
     case T_SUBPROGRAM:
-      if (open_fn >= 0 && open_fn_depth == (i32)d - 1) {
-        push_f64(&fn_tags, open_fn);
-        push_f64(&fn_tags, value);
-        push_f64(&fn_tags, -1);
-      }
+      if (open_fn >= 0 && open_fn_depth == (i32)d - 1) push_triple(&fn_tags, open_fn, value, -1);
       return;
     case T_FORMAL_PARAMETER:
-      if (open_fn >= 0 && open_fn_depth == (i32)d - 2) {
-        push_f64(&fn_tags, open_fn);
-        push_f64(&fn_tags, value);
-        push_f64(&fn_tags, F64S(fns)[(u32)open_fn * FN_STRIDE + FN_PARAM_COUNT] - 1);
-      }
+      if (open_fn >= 0 && open_fn_depth == (i32)d - 2) push_triple(&fn_tags, open_fn, value, F64S(fns)[(u32)open_fn * FN_STRIDE + FN_PARAM_COUNT] - 1);
       return;
     case T_VARIABLE:
       push_f64(&var_tags, I32S(die_at)[d - 1]);
@@ -1435,22 +1406,12 @@ static void set_depth_entry(vec *v, u32 d, i32 x) {
  * features, n_arg_regs, arg_regs[n], max_span, heap_top.
  */
 __attribute__((export_name("init"))) void init(const u32 *desc) {
-  info = (const u8 *)desc[0];
-  info_len = desc[1];
-  abbrev = (const u8 *)desc[2];
-  abbrev_len = desc[3];
-  str = (const u8 *)desc[4];
-  str_len = desc[5];
-  line_str = (const u8 *)desc[6];
-  line_str_len = desc[7];
-  str_offsets = (const u8 *)desc[8];
-  str_offsets_len = desc[9];
-  addr_sec = (const u8 *)desc[10];
-  addr_len = desc[11];
-  loclists = (const u8 *)desc[12];
-  loclists_len = desc[13];
-  loc = (const u8 *)desc[14];
-  loc_len = desc[15];
+  const u8 **at[] = {&info, &abbrev, &str, &line_str, &str_offsets, &addr_sec, &loclists, &loc};
+  u32 *len[] = {&info_len, &abbrev_len, &str_len, &line_str_len, &str_offsets_len, &addr_len, &loclists_len, &loc_len};
+  for (u32 i = 0; i < 8; i++) {
+    *at[i] = (const u8 *)desc[2 * i];
+    *len[i] = desc[2 * i + 1];
+  }
   little_endian = desc[16] != 0;
   features = desc[17];
   n_arg_regs = desc[18] > 16 ? 16 : desc[18];
