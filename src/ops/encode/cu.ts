@@ -591,7 +591,6 @@ export class UnitEncoder {
         forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
       }
     }
-    const key = name ?? ((k: number): number => k);
     this.aliasFrom = d.aliasFrom;
     this.aliasTo = d.aliasTo;
     this.fns = d.fns;
@@ -602,7 +601,7 @@ export class UnitEncoder {
     }
     // Declarations come after: in the walk, a definition's DIE is never a declaration's.
     for (const fn of d.fnDecls) this.fnByDie.set(fn.die, fn);
-    this.paramName = Array.from(d.paramName, key);
+    this.paramName = name ? Array.from(d.paramName, name) : Array.from(d.paramName);
     this.paramType = Array.from(d.paramType);
     this.paramOrigin = Array.from(d.paramOrigin);
     this.paramUnexpected = Array.from(d.paramUnexpected);
@@ -1218,10 +1217,18 @@ export class UnitEncoder {
     let id: Int32Array;
     if (finished) {
       id = finished.id;
+      // Through the scratch views: a view per record was most of this loop's garbage.
+      const words = finished.words;
       let at = 0;
       for (let i = 0; i < finished.lengths.length; i++) {
         const len = finished.lengths[i]!;
-        b.addRecord(finished.words.subarray(at, at + len));
+        if (this.scratch.length < len) {
+          this.scratch = new Uint32Array(len * 2);
+          this.scratchViews = [];
+        }
+        const rec = this.scratch;
+        for (let k = 0; k < len; k++) rec[k] = words[at + k]!;
+        b.addRecord(this.scratchView(len));
         at += len;
       }
       if (b.nextId !== finished.nextId) this.bad('internal: type id assignment out of step', unitOff);
