@@ -32,7 +32,9 @@ function normalized(d: UnitDraft, dwarf: DwarfInfo): unknown {
   const pairs: number[] = [];
   if (d.denseDies) for (let rel = 0; rel < d.dies.length; rel++) if (d.dies[rel] !== 0) pairs.push(rel, d.dies[rel]!);
   const { denseDies: _dense, ...rest } = d;
-  return { ...rest, dies: d.denseDies ? Int32Array.from(pairs) : d.dies, fns: d.fns.map(fn), fnDecls: d.fnDecls.map(fn) };
+  // (Copies: the core's arrays are views of its memory, reused by the next unit.)
+  const copied = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Int32Array).slice() : v]));
+  return { ...copied, dies: d.denseDies ? Int32Array.from(pairs) : d.dies.slice(), fns: d.fns.map(fn), fnDecls: d.fnDecls.map(fn) };
 }
 
 async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown[]; core: unknown[] }> {

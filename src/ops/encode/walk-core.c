@@ -773,6 +773,8 @@ static vec die_map_set, param_set;
 static i32 *die_map, *param_at;
 static u32 die_map_span;
 static u32 die_map_span_last;
+/* The last walk_unit succeeded for the unit at this offset (else ~0). */
+static u32 walked_unit = ~0u;
 static u32 n_rec;
 static i32 open_fn = -1;
 static i32 open_fn_depth = -1;
@@ -1443,6 +1445,7 @@ __attribute__((export_name("walk_unit"))) u32 walk_unit(u32 offset, u32 end, u32
   unit_addr_size = address_size;
   unit_off_size = offset_size;
   u32 span = end - offset;
+  walked_unit = ~0u;
   for (u32 i = 0; i < N32(die_map_set); i++) die_map[I32S(die_map_set)[i]] = 0;
   for (u32 i = 0; i < N32(param_set); i++) param_at[I32S(param_set)[i]] = 0;
   die_map_set.len = param_set.len = 0;
@@ -1485,6 +1488,7 @@ __attribute__((export_name("walk_unit"))) u32 walk_unit(u32 offset, u32 end, u32
     }
   }
   die_map_span_last = span;
+  walked_unit = offset;
   return 0;
 }
 
@@ -1581,8 +1585,14 @@ static void rt_insert(const u32 *rec, u32 len, i32 id) {
   rt_count++;
 }
 
-/* The unit as the encoder finishes it (fin_*), copied in by the caller. */
+/*
+ * The unit as the encoder finishes it: the walk's own arrays with the encoder's records added,
+ * or (a unit the JavaScript walked) copies in fin_*.
+ */
 static vec fin_w, fin_rec_off, fin_rec_len, fin_die_map, fin_proto_of;
+static const u32 *fin_words;
+static const i32 *fin_offs, *fin_lens, *fin_map;
+
 static vec deps, dep_start, dfs_stack, dfs_next, fin_state, fin_post, fin_found, fin_ids, fin_flags, fin_out, fin_out_len;
 static u32 fin_unit_offset, fin_span;
 static u32 scratch[1u << 16];
@@ -1592,7 +1602,7 @@ static i32 fin_target(u32 die) {
   if (die == 0) return -1;
   i64 rel = (i64)die - fin_unit_offset;
   if (rel <= 0 || rel >= fin_span) TRAP();
-  return I32S(fin_die_map)[rel] - 1;
+  return fin_map[rel] - 1;
 }
 
 /* Calls visit(word index) for each type-id word of the record at `off` (fields.ts forEachTypeIdWord). */
@@ -1613,9 +1623,9 @@ static i32 fin_target(u32 die) {
 
 /* The record's words with references replaced by `ids` (local → global), in scratch; its length. */
 static u32 canonical_words(u32 local, const i32 *ids, i32 global_index, i32 local_index) {
-  const u32 *W_ = U32S(fin_w);
-  u32 off = (u32)I32S(fin_rec_off)[local];
-  u32 len = (u32)I32S(fin_rec_len)[local];
+  const u32 *W_ = fin_words;
+  u32 off = (u32)fin_offs[local];
+  u32 len = (u32)fin_lens[local];
   if (len > sizeof scratch / 4) TRAP();
   for (u32 i = 0; i < len; i++) scratch[i] = W_[off + i];
   u32 kind = info_kind(scratch[1]);
@@ -1641,13 +1651,48 @@ static void *sized(vec *v, u32 bytes) {
 /*
  * Room for the unit the caller copies in: words, then per record its offset, length and
  * FUNC_PROTO (or -1), then the DIE map of `span` entries. Returns where the five arrays start.
+ * For the unit walked last (at `unit_offset_`), only what the encoder added after the walk's
+ * records is copied: the words and records from there on (the DIE map is the walk's, its
+ * aliases resolved here as cu.ts finish does); the DIE map's address is then 0, and the
+ * last two entries say from which word and record on the caller copies.
  */
-__attribute__((export_name("finish_input"))) u32 *finish_input(u32 wlen, u32 n, u32 span) {
+__attribute__((export_name("finish_input"))) u32 *finish_input(u32 wlen, u32 n, u32 span, u32 unit_offset_) {
+  out[3] = (u32)sized(&fin_proto_of, 4 * n + 4);
+  if (unit_offset_ == walked_unit && n >= n_rec && wlen >= N32(W) && span == die_map_span_last) {
+    u32 extra_w = wlen - N32(W), extra_n = n - n_rec;
+    out[5] = N32(W);
+    out[6] = n_rec;
+    out[0] = (u32)vroom(&W, 4 * extra_w + 4);
+    out[1] = (u32)vroom(&rec_off, 4 * extra_n + 4);
+    out[2] = (u32)vroom(&rec_len, 4 * extra_n + 4);
+    out[4] = 0;
+    W.len += 4 * extra_w;
+    rec_off.len += 4 * extra_n;
+    rec_len.len += 4 * extra_n;
+    n_rec = n;
+    fin_words = U32S(W);
+    fin_offs = I32S(rec_off);
+    fin_lens = I32S(rec_len);
+    fin_map = die_map;
+    const double *from = F64S(alias_from), *to = F64S(alias_to);
+    for (u32 round = 0; round < 8 && N64(alias_from) > 0; round++) {
+      for (u32 i = 0; i < N64(alias_from); i++) {
+        double rel = to[i] - unit_offset_;
+        if (to[i] != 0 && rel > 0 && rel < span) die_map[(u32)(from[i] - unit_offset_)] = die_map[(u32)rel];
+      }
+    }
+    walked_unit = ~0u;
+    return out;
+  }
   out[0] = (u32)sized(&fin_w, 4 * wlen + 4);
   out[1] = (u32)sized(&fin_rec_off, 4 * n + 4);
   out[2] = (u32)sized(&fin_rec_len, 4 * n + 4);
-  out[3] = (u32)sized(&fin_proto_of, 4 * n + 4);
   out[4] = (u32)sized(&fin_die_map, 4 * span + 4);
+  out[5] = out[6] = 0;
+  fin_words = U32S(fin_w);
+  fin_offs = I32S(fin_rec_off);
+  fin_lens = I32S(fin_rec_len);
+  fin_map = I32S(fin_die_map);
   return out;
 }
 
@@ -1660,9 +1705,9 @@ __attribute__((export_name("finish_input"))) u32 *finish_input(u32 wlen, u32 n, 
 __attribute__((export_name("finish_unit"))) u32 *finish_unit(u32 n, u32 unit_offset_, u32 span, i32 next_id, i32 global_index, i32 local_index) {
   fin_unit_offset = unit_offset_;
   fin_span = span;
-  const u32 *W_ = U32S(fin_w);
+  const u32 *W_ = fin_words;
   const i32 *proto_of = I32S(fin_proto_of);
-  const i32 *rec_off_ = I32S(fin_rec_off);
+  const i32 *rec_off_ = fin_offs;
   /* Dependencies of every record (buildDeps). */
   i32 *starts = sized(&dep_start, 4 * n + 4);
   deps.len = 0;

@@ -24,7 +24,7 @@ interface WalkCoreExports {
   walk_unit(offset: number, end: number, version: number, addressSize: number, offsetSize: number, abbrevOffset: number, dieOffset: number): number;
   result(): number;
   finish_init(): number;
-  finish_input(wlen: number, n: number, span: number): number;
+  finish_input(wlen: number, n: number, span: number, unitOffset: number): number;
   finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
 }
 
@@ -98,7 +98,8 @@ export class WasmUnitWalker {
 
   /**
    * Walk one unit: its draft, undefined for a unit left out (Rust), or 'fallback' when the
-   * JavaScript walk must take it (see the file comment).
+   * JavaScript walk must take it (see the file comment). The draft's typed arrays are views of
+   * the core's memory, valid until the walker is used again (UnitEncoder.importDraft copies).
    */
   walk(unit: UnitHeader): UnitDraft | undefined | 'fallback' {
     const core = this.core;
@@ -125,11 +126,11 @@ export class WasmUnitWalker {
     };
     const u32 = (): Uint32Array => {
       const [at, bytes] = next();
-      return new Uint32Array(buffer, at, bytes / 4).slice();
+      return new Uint32Array(buffer, at, bytes / 4);
     };
     const i32 = (): Int32Array => {
       const [at, bytes] = next();
-      return new Int32Array(buffer, at, bytes / 4).slice();
+      return new Int32Array(buffer, at, bytes / 4);
     };
     const f64 = (): Float64Array => {
       const [at, bytes] = next();
@@ -244,14 +245,17 @@ export class WasmUnitWalker {
         const { n, span } = unit;
         try {
           // (Each call may grow the memory: its buffer is taken after.)
-          const inputAt = core.finish_input(words.length, n, span);
-          const at = new Uint32Array(core.memory.buffer, inputAt, 5).slice();
+          const inputAt = core.finish_input(words.length, n, span, unit.unitOffset);
+          const at = new Uint32Array(core.memory.buffer, inputAt, 7).slice();
           const memory = core.memory.buffer;
-          new Uint32Array(memory, at[0]!, words.length).set(words);
-          new Int32Array(memory, at[1]!, n).set(recOff.subarray(0, n));
-          new Int32Array(memory, at[2]!, n).set(recLen.subarray(0, n));
+          // The unit the core walked keeps its arrays there: only the records added since go in.
+          const fromWord = at[5]!;
+          const fromRecord = at[6]!;
+          new Uint32Array(memory, at[0]!, words.length - fromWord).set(words.subarray(fromWord));
+          new Int32Array(memory, at[1]!, n - fromRecord).set(recOff.subarray(fromRecord, n));
+          new Int32Array(memory, at[2]!, n - fromRecord).set(recLen.subarray(fromRecord, n));
           new Int32Array(memory, at[3]!, n).set(unit.protoOf);
-          new Int32Array(memory, at[4]!, span).set(dieMap.subarray(0, span));
+          if (at[4] !== 0) new Int32Array(memory, at[4]!, span).set(dieMap.subarray(0, span));
           const resultAt = core.finish_unit(n, unit.unitOffset, span, unit.nextId, unit.globalIndex, unit.localIndex);
           const r = new Uint32Array(core.memory.buffer, resultAt, 5).slice();
           const buffer = core.memory.buffer;
