@@ -18,6 +18,7 @@ import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
 import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
+import { Kind, makeInfo } from '../../src/wire/kinds.js';
 import { writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture } from '../helpers.js';
 
@@ -126,5 +127,23 @@ describe('the WebAssembly DWARF walk', () => {
     const viaCore = await outcome('wasm');
     assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
     assert.equal(viaCore, await outcome('js'));
+  });
+});
+
+describe('BtfBuilder.addRecords (how the encoder appends a unit the core finished)', () => {
+  test('the same records and ids as addRecord one by one; a record of the wrong length is refused', () => {
+    const one = new BtfBuilder();
+    const many = new BtfBuilder();
+    const records = [
+      [one.addString('int'), makeInfo(Kind.INT, 0, false), 4, 32],
+      [0, makeInfo(Kind.PTR, 0, false), 1],
+      [one.addString('pair'), makeInfo(Kind.STRUCT, 2, false), 8, one.addString('a'), 1, 0, one.addString('b'), 2, 32],
+    ];
+    for (const s of ['int', 'pair', 'a', 'b']) many.addString(s);
+    for (const r of records) one.addRecord(r);
+    many.addRecords(Uint32Array.from(records.flat()), Int32Array.from(records.map((r) => r.length)));
+    assert.equal(many.nextId, one.nextId);
+    assert.ok(Buffer.from(many.toBytes()).equals(Buffer.from(one.toBytes())));
+    assert.throws(() => many.addRecords(Uint32Array.from([0, makeInfo(Kind.STRUCT, 1, false), 4]), Int32Array.of(3)), (e: unknown) => e instanceof BtfError && /STRUCT record with vlen 1/.test(e.rule));
   });
 });

@@ -163,7 +163,8 @@ export interface UnitDraft {
   readonly paramType: Int32Array;
   readonly paramOrigin: Int32Array;
   readonly paramUnexpected: Uint8Array;
-  readonly paramByDie: Array<[number, number]>;
+  /** The DIE offset of each parameter (its index in the param* arrays is its position here). */
+  readonly paramDie: Int32Array;
   readonly vars: VarInfo[];
   readonly varDecl: Array<[number, { name: string; typeDie: number; external: boolean }]>;
   readonly declTags: number[];
@@ -551,7 +552,7 @@ export class UnitEncoder {
       paramType: Int32Array.from(this.paramType),
       paramOrigin: Int32Array.from(this.paramOrigin),
       paramUnexpected: Uint8Array.from(this.paramUnexpected),
-      paramByDie: [...this.paramByDie],
+      paramDie: Int32Array.from(this.paramByDie.keys()),
       vars: this.vars,
       varDecl: [...this.varDecl],
       declTags: this.declTags,
@@ -605,7 +606,8 @@ export class UnitEncoder {
     this.paramType = Array.from(d.paramType);
     this.paramOrigin = Array.from(d.paramOrigin);
     this.paramUnexpected = Array.from(d.paramUnexpected);
-    this.paramByDie = new Map(d.paramByDie);
+    this.paramByDie.clear();
+    for (let i = 0; i < d.paramDie.length; i++) this.paramByDie.set(d.paramDie[i]!, i);
     this.vars = d.vars;
     this.varDecl = new Map(d.varDecl);
     this.declTags = name ? d.declTags.map((v, i) => (i % 3 === 0 ? name(v) : v)) : d.declTags;
@@ -1217,20 +1219,7 @@ export class UnitEncoder {
     let id: Int32Array;
     if (finished) {
       id = finished.id;
-      // Through the scratch views: a view per record was most of this loop's garbage.
-      const words = finished.words;
-      let at = 0;
-      for (let i = 0; i < finished.lengths.length; i++) {
-        const len = finished.lengths[i]!;
-        if (this.scratch.length < len) {
-          this.scratch = new Uint32Array(len * 2);
-          this.scratchViews = [];
-        }
-        const rec = this.scratch;
-        for (let k = 0; k < len; k++) rec[k] = words[at + k]!;
-        b.addRecord(this.scratchView(len));
-        at += len;
-      }
+      b.addRecords(finished.words, finished.lengths);
       if (b.nextId !== finished.nextId) this.bad('internal: type id assignment out of step', unitOff);
     } else {
       const depStart = this.buildDeps(n, protoOf, localIndex, target);

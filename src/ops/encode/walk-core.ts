@@ -178,8 +178,6 @@ export class WasmUnitWalker {
       (fn.declaration ? fnDecls : fns).push(fn);
     }
     for (let at = 0; at < fnTags.length; at += 3) (all[fnTags[at]!]!.tags ??= []).push([fnTags[at + 1]!, fnTags[at + 2]!]);
-    const paramByDie: Array<[number, number]> = [];
-    for (let i = 0; i < paramDie.length; i++) paramByDie.push([paramDie[i]!, i]);
     const vars: VarInfo[] = [];
     for (let at = 0; at < varRows.length; at += VAR_STRIDE) {
       vars.push({
@@ -217,7 +215,7 @@ export class WasmUnitWalker {
       paramType,
       paramOrigin,
       paramUnexpected,
-      paramByDie,
+      paramDie,
       vars,
       varDecl,
       declTags,
