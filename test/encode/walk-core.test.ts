@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { DieCursor, DwarfInfo } from '../../src/dwarf/reader.js';
-import { loadDwarfSections } from '../../src/dwarf/sections.js';
+import { loadDwarfSections, relocateInCore } from '../../src/dwarf/sections.js';
 import { parseElf } from '../../src/elf/index.js';
 import { encoderSlotMap, type UnitDraft, UnitEncoder } from '../../src/ops/encode/cu.js';
 import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js';
@@ -145,5 +145,31 @@ describe('BtfBuilder.addRecords (how the encoder appends a unit the core finishe
     assert.equal(many.nextId, one.nextId);
     assert.ok(Buffer.from(many.toBytes()).equals(Buffer.from(one.toBytes())));
     assert.throws(() => many.addRecords(Uint32Array.from([0, makeInfo(Kind.STRUCT, 1, false), 4]), Int32Array.of(3)), (e: unknown) => e instanceof BtfError && /STRUCT record with vlen 1/.test(e.rule));
+  });
+});
+
+describe('relocations by the WebAssembly core (src/dwarf/reloc-core.c)', () => {
+  test('the same relocated sections as applyRelocations, for every fixture object and ext4-sized modules alike', async () => {
+    let relocatedByCore = 0;
+    for (const name of objects) {
+      const elf = parseElf(readFixture('dwarf', `${name}.o`));
+      const viaCore = await loadDwarfSections(elf, { lists: true });
+      const viaJs = await loadDwarfSections(elf, { lists: true, relocationCore: false });
+      for (const key of ['info', 'abbrev', 'str', 'lineStr', 'strOffsets', 'addr', 'loclists', 'loc', 'rnglists', 'ranges'] as const) {
+        assert.ok(Buffer.from(viaCore[key]).equals(Buffer.from(viaJs[key])), `${name}: ${key}`);
+      }
+      const info = elf.section('.debug_info')!;
+      if ((info.flags & 0x800) === 0 && relocateInCore(elf, elf.sectionData(info), info) !== undefined) relocatedByCore++;
+    }
+    assert.ok(relocatedByCore >= 5, `relocated objects: ${relocatedByCore}`);
+  });
+
+  test('a record it does not take (an unknown type) leaves the section to applyRelocations, which names it', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const elf = parseElf(bytes);
+    const rela = elf.section('.rela.debug_info')!;
+    // The first record's type (low word of r_info) becomes 0x7777.
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(rela.offset + 8, 0x7777, true);
+    await assert.rejects(loadDwarfSections(parseElf(bytes), { file: 'x.o' }), (e: unknown) => e instanceof BtfError && e.code === 'unsupported' && /relocation type 30583/.test(e.rule));
   });
 });
