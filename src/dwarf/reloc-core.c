@@ -13,15 +13,14 @@
 
 #include "../wasm/core.h"
 
+/* WebAssembly is little-endian and loads and stores at any alignment. */
 static u64 rd64(const u8 *p) {
-  u64 v = 0;
-  for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+  u64 v;
+  __builtin_memcpy(&v, p, 8);
   return v;
 }
 
-static void wr32(u8 *p, u32 v) {
-  for (int i = 0; i < 4; i++) p[i] = (u8)(v >> (8 * i));
-}
+static void wr32(u8 *p, u32 v) { __builtin_memcpy(p, &v, 4); }
 
 /* Width in bytes of an absolute relocation of `machine` (S + A stored), 0 for R_*_NONE, -1 unknown. */
 static int width_of(u32 machine, u32 type) {

@@ -195,14 +195,21 @@ static u32 features;
 static u32 arg_regs[16];
 static u32 n_arg_regs;
 
-HOT u32 rd16(const u8 *p) { return little_endian ? (u32)p[0] | (u32)p[1] << 8 : (u32)p[1] | (u32)p[0] << 8; }
+/* WebAssembly is little-endian and loads at any alignment: a big-endian input is swapped. */
+HOT u32 rd16(const u8 *p) {
+  unsigned short v;
+  __builtin_memcpy(&v, p, 2);
+  return little_endian ? v : (u32)__builtin_bswap16(v);
+}
 HOT u32 rd32(const u8 *p) {
-  return little_endian ? (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24
-                       : (u32)p[3] | (u32)p[2] << 8 | (u32)p[1] << 16 | (u32)p[0] << 24;
+  u32 v;
+  __builtin_memcpy(&v, p, 4);
+  return little_endian ? v : __builtin_bswap32(v);
 }
 static u64 rd64(const u8 *p) {
-  u64 a = rd32(p), b = rd32(p + 4);
-  return little_endian ? a | b << 32 : b | a << 32;
+  u64 v;
+  __builtin_memcpy(&v, p, 8);
+  return little_endian ? v : __builtin_bswap64(v);
 }
 
 static double uleb_long(const u8 *b, u32 *pos, u32 end);
