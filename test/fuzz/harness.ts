@@ -210,15 +210,20 @@ async function exercise(seed: Seed, bytes: Uint8Array): Promise<string> {
       // The WebAssembly walk (walk-core.c) and the JavaScript one must end alike: the same
       // BTF or the same error.
       const features = bytes.length % 2 === 0 ? DEBIAN_FEATURES : DEFAULT_FEATURES;
-      const ending = async (walker: 'wasm' | 'js'): Promise<string> => {
+      const ending = async (walker: 'wasm' | 'js'): Promise<{ text: string; error?: unknown }> => {
         try {
-          return Buffer.from(writeBtf((await encodeBtf(bytes, { features, walker })).btf)).toString('base64');
+          return { text: `ok:${Buffer.from(writeBtf((await encodeBtf(bytes, { features, walker })).btf)).toString('base64')}` };
         } catch (e) {
-          return e instanceof BtfError ? `${e.code} ${e.message}` : String(e);
+          return { text: e instanceof BtfError ? `${e.code} ${e.message}` : String(e), error: e };
         }
       };
-      await guard('encodeBtf', () => encodeBtf(bytes, { features, walker: 'wasm' }));
-      const [viaCore, viaJs] = [await ending('wasm'), await ending('js')];
+      let core: { text: string; error?: unknown } = { text: '' };
+      await guard('encodeBtf', async () => {
+        core = await ending('wasm');
+        if ('error' in core) throw core.error;
+      });
+      const viaCore = core.text;
+      const viaJs = (await ending('js')).text;
       if (viaCore !== viaJs) throw new FuzzFailure(`${seed.name}: the WebAssembly walk ends in ${viaCore.slice(0, 200)}, the JavaScript one in ${viaJs.slice(0, 200)}`);
       return outcome;
     }
