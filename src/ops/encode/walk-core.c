@@ -1602,7 +1602,9 @@ static const i32 *fin_offs, *fin_lens, *fin_map;
 
 static vec deps, dep_start, dfs_stack, dfs_next, fin_state, fin_post, fin_found, fin_ids, fin_flags, fin_out, fin_out_len;
 static u32 fin_unit_offset, fin_span;
-static u32 scratch[1u << 16];
+/* One record's words (canonical_words), grown to the longest record. */
+static vec scratch_vec;
+static u32 *scratch;
 
 /* Local id a type word refers to, -1 for void; traps where cu.ts reports a reference leaving its unit. */
 static i32 fin_target(u32 die) {
@@ -1628,12 +1630,20 @@ static i32 fin_target(u32 die) {
     }                                                                                              \
   } while (0)
 
+/* `v` holding `bytes` (contents not kept). */
+static void *sized(vec *v, u32 bytes) {
+  v->len = 0;
+  void *p = vroom(v, bytes);
+  v->len = bytes;
+  return p;
+}
+
 /* The record's words with references replaced by `ids` (local → global), in scratch; its length. */
 static u32 canonical_words(u32 local, const i32 *ids, i32 global_index, i32 local_index) {
   const u32 *W_ = fin_words;
   u32 off = (u32)fin_offs[local];
   u32 len = (u32)fin_lens[local];
-  if (len > sizeof scratch / 4) TRAP();
+  scratch = sized(&scratch_vec, 4 * len + 4);
   for (u32 i = 0; i < len; i++) scratch[i] = W_[off + i];
   u32 kind = info_kind(scratch[1]);
   i32 proto = I32S(fin_proto_of)[local];
@@ -1648,12 +1658,6 @@ static u32 canonical_words(u32 local, const i32 *ids, i32 global_index, i32 loca
   return len;
 }
 
-static void *sized(vec *v, u32 bytes) {
-  v->len = 0;
-  void *p = vroom(v, bytes);
-  v->len = bytes;
-  return p;
-}
 
 /*
  * Room for the unit the caller copies in: words, then per record its offset, length and
