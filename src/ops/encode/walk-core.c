@@ -27,6 +27,12 @@ __attribute__((import_module("env"), import_name("intern"))) i32 intern(u32 ns, 
 #define TRAP() __builtin_trap()
 /* Small helpers of the per-DIE path, inlined although the cores are built for size (-Oz). */
 #define HOT static inline __attribute__((always_inline))
+/*
+ * Per-DIE (and per-record) work kept out of the per-unit loops: V8 runs a function's optimized
+ * code from its next call on, so work inlined into walk_unit (called once per unit) would run
+ * unoptimized through the first units.
+ */
+#define PER_ITEM static __attribute__((noinline))
 
 /* intern() namespaces: a .debug_str name taken from its bytes, a name decoded to a string, the fake int's name. */
 enum { NS_RAW = 0, NS_DECODED = 1, NS_FAKE_INT = 2 };
@@ -602,7 +608,7 @@ static void read_attributes(u32 a) {
 }
 
 /* The next DIE of the unit; 0 at its end. */
-static int next_die(void) {
+PER_ITEM int next_die(void) {
   for (;;) {
     if (pos >= unit_end) return 0;
     u32 at = pos;
@@ -1365,7 +1371,7 @@ static void annotation(u32 d) {
   }
 }
 
-static void visit(u32 d) {
+PER_ITEM void visit(u32 d) {
   switch (die_tag) {
     case T_BASE: base_type(); return;
     case T_POINTER:
