@@ -182,13 +182,14 @@ HOT void push_i32(vec *v, i32 x) {
 static double js_floor(double x) { return __builtin_floor(x); }
 
 /* ToUint32 of an integer-valued (or any finite) double; 0 for NaN and infinities. */
-HOT u32 to_u32(double x) {
-  if (x >= 0 && x < TWO32) return (u32)x;
+static u32 to_u32_slow(double x) {
   if (!(x == x) || x == __builtin_inf() || x == -__builtin_inf()) return 0;
   double t = __builtin_trunc(x);
   double r = t - js_floor(t / TWO32) * TWO32;
   return (u32)r;
 }
+
+HOT u32 to_u32(double x) { return x >= 0 && x < TWO32 ? (u32)x : to_u32_slow(x); }
 
 static i32 to_i32(double x) { return (i32)to_u32(x); }
 
@@ -853,9 +854,9 @@ static i32 open_parent(u32 d, u32 kind, u32 or_kind) {
 
 HOT void push_elem(double x) { push_f64(&elem, x); }
 
-static void close_record(void);
+PER_ITEM void close_record(void);
 
-static void open_record(u32 die, u32 d, double name, u32 info_word, double size_or_type, int array, double elem_type) {
+PER_ITEM void open_record(u32 die, u32 d, double name, u32 info_word, double size_or_type, int array, double elem_type) {
   push_i32(&open_die, (i32)die);
   push_i32(&open_elem_start, (i32)N64(elem));
   push_i32(&open_depth, (i32)d);
@@ -875,7 +876,7 @@ static void open_record(u32 die, u32 d, double name, u32 info_word, double size_
   if (!die_children) close_record();
 }
 
-static void close_record(void) {
+PER_ITEM void close_record(void) {
   u32 p = n_open() - 1;
   u32 local = new_local((u32)I32S(open_die)[p]);
   u32 start = U32S(open_elem_start)[p];
@@ -950,7 +951,7 @@ static void close_record(void) {
   I32S(rec_len)[local] = (i32)len;
 }
 
-static void base_type(void) {
+PER_ITEM void base_type(void) {
   double enc = has(S_ENCODING) ? num(S_ENCODING) : 0;
   double bits = has(S_BIT_SIZE) ? num(S_BIT_SIZE) : has(S_BYTE_SIZE) ? num(S_BYTE_SIZE) * 8 : 0;
   double size = __builtin_ceil(bits / 8);
@@ -971,7 +972,7 @@ static void base_type(void) {
   emit_words(local, name, make_info(K_INT, 0, 0), size, 1, (double)(encoding << 24 | to_i32(size * 8)));
 }
 
-static void aggregate(u32 d) {
+PER_ITEM void aggregate(u32 d) {
   int is_union = die_tag == T_UNION;
   double name = name_off();
   if (has(S_DECLARATION)) {
@@ -982,7 +983,7 @@ static void aggregate(u32 d) {
   open_record(die_offset, d, name, make_info(is_union ? K_UNION : K_STRUCT, 0, 0), size, 0, 0);
 }
 
-static void enumeration(u32 d) {
+PER_ITEM void enumeration(u32 d) {
   double size = has(S_BYTE_SIZE) ? num(S_BYTE_SIZE) : 4;
   u32 kind = size > 4 && (features & F_ENUM64) ? K_ENUM64 : K_ENUM;
   open_record(die_offset, d, name_off(), make_info(kind, 0, 0), size, 0, 0);
@@ -1007,7 +1008,7 @@ static double member_location(void) {
   TRAP();
 }
 
-static void member(u32 d) {
+PER_ITEM void member(u32 d) {
   if (open_parent(d, K_STRUCT, K_UNION) < 0) return;
   double bit_off = 0;
   double bit_size = has(S_BIT_SIZE) ? num(S_BIT_SIZE) : 0;
@@ -1028,7 +1029,7 @@ static void member(u32 d) {
   push_elem(bit_size);
 }
 
-static void enumerator(u32 d) {
+PER_ITEM void enumerator(u32 d) {
   if (open_parent(d, K_ENUM, K_ENUM64) < 0) return;
   double name = name_off();
   double vlo = 0, vhi = 0;
@@ -1044,7 +1045,7 @@ static void enumerator(u32 d) {
   push_elem(negative ? 1 : 0);
 }
 
-static void subrange(u32 d) {
+PER_ITEM void subrange(u32 d) {
   i32 p = open_parent(d, K_ARRAY, K_ARRAY);
   if (p < 0) return;
   double n = 0;
@@ -1205,7 +1206,7 @@ static i32 exact_i32(double x) {
   return (i32)x;
 }
 
-static void parameter(u32 d) {
+PER_ITEM void parameter(u32 d) {
   if (open_parent(d, K_FUNC_PROTO, K_FUNC_PROTO) >= 0) {
     int varargs = die_tag == T_UNSPECIFIED_PARAMETERS;
     double name = varargs ? 0 : name_off();
@@ -1241,7 +1242,7 @@ static void push_string(vec *v, string_ref s) {
   push_f64(v, s.off);
 }
 
-static void subprogram(u32 d) {
+PER_ITEM void subprogram(u32 d) {
   int instance = has(S_ABSTRACT_ORIGIN);
   if (instance && n_arg_regs == 0) return;
   double name_offset = -1;
@@ -1275,7 +1276,7 @@ static void subprogram(u32 d) {
   }
 }
 
-static void variable(u32 d) {
+PER_ITEM void variable(u32 d) {
   u32 parent = parent_tag(d);
   if (parent != T_COMPILE_UNIT && parent != T_PARTIAL_UNIT) return;
   if (has(S_ARTIFICIAL)) return;
@@ -1329,7 +1330,7 @@ static void push_triple(vec *v, double a, double b, double c) {
   push_f64(v, c);
 }
 
-static void annotation(u32 d) {
+PER_ITEM void annotation(u32 d) {
   string_ref kind = string_of(S_NAME);
   u32 parent = parent_tag(d);
   if (string_is(kind, "btf_type_tag")) {
