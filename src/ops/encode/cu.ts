@@ -571,8 +571,8 @@ export class UnitEncoder {
     this.unit = d.unit;
     const span = d.unit.end - d.unit.offset;
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
-    else this.dieMap.fill(0, 0, span);
-    if (d.denseDies) this.dieMap.set(d.dies);
+    else if (!d.denseDies) this.dieMap.fill(0, 0, span);
+    if (d.denseDies) this.dieMap.set(d.dies.subarray(0, span));
     else for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
     if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
     this.W.set(d.words);
