@@ -7,6 +7,11 @@
  * BTFKIT_BENCH_BASELINE=DIR (a built checkout of another commit), that checkout's CLI runs in
  * the same alternation under Node and Bun: before/after figures from one run.
  * BTFKIT_BENCH_CASES picks cases by name.
+ *
+ * NODE_EXTRA_CA_CERTS (set on some machines, this one included) makes every Node process read
+ * and parse those certificates before any JavaScript runs: ~45 ms here, more than
+ * bpftool's whole min-core. When it is set, a last row times `node -e 0` with and without it,
+ * and BTFKIT_BENCH_NODE_CA=unset runs every Node command without it (as most users run).
  */
 
 import { spawnSync } from 'node:child_process';
@@ -22,6 +27,15 @@ const OBJ = join(REPO, 'fixtures', 'core', 'vmlinux_relocs.o');
 /** BTFKIT_BENCH_CASES=min-core,info: only these cases (comma-separated names), to measure one change. */
 const ONLY = process.env.BTFKIT_BENCH_CASES?.split(',');
 
+/** Node as the bench runs it: without NODE_EXTRA_CA_CERTS when BTFKIT_BENCH_NODE_CA=unset. */
+function nodeLine(args: readonly string[]): CommandLine {
+  return process.env.BTFKIT_BENCH_NODE_CA === 'unset' ? withoutExtraCa({ cmd: process.execPath, args }) : { cmd: process.execPath, args };
+}
+
+function withoutExtraCa(line: CommandLine): CommandLine {
+  return { cmd: 'env', args: ['-u', 'NODE_EXTRA_CA_CERTS', line.cmd, ...line.args] };
+}
+
 interface Runtime {
   readonly name: string;
   /** The command line that runs `btfkit ARGS`. */
@@ -35,7 +49,7 @@ function runtimes(tmp: string): Runtime[] {
   const list: Runtime[] = [
     {
       name: 'node',
-      line: (args) => ({ cmd: process.execPath, args: [BIN, ...args] }),
+      line: (args) => nodeLine([BIN, ...args]),
       goals: { 'dump raw': '<= 1.3x', 'dump c sorted': '<= 3.0x', 'dump c unsorted': '<= 2.5x', 'min-core': '<= 3.0x', '--version': '<= 1.25x' },
     },
   ];
@@ -44,7 +58,7 @@ function runtimes(tmp: string): Runtime[] {
   const baseline = process.env.BTFKIT_BENCH_BASELINE;
   if (baseline) {
     const old = join(baseline, 'bin', 'btfkit.js');
-    list.push({ name: 'node, baseline', line: (args) => ({ cmd: process.execPath, args: [old, ...args] }), goals: {} });
+    list.push({ name: 'node, baseline', line: (args) => nodeLine([old, ...args]), goals: {} });
     if (bun) list.push({ name: 'bun, baseline', line: (args) => ({ cmd: bun, args: [old, ...args] }), goals: {} });
   }
   // The executable is built fresh from this tree's bundle (scripts/build-exe.mjs).
@@ -81,7 +95,7 @@ const bench: Bench = {
           peer: { name: 'bpftool gen min_core_btf', cmd: 'bpftool', args: ['gen', 'min_core_btf', VMLINUX, join(tmp, 'peer.btf'), OBJ] },
         },
         { name: 'check', args: ['check', VMLINUX], ...(oracle ? { peer: { name: 'kernel BPF_BTF_LOAD (oracle process)', cmd: oracle, args: [VMLINUX] } } : {}) },
-        { name: '--version', args: ['--version'], peer: { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] } },
+        { name: '--version', args: ['--version'], peer: { name: 'node -e 0', ...nodeLine(['-e', '0']) } },
       ];
       const rts = runtimes(tmp);
       const rows: BenchRow[] = [];
@@ -93,6 +107,16 @@ const bench: Bench = {
         rts.forEach((r, i) => {
           const goal = r.goals[c.name];
           rows.push({ name: `${c.name} [${r.name}]`, ours: ms[i + (c.peer ? 1 : 0)]!, peer, ...(goal ? { goal } : {}) });
+        });
+      }
+      if (process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.BTFKIT_BENCH_NODE_CA !== 'unset') {
+        const plain = { cmd: process.execPath, args: ['-e', '0'] };
+        const [withCa, without] = timeCommandsAlternating([plain, withoutExtraCa(plain)], RUNS);
+        rows.push({
+          name: 'node start-up with NODE_EXTRA_CA_CERTS',
+          ours: withCa!,
+          peer: { name: 'node -e 0 without it', ...without! },
+          note: 'every Node row above pays this; BTFKIT_BENCH_NODE_CA=unset runs them without it',
         });
       }
       return rows;

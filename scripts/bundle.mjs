@@ -26,7 +26,7 @@ const out = join(root, 'dist', 'cli');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Built-ins whose loading costs start-up time and that most commands never touch. */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'tty', 'worker_threads'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'os', 'tty', 'url', 'v8', 'vm', 'worker_threads'];
 /** The worker entries read parentPort/workerData (not functions) as they start: left as they are. */
 const EAGER_IMPORTERS = /-worker\.js$/;
 

@@ -26,84 +26,108 @@ static const u8 *strs;
 static u32 str_len;
 static u8 *out;
 static u32 out_cap;
-static u32 pos;
 
-static void room(u32 n) {
-  if (pos + n > out_cap) {
-    flush(pos);
-    pos = 0;
-  }
-}
+/*
+ * The text goes through a cursor `p` that every writer takes and gives back, not a global
+ * position: a byte store may alias any global, so a global cursor (and `out`) was loaded
+ * and stored again around every byte written.
+ */
 
 /* Callers make room first: every literal and number of a line fits in LINE_MAX. */
 #define LINE_MAX 192
 
-static void lit(const char *s) {
-  while (*s) out[pos++] = (u8)*s++;
+/* Room for `n` more bytes at `p`: a full chunk goes to flush() first. */
+static u8 *room(u8 *p, u32 n) {
+  if ((u32)(p - out) + n > out_cap) {
+    flush((u32)(p - out));
+    return out;
+  }
+  return p;
 }
 
-static void put_u64(u64 n) {
+static u8 *lit(u8 *p, const char *s) {
+  while (*s) *p++ = (u8)*s++;
+  return p;
+}
+
+/*
+ * Digits of a 32-bit number by multiplying with 2^35 / 10 rounded up (exact for every u32):
+ * a baseline wasm compiler emits a real divide for `/ 10` (clang -Oz keeps it), and the
+ * numbers of a vmlinux dump took ~10 M of them.
+ */
+static u8 *put_u32(u8 *p, u32 n) {
+  u8 digits[10];
+  int k = 0;
+  do {
+    u32 q = (u32)(((u64)n * 0xCCCCCCCDu) >> 35);
+    digits[k++] = (u8)('0' + (n - q * 10));
+    n = q;
+  } while (n);
+  while (k) *p++ = digits[--k];
+  return p;
+}
+
+static u8 *put_u64(u8 *p, u64 n) {
+  if (n >> 32 == 0) return put_u32(p, (u32)n);
   u8 digits[20];
   int k = 0;
   do {
     digits[k++] = (u8)('0' + n % 10);
     n /= 10;
   } while (n);
-  while (k) out[pos++] = digits[--k];
+  while (k) *p++ = digits[--k];
+  return p;
 }
 
-static void put_i64(i64 n) {
-  if (n < 0) {
-    out[pos++] = '-';
-    put_u64(0 - (u64)n);
-  } else {
-    put_u64((u64)n);
-  }
+static u8 *put_i64(u8 *p, i64 n) {
+  if (n >= 0) return put_u64(p, (u64)n);
+  *p++ = '-';
+  return put_u64(p, 0 - (u64)n);
 }
 
 /* A name in quotes ('(anon)' for offset 0); room for the rest of the line after it. */
-static void put_name(u32 off) {
-  if (off == 0) {
-    lit("'(anon)'");
-    return;
+static u8 *put_name(u8 *p, u32 off) {
+  if (off == 0) return lit(p, "'(anon)'");
+  *p++ = '\'';
+  u8 *stop = out + out_cap - LINE_MAX;
+  for (const u8 *c = strs + off; *c; c++) {
+    if (p >= stop) p = room(p, out_cap);
+    *p++ = *c;
   }
-  out[pos++] = '\'';
-  for (const u8 *p = strs + off; *p; p++) {
-    if (pos >= out_cap - LINE_MAX) room(out_cap);
-    out[pos++] = *p;
-  }
-  out[pos++] = '\'';
+  *p++ = '\'';
+  return p;
 }
 
 static u32 info_of(u32 id) { return words[offs[id - 1] + 1]; }
 
-static void put_type(u32 id) {
+static u8 *put_type(u8 *p, u32 id) {
+  const u32 *w = words;
   u32 o = offs[id - 1];
-  u32 info = words[o + 1];
+  u32 info = w[o + 1];
   u32 kind = info_kind(info);
   u32 vlen = info_vlen(info);
   int kflag = info_kflag(info);
-  u32 st = words[o + 2];
-  const u32 *e = words + o + 3;
-  room(LINE_MAX);
-  out[pos++] = '[';
-  put_u64(id);
-  lit("] ");
-  lit(kind < 20 ? KIND_NAMES[kind] : "UNKNOWN");
-  out[pos++] = ' ';
-  put_name(words[o]);
+  u32 st = w[o + 2];
+  const u32 *e = w + o + 3;
+  p = room(p, LINE_MAX);
+  *p++ = '[';
+  p = put_u32(p, id);
+  p = lit(p, "] ");
+  p = lit(p, kind < 20 ? KIND_NAMES[kind] : "UNKNOWN");
+  *p++ = ' ';
+  p = put_name(p, w[o]);
   switch (kind) {
   case K_INT: {
     u32 enc = e[0];
     u32 encoding = (enc >> 24) & 0x0f;
-    lit(" size=");
-    put_u64(st);
-    lit(" bits_offset=");
-    put_u64((enc >> 16) & 0xff);
-    lit(" nr_bits=");
-    put_u64(enc & 0xff);
-    lit(" encoding=");
-    lit(encoding == 0 ? "(none)" : encoding == 1 ? "SIGNED" : encoding == 2 ? "CHAR" : encoding == 4 ? "BOOL" : "UNKN");
+    p = lit(p, " size=");
+    p = put_u32(p, st);
+    p = lit(p, " bits_offset=");
+    p = put_u32(p, (enc >> 16) & 0xff);
+    p = lit(p, " nr_bits=");
+    p = put_u32(p, enc & 0xff);
+    p = lit(p, " encoding=");
+    p = lit(p, encoding == 0 ? "(none)" : encoding == 1 ? "SIGNED" : encoding == 2 ? "CHAR" : encoding == 4 ? "BOOL" : "UNKN");
     break;
   }
   case K_PTR:
@@ -112,136 +136,135 @@ static void put_type(u32 id) {
   case K_RESTRICT:
   case K_TYPEDEF:
   case K_TYPE_TAG:
-    lit(" type_id=");
-    put_u64(st);
+    p = lit(p, " type_id=");
+    p = put_u32(p, st);
     break;
   case K_ARRAY:
-    lit(" type_id=");
-    put_u64(e[0]);
-    lit(" index_type_id=");
-    put_u64(e[1]);
-    lit(" nr_elems=");
-    put_u64(e[2]);
+    p = lit(p, " type_id=");
+    p = put_u32(p, e[0]);
+    p = lit(p, " index_type_id=");
+    p = put_u32(p, e[1]);
+    p = lit(p, " nr_elems=");
+    p = put_u32(p, e[2]);
     break;
   case K_STRUCT:
   case K_UNION:
-    lit(" size=");
-    put_u64(st);
-    lit(" vlen=");
-    put_u64(vlen);
+    p = lit(p, " size=");
+    p = put_u32(p, st);
+    p = lit(p, " vlen=");
+    p = put_u32(p, vlen);
     for (u32 i = 0; i < vlen; i++, e += 3) {
-      room(LINE_MAX);
-      lit("\n\t");
-      put_name(e[0]);
-      lit(" type_id=");
-      put_u64(e[1]);
-      lit(" bits_offset=");
-      put_u64(kflag ? e[2] & 0xffffff : e[2]);
+      p = room(p, LINE_MAX);
+      p = lit(p, "\n\t");
+      p = put_name(p, e[0]);
+      p = lit(p, " type_id=");
+      p = put_u32(p, e[1]);
+      p = lit(p, " bits_offset=");
+      p = put_u32(p, kflag ? e[2] & 0xffffff : e[2]);
       if (kflag && e[2] >> 24) {
-        lit(" bitfield_size=");
-        put_u64(e[2] >> 24);
+        p = lit(p, " bitfield_size=");
+        p = put_u32(p, e[2] >> 24);
       }
     }
     break;
   case K_ENUM:
   case K_ENUM64:
-    lit(" encoding=");
-    lit(kflag ? "SIGNED" : "UNSIGNED");
-    lit(" size=");
-    put_u64(st);
-    lit(" vlen=");
-    put_u64(vlen);
+    p = lit(p, " encoding=");
+    p = lit(p, kflag ? "SIGNED" : "UNSIGNED");
+    p = lit(p, " size=");
+    p = put_u32(p, st);
+    p = lit(p, " vlen=");
+    p = put_u32(p, vlen);
     for (u32 i = 0; i < vlen; i++) {
-      room(LINE_MAX);
-      lit("\n\t");
-      put_name(e[0]);
-      lit(" val=");
+      p = room(p, LINE_MAX);
+      p = lit(p, "\n\t");
+      p = put_name(p, e[0]);
+      p = lit(p, " val=");
       if (kind == K_ENUM) {
-        if (kflag) put_i64((i32)e[1]);
-        else put_u64(e[1]);
+        p = kflag ? put_i64(p, (i32)e[1]) : put_u32(p, e[1]);
         e += 2;
       } else {
         u64 v = (u64)e[2] << 32 | e[1];
-        if (kflag) put_i64((i64)v);
-        else put_u64(v);
-        lit(kflag ? "LL" : "ULL");
+        p = kflag ? put_i64(p, (i64)v) : put_u64(p, v);
+        p = lit(p, kflag ? "LL" : "ULL");
         e += 3;
       }
     }
     break;
   case K_FWD:
-    lit(kflag ? " fwd_kind=union" : " fwd_kind=struct");
+    p = lit(p, kflag ? " fwd_kind=union" : " fwd_kind=struct");
     break;
   case K_FUNC:
-    lit(" type_id=");
-    put_u64(st);
-    lit(" linkage=");
-    lit(vlen < 3 ? LINKAGE[vlen] : "(unknown)");
+    p = lit(p, " type_id=");
+    p = put_u32(p, st);
+    p = lit(p, " linkage=");
+    p = lit(p, vlen < 3 ? LINKAGE[vlen] : "(unknown)");
     break;
   case K_FUNC_PROTO:
-    lit(" ret_type_id=");
-    put_u64(st);
-    lit(" vlen=");
-    put_u64(vlen);
+    p = lit(p, " ret_type_id=");
+    p = put_u32(p, st);
+    p = lit(p, " vlen=");
+    p = put_u32(p, vlen);
     for (u32 i = 0; i < vlen; i++, e += 2) {
-      room(LINE_MAX);
-      lit("\n\t");
-      put_name(e[0]);
-      lit(" type_id=");
-      put_u64(e[1]);
+      p = room(p, LINE_MAX);
+      p = lit(p, "\n\t");
+      p = put_name(p, e[0]);
+      p = lit(p, " type_id=");
+      p = put_u32(p, e[1]);
     }
     break;
   case K_VAR:
-    lit(" type_id=");
-    put_u64(st);
-    lit(", linkage=");
-    lit(e[0] < 3 ? LINKAGE[e[0]] : "(unknown)");
+    p = lit(p, " type_id=");
+    p = put_u32(p, st);
+    p = lit(p, ", linkage=");
+    p = lit(p, e[0] < 3 ? LINKAGE[e[0]] : "(unknown)");
     break;
   case K_DATASEC:
-    lit(" size=");
-    put_u64(st);
-    lit(" vlen=");
-    put_u64(vlen);
+    p = lit(p, " size=");
+    p = put_u32(p, st);
+    p = lit(p, " vlen=");
+    p = put_u32(p, vlen);
     for (u32 i = 0; i < vlen; i++, e += 3) {
       u32 t = e[0];
-      room(LINE_MAX);
-      lit("\n\ttype_id=");
-      put_u64(t);
-      lit(" offset=");
-      put_u64(e[1]);
-      lit(" size=");
-      put_u64(e[2]);
+      p = room(p, LINE_MAX);
+      p = lit(p, "\n\ttype_id=");
+      p = put_u32(p, t);
+      p = lit(p, " offset=");
+      p = put_u32(p, e[1]);
+      p = lit(p, " size=");
+      p = put_u32(p, e[2]);
       if (t != 0 && t <= type_cnt) {
         u32 k = info_kind(info_of(t));
-        lit(" (");
-        lit(k < 20 ? KIND_NAMES[k] : "UNKNOWN");
-        out[pos++] = ' ';
-        put_name(words[offs[t - 1]]);
-        out[pos++] = ')';
+        p = lit(p, " (");
+        p = lit(p, k < 20 ? KIND_NAMES[k] : "UNKNOWN");
+        *p++ = ' ';
+        p = put_name(p, w[offs[t - 1]]);
+        *p++ = ')';
       }
     }
     break;
   case K_FLOAT:
-    lit(" size=");
-    put_u64(st);
+    p = lit(p, " size=");
+    p = put_u32(p, st);
     break;
   case K_DECL_TAG:
-    lit(" type_id=");
-    put_u64(st);
-    lit(" component_idx=");
-    put_i64((i32)e[0]);
+    p = lit(p, " type_id=");
+    p = put_u32(p, st);
+    p = lit(p, " component_idx=");
+    p = put_i64(p, (i32)e[0]);
     break;
   default:
-    lit(" kind=");
-    put_u64(kind);
-    lit(" size_or_type=");
-    put_u64(st);
-    lit(" vlen=");
-    put_u64(vlen);
-    if (kflag) lit(" kind_flag=1");
+    p = lit(p, " kind=");
+    p = put_u32(p, kind);
+    p = lit(p, " size_or_type=");
+    p = put_u32(p, st);
+    p = lit(p, " vlen=");
+    p = put_u32(p, vlen);
+    if (kflag) p = lit(p, " kind_flag=1");
     break;
   }
-  out[pos++] = '\n';
+  *p++ = '\n';
+  return p;
 }
 
 static int name_ok(u32 off) { return off < str_len; }
@@ -274,9 +297,9 @@ __attribute__((export_name("format_raw"))) i32 format_raw(const u32 *w, const u3
   str_len = slen;
   out = buf;
   out_cap = cap;
-  pos = 0;
   if (!names_ok()) return 1;
-  for (u32 id = 1; id <= n; id++) put_type(id);
-  if (pos) flush(pos);
+  u8 *p = buf;
+  for (u32 id = 1; id <= n; id++) p = put_type(p, id);
+  if (p != buf) flush((u32)(p - buf));
   return 0;
 }

@@ -9,15 +9,16 @@ import { fail } from '../wire/errors.js';
 import { infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, Kind, kindName, memberWordBitfieldSize, memberWordBitOffset } from '../wire/kinds.js';
 import { type ByteSink, ByteWriter, lit, putLit, putUint } from './byte-writer.js';
 import { RAW_CORE_WASM } from './raw-core-wasm.js';
-import { CoreLayout, instantiateCore } from '../wasm/core.js';
+import { CoreLayout, instantiateCore, reserveInput } from '../wasm/core.js';
 import { INT_ENCODING_NAMES, INT_ENCODING_UNKNOWN, LINKAGE_NAMES, LINKAGE_UNKNOWN as LINKAGE_UNKNOWN_NAME } from './names.js';
 
 const INT_ENCODING: Record<number, Uint8Array> = Object.fromEntries(Object.entries(INT_ENCODING_NAMES).map(([k, v]) => [k, lit(v)]));
 const UNKN = lit(INT_ENCODING_UNKNOWN);
 const LINKAGE = LINKAGE_NAMES.map(lit);
 const LINKAGE_UNKNOWN = lit(LINKAGE_UNKNOWN_NAME);
-/** Kind names as bpftool prints them; kinds it does not know print as UNKNOWN. */
-const KIND_TEXT: Uint8Array[] = Array.from({ length: 128 }, (_, k) => lit(k > 0 && k < 20 ? kindName(k) : 'UNKNOWN'));
+/** Kind names as bpftool prints them; kinds it does not know print as UNKNOWN (one array for all 108: every command that loads this module builds the table). */
+const UNKNOWN_KIND = lit('UNKNOWN');
+const KIND_TEXT: Uint8Array[] = Array.from({ length: 128 }, (_, k) => (k > 0 && k < 20 ? lit(kindName(k)) : UNKNOWN_KIND));
 
 const L = {
   anon: lit("'(anon)'"),
@@ -368,30 +369,70 @@ interface RawCoreExports {
 /** Chunks of the WebAssembly formatter's text (as ByteWriter's). */
 const RAW_CHUNK = 1 << 18;
 
+/** A raw core and where its flushes go (set per call). */
+interface RawCore {
+  readonly exports: RawCoreExports;
+  /** Takes each full chunk of text (`length` bytes at the text address). */
+  onFlush: (length: number) => void;
+}
+
+function newRawCore(): RawCore | undefined {
+  const core: { exports?: RawCoreExports; onFlush: (length: number) => void } = { onFlush: () => undefined };
+  const exports = instantiateCore(RAW_CORE_WASM, { env: { flush: (length: number) => core.onFlush(length) } }) as RawCoreExports | undefined;
+  if (!exports) return undefined;
+  core.exports = exports;
+  return core as RawCore;
+}
+
+/** Cores whose memory holds an input read in place (rawCoreInput), by that memory's buffer, with the first free address after the input. */
+const coresByMemory = new WeakMap<ArrayBufferLike, { core: RawCore; freeAt: number }>();
+
+/**
+ * Room for an input of `byteLength` bytes in the memory of a fresh raw core (reserveInput),
+ * with room after it for everything writeRaw places there (the offsets, at most a third of
+ * the input as records are 12 bytes or more, and the text chunk). BTF read there (loadBtf's
+ * `allocate`) and parsed in place is formatted without being copied into the core.
+ * Undefined where no core runs.
+ */
+export function rawCoreInput(byteLength: number): Uint8Array | undefined {
+  const core = newRawCore();
+  if (!core) return undefined;
+  const room = reserveInput(core.exports.memory, core.exports.heap_base(), byteLength, Math.ceil(byteLength / 3) + RAW_CHUNK + 64);
+  if (!room) return undefined;
+  coresByMemory.set(core.exports.memory.buffer, { core, freeAt: room.freeAt });
+  return room.input;
+}
+
 /**
  * A whole base BTF by raw-core.c (see src/wasm/core.ts): in a one-shot dump of vmlinux the
- * JavaScript formatter ran mostly as cold code, three times as long as it takes warm. The
- * core reuses its buffer, so each chunk is copied to one of ours, reused as ByteWriter
- * reuses its chunks (unless the sink keeps it). False when it cannot run or gives the input
- * back (a name outside the string table), before writing anything.
+ * JavaScript formatter ran mostly as cold code, three times as long as it takes warm. BTF
+ * whose words and strings are in a core's memory already (rawCoreInput) is read there;
+ * anything else is copied into a fresh core. The core reuses its buffer, so each chunk is
+ * copied to one of ours, reused as ByteWriter reuses its chunks (unless the sink keeps it).
+ * False when it cannot run or gives the input back (a name outside the string table),
+ * before writing anything.
  */
 function writeRawWasm(btf: Btf, sink: ByteSink): boolean {
-  let text = new Uint8Array(0);
+  const host = coresByMemory.get(btf.words.buffer);
+  const inPlace = host !== undefined && btf.strings.buffer === btf.words.buffer;
+  const core = inPlace ? host.core : newRawCore();
+  if (!core) return false;
+  const memory = core.exports.memory;
+  const layout = new CoreLayout(memory, inPlace ? host.freeAt : core.exports.heap_base());
+  const wordsAt = inPlace ? btf.words.byteOffset : layout.copy(btf.words);
+  const stringsAt = inPlace ? btf.strings.byteOffset : layout.copy(btf.strings);
+  const offsetsAt = layout.copy(btf.offsets);
+  const textAt = layout.place(RAW_CHUNK);
+  // Growing would detach the memory the input is read from: rawCoreInput left room enough.
+  if (inPlace && textAt + RAW_CHUNK > memory.buffer.byteLength) return false;
+  if (!layout.commit()) return false;
+  const text = new Uint8Array(memory.buffer, textAt, RAW_CHUNK);
   let chunk = new Uint8Array(RAW_CHUNK);
-  const flush = (length: number): void => {
+  core.onFlush = (length) => {
     chunk.set(text.subarray(0, length));
     if (sink(chunk.subarray(0, length)) === true) chunk = new Uint8Array(RAW_CHUNK);
   };
-  const core = instantiateCore(RAW_CORE_WASM, { env: { flush } }) as RawCoreExports | undefined;
-  if (!core) return false;
-  const layout = new CoreLayout(core.memory, core.heap_base());
-  const wordsAt = layout.copy(btf.words);
-  const offsetsAt = layout.copy(btf.offsets);
-  const stringsAt = layout.copy(btf.strings);
-  const textAt = layout.place(RAW_CHUNK);
-  if (!layout.commit()) return false;
-  text = new Uint8Array(core.memory.buffer, textAt, RAW_CHUNK);
-  return core.format_raw(wordsAt, offsetsAt, btf.offsets.length, stringsAt, btf.strings.length, textAt, RAW_CHUNK) === 0;
+  return core.exports.format_raw(wordsAt, offsetsAt, btf.offsets.length, stringsAt, btf.strings.length, textAt, RAW_CHUNK) === 0;
 }
 
 /** Below this many types the formatter is done before the JIT would optimise it anyway. */

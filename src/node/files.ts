@@ -3,7 +3,7 @@
  * and atomic writes that never clobber an input or an existing output unasked.
  */
 
-import { closeSync, fstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decompress, detectCompression } from '../elf/compress.js';
@@ -25,11 +25,20 @@ function ioError(e: unknown, path: string): BtfError {
 }
 
 /**
+ * Where a reader puts an input of `byteLength` bytes (at most: the result is a prefix of
+ * it); undefined for a buffer of its own. A file read in one piece (a regular file, or a
+ * /sys/kernel/btf file) stays in it: WebAssembly cores (format/raw.ts rawCoreInput, the CO-RE
+ * candidate scan's candidateScanInput) read vmlinux where it was read to.
+ */
+export type Allocate = (byteLength: number) => Uint8Array | undefined;
+
+/**
  * Read at most `limit` bytes of `path` (`-`: stdin), whatever it is: a regular file, a
  * device (/dev/zero never ends), a FIFO or a pipe (limits.ts: MAX_INPUT_BYTES for files,
  * MAX_STREAM_BYTES for the rest). More than the limit is an error, not a truncated read.
+ * The first chunk goes where `allocate` says.
  */
-export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLimit = MAX_STREAM_BYTES): Uint8Array {
+export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLimit = MAX_STREAM_BYTES, allocate?: Allocate): Uint8Array {
   let fd: number;
   try {
     fd = path === STDIN ? 0 : openSync(path, 'r');
@@ -43,11 +52,11 @@ export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLim
     if (st.isFile() && st.size > limit) throw new BtfError('unsupported', `input of ${st.size} bytes exceeds the limit of ${limit} bytes`, { file: path });
     // Read in chunks: nothing is copied until the end, so a stream that runs past the limit
     // costs the limit and no more. (sysfs files report a size of 4096 or 0: read to the end.)
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let len = 0;
     const chunkSize = st.isFile() && st.size > 0 ? Math.min(st.size + 1, limit + 1) : 1 << 20;
     for (;;) {
-      const chunk = Buffer.allocUnsafeSlow(chunkSize);
+      const chunk = (chunks.length === 0 ? allocate?.(chunkSize) : undefined) ?? Buffer.allocUnsafeSlow(chunkSize);
       let filled = 0;
       while (filled < chunk.length) {
         let n: number;
@@ -72,10 +81,10 @@ export function readBounded(path: string, fileLimit = MAX_INPUT_BYTES, streamLim
 }
 
 /** Read a file (`-`: stdin), decompressing gzip/xz/zstd by magic. */
-export async function readInput(path: string): Promise<Uint8Array> {
+export async function readInput(path: string, allocate?: Allocate): Promise<Uint8Array> {
   // Synchronous on purpose: BTF files are a few MB, and the thread-pool round trip of the
   // async read costs more than the read itself (measured on /sys/kernel/btf/vmlinux).
-  const raw = readBounded(path);
+  const raw = readBounded(path, MAX_INPUT_BYTES, MAX_STREAM_BYTES, allocate);
   if (detectCompression(raw) === 'none') return raw;
   try {
     return await decompress(raw);
@@ -105,6 +114,8 @@ export function defaultBaseFor(path: string): string | undefined {
 export interface LoadOptions extends Omit<OpenOptions, 'base' | 'file'> {
   /** Base BTF (a path or a parsed Btf); defaults to vmlinux for /sys/kernel/btf modules. */
   readonly base?: string | Btf | undefined;
+  /** Where the file is read to (see `Allocate`); default a buffer of its own. */
+  readonly allocate?: Allocate | undefined;
 }
 
 const baseCache = new Map<string, Promise<Btf>>();
@@ -124,7 +135,7 @@ export function loadBase(path: string, opts: LoadOptions = {}): Promise<Btf> {
 export async function loadBtf(path: string, opts: LoadOptions = {}): Promise<OpenedBtf> {
   const basePath = typeof opts.base === 'string' ? opts.base : opts.base === undefined ? defaultBaseFor(path) : undefined;
   const base = typeof opts.base === 'object' ? opts.base : basePath ? await loadBase(basePath) : undefined;
-  const bytes = await readInput(path);
+  const bytes = await readInput(path, opts.allocate);
   // The kernel verified its own /sys/kernel/btf files when it loaded them (more strictly than
   // libbpf's sanity check), so they are not checked a second time unless asked.
   return openBtf(bytes, { ...opts, base, file: path, sanityCheck: opts.sanityCheck ?? !isKernelVerifiedBtf(path) });
@@ -240,7 +251,8 @@ function holdSignals(): void {
  * Write several outputs as one set: all are validated first (validateOutputs), then each is
  * written to a temp file beside its target and fsynced; only when all are complete are they
  * renamed into place. An error or SIGINT/SIGTERM before that removes every temp file and
- * leaves every target as it was.
+ * leaves every target as it was. A set of at most SYNC_WRITE_BYTES is written synchronously
+ * (see there).
  */
 export async function writeOutputs(outputs: readonly OutputFile[], opts: WriteFileOptions = {}): Promise<void> {
   validateOutputs(
@@ -248,6 +260,7 @@ export async function writeOutputs(outputs: readonly OutputFile[], opts: WriteFi
     opts,
   );
   holdSignals();
+  const sync = outputs.reduce((n, o) => n + o.data.length, 0) <= SYNC_WRITE_BYTES;
   const temps: string[] = [];
   try {
     for (const o of outputs) {
@@ -257,11 +270,14 @@ export async function writeOutputs(outputs: readonly OutputFile[], opts: WriteFi
       const tmp = join(dirname(target), `.${basename(target)}.${Math.random().toString(16).slice(2, 14)}.tmp`);
       pendingTemps.add(tmp);
       temps.push(tmp);
-      await writeTemp(tmp, o.data, o.path);
+      if (sync) writeTempSync(tmp, o.data, o.path);
+      else await writeTemp(tmp, o.data, o.path);
     }
     for (let i = 0; i < outputs.length; i++) {
       try {
-        await rename(temps[i]!, resolve(outputs[i]!.path));
+        const target = resolve(outputs[i]!.path);
+        if (sync) renameSync(temps[i]!, target);
+        else await rename(temps[i]!, target);
       } catch (e) {
         throw new BtfError('io', `cannot write: ${(e as Error).message}`, { file: outputs[i]!.path });
       }
@@ -281,6 +297,34 @@ export async function writeOutputs(outputs: readonly OutputFile[], opts: WriteFi
 }
 
 /**
+ * Sets up to this size are written with synchronous calls: the five thread-pool round trips
+ * of each file (open, write, fsync, close, rename) and loading node:fs/promises were most of
+ * a small command's write (min-core's 1 KB: ~3 ms under Node, ~5 ms under Bun), while a
+ * signal waits at most the few milliseconds such a write takes (then finds the set complete).
+ */
+const SYNC_WRITE_BYTES = 1 << 20;
+
+/** writeTemp for small sets: the same steps, without leaving the thread. */
+function writeTempSync(tmp: string, data: Uint8Array, path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
+    fsyncSync(fd);
+  } catch (e) {
+    throw writeError(e, path);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A write failure as a BtfError naming the output (the code, not the message: the message names the temp file). */
+function writeError(e: unknown, path: string): BtfError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new BtfError('io', `cannot write: ${code === 'ENOSPC' ? 'no space left on device' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)}`, { file: path });
+}
+
+/**
  * Asynchronous on purpose: a signal is handled while the data goes out, with the temp file
  * still pending. The file is created synchronously first: an open still under way in the
  * thread pool when onSignal runs would create it after the handler's unlink, and leave it.
@@ -296,9 +340,7 @@ async function writeTemp(tmp: string, data: Uint8Array, path: string): Promise<v
       await fh.close();
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // The code, not the message: the message names the temp file.
-    throw new BtfError('io', `cannot write: ${code === 'ENOSPC' ? 'no space left on device' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)}`, { file: path });
+    throw writeError(e, path);
   }
 }
 

@@ -10,15 +10,19 @@
  *
  * Everything works on one flat Uint32Array of the words of all types (base chain + own copy)
  * indexed by an Int32Array of record offsets, with Int32Array maps and a chained hash table
- * over ids; names are compared by string offset after the string pass.
+ * over ids; names are compared by string offset after the string pass. dedup-core.c does the
+ * same, step for step, in WebAssembly (dedupByCore): `dedup` runs it first, and this
+ * JavaScript (dedupJs) where it cannot run or gives the input back.
  */
 
 import { Btf } from '../wire/btf.js';
 import { fail } from '../wire/errors.js';
 import type { BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo } from '../wire/ext.js';
 import { forEachStrOffWord, forEachTypeIdWord } from '../wire/fields.js';
-import { infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind, type KindShape } from '../wire/kinds.js';
+import { coreKindTable, infoKflag, infoKind, infoVlen, isAnyEnum, isComposite, Kind, type KindShape } from '../wire/kinds.js';
 import { serializeBtf } from '../wire/write.js';
+import { CoreLayout, instantiateCore } from '../wasm/core.js';
+import { DEDUP_CORE_WASM } from './dedup-core-wasm.js';
 import { baseStringIndex, ByteStringTable, hashBytes } from '../wire/strings.js';
 import type { IdMap } from './id-map.js';
 
@@ -93,9 +97,292 @@ const mix = (h: number, v: number): number => {
 /** Unfolding depth of the signatures of types that reach a cycle (any depth is a necessary condition). */
 const CYCLIC_SIG_DEPTH = 4;
 
-/** Deduplicate `btf` (own types only; its base is read, never changed). */
+/**
+ * Deduplicate `btf` (own types only; its base is read, never changed): by the WebAssembly core
+ * (dedup-core.c) where it runs and takes the input, else by the JavaScript passes here.
+ */
 export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
+  return dedupByCore(btf, opts) ?? dedupJs(btf, opts);
+}
+
+/** dedup in JavaScript only (the fallback, and the reference the core is tested against). */
+export function dedupJs(btf: Btf, opts: DedupOptions = {}): DedupResult {
   return new Deduper(btf, opts).run();
+}
+
+/** The blobs of a split chain, the first base first. */
+function baseChain(btf: Btf): Btf[] {
+  const chain: Btf[] = [];
+  for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
+  return chain;
+}
+
+/** Words of every type of the chain in id order, then void's three zero words. */
+function chainWords(chain: readonly Btf[]): number {
+  let total = 3;
+  for (const b of chain) total += b.words.length;
+  return total;
+}
+
+/** Ids start..end-1 whose record offsets fillWords left relative to their blob: add `add`. */
+interface OffsetRebase {
+  readonly start: number;
+  readonly end: number;
+  readonly add: number;
+}
+
+/**
+ * Copy the chain's type words into W (chainWords long) and their record offsets into OFF
+ * (indexed by id; OFF[0] is void's zero words after the last type): the end of the types, and
+ * the ids whose offsets are still relative to their blob (all but the first blob's: a native
+ * copy each, vmlinux's 100,000 included; the caller adds the blob's position).
+ */
+function fillWords(chain: readonly Btf[], W: Uint32Array, OFF: Int32Array): { typesEnd: number; rebase: OffsetRebase[] } {
+  let pos = 0;
+  const rebase: OffsetRebase[] = [];
+  for (const b of chain) {
+    W.set(b.words, pos);
+    OFF.set(b.offsets, b.startId);
+    if (pos !== 0) rebase.push({ start: b.startId, end: b.nextId, add: pos });
+    pos += b.words.length;
+  }
+  OFF[0] = pos;
+  return { typesEnd: pos, rebase };
+}
+
+/** Refuse kinds whose type-id and string words are unknown (libbpf fails the same way). */
+function requireDedupableKinds(btf: Btf, W: Uint32Array, OFF: Int32Array, file: string | undefined): void {
+  // A parsed base holds only kinds with a shape; those a layout section describes are the
+  // only ones to refuse there (a vmlinux base has none: its 100,000 types need no look).
+  const baseMayHaveLayoutKinds = btf.base?.shapes.some((s) => s?.fromLayout === true) === true;
+  for (let id = baseMayHaveLayoutKinds ? 1 : btf.startId; id < btf.nextId; id++) {
+    const k = infoKind(W[OFF[id]! + 1]!);
+    const shape = btf.shapes[k];
+    if (!shape || shape.fromLayout) {
+      fail('unsupported', `dedup cannot handle kind ${k}: which of its words are type ids or strings is unknown`, { typeId: id, ...(file !== undefined ? { file } : {}) });
+    }
+  }
+}
+
+interface DedupCoreExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  dedup_run(kinds: number, words: number, typeWords: number, offs: number, n: number, s: number, startStrOff: number, stringsEnd: number, flags: number, budget: number, heap: number): number;
+  dedup_out(): number;
+  dedup_out_words(): number;
+  dedup_id_map(): number;
+  dedup_graph_pairs(): number;
+  dedup_strings(
+    kinds: number,
+    words: number,
+    offs: number,
+    n: number,
+    s: number,
+    own: number,
+    ownBytes: number,
+    base: number,
+    baseBytes: number,
+    baseSlots: number,
+    baseHashes: number,
+    baseMask: number,
+    startStrOff: number,
+    withEmpty: number,
+    groups: number,
+    groupsLen: number,
+    heap: number,
+  ): number;
+  dedup_strings_out(): number;
+  dedup_strings_len(): number;
+  dedup_string_map(): number;
+  dedup_heap(): number;
+  dedup_rebase(offs: number, start: number, end: number, add: number): void;
+}
+
+const CORE_OK = 0;
+/**
+ * dedup by dedup-core.c (see src/wasm/core.ts): every pass in the core, over a copy of the
+ * words in its memory. Undefined when the core cannot run or gives the input back (a kind it
+ * cannot rewrite, a type id out of range, a loop of reference types: dedupJs reports those as
+ * it always did).
+ * @internal
+ */
+export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | undefined {
+  const kinds = coreKindTable(btf.shapes);
+  if (!kinds) return undefined;
+  const core = instantiateCore(DEDUP_CORE_WASM) as DedupCoreExports | undefined;
+  if (!core) return undefined;
+  const chain = baseChain(btf);
+  const total = chainWords(chain);
+  const N = btf.nextId;
+  const S = btf.startId;
+  const so = btf.startStrOff;
+  const groups = stringGroups(opts);
+  const layout = new CoreLayout(core.memory, core.heap_base());
+  const kindsAt = layout.copy(kinds);
+  const wordsAt = layout.place(total * 4);
+  const offAt = layout.place(N * 4);
+  const ownAt = layout.copy(btf.strings);
+  // The base chain's strings (index = string offset) and their index, made once per base.
+  const baseIdx = btf.base ? baseStringIndex(btf.base) : undefined;
+  const baseAt = baseIdx ? layout.copy(baseIdx.all) : 0;
+  const slotsAt = baseIdx ? layout.copy(baseIdx.slots) : 0;
+  const hashesAt = baseIdx ? layout.copy(baseIdx.hashes) : 0;
+  const groupsAt = layout.copy(groups);
+  const heapAt = layout.place(0);
+  if (!layout.commit()) return undefined;
+  const W = new Uint32Array(core.memory.buffer, wordsAt, total);
+  const OFF = new Int32Array(core.memory.buffer, offAt, N);
+  const { typesEnd, rebase } = fillWords(chain, W, OFF);
+  for (const r of rebase) core.dedup_rebase(offAt, r.start, r.end, r.add);
+  // The core checks the kinds first: given one it cannot rewrite, it gives the input back and
+  // dedupJs names the type.
+  opts.onProgress?.('strings', 0, N - S);
+  if (core.dedup_strings(kindsAt, wordsAt, offAt, N, S, ownAt, btf.strings.length, baseAt, so, slotsAt, hashesAt, baseIdx?.mask ?? 0, so, btf.base ? 0 : 1, groupsAt, groups.length, heapAt) !== CORE_OK) return undefined;
+  const flags = (opts.forceCollisions === true ? 1 : 0) | (opts.legacy === true ? 2 : 0);
+  const budget = opts.signatureBudget ?? defaultSignatureBudget(N);
+  const stringsLen = core.dedup_strings_len();
+  if (core.dedup_run(kindsAt, wordsAt, typesEnd, offAt, N, S, so, so + stringsLen, flags, budget, core.dedup_heap()) !== CORE_OK) return undefined;
+  const memory = core.memory.buffer;
+  const out = new Uint32Array(memory, core.dedup_out(), core.dedup_out_words()).slice();
+  const idMap: IdMap = new Uint32Array(memory, core.dedup_id_map(), N).slice();
+  const strings = new Uint8Array(memory, core.dedup_strings_out(), stringsLen).slice();
+  // Every string of the .BTF.ext went through the string pass: its new offset + 1 is here.
+  const strMap = opts.ext ? new Uint32Array(memory, core.dedup_string_map(), btf.strings.length).slice() : new Uint32Array(0);
+  opts.onProgress?.('compact', 0, N - S);
+  return finishDedup(btf, opts, out, strings, idMap, core.dedup_graph_pairs(), (off) => (off === 0 || off < so ? off : strMap[off - so]! - 1));
+}
+
+/**
+ * DedupOptions.stringsBefore and the .BTF.ext's strings as dedup_strings takes them: groups
+ * of (before type, count, offsets), the .BTF.ext's last, before 0xffffffff (after the types).
+ */
+function stringGroups(opts: DedupOptions): Uint32Array {
+  const out: number[] = [];
+  for (const g of opts.stringsBefore ?? []) {
+    out.push(Math.min(g.before, 0xfffffffe), g.offsets.length);
+    for (let i = 0; i < g.offsets.length; i++) out.push(g.offsets[i]!);
+  }
+  const ext = opts.ext;
+  if (ext) {
+    const offsets = extStrings(ext);
+    out.push(0xffffffff, offsets.length);
+    for (const off of offsets) out.push(off);
+  }
+  return Uint32Array.from(out);
+}
+
+/** The string offsets of a .BTF.ext in the order libbpf's dedup meets them (its string table comes out the same). */
+function extStrings(ext: BtfExt): number[] {
+  const out: number[] = [];
+  for (const s of ext.funcInfo) out.push(s.secNameOff);
+  for (const s of ext.lineInfo) {
+    out.push(s.secNameOff);
+    for (const r of s.records) out.push(r.fileNameOff, r.lineOff);
+  }
+  for (const s of ext.coreRelos) {
+    out.push(s.secNameOff);
+    for (const r of s.records) out.push(r.accessStrOff);
+  }
+  return out;
+}
+
+/** Graph-check pairs before the struct pass computes type signatures (see DedupOptions.signatureBudget). */
+function defaultSignatureBudget(n: number): number {
+  return 4 * n + (1 << 16);
+}
+
+/** The output BTF of a dedup (own words out, strings), its .BTF.ext remapped, as a DedupResult. */
+function finishDedup(btf: Btf, opts: DedupOptions, out: Uint32Array, strings: Uint8Array, idMap: IdMap, graphPairs: number, strMap: (off: number) => number): DedupResult {
+  const bytes = serializeBtf({
+    words: out,
+    strings,
+    layout: btf.layout,
+    endian: btf.endian,
+    hdrLen: btf.header.hdrLen >= 32 ? 32 : 24,
+    version: btf.header.version,
+    flags: btf.header.flags,
+  });
+  const result = Btf.parse(bytes, { base: btf.base, file: opts.file, section: btf.section, sanityCheck: opts.sanityCheck ?? false });
+  const ext = opts.ext ? remapExt(opts.ext, idMap, strMap) : undefined;
+  return ext ? { btf: result, ext, idMap, graphPairs } : { btf: result, idMap, graphPairs };
+}
+
+function remapExt(ext: BtfExt, idMap: IdMap, str: (off: number) => number): BtfExt {
+  const id = (t: number): number => {
+    const r = idMap[t];
+    if (r === undefined) fail('bad-ext', `.BTF.ext refers to type id ${t}, which does not exist`, { section: '.BTF.ext' });
+    return r;
+  };
+  const funcInfo: ExtSection<FuncInfo>[] = ext.funcInfo.map((s) => ({ secNameOff: str(s.secNameOff), records: s.records.map((r) => ({ insnOff: r.insnOff, typeId: id(r.typeId) })) }));
+  const lineInfo: ExtSection<LineInfo>[] = ext.lineInfo.map((s) => ({
+    secNameOff: str(s.secNameOff),
+    records: s.records.map((r) => ({ insnOff: r.insnOff, fileNameOff: str(r.fileNameOff), lineOff: str(r.lineOff), line: r.line, column: r.column })),
+  }));
+  const coreRelos: ExtSection<CoreRelo>[] = ext.coreRelos.map((s) => ({
+    secNameOff: str(s.secNameOff),
+    records: s.records.map((r) => ({ insnOff: r.insnOff, typeId: id(r.typeId), accessStrOff: str(r.accessStrOff), kind: r.kind })),
+  }));
+  return { ...ext, funcInfo, lineInfo, coreRelos };
+}
+
+/**
+ * The string pass: keep only strings referenced by own types (and the .BTF.ext), in the order
+ * libbpf meets them; split strings the base has are rewritten to the base's offset. Rewrites
+ * the own types' string words in W; gives the new own string table and the offset map.
+ */
+function remapStrings(btf: Btf, W: Uint32Array, OFF: Int32Array, opts: DedupOptions): { table: ByteStringTable; remap: (off: number) => number } {
+  const S = btf.startId;
+  const N = btf.nextId;
+  const shapes = btf.shapes;
+  const own = btf.strings;
+  const so = btf.startStrOff;
+  const memo = new Int32Array(own.length).fill(-1);
+  const baseIdx = btf.base ? baseStringIndex(btf.base) : undefined;
+  const table = new ByteStringTable(so, !btf.base, Math.min(own.length + 64, 1 << 24));
+  const remap = (off: number): number => {
+    if (off === 0 || off < so) return off;
+    const local = off - so;
+    if (local >= own.length) fail('bad-string', `string offset ${off} is outside the string section(s)`, { section: btf.section });
+    const m = memo[local]!;
+    if (m >= 0) return m;
+    let r: number;
+    if (baseIdx) {
+      const h = hashBytes(own, local);
+      const inBase = baseIdx.find(own, local, h);
+      r = inBase >= 0 ? inBase : table.intern(own, local);
+    } else {
+      r = table.intern(own, local);
+    }
+    memo[local] = r;
+    return r;
+  };
+  const visit = (w: number): void => {
+    W[w] = remap(W[w]!);
+  };
+  const total = N - S;
+  const early = opts.stringsBefore ?? [];
+  let nextEarly = 0;
+  const takeEarly = (upTo: number): void => {
+    for (; nextEarly < early.length && early[nextEarly]!.before <= upTo; nextEarly++) {
+      const offsets = early[nextEarly]!.offsets;
+      for (let i = 0; i < offsets.length; i++) remap(offsets[i]!);
+    }
+  };
+  for (let id = S; id < N; id++) {
+    takeEarly(id);
+    const o = OFF[id]!;
+    W[o] = remap(W[o]!);
+    // Only kinds whose elements hold strings need the visitor (names are done above).
+    const info = W[o + 1]!;
+    if (infoVlen(info) !== 0) {
+      const shape = shapes[infoKind(info)]!;
+      if (shape.elemStrWords.length !== 0) forEachStrOffWord(W, o, shape, visit, false);
+    }
+    if (((id - S) & 0xffff) === 0) opts.onProgress?.('strings', id - S, total);
+  }
+  takeEarly(Number.POSITIVE_INFINITY);
+  if (opts.ext) for (const off of extStrings(opts.ext)) remap(off);
+  return { table, remap };
 }
 
 class Deduper {
@@ -137,41 +424,19 @@ class Deduper {
     private readonly btf: Btf,
     private readonly opts: DedupOptions,
   ) {
-    const chain: Btf[] = [];
-    for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
-    let total = 3;
-    for (const b of chain) total += b.words.length;
-    const W = new Uint32Array(total);
+    const chain = baseChain(btf);
+    const W = new Uint32Array(chainWords(chain));
     const N = btf.nextId;
     const OFF = new Int32Array(N);
-    // Type words in id order, then void's three zero words: the first blob's offsets are
-    // OFF's as they are (a native copy for vmlinux's 100,000).
-    let pos = 0;
-    for (const b of chain) {
-      W.set(b.words, pos);
-      const offs = b.offsets;
-      const s = b.startId;
-      if (pos === 0) OFF.set(offs, s);
-      else for (let i = 0; i < offs.length; i++) OFF[s + i] = pos + offs[i]!;
-      pos += b.words.length;
-    }
-    OFF[0] = pos;
-    this.typesEnd = pos;
+    const filled = fillWords(chain, W, OFF);
+    for (const r of filled.rebase) for (let id = r.start; id < r.end; id++) OFF[id]! += r.add;
+    this.typesEnd = filled.typesEnd;
     this.W = W;
     this.OFF = OFF;
     this.N = N;
     this.S = btf.startId;
     this.shapes = btf.shapes;
-    // A parsed base holds only kinds with a shape; those a layout section describes are the
-    // only ones to refuse there (a vmlinux base has none: its 100,000 types need no look).
-    const baseMayHaveLayoutKinds = btf.base?.shapes.some((s) => s?.fromLayout === true) === true;
-    for (let id = baseMayHaveLayoutKinds ? 1 : this.S; id < N; id++) {
-      const k = infoKind(W[OFF[id]! + 1]!);
-      const shape = this.shapes[k];
-      if (!shape || shape.fromLayout) {
-        fail('unsupported', `dedup cannot handle kind ${k}: which of its words are type ids or strings is unknown`, { typeId: id, ...(opts.file !== undefined ? { file: opts.file } : {}) });
-      }
-    }
+    requireDedupableKinds(btf, W, OFF, opts.file);
     this.map = new Int32Array(N).fill(UNPROCESSED);
     this.map[0] = 0;
     this.hypot = new Int32Array(N).fill(UNPROCESSED);
@@ -470,77 +735,10 @@ class Deduper {
     }
   }
 
-  /**
-   * Keep only strings referenced by own types (and the .BTF.ext); split strings the base
-   * has are rewritten to the base's offset.
-   */
   private strings(): void {
-    const { btf, W, OFF, S, N, shapes } = this;
-    const own = btf.strings;
-    const so = btf.startStrOff;
-    const memo = new Int32Array(own.length).fill(-1);
-    const baseIdx = btf.base ? baseStringIndex(btf.base) : undefined;
-    const table = new ByteStringTable(so, !btf.base, Math.min(own.length + 64, 1 << 24));
+    const { table, remap } = remapStrings(this.btf, this.W, this.OFF, this.opts);
     this.newStrings = table;
-    const remap = (off: number): number => {
-      if (off === 0 || off < so) return off;
-      const local = off - so;
-      if (local >= own.length) fail('bad-string', `string offset ${off} is outside the string section(s)`, { section: btf.section });
-      const m = memo[local]!;
-      if (m >= 0) return m;
-      let r: number;
-      if (baseIdx) {
-        const h = hashBytes(own, local);
-        const inBase = baseIdx.find(own, local, h);
-        r = inBase >= 0 ? inBase : table.intern(own, local);
-      } else {
-        r = table.intern(own, local);
-      }
-      memo[local] = r;
-      return r;
-    };
-    const visit = (w: number): void => {
-      W[w] = remap(W[w]!);
-    };
-    const total = N - S;
-    const early = this.opts.stringsBefore ?? [];
-    let nextEarly = 0;
-    const takeEarly = (upTo: number): void => {
-      for (; nextEarly < early.length && early[nextEarly]!.before <= upTo; nextEarly++) {
-        const offsets = early[nextEarly]!.offsets;
-        for (let i = 0; i < offsets.length; i++) remap(offsets[i]!);
-      }
-    };
-    for (let id = S; id < N; id++) {
-      takeEarly(id);
-      const o = OFF[id]!;
-      W[o] = remap(W[o]!);
-      // Only kinds whose elements hold strings need the visitor (names are done above).
-      const info = W[o + 1]!;
-      if (infoVlen(info) !== 0) {
-        const shape = shapes[infoKind(info)]!;
-        if (shape.elemStrWords.length !== 0) forEachStrOffWord(W, o, shape, visit, false);
-      }
-      if (((id - S) & 0xffff) === 0) this.progress('strings', id - S, total);
-    }
-    takeEarly(Number.POSITIVE_INFINITY);
     this.extStrMap = remap;
-    const ext = this.opts.ext;
-    if (ext) {
-      // Visit in libbpf's order so the string table comes out the same.
-      for (const s of ext.funcInfo) remap(s.secNameOff);
-      for (const s of ext.lineInfo) {
-        remap(s.secNameOff);
-        for (const r of s.records) {
-          remap(r.fileNameOff);
-          remap(r.lineOff);
-        }
-      }
-      for (const s of ext.coreRelos) {
-        remap(s.secNameOff);
-        for (const r of s.records) remap(r.accessStrOff);
-      }
-    }
   }
 
   private primitives(): void {
@@ -606,7 +804,7 @@ class Deduper {
     const total = N - S;
     // Graph checks that fail deep (chains of same-named typedefs or structs) would cost cubic
     // time; past this many visited pairs the signatures sort such candidates out.
-    const budget = this.opts.signatureBudget ?? 4 * N + (1 << 16);
+    const budget = this.opts.signatureBudget ?? defaultSignatureBudget(N);
     for (let id = S; id < N; id++) {
       if (map[id]! >= 0) continue;
       if (!this.sig && this.equivWork >= budget) this.useSignatures();
@@ -1271,38 +1469,6 @@ class Deduper {
     }
     const idMap: IdMap = new Uint32Array(N);
     for (let id = 0; id < N; id++) idMap[id] = newId[this.resolve(id)]!;
-    const strings = this.newStrings!.bytes();
-    const bytes = serializeBtf({
-      words: out,
-      strings,
-      layout: btf.layout,
-      endian: btf.endian,
-      hdrLen: btf.header.hdrLen >= 32 ? 32 : 24,
-      version: btf.header.version,
-      flags: btf.header.flags,
-    });
-    const result = Btf.parse(bytes, { base: btf.base, file: this.opts.file, section: btf.section, sanityCheck: this.opts.sanityCheck ?? false });
-    const ext = this.opts.ext ? this.remapExt(this.opts.ext, idMap) : undefined;
-    const graphPairs = this.equivWork;
-    return ext ? { btf: result, ext, idMap, graphPairs } : { btf: result, idMap, graphPairs };
-  }
-
-  private remapExt(ext: BtfExt, idMap: IdMap): BtfExt {
-    const str = this.extStrMap!;
-    const id = (t: number): number => {
-      const r = idMap[t];
-      if (r === undefined) fail('bad-ext', `.BTF.ext refers to type id ${t}, which does not exist`, { section: '.BTF.ext' });
-      return r;
-    };
-    const funcInfo: ExtSection<FuncInfo>[] = ext.funcInfo.map((s) => ({ secNameOff: str(s.secNameOff), records: s.records.map((r) => ({ insnOff: r.insnOff, typeId: id(r.typeId) })) }));
-    const lineInfo: ExtSection<LineInfo>[] = ext.lineInfo.map((s) => ({
-      secNameOff: str(s.secNameOff),
-      records: s.records.map((r) => ({ insnOff: r.insnOff, fileNameOff: str(r.fileNameOff), lineOff: str(r.lineOff), line: r.line, column: r.column })),
-    }));
-    const coreRelos: ExtSection<CoreRelo>[] = ext.coreRelos.map((s) => ({
-      secNameOff: str(s.secNameOff),
-      records: s.records.map((r) => ({ insnOff: r.insnOff, typeId: id(r.typeId), accessStrOff: str(r.accessStrOff), kind: r.kind })),
-    }));
-    return { ...ext, funcInfo, lineInfo, coreRelos };
+    return finishDedup(btf, this.opts, out, this.newStrings!.bytes(), idMap, this.equivWork, this.extStrMap!);
   }
 }

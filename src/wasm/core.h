@@ -21,6 +21,18 @@ static inline u32 info_kind(u32 info) { return (info >> 24) & 0x7f; }
 static inline u32 info_vlen(u32 info) { return info & 0xffffff; }
 static inline int info_kflag(u32 info) { return (int)(info >> 31); }
 
+/*
+ * The kind table a caller passes to a core (kinds.ts coreKindTable): SHAPE_BYTES per kind
+ * 0..127: flags, words of single trailing data, words per element, the type-id word indices
+ * within the trailing data (count, then two), the type-id word within an element and the
+ * string word within an element (SHAPE_NO_WORD: none).
+ */
+#define SHAPE_BYTES 8
+#define SHAPE_FIELDS_KNOWN 1 /* which words are type ids and strings is known (not only the size) */
+#define SHAPE_TYPE_IN_SIZE 2 /* size_or_type holds a type id */
+#define SHAPE_SIZED 4        /* the record's size is known (btfkit's kinds and the layout section's) */
+#define SHAPE_NO_WORD 0xff
+
 extern u8 __heap_base;
 
 __attribute__((export_name("heap_base"))) u32 heap_base(void) { return (u32)&__heap_base; }

@@ -16,6 +16,7 @@ import { BtfError, fail, SPLIT_HINT } from './errors.js';
 import { HOST_ENDIAN, type BtfHeader, type Endian, parseHeader, swapWords } from './header.js';
 import { infoKflag, infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, layoutShape, NR_KINDS } from './kinds.js';
 import { compareCString, compareCStrings, decodeCString, encodeString, hashBytes } from './strings.js';
+import { indexByCore } from './btf-core.js';
 
 /** One kind's entry of the layout section: its record's sizes. */
 export interface LayoutEntry {
@@ -159,9 +160,15 @@ export class Btf {
       new Uint8Array(words.buffer).set(typeBytes);
     }
 
-    const offsets = indexTypes(words, shapes, base ? base.nextId : 1, typeStart, section);
+    const startId = base ? base.nextId : 1;
+    const check = opts.sanityCheck !== false;
+    // A big blob to check (a vmlinux given by path) is indexed and checked by btf-core.c;
+    // anything it refuses, and every other blob, by the passes here, which say what is wrong
+    // and where.
+    const byCore = check ? indexByCore(words, shapes, { startId, strEnd: (base ? base.startStrOff + base.strings.length : 0) + strings.length, baseKind: (id) => base!.kind(id) }) : undefined;
+    const offsets = byCore?.offsets ?? indexTypes(words, shapes, startId, typeStart, section);
     const btf = new Btf({ bytes, endian, header, base, words, offsets, strings, layout, shapes, file: opts.file, section });
-    if (opts.sanityCheck !== false) btf.sanityCheck();
+    if (check && byCore?.checked !== true) btf.sanityCheck();
     return btf;
   }
 
@@ -424,8 +431,12 @@ function resolveShapes(layout: LayoutEntry[] | undefined, base: Btf | undefined)
   return shapes;
 }
 
-/** One pass over the type section: the word offset at which each record starts. */
-function indexTypes(words: Uint32Array, shapes: readonly (KindShape | undefined)[], startId: number, typeStartByte: number, section: string): Uint32Array {
+/**
+ * One pass over the type section: the word offset at which each record starts (the fallback
+ * of btf-core.c's btf_index, and its reference).
+ * @internal
+ */
+export function indexTypes(words: Uint32Array, shapes: readonly (KindShape | undefined)[], startId: number, typeStartByte: number, section: string): Uint32Array {
   const nWords = words.length;
   // Record size per kind in words (fixed part; 0: unknown kind) and per element: this loop
   // runs over every type of vmlinux before anything is optimised, so it reads two small

@@ -140,7 +140,9 @@ export class BtfBuilder {
     if (shape && expected !== record.length) fail('invalid-argument', `${shape.name} record with vlen ${infoVlen(info)} needs ${expected} words, got ${record.length}`);
     this.ensure(record.length);
     const off = this.wordLen;
-    for (let i = 0; i < record.length; i++) this.words[off + i] = record[i]! >>> 0;
+    // The encoder's records are word views: one native copy each (a loop over them ran cold).
+    if (record instanceof Uint32Array) this.words.set(record, off);
+    else for (let i = 0; i < record.length; i++) this.words[off + i] = record[i]! >>> 0;
     this.wordLen += record.length;
     this.offs.push(off);
     return this.startId + this.offs.length - 1;

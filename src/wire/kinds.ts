@@ -163,6 +163,36 @@ export const KIND_SHAPES: readonly KindShape[] = [
   shape(Kind.ENUM64, 'ENUM64', 'size', 0, 12, [], [], [0]),
 ];
 
+/** Bytes per kind of coreKindTable (SHAPE_BYTES in src/wasm/core.h). */
+const CORE_SHAPE_BYTES = 8;
+const CORE_NO_WORD = 0xff;
+
+/**
+ * The kind table as the WebAssembly cores read it (src/wasm/core.h, SHAPE_*): per kind 0..127,
+ * flags (1 type-id and string words known, 2 size_or_type is a type id, 4 record size known),
+ * trailing-data words, element words, the type-id words of the trailing data (count, two),
+ * the type-id word and the string word of an element; undefined when a shape does not fit.
+ * @internal
+ */
+export function coreKindTable(shapes: readonly (KindShape | undefined)[]): Uint8Array | undefined {
+  const table = new Uint8Array(128 * CORE_SHAPE_BYTES);
+  for (let k = 0; k < 128; k++) {
+    const shape = shapes[k];
+    if (!shape) continue;
+    if (shape.infoTypeWords.length > 2 || shape.elemTypeWords.length > 1 || shape.elemStrWords.length > 1 || shape.infoSize > 1020 || shape.elemSize > 1020) return undefined;
+    const at = k * CORE_SHAPE_BYTES;
+    table[at] = (shape.fromLayout ? 0 : 1) | (shape.sizeOrType === 'type' ? 2 : 0) | 4;
+    table[at + 1] = shape.infoSize >>> 2;
+    table[at + 2] = shape.elemSize >>> 2;
+    table[at + 3] = shape.infoTypeWords.length;
+    table[at + 4] = shape.infoTypeWords[0] ?? 0;
+    table[at + 5] = shape.infoTypeWords[1] ?? 0;
+    table[at + 6] = shape.elemTypeWords[0] ?? CORE_NO_WORD;
+    table[at + 7] = shape.elemStrWords[0] ?? CORE_NO_WORD;
+  }
+  return table;
+}
+
 /** The layout table libbpf writes for kinds 0..19: {info_sz, elem_sz, flags} per kind. */
 export function defaultLayoutEntries(): Array<{ infoSize: number; elemSize: number; flags: number }> {
   return KIND_SHAPES.map((s) => ({ infoSize: s.infoSize, elemSize: s.elemSize, flags: 0 }));

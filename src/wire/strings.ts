@@ -1,4 +1,5 @@
 import type { Btf } from './btf.js';
+import { indexStringsByCore, type StringIndexTable, stringTableMask } from './btf-core.js';
 
 /**
  * String-section helpers. Names are decoded only when asked for; comparisons against a
@@ -236,65 +237,31 @@ export class ByteStringTable {
 export class BaseStringIndex {
   /** All string tables of the chain, concatenated: index = logical offset. */
   readonly all: Uint8Array;
-  private readonly slots: Int32Array;
-  private readonly hashes: Int32Array;
-  private readonly mask: number;
+  /**
+   * Open addressing over the string starts: offset + 1 (0 empty) and the FNV-1a hash of each
+   * (hashBytes), mask + 1 slots; the dedup core reads them too.
+   * @internal
+   */
+  readonly slots: Int32Array;
+  /** @internal */
+  readonly hashes: Int32Array;
+  /** @internal */
+  readonly mask: number;
 
   constructor(base: Btf) {
     const chain: Btf[] = [];
     for (let b: Btf | undefined = base; b; b = b.base) chain.unshift(b);
-    const total = base.startStrOff + base.strings.length;
-    const all = new Uint8Array(total);
-    for (const b of chain) all.set(b.strings, b.startStrOff);
-    this.all = all;
-    // Count strings to size the table (indexOf is native: a split encode builds this index
-    // once per run over the base's 1.8 MB of strings, so the loops here are kept plain).
-    let n = 0;
-    for (let p = all.indexOf(0); p >= 0; p = all.indexOf(0, p + 1)) n++;
-    let cap = 1024;
-    while (cap < n * 2) cap *= 2;
-    const slots = new Int32Array(cap);
-    const hashes = new Int32Array(cap);
-    const mask = cap - 1;
-    let start = 0;
-    while (start < total) {
-      let h = 0x811c9dc5 | 0;
-      let end = start;
-      for (; end < total; end++) {
-        const c = all[end]!;
-        if (c === 0) break;
-        h = Math.imul(h ^ c, 0x01000193);
-      }
-      let i = h & mask;
-      let dup = false;
-      for (;;) {
-        const s = slots[i]!;
-        if (s === 0) break;
-        if (hashes[i] === h) {
-          // Same bytes up to and including the NUL (the table ends with one).
-          let a = s - 1;
-          let b = start;
-          for (;;) {
-            const x = all[a++] ?? 0;
-            if (x !== (all[b++] ?? 0)) break;
-            if (x === 0) {
-              dup = true;
-              break;
-            }
-          }
-          if (dup) break;
-        }
-        i = (i + 1) & mask;
-      }
-      if (!dup) {
-        slots[i] = start + 1;
-        hashes[i] = h;
-      }
-      start = end + 1;
+    let all = base.strings;
+    if (chain.length > 1) {
+      all = new Uint8Array(base.startStrOff + base.strings.length);
+      for (const b of chain) all.set(b.strings, b.startStrOff);
     }
-    this.slots = slots;
-    this.hashes = hashes;
-    this.mask = mask;
+    this.all = all;
+    // vmlinux's 1.8 MB by btf-core.c (cold JavaScript took tens of milliseconds per command).
+    const table = indexStringsByCore(all) ?? indexStringsJs(all);
+    this.slots = table.slots;
+    this.hashes = table.hashes;
+    this.mask = table.mask;
   }
 
   find(src: Uint8Array, at: number, h = hashBytes(src, at)): number {
@@ -307,6 +274,59 @@ export class BaseStringIndex {
       i = (i + 1) & this.mask;
     }
   }
+}
+
+/**
+ * BaseStringIndex's table in JavaScript (the fallback, and the reference btf-core.c's
+ * btf_index_strings is tested against): each string start of `all` by its FNV-1a hash, first
+ * occurrence kept.
+ * @internal
+ */
+export function indexStringsJs(all: Uint8Array): StringIndexTable {
+  // Count strings to size the table (indexOf is native).
+  let n = 0;
+  for (let p = all.indexOf(0); p >= 0; p = all.indexOf(0, p + 1)) n++;
+  const mask = stringTableMask(n);
+  const total = all.length;
+  const slots = new Int32Array(mask + 1);
+  const hashes = new Int32Array(mask + 1);
+  let start = 0;
+  while (start < total) {
+    let h = 0x811c9dc5 | 0;
+    let end = start;
+    for (; end < total; end++) {
+      const c = all[end]!;
+      if (c === 0) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    let i = h & mask;
+    let dup = false;
+    for (;;) {
+      const s = slots[i]!;
+      if (s === 0) break;
+      if (hashes[i] === h) {
+        // Same bytes up to and including the NUL (the table ends with one).
+        let a = s - 1;
+        let b = start;
+        for (;;) {
+          const x = all[a++] ?? 0;
+          if (x !== (all[b++] ?? 0)) break;
+          if (x === 0) {
+            dup = true;
+            break;
+          }
+        }
+        if (dup) break;
+      }
+      i = (i + 1) & mask;
+    }
+    if (!dup) {
+      slots[i] = start + 1;
+      hashes[i] = h;
+    }
+    start = end + 1;
+  }
+  return { slots, hashes, mask };
 }
 
 const baseIndexCache = new WeakMap<Btf, BaseStringIndex>();

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { candidateScanInput, candidatesIn, prepareCandidates } from '../../src/ops/core/candidates.js';
 import { essentialName, essentialNameLength, hasFlavour, parseAccessString } from '../../src/ops/core/names.js';
 import { parseSpec } from '../../src/ops/core/spec.js';
 import { CoreError } from '../../src/ops/core/types.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { CoreReloKind } from '../../src/wire/ext.js';
+import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
+import { Kind } from '../../src/wire/kinds.js';
+import { readFixture } from '../helpers.js';
 
 describe('CO-RE essential names', () => {
   it('strips the flavour after the last X___Y separator', () => {
@@ -25,6 +29,42 @@ describe('CO-RE essential names', () => {
     assert.equal(essentialName(''), '');
     assert.equal(hasFlavour('sk_buff___x'), true);
     assert.equal(hasFlavour('____cacheline'), false);
+  });
+});
+
+describe('CO-RE candidate scan in WebAssembly (names-core.c)', () => {
+  const names = ['a', 'a___b', 'a____b', 'a___', 'ab', 'abc___d', '___a', 'a_', 'x', 'x___1___2', 'task_struct', 'task_struct___v2', 'task_struct___', 'task_struct____x', 'task_structs', '__u64', 'sk_buff', 'b'];
+  const builder = new BtfBuilder();
+  const int = builder.addInt('int', 4, 1);
+  for (const n of names) {
+    builder.addStruct(n, 4, [{ name: 'm', type: int, bitOffset: 0 }]);
+    builder.addTypedef(n, int);
+    builder.addFwd(n, true);
+  }
+  const wanted = [...new Set([...names, 'task_struct', 'absent', 'int', 'q', 'schedule'].map(essentialName))];
+  const inputs: Array<[string, Uint8Array]> = [['flavoured names', builder.toBytes()], ['vmlinux-7.1', readFixture('third-party', 'vmlinux-7.1.btf.gz')]];
+
+  it('finds for every wanted name the ids the JavaScript scan finds, in the BTF where loadBtf read it', () => {
+    for (const [file, bytes] of inputs) {
+      const room = candidateScanInput(bytes.length);
+      assert.ok(room, file);
+      room.set(bytes);
+      const inCore = Btf.parse(room, { sanityCheck: false });
+      assert.ok(inCore.words.buffer === room.buffer, `${file}: read in place`);
+      const inJs = Btf.parse(bytes, { sanityCheck: false });
+      prepareCandidates(inCore, wanted);
+      prepareCandidates(inJs, wanted);
+      let found = 0;
+      for (const name of wanted) {
+        for (const kind of [Kind.STRUCT, Kind.UNION, Kind.TYPEDEF, Kind.INT, Kind.FUNC]) {
+          const ids = candidatesIn(inCore, kind, name);
+          assert.deepEqual(ids, candidatesIn(inJs, kind, name), `${file}: ${name}, kind ${kind}`);
+          found += ids.length;
+        }
+      }
+      assert.ok(found > 0, file);
+      assert.ok(Buffer.from(room).equals(bytes), `${file}: input kept`);
+    }
   });
 });
 

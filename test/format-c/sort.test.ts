@@ -160,6 +160,16 @@ describe('sorted format c order', () => {
     assert.deepEqual(sortedTypeOrder(t), sortedTypeOrderJs(t));
   });
 
+  it('names sharing long prefixes (past the depth the WebAssembly name sort recurses to): the JavaScript sort\'s order', () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, 1);
+    for (const prefix of ['p'.repeat(20), 'q'.repeat(300)]) {
+      for (let i = 0; i < 40; i++) b.addStruct(`${prefix}${(i * 7919) % 97}${i % 3 ? 'x' : ''}`, 4, [{ name: 'm', type: int, bitOffset: 0 }]);
+    }
+    const t = new TypeTable(Btf.parse(b.toBytes()));
+    assert.deepEqual(sortedTypeOrder(t), sortedTypeOrderJs(t));
+  });
+
   it('an input the WebAssembly sort gives back (a reference loop it must hash) gets the JavaScript sort\'s error', () => {
     const b = new BtfBuilder();
     // Two typedefs of one name naming each other: equal keys, so the sort hashes them.

@@ -9,16 +9,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteWriter } from '../../src/format/byte-writer.js';
 import { formatVmlinuxHBytes, writeVmlinuxH } from '../../src/format/c/index.js';
-import { formatRawString, formatRawType, writeRaw, writeRawJs } from '../../src/format/raw.js';
+import { formatRawString, formatRawType, rawCoreInput, writeRaw, writeRawJs } from '../../src/format/raw.js';
+import { loadBtf } from '../../src/node/files.js';
 import { Btf } from '../../src/wire/btf.js';
 import { Kind } from '../../src/wire/kinds.js';
-import { encodeBlob, info, readFixture, readFixtureText, strOff } from '../helpers.js';
+import { encodeBlob, fixturePath, info, readFixture, readFixtureText, strOff } from '../helpers.js';
 import { loadFixture } from '../format-c/util.js';
 
 const decoder = new TextDecoder();
 
 /** 12,000 types of several kinds, flags and large values (past the raw warm-up threshold). */
 function manyTypes(): Btf {
+  return Btf.parse(encodeBlob(manyTypesBlob()));
+}
+
+function manyTypesBlob(): { strings: string[]; types: number[][] } {
   const strings = ['', 'int', 'long', 's', 'a', 'b', 'E', 'V', 'f'];
   const types: number[][] = [
     [strOff(strings, 'int'), info(Kind.INT), 4, 0x01000020],
@@ -30,7 +35,7 @@ function manyTypes(): Btf {
     types.push([strOff(strings, 'E'), info(Kind.ENUM, 1, i % 2 === 0), 4, strOff(strings, 'V'), 0x80000000 + i]);
     types.push([0, info(Kind.ARRAY), 0, 1, 1, 4294967295 - i]);
   }
-  return Btf.parse(encodeBlob({ strings, types }));
+  return { strings, types };
 }
 const join = (chunks: Uint8Array[]): string => chunks.map((c) => decoder.decode(c)).join('');
 
@@ -130,6 +135,35 @@ describe('dump raw by raw-core.c (WebAssembly)', () => {
     ];
     for (const [name, btf] of btfs) assert.equal(byCore(btf), byJs(btf), name);
     assert.equal(byCore(Btf.parse(readFixture('btf', 'kinds-el.btf'))), readFixtureText('btf', 'kinds-el.raw.txt'), 'bpftool\'s text');
+  });
+
+  it('formats BTF parsed where rawCoreInput put it (in the core\'s memory) as it formats a copy, and leaves the input as it was', () => {
+    // Big-endian words are swapped into an array of their own: formatted from a copy, as before.
+    const inputs = [['many types', encodeBlob(manyTypesBlob()), true], ['kinds-el.btf', readFixture('btf', 'kinds-el.btf'), true], ['kinds-eb.btf', readFixture('btf', 'kinds-eb.btf'), false], ['vmlinux-7.1', readFixture('third-party', 'vmlinux-7.1.btf.gz'), true]] as const;
+    for (const [name, bytes, little] of inputs) {
+      const room = rawCoreInput(bytes.length + 1);
+      assert.ok(room, name);
+      room.set(bytes);
+      const parsed = Btf.parse(room.subarray(0, bytes.length));
+      assert.equal(parsed.words.buffer === room.buffer, little, name);
+      assert.equal(byCore(parsed), byJs(Btf.parse(bytes)), name);
+      assert.ok(Buffer.from(room.subarray(0, bytes.length)).equals(bytes), `${name}: input kept`);
+    }
+  });
+
+  it('formats a file loadBtf read into the core\'s memory, raw BTF or the .BTF of an ELF object', async () => {
+    for (const file of ['kinds-el.btf', 'kinds-el.o']) {
+      const rooms: Uint8Array[] = [];
+      const { btf } = await loadBtf(fixturePath('btf', file), {
+        allocate: (n) => {
+          const room = rawCoreInput(n);
+          if (room) rooms.push(room);
+          return room;
+        },
+      });
+      assert.ok(rooms.length === 1 && btf.words.buffer === rooms[0]!.buffer, file);
+      assert.equal(byCore(btf), readFixtureText('btf', 'kinds-el.raw.txt'), file);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { formatJson } from '../../format/json.js';
-import { writeRaw } from '../../format/raw.js';
+import { rawCoreInput, writeRaw } from '../../format/raw.js';
 import { existsSync } from 'node:fs';
 import { loadBtf, SYS_VMLINUX, validateOutputs, writeOutputs } from '../../node/files.js';
 import type { Btf } from '../../wire/btf.js';
@@ -107,7 +107,10 @@ async function dumpFiles(inputs: string[], opts: DumpOptions): Promise<void> {
   if (several && opts.format === 'json') text('{"files":[');
   for (let i = 0; i < inputs.length; i++) {
     const file = inputs[i]!;
-    const { btf } = await loadBtf(file, { base: opts.base });
+    // Raw text of a whole base BTF comes from the raw core, which reads the file where it
+    // was read to (rawCoreInput) rather than a copy.
+    const wholeRaw = opts.format === 'raw' && opts.base === undefined && !opts.id && opts.name === undefined && !opts.kind;
+    const { btf } = await loadBtf(file, { base: opts.base, ...(wholeRaw ? { allocate: rawCoreInput } : {}) });
     const ids = selectIds(btf, opts);
     if (opts.format === 'raw') {
       if (several) text(`${i > 0 ? '\n' : ''}==> ${file} <==\n`);

@@ -135,6 +135,18 @@ export interface CDumperOptions {
  */
 type DeclName = number;
 
+/** The chunks as one array (the one chunk itself when there is one). */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const r = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    r.set(c, at);
+    at += c.length;
+  }
+  return r;
+}
+
 /** Output chunk size (to the sink, or kept for take()). */
 const CHUNK = 1 << 16;
 
@@ -289,14 +301,7 @@ export class CDumper {
     const kept = this.kept;
     this.kept = [];
     this.written = 0;
-    if (kept.length === 1) return kept[0]!;
-    const r = new Uint8Array(kept.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of kept) {
-      r.set(c, at);
-      at += c.length;
-    }
-    return r;
+    return concatChunks(kept);
   }
 
   /** Everything written so far (without a sink) as text, clearing it. */

@@ -10,9 +10,10 @@ import { BtfError } from '../../wire/errors.js';
 import { Kind } from '../../wire/kinds.js';
 import { compareCStrings } from '../../wire/strings.js';
 import type { ByteSink } from '../byte-writer.js';
-import { CDumper } from './dumper.js';
+import { CDumper, concatChunks } from './dumper.js';
 import { sortedTypeOrder } from './sort.js';
-import type { TypeTable } from './table.js';
+import { type CoreDumpOutcome, dumpCWasm } from './dump-core.js';
+import { TypeTable } from './table.js';
 
 export const VMLINUX_H_PROLOGUE =
   '#ifndef __VMLINUX_H__\n' +
@@ -114,6 +115,20 @@ export function formatVmlinuxH(btf: Btf | TypeTable, opts: VmlinuxHOptions = {})
 
 /** formatVmlinuxH as UTF-8 bytes (no intermediate string). */
 export function formatVmlinuxHBytes(btf: Btf | TypeTable, opts: VmlinuxHOptions = {}): Uint8Array {
+  const t = tableOf(btf);
+  checkRoots(t, opts);
+  const kept: Uint8Array[] = [];
+  // A core that stopped where the JavaScript dumper throws: its text is dropped, and the
+  // JavaScript dumper writes the same text up to the same error.
+  if (dumpThroughCore(t, (chunk) => {
+    kept.push(chunk);
+    return true;
+  }, opts) === 'done') return concatChunks(kept);
+  return formatVmlinuxHBytesJs(t, opts);
+}
+
+/** formatVmlinuxHBytes by the JavaScript dumper alone (the reference the core is tested against). */
+export function formatVmlinuxHBytesJs(btf: Btf | TypeTable, opts: VmlinuxHOptions = {}): Uint8Array {
   return emitVmlinuxH(new CDumper(btf, { ptrSize: opts.ptrSize }), opts).takeBytes();
 }
 
@@ -122,13 +137,35 @@ export function formatVmlinuxHBytes(btf: Btf | TypeTable, opts: VmlinuxHOptions 
  * vmlinux.h is ~3 MB, and holding it whole doubled the dump's memory).
  */
 export function writeVmlinuxH(btf: Btf | TypeTable, sink: ByteSink, opts: VmlinuxHOptions = {}): void {
-  emitVmlinuxH(new CDumper(btf, { ptrSize: opts.ptrSize, sink }), opts).flush();
+  const t = tableOf(btf);
+  checkRoots(t, opts);
+  const outcome = dumpThroughCore(t, sink, opts);
+  if (outcome === 'done') return;
+  // Declined: nothing reached the sink, the JavaScript dumper writes it all. Failed: some
+  // text did, and the JavaScript dumper, writing nowhere, stops with the error to report.
+  emitVmlinuxH(new CDumper(t, { ptrSize: opts.ptrSize, sink: outcome === 'declined' ? sink : () => {} }), opts).flush();
+  if (outcome === 'failed') throw new BtfError('unsupported', 'format c: the compiled dumper stopped where the JavaScript dumper did not');
+}
+
+const PROLOGUE_BYTES = new TextEncoder().encode(VMLINUX_H_PROLOGUE);
+const EPILOGUE_BYTES = new TextEncoder().encode(VMLINUX_H_EPILOGUE);
+
+function dumpThroughCore(t: TypeTable, sink: ByteSink, opts: VmlinuxHOptions): CoreDumpOutcome {
+  return dumpCWasm(t, sink, { prologue: PROLOGUE_BYTES, epilogue: EPILOGUE_BYTES, sorted: opts.sorted !== false, roots: opts.roots, ptrSize: opts.ptrSize ?? t.ptrSize });
+}
+
+function tableOf(btf: Btf | TypeTable): TypeTable {
+  return btf instanceof TypeTable ? btf : TypeTable.of(btf);
+}
+
+function checkRoots(t: TypeTable, opts: VmlinuxHOptions): void {
+  for (const id of opts.roots ?? []) {
+    if (!Number.isInteger(id) || id < 0 || id >= t.n) throw new BtfError('invalid-argument', `root type id ${id} does not exist`, { typeId: id });
+  }
 }
 
 function emitVmlinuxH(d: CDumper, opts: VmlinuxHOptions): CDumper {
-  for (const id of opts.roots ?? []) {
-    if (!Number.isInteger(id) || id < 0 || id >= d.t.n) throw new BtfError('invalid-argument', `root type id ${id} does not exist`, { typeId: id });
-  }
+  checkRoots(d.t, opts);
   d.write(VMLINUX_H_PROLOGUE);
   emitVmlinuxBody(d, opts);
   d.write(VMLINUX_H_EPILOGUE);

@@ -13,6 +13,9 @@
 
 #include "../../wasm/core.h"
 
+/* The table's accessors are a load or two: inlined, not called (-Oz would call them). */
+#define INLINE static inline __attribute__((always_inline))
+
 #define MAX_RANK 10
 #define MAX_WALK_DEPTH 1000 /* limits.ts */
 
@@ -27,8 +30,18 @@ static u8 *hashed;
 static u32 *sort_offs;
 static int failed;
 
+/* The table the caller laid out (sort.ts placeTable): records, word offset per id, strings, trailing words per kind. */
+static void take_table(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw) {
+  words = w;
+  offs = o;
+  type_cnt = n;
+  strs = s;
+  str_len = slen;
+  info_words = iw;
+}
+
 /* Every id read from a record goes through here: out of range, the caller takes over. */
-static u32 checked(u32 id) {
+INLINE u32 checked(u32 id) {
   if (id >= type_cnt) {
     failed = 1;
     return 0;
@@ -36,14 +49,14 @@ static u32 checked(u32 id) {
   return id;
 }
 
-static u32 info(u32 id) { return words[offs[id] + 1]; }
-static u32 kind(u32 id) { return info_kind(info(id)); }
-static u32 vlen(u32 id) { return info_vlen(info(id)); }
-static u32 name_off(u32 id) { return words[offs[id]]; }
-static u32 ref_type(u32 id) { return checked(words[offs[id] + 2]); }
-static u32 array_elem(u32 id) { return checked(words[offs[id] + 3]); }
-static u32 array_nelems(u32 id) { return words[offs[id] + 5]; }
-static u32 elems(u32 id) { return offs[id] + 3 + info_words[kind(id)]; }
+INLINE u32 info(u32 id) { return words[offs[id] + 1]; }
+INLINE u32 kind(u32 id) { return info_kind(info(id)); }
+INLINE u32 vlen(u32 id) { return info_vlen(info(id)); }
+INLINE u32 name_off(u32 id) { return words[offs[id]]; }
+INLINE u32 ref_type(u32 id) { return checked(words[offs[id] + 2]); }
+INLINE u32 array_elem(u32 id) { return checked(words[offs[id] + 3]); }
+INLINE u32 array_nelems(u32 id) { return words[offs[id] + 5]; }
+INLINE u32 elems(u32 id) { return offs[id] + 3 + info_words[kind(id)]; }
 static int is_any_enum(u32 k) { return k == K_ENUM || k == K_ENUM64; }
 static int is_ranked_by_target(u32 k) {
   return k == K_TYPEDEF || k == K_VOLATILE || k == K_CONST || k == K_RESTRICT || k == K_TYPE_TAG || k == K_PTR || k == K_DECL_TAG;
@@ -159,80 +172,211 @@ static int compare_strs(u32 a, u32 b) {
 }
 
 /*
- * A type to sort as one 64-bit word: the rank (3 bits), the first 5 bytes of its sort name
- * (NUL-padded) and its id (ID_BITS). Most pairs are ordered by the word above the id, as
- * (rank, strcmp of the sort names) would order them; equal ones by compare_tied.
+ * The hot loops are functions of their own, each called many times: V8 runs a long loop in
+ * its baseline code to the end (no on-stack replacement for WebAssembly), while a function
+ * called again gets the optimized code compiled meanwhile.
  */
+#define SLICE 4096
+
 #define ID_BITS 21
-static u64 record(u32 rank, u32 off, u32 id) {
-  u64 k = (u64)(rank == MAX_RANK ? 5 : rank) << 61;
-  const u8 *p = strs + off;
-  for (int i = 0; i < 5 && *p; i++, p++) k |= (u64)*p << (53 - 8 * i);
-  return k | id;
-}
-
-/* (sort name, own name, disambiguation hash, id) of two types whose keys are equal. */
-static int compare_tied(u32 a, u32 b) {
-  int c = compare_strs(sort_offs[a], sort_offs[b]);
-  if (c != 0) return c;
-  c = compare_strs(name_off(a), name_off(b));
-  if (c != 0) return c;
-  u64 ha = hash(a, 1, 1), hb = hash(b, 1, 1);
-  if (ha != hb) return ha < hb ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
+#define NAME_BITS 20
 #define ID_MASK ((1u << ID_BITS) - 1)
 
-static int before(u64 x, u64 y) {
-  if ((x >> ID_BITS) != (y >> ID_BITS)) return x < y;
-  return compare_tied((u32)x & ID_MASK, (u32)y & ID_MASK) < 0;
+/*
+ * Stable LSD radix sorts of 64-bit records, RADIX_BITS per pass: names by 5 bytes at a
+ * time, types by their record's bits above the id (ids come in ascending, so equal names
+ * stay in id order), each run of equal names by disambiguation hash. A merge sort
+ * compared 2 million pairs here.
+ */
+#define RADIX_BITS 11
+#define RADIX (1u << RADIX_BITS)
+static u32 radix_counts[RADIX];
+
+static u64 digit_of(u64 rec, u32 shift, int by_hash) {
+  return (by_hash ? hashes[(u32)rec & ID_MASK] : rec) >> shift & (RADIX - 1);
 }
 
-/* Bottom-up merge sort of recs[0..n), with tmp[0..n); the sorted array (one of the two). */
-static u64 *merge_sort(u64 *recs, u64 *tmp, u32 n) {
-  u64 *src = recs, *dst = tmp;
-  for (u32 width = 1; width < n; width *= 2) {
-    for (u32 lo = 0; lo < n; lo += 2 * width) {
-      u32 mid = lo + width < n ? lo + width : n;
-      u32 hi = lo + 2 * width < n ? lo + 2 * width : n;
-      u32 i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) dst[k++] = before(src[j], src[i]) ? src[j++] : src[i++];
-      while (i < mid) dst[k++] = src[i++];
-      while (j < hi) dst[k++] = src[j++];
+/* One pass over src[0..n) by the digit at `shift`: its counts, then the records scattered into dst. */
+__attribute__((noinline)) static void count_digits(const u64 *src, u32 from, u32 to, u32 shift, int by_hash) {
+  for (u32 i = from; i < to; i++) radix_counts[digit_of(src[i], shift, by_hash)]++;
+}
+__attribute__((noinline)) static void scatter(const u64 *src, u64 *dst, u32 from, u32 to, u32 shift, int by_hash) {
+  for (u32 i = from; i < to; i++) dst[radix_counts[digit_of(src[i], shift, by_hash)]++] = src[i];
+}
+
+/* src[0..n) sorted by `bits` bits from `low` (of the record, or of its id's hash) with tmp[0..n); the sorted array. */
+static u64 *radix_sort(u64 *src, u64 *tmp, u32 n, u32 low, u32 bits, int by_hash) {
+  for (u32 shift = low; shift < low + bits; shift += RADIX_BITS) {
+    for (u32 d = 0; d < RADIX; d++) radix_counts[d] = 0;
+    for (u32 i = 0; i < n; i += SLICE) count_digits(src, i, i + SLICE < n ? i + SLICE : n, shift, by_hash);
+    u32 sum = 0, same = 0;
+    for (u32 d = 0; d < RADIX; d++) {
+      u32 c = radix_counts[d];
+      if (c == n) same = 1;
+      radix_counts[d] = sum;
+      sum += c;
     }
+    if (same) continue; /* one digit for all: this pass would change nothing */
+    for (u32 i = 0; i < n; i += SLICE) scatter(src, tmp, i, i + SLICE < n ? i + SLICE : n, shift, by_hash);
     u64 *t = src;
-    src = dst;
-    dst = t;
+    src = tmp;
+    tmp = t;
   }
   return src;
 }
 
 /*
- * All ids in sorted order as n u32 at scratch + 8 * n (over the records they came from, so
- * no memory of their own); 0, or 1 when the caller must sort instead. scratch: 29 bytes per
- * type, 8-aligned, zeroed (fresh memory). Fewer than 2^ID_BITS types.
+ * Names are sorted once, each distinct string getting its strcmp rank; types are then
+ * ordered by one 64-bit word each: the rank slot (3 bits), the ranks of the sort name and
+ * of the own name (NAME_BITS each) and the id (ID_BITS). Words that differ only in the id
+ * belong to types with equal names, ordered by the disambiguation hash, then the id.
+ */
+
+static u32 *name_bits;   /* which string offsets are names to rank (a bit per offset) */
+static u32 *bits_before; /* set bits in the words before each word of name_bits */
+static u32 *rank_of;     /* the rank of each marked offset, by its index among them */
+
+static void mark_name(u32 off) { name_bits[off >> 5] |= 1u << (off & 31); }
+
+static u32 marked_index(u32 off) {
+  u32 r = off & 31;
+  return bits_before[off >> 5] + (r ? (u32)__builtin_popcount(name_bits[off >> 5] & (0xffffffffu >> (32 - r))) : 0);
+}
+
+static u32 name_rank(u32 off) { return rank_of[marked_index(off)]; }
+
+
+/* Deepest recursion of sort_names, a 1 KiB frame each (the stack is 1 MiB). */
+#define NAME_SORT_DEPTH 256
+static u32 byte_counts[256];
+
+/*
+ * The names at run[0..len), which agree on their first `depth` bytes (none of them NUL), in
+ * strcmp order: an MSD radix sort, bucketed by the byte at `depth`, each bucket then by the
+ * next byte (names that end there are equal); short runs by insertion. buf: len of room.
+ */
+static void sort_names(u32 *run, u32 *buf, u32 len, u32 depth) {
+  if (len <= 16) {
+    for (u32 i = 1; i < len; i++) {
+      u32 off = run[i], j = i;
+      for (; j > 0 && compare_strs(run[j - 1] + depth, off + depth) > 0; j--) run[j] = run[j - 1];
+      run[j] = off;
+    }
+    return;
+  }
+  if (depth > NAME_SORT_DEPTH) {
+    failed = 1; /* many names sharing a long prefix: the caller sorts */
+    return;
+  }
+  /* bucket sizes in byte_counts (zero again before recursing), ends in `ends` for the bytes seen */
+  u32 lo = 255, hi = 0, ends[256];
+  for (u32 i = 0; i < len; i++) {
+    u32 c = strs[run[i] + depth];
+    byte_counts[c]++;
+    if (c < lo) lo = c;
+    if (c > hi) hi = c;
+  }
+  for (u32 c = lo, sum = 0; c <= hi; c++) {
+    ends[c] = sum; /* the bucket's start until the records are placed */
+    sum += byte_counts[c];
+    byte_counts[c] = 0;
+  }
+  for (u32 i = 0; i < len; i++) buf[ends[strs[run[i] + depth]]++] = run[i];
+  for (u32 i = 0; i < len; i++) run[i] = buf[i];
+  /* each bucket by the next byte; bucket 0 (names ending here) needs nothing */
+  for (u32 c = lo, begin = 0; c <= hi; c++) {
+    if (c != 0 && ends[c] - begin > 1) sort_names(run + begin, buf, ends[c] - begin, depth + 1);
+    begin = ends[c];
+  }
+}
+
+/* run[0..len), types of equal names in id order, ordered by hash (stable); buf: len records of room. */
+static void order_by_hash(u64 *run, u64 *buf, u32 len) {
+  for (u32 i = 0; i < len; i++) hash((u32)run[i] & ID_MASK, 1, 1);
+  /* (a radix sort's passes cost 2 * RADIX each, whatever the length) */
+  if (len <= 64) {
+    for (u32 i = 1; i < len; i++) {
+      u64 r = run[i], h = hashes[(u32)r & ID_MASK];
+      u32 j = i;
+      for (; j > 0 && hashes[(u32)run[j - 1] & ID_MASK] > h; j--) run[j] = run[j - 1];
+      run[j] = r;
+    }
+    return;
+  }
+  u64 *sorted = radix_sort(run, buf, len, 0, 64, 1);
+  if (sorted != run)
+    for (u32 i = 0; i < len; i++) run[i] = sorted[i];
+}
+
+/* The runs of equal names in sorted[0..n), each ordered by hash; buf: n records of room. */
+__attribute__((noinline)) static void order_ties(u64 *sorted, u64 *buf, u32 n) {
+  for (u32 i = 0; i < n;) {
+    u32 j = i + 1;
+    while (j < n && (sorted[j] ^ sorted[i]) >> ID_BITS == 0) j++;
+    if (j - i > 1) order_by_hash(sorted + i, buf, j - i);
+    i = j;
+  }
+}
+
+/* The rank slot (above bit 29) and sort-name offset of ids [from, to), both names marked. */
+__attribute__((noinline)) static void name_types(u32 from, u32 to) {
+  for (u32 id = from; id < to && !failed; id++) {
+    u32 rank = type_rank(id), off = sort_name_off(id);
+    sort_offs[id] = (rank == MAX_RANK ? 5 : rank) << 29 | off;
+    mark_name(off);
+    mark_name(checked_str(name_off(id)));
+  }
+}
+
+/* Each type's record from its slot and its names' ranks, ids [from, to). */
+__attribute__((noinline)) static void make_records(u64 *recs, u32 from, u32 to) {
+  for (u32 id = from; id < to; id++) {
+    u32 so = sort_offs[id];
+    recs[id] = (u64)(so >> 29) << 61 | (u64)name_rank(so & 0x1fffffff) << (ID_BITS + NAME_BITS) | (u64)name_rank(name_off(id)) << ID_BITS | id;
+  }
+}
+
+/*
+ * All ids in sorted order as n u32 at scratch (over the records they came from, so no
+ * memory of their own); 0, or 1 when the caller must sort instead. scratch: zeroed (fresh
+ * memory), 8-aligned, SCRATCH_BYTES(n, slen) (sort.ts sortScratchBytes). Fewer than
+ * 2^ID_BITS types, 2^NAME_BITS distinct names and a string table under 2^29 bytes.
  */
 __attribute__((export_name("sort_types"))) i32 sort_types(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u8 *scratch) {
-  words = w;
-  offs = o;
-  type_cnt = n;
-  strs = s;
-  str_len = slen;
-  info_words = iw;
-  failed = n > ID_MASK;
-  hashes = (u64 *)scratch;
-  u64 *recs = hashes + n;
-  u64 *tmp = recs + n;
-  sort_offs = (u32 *)(tmp + n);
-  hashed = (u8 *)(sort_offs + n);
-  for (u32 id = 0; id < n && !failed; id++) {
-    sort_offs[id] = sort_name_off(id);
-    recs[id] = record(type_rank(id), sort_offs[id], id);
-    checked_str(name_off(id));
-  }
+  take_table(w, o, n, s, slen, iw);
+  failed = n > ID_MASK || slen >= 1u << 29; /* (sort_offs keeps the rank slot above bit 29) */
   if (failed) return 1;
-  u64 *sorted = merge_sort(recs, tmp, n);
+  /* records, their sort buffer and the hash memo */
+  u64 *recs = (u64 *)scratch, *tmp = recs + n;
+  hashes = tmp + n;
+  sort_offs = (u32 *)(hashes + n);
+  hashed = (u8 *)(sort_offs + n);
+  u32 name_words = (slen >> 5) + 1;
+  name_bits = (u32 *)(((u32)(hashed + n) + 7) & ~7u);
+  bits_before = name_bits + name_words;
+  rank_of = bits_before + name_words;
+  for (u32 id = 0; id < n; id += SLICE) name_types(id, id + SLICE < n ? id + SLICE : n);
+  if (failed) return 1;
+  /* the marked offsets (at most 2n, as u32) at recs, sorted through tmp */
+  u32 *names = (u32 *)recs;
+  u32 count = 0;
+  for (u32 i = 0; i < name_words; i++) {
+    bits_before[i] = count;
+    for (u32 b = name_bits[i]; b; b &= b - 1) names[count++] = i * 32 + (u32)__builtin_ctz(b);
+  }
+  sort_names(names, (u32 *)tmp, count, 0);
+  if (failed) return 1;
+  u32 rank = 0;
+  for (u32 i = 0; i < count; i++) {
+    u32 off = names[i];
+    if (i > 0 && compare_strs(names[i - 1], off) != 0) rank++;
+    rank_of[marked_index(off)] = rank;
+  }
+  if (rank >= 1u << NAME_BITS) return 1;
+  for (u32 id = 0; id < n; id += SLICE) make_records(recs, id, id + SLICE < n ? id + SLICE : n);
+  u64 *sorted = radix_sort(recs, tmp, n, ID_BITS, 64 - ID_BITS, 0);
+  order_ties(sorted, sorted == recs ? tmp : recs, n);
+  if (failed) return 1;
   /* Into recs: where sorted is recs, out[i] overwrites bytes of sorted[i / 2], already read. */
   u32 *out = (u32 *)recs;
   for (u32 i = 0; i < n; i++) out[i] = (u32)sorted[i] & ID_MASK;

@@ -320,23 +320,52 @@ function sortedTypeOrderWasm(t: TypeTable): Uint32Array | undefined {
   if (!core) return undefined;
   const n = t.n;
   const layout = new CoreLayout(core.memory, core.heap_base());
-  const wordsAt = layout.copy(t.words);
-  // A record of void (the memory is zeroed) where the table has none (VOID_AT).
-  const voidAt = t.off[0] === VOID_AT ? (layout.place(12) - wordsAt) >>> 2 : -1;
-  const offAt = layout.copy(t.off);
-  const strAt = layout.copy(t.strBytes);
-  const infoAt = layout.copy(t.infoWords);
-  const scratchAt = layout.place(SCRATCH_BYTES_PER_TYPE * n);
+  const table = placeTable(layout, t);
+  const scratchAt = layout.place(sortScratchBytes(n, t.strBytes.length));
   if (!layout.commit()) return undefined;
-  if (voidAt >= 0) new Int32Array(core.memory.buffer, offAt, 1)[0] = voidAt;
-  if (core.sort_types(wordsAt, offAt, n, strAt, t.strBytes.length, infoAt, scratchAt) !== 0) return undefined;
+  table.addVoid(core.memory);
+  if (core.sort_types(table.words, table.off, n, table.strs, t.strBytes.length, table.infoWords, scratchAt) !== 0) return undefined;
   // Copied out so the instance and its memory (~10 MB for a vmlinux) can go as soon as the
   // collector runs, not only after the dump that walks this order.
-  return new Uint32Array(core.memory.buffer, scratchAt + 8 * n, n).slice();
+  return new Uint32Array(core.memory.buffer, scratchAt, n).slice();
 }
 
-/** sort_types' scratch: the hash memo, a 64-bit record (then the sorted ids) and its merge buffer, the sort-name offset, the memo flag. */
-const SCRATCH_BYTES_PER_TYPE = 8 + 8 + 8 + 4 + 1;
+/** Where placeTable put a TypeTable in a core's memory (the arguments sort_types and dump_check take). */
+export interface CoreTable {
+  readonly words: number;
+  readonly off: number;
+  readonly strs: number;
+  readonly infoWords: number;
+  /** After the layout's commit: void's offset pointed at a record of three zero words, where the table has none (VOID_AT). */
+  addVoid(memory: WebAssembly.Memory): void;
+}
+
+/** `t`'s records, offsets, strings and trailing words per kind, placed for copying into a core (sort-core.c, dump-core.c). */
+export function placeTable(layout: CoreLayout, t: TypeTable): CoreTable {
+  const words = layout.copy(t.words);
+  // The memory is zeroed: 12 bytes placed and not written are a record of void.
+  const voidAt = t.off[0] === VOID_AT ? (layout.place(12) - words) >>> 2 : -1;
+  const off = layout.copy(t.off);
+  return {
+    words,
+    off,
+    strs: layout.copy(t.strBytes),
+    infoWords: layout.copy(t.infoWords),
+    addVoid(memory) {
+      if (voidAt >= 0) new Int32Array(memory.buffer, off, 1)[0] = voidAt;
+    },
+  };
+}
+
+/**
+ * Bytes of sort_types' scratch (sort-core.c) for n types and a string table of strLen bytes:
+ * per type three 64-bit words (records, their sort buffer, the hash memo), the sort-name
+ * offset, the memo flag and two names' ranks; two bits per string byte (which offsets are
+ * names, and a count per 32).
+ */
+export function sortScratchBytes(n: number, strLen: number): number {
+  return 37 * n + 8 * ((strLen >>> 5) + 1) + 8;
+}
 
 /** sortedTypeOrder in JavaScript (the fallback, and the reference the WebAssembly sort is tested against). */
 export function sortedTypeOrderJs(t: TypeTable): Uint32Array {

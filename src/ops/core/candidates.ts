@@ -6,6 +6,8 @@
 
 import type { Btf } from '../../wire/btf.js';
 import { encodeString } from '../../wire/strings.js';
+import { CoreLayout, instantiateCore, reserveInput } from '../../wasm/core.js';
+import { NAMES_CORE_WASM } from './names-core-wasm.js';
 import { essentialName } from './names.js';
 import { kindsCoreCompat } from './types.js';
 
@@ -40,10 +42,12 @@ class NameIndex {
     const byPrefix = new Map<number, PrefixList>();
     const keys = new Uint8Array(65536);
     const found: Array<{ name: string; ids: number[] }> = [];
+    const wanted: PrefixList = [];
     for (const n of names) {
       if (n === '' || this.byName.has(n) || found.some((f) => f.name === n)) continue;
       const bytes = encodeString(n);
       const e = { bytes, ids: [] as number[] };
+      wanted.push(e);
       const prefixes = bytes.length > 1 ? [(bytes[0]! << 8) | bytes[1]!] : [bytes[0]! << 8, (bytes[0]! << 8) | 0x5f];
       for (const k of prefixes) {
         keys[k] = 1;
@@ -54,6 +58,12 @@ class NameIndex {
       found.push({ name: n, ids: e.ids });
     }
     if (found.length === 0) return;
+    if (!scanInCore(this.btf, wanted)) this.scan(keys, byPrefix);
+    for (const f of found) this.byName.set(f.name, f.ids);
+  }
+
+  /** The scan in JavaScript (every BTF; the reference names-core.c is tested against). */
+  private scan(keys: Uint8Array, byPrefix: Map<number, PrefixList>): void {
     const btf = this.btf;
     const { words, offsets, startId } = btf;
     const own = btf.strings;
@@ -74,7 +84,6 @@ class NameIndex {
       }
       // Beyond every string table (unchecked input): names nothing.
     }
-    for (const f of found) this.byName.set(f.name, f.ids);
   }
 
   /** Own type `startId + i` of a split blob is named by a base string (at `p` before its own table): find its table in the chain. */
@@ -127,6 +136,62 @@ function essentialLengthAt(t: Uint8Array, p: number): number {
     j++;
   }
   return ess >= 0 ? ess : j - p;
+}
+
+interface NamesCoreExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  scan_names(words: number, offsets: number, n: number, strs: number, strLen: number, wanted: number, wantedCount: number, out: number, outCap: number): number;
+}
+
+/** Pairs (type, name) the core's answer has room for; more, and the JavaScript scan runs. */
+const SCAN_PAIRS = 1 << 16;
+/** Room after the input for the wanted names (the core's answer is SCAN_PAIRS pairs). */
+const SCAN_NAMES_ROOM = 1 << 20;
+
+/** Cores whose memory holds a BTF read in place (candidateScanInput), by that memory's buffer. */
+const scanCores = new WeakMap<ArrayBufferLike, { exports: NamesCoreExports; freeAt: number }>();
+
+/**
+ * Room for a target BTF of `byteLength` bytes in the memory of a fresh names-core.c (see
+ * reserveInput), for loadBtf's `allocate`: the candidate scan over a base BTF read there
+ * runs in WebAssembly over the BTF where it lies. Undefined where no core runs.
+ */
+export function candidateScanInput(byteLength: number): Uint8Array | undefined {
+  const exports = instantiateCore(NAMES_CORE_WASM) as NamesCoreExports | undefined;
+  if (!exports) return undefined;
+  const room = reserveInput(exports.memory, exports.heap_base(), byteLength, Math.ceil(byteLength / 3) + SCAN_NAMES_ROOM + SCAN_PAIRS * 8 + 64);
+  if (!room) return undefined;
+  scanCores.set(exports.memory.buffer, { exports, freeAt: room.freeAt });
+  return room.input;
+}
+
+/**
+ * NameIndex's scan by names-core.c, for a base BTF read into a core's memory: each type
+ * whose name is a wanted one goes to that name's ids, in id order. False, with nothing
+ * added, where it cannot run (split BTF, BTF elsewhere, more names or matches than fit).
+ */
+function scanInCore(btf: Btf, wanted: PrefixList): boolean {
+  const host = scanCores.get(btf.words.buffer);
+  if (!host || btf.base !== undefined || btf.strings.buffer !== btf.words.buffer || wanted.some((w) => w.bytes.includes(0))) return false;
+  const { exports } = host;
+  const names = new Uint8Array(wanted.reduce((n, w) => n + w.bytes.length + 1, 0));
+  let at = 0;
+  for (const w of wanted) {
+    names.set(w.bytes, at);
+    at += w.bytes.length + 1;
+  }
+  const layout = new CoreLayout(exports.memory, host.freeAt);
+  const offsetsAt = layout.copy(btf.offsets);
+  const namesAt = layout.copy(names);
+  const outAt = layout.place(SCAN_PAIRS * 8);
+  // Growing would detach the memory the BTF is read from.
+  if (outAt + SCAN_PAIRS * 8 > exports.memory.buffer.byteLength || !layout.commit()) return false;
+  const count = exports.scan_names(btf.words.byteOffset, offsetsAt, btf.offsets.length, btf.strings.byteOffset, btf.strings.length, namesAt, wanted.length, outAt, SCAN_PAIRS);
+  if (count > SCAN_PAIRS) return false;
+  const pairs = new Uint32Array(exports.memory.buffer, outAt, 2 * count);
+  for (let k = 0; k < count; k++) wanted[pairs[2 * k + 1]!]!.ids.push(btf.startId + pairs[2 * k]!);
+  return true;
 }
 
 const indexes = new WeakMap<Btf, NameIndex>();

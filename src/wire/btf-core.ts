@@ -1,0 +1,98 @@
+/**
+ * The reader's whole-blob passes by btf-core.c (see src/wasm/core.ts): the record index and
+ * libbpf's sanity check of a big blob (a vmlinux given with -B is read by every one-shot
+ * command that takes one), and the base string index. Each gives undefined (or says it did
+ * not check) where the JavaScript must run: no WebAssembly, or input it refuses, which the
+ * JavaScript then reports, located, as it always did.
+ */
+
+import { CoreLayout, instantiateCore } from '../wasm/core.js';
+import { BTF_CORE_WASM } from './btf-core-wasm.js';
+import { coreKindTable, Kind, type KindShape } from './kinds.js';
+
+interface BtfCoreExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  btf_index(kinds: number, words: number, nWords: number, offs: number): number;
+  btf_check(kinds: number, words: number, offs: number, n: number, startId: number, strEnd: number, baseFuncs: number, baseFuncCount: number): number;
+  btf_index_strings(all: number, total: number, slots: number, hashes: number, mask: number): void;
+  btf_count_strings(all: number, total: number): number;
+}
+
+/** Below this many words the JavaScript passes finish before a core is instantiated. */
+const CORE_MIN_WORDS = 1 << 15;
+
+/** What indexByCore found: the record offsets, and whether the sanity check passed. */
+export interface CoreIndex {
+  readonly offsets: Uint32Array;
+  readonly checked: boolean;
+}
+
+/**
+ * The word offset of each record of `words` and libbpf's sanity check over them (string
+ * offsets below `check.strEnd`, type ids below the last, FUNC on a FUNC_PROTO, those in the
+ * base by `check.baseKind`). Undefined when the index must be made by indexTypes (small input,
+ * no core, a record it refuses); `checked` false when Btf.sanityCheck must run. (The index
+ * alone, as for the kernel's own files, is no faster here than in JavaScript.)
+ */
+export function indexByCore(
+  words: Uint32Array,
+  shapes: readonly (KindShape | undefined)[],
+  check: { readonly startId: number; readonly strEnd: number; readonly baseKind: (id: number) => number },
+): CoreIndex | undefined {
+  if (words.length < CORE_MIN_WORDS) return undefined;
+  const kinds = coreKindTable(shapes);
+  if (!kinds) return undefined;
+  const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
+  if (!core) return undefined;
+  const maxRecords = Math.floor(words.length / 3);
+  const layout = new CoreLayout(core.memory, core.heap_base());
+  const kindsAt = layout.copy(kinds);
+  const wordsAt = layout.copy(words);
+  const offsAt = layout.place(maxRecords * 4);
+  const baseFuncsAt = layout.place(maxRecords * 4);
+  const countAt = layout.place(4);
+  if (!layout.commit()) return undefined;
+  const n = core.btf_index(kindsAt, wordsAt, words.length, offsAt);
+  if (n < 0) return undefined;
+  const memory = core.memory.buffer;
+  const offsets = new Uint32Array(memory, offsAt, n).slice();
+  if (core.btf_check(kindsAt, wordsAt, offsAt, n, check.startId, check.strEnd, baseFuncsAt, countAt) !== 0) return { offsets, checked: false };
+  // FUNCs whose prototype is in the base: the base's kinds are not in the core's memory.
+  const baseFuncs = new Uint32Array(memory, baseFuncsAt, new Uint32Array(memory, countAt, 1)[0]!);
+  for (let i = 0; i < baseFuncs.length; i++) {
+    if (check.baseKind(words[offsets[baseFuncs[i]!]! + 2]!) !== Kind.FUNC_PROTO) return { offsets, checked: false };
+  }
+  return { offsets, checked: true };
+}
+
+/** BaseStringIndex's open addressing: offset + 1 (0 empty) and FNV-1a hash per slot, mask + 1 slots. */
+export interface StringIndexTable {
+  readonly slots: Int32Array;
+  readonly hashes: Int32Array;
+  readonly mask: number;
+}
+
+/** The mask of a StringIndexTable for `n` strings: a power of two of slots, at least 1,024 and twice n. */
+export function stringTableMask(n: number): number {
+  let cap = 1024;
+  while (cap < n * 2) cap *= 2;
+  return cap - 1;
+}
+
+/** BaseStringIndex's table (see indexStringsJs) for `all` by the core; undefined where the JavaScript must make it. */
+export function indexStringsByCore(all: Uint8Array): StringIndexTable | undefined {
+  if (all.length < CORE_MIN_WORDS) return undefined;
+  const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
+  if (!core) return undefined;
+  const layout = new CoreLayout(core.memory, core.heap_base());
+  const allAt = layout.copy(all);
+  if (!layout.commit()) return undefined;
+  const mask = stringTableMask(core.btf_count_strings(allAt, all.length));
+  const slotsAt = layout.place((mask + 1) * 4);
+  const hashesAt = layout.place((mask + 1) * 4);
+  if (!layout.commit()) return undefined;
+  core.btf_index_strings(allAt, all.length, slotsAt, hashesAt, mask);
+  const memory = core.memory.buffer;
+  return { slots: new Int32Array(memory, slotsAt, mask + 1).slice(), hashes: new Int32Array(memory, hashesAt, mask + 1).slice(), mask };
+}

@@ -1,0 +1,96 @@
+/**
+ * btf-core.c (the record index, the sanity check and the base string index of big blobs)
+ * against the JavaScript passes it stands in for: the same offsets and string table on a
+ * vmlinux, the same verdict on damaged ones (so Btf.parse reports the same located error,
+ * made by the JavaScript), and on generated string tables.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { Btf, indexTypes } from '../../src/wire/btf.js';
+import { indexByCore, indexStringsByCore } from '../../src/wire/btf-core.js';
+import { BtfError } from '../../src/wire/errors.js';
+import { indexStringsJs } from '../../src/wire/strings.js';
+import { readFixture } from '../helpers.js';
+
+const vmlinuxBytes = readFixture('third-party', 'vmlinux-7.1.btf.gz');
+
+/** What the JavaScript passes make of `btf`'s words: the offsets, or the error; and whether the sanity check passes. */
+function jsVerdict(btf: Btf): { offsets?: Uint32Array; error?: string; sane: boolean } {
+  let offsets: Uint32Array;
+  try {
+    offsets = indexTypes(btf.words, btf.shapes, btf.startId, 0, '.BTF');
+  } catch (e) {
+    if (!(e instanceof BtfError)) throw e;
+    return { error: e.code, sane: false };
+  }
+  try {
+    btf.sanityCheck();
+    return { offsets, sane: true };
+  } catch (e) {
+    if (!(e instanceof BtfError)) throw e;
+    return { offsets, sane: false };
+  }
+}
+
+function checkOf(btf: Btf): { startId: number; strEnd: number; baseKind: (id: number) => number } {
+  return { startId: btf.startId, strEnd: btf.startStrOff + btf.strings.length, baseKind: (id) => btf.base!.kind(id) };
+}
+
+describe('btf-core.c against the reader in JavaScript', () => {
+  it('indexes and checks a vmlinux as indexTypes and sanityCheck do', () => {
+    const btf = Btf.parse(vmlinuxBytes, { sanityCheck: false });
+    const core = indexByCore(btf.words, btf.shapes, checkOf(btf));
+    assert.ok(core, 'the core ran');
+    assert.equal(core.checked, true);
+    assert.deepEqual(core.offsets, jsVerdict(btf).offsets);
+    assert.deepEqual(core.offsets, btf.offsets);
+  });
+
+  it('gives damaged type sections back, or finds them insane, exactly where the JavaScript refuses them', () => {
+    const pristine = Btf.parse(vmlinuxBytes, { sanityCheck: false });
+    const typeStart = pristine.header.hdrLen + pristine.header.typeOff;
+    const typeWords = pristine.header.typeLen >>> 2;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ word: fc.nat(typeWords - 1), value: fc.oneof(fc.nat(), fc.constantFrom(0, 0xffffffff, 0x0d000000, 0x0c000000, 0x7f000001, 0x04ffffff)) }), { minLength: 1, maxLength: 3 }),
+        (edits) => {
+          const bytes = vmlinuxBytes.slice();
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          for (const e of edits) view.setUint32(typeStart + e.word * 4, e.value >>> 0, true);
+          let btf: Btf;
+          try {
+            btf = Btf.parse(bytes, { sanityCheck: false });
+          } catch (e) {
+            // The core gave the index back and indexTypes reported it, located.
+            assert.ok(e instanceof BtfError && e.offset !== undefined, String(e));
+            return;
+          }
+          const js = jsVerdict(btf);
+          const core = indexByCore(btf.words, btf.shapes, checkOf(btf));
+          assert.ok(core);
+          assert.deepEqual(core.offsets, js.offsets);
+          assert.equal(core.checked, js.sane);
+          // Btf.parse with the check: the JavaScript's error, with its location, or the same BTF.
+          if (!js.sane) assert.throws(() => Btf.parse(bytes), (e) => e instanceof BtfError && e.typeId !== undefined);
+          else assert.deepEqual(Btf.parse(bytes).offsets, btf.offsets);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('indexes base strings as indexStringsJs does (vmlinux, and generated tables with repeats)', () => {
+    const all = Btf.parse(vmlinuxBytes, { sanityCheck: false }).strings;
+    assert.deepEqual(indexStringsByCore(all), indexStringsJs(all));
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('', 'a', 'ab', 'b', 'task_struct', 'x'.repeat(40)), { minLength: 1, maxLength: 9000 }), fc.boolean(), (strings, unterminated) => {
+        const text = `\0${strings.join('\0')}${unterminated ? '' : '\0'}`;
+        const bytes = new TextEncoder().encode(text.repeat(Math.ceil((1 << 15) / Math.max(1, text.length))));
+        assert.deepEqual(indexStringsByCore(bytes), indexStringsJs(bytes));
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
