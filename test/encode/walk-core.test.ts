@@ -65,6 +65,7 @@ function countFinished(): { done(): { ok: number; failed: number } } {
   const counts = { ok: 0, failed: 0 };
   WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
     const inner = original.call(this);
+    assert.ok(inner, 'the core finishes units');
     return {
       finish(...args: Parameters<typeof inner.finish>) {
         const r = inner.finish(...args);

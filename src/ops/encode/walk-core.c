@@ -1526,14 +1526,8 @@ __attribute__((export_name("result"))) u32 *result(void) {
 
 /* ---- finishing a unit: ids for its records (cu.ts buildDeps, assignIds, appendNew) ---- */
 
-/*
- * Kind shapes from kinds.ts (the same table the field visitor reads), SHAPE_WORDS per kind:
- * known, size-or-type is a type, single trailing words, words per element, then up to two
- * type-id word indices of the trailing data and one of each element (count first).
- */
-#define SHAPE_WORDS 8
-#define N_KINDS 32
-static u32 shapes[N_KINDS * SHAPE_WORDS];
+/* The kind table (kinds.ts coreKindTable, SHAPE_* in core.h): the words the field visitor visits. */
+static u8 shapes[128 * SHAPE_BYTES];
 
 /* Records by content, as cu.ts RecordTable (same hash, probing and growth: the same id wins). */
 static i32 *rt_slots, *rt_hashes, *rt_starts, *rt_lengths;
@@ -1628,15 +1622,15 @@ static i32 fin_target(u32 die) {
 #define FOR_EACH_TYPE_WORD(words, off, body)                                                     \
   do {                                                                                             \
     u32 kind_ = info_kind((words)[(off) + 1]);                                                     \
-    const u32 *sh_ = shapes + kind_ * SHAPE_WORDS;                                                 \
-    if (!sh_[0]) TRAP();                                                                           \
+    const u8 *sh_ = shapes + kind_ * SHAPE_BYTES;                                                  \
+    if (!(sh_[0] & SHAPE_FIELDS_KNOWN)) TRAP();                                                    \
     u32 w_;                                                                                        \
-    if (sh_[1]) { w_ = (off) + 2; body; }                                                          \
-    for (u32 i_ = 0; i_ < sh_[4]; i_++) { w_ = (off) + 3 + sh_[5 + i_]; body; }                     \
-    if (sh_[7] != 0xffffffffu) {                                                                   \
+    if (sh_[0] & SHAPE_TYPE_IN_SIZE) { w_ = (off) + 2; body; }                                     \
+    for (u32 i_ = 0; i_ < sh_[3]; i_++) { w_ = (off) + 3 + sh_[4 + i_]; body; }                     \
+    if (sh_[6] != SHAPE_NO_WORD) {                                                                 \
       u32 vlen_ = info_vlen((words)[(off) + 1]);                                                   \
-      u32 e_ = (off) + 3 + sh_[2];                                                                 \
-      for (u32 i_ = 0; i_ < vlen_; i_++, e_ += sh_[3]) { w_ = e_ + sh_[7]; body; }                 \
+      u32 e_ = (off) + 3 + sh_[1];                                                                 \
+      for (u32 i_ = 0; i_ < vlen_; i_++, e_ += sh_[2]) { w_ = e_ + sh_[6]; body; }                 \
     }                                                                                              \
   } while (0)
 
@@ -1829,8 +1823,8 @@ __attribute__((export_name("finish_unit"))) u32 *finish_unit(u32 n, u32 unit_off
   return out;
 }
 
-/* The kind shapes (see `shapes`), before the first finish_unit. */
-__attribute__((export_name("finish_init"))) u32 *finish_init(void) {
+/* Where the caller puts the kind table (see `shapes`), before the first finish_unit. */
+__attribute__((export_name("finish_init"))) u8 *finish_init(void) {
   if (rt_cap == 0) {
     rt_alloc(1u << 12);
     vroom(&rt_pool, 4u << 16);

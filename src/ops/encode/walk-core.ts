@@ -12,7 +12,7 @@
 
 import type { DwarfInfo, UnitHeader } from '../../dwarf/reader.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
-import { KIND_SHAPES } from '../../wire/kinds.js';
+import { coreKindTable, KIND_SHAPES } from '../../wire/kinds.js';
 import type { FnInfo, StringSink, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
 import type { FeatureSet } from './features.js';
 import { WALK_CORE_WASM } from './walk-core-wasm.js';
@@ -28,9 +28,7 @@ interface WalkCoreExports {
   finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
 }
 
-/** walk-core.c's kind shape rows (SHAPE_WORDS words per kind, 32 kinds). */
-const SHAPE_WORDS = 8;
-const NO_WORD = 0xffffffff;
+
 
 // intern() namespaces and string sections (walk-core.c NS_*, SEC_*).
 const NS_RAW = 0;
@@ -231,15 +229,12 @@ export class WasmUnitWalker {
    * The core's id assignment for an encoder's units (cu.ts UnitFinisher), with the kind
    * shapes of kinds.ts.
    */
-  finisher(): UnitFinisher {
+  finisher(): UnitFinisher | undefined {
     const core = this.core;
-    const shapes = new Uint32Array(core.memory.buffer, core.finish_init(), 32 * SHAPE_WORDS);
-    for (const shape of KIND_SHAPES) {
-      if (!shape || shape.kind >= 32) continue;
-      // Two type words of the trailing data at most (ARRAY's), one per element.
-      if (shape.infoTypeWords.length > 2 || shape.elemTypeWords.length > 1) continue;
-      shapes.set([1, shape.sizeOrType === 'type' ? 1 : 0, shape.infoSize >>> 2, shape.elemSize >>> 2, shape.infoTypeWords.length, shape.infoTypeWords[0] ?? 0, shape.infoTypeWords[1] ?? 0, shape.elemTypeWords[0] ?? NO_WORD], shape.kind * SHAPE_WORDS);
-    }
+    const kinds = coreKindTable(KIND_SHAPES);
+    if (!kinds) return undefined;
+    const at = core.finish_init();
+    new Uint8Array(core.memory.buffer, at, kinds.length).set(kinds);
     return {
       finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput) {
         const { n, span } = unit;
