@@ -50,6 +50,7 @@ export class AbbrevTable {
    */
   readonly skip: Int32Array;
   boundTo: SlotMap | undefined;
+  private boundSizes = 0;
 
   constructor(bytes: Uint8Array, offset: number) {
     const codes: number[] = [];
@@ -100,8 +101,10 @@ export class AbbrevTable {
 
   /** Precompute attribute slots and fixed skips for one caller's slot map and unit shape. */
   bindSlots(map: SlotMap, addressSize: number, offsetSize: number): void {
-    if (this.boundTo === map) return;
+    // Units of other address or offset sizes may share the table: their fixed sizes differ.
+    if (this.boundTo === map && this.boundSizes === addressSize * 16 + offsetSize) return;
     this.boundTo = map;
+    this.boundSizes = addressSize * 16 + offsetSize;
     for (let a = 0; a < this.tag.length; a++) {
       const wantTag = map.tagWanted(this.tag[a]!);
       let fixed = 0;
@@ -328,6 +331,11 @@ export class DwarfInfo {
 
   lineStr(offset: number): string {
     return cachedString(this.lineStrCache, this.sections.lineStr, offset, '.debug_line_str');
+  }
+
+  /** NUL-terminated string at `offset` of .debug_info (DW_FORM_string). */
+  infoString(offset: number): string {
+    return cString(this.sections.info, offset, '.debug_info');
   }
 }
 

@@ -6,9 +6,11 @@
  */
 
 import { decompressElfPayload, DEFAULT_MAX_DECOMPRESSED_BYTES } from '../elf/compress.js';
-import { type ElfFile, type ElfSection, ET_REL } from '../elf/elf.js';
+import { type ElfFile, type ElfSection, ET_REL, SHT_REL, SHT_RELA } from '../elf/elf.js';
 import { type ElfRelocations, ElfSymbols, relocationsFor } from '../elf/symbols.js';
+import { CoreLayout, instantiateCore } from '../wasm/core.js';
 import { BtfError, type BtfErrorLocation, fail } from '../wire/errors.js';
+import { RELOC_CORE_WASM } from './reloc-core-wasm.js';
 
 /** The DWARF sections the reader uses, inflated and (in a relocatable .ko) relocated; empty where the file has none. */
 export interface DwarfSections {
@@ -60,6 +62,12 @@ export interface LoadDwarfOptions {
    * .debug_ranges); left empty by default, as reading types and prototypes needs none of them.
    */
   readonly lists?: boolean | undefined;
+  /**
+   * Apply relocations with reloc-core.c where it takes them (default true); false: always
+   * with applyRelocations. The bytes are the same.
+   * @internal
+   */
+  readonly relocationCore?: boolean | undefined;
 }
 
 /** Read (inflate, relocate) the DWARF sections of `elf`. Fails with 'no-btf'-like 'bad-dwarf' when there is no .debug_info. */
@@ -75,8 +83,10 @@ export async function loadDwarfSections(elf: ElfFile, opts: LoadDwarfOptions = {
     }
     let bytes = await sectionBytes(elf, sec, maxBytes, opts.file);
     if (elf.type === ET_REL) {
-      const relocs = relocationsFor(elf, sec.index);
-      if (relocs.length > 0) {
+      const relocated = opts.relocationCore === false ? undefined : relocateInCore(elf, bytes, sec);
+      const relocs = relocated ? [] : relocationsFor(elf, sec.index);
+      if (relocated) bytes = relocated;
+      else if (relocs.length > 0) {
         // Relocate a copy: the ELF's own bytes are the caller's input and are never modified.
         // (a copy by construction: on a Node Buffer, slice() would be a view)
         if (bytes.buffer === elf.bytes.buffer) bytes = new Uint8Array(bytes);
@@ -133,6 +143,39 @@ async function locate(p: Promise<Uint8Array>, where: BtfErrorLocation): Promise<
     if (e instanceof BtfError && e.section === undefined) throw new BtfError(e.code, e.rule, where);
     throw e;
   }
+}
+
+interface RelocCoreExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  relocate(bytes: number, len: number, rela: number, relaLen: number, symtab: number, symtabLen: number, machine: number): number;
+}
+
+/**
+ * `bytes` with the relocations of `sec` applied by reloc-core.c (a copy), for an ELF64
+ * little-endian object whose records it takes all of; undefined otherwise (applyRelocations
+ * then does it, or names what is wrong). As applyRelocations, every record section takes its
+ * symbols from the first one's symbol table.
+ * @internal
+ */
+export function relocateInCore(elf: ElfFile, bytes: Uint8Array, sec: ElfSection): Uint8Array | undefined {
+  const relas = elf.sections.filter((s) => (s.type === SHT_RELA || s.type === SHT_REL) && s.info === sec.index);
+  if (relas.length === 0 || elf.class !== 64 || elf.endian !== 'little' || relas.some((s) => s.type !== SHT_RELA)) return undefined;
+  const symtab = elf.sections[relas[0]!.link];
+  if (!symtab || !elf.sections[symtab.link]) return undefined;
+  const core = instantiateCore(RELOC_CORE_WASM) as RelocCoreExports | undefined;
+  if (!core) return undefined;
+  const layout = new CoreLayout(core.memory, core.heap_base());
+  const at = layout.copy(bytes);
+  const symbols = elf.sectionData(symtab);
+  const symbolsAt = layout.copy(symbols);
+  const records = relas.map((r) => elf.sectionData(r));
+  const recordsAt = records.map((r) => layout.copy(r));
+  if (!layout.commit()) return undefined;
+  for (let i = 0; i < records.length; i++) {
+    if (core.relocate(at, bytes.length, recordsAt[i]!, records[i]!.length, symbolsAt, symbols.length, elf.machine) !== 0) return undefined;
+  }
+  return new Uint8Array(core.memory.buffer, at, bytes.length).slice();
 }
 
 function applyRelocations(elf: ElfFile, bytes: Uint8Array, r: ElfRelocations, symbols: ElfSymbols, name: string, file: string | undefined): void {

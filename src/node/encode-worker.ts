@@ -50,7 +50,7 @@ port.on('message', (index: number | null) => {
       const unit = dwarf.units[index];
       if (!unit) throw new BtfError('invalid-argument', `no unit ${index}`);
       const draft = encoder.walkUnit(unit) ? encoder.exportDraft() : undefined;
-      const transfer = draft ? [draft.words.buffer, draft.recOff.buffer, draft.recLen.buffer, draft.dies.buffer, draft.paramName.buffer, draft.paramType.buffer, draft.paramOrigin.buffer] : [];
+      const transfer = draft ? [draft.words.buffer, draft.recOff.buffer, draft.recLen.buffer, draft.dies.buffer, draft.paramName.buffer, draft.paramType.buffer, draft.paramOrigin.buffer, draft.paramDie.buffer] : [];
       port.postMessage({ index, walker: init.walker, draft, newNames: names.takeNew() } satisfies EncodeWorkerReply, transfer as ArrayBuffer[]);
     } catch (e) {
       const error = e instanceof BtfError ? { code: e.code, rule: e.rule, ...(e.file !== undefined ? { file: e.file } : {}), ...(e.offset !== undefined ? { offset: e.offset } : {}), ...(e.section !== undefined ? { section: e.section } : {}) } : { message: (e as Error).message };

@@ -7,10 +7,27 @@
  * memory holds.
  */
 
+/**
+ * A core's memory as callers use it (a WebAssembly.Memory). The signatures exported here and
+ * by the cores' drivers name these shapes, not the WebAssembly namespace: the published
+ * typings are compiled by projects with neither the DOM library nor typings that declare it
+ * (@types/node 20 does not).
+ */
+export interface CoreMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** What a core imports, by module and name (WebAssembly.Imports). */
+export type CoreImports = Record<string, Record<string, unknown>>;
+
+/** What a core exports: functions, its memory, globals (WebAssembly.Exports). */
+export type CoreExports = Record<string, unknown>;
+
 const modules = new Map<string, WebAssembly.Module | null>();
 
 /** A fresh instance of the core in `base64`; undefined where it cannot be compiled. */
-export function instantiateCore(base64: string, imports: WebAssembly.Imports = {}): WebAssembly.Exports | undefined {
+export function instantiateCore(base64: string, imports: CoreImports = {}): CoreExports | undefined {
   let module = modules.get(base64);
   if (module === undefined) {
     try {
@@ -20,7 +37,7 @@ export function instantiateCore(base64: string, imports: WebAssembly.Imports = {
     }
     modules.set(base64, module);
   }
-  return module === null ? undefined : new WebAssembly.Instance(module, imports).exports;
+  return module === null ? undefined : new WebAssembly.Instance(module, imports as WebAssembly.Imports).exports;
 }
 
 /**
@@ -39,7 +56,7 @@ export class CoreLayout {
   private at: number;
 
   constructor(
-    private readonly memory: WebAssembly.Memory,
+    private readonly memory: CoreMemory,
     heapBase: number,
   ) {
     this.at = heapBase;
@@ -83,7 +100,7 @@ export class CoreLayout {
  * address after it for a CoreLayout; undefined when the memory cannot grow so far. Whatever
  * is placed later must fit in the room: growing the memory again detaches the view.
  */
-export function reserveInput(memory: WebAssembly.Memory, heapBase: number, byteLength: number, after: number): { input: Uint8Array; freeAt: number } | undefined {
+export function reserveInput(memory: CoreMemory, heapBase: number, byteLength: number, after: number): { input: Uint8Array; freeAt: number } | undefined {
   const at = (heapBase + 7) & ~7;
   try {
     const grow = Math.ceil((at + byteLength + after - memory.buffer.byteLength) / 65536);
@@ -99,7 +116,7 @@ const KIND_TABLE_BYTES = 128 * 8;
 
 /** What InputCores needs of a core's exports. */
 interface MemoryExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: CoreMemory;
   heap_base(): number;
 }
 

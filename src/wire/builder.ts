@@ -149,6 +149,27 @@ export class BtfBuilder {
   }
 
   /**
+   * addRecord of each of `lengths.length` records laid end to end in `words` (`lengths[i]`
+   * words each), in one copy: the encoder appends a unit's records so.
+   * @internal
+   */
+  addRecords(words: Uint32Array, lengths: Int32Array): void {
+    let at = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const len = lengths[i]!;
+      if (len < 3 || at + len > words.length) fail('invalid-argument', 'a BTF record has at least 3 words, within the words given');
+      const info = words[at + 1]!;
+      const shape = KIND_SHAPES[infoKind(info)];
+      if (shape && 3 + (shape.infoSize >>> 2) + infoVlen(info) * (shape.elemSize >>> 2) !== len) fail('invalid-argument', `${shape.name} record with vlen ${infoVlen(info)} needs other than ${len} words`);
+      at += len;
+    }
+    this.ensure(at);
+    this.words.set(words.subarray(0, at), this.wordLen);
+    for (let i = 0, off = this.wordLen; i < lengths.length; off += lengths[i]!, i++) this.offs.push(off);
+    this.wordLen += at;
+  }
+
+  /**
    * Words of type `id` added to this builder (a live view: writes go into the builder).
    * @internal
    */

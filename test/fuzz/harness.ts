@@ -39,6 +39,8 @@ import { parseFeatures } from '../../src/ops/encode/features.js';
 import { REPO_ROOT } from '../helpers.js';
 
 const DEBIAN_FEATURES = parseFeatures('pahole-1.24');
+// The default set reads parameters' locations (location lists) too.
+const DEFAULT_FEATURES = parseFeatures('default');
 
 export type Target = 'btf' | 'elf' | 'ext' | 'compressed' | 'dwarf';
 
@@ -204,9 +206,27 @@ async function exercise(seed: Seed, bytes: Uint8Array): Promise<string> {
     throw new FuzzFailure(`${seed.name}: check threw ${(e as Error).message}\n${(e as Error).stack ?? ''}`);
   }
   switch (seed.target) {
-    case 'dwarf':
-      await guard('encodeBtf', () => encodeBtf(bytes, { features: DEBIAN_FEATURES }));
+    case 'dwarf': {
+      // The WebAssembly walk (walk-core.c) and the JavaScript one must end alike: the same
+      // BTF or the same error.
+      const features = bytes.length % 2 === 0 ? DEBIAN_FEATURES : DEFAULT_FEATURES;
+      const ending = async (walker: 'wasm' | 'js'): Promise<{ text: string; error?: unknown }> => {
+        try {
+          return { text: `ok:${Buffer.from(writeBtf((await encodeBtf(bytes, { features, walker })).btf)).toString('base64')}` };
+        } catch (e) {
+          return { text: e instanceof BtfError ? `${e.code} ${e.message}` : String(e), error: e };
+        }
+      };
+      let core: { text: string; error?: unknown } = { text: '' };
+      await guard('encodeBtf', async () => {
+        core = await ending('wasm');
+        if ('error' in core) throw core.error;
+      });
+      const viaCore = core.text;
+      const viaJs = (await ending('js')).text;
+      if (viaCore !== viaJs) throw new FuzzFailure(`${seed.name}: the WebAssembly walk ends in ${viaCore.slice(0, 200)}, the JavaScript one in ${viaJs.slice(0, 200)}`);
       return outcome;
+    }
     case 'compressed':
       await guard('decompress', () => decompress(bytes, { maxBytes: 64 << 20 }));
       return outcome;

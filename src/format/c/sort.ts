@@ -8,7 +8,7 @@
 
 import { isAnyEnum, isComposite, isRankedByTarget, Kind } from '../../wire/kinds.js';
 import { MAX_WALK_DEPTH } from '../../wire/limits.js';
-import { CoreLayout, instantiateCore } from '../../wasm/core.js';
+import { CoreLayout, type CoreMemory, instantiateCore } from '../../wasm/core.js';
 import { SORT_CORE_WASM } from './sort-core-wasm.js';
 import { type TypeTable, tooDeep, VOID_AT } from './table.js';
 
@@ -337,7 +337,7 @@ export interface CoreTable {
   readonly strs: number;
   readonly infoWords: number;
   /** After the layout's commit: void's offset pointed at a record of three zero words, where the table has none (VOID_AT). */
-  addVoid(memory: WebAssembly.Memory): void;
+  addVoid(memory: CoreMemory): void;
 }
 
 /** `t`'s records, offsets, strings and trailing words per kind, placed for copying into a core (sort-core.c, dump-core.c). */

@@ -148,16 +148,23 @@ export interface UnitDraft {
   readonly words: Uint32Array;
   readonly recOff: Int32Array;
   readonly recLen: Int32Array;
-  /** (DIE offset − unit offset, local id + 1) pairs. */
+  /**
+   * (DIE offset − unit offset, local id + 1) pairs; with `denseDies`, the map itself (local id
+   * + 1 at each DIE offset − unit offset, 0 for no record).
+   */
   readonly dies: Int32Array;
+  readonly denseDies?: boolean;
   readonly aliasFrom: number[];
   readonly aliasTo: number[];
   readonly fns: FnInfo[];
+  /** Declarations (no FUNC of their own): they lend a definition that names them its name and types. */
+  readonly fnDecls: FnInfo[];
   readonly paramName: Int32Array;
   readonly paramType: Int32Array;
   readonly paramOrigin: Int32Array;
   readonly paramUnexpected: Uint8Array;
-  readonly paramByDie: Array<[number, number]>;
+  /** The DIE offset of each parameter (its index in the param* arrays is its position here). */
+  readonly paramDie: Int32Array;
   readonly vars: VarInfo[];
   readonly varDecl: Array<[number, { name: string; typeDie: number; external: boolean }]>;
   readonly declTags: number[];
@@ -166,7 +173,8 @@ export interface UnitDraft {
   readonly intLocal: number;
 }
 
-interface VarInfo {
+/** A top-level variable with an address, as the walk found it (resolved at unit end). */
+export interface VarInfo {
   die: number;
   name: string;
   typeDie: number;
@@ -176,7 +184,7 @@ interface VarInfo {
 }
 
 /** Per-unit function info gathered during the walk (resolved at unit end). */
-interface FnInfo {
+export interface FnInfo {
   die: number;
   /**
    * The name: a .debug_str offset (decoded only for definitions that get as far as the
@@ -193,6 +201,29 @@ interface FnInfo {
   varargs: boolean;
   /** btf_decl_tag annotations: [value string offset, component (-1 or parameter index)]. */
   tags: Array<[number, number]> | undefined;
+}
+
+/** A unit's records as finish() hands them to a UnitFinisher (after its own records are added). */
+export interface UnitIdInput {
+  /** Local records. */
+  readonly n: number;
+  readonly unitOffset: number;
+  readonly span: number;
+  /** Per record: the local FUNC_PROTO (or FUNC) its type word names, or -1. */
+  readonly protoOf: Int32Array;
+  readonly nextId: number;
+  readonly globalIndex: number;
+  readonly localIndex: number;
+}
+
+/**
+ * What buildDeps, assignIds and appendNew compute, done elsewhere (walk-core.c): the ids of a
+ * unit's records, and the new ones' words (references resolved) to append in order. It keeps
+ * the closed records of every unit itself, so once used it is used for every unit of the
+ * encoding. Undefined where it stopped (the JavaScript then gives the located error).
+ */
+export interface UnitFinisher {
+  finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput): { readonly id: Int32Array; readonly words: Uint32Array; readonly lengths: Int32Array; readonly nextId: number } | undefined;
 }
 
 /** Where the walk interns names (a BtfBuilder, or a worker's own table). */
@@ -262,6 +293,8 @@ export class UnitEncoder {
 
   private readonly builderOrUndefined: BtfBuilder | undefined;
   private readonly policyOrUndefined: EncodePolicy | undefined;
+  /** Assigns the ids in finish() instead of buildDeps/assignIds (walk-core.c), when set. */
+  finisher: UnitFinisher | undefined;
 
   /**
    * `sink` interns the names the walk meets: the builder itself, or in a worker thread a
@@ -450,6 +483,8 @@ export class UnitEncoder {
     this.openDie = [];
     this.openElemStart = [];
     this.openDepth = [];
+    // (A unit left out mid-walk leaves its records open: their flags must not reach the next.)
+    this.sawDimension = [];
     this.elemTop = 0;
     this.fns = [];
     this.fnByDie.clear();
@@ -499,6 +534,9 @@ export class UnitEncoder {
     const span = this.unit.end - this.unit.offset;
     const dies: number[] = [];
     for (let rel = 0; rel < span; rel++) if (this.dieMap[rel] !== 0) dies.push(rel, this.dieMap[rel]!);
+    const fnDecls: FnInfo[] = [];
+    for (const fn of this.fnByDie.values()) if (fn.declaration) fnDecls.push(fn);
+    // (A declaration's name is decoded where a definition borrows it, as in the walk's own finish.)
     for (const fn of this.fns) if (fn.name === undefined && fn.nameOffset >= 0) fn.name = this.dwarf.str(fn.nameOffset);
     return {
       unit: this.unit,
@@ -509,11 +547,12 @@ export class UnitEncoder {
       aliasFrom: this.aliasFrom,
       aliasTo: this.aliasTo,
       fns: this.fns,
+      fnDecls,
       paramName: Int32Array.from(this.paramName),
       paramType: Int32Array.from(this.paramType),
       paramOrigin: Int32Array.from(this.paramOrigin),
       paramUnexpected: Uint8Array.from(this.paramUnexpected),
-      paramByDie: [...this.paramByDie],
+      paramDie: Int32Array.from(this.paramByDie.keys()),
       vars: this.vars,
       varDecl: [...this.varDecl],
       declTags: this.declTags,
@@ -524,15 +563,17 @@ export class UnitEncoder {
   }
 
   /**
-   * Take over a draft walked elsewhere, its name keys mapped to builder strings by `name`,
-   * so that finish() can run here.
+   * Take over a draft walked elsewhere, its name keys mapped to builder strings by `name`
+   * (none: they are builder strings already, as the WebAssembly walk makes them), so that
+   * finish() can run here.
    */
-  importDraft(d: UnitDraft, name: (key: number) => number): void {
+  importDraft(d: UnitDraft, name?: (key: number) => number): void {
     this.unit = d.unit;
     const span = d.unit.end - d.unit.offset;
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
-    else this.dieMap.fill(0, 0, span);
-    for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
+    else if (!d.denseDies) this.dieMap.fill(0, 0, span);
+    if (d.denseDies) this.dieMap.set(d.dies.subarray(0, span));
+    else for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
     if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
     this.W.set(d.words);
     this.wlen = d.words.length;
@@ -542,12 +583,14 @@ export class UnitEncoder {
     this.recLen.set(d.recLen);
     this.nRec = d.recOff.length;
     const W = this.W;
-    const mapWord = (w: number): void => {
-      W[w] = name(W[w]!);
-    };
-    for (let local = 0; local < this.nRec; local++) {
-      const off = this.recOff[local]!;
-      forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
+    if (name) {
+      const mapWord = (w: number): void => {
+        W[w] = name(W[w]!);
+      };
+      for (let local = 0; local < this.nRec; local++) {
+        const off = this.recOff[local]!;
+        forEachStrOffWord(W, off, KIND_SHAPES[infoKind(W[off + 1]!)]!, mapWord, true);
+      }
     }
     this.aliasFrom = d.aliasFrom;
     this.aliasTo = d.aliasTo;
@@ -555,17 +598,20 @@ export class UnitEncoder {
     this.fnByDie.clear();
     for (const fn of this.fns) {
       this.fnByDie.set(fn.die, fn);
-      if (fn.tags) for (const t of fn.tags) t[0] = name(t[0]);
+      if (fn.tags && name) for (const t of fn.tags) t[0] = name(t[0]);
     }
-    this.paramName = Array.from(d.paramName, name);
+    // Declarations come after: in the walk, a definition's DIE is never a declaration's.
+    for (const fn of d.fnDecls) this.fnByDie.set(fn.die, fn);
+    this.paramName = name ? Array.from(d.paramName, name) : Array.from(d.paramName);
     this.paramType = Array.from(d.paramType);
     this.paramOrigin = Array.from(d.paramOrigin);
     this.paramUnexpected = Array.from(d.paramUnexpected);
-    this.paramByDie = new Map(d.paramByDie);
+    this.paramByDie.clear();
+    for (let i = 0; i < d.paramDie.length; i++) this.paramByDie.set(d.paramDie[i]!, i);
     this.vars = d.vars;
     this.varDecl = new Map(d.varDecl);
-    this.declTags = d.declTags.map((v, i) => (i % 3 === 0 ? name(v) : v));
-    this.varTags = new Map(d.varTags.map(([die, tags]) => [die, tags.map(name)]));
+    this.declTags = name ? d.declTags.map((v, i) => (i % 3 === 0 ? name(v) : v)) : d.declTags;
+    this.varTags = new Map(name ? d.varTags.map(([die, tags]) => [die, tags.map(name)]) : d.varTags);
     this.needIndex = d.needIndex;
     this.intLocal = d.intLocal;
   }
@@ -1168,19 +1214,29 @@ export class UnitEncoder {
     for (const [func, proto] of funcProto) protoOf[func] = proto;
     const globalIndex = this.policy.indexType();
     const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
-    const depStart = this.buildDeps(n, protoOf, localIndex, target);
-    const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
-    this.appendNew(n, ids, protoOf, globalIndex, localIndex, target);
-    if (localIndex >= 0) this.policy.setIndexType(ids.id[localIndex]!);
+    const unitIds = { n, unitOffset: unitOff, span, protoOf, nextId: b.nextId, globalIndex, localIndex };
+    const finished = this.finisher?.finish(this.W.subarray(0, this.wlen), this.recOff, this.recLen, dieMap, unitIds);
+    let id: Int32Array;
+    if (finished) {
+      id = finished.id;
+      b.addRecords(finished.words, finished.lengths);
+      if (b.nextId !== finished.nextId) this.bad('internal: type id assignment out of step', unitOff);
+    } else {
+      const depStart = this.buildDeps(n, protoOf, localIndex, target);
+      const ids = this.assignIds(n, depStart, this.deps, protoOf, globalIndex, localIndex, target);
+      this.appendNew(n, ids, protoOf, globalIndex, localIndex, target);
+      id = ids.id;
+    }
+    if (localIndex >= 0) this.policy.setIndexType(id[localIndex]!);
     const deferred = deferredFns.map((f) => {
       const proto = Uint32Array.from(f.words);
       forEachTypeIdWord(proto, 0, KIND_SHAPES[Kind.FUNC_PROTO]!, (w) => {
         const t = target(proto[w]!);
-        proto[w] = t < 0 ? 0 : ids.id[t]!;
+        proto[w] = t < 0 ? 0 : id[t]!;
       });
       return { name: f.name, proto, tags: f.tags, unexpectedRegister: f.unexpectedRegister };
     });
-    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: ids.id[f.local]! })), variables: varLocals.map((v) => ({ id: ids.id[v.local]!, slot: v.slot })) };
+    return { deferred, functions: funcLocals.map((f) => ({ name: f.name, id: id[f.local]! })), variables: varLocals.map((v) => ({ id: id[v.local]!, slot: v.slot })) };
   }
 
   /**

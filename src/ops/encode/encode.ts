@@ -31,6 +31,7 @@ import { beyondPahole124, DEFAULT_FEATURES, type FeatureSet } from './features.j
 import { FunctionTable } from './functions.js';
 import { parameterLocationInputs } from './locations.js';
 import { VariableTable } from './variables.js';
+import { WALK_CORE_MAX_INFO, WasmUnitWalker } from './walk-core.js';
 
 /** What `encodeBtf` encodes and how: pahole's feature set, the base for split BTF, the file named in errors, progress. */
 export interface EncodeOptions {
@@ -46,6 +47,13 @@ export interface EncodeOptions {
    * @internal
    */
   readonly drafts?: DraftSource | undefined;
+  /**
+   * Which walk reads the units: 'wasm' (walk-core.c) or 'js' (cu.ts). Default: the core for
+   * files up to WALK_CORE_MAX_INFO bytes of .debug_info, where it is available. The output
+   * is the same.
+   * @internal
+   */
+  readonly walker?: 'js' | 'wasm' | undefined;
   /** Called after each unit with (units done, units total). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -136,6 +144,9 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     },
   };
   const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy }, locations.registers);
+  const useCore = opts.drafts === undefined && (opts.walker === 'wasm' || (opts.walker === undefined && sections.info.length <= WALK_CORE_MAX_INFO));
+  const coreWalker = useCore ? WasmUnitWalker.create(dwarf, features, builder, locations.registers) : undefined;
+  if (coreWalker) encoder.finisher = coreWalker.finisher();
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
   const walkerNames = new WalkerNames(builder);
@@ -149,6 +160,13 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       const name = walkerNames.mapperFor(walked);
       if (walked.draft) {
         encoder.importDraft(walked.draft, name);
+        result = encoder.finishUnit();
+      } else result = { functions: [], deferred: [], variables: [] };
+    } else if (coreWalker) {
+      const draft = coreWalker.walk(dwarf.units[u]!);
+      if (draft === 'fallback') result = encoder.encodeUnit(dwarf.units[u]!);
+      else if (draft) {
+        encoder.importDraft(draft);
         result = encoder.finishUnit();
       } else result = { functions: [], deferred: [], variables: [] };
     } else result = encoder.encodeUnit(dwarf.units[u]!);

@@ -1,0 +1,276 @@
+/**
+ * The per-unit DWARF walk by walk-core.c (see src/wasm/core.ts): the same UnitDraft the
+ * JavaScript walk exports (UnitEncoder.walkUnit + exportDraft), with names already interned
+ * in the encoder's string sink, so the encoder imports it and finishes the unit as usual.
+ * A module's encode is one pass in a fresh process, where the JavaScript walk ran mostly as
+ * cold code; the core needs no warming up.
+ *
+ * The sections are copied into the core's memory once per file. A unit the core stops on
+ * (bad DWARF, or a value the draft could not carry exactly) is walked by the JavaScript
+ * instead, which gives the located error or the result: `walk` returns 'fallback'.
+ */
+
+import type { DwarfInfo, UnitHeader } from '../../dwarf/reader.js';
+import { CoreLayout, instantiateCore } from '../../wasm/core.js';
+import { coreKindTable, KIND_SHAPES } from '../../wire/kinds.js';
+import type { FnInfo, StringSink, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
+import type { FeatureSet } from './features.js';
+import { WALK_CORE_WASM } from './walk-core-wasm.js';
+
+interface WalkCoreExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  init(desc: number): void;
+  walk_unit(offset: number, end: number, version: number, addressSize: number, offsetSize: number, abbrevOffset: number, dieOffset: number): number;
+  result(): number;
+  finish_init(): number;
+  finish_input(wlen: number, n: number, span: number, unitOffset: number): number;
+  finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
+}
+
+
+
+// intern() namespaces and string sections (walk-core.c NS_*, SEC_*).
+const NS_RAW = 0;
+const NS_DECODED = 1;
+const SEC_NONE = 0;
+const SEC_STR = 1;
+const SEC_LINE_STR = 2;
+/** walk-core.c's string of a name that is not a C string attribute (undefined in a FnInfo). */
+const SEC_UNDEFINED = -1;
+
+const FN_STRIDE = 9;
+const FN_DECLARATION = 1;
+const FN_EXTERNAL = 2;
+const FN_VARARGS = 4;
+const VAR_STRIDE = 8;
+const DECL_STRIDE = 5;
+
+/**
+ * Largest .debug_info walked by the core (a copy of the sections goes into its memory: the
+ * largest module, amdgpu with 94 MB, takes 4.2-6.9 s and 1.18 GB this way, 6.1-8.5 s and
+ * 1.0 GB with the JavaScript walk). Past it (vmlinux: 173 MB, whose memory has a budget), the
+ * JavaScript walk is warm for most of the file anyway.
+ */
+export const WALK_CORE_MAX_INFO = 128 * 1024 * 1024;
+
+/** One file's units walked by walk-core.c. */
+export class WasmUnitWalker {
+  private constructor(
+    private readonly core: WalkCoreExports,
+    private readonly dwarf: DwarfInfo,
+  ) {}
+
+  /**
+   * A walker for `dwarf`'s units, interning names in `sink`; undefined where WebAssembly is
+   * not available or the sections do not fit its memory.
+   */
+  static create(dwarf: DwarfInfo, features: FeatureSet, sink: StringSink, argumentRegisters: readonly number[]): WasmUnitWalker | undefined {
+    const sections = dwarf.sections;
+    const intern = (ns: number, sec: number, off: number): number => {
+      if (ns === NS_RAW) return sink.addStringAt ? sink.addStringAt(sections.str, off) : sink.addString(dwarf.str(off));
+      if (ns === NS_DECODED) return sink.addString(sec === SEC_STR ? dwarf.str(off) : sec === SEC_LINE_STR ? dwarf.lineStr(off) : dwarf.infoString(off));
+      return sink.addString('__SANITIZED_FAKE_INT__');
+    };
+    const core = instantiateCore(WALK_CORE_WASM, { env: { intern } }) as WalkCoreExports | undefined;
+    if (!core) return undefined;
+    const layout = new CoreLayout(core.memory, core.heap_base());
+    const parts = [sections.info, sections.abbrev, sections.str, sections.lineStr, sections.strOffsets, sections.addr, sections.loclists, sections.loc];
+    const desc: number[] = [];
+    for (const p of parts) desc.push(layout.copy(p), p.length);
+    let span = 0;
+    for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
+    const flags = (features.has('float') ? 1 : 0) | (features.has('enum64') ? 2 : 0) | (features.has('type_tag') ? 4 : 0) | (features.has('decl_tag') ? 8 : 0);
+    desc.push(sections.littleEndian ? 1 : 0, flags, argumentRegisters.length, ...argumentRegisters, span);
+    const descAt = layout.place(4 * (desc.length + 1));
+    if (!layout.commit()) return undefined;
+    // The core's own arrays start above everything placed (the descriptor is the last).
+    desc.push(descAt + 4 * (desc.length + 1));
+    new Uint32Array(core.memory.buffer, descAt, desc.length).set(desc);
+    try {
+      core.init(descAt);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) return undefined;
+      throw e;
+    }
+    return new WasmUnitWalker(core, dwarf);
+  }
+
+  /**
+   * Walk one unit: its draft, undefined for a unit left out (Rust), or 'fallback' when the
+   * JavaScript walk must take it (see the file comment). The draft's typed arrays are views of
+   * the core's memory, valid until the walker is used again (UnitEncoder.importDraft copies).
+   */
+  walk(unit: UnitHeader): UnitDraft | undefined | 'fallback' {
+    const core = this.core;
+    let status: number;
+    try {
+      status = core.walk_unit(unit.offset, unit.end, unit.version, unit.addressSize, unit.offsetSize, unit.abbrevOffset, unit.dieOffset);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) return 'fallback';
+      throw e;
+    }
+    if (status !== 0) return undefined;
+    return this.draft(unit);
+  }
+
+  private draft(unit: UnitHeader): UnitDraft {
+    const buffer = this.core.memory.buffer;
+    const r = new Uint32Array(buffer, this.core.result(), 36);
+    let k = 0;
+    const next = (): [number, number] => {
+      const at = r[k]!;
+      const bytes = r[k + 1]!;
+      k += 2;
+      return [at, bytes];
+    };
+    const u32 = (): Uint32Array => {
+      const [at, bytes] = next();
+      return new Uint32Array(buffer, at, bytes / 4);
+    };
+    const i32 = (): Int32Array => {
+      const [at, bytes] = next();
+      return new Int32Array(buffer, at, bytes / 4);
+    };
+    const f64 = (): Float64Array => {
+      const [at, bytes] = next();
+      return new Float64Array(buffer, at, bytes / 8);
+    };
+    const words = u32();
+    const recOff = i32();
+    const recLen = i32();
+    const dies = i32();
+    const aliasFrom = Array.from(f64());
+    const aliasTo = Array.from(f64());
+    const fnRows = f64();
+    const fnTags = f64();
+    const paramName = i32();
+    const paramType = i32();
+    const paramOrigin = i32();
+    const paramUnexpected = Uint8Array.from(i32());
+    const paramDie = i32();
+    const varRows = f64();
+    const declRows = f64();
+    const declTags = Array.from(f64());
+    const varTagRows = f64();
+    const needIndex = r[k++] !== 0;
+    const intLocal = r[k++]! | 0;
+
+    const all: FnInfo[] = [];
+    const fns: FnInfo[] = [];
+    const fnDecls: FnInfo[] = [];
+    for (let at = 0; at < fnRows.length; at += FN_STRIDE) {
+      const flags = fnRows[at + 6]!;
+      const fn: FnInfo = {
+        die: fnRows[at]!,
+        nameOffset: fnRows[at + 1]!,
+        name: fnRows[at + 2] === SEC_UNDEFINED ? undefined : this.string(fnRows[at + 2]!, fnRows[at + 3]!),
+        retDie: fnRows[at + 4]!,
+        declaration: (flags & FN_DECLARATION) !== 0,
+        external: (flags & FN_EXTERNAL) !== 0,
+        origin: fnRows[at + 5]!,
+        paramStart: fnRows[at + 7]!,
+        paramCount: fnRows[at + 8]!,
+        varargs: (flags & FN_VARARGS) !== 0,
+        tags: undefined,
+      };
+      all.push(fn);
+      (fn.declaration ? fnDecls : fns).push(fn);
+    }
+    for (let at = 0; at < fnTags.length; at += 3) (all[fnTags[at]!]!.tags ??= []).push([fnTags[at + 1]!, fnTags[at + 2]!]);
+    const vars: VarInfo[] = [];
+    for (let at = 0; at < varRows.length; at += VAR_STRIDE) {
+      vars.push({
+        die: varRows[at]!,
+        name: this.string(varRows[at + 1]!, varRows[at + 2]!),
+        typeDie: varRows[at + 3]!,
+        address: (BigInt(varRows[at + 5]!) << 32n) | BigInt(varRows[at + 4]!),
+        external: varRows[at + 6] === 1,
+        specDie: varRows[at + 7]!,
+      });
+    }
+    const varDecl: UnitDraft['varDecl'] = [];
+    for (let at = 0; at < declRows.length; at += DECL_STRIDE) {
+      varDecl.push([declRows[at]!, { name: this.string(declRows[at + 1]!, declRows[at + 2]!), typeDie: declRows[at + 3]!, external: declRows[at + 4] === 1 }]);
+    }
+    const varTags = new Map<number, number[]>();
+    for (let at = 0; at < varTagRows.length; at += 2) {
+      const die = varTagRows[at]!;
+      const list = varTags.get(die) ?? [];
+      list.push(varTagRows[at + 1]!);
+      varTags.set(die, list);
+    }
+    return {
+      unit,
+      words,
+      recOff,
+      recLen,
+      dies,
+      denseDies: true,
+      aliasFrom,
+      aliasTo,
+      fns,
+      fnDecls,
+      paramName,
+      paramType,
+      paramOrigin,
+      paramUnexpected,
+      paramDie,
+      vars,
+      varDecl,
+      declTags,
+      varTags: [...varTags],
+      needIndex,
+      intLocal,
+    };
+  }
+
+  /**
+   * The core's id assignment for an encoder's units (cu.ts UnitFinisher), with the kind
+   * shapes of kinds.ts.
+   */
+  finisher(): UnitFinisher | undefined {
+    const core = this.core;
+    const kinds = coreKindTable(KIND_SHAPES);
+    if (!kinds) return undefined;
+    const at = core.finish_init();
+    new Uint8Array(core.memory.buffer, at, kinds.length).set(kinds);
+    return {
+      finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput) {
+        const { n, span } = unit;
+        try {
+          // (Each call may grow the memory: its buffer is taken after.)
+          const inputAt = core.finish_input(words.length, n, span, unit.unitOffset);
+          const at = new Uint32Array(core.memory.buffer, inputAt, 7).slice();
+          const memory = core.memory.buffer;
+          // The unit the core walked keeps its arrays there: only the records added since go in.
+          const fromWord = at[5]!;
+          const fromRecord = at[6]!;
+          new Uint32Array(memory, at[0]!, words.length - fromWord).set(words.subarray(fromWord));
+          new Int32Array(memory, at[1]!, n - fromRecord).set(recOff.subarray(fromRecord, n));
+          new Int32Array(memory, at[2]!, n - fromRecord).set(recLen.subarray(fromRecord, n));
+          new Int32Array(memory, at[3]!, n).set(unit.protoOf);
+          if (at[4] !== 0) new Int32Array(memory, at[4]!, span).set(dieMap.subarray(0, span));
+          const resultAt = core.finish_unit(n, unit.unitOffset, span, unit.nextId, unit.globalIndex, unit.localIndex);
+          const r = new Uint32Array(core.memory.buffer, resultAt, 5).slice();
+          const buffer = core.memory.buffer;
+          const lengths = new Int32Array(buffer, r[3]!, r[4]!).slice();
+          let total = 0;
+          for (let i = 0; i < lengths.length; i++) total += lengths[i]!;
+          return { id: new Int32Array(buffer, r[0]!, n).slice(), words: new Uint32Array(buffer, r[2]!, total).slice(), lengths, nextId: unit.nextId + lengths.length };
+        } catch (e) {
+          if (e instanceof WebAssembly.RuntimeError) return undefined;
+          throw e;
+        }
+      },
+    };
+  }
+
+  /** A string the core located (SEC_NONE: the empty string), as the walk decodes it. */
+  private string(sec: number, off: number): string {
+    if (sec === SEC_NONE) return '';
+    if (sec === SEC_STR) return this.dwarf.str(off);
+    if (sec === SEC_LINE_STR) return this.dwarf.lineStr(off);
+    return this.dwarf.infoString(off);
+  }
+}

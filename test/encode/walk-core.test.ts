@@ -1,0 +1,176 @@
+/**
+ * The WebAssembly walk (src/ops/encode/walk-core.c) against the JavaScript walk it ports
+ * (UnitEncoder.walkUnit + exportDraft): the same draft for every unit of every fixture object,
+ * with each feature set that changes what the walk reads, and the same encoded bytes. A unit
+ * the core cannot take goes to the JavaScript walk, which gives the located error.
+ */
+
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { DieCursor, DwarfInfo } from '../../src/dwarf/reader.js';
+import { loadDwarfSections, relocateInCore } from '../../src/dwarf/sections.js';
+import { parseElf } from '../../src/elf/index.js';
+import { encoderSlotMap, type UnitDraft, UnitEncoder } from '../../src/ops/encode/cu.js';
+import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js';
+import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
+import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
+import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
+import { BtfBuilder } from '../../src/wire/builder.js';
+import { BtfError } from '../../src/wire/errors.js';
+import { Kind, makeInfo } from '../../src/wire/kinds.js';
+import { writeBtf } from '../../src/wire/write.js';
+import { fixturePath, readFixture } from '../helpers.js';
+
+const objects = readdirSync(fixturePath('dwarf')).filter((f) => f.endsWith('.o')).map((f) => f.slice(0, -2)).sort();
+// pahole 1.24's set; the default (parameter locations read for consistent_func); every data section's variables.
+const FEATURE_SETS = ['pahole-1.24', 'default', 'default,+global_var', 'float'];
+
+/** A draft with function names decoded as the finishing encoder would (the core leaves .debug_str names to it). */
+function normalized(d: UnitDraft, dwarf: DwarfInfo): unknown {
+  const fn = (f: UnitDraft['fns'][number]): unknown => ({ ...f, name: f.name ?? (f.nameOffset >= 0 ? dwarf.str(f.nameOffset) : undefined), tags: f.tags ?? [] });
+  // The core hands over its DIE map whole: as (offset, local) pairs, as the JavaScript does.
+  const pairs: number[] = [];
+  if (d.denseDies) for (let rel = 0; rel < d.dies.length; rel++) if (d.dies[rel] !== 0) pairs.push(rel, d.dies[rel]!);
+  const { denseDies: _dense, ...rest } = d;
+  // (Copies: the core's arrays are views of its memory, reused by the next unit.)
+  const copied = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Int32Array).slice() : v]));
+  return { ...copied, dies: d.denseDies ? Int32Array.from(pairs) : d.dies.slice(), fns: d.fns.map(fn), fnDecls: d.fnDecls.map(fn) };
+}
+
+async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown[]; core: unknown[] }> {
+  const elf = parseElf(readFixture('dwarf', `${name}.o`));
+  const locations = parameterLocationInputs(elf.machine, features);
+  const dwarf = new DwarfInfo(await loadDwarfSections(elf, { lists: locations.lists }));
+  // Two builders fed the same names in the same order give the same string offsets.
+  const jsBuilder = new BtfBuilder();
+  const coreBuilder = new BtfBuilder();
+  const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, jsBuilder, undefined, locations.registers);
+  const walker = WasmUnitWalker.create(dwarf, features, coreBuilder, locations.registers);
+  assert.ok(walker, 'the core instantiates');
+  const js: unknown[] = [];
+  const core: unknown[] = [];
+  for (const unit of dwarf.units) {
+    js.push(encoder.walkUnit(unit) ? normalized(encoder.exportDraft(), dwarf) : undefined);
+    const draft = walker.walk(unit);
+    assert.notEqual(draft, 'fallback', `${name}: the core walks unit ${unit.offset}`);
+    core.push(draft === undefined || draft === 'fallback' ? undefined : normalized(draft, dwarf));
+  }
+  return { js, core };
+}
+
+/** Counts the units the core's finisher takes (ok) or gives back (failed) until done() is called. */
+function countFinished(): { done(): { ok: number; failed: number } } {
+  const original = WasmUnitWalker.prototype.finisher;
+  const counts = { ok: 0, failed: 0 };
+  WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
+    const inner = original.call(this);
+    assert.ok(inner, 'the core finishes units');
+    return {
+      finish(...args: Parameters<typeof inner.finish>) {
+        const r = inner.finish(...args);
+        if (r) counts.ok++;
+        else counts.failed++;
+        return r;
+      },
+    };
+  };
+  return {
+    done() {
+      WasmUnitWalker.prototype.finisher = original;
+      return counts;
+    },
+  };
+}
+
+describe('the WebAssembly DWARF walk', () => {
+  for (const name of objects) {
+    test(`${name}: the same draft as the JavaScript walk, unit by unit, and the same BTF`, async () => {
+      for (const list of FEATURE_SETS) {
+        const features = parseFeatures(list);
+        const { js, core } = await drafts(name, features);
+        assert.deepStrictEqual(core, js, `${name} (${list})`);
+        const bytes = readFixture('dwarf', `${name}.o`);
+        // Every unit finished by the core too, and the records before the dedup already the same.
+        const finished = countFinished();
+        const before = (await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes();
+        assert.deepEqual(finished.done(), { ok: js.length, failed: 0 }, `${name} (${list}): the core finished every unit`);
+        assert.ok(Buffer.from(before).equals(Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes())), `${name} (${list}): records before the dedup differ`);
+        const viaCore = writeBtf((await encodeBtf(bytes, { features, walker: 'wasm' })).btf);
+        const viaJs = writeBtf((await encodeBtf(bytes, { features, walker: 'js' })).btf);
+        assert.ok(Buffer.from(viaCore).equals(Buffer.from(viaJs)), `${name} (${list}): encoded BTF differs`);
+      }
+    });
+  }
+
+  test('a unit the core stops on is walked by the JavaScript, which names the bad DIE', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const elf = parseElf(bytes);
+    const abbrev = elf.section('.debug_abbrev')!;
+    // The first abbreviation's tag and children flag are followed by its specs: make the
+    // first spec's form unknown (0x7f).
+    const view = bytes.subarray(abbrev.offset, abbrev.offset + abbrev.size);
+    let at = 0;
+    while (view[at]! & 0x80) at++; // code
+    at++;
+    while (view[at]! & 0x80) at++; // tag
+    at += 2; // children, then the first attribute (one byte for DW_AT_producer)
+    view[at + 1] = 0x7f;
+    const outcome = async (walker: 'js' | 'wasm'): Promise<string> => {
+      try {
+        await encodeBtf(bytes, { walker, file: 'bad.o' });
+        return 'ok';
+      } catch (e) {
+        assert.ok(e instanceof BtfError);
+        return `${e.code} ${e.message}`;
+      }
+    };
+    const viaCore = await outcome('wasm');
+    assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
+    assert.equal(viaCore, await outcome('js'));
+  });
+});
+
+describe('BtfBuilder.addRecords (how the encoder appends a unit the core finished)', () => {
+  test('the same records and ids as addRecord one by one; a record of the wrong length is refused', () => {
+    const one = new BtfBuilder();
+    const many = new BtfBuilder();
+    const records = [
+      [one.addString('int'), makeInfo(Kind.INT, 0, false), 4, 32],
+      [0, makeInfo(Kind.PTR, 0, false), 1],
+      [one.addString('pair'), makeInfo(Kind.STRUCT, 2, false), 8, one.addString('a'), 1, 0, one.addString('b'), 2, 32],
+    ];
+    for (const s of ['int', 'pair', 'a', 'b']) many.addString(s);
+    for (const r of records) one.addRecord(r);
+    many.addRecords(Uint32Array.from(records.flat()), Int32Array.from(records.map((r) => r.length)));
+    assert.equal(many.nextId, one.nextId);
+    assert.ok(Buffer.from(many.toBytes()).equals(Buffer.from(one.toBytes())));
+    assert.throws(() => many.addRecords(Uint32Array.from([0, makeInfo(Kind.STRUCT, 1, false), 4]), Int32Array.of(3)), (e: unknown) => e instanceof BtfError && /STRUCT record with vlen 1/.test(e.rule));
+  });
+});
+
+describe('relocations by the WebAssembly core (src/dwarf/reloc-core.c)', () => {
+  test('the same relocated sections as applyRelocations, for every fixture object and ext4-sized modules alike', async () => {
+    let relocatedByCore = 0;
+    for (const name of objects) {
+      const elf = parseElf(readFixture('dwarf', `${name}.o`));
+      const viaCore = await loadDwarfSections(elf, { lists: true });
+      const viaJs = await loadDwarfSections(elf, { lists: true, relocationCore: false });
+      for (const key of ['info', 'abbrev', 'str', 'lineStr', 'strOffsets', 'addr', 'loclists', 'loc', 'rnglists', 'ranges'] as const) {
+        assert.ok(Buffer.from(viaCore[key]).equals(Buffer.from(viaJs[key])), `${name}: ${key}`);
+      }
+      const info = elf.section('.debug_info')!;
+      if ((info.flags & 0x800) === 0 && relocateInCore(elf, elf.sectionData(info), info) !== undefined) relocatedByCore++;
+    }
+    assert.ok(relocatedByCore >= 5, `relocated objects: ${relocatedByCore}`);
+  });
+
+  test('a record it does not take (an unknown type) leaves the section to applyRelocations, which names it', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const elf = parseElf(bytes);
+    const rela = elf.section('.rela.debug_info')!;
+    // The first record's type (low word of r_info) becomes 0x7777.
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(rela.offset + 8, 0x7777, true);
+    await assert.rejects(loadDwarfSections(parseElf(bytes), { file: 'x.o' }), (e: unknown) => e instanceof BtfError && e.code === 'unsupported' && /relocation type 30583/.test(e.rule));
+  });
+});
