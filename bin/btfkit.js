@@ -101,7 +101,7 @@ function runWithCodeCache() {
 /** src/cli/bun-tiers.ts coresBusy, for this process. */
 function coresBusy() {
   const os = require('node:os');
-  return os.loadavg()[0] >= os.availableParallelism() + 1;
+  return os.loadavg()[0] >= os.availableParallelism() - 1;
 }
 
 /** `dump ... --format c` (src/cli/bun-tiers.ts isDumpC, which the bundle cannot lend before it is loaded). */

@@ -4,11 +4,9 @@
  * ~50 functions that each run hot for a few milliseconds; JSC compiles most of them a third
  * time, with B3, on its one wasm compiler thread: ~40 ms of CPU on vmlinux, which makes the
  * main thread ~5 ms faster. With a core free for that thread the compiles cost no wall time
- * and the tier pays. On a machine with more runnable work than cores (1-minute load average
- * at or above the cores plus one) they compete with the dump, and the tier costs 10-20 ms
- * more than it wins (on 2 cores at load ~4: sorted 137 -> 120 ms, unsorted 100 -> 89 ms,
- * re-executing included); at load ~2 the two are level before the ~5 ms of re-executing,
- * and on a quiet machine the tier wins. The raw formatter
+ * and the tier pays; with none (load average at or above the cores less one) they compete
+ * with the dump, and the tier costs 10-20 ms more than it wins (on 2 cores at load ~4:
+ * sorted 137 -> 120 ms, unsorted 100 -> 89 ms, re-executing included). The raw formatter
  * and min-core run longer loops and are slower without it, so they keep it. JSC reads its
  * options only as the process starts, from BUN_JSC_* variables, so the process re-executes
  * itself once with BUN_JSC_useOMGJIT=0 (skipped when the variable is set either way, so a
@@ -25,9 +23,9 @@ export function isDumpC(args: readonly string[]): boolean {
   return false;
 }
 
-/** No core is left for JSC's compiler thread: the 1-minute load average is at or above the cores plus one. */
+/** No core is left for JSC's compiler thread: the 1-minute load average is at or above the cores less one. */
 export function coresBusy(load: number, cores: number): boolean {
-  return load >= cores + 1;
+  return load >= cores - 1;
 }
 
 type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => never;
