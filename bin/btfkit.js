@@ -5,10 +5,9 @@
 // compiled, and written with write(2): scripts run it to see that the tool is there, and
 // process.stdout costs Node a stream set-up and Bun ~8 ms.
 const args = process.argv.slice(2);
-// Under Bun on a busy machine, `dump --format c` re-executes with JSC's optimising wasm tier
-// off, before anything is loaded (src/cli/bun-tiers.ts says why and when; the bundle's copy
-// serves the executable).
-if (process.versions.bun !== undefined && process.env.BUN_JSC_useOMGJIT === undefined && typeof process.execve === 'function' && isDumpC(args) && coresBusy()) {
+// Under Bun, `dump --format c` re-executes with JSC's optimising wasm tier off, before
+// anything is loaded (src/cli/bun-tiers.ts says why; the bundle's copy serves the executable).
+if (process.versions.bun !== undefined && process.env.BUN_JSC_useOMGJIT === undefined && typeof process.execve === 'function' && isDumpC(args)) {
   try {
     process.execve(process.execPath, [process.execPath, ...process.execArgv, process.argv[1], ...args], { ...process.env, BUN_JSC_useOMGJIT: '0' });
   } catch {
@@ -96,12 +95,6 @@ function runWithCodeCache() {
   }
   script.runInThisContext()(url);
   return true;
-}
-
-/** src/cli/bun-tiers.ts coresBusy, for this process. */
-function coresBusy() {
-  const os = require('node:os');
-  return os.loadavg()[0] >= os.availableParallelism() - 1;
 }
 
 /** `dump ... --format c` (src/cli/bun-tiers.ts isDumpC, which the bundle cannot lend before it is loaded). */

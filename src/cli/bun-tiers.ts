@@ -1,20 +1,15 @@
 /**
- * `dump --format c` under Bun on a busy machine runs with JavaScriptCore's optimising
- * WebAssembly tier (OMG) off. The C dumper's cores (format/c/dump-core.c, sort-core.c) are
- * ~50 functions that each run hot for a few milliseconds; JSC compiles most of them a third
- * time, with B3, on its one wasm compiler thread: ~40 ms of CPU on vmlinux, which makes the
- * main thread ~5 ms faster. With a core free for that thread the compiles cost no wall time
- * and the tier pays; with none (load average at or above the cores less one) they compete
- * with the dump, and the tier costs 10-20 ms more than it wins (on 2 cores at load ~4:
- * sorted 137 -> 120 ms, unsorted 100 -> 89 ms, re-executing included). The raw formatter
- * and min-core run longer loops and are slower without it, so they keep it. JSC reads its
- * options only as the process starts, from BUN_JSC_* variables, so the process re-executes
- * itself once with BUN_JSC_useOMGJIT=0 (skipped when the variable is set either way, so a
- * user can choose). bin/btfkit.js does the same before it loads the bundle; this copy serves
- * the `bun build --compile` executable.
+ * `dump --format c` under Bun runs with JavaScriptCore's optimising WebAssembly tier (OMG)
+ * off. The C dumper's cores (format/c/dump-core.c, sort-core.c) are ~50 functions that each
+ * run hot for a few milliseconds: JSC compiles most of them a third time, with B3, on its
+ * one wasm compiler thread, and a one-shot dump is over before that pays back (measured on
+ * vmlinux: sorted 137 -> 120 ms, unsorted 100 -> 89 ms, re-executing included; the raw
+ * formatter and min-core run longer loops and are slower without it, so they keep it).
+ * JSC reads its options only as the process starts, from BUN_JSC_* variables, so the
+ * process re-executes itself once with BUN_JSC_useOMGJIT=0 (skipped when the variable is
+ * set either way, so a user can override it). bin/btfkit.js does the same before it loads
+ * the bundle; this copy serves the `bun build --compile` executable.
  */
-
-import { availableParallelism, loadavg } from 'node:os';
 
 /** True for `dump ... --format c` (the only command that re-executes). */
 export function isDumpC(args: readonly string[]): boolean {
@@ -23,16 +18,11 @@ export function isDumpC(args: readonly string[]): boolean {
   return false;
 }
 
-/** No core is left for JSC's compiler thread: the 1-minute load average is at or above the cores less one. */
-export function coresBusy(load: number, cores: number): boolean {
-  return load >= cores - 1;
-}
-
 type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => never;
 
 /** Re-execute this Bun process for `args` with the OMG tier off, where that is wanted and possible; returns otherwise. */
 export function reexecWithoutOmg(args: readonly string[]): void {
-  if (process.versions.bun === undefined || process.env.BUN_JSC_useOMGJIT !== undefined || !isDumpC(args) || !coresBusy(loadavg()[0]!, availableParallelism())) return;
+  if (process.versions.bun === undefined || process.env.BUN_JSC_useOMGJIT !== undefined || !isDumpC(args)) return;
   const execve = (process as unknown as { execve?: Execve }).execve;
   if (typeof execve !== 'function') return;
   const script = process.argv[1];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coresBusy, isDumpC, reexecWithoutOmg } from '../../src/cli/bun-tiers.js';
+import { isDumpC, reexecWithoutOmg } from '../../src/cli/bun-tiers.js';
 
-describe('the Bun re-execution for format c on a busy machine', () => {
+describe('the Bun re-execution for format c', () => {
   it('is for dump with --format c in either spelling', () => {
     assert.equal(isDumpC(['dump', '--format', 'c']), true);
     assert.equal(isDumpC(['dump', 'vmlinux', '--format=c', '--unsorted']), true);
@@ -14,14 +14,6 @@ describe('the Bun re-execution for format c on a busy machine', () => {
     assert.equal(isDumpC(['dump', '--format']), false);
     assert.equal(isDumpC(['info', '--format', 'c']), false);
     assert.equal(isDumpC([]), false);
-  });
-
-  it('is for a machine with no core left for the compiler thread', () => {
-    assert.equal(coresBusy(0.3, 2), false);
-    assert.equal(coresBusy(1, 2), true);
-    assert.equal(coresBusy(4.5, 2), true);
-    assert.equal(coresBusy(2, 8), false);
-    assert.equal(coresBusy(0, 1), true);
   });
 
   it('leaves a Node process as it is', () => {
