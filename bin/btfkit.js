@@ -4,18 +4,9 @@
 // loader, ~5 ms of every command. `--version` is answered before the bundle is even
 // compiled, and written with write(2): scripts run it to see that the tool is there, and
 // process.stdout costs Node a stream set-up and Bun ~8 ms.
-const args = process.argv.slice(2);
-// Under Bun, `dump --format c` re-executes with JSC's optimising wasm tier off, before
-// anything is loaded (src/cli/bun-tiers.ts says why; the bundle's copy serves the executable).
-if (process.versions.bun !== undefined && process.env.BUN_JSC_useOMGJIT === undefined && typeof process.execve === 'function' && isDumpC(args)) {
-  try {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, process.argv[1], ...args], { ...process.env, BUN_JSC_useOMGJIT: '0' });
-  } catch {
-    // No exec: run here, with the tier on.
-  }
-}
 const fs = require('node:fs');
 const path = require('node:path');
+const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   fs.writeSync(1, `${JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
 } else if (process.versions.bun !== undefined ? !runWithBunBytecode() : process.env.BTFKIT_CODE_CACHE === '0' || !runWithCodeCache()) {
@@ -95,11 +86,4 @@ function runWithCodeCache() {
   }
   script.runInThisContext()(url);
   return true;
-}
-
-/** `dump ... --format c` (src/cli/bun-tiers.ts isDumpC, which the bundle cannot lend before it is loaded). */
-function isDumpC(args) {
-  if (args[0] !== 'dump') return false;
-  for (let i = 1; i < args.length; i++) if (args[i] === '--format=c' || (args[i] === '--format' && args[i + 1] === 'c')) return true;
-  return false;
 }

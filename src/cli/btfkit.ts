@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 /** The `btfkit` executable (the entry scripts/bundle.mjs bundles): runs the CLI on this process's arguments. */
 
-import { reexecWithoutOmg } from './bun-tiers.js';
 import { run } from './main.js';
-
-reexecWithoutOmg(process.argv.slice(2));
 
 // Not a top-level await: `bun build --compile --bytecode` takes no module that has one.
 void run(process.argv.slice(2)).then((code) => {
