@@ -71,11 +71,7 @@ static u8 *put_u32(u8 *p, u32 n) {
 static u8 *put_u64(u8 *p, u64 n) {
   if (n >> 32 == 0) return put_u32(p, (u32)n);
   u8 digits[20];
-  int k = 0;
-  do {
-    digits[k++] = (u8)('0' + n % 10);
-    n /= 10;
-  } while (n);
+  int k = decimal_digits_reversed(digits, n);
   while (k) *p++ = digits[--k];
   return p;
 }

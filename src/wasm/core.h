@@ -33,6 +33,16 @@ static inline int info_kflag(u32 info) { return (int)(info >> 31); }
 #define SHAPE_SIZED 4        /* the record's size is known (btfkit's kinds and the layout section's) */
 #define SHAPE_NO_WORD 0xff
 
+/* n's decimal digits, least significant first, into d; how many. */
+static inline int decimal_digits_reversed(u8 d[20], u64 n) {
+  int k = 0;
+  do {
+    d[k++] = (u8)('0' + n % 10);
+    n /= 10;
+  } while (n);
+  return k;
+}
+
 extern u8 __heap_base;
 
 __attribute__((export_name("heap_base"))) u32 heap_base(void) { return (u32)&__heap_base; }

@@ -87,11 +87,7 @@ static void put_str(u32 off) { put_bytes(strs + off); }
 
 static void put_u64(u64 n) {
   u8 digits[20];
-  int k = 0;
-  do {
-    digits[k++] = (u8)('0' + n % 10);
-    n /= 10;
-  } while (n);
+  int k = decimal_digits_reversed(digits, n);
   while (k) put(digits[--k]);
 }
 
