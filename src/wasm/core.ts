@@ -7,6 +7,8 @@
  * memory holds.
  */
 
+import { CORE_KIND_TABLE_BYTES } from '../wire/kinds.js';
+
 /**
  * A core's memory as callers use it (a WebAssembly.Memory). The signatures exported here and
  * by the cores' drivers name these shapes, not the WebAssembly namespace: the published
@@ -111,9 +113,6 @@ export function reserveInput(memory: CoreMemory, heapBase: number, byteLength: n
   return { input: new Uint8Array(memory.buffer, at, byteLength), freeAt: at + byteLength };
 }
 
-/** Bytes of the kind table a core reads (kinds.ts coreKindTable; core.h SHAPE_BYTES per kind 0..127). */
-const KIND_TABLE_BYTES = 128 * 8;
-
 /** What InputCores needs of a core's exports. */
 interface MemoryExports {
   readonly memory: CoreMemory;
@@ -140,7 +139,7 @@ export class InputCores<T> {
    */
   reserve(core: T, byteLength: number, after: number): Uint8Array | undefined {
     const { memory, heap_base } = this.exportsOf(core);
-    const room = reserveInput(memory, heap_base(), byteLength, KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + after);
+    const room = reserveInput(memory, heap_base(), byteLength, CORE_KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + after);
     if (!room) return undefined;
     this.hosts.set(memory.buffer, { core, freeAt: room.freeAt });
     return room.input;

@@ -168,6 +168,12 @@ const CORE_SHAPE_BYTES = 8;
 const CORE_NO_WORD = 0xff;
 
 /**
+ * Bytes of coreKindTable's table (kinds 0..127), for room left in a core's memory before it is made.
+ * @internal
+ */
+export const CORE_KIND_TABLE_BYTES = 128 * CORE_SHAPE_BYTES;
+
+/**
  * The kind table as the WebAssembly cores read it (src/wasm/core.h, SHAPE_*): per kind 0..127,
  * flags (1 type-id and string words known, 2 size_or_type is a type id, 4 record size known),
  * trailing-data words, element words, the type-id words of the trailing data (count, two),
@@ -175,7 +181,7 @@ const CORE_NO_WORD = 0xff;
  * @internal
  */
 export function coreKindTable(shapes: readonly (KindShape | undefined)[]): Uint8Array | undefined {
-  const table = new Uint8Array(128 * CORE_SHAPE_BYTES);
+  const table = new Uint8Array(CORE_KIND_TABLE_BYTES);
   for (let k = 0; k < 128; k++) {
     const shape = shapes[k];
     if (!shape) continue;
