@@ -140,7 +140,8 @@ export interface UnitResult {
 }
 
 const NO_PARENT = -1;
-const EMPTY_RESULT: UnitResult = { functions: [], deferred: [], variables: [] };
+/** A unit left out (Rust) or with nothing encoded. */
+export const EMPTY_RESULT: UnitResult = { functions: [], deferred: [], variables: [] };
 
 /** One unit walked by a worker thread, finished by the main thread (structured-cloneable). */
 export interface UnitDraft {

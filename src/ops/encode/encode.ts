@@ -25,7 +25,7 @@ import { BtfBuilder } from '../../wire/builder.js';
 import { BtfError } from '../../wire/errors.js';
 import { infoVlen, Kind, makeInfo } from '../../wire/kinds.js';
 import { dedup } from '../dedup.js';
-import { type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from './cu.js';
+import { EMPTY_RESULT, type EncodePolicy, encoderSlotMap, UnitEncoder, type UnitResult } from './cu.js';
 import { type DraftSource, WalkerNames } from './draft.js';
 import { beyondPahole124, DEFAULT_FEATURES, type FeatureSet } from './features.js';
 import { FunctionTable } from './functions.js';
@@ -161,14 +161,14 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
       if (walked.draft) {
         encoder.importDraft(walked.draft, name);
         result = encoder.finishUnit();
-      } else result = { functions: [], deferred: [], variables: [] };
+      } else result = EMPTY_RESULT;
     } else if (coreWalker) {
       const draft = coreWalker.walk(dwarf.units[u]!);
       if (draft === 'fallback') result = encoder.encodeUnit(dwarf.units[u]!);
       else if (draft) {
         encoder.importDraft(draft);
         result = encoder.finishUnit();
-      } else result = { functions: [], deferred: [], variables: [] };
+      } else result = EMPTY_RESULT;
     } else result = encoder.encodeUnit(dwarf.units[u]!);
     for (const f of result.functions) functionIds.set(f.name, f.id);
     if (result.deferred.length > 0) {
