@@ -26,6 +26,27 @@ function cliFile(name) {
 }
 
 /**
+ * The script form for the command line `argv`: the bundle of its command's group where the
+ * build made one (btfkit-script-groups.json maps the commands to them), which holds, reads
+ * and deserializes only that group's code (min-core: 200 KB and a 270 KB cache, not 600 and
+ * 500); else the whole CLI's. The command is the first argument that is not an option, as
+ * the CLI's registerCommands takes it.
+ */
+function scriptFor(argv) {
+  const command = argv.find((a) => !a.startsWith('-'));
+  if (command !== undefined) {
+    let groups;
+    try {
+      groups = JSON.parse(fs.readFileSync(cliFile('btfkit-script-groups.json').file, 'utf8'));
+    } catch {
+      groups = {};
+    }
+    if (Object.hasOwn(groups, command)) return groups[command];
+  }
+  return 'btfkit-script.js';
+}
+
+/**
  * Under Bun: dist/cli/btfkit-bun.cjs, the CLI as a CommonJS function of its URL, which Bun
  * loads with the bytecode the build compiled beside it (btfkit-bun.cjs.jsc; Bun writes
  * bytecode without --compile for CommonJS only) instead of parsing and compiling the bundle,
@@ -58,7 +79,7 @@ function runWithBunBytecode() {
  */
 function runWithCodeCache() {
   const { Script } = require('node:vm');
-  const { file, url } = cliFile('btfkit-script.js');
+  const { file, url } = cliFile(scriptFor(args));
   let source;
   try {
     source = fs.readFileSync(file, 'utf8');

@@ -13,12 +13,14 @@
 // and V8's code cache (btfkit-script.js.v8cache beside it). Node 20 has no compile cache for
 // ES modules, and compiling the bundle and the functions a command calls was 20-40 ms of
 // every command. The cache is primed here by running a few commands over the fixtures, so
-// it holds the bytecode of the functions they call, not only of the top level.
+// it holds the bytecode of the functions they call, not only of the top level. The commands
+// run most (dump, info, check, min-core) get a script of their command group's code only,
+// btfkit-script-<group>.js, with a cache of its own (buildGroupScripts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,6 +101,27 @@ const common = {
   minify: process.env.BTFKIT_BUNDLE_MINIFY !== '0',
   logLevel: 'warning',
 };
+/** Maps the commands that have a script bundle of their own to it (read by bin/btfkit.js). */
+const GROUP_SCRIPTS = 'btfkit-script-groups.json';
+/** Stands for a fresh temporary directory in PRIME_RUNS. */
+const PRIME_TMP = '<tmp>';
+const fx = (...p) => join(root, 'fixtures', ...p);
+/**
+ * The commands that prime the code caches, over the fixtures, by command group (the
+ * `module` of commands/index.ts): each group named here gets a script bundle of its own,
+ * primed with its runs; the whole CLI's script is primed with all of them.
+ */
+const PRIME_RUNS = {
+  dump: [
+    ['dump', fx('btf', 'kinds-el.btf')],
+    ['dump', fx('btf', 'kinds-el.btf'), '--format', 'c'],
+    ['dump', fx('btf', 'kinds-el.btf'), '--format', 'c', '--unsorted'],
+    ['dump', fx('btf', 'kinds-el.btf'), '-j'],
+  ],
+  info: [['info', fx('btf', 'kinds-el.btf')]],
+  check: [['check', fx('btf', 'kinds-el.btf')]], // exit 1: the fixture has kinds the kernel's verifier refuses
+  core: [['min-core', fx('core', 'vmlinux_relocs.o'), '--kernel', fx('third-party', 'vmlinux-7.1.btf.gz'), '-o', join(PRIME_TMP, 'min.btf')]],
+};
 const result = await build({
   ...common,
   entryPoints: {
@@ -113,16 +136,64 @@ const result = await build({
 });
 // The script form: `(function (moduleUrl) { ... })`, import.meta.url being the URL it was
 // read from (the worker entries and package files are found from it, as from the ESM bundle).
-await build({
-  ...common,
-  entryPoints: { 'btfkit-script': 'dist/src/cli/btfkit.js' },
-  format: 'iife',
-  banner: { js: `(function (__btfkitModuleUrl) {\n${requireShim}` },
-  footer: { js: '})' },
-  define: { ...define, 'import.meta.url': '__btfkitModuleUrl' },
-});
-primeCodeCache();
+// Old caches go first: V8 tells a cache's source by its length only.
+rmSync(join(out, GROUP_SCRIPTS), { force: true });
+for (const f of readdirSync(out)) if (f.startsWith('btfkit-script-') || f === 'btfkit-script.js.v8cache') rmSync(join(out, f), { force: true });
+await buildScript('btfkit-script');
+primeCodeCache(Object.values(PRIME_RUNS).flat());
+await buildGroupScripts();
 await buildBunBytecode();
+
+/**
+ * A bundle of the script form per command group that PRIME_RUNS primes
+ * (dist/cli/btfkit-script-<module>.js, e.g. -core for min-core), holding only that group's
+ * command module: the whole CLI's script was 600 KB with a 500 KB code cache, and reading,
+ * deserializing and (young-generation) collecting them was ~3.5 ms of every command; the
+ * min-core group's is a third of that. btfkit-script-groups.json maps each command of those
+ * groups to its script for bin/btfkit.js; every other command line (help, typos, the other
+ * groups) runs the whole CLI's script.
+ */
+async function buildGroupScripts() {
+  const { COMMAND_GROUPS } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'commands', 'index.js')).href);
+  const scripts = {};
+  for (const group of COMMAND_GROUPS) {
+    const runs = PRIME_RUNS[group.module];
+    if (runs === undefined) continue;
+    const name = `btfkit-script-${group.module}`;
+    const built = await buildScript(name, [onlyCommandGroup(group.module)]);
+    // A group whose `module` names another file would have lost its own command module.
+    if (!Object.keys(built.metafile.inputs).includes(`dist/src/cli/commands/${group.module}.js`)) throw new Error(`${name}: commands/${group.module}.js is not in it (is the group's module right?)`);
+    for (const command of group.names) scripts[command] = `${name}.js`;
+    writeFileSync(join(out, GROUP_SCRIPTS), `${JSON.stringify(scripts)}\n`);
+    primeCodeCache(runs);
+  }
+}
+
+/** In a group's bundle, every other group's command module is an empty module (bin/btfkit.js never runs their commands with it). */
+function onlyCommandGroup(module) {
+  return {
+    name: 'only-command-group',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) =>
+        /[\\/]cli[\\/]commands[\\/]index\.js$/.test(args.importer) && args.path !== `./${module}.js` ? { path: args.path, namespace: 'other-command-group' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'other-command-group' }, () => ({ contents: 'export {};', loader: 'js' }));
+    },
+  };
+}
+
+/** The script form of the CLI entry as dist/cli/NAME.js, with `extraPlugins`; esbuild's result. */
+function buildScript(name, extraPlugins = []) {
+  return build({
+    ...common,
+    plugins: [...common.plugins, ...extraPlugins],
+    entryPoints: { [name]: 'dist/src/cli/btfkit.js' },
+    format: 'iife',
+    banner: { js: `(function (__btfkitModuleUrl) {\n${requireShim}` },
+    footer: { js: '})' },
+    define: { ...define, 'import.meta.url': '__btfkitModuleUrl' },
+  });
+}
 
 /**
  * Under Bun, bin/btfkit.js runs dist/cli/btfkit-bun.cjs with the bytecode Bun compiled at
@@ -163,29 +234,19 @@ async function buildBunBytecode() {
 
 /**
  * Run commands through bin/btfkit.js with BTFKIT_CODE_CACHE=refresh: each loads the cache
- * the one before wrote and writes it again with the functions it compiled added.
+ * of the script it runs (the whole CLI's, or its group's once btfkit-script-groups.json names
+ * it), and writes it again with the functions it compiled added.
  */
-function primeCodeCache() {
+function primeCodeCache(runs) {
   const bin = join(root, 'bin', 'btfkit.js');
-  const fx = (...p) => join(root, 'fixtures', ...p);
   const tmp = mkdtempSync(join(tmpdir(), 'btfkit-prime-'));
   try {
-    rmSync(join(out, 'btfkit-script.js.v8cache'), { force: true });
-    const btf = fx('btf', 'kinds-el.btf');
-    const runs = [
-      ['dump', btf],
-      ['dump', btf, '--format', 'c'],
-      ['dump', btf, '--format', 'c', '--unsorted'],
-      ['dump', btf, '-j'],
-      ['info', btf],
-      ['check', btf], // exit 1: the fixture has kinds the kernel's verifier refuses
-      ['min-core', fx('core', 'vmlinux_relocs.o'), '--kernel', fx('third-party', 'vmlinux-7.1.btf.gz'), '-o', join(tmp, 'min.btf')],
-    ];
     for (const args of runs) {
-      const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, BTFKIT_CODE_CACHE: 'refresh' } });
-      if (r.status !== 0 && !(args[0] === 'check' && r.status === 1)) throw new Error(`priming the code cache: btfkit ${args.join(' ')} failed: ${r.stderr}`);
+      const argv = args.map((a) => a.replace(PRIME_TMP, tmp));
+      const r = spawnSync(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, BTFKIT_CODE_CACHE: 'refresh' } });
+      if (r.status !== 0 && !(argv[0] === 'check' && r.status === 1)) throw new Error(`priming the code cache: btfkit ${argv.join(' ')} failed: ${r.stderr}`);
       // A script form that evaluates without running the CLI would prime nothing and still exit 0.
-      if (args[0] === 'dump' && r.stdout.length === 0) throw new Error(`priming the code cache: btfkit ${args.join(' ')} printed nothing (does the script form run the CLI?)`);
+      if (argv[0] === 'dump' && r.stdout.length === 0) throw new Error(`priming the code cache: btfkit ${argv.join(' ')} printed nothing (does the script form run the CLI?)`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -52,19 +52,36 @@ describe('the one-file CLI bundle', () => {
 
   const underBun = (process.versions as { bun?: string }).bun !== undefined;
   it('runs under Node as a script compiled with the V8 code cache the build primed, with the output of the ES module', { skip: underBun ? 'Bun runs the ES module (the cache is V8\'s)' : false }, () => {
-    const script = join(BUNDLE_DIR, 'btfkit-script.js');
-    // V8 takes the cache the build wrote (same Node, same flags): no compile of what it holds.
-    const probe = spawnSync(
-      process.execPath,
-      ['-e', `const fs = require('node:fs'); const { Script } = require('node:vm'); const f = process.argv[1]; const s = new Script(fs.readFileSync(f, 'utf8'), { filename: f, cachedData: fs.readFileSync(f + '.v8cache') }); process.stdout.write(String(s.cachedDataRejected));`, script],
-      { encoding: 'utf8' },
-    );
-    assert.equal(probe.stdout, 'false', probe.stderr);
+    // The whole CLI's script, and one per command group for the commands it maps (bin/btfkit.js).
+    const groups = JSON.parse(readFileSync(join(BUNDLE_DIR, 'btfkit-script-groups.json'), 'utf8')) as Record<string, string>;
+    assert.equal(groups['min-core'], 'btfkit-script-core.js');
+    assert.equal(groups.dump, 'btfkit-script-dump.js');
+    for (const name of new Set(['btfkit-script.js', ...Object.values(groups)])) {
+      const script = join(BUNDLE_DIR, name);
+      // V8 takes the cache the build wrote (same Node, same flags): no compile of what it holds.
+      const probe = spawnSync(
+        process.execPath,
+        ['-e', `const fs = require('node:fs'); const { Script } = require('node:vm'); const f = process.argv[1]; const s = new Script(fs.readFileSync(f, 'utf8'), { filename: f, cachedData: fs.readFileSync(f + '.v8cache') }); process.stdout.write(String(s.cachedDataRejected));`, script],
+        { encoding: 'utf8' },
+      );
+      assert.equal(probe.stdout, 'false', `${name}: ${probe.stderr}`);
+    }
     const file = fixturePath('btf', 'kinds-el.btf');
-    for (const args of [['dump', file, '--format', 'c'], ['dump', file], ['dump', file, '--format', 'c', '--bogus']]) {
-      const cached = run(BIN, ...args);
-      const esm = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
-      assert.deepEqual([cached.status, cached.stdout, cached.stderr], [esm.status, esm.stdout, esm.stderr], args.join(' '));
+    const tmp = mkdtempSync(join(tmpdir(), 'btfkit-script-'));
+    try {
+      const minCore = (out: string) => ['min-core', fixturePath('core', 'vmlinux_relocs.o'), '--kernel', fixturePath('third-party', 'vmlinux-7.1.btf.gz'), '-o', join(tmp, out)];
+      const runs = [['dump', file, '--format', 'c'], ['dump', file], ['dump', file, '--format', 'c', '--bogus'], ['info', file], ['min-core', '--help'], ['layout', file], ['--help']];
+      for (const args of runs) {
+        const cached = run(BIN, ...args);
+        const esm = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
+        assert.deepEqual([cached.status, cached.stdout, cached.stderr], [esm.status, esm.stdout, esm.stderr], args.join(' '));
+      }
+      const cached = run(BIN, ...minCore('cached.btf'));
+      const esm = spawnSync(process.execPath, [BIN, ...minCore('esm.btf')], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
+      assert.deepEqual([cached.status, cached.stderr, esm.status, esm.stderr], [0, '', 0, '']);
+      assert.deepEqual(readFileSync(join(tmp, 'cached.btf')), readFileSync(join(tmp, 'esm.btf')));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 
