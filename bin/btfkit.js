@@ -26,36 +26,36 @@ function cliFile(name) {
 }
 
 /**
- * The script form for the command line `argv`: the bundle of its command's group where the
- * build made one (btfkit-script-groups.json maps the commands to them), which holds, reads
- * and deserializes only that group's code (min-core: 200 KB and a 270 KB cache, not 600 and
- * 500); else the whole CLI's. The command is the first argument that is not an option, as
- * the CLI's registerCommands takes it.
+ * The command group whose bundles run this command line (`core` for min-core), where the
+ * build made them (btfkit-groups.json maps those commands to their group): they hold,
+ * read and load only that group's code (min-core: a 200 KB script and a 270 KB code cache,
+ * not 600 and 500); undefined for the whole CLI's. The command is the first argument that is
+ * not an option, as the CLI's registerCommands takes it.
  */
-function scriptFor(argv) {
+function commandGroup(argv) {
   const command = argv.find((a) => !a.startsWith('-'));
-  if (command !== undefined) {
-    let groups;
-    try {
-      groups = JSON.parse(fs.readFileSync(cliFile('btfkit-script-groups.json').file, 'utf8'));
-    } catch {
-      groups = {};
-    }
-    if (Object.hasOwn(groups, command)) return groups[command];
+  if (command === undefined) return undefined;
+  let groups;
+  try {
+    groups = JSON.parse(fs.readFileSync(cliFile('btfkit-groups.json').file, 'utf8'));
+  } catch {
+    return undefined;
   }
-  return 'btfkit-script.js';
+  return Object.hasOwn(groups, command) ? groups[command] : undefined;
 }
 
 /**
  * Under Bun: dist/cli/btfkit-bun.cjs, the CLI as a CommonJS function of its URL, which Bun
  * loads with the bytecode the build compiled beside it (btfkit-bun.cjs.jsc; Bun writes
  * bytecode without --compile for CommonJS only) instead of parsing and compiling the bundle,
- * about 20 ms of every command. Bun ignores bytecode of another Bun version. False when it
+ * about 20 ms of every command; dump, info, check and the CO-RE commands load their group's
+ * only (btfkit-bun-<group>.cjs). Bun ignores bytecode of another Bun version. False when it
  * was not built (no Bun at build time) or BTFKIT_CODE_CACHE=0.
  */
 function runWithBunBytecode() {
   if (process.env.BTFKIT_CODE_CACHE === '0') return false;
-  const { file, url } = cliFile('btfkit-bun.cjs');
+  const group = commandGroup(args);
+  const { file, url } = cliFile(group === undefined ? 'btfkit-bun.cjs' : `btfkit-bun-${group}.cjs`);
   let cli;
   try {
     cli = require(file);
@@ -79,7 +79,8 @@ function runWithBunBytecode() {
  */
 function runWithCodeCache() {
   const { Script } = require('node:vm');
-  const { file, url } = cliFile(scriptFor(args));
+  const group = commandGroup(args);
+  const { file, url } = cliFile(group === undefined ? 'btfkit-script.js' : `btfkit-script-${group}.js`);
   let source;
   try {
     source = fs.readFileSync(file, 'utf8');

@@ -102,7 +102,7 @@ const common = {
   logLevel: 'warning',
 };
 /** Maps the commands that have a script bundle of their own to it (read by bin/btfkit.js). */
-const GROUP_SCRIPTS = 'btfkit-script-groups.json';
+const GROUP_SCRIPTS = 'btfkit-groups.json';
 /** Stands for a fresh temporary directory in PRIME_RUNS. */
 const PRIME_TMP = '<tmp>';
 const fx = (...p) => join(root, 'fixtures', ...p);
@@ -149,24 +149,31 @@ await buildBunBytecode();
  * (dist/cli/btfkit-script-<module>.js, e.g. -core for min-core), holding only that group's
  * command module: the whole CLI's script was 600 KB with a 500 KB code cache, and reading,
  * deserializing and (young-generation) collecting them was ~3.5 ms of every command; the
- * min-core group's is a third of that. btfkit-script-groups.json maps each command of those
+ * min-core group's is a third of that. btfkit-groups.json maps each command of those
  * groups to its script for bin/btfkit.js; every other command line (help, typos, the other
  * groups) runs the whole CLI's script.
  */
 async function buildGroupScripts() {
-  const { COMMAND_GROUPS } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'commands', 'index.js')).href);
   const scripts = {};
-  for (const group of COMMAND_GROUPS) {
+  for (const group of await bundledGroups()) {
     const runs = PRIME_RUNS[group.module];
-    if (runs === undefined) continue;
     const name = `btfkit-script-${group.module}`;
-    const built = await buildScript(name, [onlyCommandGroup(group.module)]);
-    // A group whose `module` names another file would have lost its own command module.
-    if (!Object.keys(built.metafile.inputs).includes(`dist/src/cli/commands/${group.module}.js`)) throw new Error(`${name}: commands/${group.module}.js is not in it (is the group's module right?)`);
-    for (const command of group.names) scripts[command] = `${name}.js`;
+    requireGroupModule(name, group, await buildScript(name, [onlyCommandGroup(group.module)]));
+    for (const command of group.names) scripts[command] = group.module;
     writeFileSync(join(out, GROUP_SCRIPTS), `${JSON.stringify(scripts)}\n`);
     primeCodeCache(runs);
   }
+}
+
+/** The command groups (commands/index.ts) that PRIME_RUNS primes: each gets bundles of its own. */
+async function bundledGroups() {
+  const { COMMAND_GROUPS } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'commands', 'index.js')).href);
+  return COMMAND_GROUPS.filter((g) => PRIME_RUNS[g.module] !== undefined);
+}
+
+/** A group whose `module` names another file would have lost its own command module. */
+function requireGroupModule(name, group, built) {
+  if (!Object.keys(built.metafile.inputs).includes(`dist/src/cli/commands/${group.module}.js`)) throw new Error(`${name}: commands/${group.module}.js is not in it (is the group's module right?)`);
 }
 
 /** In a group's bundle, every other group's command module is an empty module (bin/btfkit.js never runs their commands with it). */
@@ -206,27 +213,33 @@ function buildScript(name, extraPlugins = []) {
  * installed: bin/btfkit.js then imports the ES module.
  */
 async function buildBunBytecode() {
-  const bunFile = join(out, 'btfkit-bun.cjs');
-  rmSync(bunFile, { force: true });
-  rmSync(`${bunFile}.jsc`, { force: true });
+  for (const f of readdirSync(out)) if (f.startsWith('btfkit-bun')) rmSync(join(out, f), { force: true });
   const local = join(root, 'node_modules', '.bin', 'bun');
   const bun = existsSync(local) ? local : 'bun';
   if (spawnSync(bun, ['--version'], { stdio: 'ignore' }).status !== 0) return;
   const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bun-'));
   try {
-    await build({
-      ...common,
-      outdir: tmp,
-      entryPoints: { 'btfkit-bun': 'dist/src/cli/btfkit.js' },
-      format: 'iife',
-      // CommonJS has its own `require` (a `const require` would redeclare it).
-      banner: { js: 'module.exports = function (__btfkitModuleUrl) {\nconst __btfkitRequire = require;' },
-      footer: { js: '};' },
-      define: { ...define, 'import.meta.url': '__btfkitModuleUrl' },
-    });
-    const args = ['build', '--bytecode', '--format=cjs', '--target=bun', '--minify', join(tmp, 'btfkit-bun.js'), '--outdir', out, '--entry-naming', '[name].cjs'];
-    const r = spawnSync(bun, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`bun build --bytecode failed: ${r.stderr}`);
+    // The whole CLI, and (as for the script form) one per bundled command group: loading the
+    // whole CLI's bytecode was ~10 ms of every Bun command.
+    const forms = [{ name: 'btfkit-bun', plugins: [] }];
+    for (const group of await bundledGroups()) forms.push({ name: `btfkit-bun-${group.module}`, plugins: [onlyCommandGroup(group.module)], group });
+    for (const { name, plugins, group } of forms) {
+      const built = await build({
+        ...common,
+        plugins: [...common.plugins, ...plugins],
+        outdir: tmp,
+        entryPoints: { [name]: 'dist/src/cli/btfkit.js' },
+        format: 'iife',
+        // CommonJS has its own `require` (a `const require` would redeclare it).
+        banner: { js: 'module.exports = function (__btfkitModuleUrl) {\nconst __btfkitRequire = require;' },
+        footer: { js: '};' },
+        define: { ...define, 'import.meta.url': '__btfkitModuleUrl' },
+      });
+      if (group) requireGroupModule(name, group, built);
+      const args = ['build', '--bytecode', '--format=cjs', '--target=bun', '--minify', join(tmp, `${name}.js`), '--outdir', out, '--entry-naming', '[name].cjs'];
+      const r = spawnSync(bun, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bun build --bytecode failed: ${r.stderr}`);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -234,7 +247,7 @@ async function buildBunBytecode() {
 
 /**
  * Run commands through bin/btfkit.js with BTFKIT_CODE_CACHE=refresh: each loads the cache
- * of the script it runs (the whole CLI's, or its group's once btfkit-script-groups.json names
+ * of the script it runs (the whole CLI's, or its group's once btfkit-groups.json names
  * it), and writes it again with the functions it compiled added.
  */
 function primeCodeCache(runs) {
