@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { formatVmlinuxHBytes, formatVmlinuxHBytesJs, writeVmlinuxH } from '../../src/format/c/header.js';
-import { dumpCWasm } from '../../src/format/c/dump-core.js';
+import { dumpCoreIndex, dumpCoreInput, dumpCWasm } from '../../src/format/c/dump-core.js';
+import { sortScratchBytes } from '../../src/format/c/sort.js';
 import { TypeTable } from '../../src/format/c/table.js';
 import { openBtf } from '../../src/open.js';
 import { Btf } from '../../src/wire/btf.js';
@@ -67,6 +68,31 @@ describe('the compiled dumper writes the JavaScript dumper\'s bytes', () => {
 
   it('a 7.1 vmlinux (ENUM64, kfuncs, kind_flag type tags, bitfields, packed structs)', () => {
     assertSameAsJs(Btf.parse(readFixture('third-party', 'vmlinux-7.1.btf.gz')), 'vmlinux-7.1');
+  });
+
+  it('a BTF read into the core\'s memory (dumpCoreInput) is dumped there, and copied where the room behind it is too small', () => {
+    const bytes = readFixture('third-party', 'vmlinux-7.1.btf.gz');
+    const plain = Btf.parse(bytes);
+    const expected = new Map<boolean, Uint8Array>();
+    for (const sorted of [true, false]) expected.set(sorted, formatVmlinuxHBytesJs(plain, { sorted }));
+    // Default room; room for the id offsets and the sort's scratch but not for the dumper's
+    // state (dump_check stops at the limit); no room for the offsets.
+    const n = plain.nextId;
+    for (const room of [undefined, 4 * n + sortScratchBytes(n, plain.strings.length) + (1 << 16), 1 << 10]) {
+      for (const sorted of [true, false]) {
+        const input = dumpCoreInput(bytes.length, room);
+        assert.ok(input);
+        input.set(bytes);
+        const btf = Btf.parse(input, { sanityCheck: false, indexRecords: dumpCoreIndex });
+        assert.ok(btf.offsets.buffer === input.buffer, 'indexed in the core');
+        const text = formatVmlinuxHBytes(btf, { sorted });
+        assert.ok(Buffer.from(text).equals(Buffer.from(expected.get(sorted)!)), `room ${room}, ${sorted ? 'sorted' : 'unsorted'}`);
+        // The input stays where it was read (the memory did not grow under it).
+        assert.ok(Buffer.from(input).equals(bytes));
+        // A second dump of the same BTF (the core's memory is used now) copies it.
+        assert.ok(Buffer.from(formatVmlinuxHBytes(btf, { sorted })).equals(Buffer.from(expected.get(sorted)!)));
+      }
+    }
   });
 
   it('huge gaps, chains within the depth limit, non-ASCII and clashing names, polynomial types, va_list', () => {

@@ -3,10 +3,10 @@
  * (`--base vmlinux mod1.ko mod2.ko`) give one header with every type once.
  */
 
+import { dumpCoreIndex, dumpCoreInput } from '../../format/c/dump-core.js';
 import { mergeSplitBtfs, writeVmlinuxH } from '../../format/c/index.js';
 import { loadBtf } from '../../node/files.js';
 import type { Btf } from '../../wire/btf.js';
-import { btfCoreIndex, btfCoreInput } from '../../wire/btf-core.js';
 import { Kind } from '../../wire/kinds.js';
 import { outBytes, UsageError } from '../common.js';
 import { type DumpOptions, extraFormats } from './dump.js';
@@ -31,9 +31,10 @@ function resolveRoots(btf: Btf, roots: readonly string[]): number[] {
 async function dumpC(files: string[], opts: DumpOptions): Promise<void> {
   if (opts.id || opts.name !== undefined || opts.kind) throw new UsageError('--format c does not take --id/--name/--kind; use --root');
   const loaded: Btf[] = [];
-  // One base BTF (vmlinux) is read into a WebAssembly core that indexes its records where
-  // they lie (btfCoreIndex), not by cold JavaScript.
-  const inCore = files.length === 1 && opts.base === undefined ? { allocate: btfCoreInput, indexRecords: btfCoreIndex } : {};
+  // One base BTF (vmlinux) is read into the memory of the C dumper's WebAssembly core, which
+  // indexes its records where they lie (dumpCoreIndex, not cold JavaScript) and dumps them
+  // there, without a copy.
+  const inCore = files.length === 1 && opts.base === undefined ? { allocate: dumpCoreInput, indexRecords: dumpCoreIndex } : {};
   for (const f of files) loaded.push((await loadBtf(f, { base: opts.base, ...inCore })).btf);
   let btf: Btf;
   if (loaded.length === 1) {

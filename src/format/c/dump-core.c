@@ -19,6 +19,7 @@
  */
 
 #include "sort-core.c"
+#include "../../wasm/btf-index.h"
 
 __attribute__((import_module("env"), import_name("flush"))) void flush(u32 length);
 
@@ -45,6 +46,10 @@ static u32 depth;
 static u8 *out;
 static u32 pos;
 static u32 heap_top;
+/* Nonzero: alloc() may not go past it (the input lies below, read in place by the caller's views, which growing would detach). */
+static u32 heap_limit;
+/* Room for the kfunc ids and their sort (emit_kfuncs), laid out with the rest by dump_check. */
+static u32 *kfunc_ids, *kfunc_tmp;
 
 /* Where the JavaScript dumper throws: stop here, the caller has it report the error. */
 __attribute__((noreturn)) static void fail(void) { __builtin_trap(); }
@@ -53,6 +58,7 @@ __attribute__((noreturn)) static void fail(void) { __builtin_trap(); }
 static void *alloc(u32 bytes) {
   u32 at = (heap_top + 7) & ~7u;
   heap_top = at + bytes;
+  if (heap_limit && heap_top > heap_limit) fail();
   u32 have = (u32)__builtin_wasm_memory_size(0) * 65536;
   if (heap_top > have && __builtin_wasm_memory_grow(0, (heap_top - have + 65535) / 65536) < 0) fail();
   return (void *)at;
@@ -905,7 +911,7 @@ static void emit_kfuncs(void) {
   u32 count = 0;
   for (u32 id = 1; id < type_cnt; id++)
     if (kind(id) == K_DECL_TAG && word(id, 3) == 0xffffffffu && kind(ref_type(id)) == K_FUNC && str_is(name_off(id), "bpf_kfunc")) count++;
-  u32 *kfuncs = alloc(count * 4), *tmp = alloc(count * 4);
+  u32 *kfuncs = kfunc_ids, *tmp = kfunc_tmp;
   count = 0;
   for (u32 id = 1; id < type_cnt; id++) {
     if (kind(id) != K_DECL_TAG || word(id, 3) != 0xffffffffu) continue;
@@ -1029,12 +1035,15 @@ __attribute__((noinline)) static int records_ok(u32 from, u32 to) {
 /*
  * Take the table (as sort_types) and check it, marking what is referenced: 0, or 1 when the
  * JavaScript dumper must do this input. Then lays out the dumper's state above `heap` (the
- * end of what the caller placed).
+ * end of what the caller placed), all of it: nothing is allocated later. With `limit`
+ * nonzero the state must end below it (else a trap, before any text: the caller has a copy
+ * of the table dumped instead) and the memory does not grow.
  */
-__attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u32 heap, u32 psize) {
+__attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i32 *o, u32 n, const u8 *s, u32 slen, const u8 *iw, u32 heap, u32 psize, u32 limit) {
   take_table(w, o, n, s, slen, iw);
   ptr_size = psize;
   heap_top = heap;
+  heap_limit = limit;
   /* (string 0 is where names.ts and nameIs see the empty name) */
   if (slen == 0 || strs[0] != 0 || strs[slen - 1] != 0) return 1;
   for (u32 at = 0; at < slen; at += 16 * SLICE)
@@ -1053,6 +1062,8 @@ __attribute__((export_name("dump_check"))) i32 dump_check(const u32 *w, const i3
   names_init(&type_names, type_bound);
   names_init(&ident_names, ident_bound);
   out = alloc(OUT_CAP);
+  kfunc_ids = alloc(n * 4);
+  kfunc_tmp = alloc(n * 4);
   order_state[0] = ORDERED;
   emit_state[0] = EMITTED;
   return 0;
@@ -1072,6 +1083,9 @@ __attribute__((export_name("dump_c"))) void dump_c(const u32 *ids, u32 count, i3
   if (pos) flush(pos);
   pos = 0;
 }
+
+/* The record index of a BTF read into this core's memory (dump-core.ts dumpCoreIndex). */
+__attribute__((export_name("dump_index"))) i32 dump_index(const u8 *kinds, const u32 *w, u32 n_words, u32 *o) { return index_records(kinds, w, n_words, o); }
 
 /* Where flush() reads the text from. */
 __attribute__((export_name("dump_out"))) u32 dump_out(void) { return (u32)out; }

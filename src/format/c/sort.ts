@@ -340,16 +340,20 @@ export interface CoreTable {
   addVoid(memory: CoreMemory): void;
 }
 
-/** `t`'s records, offsets, strings and trailing words per kind, placed for copying into a core (sort-core.c, dump-core.c). */
-export function placeTable(layout: CoreLayout, t: TypeTable): CoreTable {
-  const words = layout.copy(t.words);
+/**
+ * `t`'s records, offsets, strings and trailing words per kind, placed for copying into a
+ * core (sort-core.c, dump-core.c); with `inPlace`, the records and strings where they are
+ * in the core's memory already (dumpCoreInput).
+ */
+export function placeTable(layout: CoreLayout, t: TypeTable, inPlace = false): CoreTable {
+  const words = inPlace ? t.words.byteOffset : layout.copy(t.words);
   // The memory is zeroed: 12 bytes placed and not written are a record of void.
   const voidAt = t.off[0] === VOID_AT ? (layout.place(12) - words) >>> 2 : -1;
   const off = layout.copy(t.off);
   return {
     words,
     off,
-    strs: layout.copy(t.strBytes),
+    strs: inPlace ? t.strBytes.byteOffset : layout.copy(t.strBytes),
     infoWords: layout.copy(t.infoWords),
     addVoid(memory) {
       if (voidAt >= 0) new Int32Array(memory.buffer, off, 1)[0] = voidAt;
