@@ -116,6 +116,19 @@ export class StringTableBuilder {
   }
 }
 
+/**
+ * Where a BtfBuilder keeps its own strings instead of its StringTableBuilder (BuilderOptions
+ * strings): the DWARF encoder's WebAssembly core interns the names it walks there without a
+ * call out per name. It gives the offsets the builder's own table would (base reuse
+ * included): addString's for `add`, addStringAt's for `addAt`. Neither is asked for ''.
+ */
+export interface StringStore {
+  add(s: string): number;
+  addAt(src: Uint8Array, at: number): number;
+  /** The own strings, as StringTableBuilder.bytes(). */
+  bytes(): Uint8Array;
+}
+
 // ---- byte-level interning: strings hashed and compared in their tables, never decoded ----
 
 /** FNV-1a over the NUL-terminated string at `start`. */

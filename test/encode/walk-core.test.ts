@@ -16,6 +16,7 @@ import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js'
 import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
 import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
 import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
+import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { Kind, makeInfo } from '../../src/wire/kinds.js';
@@ -42,11 +43,10 @@ async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown
   const elf = parseElf(readFixture('dwarf', `${name}.o`));
   const locations = parameterLocationInputs(elf.machine, features);
   const dwarf = new DwarfInfo(await loadDwarfSections(elf, { lists: locations.lists }));
-  // Two builders fed the same names in the same order give the same string offsets.
+  // A builder and the core's string table fed the same names in the same order give the same string offsets.
   const jsBuilder = new BtfBuilder();
-  const coreBuilder = new BtfBuilder();
   const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, jsBuilder, undefined, locations.registers);
-  const walker = WasmUnitWalker.create(dwarf, features, coreBuilder, locations.registers);
+  const walker = WasmUnitWalker.create(dwarf, features, undefined, locations.registers);
   assert.ok(walker, 'the core instantiates');
   const js: unknown[] = [];
   const core: unknown[] = [];
@@ -128,6 +128,50 @@ describe('the WebAssembly DWARF walk', () => {
     const viaCore = await outcome('wasm');
     assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
     assert.equal(viaCore, await outcome('js'));
+  });
+});
+
+describe('the core\'s string table (the encode\'s builder strings)', () => {
+  /** Bytes of a C string table: each string then a NUL. */
+  const cStrings = (...parts: Array<string | number[]>): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...(typeof p === 'string' ? Buffer.from(p) : p), 0]));
+
+  for (const split of [false, true]) {
+    test(`the same offsets and string bytes as the builder's own table${split ? ', on a base' : ''}`, async () => {
+      const dwarf = new DwarfInfo(await loadDwarfSections(parseElf(readFixture('dwarf', 'gcc-dwarf5.o'))));
+      const base = split ? Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf')) : undefined;
+      const walker = WasmUnitWalker.create(dwarf, parseFeatures('pahole-1.24'), base, []);
+      assert.ok(walker, 'the core instantiates');
+      const viaCore = new BtfBuilder({ base, strings: walker.strings });
+      const viaJs = new BtfBuilder({ base });
+      // Names the base has, new ones (again, and once more as bytes), non-ASCII, a NUL inside.
+      const names = ['int', 'list_head', 'fresh', 'ünïcode', 'fresh', 'a\u0000b', '\u{1f600}', 'next'];
+      // Section bytes: ASCII, the base's, invalid UTF-8 (decoded with U+FFFD), a leading BOM (dropped by the decode).
+      const raw = cStrings('fresh', 'long', [0x66, 0xff, 0x6f], [0xef, 0xbb, 0xbf, 0x78], 'x', [0xc3, 0xbc], '\u00fcnïcode', [0xed, 0xa0, 0x80]);
+      const got: number[] = [];
+      const want: number[] = [];
+      for (const s of names) {
+        got.push(viaCore.addString(s));
+        want.push(viaJs.addString(s));
+      }
+      for (let at = 0; at < raw.length; at = raw.indexOf(0, at) + 1) {
+        got.push(viaCore.addStringAt(raw, at));
+        want.push(viaJs.addStringAt(raw, at));
+      }
+      assert.deepEqual(got, want);
+      // 'int' is the base's own string, not a new one.
+      if (base) assert.ok(got[0]! > 0 && got[0]! < base.startStrOff + base.strings.length);
+      assert.ok(Buffer.from(viaCore.toBytes()).equals(Buffer.from(viaJs.toBytes())));
+    });
+  }
+
+  test('a split encode walked by the core is byte-identical to the JavaScript walk, before and after the dedup', async () => {
+    const base = Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf'));
+    const bytes = readFixture('dwarf', 'gcc-two-units.o');
+    const features = parseFeatures('pahole-1.24');
+    const before = async (walker: 'js' | 'wasm'): Promise<Buffer> => Buffer.from((await encodeUndeduplicated(bytes, { features, base, walker })).builder.toBytes());
+    assert.ok((await before('wasm')).equals(await before('js')));
+    const after = async (walker: 'js' | 'wasm'): Promise<Buffer> => Buffer.from(writeBtf((await encodeBtf(bytes, { features, base, walker })).btf));
+    assert.ok((await after('wasm')).equals(await after('js')));
   });
 });
 

@@ -130,7 +130,10 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const symbols = readSymbols(elf);
   // Undeduplicated BTF takes about 0.8 bytes per byte of .debug_info (vmlinux: 134 MB).
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
-  const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
+  const useCore = opts.drafts === undefined && (opts.walker === 'wasm' || (opts.walker === undefined && sections.info.length <= WALK_CORE_MAX_INFO));
+  const coreWalker = useCore ? WasmUnitWalker.create(dwarf, features, opts.base, locations.registers) : undefined;
+  // The core's string table is the builder's: the names it walks need no call out.
+  const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords, strings: coreWalker?.strings });
   const newerPahole = beyondPahole124(features);
   const functionTable = new FunctionTable(symbols, { consistent: features.has('consistent_func'), optimized: features.has('optimized_func'), sorted: newerPahole });
   const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var'), newerPahole) : undefined;
@@ -144,8 +147,6 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     },
   };
   const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy }, locations.registers);
-  const useCore = opts.drafts === undefined && (opts.walker === 'wasm' || (opts.walker === undefined && sections.info.length <= WALK_CORE_MAX_INFO));
-  const coreWalker = useCore ? WasmUnitWalker.create(dwarf, features, builder, locations.registers) : undefined;
   if (coreWalker) encoder.finisher = coreWalker.finisher();
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;

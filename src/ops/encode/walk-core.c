@@ -15,14 +15,13 @@
  * unit or section; nothing recurses.
  *
  * No libc: the caller copies the sections above heap_base(), calls init(), then walk_unit()
- * per unit and reads the arrays result() describes. Names are interned through the imported
- * intern(namespace, section, offset), called once per distinct string, which returns the
- * caller's string offset.
+ * per unit and reads the arrays result() describes. Names are interned in the core's own
+ * string table (the encode's BtfBuilder strings, see strings_init), which the caller adds to
+ * through strings_add and reads once at the end: no call out per name.
  */
 
 #include "../../wasm/core.h"
 
-__attribute__((import_module("env"), import_name("intern"))) i32 intern(u32 ns, u32 sec, u32 off);
 
 #define TRAP() __builtin_trap()
 /* Small helpers of the per-DIE path, inlined although the cores are built for size (-Oz). */
@@ -34,8 +33,12 @@ __attribute__((import_module("env"), import_name("intern"))) i32 intern(u32 ns, 
  */
 #define PER_ITEM static __attribute__((noinline))
 
-/* intern() namespaces: a .debug_str name taken from its bytes, a name decoded to a string, the fake int's name. */
-enum { NS_RAW = 0, NS_DECODED = 1, NS_FAKE_INT = 2 };
+/*
+ * Name namespaces (as the JavaScript walk interns them): a .debug_str name looked up in the
+ * base from its bytes, then decoded; a name decoded to a string first.
+ */
+enum { NS_RAW = 0, NS_DECODED = 1 };
+#define FAKE_INT_NAME "__SANITIZED_FAKE_INT__"
 /* Where a string is (intern's and result's section numbers). */
 enum { SEC_NONE = 0, SEC_STR = 1, SEC_LINE_STR = 2, SEC_INFO = 3 };
 
@@ -697,7 +700,176 @@ static int string_is(string_ref s, const char *lit) {
   return i == s.len;
 }
 
-/* ---- names: each distinct string interned once through the caller ---- */
+/*
+ * ---- the encode's string table (walk-core.ts CoreStringStore): the builder's own strings
+ * live here, so a name found in the walk is interned without a call out ----
+ *
+ * The same offsets as BtfBuilder's addString over a StringTableBuilder: the empty string is
+ * 0, a string the base has (split BTF) its base offset (BaseStringIndex: the base chain's
+ * bytes and FNV-1a table, copied in by strings_init), else its own offset, appended at first
+ * use after start_offset.
+ */
+
+static const u8 *base_all;
+static u32 base_len;
+static const i32 *base_slots, *base_hashes;
+static u32 base_mask;
+static int have_base;
+static u32 own_start;
+static vec own_bytes;
+/* Own strings by content: local offset + 1 (0: empty slot), FNV-1a hash, byte length. */
+static u32 *own_slots, *own_hashes, *own_lens;
+static u32 own_mask, own_count;
+static vec string_scratch;
+
+/* Whether TextDecoder (non-fatal, BOM not ignored) gives back these bytes: valid UTF-8 and no leading BOM. */
+static int utf8_exact(const u8 *b, u32 n) {
+  if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) return 0;
+  for (u32 i = 0; i < n;) {
+    u8 c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    u32 more;
+    u8 lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) more = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      more = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else return 0;
+    if (n - i <= more) return 0;
+    if (b[i + 1] < lo || b[i + 1] > hi) return 0;
+    for (u32 k = 2; k <= more; k++) if (b[i + k] < 0x80 || b[i + k] > 0xbf) return 0;
+    i += more + 1;
+  }
+  return 1;
+}
+
+/* FNV-1a, as strings.ts hashBytes. */
+static u32 hash_bytes(const u8 *b, u32 n) {
+  u32 h = 0x811c9dc5u;
+  for (u32 i = 0; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
+  return h;
+}
+
+/* The base offset of these bytes (no NUL among them), or -1 (BaseStringIndex.find). */
+static i32 base_find(const u8 *b, u32 n, u32 h) {
+  if (!have_base) return -1;
+  for (u32 i = h & base_mask;; i = (i + 1) & base_mask) {
+    i32 s = base_slots[i];
+    if (s == 0) return -1;
+    if ((u32)base_hashes[i] != h) continue;
+    u32 at = (u32)s - 1;
+    if (at + n >= base_len) continue;
+    u32 k = 0;
+    while (k < n && base_all[at + k] == b[k]) k++;
+    if (k == n && base_all[at + n] == 0) return (i32)at;
+  }
+}
+
+static void own_grow(void) {
+  u32 cap = own_mask ? (own_mask + 1) * 2 : 4096;
+  u32 *slots = alloc(4 * cap), *hashes = alloc(4 * cap), *lens = alloc(4 * cap);
+  for (u32 i = 0; i < cap; i++) slots[i] = 0;
+  for (u32 i = 0; own_mask && i <= own_mask; i++) {
+    if (own_slots[i] == 0) continue;
+    u32 j = own_hashes[i] & (cap - 1);
+    while (slots[j]) j = (j + 1) & (cap - 1);
+    slots[j] = own_slots[i];
+    hashes[j] = own_hashes[i];
+    lens[j] = own_lens[i];
+  }
+  own_slots = slots;
+  own_hashes = hashes;
+  own_lens = lens;
+  own_mask = cap - 1;
+}
+
+/* How table_intern looks a string up (BtfBuilder's addString, addStringAt, and the own table alone). */
+enum { LOOKUP_ADD = 0, LOOKUP_RAW = 1, LOOKUP_OWN = 2 };
+
+/*
+ * The offset of the `n` bytes at `b`. LOOKUP_ADD (UTF-8 as TextEncoder makes it): the own
+ * table, then the base (bytes with a NUL never match there), then appended. LOOKUP_RAW (bytes
+ * of a section, which the JavaScript decodes before it adds them): the base from the bytes as
+ * they are, then the own table; -1 when decoding would change them (the caller decodes and
+ * adds with LOOKUP_OWN, as BtfBuilder.addStringAt does). LOOKUP_OWN: the own table only.
+ */
+static i32 table_intern(const u8 *b, u32 n, u32 mode) {
+  if (n == 0) return 0;
+  u32 h = hash_bytes(b, n);
+  int nul = 0;
+  for (u32 i = 0; i < n; i++) nul |= b[i] == 0;
+  i32 in_base = nul || mode == LOOKUP_OWN ? -1 : base_find(b, n, h);
+  if (in_base >= 0) return in_base;
+  if (mode == LOOKUP_RAW && !utf8_exact(b, n)) return -1;
+  for (u32 i = h & own_mask;; i = (i + 1) & own_mask) {
+    u32 s = own_slots[i];
+    if (s == 0) break;
+    if (own_hashes[i] != h || own_lens[i] != n) continue;
+    const u8 *have = own_bytes.p + s - 1;
+    u32 k = 0;
+    while (k < n && have[k] == b[k]) k++;
+    if (k == n) return (i32)(own_start + s - 1);
+  }
+  /* Room first: a growth that fails traps before anything changed. */
+  if ((own_count + 1) * 2 > own_mask) own_grow();
+  u8 *to = vroom(&own_bytes, n + 1);
+  copy_bytes(to, b, n);
+  to[n] = 0;
+  u32 local = own_bytes.len;
+  own_bytes.len += n + 1;
+  u32 i = h & own_mask;
+  while (own_slots[i]) i = (i + 1) & own_mask;
+  own_slots[i] = local + 1;
+  own_hashes[i] = h;
+  own_lens[i] = n;
+  own_count++;
+  return (i32)(own_start + local);
+}
+
+/*
+ * The table's start: own strings from logical offset `start` (a standalone table holds the
+ * empty string at 0 first); the base's bytes and index where `with_base` (walk-core.ts placed them).
+ */
+__attribute__((export_name("strings_init"))) void strings_init(u32 start, const u8 *all, u32 all_len, const i32 *slots, const i32 *hashes, u32 mask, u32 with_base) {
+  own_start = start;
+  base_all = all;
+  base_len = all_len;
+  base_slots = slots;
+  base_hashes = hashes;
+  base_mask = mask;
+  have_base = with_base != 0;
+  own_grow();
+  if (!have_base) {
+    *(u8 *)vroom(&own_bytes, 1) = 0;
+    own_bytes.len = 1;
+  }
+}
+
+/* Room for `n` bytes of a string the caller interns next (strings_add). */
+__attribute__((export_name("strings_scratch"))) u8 *strings_scratch(u32 n) {
+  string_scratch.len = 0;
+  return vroom(&string_scratch, n);
+}
+
+/* table_intern of the first `n` scratch bytes, looked up as `mode` says (LOOKUP_*). */
+__attribute__((export_name("strings_add"))) i32 strings_add(u32 n, u32 mode) {
+  if (n > string_scratch.cap || mode > LOOKUP_OWN) TRAP();
+  return table_intern(string_scratch.p, n, mode);
+}
+
+/* The own strings' bytes, strings_len() of them. */
+__attribute__((export_name("strings_bytes"))) u8 *strings_bytes(void) { return own_bytes.p; }
+__attribute__((export_name("strings_len"))) u32 strings_len(void) { return own_bytes.len; }
+
+/* ---- names: each distinct string interned once in the table above ---- */
 
 typedef struct {
   u32 hash;
@@ -712,12 +884,6 @@ static u32 names_mask, n_names;
 /* .debug_str offset → caller's offset + 1 (0: not looked up yet). */
 static i32 *str_cache;
 static i32 fake_int_name = -1;
-
-static u32 hash_bytes(const u8 *b, u32 n) {
-  u32 h = 0x811c9dc5u;
-  for (u32 i = 0; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
-  return h;
-}
 
 static void names_grow(void) {
   /* First sized for a name per 32 bytes of .debug_str (ext4: 21k names in 2 MB), then doubled. */
@@ -747,7 +913,10 @@ static i32 intern_string(u32 ns, string_ref s) {
     while (k < s.len && e->bytes[k] == s.bytes[k]) k++;
     if (k == s.len) return e->value;
   }
-  i32 value = intern(ns, s.sec, s.off);
+  /* A name the JavaScript would decode into other bytes: that walk takes the unit. */
+  if (ns == NS_DECODED && !utf8_exact(s.bytes, s.len)) TRAP();
+  i32 value = table_intern(s.bytes, s.len, LOOKUP_RAW);
+  if (value < 0) TRAP();
   if ((n_names + 1) * 2 > names_mask) names_grow();
   u32 i = h & names_mask;
   while (names[i].bytes) i = (i + 1) & names_mask;
@@ -965,7 +1134,7 @@ PER_ITEM void base_type(void) {
   }
   double name = name_off();
   if (size == 0 || (to_i32(size) & to_i32(size - 1)) != 0 || size > 16) {
-    if (fake_int_name < 0) fake_int_name = intern(NS_FAKE_INT, SEC_NONE, 0);
+    if (fake_int_name < 0) fake_int_name = table_intern((const u8 *)FAKE_INT_NAME, sizeof FAKE_INT_NAME - 1, LOOKUP_ADD);
     name = fake_int_name;
     size = 4;
   }
