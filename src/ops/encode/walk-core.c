@@ -751,6 +751,33 @@ static int utf8_exact(const u8 *b, u32 n) {
   return 1;
 }
 
+HOT u32 load_u32(const u8 *p) {
+  u32 v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+/*
+ * The names table's hash, four bytes at a step: a module's .debug_str repeats each name per
+ * unit (ext4: 150k strings, 13k distinct), so most lookups here hash a name met before.
+ */
+static u32 name_hash(const u8 *b, u32 n) {
+  u32 h = 0x811c9dc5u ^ n;
+  u32 i = 0;
+  for (; i + 4 <= n; i += 4) h = (h ^ load_u32(b + i)) * 0x01000193u;
+  for (; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
+  return h ^ (h >> 15);
+}
+
+static int same_bytes(const u8 *a, const u8 *b, u32 n) {
+  u32 i = 0;
+  for (; i + 4 <= n; i += 4)
+    if (load_u32(a + i) != load_u32(b + i)) return 0;
+  for (; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
+
 /* FNV-1a, as strings.ts hashBytes. */
 static u32 hash_bytes(const u8 *b, u32 n) {
   u32 h = 0x811c9dc5u;
@@ -767,9 +794,7 @@ static i32 base_find(const u8 *b, u32 n, u32 h) {
     if ((u32)base_hashes[i] != h) continue;
     u32 at = (u32)s - 1;
     if (at + n >= base_len) continue;
-    u32 k = 0;
-    while (k < n && base_all[at + k] == b[k]) k++;
-    if (k == n && base_all[at + n] == 0) return (i32)at;
+    if (base_all[at + n] == 0 && same_bytes(base_all + at, b, n)) return (i32)at;
   }
 }
 
@@ -813,10 +838,7 @@ static i32 table_intern(const u8 *b, u32 n, u32 mode) {
     u32 s = own_slots[i];
     if (s == 0) break;
     if (own_hashes[i] != h || own_lens[i] != n) continue;
-    const u8 *have = own_bytes.p + s - 1;
-    u32 k = 0;
-    while (k < n && have[k] == b[k]) k++;
-    if (k == n) return (i32)(own_start + s - 1);
+    if (same_bytes(own_bytes.p + s - 1, b, n)) return (i32)(own_start + s - 1);
   }
   /* Room first: a growth that fails traps before anything changed. */
   if ((own_count + 1) * 2 > own_mask) own_grow();
@@ -904,14 +926,12 @@ static void names_grow(void) {
 /* The caller's offset of a string in namespace `ns` (the empty string: 0). */
 static i32 intern_string(u32 ns, string_ref s) {
   if (s.len == 0) return 0;
-  u32 h = hash_bytes(s.bytes, s.len) ^ ns;
+  u32 h = name_hash(s.bytes, s.len) ^ ns;
   for (u32 i = h & names_mask;; i = (i + 1) & names_mask) {
     name_entry *e = &names[i];
     if (e->bytes == 0) break;
     if (e->hash != h || e->ns != ns || e->len != s.len) continue;
-    u32 k = 0;
-    while (k < s.len && e->bytes[k] == s.bytes[k]) k++;
-    if (k == s.len) return e->value;
+    if (same_bytes(e->bytes, s.bytes, s.len)) return e->value;
   }
   /* A name the JavaScript would decode into other bytes: that walk takes the unit. */
   if (ns == NS_DECODED && !utf8_exact(s.bytes, s.len)) TRAP();
