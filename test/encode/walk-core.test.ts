@@ -16,10 +16,12 @@ import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js'
 import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
 import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
 import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
+import { dedup } from '../../src/ops/dedup.js';
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { Kind, makeInfo } from '../../src/wire/kinds.js';
+import { baseStringIndex } from '../../src/wire/strings.js';
 import { writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture } from '../helpers.js';
 
@@ -161,6 +163,8 @@ describe('the core\'s string table (the encode\'s builder strings)', () => {
       // 'int' is the base's own string, not a new one.
       if (base) assert.ok(got[0]! > 0 && got[0]! < base.startStrOff + base.strings.length);
       assert.ok(Buffer.from(viaCore.toBytes()).equals(Buffer.from(viaJs.toBytes())));
+      // The invalid UTF-8 was added as decoded, without a look at the base.
+      assert.equal(walker.strings.disjointFromBase, false);
     });
   }
 
@@ -172,6 +176,13 @@ describe('the core\'s string table (the encode\'s builder strings)', () => {
     assert.ok((await before('wasm')).equals(await before('js')));
     const after = async (walker: 'js' | 'wasm'): Promise<Buffer> => Buffer.from(writeBtf((await encodeBtf(bytes, { features, base, walker })).btf));
     assert.ok((await after('wasm')).equals(await after('js')));
+    // Every own string the core added was looked up in the base: the dedup may skip its lookups there.
+    const split = (await encodeUndeduplicated(bytes, { features, base, walker: 'wasm' })).builder.build();
+    for (let off = split.startStrOff; off < split.startStrOff + split.strings.length; off = split.strings.indexOf(0, off - split.startStrOff) + 1 + split.startStrOff) {
+      assert.equal(baseStringIndex(base).find(split.strings, off - split.startStrOff), -1, `own string at ${off} is in the base`);
+    }
+    const deduped = (ownStringsNotInBase: boolean): Buffer => Buffer.from(writeBtf(dedup(split, { legacy: true, ownStringsNotInBase }).btf));
+    assert.ok(deduped(true).equals(deduped(false)));
   });
 });
 

@@ -107,7 +107,8 @@ export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'fil
   try {
     const where = opts.file !== undefined ? { file: opts.file } : {};
     const stringsBefore = paholeStringOrder.get(builder);
-    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true, stringsBefore }).btf;
+    const ownStringsNotInBase = stringsLookedUpInBase.has(builder);
+    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true, stringsBefore, ownStringsNotInBase }).btf;
   } catch (error) {
     if (error instanceof BtfError && opts.file !== undefined) error.withFile(opts.file);
     throw error;
@@ -121,6 +122,9 @@ export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'fil
  * the builder until dedupEncoded runs (the two halves may run apart, see the CLI).
  */
 const paholeStringOrder = new WeakMap<BtfBuilder, Array<{ before: number; offsets: number[] }>>();
+
+/** Builders on a base whose every own string the walk core's table looked up there first (DedupOptions.ownStringsNotInBase). */
+const stringsLookedUpInBase = new WeakSet<BtfBuilder>();
 
 async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<UndeduplicatedEncoding> {
   const features = opts.features ?? DEFAULT_FEATURES;
@@ -199,6 +203,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
   }
   if (newerPahole) variables?.addDatasecs(builder);
+  if (opts.base && coreWalker?.strings.disjointFromBase) stringsLookedUpInBase.add(builder);
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };
 }
 

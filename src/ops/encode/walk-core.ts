@@ -64,7 +64,7 @@ export class WasmUnitWalker {
     private readonly core: WalkCoreExports,
     private readonly dwarf: DwarfInfo,
     /** The core's string table: give it to the encoder's builder (BuilderOptions strings). */
-    readonly strings: StringStore,
+    readonly strings: CoreStringStore,
   ) {}
 
   /**
@@ -293,9 +293,10 @@ const LOOKUP_OWN = 2;
  * copied into the core's scratch room and interned there, so the walk's names and the
  * encoder's (functions, sections, fallback units) share one table and one set of offsets.
  */
-class CoreStringStore implements StringStore {
+export class CoreStringStore implements StringStore {
   private scratch = new Uint8Array(0);
   private scratchAt = 0;
+  private unlookedAdds = 0;
 
   constructor(private readonly core: WalkCoreExports) {}
 
@@ -308,9 +309,16 @@ class CoreStringStore implements StringStore {
     if (end < 0) end = src.length;
     this.room(end - at).set(src.subarray(at, end));
     const off = this.core.strings_add(end - at, LOOKUP_RAW);
+    if (off >= 0) return off;
     // Bytes that decoding changes (not UTF-8, or a BOM first): the decoded string, added to
     // the own strings without a look at the base, as BtfBuilder.addStringAt does.
-    return off >= 0 ? off : this.intern(decodeCString(src, at), LOOKUP_OWN);
+    this.unlookedAdds++;
+    return this.intern(decodeCString(src, at), LOOKUP_OWN);
+  }
+
+  /** Every own string was looked up in the base first (so none is one the base has). */
+  get disjointFromBase(): boolean {
+    return this.unlookedAdds === 0;
   }
 
   bytes(): Uint8Array {
