@@ -262,13 +262,7 @@ export class BaseStringIndex {
   readonly mask: number;
 
   constructor(base: Btf) {
-    const chain: Btf[] = [];
-    for (let b: Btf | undefined = base; b; b = b.base) chain.unshift(b);
-    let all = base.strings;
-    if (chain.length > 1) {
-      all = new Uint8Array(base.startStrOff + base.strings.length);
-      for (const b of chain) all.set(b.strings, b.startStrOff);
-    }
+    const all = baseStringBytes(base);
     this.all = all;
     // vmlinux's 1.8 MB by btf-core.c (cold JavaScript took tens of milliseconds per command).
     const table = indexStringsByCore(all) ?? indexStringsJs(all);
@@ -287,6 +281,14 @@ export class BaseStringIndex {
       i = (i + 1) & this.mask;
     }
   }
+}
+
+/** All string tables of a base BTF chain, concatenated: index = logical string offset. */
+export function baseStringBytes(base: Btf): Uint8Array {
+  if (!base.base) return base.strings;
+  const all = new Uint8Array(base.startStrOff + base.strings.length);
+  for (let b: Btf | undefined = base; b; b = b.base) all.set(b.strings, b.startStrOff);
+  return all;
 }
 
 /**

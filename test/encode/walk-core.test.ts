@@ -22,7 +22,7 @@ import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { Kind, makeInfo } from '../../src/wire/kinds.js';
 import { baseStringIndex } from '../../src/wire/strings.js';
-import { writeBtf } from '../../src/wire/write.js';
+import { serializeBtf, writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture } from '../helpers.js';
 
 const objects = readdirSync(fixturePath('dwarf')).filter((f) => f.endsWith('.o')).map((f) => f.slice(0, -2)).sort();
@@ -137,10 +137,16 @@ describe('the core\'s string table (the encode\'s builder strings)', () => {
   /** Bytes of a C string table: each string then a NUL. */
   const cStrings = (...parts: Array<string | number[]>): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...(typeof p === 'string' ? Buffer.from(p) : p), 0]));
 
-  for (const split of [false, true]) {
-    test(`the same offsets and string bytes as the builder's own table${split ? ', on a base' : ''}`, async () => {
+  const bases: Record<string, () => Btf | undefined> = {
+    standalone: () => undefined,
+    'on a base': () => Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf')),
+    // A string twice in the base: its first offset is the one reused.
+    'on a base with a string twice': () => Btf.parse(serializeBtf({ words: new Uint32Array(0), strings: cStrings('', 'next', 'int', 'next', 'fresh2'), endian: 'little' })),
+  };
+  for (const [label, makeBase] of Object.entries(bases)) {
+    test(`the same offsets and string bytes as the builder's own table: ${label}`, async () => {
       const dwarf = new DwarfInfo(await loadDwarfSections(parseElf(readFixture('dwarf', 'gcc-dwarf5.o'))));
-      const base = split ? Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf')) : undefined;
+      const base = makeBase();
       const walker = WasmUnitWalker.create(dwarf, parseFeatures('pahole-1.24'), base, []);
       assert.ok(walker, 'the core instantiates');
       const viaCore = new BtfBuilder({ base, strings: walker.strings });
@@ -162,6 +168,7 @@ describe('the core\'s string table (the encode\'s builder strings)', () => {
       assert.deepEqual(got, want);
       // 'int' is the base's own string, not a new one.
       if (base) assert.ok(got[0]! > 0 && got[0]! < base.startStrOff + base.strings.length);
+      if (label.endsWith('twice')) assert.equal(got[7], 1, "'next' at its first offset");
       assert.ok(Buffer.from(viaCore.toBytes()).equals(Buffer.from(viaJs.toBytes())));
       // The invalid UTF-8 was added as decoded, without a look at the base.
       assert.equal(walker.strings.disjointFromBase, false);

@@ -705,14 +705,14 @@ static int string_is(string_ref s, const char *lit) {
  * live here, so a name found in the walk is interned without a call out ----
  *
  * The same offsets as BtfBuilder's addString over a StringTableBuilder: the empty string is
- * 0, a string the base has (split BTF) its base offset (BaseStringIndex: the base chain's
- * bytes and FNV-1a table, copied in by strings_init), else its own offset, appended at first
- * use after start_offset.
+ * 0, a string the base has (split BTF) its base offset (the first occurrence, as
+ * BaseStringIndex finds it: the base chain's bytes, copied in, indexed by strings_init),
+ * else its own offset, appended at first use after start_offset.
  */
 
 static const u8 *base_all;
 static u32 base_len;
-static const i32 *base_slots, *base_hashes;
+static i32 *base_slots, *base_hashes;
 static u32 base_mask;
 static int have_base;
 static u32 own_start;
@@ -856,18 +856,50 @@ static i32 table_intern(const u8 *b, u32 n, u32 mode) {
   return (i32)(own_start + local);
 }
 
+/* NULs in all[from..to): the base's string count, a chunk per call (see PER_ITEM). */
+PER_ITEM u32 count_nuls(u32 from, u32 to) {
+  u32 n = 0;
+  for (u32 i = from; i < to; i++) n += base_all[i] == 0;
+  return n;
+}
+
+/* The base string at `start` into the base index unless an earlier one has its bytes; where the next starts. */
+PER_ITEM u32 index_base_string(u32 start) {
+  u32 end = start;
+  while (end < base_len && base_all[end]) end++;
+  u32 n = end - start;
+  u32 h = hash_bytes(base_all + start, n);
+  u32 i = h & base_mask;
+  for (; base_slots[i]; i = (i + 1) & base_mask) {
+    u32 at = (u32)base_slots[i] - 1;
+    if ((u32)base_hashes[i] == h && at + n < base_len && base_all[at + n] == 0 && same_bytes(base_all + at, base_all + start, n)) return end + 1;
+  }
+  base_slots[i] = (i32)start + 1;
+  base_hashes[i] = (i32)h;
+  return end + 1;
+}
+
 /*
  * The table's start: own strings from logical offset `start` (a standalone table holds the
- * empty string at 0 first); the base's bytes and index where `with_base` (walk-core.ts placed them).
+ * empty string at 0 first); with a base, its chain's strings all[0..all_len) (ending with a
+ * NUL, placed by walk-core.ts), indexed here.
  */
-__attribute__((export_name("strings_init"))) void strings_init(u32 start, const u8 *all, u32 all_len, const i32 *slots, const i32 *hashes, u32 mask, u32 with_base) {
+__attribute__((export_name("strings_init"))) void strings_init(u32 start, const u8 *all, u32 all_len) {
   own_start = start;
+  have_base = all_len > 0;
   base_all = all;
   base_len = all_len;
-  base_slots = slots;
-  base_hashes = hashes;
-  base_mask = mask;
-  have_base = with_base != 0;
+  if (have_base) {
+    u32 n = 0;
+    for (u32 from = 0; from < all_len; from += 65536) n += count_nuls(from, from + 65536 < all_len ? from + 65536 : all_len);
+    u32 cap = 1024;
+    while (cap < n * 2) cap *= 2;
+    base_mask = cap - 1;
+    base_slots = alloc(4 * cap);
+    base_hashes = alloc(4 * cap);
+    for (u32 i = 0; i < cap; i++) base_slots[i] = 0;
+    for (u32 at = 0; at < all_len;) at = index_base_string(at);
+  }
   own_grow();
   if (!have_base) {
     *(u8 *)vroom(&own_bytes, 1) = 0;

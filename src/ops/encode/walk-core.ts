@@ -15,7 +15,7 @@ import type { DwarfInfo, UnitHeader } from '../../dwarf/reader.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
 import type { Btf } from '../../wire/btf.js';
 import { coreKindTable, KIND_SHAPES } from '../../wire/kinds.js';
-import { baseStringIndex, decodeCString, type StringStore } from '../../wire/strings.js';
+import { baseStringBytes, decodeCString, type StringStore } from '../../wire/strings.js';
 import type { FnInfo, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
 import type { FeatureSet } from './features.js';
 import { WALK_CORE_WASM } from './walk-core-wasm.js';
@@ -24,7 +24,7 @@ interface WalkCoreExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   init(desc: number): void;
-  strings_init(start: number, all: number, allLength: number, slots: number, hashes: number, mask: number, withBase: number): void;
+  strings_init(start: number, all: number, allLength: number): void;
   strings_scratch(n: number): number;
   strings_add(n: number, mode: number): number;
   strings_bytes(): number;
@@ -80,9 +80,9 @@ export class WasmUnitWalker {
     const parts = [sections.info, sections.abbrev, sections.str, sections.lineStr, sections.strOffsets, sections.addr, sections.loclists, sections.loc];
     const desc: number[] = [];
     for (const p of parts) desc.push(layout.copy(p), p.length);
-    // The base's strings and their index (BaseStringIndex), for names the base has.
-    const index = base ? baseStringIndex(base) : undefined;
-    const baseAt = index ? [layout.copy(index.all), layout.copy(index.slots), layout.copy(index.hashes)] : [0, 0, 0];
+    // The base chain's strings (index = string offset), for names the base has.
+    const baseStrings = base ? baseStringBytes(base) : new Uint8Array(0);
+    const baseAt = layout.copy(baseStrings);
     let span = 0;
     for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
     const flags = (features.has('float') ? 1 : 0) | (features.has('enum64') ? 2 : 0) | (features.has('type_tag') ? 4 : 0) | (features.has('decl_tag') ? 8 : 0);
@@ -95,7 +95,7 @@ export class WasmUnitWalker {
     try {
       core.init(descAt);
       const start = base ? base.startStrOff + base.strings.length : 0;
-      core.strings_init(start, baseAt[0]!, index?.all.length ?? 0, baseAt[1]!, baseAt[2]!, index?.mask ?? 0, index ? 1 : 0);
+      core.strings_init(start, baseAt, baseStrings.length);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) return undefined;
       throw e;
