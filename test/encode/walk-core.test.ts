@@ -35,7 +35,9 @@ function normalized(d: UnitDraft, dwarf: DwarfInfo): unknown {
   // The core hands over its DIE map whole: as (offset, local) pairs, as the JavaScript does.
   const pairs: number[] = [];
   if (d.denseDies) for (let rel = 0; rel < d.dies.length; rel++) if (d.dies[rel] !== 0) pairs.push(rel, d.dies[rel]!);
-  const { denseDies: _dense, ...rest } = d;
+  const { denseDies: _dense, diesAgain, ...rest } = d;
+  // The map viewed again is the map.
+  if (diesAgain) assert.deepStrictEqual(diesAgain(), d.dies);
   // (Copies: the core's arrays are views of its memory, reused by the next unit.)
   const copied = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Int32Array).slice() : v]));
   return { ...copied, dies: d.denseDies ? Int32Array.from(pairs) : d.dies.slice(), fns: d.fns.map(fn), fnDecls: d.fnDecls.map(fn) };
@@ -104,6 +106,31 @@ describe('the WebAssembly DWARF walk', () => {
       }
     });
   }
+
+  test('a unit the core does not finish is finished by the JavaScript from the core\'s DIE map, read after the core\'s memory grew', async () => {
+    const original = WasmUnitWalker.prototype.finisher;
+    // Every unit given back, the core's memory grown first (its views of the walk detach).
+    WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
+      const { memory } = (this as unknown as { core: { memory: WebAssembly.Memory } }).core;
+      return {
+        finish() {
+          memory.grow(16);
+          return undefined;
+        },
+      };
+    };
+    try {
+      for (const name of ['gcc-dwarf5', 'gcc-two-units', 'clang-dwarf5']) {
+        const bytes = readFixture('dwarf', `${name}.o`);
+        const features = parseFeatures('pahole-1.24');
+        const viaCore = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes());
+        const viaJs = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes());
+        assert.ok(viaCore.equals(viaJs), name);
+      }
+    } finally {
+      WasmUnitWalker.prototype.finisher = original;
+    }
+  });
 
   test('a unit the core stops on is walked by the JavaScript, which names the bad DIE', async () => {
     const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();

@@ -146,6 +146,7 @@ export class WasmUnitWalker {
     const words = u32();
     const recOff = i32();
     const recLen = i32();
+    const [diesAt, diesBytes] = [r[k]!, r[k + 1]!];
     const dies = i32();
     const aliasFrom = Array.from(f64());
     const aliasTo = Array.from(f64());
@@ -214,6 +215,7 @@ export class WasmUnitWalker {
       recLen,
       dies,
       denseDies: true,
+      diesAgain: () => new Int32Array(this.core.memory.buffer, diesAt, diesBytes / 4),
       aliasFrom,
       aliasTo,
       fns,
@@ -243,7 +245,7 @@ export class WasmUnitWalker {
     const at = core.finish_init();
     new Uint8Array(core.memory.buffer, at, kinds.length).set(kinds);
     return {
-      finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput) {
+      finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: () => Int32Array, unit: UnitIdInput) {
         const { n, span } = unit;
         try {
           // (Each call may grow the memory: its buffer is taken after.)
@@ -257,7 +259,7 @@ export class WasmUnitWalker {
           new Int32Array(memory, at[1]!, n - fromRecord).set(recOff.subarray(fromRecord, n));
           new Int32Array(memory, at[2]!, n - fromRecord).set(recLen.subarray(fromRecord, n));
           new Int32Array(memory, at[3]!, n).set(unit.protoOf);
-          if (at[4] !== 0) new Int32Array(memory, at[4]!, span).set(dieMap.subarray(0, span));
+          if (at[4] !== 0) new Int32Array(memory, at[4]!, span).set(dieMap().subarray(0, span));
           const resultAt = core.finish_unit(n, unit.unitOffset, span, unit.nextId, unit.globalIndex, unit.localIndex);
           const r = new Uint32Array(core.memory.buffer, resultAt, 5).slice();
           const buffer = core.memory.buffer;
