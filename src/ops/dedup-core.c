@@ -405,7 +405,8 @@ static i32 base_ref_hash(u32 k, u32 o) { return k == K_ARRAY ? hash_array(o) : k
 static u32 first_ref_word(u32 k, u32 o) { return o + (k == K_ARRAY ? 3 : 2); }
 
 static int prep(u32 start_str_off) {
-  u8 *own_name = (u8 *)alloc(start_str_off + 1);
+  /* A bit per base string offset (a byte each touched a page of fresh memory per base name read). */
+  u8 *own_name = (u8 *)alloc(start_str_off / 8 + 1);
   base_composites = alloc_ids((u32)S);
   i32 *grouped = alloc_ids((u32)S);
   i32 *group_count = alloc_ids((u32)S + 1);
@@ -414,7 +415,7 @@ static int prep(u32 start_str_off) {
   if (!own_name || !base_composites || !grouped || !group_count || !fill || !base_group_added) return 0;
   for (i32 id = S; id < N; id++) {
     u32 name = W[OFF[id]];
-    if (name < start_str_off) own_name[name] = 1;
+    if (name < start_str_off) own_name[name >> 3] |= (u8)(1u << (name & 7));
   }
   i32 n_grouped = 0;
   for (i32 id = 1; id < S; id++) {
@@ -424,7 +425,7 @@ static int prep(u32 start_str_off) {
     if (k == K_VAR || k == K_DATASEC) continue;
     if (k == 0 || k > K_ENUM64) return 0;
     /* (a name past the base's strings counts as one a split type may have, as in dedup.ts) */
-    if (W[o] != 0 && W[o] < start_str_off && own_name[W[o]] == 0) continue;
+    if (W[o] != 0 && W[o] < start_str_off && (own_name[W[o] >> 3] & (1u << (W[o] & 7))) == 0) continue;
     i32 h;
     switch (k) {
     case K_CONST:
@@ -987,36 +988,54 @@ static int structs(double budget) {
 
 /* ---- FWDs still canonical whose name belongs to exactly one canonical struct/union ---- */
 
-/* Per string offset: 0 not a FWD's name, 1 no candidate yet, 2 ambiguous, else candidate id + 2. */
-static u32 *fwd_name;
+/*
+ * The names of the canonical FWDs (string offsets), by open addressing (a table over every
+ * string offset touched a page of fresh memory per struct name read): each with 1 (no
+ * candidate yet), 2 (ambiguous) or a candidate id + 2.
+ */
+static u32 *fwd_keys, *fwd_vals; /* key: string offset + 1, 0 empty */
+static u32 fwd_mask;
 static u32 str_space;
+
+/* The slot of FWD name `name`, or of where it would go (fwd_keys 0). */
+static u32 fwd_slot(u32 name) {
+  u32 i = (name * 0x9e3779b1u) & fwd_mask;
+  while (fwd_keys[i] != 0 && fwd_keys[i] != name + 1) i = (i + 1) & fwd_mask;
+  return i;
+}
 
 static void fwd_candidate(i32 id) {
   u32 o = OFF[id];
   if (!is_composite(kind_of_rec(o)) || map[id] != id || W[o] >= str_space) return;
-  u32 have = fwd_name[W[o]];
-  if (have != 0) fwd_name[W[o]] = have == 1 ? (u32)id + 2 : 2;
+  u32 i = fwd_slot(W[o]);
+  if (fwd_keys[i] != 0) fwd_vals[i] = fwd_vals[i] == 1 ? (u32)id + 2 : 2;
 }
 
 static int resolve_fwds(void) {
-  int any = 0;
-  for (i32 id = S; id < N && !any; id++)
-    if (kind(id) == K_FWD && map[id] == id) any = 1;
-  if (!any) return 1;
-  fwd_name = (u32 *)alloc(str_space * 4);
-  if (!fwd_name) return 0;
+  u32 n_fwds = 0;
+  for (i32 id = S; id < N; id++)
+    if (kind(id) == K_FWD && map[id] == id) n_fwds++;
+  if (n_fwds == 0) return 1;
+  u32 cap = 64;
+  while (cap < 2 * n_fwds) cap *= 2;
+  fwd_mask = cap - 1;
+  fwd_keys = (u32 *)alloc(cap * 4);
+  fwd_vals = (u32 *)alloc(cap * 4);
+  if (!fwd_keys || !fwd_vals) return 0;
   for (i32 id = S; id < N; id++) {
     u32 o = OFF[id];
     if (kind_of_rec(o) != K_FWD || map[id] != id) continue;
     if (W[o] >= str_space) return 0;
-    fwd_name[W[o]] = 1;
+    u32 i = fwd_slot(W[o]);
+    fwd_keys[i] = W[o] + 1;
+    fwd_vals[i] = 1;
   }
   for (i32 i = 0; i < n_base_composites; i++) fwd_candidate(base_composites[i]);
   for (i32 id = S; id < N; id++) fwd_candidate(id);
   for (i32 id = S; id < N; id++) {
     u32 o = OFF[id];
     if (kind_of_rec(o) != K_FWD || map[id] != id) continue;
-    u32 slot = fwd_name[W[o]];
+    u32 slot = fwd_vals[fwd_slot(W[o])];
     if (slot < 3) continue;
     i32 c = (i32)slot - 2;
     u32 fwd_kind = info_kflag(W[o + 1]) ? K_UNION : K_STRUCT;
