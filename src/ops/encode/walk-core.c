@@ -935,8 +935,15 @@ typedef struct {
 
 static name_entry *names;
 static u32 names_mask, n_names;
-/* .debug_str offset → caller's offset + 1 (0: not looked up yet). */
-static i32 *str_cache;
+/*
+ * The caller's offset of the .debug_str string at `at`, cached by at / 4 (half the memory of a
+ * slot per byte, all of it touched: only strings of up to two characters share a slot).
+ */
+typedef struct {
+  u32 at_plus_1; /* 0: empty */
+  i32 value;
+} str_slot;
+static str_slot *str_cache;
 static i32 fake_int_name = -1;
 
 static void names_grow(void) {
@@ -982,9 +989,11 @@ static i32 name_off_slow(void) {
   u8 c = cls[S_NAME];
   if (c == C_STRP || c == C_STRX) {
     u32 at = below(c == C_STRP ? lo[S_NAME] : strx_offset(lo[S_NAME]), str_len);
-    if (str_cache[at] != 0) return str_cache[at] - 1;
+    str_slot *e = &str_cache[at >> 2];
+    if (e->at_plus_1 == at + 1) return e->value;
     i32 off = intern_string(NS_RAW, section_string(SEC_STR, at));
-    str_cache[at] = off + 1;
+    e->at_plus_1 = at + 1;
+    e->value = off;
     return off;
   }
   if (c == C_INLINE || c == C_LINE_STR) return intern_string(NS_DECODED, string_of(S_NAME));
@@ -995,8 +1004,9 @@ static i32 name_off_slow(void) {
 HOT i32 name_off(void) {
   if (!has(S_NAME)) return 0;
   if (cls[S_NAME] == C_STRP && lo[S_NAME] < str_len) {
-    i32 cached = str_cache[(u32)lo[S_NAME]];
-    if (cached != 0) return cached - 1;
+    u32 at = (u32)lo[S_NAME];
+    const str_slot *e = &str_cache[at >> 2];
+    if (e->at_plus_1 == at + 1) return e->value;
   }
   return name_off_slow();
 }
@@ -1659,13 +1669,13 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
   die_map_span = desc[19 + desc[18]];
   heap_top = desc[20 + desc[18]];
   /* One growth for the fixed tables and room for the largest unit's arrays. */
-  u64 reserve = 24ull * die_map_span + 4ull * str_len + (1u << 20);
+  u64 reserve = 24ull * die_map_span + 2ull * str_len + (1u << 20);
   if (reserve > 0xf0000000ull) TRAP();
   alloc((u32)reserve);
   heap_top = desc[20 + desc[18]];
   die_map = alloc(4 * die_map_span + 4);
   param_at = alloc(4 * die_map_span + 4);
-  str_cache = alloc(4 * str_len + 4);
+  str_cache = alloc(8 * (str_len / 4) + 8);
   names_grow();
 }
 
