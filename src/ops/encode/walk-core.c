@@ -925,14 +925,18 @@ __attribute__((export_name("strings_len"))) u32 strings_len(void) { return own_b
 
 /* ---- names: each distinct string interned once in the table above ---- */
 
+/*
+ * Names met, by content: their hashes alone in one array (0: empty), so a lookup probes a
+ * small table (a module's names are met once per unit: ext4 looks up 150k for 13k names),
+ * then the entry. Only exact UTF-8 is kept, which both namespaces give the same offset.
+ */
 typedef struct {
-  u32 hash;
-  u32 ns;
   const u8 *bytes;
   u32 len;
   i32 value;
 } name_entry;
 
+static u32 *name_hashes;
 static name_entry *names;
 static u32 names_mask, n_names;
 /*
@@ -951,35 +955,45 @@ static void names_grow(void) {
   u32 cap = 4096;
   while (!names_mask && cap < str_len / 32 && cap < (1u << 22)) cap *= 2;
   if (names_mask) cap = (names_mask + 1) * 2;
+  u32 *hashes = alloc(4 * cap);
   name_entry *next = alloc(cap * sizeof(name_entry));
-  for (u32 i = 0; i <= names_mask && names; i++) {
-    if (names[i].bytes == 0) continue;
-    u32 j = names[i].hash & (cap - 1);
-    while (next[j].bytes) j = (j + 1) & (cap - 1);
+  for (u32 i = 0; i < cap; i++) hashes[i] = 0;
+  for (u32 i = 0; names_mask && i <= names_mask; i++) {
+    if (name_hashes[i] == 0) continue;
+    u32 j = name_hashes[i] & (cap - 1);
+    while (hashes[j]) j = (j + 1) & (cap - 1);
+    hashes[j] = name_hashes[i];
     next[j] = names[i];
   }
+  name_hashes = hashes;
   names = next;
   names_mask = cap - 1;
 }
 
-/* The caller's offset of a string in namespace `ns` (the empty string: 0). */
+/* The caller's offset of a string (the empty string: 0); `ns` says how the JavaScript takes it. */
 static i32 intern_string(u32 ns, string_ref s) {
   if (s.len == 0) return 0;
-  u32 h = name_hash(s.bytes, s.len) ^ ns;
-  for (u32 i = h & names_mask;; i = (i + 1) & names_mask) {
-    name_entry *e = &names[i];
-    if (e->bytes == 0) break;
-    if (e->hash != h || e->ns != ns || e->len != s.len) continue;
-    if (same_bytes(e->bytes, s.bytes, s.len)) return e->value;
+  u32 h = name_hash(s.bytes, s.len) | 1;
+  u32 i = h & names_mask;
+  for (; name_hashes[i]; i = (i + 1) & names_mask) {
+    if (name_hashes[i] != h) continue;
+    const name_entry *e = &names[i];
+    if (e->len == s.len && same_bytes(e->bytes, s.bytes, s.len)) return e->value;
   }
-  /* A name the JavaScript would decode into other bytes: that walk takes the unit. */
-  if (ns == NS_DECODED && !utf8_exact(s.bytes, s.len)) TRAP();
+  /* A name the JavaScript would decode into other bytes: that walk takes the unit, unless the
+     base has the bytes as they are (a .debug_str name): its offset, not kept here. */
+  int exact = utf8_exact(s.bytes, s.len);
+  if (ns == NS_DECODED && !exact) TRAP();
   i32 value = table_intern(s.bytes, s.len, LOOKUP_RAW);
   if (value < 0) TRAP();
-  if ((n_names + 1) * 2 > names_mask) names_grow();
-  u32 i = h & names_mask;
-  while (names[i].bytes) i = (i + 1) & names_mask;
-  name_entry e = {h, ns, s.bytes, s.len, value};
+  if (!exact) return value;
+  if ((n_names + 1) * 2 > names_mask) {
+    names_grow();
+    i = h & names_mask;
+    while (name_hashes[i]) i = (i + 1) & names_mask;
+  }
+  name_hashes[i] = h;
+  name_entry e = {s.bytes, s.len, value};
   names[i] = e;
   n_names++;
   return value;
