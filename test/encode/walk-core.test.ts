@@ -179,7 +179,9 @@ describe('the core\'s string table (the encode\'s builder strings)', () => {
       const viaCore = new BtfBuilder({ base, strings: walker.strings });
       const viaJs = new BtfBuilder({ base });
       // Names the base has, new ones (again, and once more as bytes), non-ASCII, a NUL inside.
-      const names = ['int', 'list_head', 'fresh', 'ünïcode', 'fresh', 'a\u0000b', '\u{1f600}', 'next'];
+      // (5,000 more, twice: the core's table grows past its first 4,096 slots.)
+      const many = Array.from({ length: 5000 }, (_, i) => `name_${i}`);
+      const names = ['int', 'list_head', 'fresh', 'ünïcode', 'fresh', 'a\u0000b', '\u{1f600}', 'next', ...many, ...many];
       // Section bytes: ASCII, the base's, invalid UTF-8 (decoded with U+FFFD), a leading BOM (dropped by the decode).
       const raw = cStrings('fresh', 'long', [0x66, 0xff, 0x6f], [0xef, 0xbb, 0xbf, 0x78], 'x', [0xc3, 0xbc], '\u00fcnïcode', [0xed, 0xa0, 0x80]);
       const got: number[] = [];

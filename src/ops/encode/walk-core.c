@@ -717,9 +717,49 @@ static u32 base_mask;
 static int have_base;
 static u32 own_start;
 static vec own_bytes;
-/* Own strings by content: local offset + 1 (0: empty slot), FNV-1a hash, byte length. */
-static u32 *own_slots, *own_hashes, *own_lens;
-static u32 own_mask, own_count;
+/*
+ * An open-addressing table: a hash per slot (stored | 1, so 0 is an empty slot), probed
+ * alone, and an entry of `size` bytes per slot beside it.
+ */
+typedef struct {
+  u32 *hashes;
+  u8 *entries;
+  u32 mask, count, size;
+} hash_table;
+
+/* The table grown to `cap` slots (a power of two), every entry moved. */
+static void table_grow(hash_table *t, u32 cap) {
+  u32 *hashes = alloc(4 * cap);
+  u8 *entries = alloc(cap * t->size);
+  for (u32 i = 0; i < cap; i++) hashes[i] = 0;
+  for (u32 i = 0; t->hashes && i <= t->mask; i++) {
+    if (t->hashes[i] == 0) continue;
+    u32 j = t->hashes[i] & (cap - 1);
+    while (hashes[j]) j = (j + 1) & (cap - 1);
+    hashes[j] = t->hashes[i];
+    copy_bytes(entries + j * t->size, t->entries + i * t->size, t->size);
+  }
+  t->hashes = hashes;
+  t->entries = entries;
+  t->mask = cap - 1;
+}
+
+/* A free slot for hash `h` (stored | 1), the table grown first when half full. */
+static u32 table_slot_for(hash_table *t, u32 h) {
+  if ((t->count + 1) * 2 > t->mask) table_grow(t, (t->mask + 1) * 2);
+  u32 i = h & t->mask;
+  while (t->hashes[i]) i = (i + 1) & t->mask;
+  t->hashes[i] = h;
+  t->count++;
+  return i;
+}
+
+/* Own strings by content (FNV-1a | 1): local offset and byte length. */
+typedef struct {
+  u32 local;
+  u32 len;
+} own_entry;
+static hash_table own = {0, 0, 0, 0, sizeof(own_entry)};
 static vec string_scratch;
 
 /* Whether TextDecoder (non-fatal, BOM not ignored) gives back these bytes: valid UTF-8 and no leading BOM. */
@@ -798,24 +838,6 @@ static i32 base_find(const u8 *b, u32 n, u32 h) {
   }
 }
 
-static void own_grow(void) {
-  u32 cap = own_mask ? (own_mask + 1) * 2 : 4096;
-  u32 *slots = alloc(4 * cap), *hashes = alloc(4 * cap), *lens = alloc(4 * cap);
-  for (u32 i = 0; i < cap; i++) slots[i] = 0;
-  for (u32 i = 0; own_mask && i <= own_mask; i++) {
-    if (own_slots[i] == 0) continue;
-    u32 j = own_hashes[i] & (cap - 1);
-    while (slots[j]) j = (j + 1) & (cap - 1);
-    slots[j] = own_slots[i];
-    hashes[j] = own_hashes[i];
-    lens[j] = own_lens[i];
-  }
-  own_slots = slots;
-  own_hashes = hashes;
-  own_lens = lens;
-  own_mask = cap - 1;
-}
-
 /* How table_intern looks a string up (BtfBuilder's addString, addStringAt, and the own table alone). */
 enum { LOOKUP_ADD = 0, LOOKUP_RAW = 1, LOOKUP_OWN = 2 };
 
@@ -834,25 +856,20 @@ static i32 table_intern(const u8 *b, u32 n, u32 mode) {
   i32 in_base = nul || mode == LOOKUP_OWN ? -1 : base_find(b, n, h);
   if (in_base >= 0) return in_base;
   if (mode == LOOKUP_RAW && !utf8_exact(b, n)) return -1;
-  for (u32 i = h & own_mask;; i = (i + 1) & own_mask) {
-    u32 s = own_slots[i];
-    if (s == 0) break;
-    if (own_hashes[i] != h || own_lens[i] != n) continue;
-    if (same_bytes(own_bytes.p + s - 1, b, n)) return (i32)(own_start + s - 1);
+  u32 key = h | 1;
+  for (u32 i = key & own.mask; own.hashes[i]; i = (i + 1) & own.mask) {
+    const own_entry *e = (const own_entry *)own.entries + i;
+    if (own.hashes[i] == key && e->len == n && same_bytes(own_bytes.p + e->local, b, n)) return (i32)(own_start + e->local);
   }
   /* Room first: a growth that fails traps before anything changed. */
-  if ((own_count + 1) * 2 > own_mask) own_grow();
   u8 *to = vroom(&own_bytes, n + 1);
+  u32 slot = table_slot_for(&own, key);
   copy_bytes(to, b, n);
   to[n] = 0;
   u32 local = own_bytes.len;
   own_bytes.len += n + 1;
-  u32 i = h & own_mask;
-  while (own_slots[i]) i = (i + 1) & own_mask;
-  own_slots[i] = local + 1;
-  own_hashes[i] = h;
-  own_lens[i] = n;
-  own_count++;
+  own_entry e = {local, n};
+  ((own_entry *)own.entries)[slot] = e;
   return (i32)(own_start + local);
 }
 
@@ -900,7 +917,7 @@ __attribute__((export_name("strings_init"))) void strings_init(u32 start, const 
     for (u32 i = 0; i < cap; i++) base_slots[i] = 0;
     for (u32 at = 0; at < all_len;) at = index_base_string(at);
   }
-  own_grow();
+  table_grow(&own, 4096);
   if (!have_base) {
     *(u8 *)vroom(&own_bytes, 1) = 0;
     own_bytes.len = 1;
@@ -936,9 +953,7 @@ typedef struct {
   i32 value;
 } name_entry;
 
-static u32 *name_hashes;
-static name_entry *names;
-static u32 names_mask, n_names;
+static hash_table names = {0, 0, 0, 0, sizeof(name_entry)};
 /*
  * The caller's offset of the .debug_str string at `at`, cached by at / 4 (half the memory of a
  * slot per byte, all of it touched: only strings of up to two characters share a slot).
@@ -950,34 +965,20 @@ typedef struct {
 static str_slot *str_cache;
 static i32 fake_int_name = -1;
 
-static void names_grow(void) {
-  /* First sized for a name per 32 bytes of .debug_str (ext4: 21k names in 2 MB), then doubled. */
+/* The names table, first sized for a name per 32 bytes of .debug_str (ext4: 21k names in 2 MB). */
+static void names_init(void) {
   u32 cap = 4096;
-  while (!names_mask && cap < str_len / 32 && cap < (1u << 22)) cap *= 2;
-  if (names_mask) cap = (names_mask + 1) * 2;
-  u32 *hashes = alloc(4 * cap);
-  name_entry *next = alloc(cap * sizeof(name_entry));
-  for (u32 i = 0; i < cap; i++) hashes[i] = 0;
-  for (u32 i = 0; names_mask && i <= names_mask; i++) {
-    if (name_hashes[i] == 0) continue;
-    u32 j = name_hashes[i] & (cap - 1);
-    while (hashes[j]) j = (j + 1) & (cap - 1);
-    hashes[j] = name_hashes[i];
-    next[j] = names[i];
-  }
-  name_hashes = hashes;
-  names = next;
-  names_mask = cap - 1;
+  while (cap < str_len / 32 && cap < (1u << 22)) cap *= 2;
+  table_grow(&names, cap);
 }
 
 /* The caller's offset of a string (the empty string: 0); `ns` says how the JavaScript takes it. */
 static i32 intern_string(u32 ns, string_ref s) {
   if (s.len == 0) return 0;
   u32 h = name_hash(s.bytes, s.len) | 1;
-  u32 i = h & names_mask;
-  for (; name_hashes[i]; i = (i + 1) & names_mask) {
-    if (name_hashes[i] != h) continue;
-    const name_entry *e = &names[i];
+  for (u32 i = h & names.mask; names.hashes[i]; i = (i + 1) & names.mask) {
+    if (names.hashes[i] != h) continue;
+    const name_entry *e = (const name_entry *)names.entries + i;
     if (e->len == s.len && same_bytes(e->bytes, s.bytes, s.len)) return e->value;
   }
   /* A name the JavaScript would decode into other bytes: that walk takes the unit, unless the
@@ -987,15 +988,10 @@ static i32 intern_string(u32 ns, string_ref s) {
   i32 value = table_intern(s.bytes, s.len, LOOKUP_RAW);
   if (value < 0) TRAP();
   if (!exact) return value;
-  if ((n_names + 1) * 2 > names_mask) {
-    names_grow();
-    i = h & names_mask;
-    while (name_hashes[i]) i = (i + 1) & names_mask;
-  }
-  name_hashes[i] = h;
+  /* (The slot first: taking it may grow the table, which moves the entries.) */
+  u32 slot = table_slot_for(&names, h);
   name_entry e = {s.bytes, s.len, value};
-  names[i] = e;
-  n_names++;
+  ((name_entry *)names.entries)[slot] = e;
   return value;
 }
 
@@ -1690,7 +1686,7 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
   die_map = alloc(4 * die_map_span + 4);
   param_at = alloc(4 * die_map_span + 4);
   str_cache = alloc(8 * (str_len / 4) + 8);
-  names_grow();
+  names_init();
 }
 
 static u32 out[64];
