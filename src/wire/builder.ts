@@ -38,7 +38,7 @@ export interface BuilderOptions {
    * Keep the own strings there instead of `strings` (it answers for base reuse too).
    * @internal
    */
-  readonly strings?: StringStore | undefined;
+  readonly stringStore?: StringStore | undefined;
 }
 
 /** A member for `addStruct`/`addUnion`. */
@@ -76,7 +76,8 @@ export class BtfBuilder {
   readonly startId: number;
   readonly endian: Endian;
   /**
-   * The string table being built (users add strings with `addString`).
+   * The string table being built (users add strings with `addString`; empty where
+   * BuilderOptions.stringStore keeps them).
    * @internal
    */
   readonly strings: StringTableBuilder;
@@ -97,7 +98,7 @@ export class BtfBuilder {
     this.hdrLen = opts.layout ? HEADER_LEN_LAYOUT : (opts.hdrLen ?? HEADER_LEN_CLASSIC);
     this.words = new Uint32Array(Math.max(1024, Math.floor(opts.capacityWords ?? 0)));
     this.reuseBaseStrings = opts.reuseBaseStrings ?? true;
-    this.store = opts.strings;
+    this.store = opts.stringStore;
   }
 
   /** One past the last id added so far. */

@@ -117,8 +117,8 @@ export class StringTableBuilder {
 }
 
 /**
- * Where a BtfBuilder keeps its own strings instead of its StringTableBuilder (BuilderOptions
- * strings): the DWARF encoder's WebAssembly core interns the names it walks there without a
+ * Where a BtfBuilder keeps its own strings instead of its StringTableBuilder
+ * (BuilderOptions.stringStore): the DWARF encoder's WebAssembly core interns the names it walks there without a
  * call out per name. It gives the offsets the builder's own table would (base reuse
  * included): addString's for `add`, addStringAt's for `addAt`. Neither is asked for ''.
  */

@@ -176,7 +176,7 @@ describe('the core\'s string table (the encode\'s builder strings)', () => {
       const base = makeBase();
       const walker = WasmUnitWalker.create(dwarf, parseFeatures('pahole-1.24'), base, []);
       assert.ok(walker, 'the core instantiates');
-      const viaCore = new BtfBuilder({ base, strings: walker.strings });
+      const viaCore = new BtfBuilder({ base, stringStore: walker.strings });
       const viaJs = new BtfBuilder({ base });
       // Names the base has, new ones (again, and once more as bytes), non-ASCII, a NUL inside.
       // (5,000 more, twice: the core's table grows past its first 4,096 slots.)

@@ -137,7 +137,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const useCore = opts.drafts === undefined && (opts.walker === 'wasm' || (opts.walker === undefined && sections.info.length <= WALK_CORE_MAX_INFO));
   const coreWalker = useCore ? WasmUnitWalker.create(dwarf, features, opts.base, locations.registers) : undefined;
   // The core's string table is the builder's: the names it walks need no call out.
-  const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords, strings: coreWalker?.strings });
+  const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords, stringStore: coreWalker?.strings });
   const newerPahole = beyondPahole124(features);
   const functionTable = new FunctionTable(symbols, { consistent: features.has('consistent_func'), optimized: features.has('optimized_func'), sorted: newerPahole });
   const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var'), newerPahole) : undefined;

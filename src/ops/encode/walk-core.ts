@@ -1,7 +1,7 @@
 /**
  * The per-unit DWARF walk by walk-core.c (see src/wasm/core.ts): the same UnitDraft the
  * JavaScript walk exports (UnitEncoder.walkUnit + exportDraft), with names already interned
- * in the core's string table, which is the encoder's builder's (`strings`, a StringStore),
+ * in the core's string table, which is the encoder's builder's (`strings`, its StringStore),
  * so the encoder imports the draft and finishes the unit as usual.
  * A module's encode is one pass in a fresh process, where the JavaScript walk ran mostly as
  * cold code; the core needs no warming up.
@@ -63,7 +63,7 @@ export class WasmUnitWalker {
   private constructor(
     private readonly core: WalkCoreExports,
     private readonly dwarf: DwarfInfo,
-    /** The core's string table: give it to the encoder's builder (BuilderOptions strings). */
+    /** The core's string table: give it to the encoder's builder (BuilderOptions.stringStore). */
     readonly strings: CoreStringStore,
   ) {}
 
@@ -297,7 +297,6 @@ const LOOKUP_OWN = 2;
  */
 export class CoreStringStore implements StringStore {
   private scratch = new Uint8Array(0);
-  private scratchAt = 0;
   private unlookedAdds = 0;
 
   constructor(private readonly core: WalkCoreExports) {}
@@ -333,8 +332,8 @@ export class CoreStringStore implements StringStore {
     const buffer = this.core.memory.buffer;
     if (n > this.scratch.length || this.scratch.buffer !== buffer) {
       const size = Math.max(n, 4096);
-      this.scratchAt = this.core.strings_scratch(size);
-      this.scratch = new Uint8Array(this.core.memory.buffer, this.scratchAt, size);
+      const at = this.core.strings_scratch(size);
+      this.scratch = new Uint8Array(this.core.memory.buffer, at, size);
     }
     return this.scratch.subarray(0, n);
   }
