@@ -14,6 +14,7 @@ import { readInput } from './files.js';
 const SPARSE_THRESHOLD = 64 * 1024 * 1024;
 const SHT_SYMTAB = 2;
 const SHT_STRTAB = 3;
+const ET_REL = 1;
 /** Sections the encoder reads besides symbol and string tables (location lists: parameters'
  * registers, consistent_func). Line, frame and relocation sections (vmlinux's .rela.debug_info
  * alone is 270 MB, already applied) are left out. */
@@ -56,6 +57,13 @@ export async function readElfForDebugInfo(path: string, opts: { shared?: boolean
     }
     const is64 = bytes[4] === 2;
     const le = bytes[5] === 1;
+    if (view.getUint16(16, le) === ET_REL) {
+      // A relocatable object (a module): its DWARF needs its .rela.debug_* sections, and it
+      // is rewritten whole. Read all of it.
+      closeSync(fd);
+      fd = -1;
+      return await readInput(path);
+    }
     const shoff = is64 ? Number(view.getBigUint64(0x28, le)) : view.getUint32(0x20, le);
     const shentsize = view.getUint16(is64 ? 0x3a : 0x2e, le);
     const shnum = view.getUint16(is64 ? 0x3c : 0x30, le);

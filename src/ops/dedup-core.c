@@ -19,6 +19,13 @@
 
 enum { DEDUP_OK = 0, DEDUP_BAD_INPUT = 2 };
 
+/*
+ * The body of a loop over every type (or every base type), kept out of the function that
+ * loops: V8 runs a WebAssembly function's optimized code from its next call on, so a pass
+ * inlined into dedup_run (called once) would run unoptimized from its first type to its last.
+ */
+#define PER_ITEM static __attribute__((noinline))
+
 #define UNPROCESSED (-1)
 #define IN_PROGRESS (-2)
 #define IDENTICAL_DEPTH 16
@@ -404,68 +411,79 @@ static i32 n_base_composites;
 static i32 base_ref_hash(u32 k, u32 o) { return k == K_ARRAY ? hash_array(o) : k == K_FUNC_PROTO ? hash_fnproto(o) : hash_common(o); }
 static u32 first_ref_word(u32 k, u32 o) { return o + (k == K_ARRAY ? 3 : 2); }
 
+/* prep's arrays: names split types have (a bit per base string offset), base reference types grouped by their first referenced id. */
+static u8 *own_name;
+static i32 *grouped, *group_count;
+static i32 n_grouped;
+
+/* Base type `id`: self-canonical, and hashed (or grouped) when a split type could fold into it; 0 for a kind it cannot take. */
+PER_ITEM int prep_base_type(i32 id, u32 start_str_off) {
+  map[id] = id;
+  u32 o = OFF[id];
+  u32 k = kind_of_rec(o);
+  if (k == K_VAR || k == K_DATASEC) return 1;
+  if (k == 0 || k > K_ENUM64) return 0;
+  /* (a name past the base's strings counts as one a split type may have, as in dedup.ts) */
+  if (W[o] != 0 && W[o] < start_str_off && (own_name[W[o] >> 3] & (1u << (W[o] & 7))) == 0) return 1;
+  i32 h;
+  switch (k) {
+  case K_CONST:
+  case K_VOLATILE:
+  case K_RESTRICT:
+  case K_PTR:
+  case K_TYPE_TAG:
+  case K_ARRAY:
+  case K_FUNC_PROTO: {
+    u32 first = W[first_ref_word(k, o)];
+    if (first < (u32)S) {
+      grouped[n_grouped++] = id;
+      group_count[first + 1]++;
+      return 1;
+    }
+    h = base_ref_hash(k, o);
+    break;
+  }
+  case K_FWD:
+  case K_FUNC:
+  case K_FLOAT:
+    h = hash_common(o);
+    break;
+  case K_TYPEDEF:
+    h = legacy ? hash_common(o) : hash_typedef(o);
+    break;
+  case K_INT:
+  case K_DECL_TAG:
+    h = hash_int_tag(o);
+    break;
+  case K_ENUM:
+  case K_ENUM64:
+    h = hash_enum(o);
+    break;
+  default: /* STRUCT, UNION */
+    h = hash_struct(o);
+    base_composites[n_base_composites++] = id;
+  }
+  if (failed) return 0;
+  table_add(h, id);
+  return 1;
+}
+
 static int prep(u32 start_str_off) {
-  u8 *own_name = (u8 *)alloc(start_str_off + 1);
+  /* A bit per base string offset (a byte each touched a page of fresh memory per base name read). */
+  own_name = (u8 *)alloc(start_str_off / 8 + 1);
   base_composites = alloc_ids((u32)S);
-  i32 *grouped = alloc_ids((u32)S);
-  i32 *group_count = alloc_ids((u32)S + 1);
+  grouped = alloc_ids((u32)S);
+  group_count = alloc_ids((u32)S + 1);
   i32 *fill = alloc_ids((u32)S);
   base_group_added = (u8 *)alloc((u32)S);
   if (!own_name || !base_composites || !grouped || !group_count || !fill || !base_group_added) return 0;
   for (i32 id = S; id < N; id++) {
     u32 name = W[OFF[id]];
-    if (name < start_str_off) own_name[name] = 1;
+    if (name < start_str_off) own_name[name >> 3] |= (u8)(1u << (name & 7));
   }
-  i32 n_grouped = 0;
-  for (i32 id = 1; id < S; id++) {
-    map[id] = id;
-    u32 o = OFF[id];
-    u32 k = kind_of_rec(o);
-    if (k == K_VAR || k == K_DATASEC) continue;
-    if (k == 0 || k > K_ENUM64) return 0;
-    /* (a name past the base's strings counts as one a split type may have, as in dedup.ts) */
-    if (W[o] != 0 && W[o] < start_str_off && own_name[W[o]] == 0) continue;
-    i32 h;
-    switch (k) {
-    case K_CONST:
-    case K_VOLATILE:
-    case K_RESTRICT:
-    case K_PTR:
-    case K_TYPE_TAG:
-    case K_ARRAY:
-    case K_FUNC_PROTO: {
-      u32 first = W[first_ref_word(k, o)];
-      if (first < (u32)S) {
-        grouped[n_grouped++] = id;
-        group_count[first + 1]++;
-        continue;
-      }
-      h = base_ref_hash(k, o);
-      break;
-    }
-    case K_FWD:
-    case K_FUNC:
-    case K_FLOAT:
-      h = hash_common(o);
-      break;
-    case K_TYPEDEF:
-      h = legacy ? hash_common(o) : hash_typedef(o);
-      break;
-    case K_INT:
-    case K_DECL_TAG:
-      h = hash_int_tag(o);
-      break;
-    case K_ENUM:
-    case K_ENUM64:
-      h = hash_enum(o);
-      break;
-    default: /* STRUCT, UNION */
-      h = hash_struct(o);
-      base_composites[n_base_composites++] = id;
-    }
-    if (failed) return 0;
-    table_add(h, id);
-  }
+  n_grouped = 0;
+  for (i32 id = 1; id < S; id++)
+    if (!prep_base_type(id, start_str_off)) return 0;
   for (i32 i = 1; i <= S; i++) group_count[i] += group_count[i - 1];
   base_group_members = alloc_ids((u32)n_grouped + 1);
   if (!base_group_members) return 0;
@@ -492,49 +510,52 @@ static void add_base_refs(u32 first) {
 
 /* ---- primitive types ---- */
 
-static void primitives(void) {
-  for (i32 id = S; id < N; id++) {
-    u32 o = OFF[id];
-    u32 k = kind_of_rec(o);
-    i32 new_id = id;
-    i32 h;
-    switch (k) {
-    case K_INT:
-      h = hash_int_tag(o);
-      new_id = find_equal(h, o, id, equal_int_tag);
-      break;
-    case K_ENUM:
-    case K_ENUM64: {
-      h = hash_enum(o);
-      int fwd = is_enum_fwd(o);
-      for (i32 c = head[h & mask]; c >= 0; c = nxt[c]) {
-        if (hv[c] != h) continue;
-        u32 co = OFF[c];
-        if (equal_enum(o, co)) {
+/* Split type `id` folded into an equal primitive type (INT, ENUM, ENUM64, FWD, FLOAT) met before, else hashed. */
+PER_ITEM void primitive(i32 id) {
+  u32 o = OFF[id];
+  u32 k = kind_of_rec(o);
+  i32 new_id = id;
+  i32 h;
+  switch (k) {
+  case K_INT:
+    h = hash_int_tag(o);
+    new_id = find_equal(h, o, id, equal_int_tag);
+    break;
+  case K_ENUM:
+  case K_ENUM64: {
+    h = hash_enum(o);
+    int fwd = is_enum_fwd(o);
+    for (i32 c = head[h & mask]; c >= 0; c = nxt[c]) {
+      if (hv[c] != h) continue;
+      u32 co = OFF[c];
+      if (equal_enum(o, co)) {
+        new_id = c;
+        break;
+      }
+      if (compat_enum(o, co)) {
+        if (fwd) {
           new_id = c;
           break;
         }
-        if (compat_enum(o, co)) {
-          if (fwd) {
-            new_id = c;
-            break;
-          }
-          map[c] = id; /* the candidate is a forward declaration: point it at this full enum */
-        }
+        map[c] = id; /* the candidate is a forward declaration: point it at this full enum */
       }
-      break;
     }
-    case K_FWD:
-    case K_FLOAT:
-      h = hash_common(o);
-      new_id = find_equal(h, o, id, equal_common);
-      break;
-    default:
-      continue;
-    }
-    map[id] = new_id;
-    if (new_id == id) table_add(h, id);
+    break;
   }
+  case K_FWD:
+  case K_FLOAT:
+    h = hash_common(o);
+    new_id = find_equal(h, o, id, equal_common);
+    break;
+  default:
+    return;
+  }
+  map[id] = new_id;
+  if (new_id == id) table_add(h, id);
+}
+
+static void primitives(void) {
+  for (i32 id = S; id < N; id++) primitive(id);
 }
 
 /* ---- graph equivalence (dedup.ts isEquiv, identical, legacyArrays, legacyStructs, mergeHypot) ---- */
@@ -952,71 +973,94 @@ static int use_signatures(void) {
   return !failed;
 }
 
+/* Split STRUCT/UNION (TYPEDEF) `id` folded into an equivalent one met before, else hashed; DEDUP_OK or DEDUP_BAD_INPUT. */
+PER_ITEM int struct_type(i32 id, double budget) {
+  if (map[id] >= 0) return DEDUP_OK;
+  if (!sig && equiv_work >= budget && !use_signatures()) return DEDUP_BAD_INPUT;
+  i32 h;
+  if (!struct_hash(id, &h)) return DEDUP_OK;
+  u32 o = OFF[id];
+  int is_typedef = kind_of_rec(o) == K_TYPEDEF;
+  i32 own = sig ? sig[id] : 0;
+  i32 new_id = id;
+  for (i32 c = head[h & mask]; c >= 0; c = nxt[c]) {
+    /* another signature: the graph check would fail */
+    if (hv[c] != h || (sig && sig[c] != own)) continue;
+    u32 co = OFF[c];
+    /* guard against FWD/STRUCT hash collisions before the graph check */
+    if (is_typedef ? !equal_typedef(o, co) : !shallow_equal_struct(o, co)) continue;
+    clear_hypot();
+    int eq = is_equiv(id, c);
+    if (failed) return DEDUP_BAD_INPUT;
+    if (!eq) continue;
+    merge_hypot();
+    if (adjust_canon) continue; /* would need a base FWD resolved: not equivalent */
+    new_id = c;
+    break;
+  }
+  if (failed) return DEDUP_BAD_INPUT;
+  map[id] = new_id;
+  if (new_id == id) table_add(h, id);
+  return DEDUP_OK;
+}
+
 /* The struct pass; the signatures are computed once the graph checks cost more than budget. */
 static int structs(double budget) {
-  for (i32 id = S; id < N; id++) {
-    if (map[id] >= 0) continue;
-    if (!sig && equiv_work >= budget && !use_signatures()) return DEDUP_BAD_INPUT;
-    i32 h;
-    if (!struct_hash(id, &h)) continue;
-    u32 o = OFF[id];
-    int is_typedef = kind_of_rec(o) == K_TYPEDEF;
-    i32 own = sig ? sig[id] : 0;
-    i32 new_id = id;
-    for (i32 c = head[h & mask]; c >= 0; c = nxt[c]) {
-      /* another signature: the graph check would fail */
-      if (hv[c] != h || (sig && sig[c] != own)) continue;
-      u32 co = OFF[c];
-      /* guard against FWD/STRUCT hash collisions before the graph check */
-      if (is_typedef ? !equal_typedef(o, co) : !shallow_equal_struct(o, co)) continue;
-      clear_hypot();
-      int eq = is_equiv(id, c);
-      if (failed) return DEDUP_BAD_INPUT;
-      if (!eq) continue;
-      merge_hypot();
-      if (adjust_canon) continue; /* would need a base FWD resolved: not equivalent */
-      new_id = c;
-      break;
-    }
-    if (failed) return DEDUP_BAD_INPUT;
-    map[id] = new_id;
-    if (new_id == id) table_add(h, id);
-  }
+  for (i32 id = S; id < N; id++)
+    if (struct_type(id, budget) != DEDUP_OK) return DEDUP_BAD_INPUT;
   return DEDUP_OK;
 }
 
 /* ---- FWDs still canonical whose name belongs to exactly one canonical struct/union ---- */
 
-/* Per string offset: 0 not a FWD's name, 1 no candidate yet, 2 ambiguous, else candidate id + 2. */
-static u32 *fwd_name;
+/*
+ * The names of the canonical FWDs (string offsets), by open addressing (a table over every
+ * string offset touched a page of fresh memory per struct name read): each with 1 (no
+ * candidate yet), 2 (ambiguous) or a candidate id + 2.
+ */
+static u32 *fwd_keys, *fwd_vals; /* key: string offset + 1, 0 empty */
+static u32 fwd_mask;
 static u32 str_space;
+
+/* The slot of FWD name `name`, or of where it would go (fwd_keys 0). */
+static u32 fwd_slot(u32 name) {
+  u32 i = (name * 0x9e3779b1u) & fwd_mask;
+  while (fwd_keys[i] != 0 && fwd_keys[i] != name + 1) i = (i + 1) & fwd_mask;
+  return i;
+}
 
 static void fwd_candidate(i32 id) {
   u32 o = OFF[id];
   if (!is_composite(kind_of_rec(o)) || map[id] != id || W[o] >= str_space) return;
-  u32 have = fwd_name[W[o]];
-  if (have != 0) fwd_name[W[o]] = have == 1 ? (u32)id + 2 : 2;
+  u32 i = fwd_slot(W[o]);
+  if (fwd_keys[i] != 0) fwd_vals[i] = fwd_vals[i] == 1 ? (u32)id + 2 : 2;
 }
 
 static int resolve_fwds(void) {
-  int any = 0;
-  for (i32 id = S; id < N && !any; id++)
-    if (kind(id) == K_FWD && map[id] == id) any = 1;
-  if (!any) return 1;
-  fwd_name = (u32 *)alloc(str_space * 4);
-  if (!fwd_name) return 0;
+  u32 n_fwds = 0;
+  for (i32 id = S; id < N; id++)
+    if (kind(id) == K_FWD && map[id] == id) n_fwds++;
+  if (n_fwds == 0) return 1;
+  u32 cap = 64;
+  while (cap < 2 * n_fwds) cap *= 2;
+  fwd_mask = cap - 1;
+  fwd_keys = (u32 *)alloc(cap * 4);
+  fwd_vals = (u32 *)alloc(cap * 4);
+  if (!fwd_keys || !fwd_vals) return 0;
   for (i32 id = S; id < N; id++) {
     u32 o = OFF[id];
     if (kind_of_rec(o) != K_FWD || map[id] != id) continue;
     if (W[o] >= str_space) return 0;
-    fwd_name[W[o]] = 1;
+    u32 i = fwd_slot(W[o]);
+    fwd_keys[i] = W[o] + 1;
+    fwd_vals[i] = 1;
   }
   for (i32 i = 0; i < n_base_composites; i++) fwd_candidate(base_composites[i]);
   for (i32 id = S; id < N; id++) fwd_candidate(id);
   for (i32 id = S; id < N; id++) {
     u32 o = OFF[id];
     if (kind_of_rec(o) != K_FWD || map[id] != id) continue;
-    u32 slot = fwd_name[W[o]];
+    u32 slot = fwd_vals[fwd_slot(W[o])];
     if (slot < 3) continue;
     i32 c = (i32)slot - 2;
     u32 fwd_kind = info_kflag(W[o + 1]) ? K_UNION : K_STRUCT;

@@ -63,6 +63,13 @@ export interface DedupOptions {
    * @internal
    */
   readonly stringsBefore?: ReadonlyArray<{ readonly before: number; readonly offsets: ArrayLike<number> }> | undefined;
+  /**
+   * No own string of the input is one its base has (the DWARF encoder looked each name up in
+   * the base before adding it): the core's string pass then looks none up there, and its
+   * memory takes no copy of the base's strings and their index. The output is the same.
+   * @internal
+   */
+  readonly ownStringsNotInBase?: boolean | undefined;
 }
 
 /** The result of `dedup` and `merge`. */
@@ -223,7 +230,7 @@ export function dedupByCore(btf: Btf, opts: DedupOptions = {}): DedupResult | un
   const offAt = layout.place(N * 4);
   const ownAt = layout.copy(btf.strings);
   // The base chain's strings (index = string offset) and their index, made once per base.
-  const baseIdx = btf.base ? baseStringIndex(btf.base) : undefined;
+  const baseIdx = btf.base && opts.ownStringsNotInBase !== true ? baseStringIndex(btf.base) : undefined;
   const baseAt = baseIdx ? layout.copy(baseIdx.all) : 0;
   const slotsAt = baseIdx ? layout.copy(baseIdx.slots) : 0;
   const hashesAt = baseIdx ? layout.copy(baseIdx.hashes) : 0;

@@ -13,7 +13,7 @@ import type { Endian } from './header.js';
 import { HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT } from './header.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from './fields.js';
 import { infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
-import { baseStringIndex, encodeString, StringTableBuilder } from './strings.js';
+import { baseStringIndex, encodeString, type StringStore, StringTableBuilder } from './strings.js';
 import { layoutTableFor, serializeBtf } from './write.js';
 import { decodeCString } from './strings.js';
 
@@ -34,6 +34,11 @@ export interface BuilderOptions {
   readonly reuseBaseStrings?: boolean | undefined;
   /** Initial room for type words (a producer that knows its volume avoids regrowing). */
   readonly capacityWords?: number | undefined;
+  /**
+   * Keep the own strings there instead of `strings` (it answers for base reuse too).
+   * @internal
+   */
+  readonly stringStore?: StringStore | undefined;
 }
 
 /** A member for `addStruct`/`addUnion`. */
@@ -71,7 +76,8 @@ export class BtfBuilder {
   readonly startId: number;
   readonly endian: Endian;
   /**
-   * The string table being built (users add strings with `addString`).
+   * The string table being built (users add strings with `addString`; empty where
+   * BuilderOptions.stringStore keeps them).
    * @internal
    */
   readonly strings: StringTableBuilder;
@@ -81,6 +87,7 @@ export class BtfBuilder {
   private wordLen = 0;
   private offs: number[] = [];
   private readonly reuseBaseStrings: boolean;
+  private readonly store: StringStore | undefined;
 
   constructor(opts: BuilderOptions = {}) {
     this.base = opts.base;
@@ -91,6 +98,7 @@ export class BtfBuilder {
     this.hdrLen = opts.layout ? HEADER_LEN_LAYOUT : (opts.hdrLen ?? HEADER_LEN_CLASSIC);
     this.words = new Uint32Array(Math.max(1024, Math.floor(opts.capacityWords ?? 0)));
     this.reuseBaseStrings = opts.reuseBaseStrings ?? true;
+    this.store = opts.stringStore;
   }
 
   /** One past the last id added so far. */
@@ -105,6 +113,7 @@ export class BtfBuilder {
   /** Logical string offset of `s` (base offset when the base has it and reuse is on). */
   addString(s: string): number {
     if (s === '') return 0;
+    if (this.store) return this.store.add(s);
     if (this.base && this.reuseBaseStrings) {
       const own = this.strings.find(s);
       if (own !== undefined) return own;
@@ -122,6 +131,7 @@ export class BtfBuilder {
    */
   addStringAt(src: Uint8Array, at: number): number {
     if (src[at] === 0) return 0;
+    if (this.store) return this.store.addAt(src, at);
     if (this.base && this.reuseBaseStrings) {
       const inBase = baseStringIndex(this.base).find(src, at);
       // An own string is never in the base (addString looks there first), so order is moot.
@@ -310,7 +320,7 @@ export class BtfBuilder {
     const layout = opts.layout === undefined ? this.layout : opts.layout ? layoutTableFor(this.layout) : undefined;
     return serializeBtf({
       words: this.words.subarray(0, this.wordLen),
-      strings: this.strings.bytes(),
+      strings: this.store ? this.store.bytes() : this.strings.bytes(),
       layout,
       endian: opts.endian ?? this.endian,
       hdrLen: this.hdrLen,

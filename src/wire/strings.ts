@@ -116,6 +116,19 @@ export class StringTableBuilder {
   }
 }
 
+/**
+ * Where a BtfBuilder keeps its own strings instead of its StringTableBuilder
+ * (BuilderOptions.stringStore): the DWARF encoder's WebAssembly core interns the names it walks there without a
+ * call out per name. It gives the offsets the builder's own table would (base reuse
+ * included): addString's for `add`, addStringAt's for `addAt`. Neither is asked for ''.
+ */
+export interface StringStore {
+  add(s: string): number;
+  addAt(src: Uint8Array, at: number): number;
+  /** The own strings, as StringTableBuilder.bytes(). */
+  bytes(): Uint8Array;
+}
+
 // ---- byte-level interning: strings hashed and compared in their tables, never decoded ----
 
 /** FNV-1a over the NUL-terminated string at `start`. */
@@ -249,13 +262,7 @@ export class BaseStringIndex {
   readonly mask: number;
 
   constructor(base: Btf) {
-    const chain: Btf[] = [];
-    for (let b: Btf | undefined = base; b; b = b.base) chain.unshift(b);
-    let all = base.strings;
-    if (chain.length > 1) {
-      all = new Uint8Array(base.startStrOff + base.strings.length);
-      for (const b of chain) all.set(b.strings, b.startStrOff);
-    }
+    const all = baseStringBytes(base);
     this.all = all;
     // vmlinux's 1.8 MB by btf-core.c (cold JavaScript took tens of milliseconds per command).
     const table = indexStringsByCore(all) ?? indexStringsJs(all);
@@ -274,6 +281,14 @@ export class BaseStringIndex {
       i = (i + 1) & this.mask;
     }
   }
+}
+
+/** All string tables of a base BTF chain, concatenated: index = logical string offset. */
+export function baseStringBytes(base: Btf): Uint8Array {
+  if (!base.base) return base.strings;
+  const all = new Uint8Array(base.startStrOff + base.strings.length);
+  for (let b: Btf | undefined = base; b; b = b.base) all.set(b.strings, b.startStrOff);
+  return all;
 }
 
 /**

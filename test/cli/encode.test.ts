@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -29,6 +29,25 @@ describe('btfkit encode', () => {
     const expected = readFixture('dwarf', 'gcc-two-units.pahole.btf');
     assert.ok(readFileSync(raw).equals(expected));
     assert.ok(Buffer.from(after.sectionData(after.section('.BTF')!)).equals(expected));
+  });
+
+  it('a relocatable object of 64 MB or more (past which files are read section by section) is read whole: relocated DWARF, every section kept', async () => {
+    // The fixture with zeros appended (a sparse file): its sections stay where they are.
+    const big = join(tmp, 'big.o');
+    copyFileSync(obj, big);
+    truncateSync(big, 64 * 1024 * 1024 + 4096);
+    const raw = join(tmp, 'big.btf');
+    const r = await btfkit('encode', big, '--features', 'pahole-1.24', '--detached', '-o', raw);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(readFileSync(raw).equals(readFixture('dwarf', 'gcc-two-units.pahole.btf')));
+    const out = join(tmp, 'big-with-btf.o');
+    assert.equal((await btfkit('encode', big, '--features', 'pahole-1.24', '-o', out)).status, 0);
+    const before = parseElf(readFixture('dwarf', 'gcc-two-units.o'));
+    const after = parseElf(readFileSync(out));
+    for (const s of before.sections) {
+      if (s.name === '.shstrtab' || s.index === 0) continue;
+      assert.ok(Buffer.from(after.sectionData(after.section(s.name)!)).equals(before.sectionData(s)), s.name);
+    }
   });
 
   it('split on a base, --distilled-base writes OUT and OUT.base, --standalone is self-contained', async () => {

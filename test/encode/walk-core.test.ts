@@ -16,10 +16,13 @@ import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js'
 import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
 import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
 import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
+import { dedup } from '../../src/ops/dedup.js';
+import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { Kind, makeInfo } from '../../src/wire/kinds.js';
-import { writeBtf } from '../../src/wire/write.js';
+import { baseStringIndex } from '../../src/wire/strings.js';
+import { serializeBtf, writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture } from '../helpers.js';
 
 const objects = readdirSync(fixturePath('dwarf')).filter((f) => f.endsWith('.o')).map((f) => f.slice(0, -2)).sort();
@@ -32,7 +35,9 @@ function normalized(d: UnitDraft, dwarf: DwarfInfo): unknown {
   // The core hands over its DIE map whole: as (offset, local) pairs, as the JavaScript does.
   const pairs: number[] = [];
   if (d.denseDies) for (let rel = 0; rel < d.dies.length; rel++) if (d.dies[rel] !== 0) pairs.push(rel, d.dies[rel]!);
-  const { denseDies: _dense, ...rest } = d;
+  const { denseDies: _dense, diesAgain, ...rest } = d;
+  // The map viewed again is the map.
+  if (diesAgain) assert.deepStrictEqual(diesAgain(), d.dies);
   // (Copies: the core's arrays are views of its memory, reused by the next unit.)
   const copied = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Int32Array).slice() : v]));
   return { ...copied, dies: d.denseDies ? Int32Array.from(pairs) : d.dies.slice(), fns: d.fns.map(fn), fnDecls: d.fnDecls.map(fn) };
@@ -42,11 +47,10 @@ async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown
   const elf = parseElf(readFixture('dwarf', `${name}.o`));
   const locations = parameterLocationInputs(elf.machine, features);
   const dwarf = new DwarfInfo(await loadDwarfSections(elf, { lists: locations.lists }));
-  // Two builders fed the same names in the same order give the same string offsets.
+  // A builder and the core's string table fed the same names in the same order give the same string offsets.
   const jsBuilder = new BtfBuilder();
-  const coreBuilder = new BtfBuilder();
   const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, jsBuilder, undefined, locations.registers);
-  const walker = WasmUnitWalker.create(dwarf, features, coreBuilder, locations.registers);
+  const walker = WasmUnitWalker.create(dwarf, features, undefined, locations.registers);
   assert.ok(walker, 'the core instantiates');
   const js: unknown[] = [];
   const core: unknown[] = [];
@@ -103,6 +107,31 @@ describe('the WebAssembly DWARF walk', () => {
     });
   }
 
+  test('a unit the core does not finish is finished by the JavaScript from the core\'s DIE map, read after the core\'s memory grew', async () => {
+    const original = WasmUnitWalker.prototype.finisher;
+    // Every unit given back, the core's memory grown first (its views of the walk detach).
+    WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
+      const { memory } = (this as unknown as { core: { memory: WebAssembly.Memory } }).core;
+      return {
+        finish() {
+          memory.grow(16);
+          return undefined;
+        },
+      };
+    };
+    try {
+      for (const name of ['gcc-dwarf5', 'gcc-two-units', 'clang-dwarf5']) {
+        const bytes = readFixture('dwarf', `${name}.o`);
+        const features = parseFeatures('pahole-1.24');
+        const viaCore = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes());
+        const viaJs = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes());
+        assert.ok(viaCore.equals(viaJs), name);
+      }
+    } finally {
+      WasmUnitWalker.prototype.finisher = original;
+    }
+  });
+
   test('a unit the core stops on is walked by the JavaScript, which names the bad DIE', async () => {
     const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
     const elf = parseElf(bytes);
@@ -128,6 +157,68 @@ describe('the WebAssembly DWARF walk', () => {
     const viaCore = await outcome('wasm');
     assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
     assert.equal(viaCore, await outcome('js'));
+  });
+});
+
+describe('the core\'s string table (the encode\'s builder strings)', () => {
+  /** Bytes of a C string table: each string then a NUL. */
+  const cStrings = (...parts: Array<string | number[]>): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...(typeof p === 'string' ? Buffer.from(p) : p), 0]));
+
+  const bases: Record<string, () => Btf | undefined> = {
+    standalone: () => undefined,
+    'on a base': () => Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf')),
+    // A string twice in the base: its first offset is the one reused.
+    'on a base with a string twice': () => Btf.parse(serializeBtf({ words: new Uint32Array(0), strings: cStrings('', 'next', 'int', 'next', 'fresh2'), endian: 'little' })),
+  };
+  for (const [label, makeBase] of Object.entries(bases)) {
+    test(`the same offsets and string bytes as the builder's own table: ${label}`, async () => {
+      const dwarf = new DwarfInfo(await loadDwarfSections(parseElf(readFixture('dwarf', 'gcc-dwarf5.o'))));
+      const base = makeBase();
+      const walker = WasmUnitWalker.create(dwarf, parseFeatures('pahole-1.24'), base, []);
+      assert.ok(walker, 'the core instantiates');
+      const viaCore = new BtfBuilder({ base, stringStore: walker.strings });
+      const viaJs = new BtfBuilder({ base });
+      // Names the base has, new ones (again, and once more as bytes), non-ASCII, a NUL inside.
+      // (5,000 more, twice: the core's table grows past its first 4,096 slots.)
+      const many = Array.from({ length: 5000 }, (_, i) => `name_${i}`);
+      const names = ['int', 'list_head', 'fresh', 'ünïcode', 'fresh', 'a\u0000b', '\u{1f600}', 'next', ...many, ...many];
+      // Section bytes: ASCII, the base's, invalid UTF-8 (decoded with U+FFFD), a leading BOM (dropped by the decode).
+      const raw = cStrings('fresh', 'long', [0x66, 0xff, 0x6f], [0xef, 0xbb, 0xbf, 0x78], 'x', [0xc3, 0xbc], '\u00fcnïcode', [0xed, 0xa0, 0x80]);
+      const got: number[] = [];
+      const want: number[] = [];
+      for (const s of names) {
+        got.push(viaCore.addString(s));
+        want.push(viaJs.addString(s));
+      }
+      for (let at = 0; at < raw.length; at = raw.indexOf(0, at) + 1) {
+        got.push(viaCore.addStringAt(raw, at));
+        want.push(viaJs.addStringAt(raw, at));
+      }
+      assert.deepEqual(got, want);
+      // 'int' is the base's own string, not a new one.
+      if (base) assert.ok(got[0]! > 0 && got[0]! < base.startStrOff + base.strings.length);
+      if (label.endsWith('twice')) assert.equal(got[7], 1, "'next' at its first offset");
+      assert.ok(Buffer.from(viaCore.toBytes()).equals(Buffer.from(viaJs.toBytes())));
+      // The invalid UTF-8 was added as decoded, without a look at the base.
+      assert.equal(walker.strings.disjointFromBase, false);
+    });
+  }
+
+  test('a split encode walked by the core is byte-identical to the JavaScript walk, before and after the dedup', async () => {
+    const base = Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf'));
+    const bytes = readFixture('dwarf', 'gcc-two-units.o');
+    const features = parseFeatures('pahole-1.24');
+    const before = async (walker: 'js' | 'wasm'): Promise<Buffer> => Buffer.from((await encodeUndeduplicated(bytes, { features, base, walker })).builder.toBytes());
+    assert.ok((await before('wasm')).equals(await before('js')));
+    const after = async (walker: 'js' | 'wasm'): Promise<Buffer> => Buffer.from(writeBtf((await encodeBtf(bytes, { features, base, walker })).btf));
+    assert.ok((await after('wasm')).equals(await after('js')));
+    // Every own string the core added was looked up in the base: the dedup may skip its lookups there.
+    const split = (await encodeUndeduplicated(bytes, { features, base, walker: 'wasm' })).builder.build();
+    for (let off = split.startStrOff; off < split.startStrOff + split.strings.length; off = split.strings.indexOf(0, off - split.startStrOff) + 1 + split.startStrOff) {
+      assert.equal(baseStringIndex(base).find(split.strings, off - split.startStrOff), -1, `own string at ${off} is in the base`);
+    }
+    const deduped = (ownStringsNotInBase: boolean): Buffer => Buffer.from(writeBtf(dedup(split, { legacy: true, ownStringsNotInBase }).btf));
+    assert.ok(deduped(true).equals(deduped(false)));
   });
 });
 

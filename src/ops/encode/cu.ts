@@ -155,6 +155,12 @@ export interface UnitDraft {
    */
   readonly dies: Int32Array;
   readonly denseDies?: boolean;
+  /**
+   * With `denseDies`, from the core: `dies` viewed again (a view of the core's memory detaches
+   * when the memory grows; the map stays where it is). The encoder copies the map only when it
+   * reads it, which a unit the core finishes does not need.
+   */
+  readonly diesAgain?: (() => Int32Array) | undefined;
   readonly aliasFrom: number[];
   readonly aliasTo: number[];
   readonly fns: FnInfo[];
@@ -224,7 +230,7 @@ export interface UnitIdInput {
  * encoding. Undefined where it stopped (the JavaScript then gives the located error).
  */
 export interface UnitFinisher {
-  finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput): { readonly id: Int32Array; readonly words: Uint32Array; readonly lengths: Int32Array; readonly nextId: number } | undefined;
+  finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: () => Int32Array, unit: UnitIdInput): { readonly id: Int32Array; readonly words: Uint32Array; readonly lengths: Int32Array; readonly nextId: number } | undefined;
 }
 
 /** Where the walk interns names (a BtfBuilder, or a worker's own table). */
@@ -244,6 +250,8 @@ export class UnitEncoder {
   private nRec = 0;
   /** DIE offset - unit offset → local id + 1 (0: not a type, i.e. void). */
   private dieMap: Int32Array;
+  /** The imported unit's DIE map, not copied into dieMap yet (UnitDraft.diesAgain; see dies()). */
+  private pendingDies: (() => Int32Array) | undefined;
   private aliasFrom: number[] = [];
   private aliasTo: number[] = [];
   // Open records with children, by DIE depth.
@@ -477,6 +485,7 @@ export class UnitEncoder {
     const span = unit.end - unit.offset;
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
     else this.dieMap.fill(0, 0, span);
+    this.pendingDies = undefined;
     this.wlen = 0;
     this.nRec = 0;
     this.aliasFrom = [];
@@ -573,8 +582,10 @@ export class UnitEncoder {
     const span = d.unit.end - d.unit.offset;
     if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
     else if (!d.denseDies) this.dieMap.fill(0, 0, span);
-    if (d.denseDies) this.dieMap.set(d.dies.subarray(0, span));
-    else for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
+    // A map the core keeps is copied when read (dies()).
+    this.pendingDies = d.denseDies ? d.diesAgain : undefined;
+    if (!d.denseDies) for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
+    else if (!this.pendingDies) this.dieMap.set(d.dies.subarray(0, span));
     if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
     this.W.set(d.words);
     this.wlen = d.words.length;
@@ -615,6 +626,16 @@ export class UnitEncoder {
     this.varTags = new Map(name ? d.varTags.map(([die, tags]) => [die, tags.map(name)]) : d.varTags);
     this.needIndex = d.needIndex;
     this.intLocal = d.intLocal;
+  }
+
+  /** The unit's DIE map (local id + 1 by DIE offset − unit offset), the imported one copied in first. */
+  private dies(): Int32Array {
+    const pending = this.pendingDies;
+    if (pending) {
+      this.pendingDies = undefined;
+      this.dieMap.set(pending().subarray(0, this.unit.end - this.unit.offset));
+    }
+    return this.dieMap;
   }
 
   /** Finish the unit walked (or imported) last: see finish(). */
@@ -931,7 +952,7 @@ export class UnitEncoder {
     for (let hops = 0; die > 0 && hops < 64; hops++) {
       const rel = die - this.unit.offset;
       if (rel <= 0 || rel >= span) return 0;
-      const local = this.dieMap[rel]! - 1;
+      const local = this.dies()[rel]! - 1;
       if (local < 0) {
         // An alias (atomic): the type it stands for.
         const i = this.aliasFrom.indexOf(die);
@@ -1194,8 +1215,8 @@ export class UnitEncoder {
         funcProto.push([tag, local]);
       }
     }
-    const dieMap = this.dieMap;
     // Aliases (atomic): point at their target's id (chains resolved by repetition).
+    const dieMap = this.aliasFrom.length > 0 ? this.dies() : this.dieMap;
     for (let round = 0; round < 8 && this.aliasFrom.length > 0; round++) {
       for (let i = 0; i < this.aliasFrom.length; i++) {
         const to = this.aliasTo[i]!;
@@ -1208,7 +1229,7 @@ export class UnitEncoder {
       if (die === 0) return -1;
       const rel = die - unitOff;
       if (rel <= 0 || rel >= span) this.bad(`type reference 0x${die.toString(16)} leaves its unit (cross-unit references are not supported)`, die);
-      return dieMap[rel]! - 1;
+      return this.dies()[rel]! - 1;
     };
     const n = this.nRec;
     const protoOf = new Int32Array(n).fill(-1);
@@ -1216,7 +1237,7 @@ export class UnitEncoder {
     const globalIndex = this.policy.indexType();
     const localIndex = this.needIndex && globalIndex === 0 ? (indexLocal >= 0 ? indexLocal : this.intLocal) : -1;
     const unitIds = { n, unitOffset: unitOff, span, protoOf, nextId: b.nextId, globalIndex, localIndex };
-    const finished = this.finisher?.finish(this.W.subarray(0, this.wlen), this.recOff, this.recLen, dieMap, unitIds);
+    const finished = this.finisher?.finish(this.W.subarray(0, this.wlen), this.recOff, this.recLen, () => this.dies(), unitIds);
     let id: Int32Array;
     if (finished) {
       id = finished.id;

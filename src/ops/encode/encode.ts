@@ -107,7 +107,8 @@ export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'fil
   try {
     const where = opts.file !== undefined ? { file: opts.file } : {};
     const stringsBefore = paholeStringOrder.get(builder);
-    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true, stringsBefore }).btf;
+    const ownStringsNotInBase = stringsLookedUpInBase.has(builder);
+    return dedup(builder.buildAndRelease(where), { ...where, legacy: opts.legacyDedup === true, stringsBefore, ownStringsNotInBase }).btf;
   } catch (error) {
     if (error instanceof BtfError && opts.file !== undefined) error.withFile(opts.file);
     throw error;
@@ -122,6 +123,9 @@ export function dedupEncoded(builder: BtfBuilder, opts: Pick<EncodeOptions, 'fil
  */
 const paholeStringOrder = new WeakMap<BtfBuilder, Array<{ before: number; offsets: number[] }>>();
 
+/** Builders on a base whose every own string the walk core's table looked up there first (DedupOptions.ownStringsNotInBase). */
+const stringsLookedUpInBase = new WeakSet<BtfBuilder>();
+
 async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<UndeduplicatedEncoding> {
   const features = opts.features ?? DEFAULT_FEATURES;
   const locations = parameterLocationInputs(elf.machine, features);
@@ -130,7 +134,10 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   const symbols = readSymbols(elf);
   // Undeduplicated BTF takes about 0.8 bytes per byte of .debug_info (vmlinux: 134 MB).
   const capacityWords = Math.ceil((sections.info.length * 0.82) / 4);
-  const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords });
+  const useCore = opts.drafts === undefined && (opts.walker === 'wasm' || (opts.walker === undefined && sections.info.length <= WALK_CORE_MAX_INFO));
+  const coreWalker = useCore ? WasmUnitWalker.create(dwarf, features, opts.base, locations.registers) : undefined;
+  // The core's string table is the builder's: the names it walks need no call out.
+  const builder = new BtfBuilder({ base: opts.base, endian: elf.endian === 'big' ? 'big' : 'little', capacityWords, stringStore: coreWalker?.strings });
   const newerPahole = beyondPahole124(features);
   const functionTable = new FunctionTable(symbols, { consistent: features.has('consistent_func'), optimized: features.has('optimized_func'), sorted: newerPahole });
   const variables = features.has('var') ? new VariableTable(elf, symbols, features.has('global_var'), newerPahole) : undefined;
@@ -144,8 +151,6 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     },
   };
   const encoder = new UnitEncoder(dwarf, new DieCursor(dwarf, encoderSlotMap()), features, builder, { builder, policy }, locations.registers);
-  const useCore = opts.drafts === undefined && (opts.walker === 'wasm' || (opts.walker === undefined && sections.info.length <= WALK_CORE_MAX_INFO));
-  const coreWalker = useCore ? WasmUnitWalker.create(dwarf, features, builder, locations.registers) : undefined;
   if (coreWalker) encoder.finisher = coreWalker.finisher();
   const functionIds = new Map<string, number>();
   const total = dwarf.units.length;
@@ -198,6 +203,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
     for (const tag of k.tags) builder.addRecord([builder.addString(tag), makeInfo(Kind.DECL_TAG, 0, false), func, -1 >>> 0]);
   }
   if (newerPahole) variables?.addDatasecs(builder);
+  if (opts.base && coreWalker?.strings.disjointFromBase) stringsLookedUpInBase.add(builder);
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };
 }
 

@@ -15,14 +15,13 @@
  * unit or section; nothing recurses.
  *
  * No libc: the caller copies the sections above heap_base(), calls init(), then walk_unit()
- * per unit and reads the arrays result() describes. Names are interned through the imported
- * intern(namespace, section, offset), called once per distinct string, which returns the
- * caller's string offset.
+ * per unit and reads the arrays result() describes. Names are interned in the core's own
+ * string table (the encode's BtfBuilder strings, see strings_init), which the caller adds to
+ * through strings_add and reads once at the end: no call out per name.
  */
 
 #include "../../wasm/core.h"
 
-__attribute__((import_module("env"), import_name("intern"))) i32 intern(u32 ns, u32 sec, u32 off);
 
 #define TRAP() __builtin_trap()
 /* Small helpers of the per-DIE path, inlined although the cores are built for size (-Oz). */
@@ -34,8 +33,12 @@ __attribute__((import_module("env"), import_name("intern"))) i32 intern(u32 ns, 
  */
 #define PER_ITEM static __attribute__((noinline))
 
-/* intern() namespaces: a .debug_str name taken from its bytes, a name decoded to a string, the fake int's name. */
-enum { NS_RAW = 0, NS_DECODED = 1, NS_FAKE_INT = 2 };
+/*
+ * Name namespaces (as the JavaScript walk interns them): a .debug_str name looked up in the
+ * base from its bytes, then decoded; a name decoded to a string first.
+ */
+enum { NS_RAW = 0, NS_DECODED = 1 };
+#define FAKE_INT_NAME "__SANITIZED_FAKE_INT__"
 /* Where a string is (intern's and result's section numbers). */
 enum { SEC_NONE = 0, SEC_STR = 1, SEC_LINE_STR = 2, SEC_INFO = 3 };
 
@@ -697,63 +700,298 @@ static int string_is(string_ref s, const char *lit) {
   return i == s.len;
 }
 
-/* ---- names: each distinct string interned once through the caller ---- */
+/*
+ * ---- the encode's string table (walk-core.ts CoreStringStore): the builder's own strings
+ * live here, so a name found in the walk is interned without a call out ----
+ *
+ * The same offsets as BtfBuilder's addString over a StringTableBuilder: the empty string is
+ * 0, a string the base has (split BTF) its base offset (the first occurrence, as
+ * BaseStringIndex finds it: the base chain's bytes, copied in, indexed by strings_init),
+ * else its own offset, appended at first use after start_offset.
+ */
 
+static const u8 *base_all;
+static u32 base_len;
+static i32 *base_slots, *base_hashes;
+static u32 base_mask;
+static int have_base;
+static u32 own_start;
+static vec own_bytes;
+/*
+ * An open-addressing table: a hash per slot (stored | 1, so 0 is an empty slot), probed
+ * alone, and an entry of `size` bytes per slot beside it.
+ */
 typedef struct {
-  u32 hash;
-  u32 ns;
-  const u8 *bytes;
+  u32 *hashes;
+  u8 *entries;
+  u32 mask, count, size;
+} hash_table;
+
+/* The table grown to `cap` slots (a power of two), every entry moved. */
+static void table_grow(hash_table *t, u32 cap) {
+  u32 *hashes = alloc(4 * cap);
+  u8 *entries = alloc(cap * t->size);
+  for (u32 i = 0; i < cap; i++) hashes[i] = 0;
+  for (u32 i = 0; t->hashes && i <= t->mask; i++) {
+    if (t->hashes[i] == 0) continue;
+    u32 j = t->hashes[i] & (cap - 1);
+    while (hashes[j]) j = (j + 1) & (cap - 1);
+    hashes[j] = t->hashes[i];
+    copy_bytes(entries + j * t->size, t->entries + i * t->size, t->size);
+  }
+  t->hashes = hashes;
+  t->entries = entries;
+  t->mask = cap - 1;
+}
+
+/* A free slot for hash `h` (stored | 1), the table grown first when half full. */
+static u32 table_slot_for(hash_table *t, u32 h) {
+  if ((t->count + 1) * 2 > t->mask) table_grow(t, (t->mask + 1) * 2);
+  u32 i = h & t->mask;
+  while (t->hashes[i]) i = (i + 1) & t->mask;
+  t->hashes[i] = h;
+  t->count++;
+  return i;
+}
+
+/* Own strings by content (FNV-1a | 1): local offset and byte length. */
+typedef struct {
+  u32 local;
   u32 len;
-  i32 value;
-} name_entry;
+} own_entry;
+static hash_table own = {0, 0, 0, 0, sizeof(own_entry)};
+static vec string_scratch;
 
-static name_entry *names;
-static u32 names_mask, n_names;
-/* .debug_str offset → caller's offset + 1 (0: not looked up yet). */
-static i32 *str_cache;
-static i32 fake_int_name = -1;
+/* Whether TextDecoder (non-fatal, BOM not ignored) gives back these bytes: valid UTF-8 and no leading BOM. */
+static int utf8_exact(const u8 *b, u32 n) {
+  if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) return 0;
+  for (u32 i = 0; i < n;) {
+    u8 c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    u32 more;
+    u8 lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) more = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      more = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else return 0;
+    if (n - i <= more) return 0;
+    if (b[i + 1] < lo || b[i + 1] > hi) return 0;
+    for (u32 k = 2; k <= more; k++) if (b[i + k] < 0x80 || b[i + k] > 0xbf) return 0;
+    i += more + 1;
+  }
+  return 1;
+}
 
+HOT u32 load_u32(const u8 *p) {
+  u32 v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+/*
+ * The names table's hash, four bytes at a step: a module's .debug_str repeats each name per
+ * unit (ext4: 150k strings, 13k distinct), so most lookups here hash a name met before.
+ */
+static u32 name_hash(const u8 *b, u32 n) {
+  u32 h = 0x811c9dc5u ^ n;
+  u32 i = 0;
+  for (; i + 4 <= n; i += 4) h = (h ^ load_u32(b + i)) * 0x01000193u;
+  for (; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
+  return h ^ (h >> 15);
+}
+
+static int same_bytes(const u8 *a, const u8 *b, u32 n) {
+  u32 i = 0;
+  for (; i + 4 <= n; i += 4)
+    if (load_u32(a + i) != load_u32(b + i)) return 0;
+  for (; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
+
+/* FNV-1a, as strings.ts hashBytes. */
 static u32 hash_bytes(const u8 *b, u32 n) {
   u32 h = 0x811c9dc5u;
   for (u32 i = 0; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
   return h;
 }
 
-static void names_grow(void) {
-  /* First sized for a name per 32 bytes of .debug_str (ext4: 21k names in 2 MB), then doubled. */
-  u32 cap = 4096;
-  while (!names_mask && cap < str_len / 32 && cap < (1u << 22)) cap *= 2;
-  if (names_mask) cap = (names_mask + 1) * 2;
-  name_entry *next = alloc(cap * sizeof(name_entry));
-  for (u32 i = 0; i <= names_mask && names; i++) {
-    if (names[i].bytes == 0) continue;
-    u32 j = names[i].hash & (cap - 1);
-    while (next[j].bytes) j = (j + 1) & (cap - 1);
-    next[j] = names[i];
+/* The base offset of these bytes (no NUL among them), or -1 (BaseStringIndex.find). */
+static i32 base_find(const u8 *b, u32 n, u32 h) {
+  if (!have_base) return -1;
+  for (u32 i = h & base_mask;; i = (i + 1) & base_mask) {
+    i32 s = base_slots[i];
+    if (s == 0) return -1;
+    if ((u32)base_hashes[i] != h) continue;
+    u32 at = (u32)s - 1;
+    if (at + n >= base_len) continue;
+    if (base_all[at + n] == 0 && same_bytes(base_all + at, b, n)) return (i32)at;
   }
-  names = next;
-  names_mask = cap - 1;
 }
 
-/* The caller's offset of a string in namespace `ns` (the empty string: 0). */
+/* How table_intern looks a string up (BtfBuilder's addString, addStringAt, and the own table alone). */
+enum { LOOKUP_ADD = 0, LOOKUP_RAW = 1, LOOKUP_OWN = 2 };
+
+/*
+ * The offset of the `n` bytes at `b`. LOOKUP_ADD (UTF-8 as TextEncoder makes it): the own
+ * table, then the base (bytes with a NUL never match there), then appended. LOOKUP_RAW (bytes
+ * of a section, which the JavaScript decodes before it adds them): the base from the bytes as
+ * they are, then the own table; -1 when decoding would change them (the caller decodes and
+ * adds with LOOKUP_OWN, as BtfBuilder.addStringAt does). LOOKUP_OWN: the own table only.
+ */
+static i32 table_intern(const u8 *b, u32 n, u32 mode) {
+  if (n == 0) return 0;
+  u32 h = hash_bytes(b, n);
+  int nul = 0;
+  for (u32 i = 0; i < n; i++) nul |= b[i] == 0;
+  i32 in_base = nul || mode == LOOKUP_OWN ? -1 : base_find(b, n, h);
+  if (in_base >= 0) return in_base;
+  if (mode == LOOKUP_RAW && !utf8_exact(b, n)) return -1;
+  u32 key = h | 1;
+  for (u32 i = key & own.mask; own.hashes[i]; i = (i + 1) & own.mask) {
+    const own_entry *e = (const own_entry *)own.entries + i;
+    if (own.hashes[i] == key && e->len == n && same_bytes(own_bytes.p + e->local, b, n)) return (i32)(own_start + e->local);
+  }
+  /* Room first: a growth that fails traps before anything changed. */
+  u8 *to = vroom(&own_bytes, n + 1);
+  u32 slot = table_slot_for(&own, key);
+  copy_bytes(to, b, n);
+  to[n] = 0;
+  u32 local = own_bytes.len;
+  own_bytes.len += n + 1;
+  own_entry e = {local, n};
+  ((own_entry *)own.entries)[slot] = e;
+  return (i32)(own_start + local);
+}
+
+/* NULs in all[from..to): the base's string count, a chunk per call (see PER_ITEM). */
+PER_ITEM u32 count_nuls(u32 from, u32 to) {
+  u32 n = 0;
+  for (u32 i = from; i < to; i++) n += base_all[i] == 0;
+  return n;
+}
+
+/* The base string at `start` into the base index unless an earlier one has its bytes; where the next starts. */
+PER_ITEM u32 index_base_string(u32 start) {
+  u32 end = start;
+  while (end < base_len && base_all[end]) end++;
+  u32 n = end - start;
+  u32 h = hash_bytes(base_all + start, n);
+  u32 i = h & base_mask;
+  for (; base_slots[i]; i = (i + 1) & base_mask) {
+    u32 at = (u32)base_slots[i] - 1;
+    if ((u32)base_hashes[i] == h && at + n < base_len && base_all[at + n] == 0 && same_bytes(base_all + at, base_all + start, n)) return end + 1;
+  }
+  base_slots[i] = (i32)start + 1;
+  base_hashes[i] = (i32)h;
+  return end + 1;
+}
+
+/*
+ * The table's start: own strings from logical offset `start` (a standalone table holds the
+ * empty string at 0 first); with a base, its chain's strings all[0..all_len) (ending with a
+ * NUL, placed by walk-core.ts), indexed here.
+ */
+__attribute__((export_name("strings_init"))) void strings_init(u32 start, const u8 *all, u32 all_len) {
+  own_start = start;
+  have_base = all_len > 0;
+  base_all = all;
+  base_len = all_len;
+  if (have_base) {
+    u32 n = 0;
+    for (u32 from = 0; from < all_len; from += 65536) n += count_nuls(from, from + 65536 < all_len ? from + 65536 : all_len);
+    u32 cap = 1024;
+    while (cap < n * 2) cap *= 2;
+    base_mask = cap - 1;
+    base_slots = alloc(4 * cap);
+    base_hashes = alloc(4 * cap);
+    for (u32 i = 0; i < cap; i++) base_slots[i] = 0;
+    for (u32 at = 0; at < all_len;) at = index_base_string(at);
+  }
+  table_grow(&own, 4096);
+  if (!have_base) {
+    *(u8 *)vroom(&own_bytes, 1) = 0;
+    own_bytes.len = 1;
+  }
+}
+
+/* Room for `n` bytes of a string the caller interns next (strings_add). */
+__attribute__((export_name("strings_scratch"))) u8 *strings_scratch(u32 n) {
+  string_scratch.len = 0;
+  return vroom(&string_scratch, n);
+}
+
+/* table_intern of the first `n` scratch bytes, looked up as `mode` says (LOOKUP_*). */
+__attribute__((export_name("strings_add"))) i32 strings_add(u32 n, u32 mode) {
+  if (n > string_scratch.cap || mode > LOOKUP_OWN) TRAP();
+  return table_intern(string_scratch.p, n, mode);
+}
+
+/* The own strings' bytes, strings_len() of them. */
+__attribute__((export_name("strings_bytes"))) u8 *strings_bytes(void) { return own_bytes.p; }
+__attribute__((export_name("strings_len"))) u32 strings_len(void) { return own_bytes.len; }
+
+/* ---- names: each distinct string interned once in the table above ---- */
+
+/*
+ * Names met, by content: their hashes alone in one array (0: empty), so a lookup probes a
+ * small table (a module's names are met once per unit: ext4 looks up 150k for 13k names),
+ * then the entry. Only exact UTF-8 is kept, which both namespaces give the same offset.
+ */
+typedef struct {
+  const u8 *bytes;
+  u32 len;
+  i32 value;
+} name_entry;
+
+static hash_table names = {0, 0, 0, 0, sizeof(name_entry)};
+/*
+ * The caller's offset of the .debug_str string at `at`, cached by at / 4 (half the memory of a
+ * slot per byte, all of it touched: only strings of up to two characters share a slot).
+ */
+typedef struct {
+  u32 at_plus_1; /* 0: empty */
+  i32 value;
+} str_slot;
+static str_slot *str_cache;
+static i32 fake_int_name = -1;
+
+/* The names table, first sized for a name per 32 bytes of .debug_str (ext4: 21k names in 2 MB). */
+static void names_init(void) {
+  u32 cap = 4096;
+  while (cap < str_len / 32 && cap < (1u << 22)) cap *= 2;
+  table_grow(&names, cap);
+}
+
+/* The caller's offset of a string (the empty string: 0); `ns` says how the JavaScript takes it. */
 static i32 intern_string(u32 ns, string_ref s) {
   if (s.len == 0) return 0;
-  u32 h = hash_bytes(s.bytes, s.len) ^ ns;
-  for (u32 i = h & names_mask;; i = (i + 1) & names_mask) {
-    name_entry *e = &names[i];
-    if (e->bytes == 0) break;
-    if (e->hash != h || e->ns != ns || e->len != s.len) continue;
-    u32 k = 0;
-    while (k < s.len && e->bytes[k] == s.bytes[k]) k++;
-    if (k == s.len) return e->value;
+  u32 h = name_hash(s.bytes, s.len) | 1;
+  for (u32 i = h & names.mask; names.hashes[i]; i = (i + 1) & names.mask) {
+    if (names.hashes[i] != h) continue;
+    const name_entry *e = (const name_entry *)names.entries + i;
+    if (e->len == s.len && same_bytes(e->bytes, s.bytes, s.len)) return e->value;
   }
-  i32 value = intern(ns, s.sec, s.off);
-  if ((n_names + 1) * 2 > names_mask) names_grow();
-  u32 i = h & names_mask;
-  while (names[i].bytes) i = (i + 1) & names_mask;
-  name_entry e = {h, ns, s.bytes, s.len, value};
-  names[i] = e;
-  n_names++;
+  /* A name the JavaScript would decode into other bytes: that walk takes the unit, unless the
+     base has the bytes as they are (a .debug_str name): its offset, not kept here. */
+  int exact = utf8_exact(s.bytes, s.len);
+  if (ns == NS_DECODED && !exact) TRAP();
+  i32 value = table_intern(s.bytes, s.len, LOOKUP_RAW);
+  if (value < 0) TRAP();
+  if (!exact) return value;
+  /* (The slot first: taking it may grow the table, which moves the entries.) */
+  u32 slot = table_slot_for(&names, h);
+  name_entry e = {s.bytes, s.len, value};
+  ((name_entry *)names.entries)[slot] = e;
   return value;
 }
 
@@ -761,9 +999,11 @@ static i32 name_off_slow(void) {
   u8 c = cls[S_NAME];
   if (c == C_STRP || c == C_STRX) {
     u32 at = below(c == C_STRP ? lo[S_NAME] : strx_offset(lo[S_NAME]), str_len);
-    if (str_cache[at] != 0) return str_cache[at] - 1;
+    str_slot *e = &str_cache[at >> 2];
+    if (e->at_plus_1 == at + 1) return e->value;
     i32 off = intern_string(NS_RAW, section_string(SEC_STR, at));
-    str_cache[at] = off + 1;
+    e->at_plus_1 = at + 1;
+    e->value = off;
     return off;
   }
   if (c == C_INLINE || c == C_LINE_STR) return intern_string(NS_DECODED, string_of(S_NAME));
@@ -774,8 +1014,9 @@ static i32 name_off_slow(void) {
 HOT i32 name_off(void) {
   if (!has(S_NAME)) return 0;
   if (cls[S_NAME] == C_STRP && lo[S_NAME] < str_len) {
-    i32 cached = str_cache[(u32)lo[S_NAME]];
-    if (cached != 0) return cached - 1;
+    u32 at = (u32)lo[S_NAME];
+    const str_slot *e = &str_cache[at >> 2];
+    if (e->at_plus_1 == at + 1) return e->value;
   }
   return name_off_slow();
 }
@@ -965,7 +1206,7 @@ PER_ITEM void base_type(void) {
   }
   double name = name_off();
   if (size == 0 || (to_i32(size) & to_i32(size - 1)) != 0 || size > 16) {
-    if (fake_int_name < 0) fake_int_name = intern(NS_FAKE_INT, SEC_NONE, 0);
+    if (fake_int_name < 0) fake_int_name = table_intern((const u8 *)FAKE_INT_NAME, sizeof FAKE_INT_NAME - 1, LOOKUP_ADD);
     name = fake_int_name;
     size = 4;
   }
@@ -1438,14 +1679,14 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
   die_map_span = desc[19 + desc[18]];
   heap_top = desc[20 + desc[18]];
   /* One growth for the fixed tables and room for the largest unit's arrays. */
-  u64 reserve = 24ull * die_map_span + 4ull * str_len + (1u << 20);
+  u64 reserve = 24ull * die_map_span + 2ull * str_len + (1u << 20);
   if (reserve > 0xf0000000ull) TRAP();
   alloc((u32)reserve);
   heap_top = desc[20 + desc[18]];
   die_map = alloc(4 * die_map_span + 4);
   param_at = alloc(4 * die_map_span + 4);
-  str_cache = alloc(4 * str_len + 4);
-  names_grow();
+  str_cache = alloc(8 * (str_len / 4) + 8);
+  names_init();
 }
 
 static u32 out[64];

@@ -1,7 +1,8 @@
 /**
  * The per-unit DWARF walk by walk-core.c (see src/wasm/core.ts): the same UnitDraft the
  * JavaScript walk exports (UnitEncoder.walkUnit + exportDraft), with names already interned
- * in the encoder's string sink, so the encoder imports it and finishes the unit as usual.
+ * in the core's string table, which is the encoder's builder's (`strings`, its StringStore),
+ * so the encoder imports the draft and finishes the unit as usual.
  * A module's encode is one pass in a fresh process, where the JavaScript walk ran mostly as
  * cold code; the core needs no warming up.
  *
@@ -12,8 +13,10 @@
 
 import type { DwarfInfo, UnitHeader } from '../../dwarf/reader.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
+import type { Btf } from '../../wire/btf.js';
 import { coreKindTable, KIND_SHAPES } from '../../wire/kinds.js';
-import type { FnInfo, StringSink, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
+import { baseStringBytes, decodeCString, type StringStore } from '../../wire/strings.js';
+import type { FnInfo, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
 import type { FeatureSet } from './features.js';
 import { WALK_CORE_WASM } from './walk-core-wasm.js';
 
@@ -21,6 +24,11 @@ interface WalkCoreExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
   init(desc: number): void;
+  strings_init(start: number, all: number, allLength: number): void;
+  strings_scratch(n: number): number;
+  strings_add(n: number, mode: number): number;
+  strings_bytes(): number;
+  strings_len(): number;
   walk_unit(offset: number, end: number, version: number, addressSize: number, offsetSize: number, abbrevOffset: number, dieOffset: number): number;
   result(): number;
   finish_init(): number;
@@ -28,11 +36,7 @@ interface WalkCoreExports {
   finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
 }
 
-
-
-// intern() namespaces and string sections (walk-core.c NS_*, SEC_*).
-const NS_RAW = 0;
-const NS_DECODED = 1;
+// String sections (walk-core.c SEC_*).
 const SEC_NONE = 0;
 const SEC_STR = 1;
 const SEC_LINE_STR = 2;
@@ -59,25 +63,26 @@ export class WasmUnitWalker {
   private constructor(
     private readonly core: WalkCoreExports,
     private readonly dwarf: DwarfInfo,
+    /** The core's string table: give it to the encoder's builder (BuilderOptions.stringStore). */
+    readonly strings: CoreStringStore,
   ) {}
 
   /**
-   * A walker for `dwarf`'s units, interning names in `sink`; undefined where WebAssembly is
-   * not available or the sections do not fit its memory.
+   * A walker for `dwarf`'s units, its string table continuing `base`'s strings as a builder
+   * on that base does; undefined where WebAssembly is not available or the sections do not
+   * fit its memory.
    */
-  static create(dwarf: DwarfInfo, features: FeatureSet, sink: StringSink, argumentRegisters: readonly number[]): WasmUnitWalker | undefined {
+  static create(dwarf: DwarfInfo, features: FeatureSet, base: Btf | undefined, argumentRegisters: readonly number[]): WasmUnitWalker | undefined {
     const sections = dwarf.sections;
-    const intern = (ns: number, sec: number, off: number): number => {
-      if (ns === NS_RAW) return sink.addStringAt ? sink.addStringAt(sections.str, off) : sink.addString(dwarf.str(off));
-      if (ns === NS_DECODED) return sink.addString(sec === SEC_STR ? dwarf.str(off) : sec === SEC_LINE_STR ? dwarf.lineStr(off) : dwarf.infoString(off));
-      return sink.addString('__SANITIZED_FAKE_INT__');
-    };
-    const core = instantiateCore(WALK_CORE_WASM, { env: { intern } }) as WalkCoreExports | undefined;
+    const core = instantiateCore(WALK_CORE_WASM) as WalkCoreExports | undefined;
     if (!core) return undefined;
     const layout = new CoreLayout(core.memory, core.heap_base());
     const parts = [sections.info, sections.abbrev, sections.str, sections.lineStr, sections.strOffsets, sections.addr, sections.loclists, sections.loc];
     const desc: number[] = [];
     for (const p of parts) desc.push(layout.copy(p), p.length);
+    // The base chain's strings (index = string offset), for names the base has.
+    const baseStrings = base ? baseStringBytes(base) : new Uint8Array(0);
+    const baseAt = layout.copy(baseStrings);
     let span = 0;
     for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
     const flags = (features.has('float') ? 1 : 0) | (features.has('enum64') ? 2 : 0) | (features.has('type_tag') ? 4 : 0) | (features.has('decl_tag') ? 8 : 0);
@@ -89,11 +94,13 @@ export class WasmUnitWalker {
     new Uint32Array(core.memory.buffer, descAt, desc.length).set(desc);
     try {
       core.init(descAt);
+      const start = base ? base.startStrOff + base.strings.length : 0;
+      core.strings_init(start, baseAt, baseStrings.length);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) return undefined;
       throw e;
     }
-    return new WasmUnitWalker(core, dwarf);
+    return new WasmUnitWalker(core, dwarf, new CoreStringStore(core));
   }
 
   /**
@@ -139,6 +146,7 @@ export class WasmUnitWalker {
     const words = u32();
     const recOff = i32();
     const recLen = i32();
+    const [diesAt, diesBytes] = [r[k]!, r[k + 1]!];
     const dies = i32();
     const aliasFrom = Array.from(f64());
     const aliasTo = Array.from(f64());
@@ -207,6 +215,7 @@ export class WasmUnitWalker {
       recLen,
       dies,
       denseDies: true,
+      diesAgain: () => new Int32Array(this.core.memory.buffer, diesAt, diesBytes / 4),
       aliasFrom,
       aliasTo,
       fns,
@@ -236,7 +245,7 @@ export class WasmUnitWalker {
     const at = core.finish_init();
     new Uint8Array(core.memory.buffer, at, kinds.length).set(kinds);
     return {
-      finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: Int32Array, unit: UnitIdInput) {
+      finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: () => Int32Array, unit: UnitIdInput) {
         const { n, span } = unit;
         try {
           // (Each call may grow the memory: its buffer is taken after.)
@@ -250,7 +259,7 @@ export class WasmUnitWalker {
           new Int32Array(memory, at[1]!, n - fromRecord).set(recOff.subarray(fromRecord, n));
           new Int32Array(memory, at[2]!, n - fromRecord).set(recLen.subarray(fromRecord, n));
           new Int32Array(memory, at[3]!, n).set(unit.protoOf);
-          if (at[4] !== 0) new Int32Array(memory, at[4]!, span).set(dieMap.subarray(0, span));
+          if (at[4] !== 0) new Int32Array(memory, at[4]!, span).set(dieMap().subarray(0, span));
           const resultAt = core.finish_unit(n, unit.unitOffset, span, unit.nextId, unit.globalIndex, unit.localIndex);
           const r = new Uint32Array(core.memory.buffer, resultAt, 5).slice();
           const buffer = core.memory.buffer;
@@ -272,5 +281,66 @@ export class WasmUnitWalker {
     if (sec === SEC_STR) return this.dwarf.str(off);
     if (sec === SEC_LINE_STR) return this.dwarf.lineStr(off);
     return this.dwarf.infoString(off);
+  }
+}
+
+const utf8 = new TextEncoder();
+// walk-core.c's table_intern modes.
+const LOOKUP_ADD = 0;
+const LOOKUP_RAW = 1;
+const LOOKUP_OWN = 2;
+
+/**
+ * walk-core.c's string table as a BtfBuilder's StringStore: a string the builder is given is
+ * copied into the core's scratch room and interned there, so the walk's names and the
+ * encoder's (functions, sections, fallback units) share one table and one set of offsets.
+ */
+export class CoreStringStore implements StringStore {
+  private scratch = new Uint8Array(0);
+  private unlookedAdds = 0;
+
+  constructor(private readonly core: WalkCoreExports) {}
+
+  add(s: string): number {
+    return this.intern(s, LOOKUP_ADD);
+  }
+
+  addAt(src: Uint8Array, at: number): number {
+    let end = src.indexOf(0, at);
+    if (end < 0) end = src.length;
+    this.room(end - at).set(src.subarray(at, end));
+    const off = this.core.strings_add(end - at, LOOKUP_RAW);
+    if (off >= 0) return off;
+    // Bytes that decoding changes (not UTF-8, or a BOM first): the decoded string, added to
+    // the own strings without a look at the base, as BtfBuilder.addStringAt does.
+    this.unlookedAdds++;
+    return this.intern(decodeCString(src, at), LOOKUP_OWN);
+  }
+
+  /** Every own string was looked up in the base first (so none is one the base has). */
+  get disjointFromBase(): boolean {
+    return this.unlookedAdds === 0;
+  }
+
+  bytes(): Uint8Array {
+    const core = this.core;
+    return new Uint8Array(core.memory.buffer, core.strings_bytes(), core.strings_len()).slice();
+  }
+
+  /** A view of `n` scratch bytes (the core's memory may have grown since the last). */
+  private room(n: number): Uint8Array {
+    const buffer = this.core.memory.buffer;
+    if (n > this.scratch.length || this.scratch.buffer !== buffer) {
+      const size = Math.max(n, 4096);
+      const at = this.core.strings_scratch(size);
+      this.scratch = new Uint8Array(this.core.memory.buffer, at, size);
+    }
+    return this.scratch.subarray(0, n);
+  }
+
+  private intern(s: string, mode: number): number {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const room = this.room(s.length * 3);
+    return this.core.strings_add(utf8.encodeInto(s, room).written, mode);
   }
 }
