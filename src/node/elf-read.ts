@@ -22,7 +22,9 @@ const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr|loclists|l
 
 /**
  * The ELF file with its debug sections, symbols and `.BTF_ids` loaded; see the file comment.
- * `shared`: in a SharedArrayBuffer, for worker threads (then always read section by section).
+ * `shared`: in a SharedArrayBuffer, for worker threads (then read section by section, however
+ * small). A relocatable object (a module) is always read whole into an ordinary buffer: its
+ * DWARF needs its `.rela.debug_*` sections and it is rewritten whole.
  */
 export async function readElfForDebugInfo(path: string, opts: { shared?: boolean } = {}): Promise<Uint8Array> {
   let fd: number;

@@ -79,6 +79,15 @@ describe('btfkit encode', () => {
     assert.equal((await btfkit('encode', linked, '--jobs', '0', '-o', join(tmp, 'j0.btf'))).status, 2);
   });
 
+  it('-j on a module (relocatable): walked on the main thread, the same bytes, every section kept', async () => {
+    const one = join(tmp, 'module-1.o');
+    const two = join(tmp, 'module-2.o');
+    assert.equal((await btfkit('encode', obj, '--features', 'pahole-1.24', '-o', one)).status, 0);
+    const r = await btfkit('encode', obj, '--features', 'pahole-1.24', '-j', '2', '-o', two);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(readFileSync(one).equals(readFileSync(two)));
+  });
+
   it('refuses to overwrite without --force, needs -o, and reports bad DWARF in one line (exit 1)', async () => {
     const out = join(tmp, 'exists.btf');
     writeFileSync(out, 'x');

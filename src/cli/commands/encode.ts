@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { type ElfFile, ET_REL, parseElf } from '../../elf/index.js';
 import { readElfForDebugInfo } from '../../node/elf-read.js';
 import { WorkerDraftSource } from '../../node/encode-workers.js';
-import { loadBase, readInput, writeFileAtomic } from '../../node/files.js';
+import { loadBase, writeFileAtomic } from '../../node/files.js';
 import { collectGarbage } from '../../node/memory.js';
 import { distillBase } from '../../ops/distill.js';
 import { dedupEncoded, encodeUndeduplicated } from '../../ops/encode/encode.js';
@@ -43,7 +43,7 @@ export function registerEncode(program: Command): void {
     .option('--standalone', 'self-contained BTF: the base types the module needs, then its own')
     .option('-o, --output <file>', 'output file (required: inputs are never modified)')
     .option('--detached', 'write raw BTF instead of an ELF with a .BTF section (always the case for vmlinux)')
-    .option('--jobs <n>', 'worker threads walking the units of a vmlinux (default 1; the output is the same for any N)', (v) => parseIntArg(v, '--jobs'))
+    .option('-j, --jobs <n>', 'worker threads walking the units of a vmlinux (default 1; the output is the same for any N)', (v) => parseIntArg(v, '--jobs'))
     .option('--force', 'overwrite an existing output')
     .action(async (file: string, opts: EncodeCliOptions) => {
       if (!opts.output) throw new UsageError('encode: -o/--output is required');
@@ -54,14 +54,11 @@ export function registerEncode(program: Command): void {
       if (jobs < 1 || jobs > 64) throw new UsageError('encode: --jobs must be between 1 and 64');
       const features = parseFeatures(opts.features);
       const base = opts.base ? await loadBase(opts.base) : undefined;
+      // A module (relocatable) comes back whole and unshared whatever `shared` asks: it is
+      // rewritten whole, and walked on this thread.
       let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1 });
       let elf: ElfFile | undefined = parseElfOf(bytes, file);
       const relocatable = elf.type === ET_REL;
-      if (relocatable && jobs > 1) {
-        // A module is rewritten whole and is small: read all of it, walk it on this thread.
-        bytes = await readInput(file);
-        elf = parseElfOf(bytes, file);
-      }
       // Said once the input is known to be an ELF file, so a bad input gets its one line alone.
       for (const f of unappliedFeatures(features)) warn(`${f.name}: not applied: ${f.instead}`);
       const drafts = jobs > 1 && !relocatable && bytes.buffer instanceof SharedArrayBuffer ? new WorkerDraftSource(bytes, jobs, file, opts.features) : undefined;
