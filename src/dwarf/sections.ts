@@ -8,7 +8,7 @@
 import { decompressElfPayload, DEFAULT_MAX_DECOMPRESSED_BYTES } from '../elf/compress.js';
 import { type ElfFile, type ElfSection, ET_REL, SHT_REL, SHT_RELA } from '../elf/elf.js';
 import { type ElfRelocations, ElfSymbols, relocationsFor } from '../elf/symbols.js';
-import { CoreLayout, instantiateCore } from '../wasm/core.js';
+import { CoreLayout, InputCores, instantiateCore } from '../wasm/core.js';
 import { BtfError, type BtfErrorLocation, fail } from '../wire/errors.js';
 import { RELOC_CORE_WASM } from './reloc-core-wasm.js';
 
@@ -163,13 +163,15 @@ export function relocateInCore(elf: ElfFile, bytes: Uint8Array, sec: ElfSection)
   if (relas.length === 0 || elf.class !== 64 || elf.endian !== 'little' || relas.some((s) => s.type !== SHT_RELA)) return undefined;
   const symtab = elf.sections[relas[0]!.link];
   if (!symtab || !elf.sections[symtab.link]) return undefined;
+  const symbols = elf.sectionData(symtab);
+  const records = relas.map((r) => elf.sectionData(r));
+  const where = relocateWhereRead(bytes, symbols, records, elf.machine);
+  if (where !== 'elsewhere') return where;
   const core = instantiateCore(RELOC_CORE_WASM) as RelocCoreExports | undefined;
   if (!core) return undefined;
   const layout = new CoreLayout(core.memory, core.heap_base());
   const at = layout.copy(bytes);
-  const symbols = elf.sectionData(symtab);
   const symbolsAt = layout.copy(symbols);
-  const records = relas.map((r) => elf.sectionData(r));
   const recordsAt = records.map((r) => layout.copy(r));
   if (!layout.commit()) return undefined;
   for (let i = 0; i < records.length; i++) {
@@ -179,6 +181,41 @@ export function relocateInCore(elf: ElfFile, bytes: Uint8Array, sec: ElfSection)
   // Nothing grows this memory again, so a view of it serves (a module's: a copy of ext4's 4.6 MB
   // saved); a large one is copied out, so that its relocation records can go.
   return core.memory.buffer.byteLength <= RELOCATED_VIEW_MAX_MEMORY ? relocated : relocated.slice();
+}
+
+/** Relocation cores whose memory holds a whole object file read in place (relocationCoreInput). */
+const inputCores = new InputCores<RelocCoreExports>((core) => core);
+
+/**
+ * Room for an object file of `byteLength` bytes in the memory of a fresh reloc-core.c, with as
+ * much again behind it for relocated copies of its sections: for a reader's `allocate`
+ * (loadBtf, readInput). A module read there is relocated where it lies: its section, records
+ * and symbols are not copied into a fresh core (ext4: 12 MB), only the section within the
+ * memory. Undefined where no core runs or the memory cannot grow so far.
+ */
+export function relocationCoreInput(byteLength: number): Uint8Array | undefined {
+  const core = instantiateCore(RELOC_CORE_WASM) as RelocCoreExports | undefined;
+  return core && inputCores.reserve(core, byteLength, byteLength);
+}
+
+/**
+ * `bytes` relocated in a copy placed in the memory of the core the file was read into
+ * (relocationCoreInput), where the records and symbols already lie; undefined when the core
+ * does not take a record; 'elsewhere' when the inputs are not all in such a memory, or its
+ * room is used up (the caller copies them into a fresh core).
+ */
+function relocateWhereRead(bytes: Uint8Array, symbols: Uint8Array, records: readonly Uint8Array[], machine: number): Uint8Array | undefined | 'elsewhere' {
+  const buffer = bytes.buffer;
+  const host = inputCores.host(buffer);
+  if (!host || symbols.buffer !== buffer || records.some((r) => r.buffer !== buffer)) return 'elsewhere';
+  const at = inputCores.claim(buffer, bytes.length);
+  if (at === undefined) return 'elsewhere';
+  const memory = new Uint8Array(buffer);
+  memory.copyWithin(at, bytes.byteOffset, bytes.byteOffset + bytes.length);
+  for (const r of records) {
+    if (host.core.relocate(at, bytes.length, r.byteOffset, r.length, symbols.byteOffset, symbols.length, machine) !== 0) return undefined;
+  }
+  return new Uint8Array(buffer, at, bytes.length);
 }
 
 /** The largest relocation core memory whose relocated section is handed out as a view. */

@@ -8,7 +8,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { BtfError } from '../wire/errors.js';
-import { readInput } from './files.js';
+import { type Allocate, readInput } from './files.js';
 
 /** Files below this size are simply read whole. */
 const SPARSE_THRESHOLD = 64 * 1024 * 1024;
@@ -23,10 +23,11 @@ const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr|loclists|l
 /**
  * The ELF file with its debug sections, symbols and `.BTF_ids` loaded; see the file comment.
  * `shared`: in a SharedArrayBuffer, for worker threads (then read section by section, however
- * small). A relocatable object (a module) is always read whole into an ordinary buffer: its
- * DWARF needs its `.rela.debug_*` sections and it is rewritten whole.
+ * small). A relocatable object (a module) is always read whole into an ordinary buffer, or
+ * where `allocate` says (sections.ts relocationCoreInput: relocated where it lies): its DWARF
+ * needs its `.rela.debug_*` sections and it is rewritten whole.
  */
-export async function readElfForDebugInfo(path: string, opts: { shared?: boolean } = {}): Promise<Uint8Array> {
+export async function readElfForDebugInfo(path: string, opts: { shared?: boolean | undefined; allocate?: Allocate | undefined } = {}): Promise<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -36,9 +37,10 @@ export async function readElfForDebugInfo(path: string, opts: { shared?: boolean
   try {
     const size = fstatSync(fd).size;
     if (size < SPARSE_THRESHOLD && !opts.shared) {
+      const allocate = opts.allocate && isRelocatable(fd) ? opts.allocate : undefined;
       closeSync(fd);
       fd = -1;
-      return await readInput(path);
+      return await readInput(path, allocate);
     }
     const bytes = new Uint8Array(opts.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
     const fill = (off: number, len: number): void => {
@@ -64,7 +66,7 @@ export async function readElfForDebugInfo(path: string, opts: { shared?: boolean
       // is rewritten whole. Read all of it.
       closeSync(fd);
       fd = -1;
-      return await readInput(path);
+      return await readInput(path, opts.allocate);
     }
     const shoff = is64 ? Number(view.getBigUint64(0x28, le)) : view.getUint32(0x20, le);
     const shentsize = view.getUint16(is64 ? 0x3a : 0x2e, le);
@@ -97,4 +99,13 @@ export async function readElfForDebugInfo(path: string, opts: { shared?: boolean
   } finally {
     if (fd >= 0) closeSync(fd);
   }
+}
+
+/** Whether the file open at `fd` starts as an ELF relocatable object (ET_REL) does. */
+function isRelocatable(fd: number): boolean {
+  const head = new Uint8Array(18);
+  if (readSync(fd, head, 0, head.length, 0) < head.length) return false;
+  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return false;
+  const le = head[5] === 1;
+  return (le ? head[16]! | (head[17]! << 8) : (head[16]! << 8) | head[17]!) === ET_REL;
 }

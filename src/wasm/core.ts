@@ -151,6 +151,20 @@ export class InputCores<T> {
   }
 
   /**
+   * Room for `bytes` more (8-aligned) in the memory whose buffer is `buffer`, after whatever
+   * is placed there: its address, the free address moved past it; undefined for a buffer no
+   * core here holds, or when the room reserve() left is used up (growing would detach the input).
+   */
+  claim(buffer: ArrayBufferLike, bytes: number): number | undefined {
+    const host = this.hosts.get(buffer);
+    if (!host) return undefined;
+    const at = (host.freeAt + 7) & ~7;
+    if (at + bytes > buffer.byteLength) return undefined;
+    host.freeAt = at + bytes;
+    return at;
+  }
+
+  /**
    * The record index of `words`, read by reserve(), made where they lie by the core's
    * `index` with `kinds` (kinds.ts coreKindTable) placed beside: a view of the memory, the
    * free address moved past it. Undefined for words elsewhere, no kind table, or a record

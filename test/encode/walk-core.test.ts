@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { DieCursor, DwarfInfo } from '../../src/dwarf/reader.js';
-import { loadDwarfSections, relocateInCore } from '../../src/dwarf/sections.js';
-import { parseElf } from '../../src/elf/index.js';
+import { loadDwarfSections, relocateInCore, relocationCoreInput } from '../../src/dwarf/sections.js';
+import { ET_REL, parseElf } from '../../src/elf/index.js';
+import { readElfForDebugInfo } from '../../src/node/elf-read.js';
 import { encoderSlotMap, type UnitDraft, UnitEncoder } from '../../src/ops/encode/cu.js';
 import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js';
 import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
@@ -254,6 +255,53 @@ describe('relocations by the WebAssembly core (src/dwarf/reloc-core.c)', () => {
       if ((info.flags & 0x800) === 0 && relocateInCore(elf, elf.sectionData(info), info) !== undefined) relocatedByCore++;
     }
     assert.ok(relocatedByCore >= 5, `relocated objects: ${relocatedByCore}`);
+  });
+
+  test('an object read into a relocation core (relocationCoreInput) is relocated where it lies: the same sections, the input untouched', async () => {
+    let inPlace = 0;
+    for (const name of objects) {
+      const original = readFixture('dwarf', `${name}.o`);
+      const room = relocationCoreInput(original.length);
+      assert.ok(room, 'a relocation core runs here');
+      room.set(original);
+      const elf = parseElf(room);
+      const viaRoom = await loadDwarfSections(elf, { lists: true });
+      const viaJs = await loadDwarfSections(parseElf(original), { lists: true, relocationCore: false });
+      for (const key of ['info', 'abbrev', 'str', 'lineStr', 'strOffsets', 'addr', 'loclists', 'loc', 'rnglists', 'ranges'] as const) {
+        assert.ok(Buffer.from(viaRoom[key]).equals(Buffer.from(viaJs[key])), `${name}: ${key}`);
+      }
+      assert.ok(Buffer.from(room).equals(Buffer.from(original)), `${name}: the input as read`);
+      const info = elf.section('.debug_info')!;
+      if (elf.type === ET_REL && (info.flags & 0x800) === 0 && viaRoom.info.buffer === room.buffer && viaRoom.info.byteOffset !== room.byteOffset + info.offset) inPlace++;
+    }
+    assert.ok(inPlace >= 5, `relocated in place: ${inPlace}`);
+  });
+
+  test('in a relocation core too, a record it does not take leaves the section to applyRelocations, which names it', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const rela = parseElf(bytes).section('.rela.debug_info')!;
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(rela.offset + 8, 0x7777, true);
+    const room = relocationCoreInput(bytes.length)!;
+    room.set(bytes);
+    await assert.rejects(loadDwarfSections(parseElf(room), { file: 'x.o' }), (e: unknown) => e instanceof BtfError && e.code === 'unsupported' && /relocation type 30583/.test(e.rule));
+    assert.ok(Buffer.from(room).equals(Buffer.from(bytes)), 'the input as read');
+  });
+
+  test('readElfForDebugInfo reads a relocatable object where `allocate` says, anything else into a buffer of its own', async () => {
+    const asked: number[] = [];
+    const allocate = (n: number): Uint8Array | undefined => {
+      asked.push(n);
+      return relocationCoreInput(n);
+    };
+    const object = await readElfForDebugInfo(fixturePath('dwarf', 'gcc-dwarf5.o'), { allocate });
+    assert.equal(asked.length, 1);
+    assert.ok(Buffer.from(object).equals(Buffer.from(readFixture('dwarf', 'gcc-dwarf5.o'))));
+    const sections = await loadDwarfSections(parseElf(object));
+    assert.equal(sections.info.buffer, object.buffer, 'relocated in the memory it was read into');
+    const linked = parseElf(readFixture('dwarf', 'gcc-linked.o'));
+    assert.notEqual(linked.type, ET_REL);
+    await readElfForDebugInfo(fixturePath('dwarf', 'gcc-linked.o'), { allocate });
+    assert.equal(asked.length, 1, 'a linked file is not read into a relocation core');
   });
 
   test('a record it does not take (an unknown type) leaves the section to applyRelocations, which names it', async () => {

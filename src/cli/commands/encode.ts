@@ -6,6 +6,7 @@
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { relocationCoreInput } from '../../dwarf/sections.js';
 import { type ElfFile, ET_REL, parseElf } from '../../elf/index.js';
 import { readElfForDebugInfo } from '../../node/elf-read.js';
 import { WorkerDraftSource } from '../../node/encode-workers.js';
@@ -55,8 +56,9 @@ export function registerEncode(program: Command): void {
       const features = parseFeatures(opts.features);
       const base = opts.base ? await loadBase(opts.base) : undefined;
       // A module (relocatable) comes back whole and unshared whatever `shared` asks: it is
-      // rewritten whole, and walked on this thread.
-      let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1 });
+      // rewritten whole, and walked on this thread. It is read into a relocation core's memory
+      // and relocated there (relocationCoreInput).
+      let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1, allocate: relocationCoreInput });
       let elf: ElfFile | undefined = parseElfOf(bytes, file);
       const relocatable = elf.type === ET_REL;
       // Said once the input is known to be an ELF file, so a bad input gets its one line alone.
