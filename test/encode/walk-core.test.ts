@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { DieCursor, DwarfInfo } from '../../src/dwarf/reader.js';
+import { DieCursor, DwarfInfo, type UnitHeader } from '../../src/dwarf/reader.js';
 import { loadDwarfSections, relocateInCore, relocationCoreInput } from '../../src/dwarf/sections.js';
 import { ET_REL, parseElf } from '../../src/elf/index.js';
 import { readElfForDebugInfo } from '../../src/node/elf-read.js';
@@ -130,6 +130,27 @@ describe('the WebAssembly DWARF walk', () => {
       }
     } finally {
       WasmUnitWalker.prototype.finisher = original;
+    }
+  });
+
+  test('units the core walks and units the JavaScript walks, alternating in one encoder, give the JavaScript walk\'s records', async () => {
+    const original = WasmUnitWalker.prototype.walk;
+    let n = 0;
+    // Every other unit handed to the JavaScript walk, as a unit the core stops on is.
+    WasmUnitWalker.prototype.walk = function (this: WasmUnitWalker, unit: UnitHeader) {
+      return n++ % 2 === 1 ? 'fallback' : original.call(this, unit);
+    };
+    try {
+      for (const name of objects) {
+        n = 0;
+        const bytes = readFixture('dwarf', `${name}.o`);
+        const features = parseFeatures('pahole-1.24');
+        const mixed = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes());
+        const viaJs = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes());
+        assert.ok(mixed.equals(viaJs), name);
+      }
+    } finally {
+      WasmUnitWalker.prototype.walk = original;
     }
   });
 

@@ -293,8 +293,14 @@ export class UnitEncoder {
   private canonicalToBuilder = new Int32Array(1024);
   /** Short inline names (see DieCursor.inlineStringKey) → builder string offset. */
   private readonly inlineCache = new Map<number, number>();
-  /** .debug_str offset → builder string offset + 1 (0: not interned yet). */
-  private readonly strCache: Int32Array;
+  /**
+   * .debug_str offset → builder string offset + 1 (0: not interned yet); made by the first
+   * walkUnit (an encoder that only imports drafts never reads it: 4 bytes per byte of
+   * .debug_str, whose allocation alone cost a garbage collection).
+   */
+  private strCache = new Int32Array(0);
+  /** The largest unit's span: walkUnit's dieMap is made this size at once (see the constructor). */
+  private readonly largestSpan: number;
   /** The unit has arrays; intLocal: its `int` base type (local id), -1 when none. */
   private needIndex = false;
   private intLocal = -1;
@@ -319,11 +325,12 @@ export class UnitEncoder {
     /** DW_OP_regN of each argument register (locations.ts); empty: parameters' locations are not read. */
     private readonly argumentRegisters: readonly number[] = [],
   ) {
-    this.strCache = new Int32Array(dwarf.sections.str.length);
-    // Sized for the largest unit at once: growing it mid-walk would deoptimize the walk.
+    // walkUnit sizes dieMap for the largest unit at once: growing it mid-walk would deoptimize
+    // the walk. Imported drafts size it as they need it (mostly not at all: see dies()).
     let span = 0;
     for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
-    this.dieMap = new Int32Array(span);
+    this.largestSpan = span;
+    this.dieMap = new Int32Array(0);
     this.builderOrUndefined = out?.builder;
     this.policyOrUndefined = out?.policy;
   }
@@ -483,8 +490,9 @@ export class UnitEncoder {
     this.unit = unit;
     const cur = this.cur;
     const span = unit.end - unit.offset;
-    if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
+    if (this.dieMap.length < span) this.dieMap = new Int32Array(Math.max(span, this.largestSpan));
     else this.dieMap.fill(0, 0, span);
+    if (this.strCache.length < this.dwarf.sections.str.length) this.strCache = new Int32Array(this.dwarf.sections.str.length);
     this.pendingDies = undefined;
     this.wlen = 0;
     this.nRec = 0;
@@ -580,10 +588,12 @@ export class UnitEncoder {
   importDraft(d: UnitDraft, name?: (key: number) => number): void {
     this.unit = d.unit;
     const span = d.unit.end - d.unit.offset;
-    if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
-    else if (!d.denseDies) this.dieMap.fill(0, 0, span);
-    // A map the core keeps is copied when read (dies()).
+    // A map the core keeps is copied when read (dies()), into a dieMap made only then.
     this.pendingDies = d.denseDies ? d.diesAgain : undefined;
+    if (!this.pendingDies) {
+      if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
+      else if (!d.denseDies) this.dieMap.fill(0, 0, span);
+    }
     if (!d.denseDies) for (let i = 0; i < d.dies.length; i += 2) this.dieMap[d.dies[i]!] = d.dies[i + 1]!;
     else if (!this.pendingDies) this.dieMap.set(d.dies.subarray(0, span));
     if (this.W.length < d.words.length) this.W = new Uint32Array(d.words.length * 2);
@@ -633,7 +643,9 @@ export class UnitEncoder {
     const pending = this.pendingDies;
     if (pending) {
       this.pendingDies = undefined;
-      this.dieMap.set(pending().subarray(0, this.unit.end - this.unit.offset));
+      const span = this.unit.end - this.unit.offset;
+      if (this.dieMap.length < span) this.dieMap = new Int32Array(span);
+      this.dieMap.set(pending().subarray(0, span));
     }
     return this.dieMap;
   }
