@@ -4,7 +4,6 @@
  * raw with --detached.
  */
 
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { relocationCoreInput } from '../../dwarf/sections.js';
 import { type ElfFile, ET_REL, parseElf } from '../../elf/index.js';
@@ -65,7 +64,9 @@ export function registerEncode(program: Command): void {
       for (const f of unappliedFeatures(features)) warn(`${f.name}: not applied: ${f.instead}`);
       const drafts = jobs > 1 && !relocatable && bytes.buffer instanceof SharedArrayBuffer ? new WorkerDraftSource(bytes, jobs, file, opts.features) : undefined;
       const stream = progressStream();
-      const bar = stream && !base ? new cliProgress.SingleBar({ stream, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      // (cli-progress loaded only for a bar: ~6 ms of a module's encode unbundled)
+      const cliProgress = stream && !base ? (await import('cli-progress')).default : undefined;
+      const bar = cliProgress ? new cliProgress.SingleBar({ stream, format: 'encode [{bar}] {value}/{total} units', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
       let result: Awaited<ReturnType<typeof encodeUndeduplicated>>;
       try {

@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { isElf, parseElf } from '../../elf/index.js';
 import { loadBase, loadBtf, readInput, validateOutputs, writeOutputs } from '../../node/files.js';
@@ -194,7 +193,8 @@ async function checkAll(files: string[], kernelPath: string, copts: ModuleCheckO
   // The kernel is read here first: a bad kernel is one error, not one per module.
   const kernel = await loadBase(kernelPath);
   const stream = progressStream();
-  const bar = stream && files.length > 1 ? new cliProgress.SingleBar({ stream, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  const cliProgress = stream && files.length > 1 ? (await import('cli-progress')).default : undefined;
+  const bar = cliProgress ? new cliProgress.SingleBar({ stream, format: 'check-module [{bar}] {value}/{total} {module}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(files.length, 0, { module: '' });
   const workers = Math.max(1, Math.min(jobs, Math.ceil(files.length / 16)));
   try {
