@@ -152,8 +152,9 @@ interface RelocCoreExports {
 }
 
 /**
- * `bytes` with the relocations of `sec` applied by reloc-core.c (a copy), for an ELF64
- * little-endian object whose records it takes all of; undefined otherwise (applyRelocations
+ * `bytes` with the relocations of `sec` applied by reloc-core.c (a copy: beside the file in the
+ * core's memory when it was read there, see relocationCoreInput; else in a fresh core), for an
+ * ELF64 little-endian object whose records it takes all of; undefined otherwise (applyRelocations
  * then does it, or names what is wrong). As applyRelocations, every record section takes its
  * symbols from the first one's symbol table.
  * @internal
