@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { DieCursor, DwarfInfo, type UnitHeader } from '../../src/dwarf/reader.js';
+import { RELOC_CORE_WASM } from '../../src/dwarf/reloc-core-wasm.js';
 import { loadDwarfSections, relocateInCore, relocationCoreInput } from '../../src/dwarf/sections.js';
 import { ET_REL, parseElf } from '../../src/elf/index.js';
 import { readElfForDebugInfo } from '../../src/node/elf-read.js';
@@ -18,6 +19,7 @@ import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js
 import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
 import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
 import { dedup } from '../../src/ops/dedup.js';
+import { CoreLayout, instantiateCore } from '../../src/wasm/core.js';
 import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
@@ -276,6 +278,45 @@ describe('relocations by the WebAssembly core (src/dwarf/reloc-core.c)', () => {
       if ((info.flags & 0x800) === 0 && relocateInCore(elf, elf.sectionData(info), info) !== undefined) relocatedByCore++;
     }
     assert.ok(relocatedByCore >= 5, `relocated objects: ${relocatedByCore}`);
+  });
+
+  test('the core applies and refuses records past its first chunks as it does the first (10k records, a bad one near the end)', () => {
+    const core = instantiateCore(RELOC_CORE_WASM) as unknown as { memory: WebAssembly.Memory; heap_base(): number; relocate(...args: number[]): number };
+    const n = 10000;
+    const sectionLength = 1 << 16;
+    const section = new Uint8Array(sectionLength).map((_, i) => (i * 7) & 0xff);
+    const symbols = new Uint8Array(24 * 16);
+    const symbolView = new DataView(symbols.buffer);
+    for (let i = 0; i < 16; i++) symbolView.setBigUint64(24 * i + 8, 0x1_0000_0000n * BigInt(i) + BigInt(i * 0x1234), true);
+    const records = new Uint8Array(24 * n);
+    const recordView = new DataView(records.buffer);
+    const expected = section.slice();
+    const expectedView = new DataView(expected.buffer);
+    for (let i = 0; i < n; i++) {
+      const type = [1, 10, 0][i % 3]!; // R_X86_64_64, R_X86_64_32, R_X86_64_NONE
+      const offset = (i * 97) % (sectionLength - 8);
+      const sym = i % 16;
+      const addend = BigInt(i);
+      recordView.setBigUint64(24 * i, BigInt(offset), true);
+      recordView.setBigUint64(24 * i + 8, (BigInt(sym) << 32n) | BigInt(type), true);
+      recordView.setBigInt64(24 * i + 16, addend, true);
+      const value = symbolView.getBigUint64(24 * sym + 8, true) + addend;
+      if (type === 1) expectedView.setBigUint64(offset, value, true);
+      else if (type === 10) expectedView.setUint32(offset, Number(value & 0xffff_ffffn), true);
+    }
+    const layout = new CoreLayout(core.memory, core.heap_base());
+    const at = layout.copy(section);
+    const recordsAt = layout.copy(records);
+    const symbolsAt = layout.copy(symbols);
+    assert.ok(layout.commit());
+    const relocate = (): number => core.relocate(at, sectionLength, recordsAt, records.length, symbolsAt, symbols.length, 62);
+    assert.equal(relocate(), 0);
+    assert.ok(Buffer.from(new Uint8Array(core.memory.buffer, at, sectionLength)).equals(Buffer.from(expected)));
+    // Applied again from the section as it was, with record 9000's type one the core does not take: nothing written.
+    new Uint8Array(core.memory.buffer, at, sectionLength).set(section);
+    new DataView(core.memory.buffer).setUint32(recordsAt + 24 * 9000 + 8, 0x7777, true);
+    assert.equal(relocate(), 1);
+    assert.ok(Buffer.from(new Uint8Array(core.memory.buffer, at, sectionLength)).equals(Buffer.from(section)));
   });
 
   test('an object read into a relocation core (relocationCoreInput) is relocated where it lies: the same sections, the input untouched', async () => {
