@@ -6,7 +6,7 @@
  * JavaScript then reports, located, as it always did.
  */
 
-import { CoreLayout, InputCores, instantiateCore } from '../wasm/core.js';
+import { CoreLayout, instantiateCore } from '../wasm/core.js';
 import { BTF_CORE_WASM } from './btf-core-wasm.js';
 import { coreKindTable, Kind, type KindShape } from './kinds.js';
 
@@ -34,7 +34,8 @@ export interface CoreIndex {
  * base by `check.baseKind`). Undefined when the index must be made by indexTypes (small input,
  * no core, a record it refuses); `checked` false when Btf.sanityCheck must run. (The index
  * alone of words copied in, as for the kernel's own files, is no faster here than in
- * JavaScript; btfCoreInput has them read in place.)
+ * JavaScript: dump raw, dump c and min-core read those into their own core and index them
+ * there.)
  */
 export function indexByCore(
   words: Uint32Array,
@@ -65,29 +66,6 @@ export function indexByCore(
     if (check.baseKind(words[offsets[baseFuncs[i]!]! + 2]!) !== Kind.FUNC_PROTO) return { offsets, checked: false };
   }
   return { offsets, checked: true };
-}
-
-/** Cores whose memory holds an input read in place (btfCoreInput). */
-const inputCores = new InputCores<BtfCoreExports>((core) => core);
-
-/**
- * Room for an input of `byteLength` bytes in the memory of a fresh btf-core.c (InputCores),
- * for loadBtf's `allocate` where nothing else reads the input in a core (`dump --format c`):
- * btfCoreIndex then indexes it where it lies. Undefined where no core runs.
- */
-export function btfCoreInput(byteLength: number): Uint8Array | undefined {
-  const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
-  return core && inputCores.reserve(core, byteLength, 64);
-}
-
-/**
- * The record index of `words` read by btfCoreInput, made where they lie (Btf.parse's
- * `indexRecords`): cold JavaScript took ~8 ms for vmlinux under Bun, where the words needed
- * no copy into the core. Undefined for words elsewhere, or a record the core refuses
- * (indexTypes reports it).
- */
-export function btfCoreIndex(words: Uint32Array, shapes: readonly (KindShape | undefined)[]): Uint32Array | undefined {
-  return inputCores.index(words, coreKindTable(shapes), (core) => core.btf_index);
 }
 
 /** BaseStringIndex's open addressing: offset + 1 (0 empty) and FNV-1a hash per slot, mask + 1 slots. */
