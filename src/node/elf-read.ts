@@ -7,14 +7,12 @@
  */
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ET_REL, SHT_STRTAB, SHT_SYMTAB } from '../elf/elf.js';
 import { BtfError } from '../wire/errors.js';
 import { type Allocate, readInput } from './files.js';
 
 /** Files below this size are simply read whole. */
 const SPARSE_THRESHOLD = 64 * 1024 * 1024;
-const SHT_SYMTAB = 2;
-const SHT_STRTAB = 3;
-const ET_REL = 1;
 /** Sections the encoder reads besides symbol and string tables (location lists: parameters'
  * registers, consistent_func). Line, frame and relocation sections (vmlinux's .rela.debug_info
  * alone is 270 MB, already applied) are left out. */
@@ -54,14 +52,17 @@ export async function readElfForDebugInfo(path: string, opts: { shared?: boolean
     };
     fill(0, Math.min(size, 64));
     const view = new DataView(bytes.buffer);
-    if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+    const type = elfType(bytes);
+    if (type === undefined || size < 64) {
+      // Not ELF (compressed or raw), or too short for an ELF64 header: read whole, and the
+      // ELF reader names what is wrong.
       closeSync(fd);
       fd = -1;
-      return await readInput(path); // not ELF: compressed or raw, read whole
+      return await readInput(path);
     }
     const is64 = bytes[4] === 2;
     const le = bytes[5] === 1;
-    if (view.getUint16(16, le) === ET_REL) {
+    if (type === ET_REL) {
       // A relocatable object (a module): its DWARF needs its .rela.debug_* sections, and it
       // is rewritten whole. Read all of it.
       closeSync(fd);
@@ -104,8 +105,11 @@ export async function readElfForDebugInfo(path: string, opts: { shared?: boolean
 /** Whether the file open at `fd` starts as an ELF relocatable object (ET_REL) does. */
 function isRelocatable(fd: number): boolean {
   const head = new Uint8Array(18);
-  if (readSync(fd, head, 0, head.length, 0) < head.length) return false;
-  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return false;
-  const le = head[5] === 1;
-  return (le ? head[16]! | (head[17]! << 8) : (head[16]! << 8) | head[17]!) === ET_REL;
+  return readSync(fd, head, 0, head.length, 0) === head.length && elfType(head) === ET_REL;
+}
+
+/** e_type of the ELF header at the start of `head` (18 bytes or more); undefined when it is not ELF. */
+function elfType(head: Uint8Array): number | undefined {
+  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return undefined;
+  return head[5] === 1 ? head[16]! | (head[17]! << 8) : (head[16]! << 8) | head[17]!;
 }

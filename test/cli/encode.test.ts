@@ -79,13 +79,20 @@ describe('btfkit encode', () => {
     assert.equal((await btfkit('encode', linked, '--jobs', '0', '-o', join(tmp, 'j0.btf'))).status, 2);
   });
 
-  it('-j on a module (relocatable): walked on the main thread, the same bytes, every section kept', async () => {
+  it('-j on a module (relocatable): walked on the main thread, the same bytes; a file too short for its ELF header: one located line', async () => {
     const one = join(tmp, 'module-1.o');
     const two = join(tmp, 'module-2.o');
     assert.equal((await btfkit('encode', obj, '--features', 'pahole-1.24', '-o', one)).status, 0);
     const r = await btfkit('encode', obj, '--features', 'pahole-1.24', '-j', '2', '-o', two);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(readFileSync(one).equals(readFileSync(two)));
+    // A file too short for its ELF header, read for worker threads: the reader's one line.
+    const short = join(tmp, 'short.o');
+    writeFileSync(short, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]));
+    const bad = await btfkit('encode', short, '-j', '2', '-o', join(tmp, 'short.btf'));
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^btfkit: .*short\.o: .*too short/);
+    assert.doesNotMatch(bad.stderr, /internal error/);
   });
 
   it('refuses to overwrite without --force, needs -o, and reports bad DWARF in one line (exit 1)', async () => {
