@@ -12,6 +12,7 @@
 
 #include "../wasm/core.h"
 #include "../wasm/btf-index.h"
+#include "../wasm/string-index.h"
 
 static const u8 *shape(const u8 *kinds, u32 k) { return kinds + k * SHAPE_BYTES; }
 
@@ -61,11 +62,7 @@ __attribute__((export_name("btf_check"))) i32 btf_check(const u8 *kinds, const u
 }
 
 /* The number of NUL bytes of all[0..total) (the strings of a table ending with one). */
-__attribute__((export_name("btf_count_strings"))) u32 btf_count_strings(const u8 *all, u32 total) {
-  u32 n = 0;
-  for (u32 i = 0; i < total; i++) n += all[i] == 0;
-  return n;
-}
+__attribute__((export_name("btf_count_strings"))) u32 btf_count_strings(const u8 *all, u32 total) { return count_nuls_in(all, 0, total); }
 
 /*
  * BaseStringIndex's table over the strings all[0..total) (ending with a NUL): for each string
@@ -73,24 +70,5 @@ __attribute__((export_name("btf_count_strings"))) u32 btf_count_strings(const u8
  * slots, zeroed; the first occurrence of a string wins, as libbpf's btf__find_str).
  */
 __attribute__((export_name("btf_index_strings"))) void btf_index_strings(const u8 *all, u32 total, u32 *slots, u32 *hashes, u32 mask) {
-  for (u32 start = 0; start < total;) {
-    u32 h = 0x811c9dc5u;
-    u32 end = start;
-    for (; end < total && all[end]; end++) h = (h ^ all[end]) * 0x01000193u;
-    u32 i = h & mask;
-    for (; slots[i]; i = (i + 1) & mask) {
-      if (hashes[i] != h) continue;
-      u32 a = slots[i] - 1, b = start;
-      while (b < end && a < total && all[a] == all[b]) {
-        a++;
-        b++;
-      }
-      if (b == end && (a == total || all[a] == 0)) break; /* the same bytes, NUL included */
-    }
-    if (!slots[i]) {
-      slots[i] = start + 1;
-      hashes[i] = h;
-    }
-    start = end + 1;
-  }
+  for (u32 start = 0; start < total;) start = index_string_at(all, total, start, slots, hashes, mask);
 }

@@ -21,6 +21,7 @@
  */
 
 #include "../../wasm/core.h"
+#include "../../wasm/string-index.h"
 
 
 #define TRAP() __builtin_trap()
@@ -712,7 +713,7 @@ static int string_is(string_ref s, const char *lit) {
 
 static const u8 *base_all;
 static u32 base_len;
-static i32 *base_slots, *base_hashes;
+static u32 *base_slots, *base_hashes;
 static u32 base_mask;
 static int have_base;
 static u32 own_start;
@@ -818,21 +819,14 @@ static int same_bytes(const u8 *a, const u8 *b, u32 n) {
   return 1;
 }
 
-/* FNV-1a, as strings.ts hashBytes. */
-static u32 hash_bytes(const u8 *b, u32 n) {
-  u32 h = 0x811c9dc5u;
-  for (u32 i = 0; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
-  return h;
-}
-
 /* The base offset of these bytes (no NUL among them), or -1 (BaseStringIndex.find). */
 static i32 base_find(const u8 *b, u32 n, u32 h) {
   if (!have_base) return -1;
   for (u32 i = h & base_mask;; i = (i + 1) & base_mask) {
-    i32 s = base_slots[i];
+    u32 s = base_slots[i];
     if (s == 0) return -1;
-    if ((u32)base_hashes[i] != h) continue;
-    u32 at = (u32)s - 1;
+    if (base_hashes[i] != h) continue;
+    u32 at = s - 1;
     if (at + n >= base_len) continue;
     if (base_all[at + n] == 0 && same_bytes(base_all + at, b, n)) return (i32)at;
   }
@@ -850,7 +844,7 @@ enum { LOOKUP_ADD = 0, LOOKUP_RAW = 1, LOOKUP_OWN = 2 };
  */
 static i32 table_intern(const u8 *b, u32 n, u32 mode) {
   if (n == 0) return 0;
-  u32 h = hash_bytes(b, n);
+  u32 h = fnv1a(b, n);
   int nul = 0;
   for (u32 i = 0; i < n; i++) nul |= b[i] == 0;
   i32 in_base = nul || mode == LOOKUP_OWN ? -1 : base_find(b, n, h);
@@ -874,27 +868,10 @@ static i32 table_intern(const u8 *b, u32 n, u32 mode) {
 }
 
 /* NULs in all[from..to): the base's string count, a chunk per call (see PER_ITEM). */
-PER_ITEM u32 count_nuls(u32 from, u32 to) {
-  u32 n = 0;
-  for (u32 i = from; i < to; i++) n += base_all[i] == 0;
-  return n;
-}
+PER_ITEM u32 count_nuls(u32 from, u32 to) { return count_nuls_in(base_all, from, to); }
 
-/* The base string at `start` into the base index unless an earlier one has its bytes; where the next starts. */
-PER_ITEM u32 index_base_string(u32 start) {
-  u32 end = start;
-  while (end < base_len && base_all[end]) end++;
-  u32 n = end - start;
-  u32 h = hash_bytes(base_all + start, n);
-  u32 i = h & base_mask;
-  for (; base_slots[i]; i = (i + 1) & base_mask) {
-    u32 at = (u32)base_slots[i] - 1;
-    if ((u32)base_hashes[i] == h && at + n < base_len && base_all[at + n] == 0 && same_bytes(base_all + at, base_all + start, n)) return end + 1;
-  }
-  base_slots[i] = (i32)start + 1;
-  base_hashes[i] = (i32)h;
-  return end + 1;
-}
+/* The base string at `start` into the base index (string-index.h), a string per call; where the next starts. */
+PER_ITEM u32 index_base_string(u32 start) { return index_string_at(base_all, base_len, start, base_slots, base_hashes, base_mask); }
 
 /*
  * The table's start: own strings from logical offset `start` (a standalone table holds the
