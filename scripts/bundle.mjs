@@ -121,6 +121,10 @@ const PRIME_RUNS = {
   info: [['info', fx('btf', 'kinds-el.btf')]],
   check: [['check', fx('btf', 'kinds-el.btf')]], // exit 1: the fixture has kinds the kernel's verifier refuses
   core: [['min-core', fx('core', 'vmlinux_relocs.o'), '--kernel', fx('third-party', 'vmlinux-7.1.btf.gz'), '-o', join(PRIME_TMP, 'min.btf')]],
+  encode: [
+    ['encode', fx('dwarf', 'gcc-two-units.o'), '--features', 'pahole-1.24', '--detached', '-o', join(PRIME_TMP, 'two-units.btf')],
+    ['encode', fx('dwarf', 'gcc-two-units.o'), '-B', fx('dwarf', 'gcc-dwarf5.pahole.btf'), '--features', 'pahole-1.24', '--detached', '-o', join(PRIME_TMP, 'split.btf')],
+  ],
 };
 const result = await build({
   ...common,

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fixturePath, readFixtureText, REPO_ROOT } from '../helpers.js';
+import { fixturePath, readFixture, readFixtureText, REPO_ROOT } from '../helpers.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'btfkit.js');
 const BUNDLE_DIR = join(REPO_ROOT, 'dist', 'cli');
@@ -56,6 +56,7 @@ describe('the one-file CLI bundle', () => {
     const groups = JSON.parse(readFileSync(join(BUNDLE_DIR, 'btfkit-groups.json'), 'utf8')) as Record<string, string>;
     assert.equal(groups['min-core'], 'core');
     assert.equal(groups.dump, 'dump');
+    assert.equal(groups.encode, 'encode');
     for (const name of new Set(['btfkit-script.js', ...Object.values(groups).map((g) => `btfkit-script-${g}.js`)])) {
       const script = join(BUNDLE_DIR, name);
       // V8 takes the cache the build wrote (same Node, same flags): no compile of what it holds.
@@ -80,6 +81,16 @@ describe('the one-file CLI bundle', () => {
       const esm = spawnSync(process.execPath, [BIN, ...minCore('esm.btf')], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
       assert.deepEqual([cached.status, cached.stderr, esm.status, esm.stderr], [0, '', 0, '']);
       assert.deepEqual(readFileSync(join(tmp, 'cached.btf')), readFileSync(join(tmp, 'esm.btf')));
+      // encode's group script, on a base and with worker threads.
+      const encode = (out: string, ...more: string[]) => ['encode', fixturePath('dwarf', 'gcc-two-units.o'), '-B', fixturePath('dwarf', 'gcc-dwarf5.pahole.btf'), '--features', 'pahole-1.24', '--detached', '-o', join(tmp, out), ...more];
+      for (const more of [[], ['-j', '2']]) {
+        const tag = more.join('');
+        const cachedEncode = run(BIN, ...encode(`cached${tag}.split.btf`, ...more));
+        const esmEncode = spawnSync(process.execPath, [BIN, ...encode(`esm${tag}.split.btf`, ...more)], { encoding: 'utf8', env: { ...process.env, BTFKIT_CODE_CACHE: '0' } });
+        assert.deepEqual([cachedEncode.status, cachedEncode.stderr, esmEncode.status, esmEncode.stderr], [0, '', 0, '']);
+        assert.deepEqual(readFileSync(join(tmp, `cached${tag}.split.btf`)), Buffer.from(readFixture('dwarf', 'gcc-two-units.split.pahole.btf')));
+        assert.deepEqual(readFileSync(join(tmp, `esm${tag}.split.btf`)), Buffer.from(readFixture('dwarf', 'gcc-two-units.split.pahole.btf')));
+      }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
