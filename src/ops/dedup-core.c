@@ -16,6 +16,7 @@
  */
 
 #include "../wasm/core.h"
+#include "../wasm/string-index.h"
 
 enum { DEDUP_OK = 0, DEDUP_BAD_INPUT = 2 };
 
@@ -251,18 +252,15 @@ static const u8 *own_strs, *base_strs;
 static u32 own_len, base_len, first_own_off;
 /* own string (local offset) -> its new offset + 1 (0: not met yet) */
 static u32 *str_memo;
-/* base strings: strings.ts BaseStringIndex's open addressing (offset + 1, FNV-1a hashes) */
+/* base strings: strings.ts BaseStringIndex's open addressing (offset + 1, string_hash hashes) */
 static const u32 *base_slots, *base_hashes;
 static u32 base_mask;
 /* the new own string table and its set */
 static u8 *new_strs;
 static u32 new_len, *new_slots, *new_hashes, new_mask;
 
-static u32 hash_str(const u8 *t, u32 at, u32 end) {
-  u32 h = 0x811c9dc5u;
-  for (u32 i = at; i < end && t[i]; i++) h = (h ^ t[i]) * 0x01000193u;
-  return h;
-}
+/* string_hash of the string at t[at], which ends at a NUL or at `end`. */
+static u32 hash_str(const u8 *t, u32 at, u32 end) { return string_hash(t + at, string_end(t, end, at) - at); }
 
 static int same_str(const u8 *a, u32 ai, u32 a_end, const u8 *b, u32 bi, u32 b_end) {
   for (;;) {

@@ -66,7 +66,7 @@ __attribute__((export_name("btf_count_strings"))) u32 btf_count_strings(const u8
 
 /*
  * BaseStringIndex's table over the strings all[0..total) (ending with a NUL): for each string
- * start, its offset + 1 in slots and its FNV-1a hash in hashes (open addressing, mask + 1
+ * start, its offset + 1 in slots and its string_hash in hashes (open addressing, mask + 1
  * slots, zeroed; the first occurrence of a string wins, as libbpf's btf__find_str).
  */
 __attribute__((export_name("btf_index_strings"))) void btf_index_strings(const u8 *all, u32 total, u32 *slots, u32 *hashes, u32 mask) {

@@ -68,7 +68,7 @@ export function indexByCore(
   return { offsets, checked: true };
 }
 
-/** BaseStringIndex's open addressing: offset + 1 (0 empty) and FNV-1a hash per slot, mask + 1 slots. */
+/** BaseStringIndex's open addressing: offset + 1 (0 empty) and string hash (hashBytes) per slot, mask + 1 slots. */
 export interface StringIndexTable {
   readonly slots: Int32Array;
   readonly hashes: Int32Array;

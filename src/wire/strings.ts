@@ -131,15 +131,33 @@ export interface StringStore {
 
 // ---- byte-level interning: strings hashed and compared in their tables, never decoded ----
 
-/** FNV-1a over the NUL-terminated string at `start`. */
+/**
+ * The string hash of the string at `start` (ending at a NUL or the table's end), as the cores'
+ * string_hash (src/wasm/string-index.h) makes it: four bytes a step as a little-endian word,
+ * the last zero-padded, then the length and murmur3's finalizer. A signed 32-bit number.
+ */
 export function hashBytes(t: Uint8Array, start: number): number {
   let h = 0x811c9dc5 | 0;
-  for (let i = start; ; i++) {
+  let w = 0;
+  let i = start;
+  for (; ; i++) {
     const c = t[i];
     if (c === 0 || c === undefined) break;
-    h = Math.imul(h ^ c, 0x01000193);
+    const k = (i - start) & 3;
+    w |= c << (8 * k);
+    if (k === 3) {
+      h = Math.imul(((h << 5) | (h >>> 27)) ^ w, 0x9e3779b1 | 0);
+      w = 0;
+    }
   }
-  return h;
+  const n = i - start;
+  if ((n & 3) !== 0) h = Math.imul(((h << 5) | (h >>> 27)) ^ w, 0x9e3779b1 | 0);
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b | 0);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35 | 0);
+  return h ^ (h >>> 16);
 }
 
 /** Equality of the C strings at `a[ai]` and `b[bi]`. */
@@ -251,8 +269,8 @@ export class BaseStringIndex {
   /** All string tables of the chain, concatenated: index = logical offset. */
   readonly all: Uint8Array;
   /**
-   * Open addressing over the string starts: offset + 1 (0 empty) and the FNV-1a hash of each
-   * (hashBytes), mask + 1 slots; the dedup core reads them too.
+   * Open addressing over the string starts: offset + 1 (0 empty) and the hashBytes of each,
+   * mask + 1 slots; the dedup core reads them too.
    * @internal
    */
   readonly slots: Int32Array;
@@ -293,7 +311,7 @@ export function baseStringBytes(base: Btf): Uint8Array {
 
 /**
  * BaseStringIndex's table in JavaScript (the fallback, and the reference btf-core.c's
- * btf_index_strings is tested against): each string start of `all` by its FNV-1a hash, first
+ * btf_index_strings is tested against): each string start of `all` by its hashBytes, first
  * occurrence kept.
  * @internal
  */
@@ -307,13 +325,9 @@ export function indexStringsJs(all: Uint8Array): StringIndexTable {
   const hashes = new Int32Array(mask + 1);
   let start = 0;
   while (start < total) {
-    let h = 0x811c9dc5 | 0;
-    let end = start;
-    for (; end < total; end++) {
-      const c = all[end]!;
-      if (c === 0) break;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
+    const h = hashBytes(all, start);
+    let end = all.indexOf(0, start);
+    if (end < 0) end = total;
     let i = h & mask;
     let dup = false;
     for (;;) {

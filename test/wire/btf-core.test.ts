@@ -81,11 +81,11 @@ describe('btf-core.c against the reader in JavaScript', () => {
     );
   });
 
-  it('indexes base strings as indexStringsJs does (vmlinux, and generated tables with repeats)', () => {
+  it('indexes base strings as indexStringsJs does (vmlinux, and generated tables with repeats, every tail length, bytes above 0x7f)', () => {
     const all = Btf.parse(vmlinuxBytes, { sanityCheck: false }).strings;
     assert.deepEqual(indexStringsByCore(all), indexStringsJs(all));
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('', 'a', 'ab', 'b', 'task_struct', 'x'.repeat(40)), { minLength: 1, maxLength: 9000 }), fc.boolean(), (strings, unterminated) => {
+      fc.property(fc.array(fc.constantFrom('', 'a', 'ab', 'b', 'abc', 'abcde', 'task_struct', 'x'.repeat(40), 'é', 'ÿÿÿ', '日本語x'), { minLength: 1, maxLength: 9000 }), fc.boolean(), (strings, unterminated) => {
         const text = `\0${strings.join('\0')}${unterminated ? '' : '\0'}`;
         const bytes = new TextEncoder().encode(text.repeat(Math.ceil((1 << 15) / Math.max(1, text.length))));
         assert.deepEqual(indexStringsByCore(bytes), indexStringsJs(bytes));

@@ -755,7 +755,7 @@ static u32 table_slot_for(hash_table *t, u32 h) {
   return i;
 }
 
-/* Own strings by content (FNV-1a | 1): local offset and byte length. */
+/* Own strings by content (string_hash | 1): local offset and byte length. */
 typedef struct {
   u32 local;
   u32 len;
@@ -792,12 +792,6 @@ static int utf8_exact(const u8 *b, u32 n) {
   return 1;
 }
 
-HOT u32 load_u32(const u8 *p) {
-  u32 v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
 /*
  * The names table's hash, four bytes at a step: a module's .debug_str repeats each name per
  * unit (ext4: 150k strings, 13k distinct), so most lookups here hash a name met before.
@@ -805,7 +799,7 @@ HOT u32 load_u32(const u8 *p) {
 static u32 name_hash(const u8 *b, u32 n) {
   u32 h = 0x811c9dc5u ^ n;
   u32 i = 0;
-  for (; i + 4 <= n; i += 4) h = (h ^ load_u32(b + i)) * 0x01000193u;
+  for (; i + 4 <= n; i += 4) h = (h ^ load_le32(b + i)) * 0x01000193u;
   for (; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
   return h ^ (h >> 15);
 }
@@ -813,7 +807,7 @@ static u32 name_hash(const u8 *b, u32 n) {
 static int same_bytes(const u8 *a, const u8 *b, u32 n) {
   u32 i = 0;
   for (; i + 4 <= n; i += 4)
-    if (load_u32(a + i) != load_u32(b + i)) return 0;
+    if (load_le32(a + i) != load_le32(b + i)) return 0;
   for (; i < n; i++)
     if (a[i] != b[i]) return 0;
   return 1;
@@ -844,7 +838,7 @@ enum { LOOKUP_ADD = 0, LOOKUP_RAW = 1, LOOKUP_OWN = 2 };
  */
 static i32 table_intern(const u8 *b, u32 n, u32 mode) {
   if (n == 0) return 0;
-  u32 h = fnv1a(b, n);
+  u32 h = string_hash(b, n);
   int nul = 0;
   for (u32 i = 0; i < n; i++) nul |= b[i] == 0;
   i32 in_base = nul || mode == LOOKUP_OWN ? -1 : base_find(b, n, h);
