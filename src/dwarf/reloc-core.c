@@ -1,79 +1,12 @@
 /*
- * The `.rela.debug_*` records of a relocatable ELF64 little-endian object (x86-64 and arm64
- * modules: absolute 32- and 64-bit relocations) applied to a copy of the section, as
- * sections.ts applyRelocations does, compiled to WebAssembly by scripts/build-wasm.mjs. A
- * module's .debug_info has ~300k such records, which the JavaScript loop read and applied
- * cold. sections.ts stays the path for every other file and relocation type, and for a
- * record this one does not take (it writes nothing then): an unknown type, a symbol past the
- * table, a place outside the section.
+ * The relocation of a module's `.debug_*` sections (relocate.h) on its own, compiled to
+ * WebAssembly by scripts/build-wasm.mjs: for a module read into this core's memory
+ * (sections.ts relocationCoreInput) or copied into a fresh one (relocateInCore), when the
+ * walk core does not hold it (walk-core.ts walkCoreInput).
  *
  * No libc: the caller lays out the section, the records and the symbol table above
  * heap_base() and passes their addresses.
  */
 
 #include "../wasm/core.h"
-
-/* WebAssembly is little-endian and loads and stores at any alignment. */
-static u64 rd64(const u8 *p) {
-  u64 v;
-  __builtin_memcpy(&v, p, 8);
-  return v;
-}
-
-static void wr32(u8 *p, u32 v) { __builtin_memcpy(p, &v, 4); }
-
-/* Width in bytes of an absolute relocation of `machine` (S + A stored), 0 for R_*_NONE, -1 unknown. */
-static int width_of(u32 machine, u32 type) {
-  if (type == 0) return 0;
-  if (machine == 62) return type == 1 ? 8 : type == 10 || type == 11 ? 4 : -1;      /* x86-64: 64, 32, 32S */
-  if (machine == 183) return type == 257 ? 8 : type == 258 ? 4 : -1;                 /* aarch64: ABS64, ABS32 */
-  return -1;
-}
-
-/* Records per call of check_records/apply_records (see there). */
-#define CHUNK 4096
-
-/*
- * Records [from, to) checked: 0 when this core takes every one (a known type, a symbol in the
- * table, a place inside the section). A chunk per call: V8 runs a function's optimized code
- * from its next call on, so one loop over a module's ~300k records ran unoptimized throughout.
- */
-static __attribute__((noinline)) u32 check_records(const u8 *rela, u32 from, u32 to, u32 len, u32 n_symbols, u32 machine) {
-  for (u32 i = from; i < to; i++) {
-    const u8 *r = rela + 24 * i;
-    u64 offset = rd64(r);
-    u64 info = rd64(r + 8);
-    int width = width_of(machine, (u32)info);
-    if (width < 0 || (u32)(info >> 32) >= n_symbols || offset + (u64)(width > 0 ? width : 0) > len) return 1;
-  }
-  return 0;
-}
-
-/* Records [from, to) applied (checked before). */
-static __attribute__((noinline)) void apply_records(u8 *bytes, const u8 *rela, u32 from, u32 to, const u8 *symtab, u32 machine) {
-  for (u32 i = from; i < to; i++) {
-    const u8 *r = rela + 24 * i;
-    u64 info = rd64(r + 8);
-    int width = width_of(machine, (u32)info);
-    if (width == 0) continue;
-    u64 value = rd64(symtab + 24 * (u32)(info >> 32) + 8) + rd64(r + 16);
-    u8 *at = bytes + (u32)rd64(r);
-    wr32(at, (u32)value);
-    if (width == 8) wr32(at + 4, (u32)(value >> 32));
-  }
-}
-
-/*
- * Apply the `rela_len / 24` records at `rela` to `bytes` (`len` bytes), symbol values from the
- * ELF64 symbol table at `symtab` (`symtab_len` bytes). Returns 0 when applied, 1 (nothing
- * written) when a record is not one this core takes.
- */
-__attribute__((export_name("relocate"))) u32 relocate(u8 *bytes, u32 len, const u8 *rela, u32 rela_len, const u8 *symtab, u32 symtab_len, u32 machine) {
-  u32 n = rela_len / 24;
-  u32 n_symbols = symtab_len / 24;
-  for (u32 from = 0; from < n; from += CHUNK) {
-    if (check_records(rela, from, from + CHUNK < n ? from + CHUNK : n, len, n_symbols, machine)) return 1;
-  }
-  for (u32 from = 0; from < n; from += CHUNK) apply_records(bytes, rela, from, from + CHUNK < n ? from + CHUNK : n, symtab, machine);
-  return 0;
-}
+#include "relocate.h"

@@ -8,7 +8,7 @@
 import { decompressElfPayload, DEFAULT_MAX_DECOMPRESSED_BYTES } from '../elf/compress.js';
 import { type ElfFile, type ElfSection, ET_REL, SHT_REL, SHT_RELA } from '../elf/elf.js';
 import { type ElfRelocations, ElfSymbols, relocationsFor } from '../elf/symbols.js';
-import { CoreLayout, InputCores, instantiateCore } from '../wasm/core.js';
+import { type CoreMemory, CoreLayout, InputCores, instantiateCore } from '../wasm/core.js';
 import { BtfError, type BtfErrorLocation, fail } from '../wire/errors.js';
 import { RELOC_CORE_WASM } from './reloc-core-wasm.js';
 
@@ -145,15 +145,20 @@ async function locate(p: Promise<Uint8Array>, where: BtfErrorLocation): Promise<
   }
 }
 
-interface RelocCoreExports {
-  readonly memory: WebAssembly.Memory;
+/**
+ * What a core that relocates exports (relocate.h): reloc-core.c, and walk-core.c, which
+ * relocates a module read into its memory and walks it there (walk-core.ts walkCoreInput).
+ * @internal
+ */
+export interface RelocatingCore {
+  readonly memory: CoreMemory;
   heap_base(): number;
   relocate(bytes: number, len: number, rela: number, relaLen: number, symtab: number, symtabLen: number, machine: number): number;
 }
 
 /**
- * `bytes` with the relocations of `sec` applied by reloc-core.c (a copy: beside the file in the
- * core's memory when it was read there, see relocationCoreInput; else in a fresh core), for an
+ * `bytes` with the relocations of `sec` applied by relocate.h (a copy: beside the file in the
+ * memory of the core it was read into, see relocatingCoreInput; else in a fresh reloc-core.c), for an
  * ELF64 little-endian object whose records it takes all of; undefined otherwise (applyRelocations
  * then does it, or names what is wrong). As applyRelocations, every record section takes its
  * symbols from the first one's symbol table.
@@ -168,7 +173,7 @@ export function relocateInCore(elf: ElfFile, bytes: Uint8Array, sec: ElfSection)
   const records = relas.map((r) => elf.sectionData(r));
   const where = relocateWhereRead(bytes, symbols, records, elf.machine);
   if (where !== 'elsewhere') return where;
-  const core = instantiateCore(RELOC_CORE_WASM) as RelocCoreExports | undefined;
+  const core = instantiateCore(RELOC_CORE_WASM) as RelocatingCore | undefined;
   if (!core) return undefined;
   const layout = new CoreLayout(core.memory, core.heap_base());
   const at = layout.copy(bytes);
@@ -184,8 +189,8 @@ export function relocateInCore(elf: ElfFile, bytes: Uint8Array, sec: ElfSection)
   return core.memory.buffer.byteLength <= RELOCATED_VIEW_MAX_MEMORY ? relocated : relocated.slice();
 }
 
-/** Relocation cores whose memory holds a whole object file read in place (relocationCoreInput). */
-const inputCores = new InputCores<RelocCoreExports>((core) => core);
+/** Relocating cores whose memory holds a whole object file read in place (relocatingCoreInput). */
+const inputCores = new InputCores<RelocatingCore>((core) => core);
 
 /**
  * Room for an object file of `byteLength` bytes in the memory of a fresh reloc-core.c, with as
@@ -195,13 +200,40 @@ const inputCores = new InputCores<RelocCoreExports>((core) => core);
  * memory. Undefined where no core runs or the memory cannot grow so far.
  */
 export function relocationCoreInput(byteLength: number): Uint8Array | undefined {
-  const core = instantiateCore(RELOC_CORE_WASM) as RelocCoreExports | undefined;
-  return core && inputCores.reserve(core, byteLength, byteLength);
+  const core = instantiateCore(RELOC_CORE_WASM) as RelocatingCore | undefined;
+  return core && relocatingCoreInput(core, byteLength, byteLength);
+}
+
+/**
+ * Room for an object file of `byteLength` bytes in `core`'s memory, grown once so that `after`
+ * more bytes fit behind it (relocated copies of its sections, and whatever the core places
+ * there later: claimInputRoom). Its sections are relocated where the file lies (loadDwarfSections).
+ * @internal
+ */
+export function relocatingCoreInput(core: RelocatingCore, byteLength: number, after: number): Uint8Array | undefined {
+  return inputCores.reserve(core, byteLength, after);
+}
+
+/**
+ * The core whose memory `buffer` is, when an object file was read there (relocatingCoreInput).
+ * @internal
+ */
+export function inputCoreOf(buffer: ArrayBufferLike): RelocatingCore | undefined {
+  return inputCores.host(buffer)?.core;
+}
+
+/**
+ * Room for `bytes` more in the memory `buffer` of such a core, after everything placed there
+ * (InputCores.claim): its address; undefined when the room left is too small.
+ * @internal
+ */
+export function claimInputRoom(buffer: ArrayBufferLike, bytes: number): number | undefined {
+  return inputCores.claim(buffer, bytes);
 }
 
 /**
  * `bytes` relocated in a copy placed in the memory of the core the file was read into
- * (relocationCoreInput), where the records and symbols already lie; undefined when the core
+ * (relocatingCoreInput), where the records and symbols already lie; undefined when the core
  * does not take a record; 'elsewhere' when the inputs are not all in such a memory, or its
  * room is used up (the caller copies them into a fresh core).
  */

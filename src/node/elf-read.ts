@@ -22,7 +22,7 @@ const WANTED = /^\.z?debug_(info|abbrev|str|line_str|str_offsets|addr|loclists|l
  * The ELF file with its debug sections, symbols and `.BTF_ids` loaded; see the file comment.
  * `shared`: in a SharedArrayBuffer, for worker threads (then read section by section, however
  * small). A relocatable object (a module) is always read whole into an ordinary buffer, or
- * where `allocate` says (sections.ts relocationCoreInput: relocated where it lies): its DWARF
+ * where `allocate` says (walk-core.ts walkCoreInput: relocated and walked where it lies): its DWARF
  * needs its `.rela.debug_*` sections and it is rewritten whole.
  */
 export async function readElfForDebugInfo(path: string, opts: { shared?: boolean | undefined; allocate?: Allocate | undefined } = {}): Promise<Uint8Array> {

@@ -17,7 +17,7 @@ import { encoderSlotMap, type UnitDraft, UnitEncoder } from '../../src/ops/encod
 import { encodeBtf, encodeUndeduplicated } from '../../src/ops/encode/encode.js';
 import { type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
 import { parameterLocationInputs } from '../../src/ops/encode/locations.js';
-import { WasmUnitWalker } from '../../src/ops/encode/walk-core.js';
+import { WasmUnitWalker, walkCoreInput } from '../../src/ops/encode/walk-core.js';
 import { dedup } from '../../src/ops/dedup.js';
 import { CoreLayout, instantiateCore } from '../../src/wasm/core.js';
 import { Btf } from '../../src/wire/btf.js';
@@ -373,5 +373,116 @@ describe('relocations by the WebAssembly core (src/dwarf/reloc-core.c)', () => {
     // The first record's type (low word of r_info) becomes 0x7777.
     new DataView(bytes.buffer, bytes.byteOffset).setUint32(rela.offset + 8, 0x7777, true);
     await assert.rejects(loadDwarfSections(parseElf(bytes), { file: 'x.o' }), (e: unknown) => e instanceof BtfError && e.code === 'unsupported' && /relocation type 30583/.test(e.rule));
+  });
+});
+
+describe('a module read into a walk core (walkCoreInput): relocated and walked where it lies', () => {
+  /** The `inPlace` of every walker WasmUnitWalker.create makes until done() is called. */
+  function walkersMade(): { done(): boolean[] } {
+    const original = WasmUnitWalker.create;
+    const made: boolean[] = [];
+    WasmUnitWalker.create = (...args: Parameters<typeof WasmUnitWalker.create>) => {
+      const walker = original.apply(WasmUnitWalker, args);
+      if (walker) made.push(walker.inPlace);
+      return walker;
+    };
+    return {
+      done() {
+        WasmUnitWalker.create = original;
+        return made;
+      },
+    };
+  }
+
+  /** `bytes` read into a walk core's memory (as the CLI reads a module), the walk given `walkBytes` of room. */
+  const readIntoWalkCore = (bytes: Uint8Array, walkBytes?: number): Uint8Array => {
+    const room = walkCoreInput(bytes.length, walkBytes);
+    assert.ok(room, 'a walk core runs here');
+    room.set(bytes);
+    return room;
+  };
+
+  const encoded = async (bytes: Uint8Array, features: FeatureSet, base?: Btf): Promise<Buffer> => Buffer.from(writeBtf((await encodeBtf(bytes, { features, base, file: 'x.o' })).btf));
+
+  test('the same BTF as with the sections copied into a core of their own, the input untouched, for every fixture object, standalone and on a base', async () => {
+    const base = Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf'));
+    let relocatedInPlace = 0;
+    let walkedInPlace = 0;
+    for (const name of objects) {
+      const original = readFixture('dwarf', `${name}.o`);
+      // (The base is little-endian, as split BTF's base must be its byte order.)
+      for (const onBase of parseElf(original).endian === 'little' ? [undefined, base] : [undefined]) {
+        const features = parseFeatures('pahole-1.24');
+        const room = readIntoWalkCore(original);
+        const elf = parseElf(room);
+        const made = walkersMade();
+        const inPlace = await encoded(room, features, onBase);
+        // Sections inflated from SHF_COMPRESSED or .zdebug_* ones lie elsewhere: copied then.
+        const abbrev = elf.section('.debug_abbrev');
+        const readInPlace = abbrev !== undefined && (abbrev.flags & 0x800) === 0;
+        assert.deepEqual(made.done(), [readInPlace], `${name}: walked where it was read`);
+        if (readInPlace) walkedInPlace++;
+        assert.ok(inPlace.equals(await encoded(original.slice(), features, onBase)), `${name}: the same BTF as the copying path`);
+        assert.ok(Buffer.from(room).equals(Buffer.from(original)), `${name}: the input as read`);
+        const info = elf.section('.debug_info')!;
+        if (!onBase && elf.type === ET_REL && elf.section('.rela.debug_info') && (info.flags & 0x800) === 0) {
+          // Relocated by the walk core within its own memory, beside the file.
+          const sections = await loadDwarfSections(parseElf(readIntoWalkCore(original)));
+          if (sections.info.byteOffset !== info.offset) relocatedInPlace++;
+        }
+      }
+    }
+    assert.ok(relocatedInPlace >= 5, `relocated in place: ${relocatedInPlace}`);
+    assert.ok(walkedInPlace >= objects.length, `walked in place: ${walkedInPlace}`);
+  });
+
+  test('a second encode of the same memory copies the sections into a core of its own (the first walker keeps its core)', async () => {
+    const room = readIntoWalkCore(readFixture('dwarf', 'gcc-two-units.o'));
+    const features = parseFeatures('pahole-1.24');
+    const made = walkersMade();
+    const first = await encoded(room, features);
+    const second = await encoded(room, features);
+    assert.deepEqual(made.done(), [true, false]);
+    assert.ok(first.equals(second));
+  });
+
+  test('too little room for the walk: the walker copies the sections into a core of its own, or the encode starts over so; the same BTF either way', async () => {
+    const name = 'gcc-dwarf5';
+    const original = readFixture('dwarf', `${name}.o`);
+    const base = Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf'));
+    const features = parseFeatures('pahole-1.24');
+    const expected = await encoded(original.slice(), features, base);
+    const outcomes = new Set<string>();
+    // From no room at all to enough: the memory is grown by whole 64 KiB pages, so steps of 16 KiB cover each outcome.
+    for (let walkBytes = 0; !outcomes.has('true') && walkBytes <= 64 << 20; walkBytes += 16 << 10) {
+      const room = readIntoWalkCore(original, walkBytes);
+      const made = walkersMade();
+      const got = await encoded(room, features, base);
+      const outcome = made.done().join();
+      outcomes.add(outcome);
+      assert.ok(got.equals(expected), `${walkBytes} bytes of room (${outcome}): the same BTF`);
+      assert.ok(Buffer.from(room).equals(Buffer.from(original)), `${walkBytes} bytes of room: the input as read`);
+    }
+    // Copied at once (no room to set up the walk), started over (room used up mid-walk), walked in place.
+    assert.deepEqual([...outcomes].sort(), ['false', 'true', 'true,false']);
+  });
+
+  test('a record the walk core does not take leaves the section to applyRelocations, which names it; the input untouched', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const rela = parseElf(bytes).section('.rela.debug_info')!;
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(rela.offset + 8, 0x7777, true);
+    const room = readIntoWalkCore(bytes);
+    await assert.rejects(encodeBtf(room, { file: 'x.o' }), (e: unknown) => e instanceof BtfError && e.code === 'unsupported' && e.file === 'x.o' && e.section === '.rela.debug_info' && /relocation type 30583/.test(e.rule));
+    assert.ok(Buffer.from(room).equals(Buffer.from(bytes)), 'the input as read');
+  });
+
+  test('readElfForDebugInfo reads a module into a walk core, where the encode walks it', async () => {
+    const object = await readElfForDebugInfo(fixturePath('dwarf', 'gcc-dwarf5.o'), { allocate: (n) => walkCoreInput(n) });
+    assert.ok(Buffer.from(object).equals(Buffer.from(readFixture('dwarf', 'gcc-dwarf5.o'))));
+    const made = walkersMade();
+    const features = parseFeatures('default');
+    const got = await encoded(object, features);
+    assert.deepEqual(made.done(), [true]);
+    assert.ok(got.equals(await encoded(readFixture('dwarf', 'gcc-dwarf5.o'), features)));
   });
 });

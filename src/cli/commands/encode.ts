@@ -5,7 +5,6 @@
  */
 
 import type { Command } from 'commander';
-import { relocationCoreInput } from '../../dwarf/sections.js';
 import { type ElfFile, ET_REL, parseElf } from '../../elf/index.js';
 import { readElfForDebugInfo } from '../../node/elf-read.js';
 import { WorkerDraftSource } from '../../node/encode-workers.js';
@@ -14,6 +13,7 @@ import { collectGarbage } from '../../node/memory.js';
 import { distillBase } from '../../ops/distill.js';
 import { dedupEncoded, encodeUndeduplicated } from '../../ops/encode/encode.js';
 import { parseFeatures, unappliedFeatures, wantsLegacyDedup } from '../../ops/encode/features.js';
+import { walkCoreInput } from '../../ops/encode/walk-core.js';
 import { withBtfSections } from '../../ops/module-elf.js';
 import { toStandalone } from '../../ops/standalone.js';
 import type { Btf } from '../../wire/btf.js';
@@ -55,9 +55,9 @@ export function registerEncode(program: Command): void {
       const features = parseFeatures(opts.features);
       const base = opts.base ? await loadBase(opts.base) : undefined;
       // A module (relocatable) comes back whole and unshared whatever `shared` asks: it is
-      // rewritten whole, and walked on this thread. It is read into a relocation core's memory
-      // and relocated there (relocationCoreInput).
-      let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1, allocate: relocationCoreInput });
+      // rewritten whole, and walked on this thread. It is read into a walk core's memory,
+      // relocated and walked there (walkCoreInput).
+      let bytes: Uint8Array | undefined = await readElfForDebugInfo(file, { shared: jobs > 1, allocate: walkCoreInput });
       let elf: ElfFile | undefined = parseElfOf(bytes, file);
       const relocatable = elf.type === ET_REL;
       // Said once the input is known to be an ELF file, so a bad input gets its one line alone.

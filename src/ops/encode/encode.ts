@@ -31,7 +31,7 @@ import { beyondPahole124, DEFAULT_FEATURES, type FeatureSet } from './features.j
 import { FunctionTable } from './functions.js';
 import { parameterLocationInputs } from './locations.js';
 import { VariableTable } from './variables.js';
-import { WALK_CORE_MAX_INFO, WasmUnitWalker } from './walk-core.js';
+import { WALK_CORE_MAX_INFO, WalkRoomExhausted, WasmUnitWalker } from './walk-core.js';
 
 /** What `encodeBtf` encodes and how: pahole's feature set, the base for split BTF, the file named in errors, progress. */
 export interface EncodeOptions {
@@ -92,7 +92,15 @@ export async function encodeBtf(elfBytes: Uint8Array, opts: EncodeOptions = {}):
  */
 export async function encodeUndeduplicated(elfBytes: Uint8Array, opts: EncodeOptions = {}): Promise<UndeduplicatedEncoding> {
   try {
-    return await encodeInner(parseElf(elfBytes), opts);
+    const elf = parseElf(elfBytes);
+    try {
+      return await encodeInner(elf, opts);
+    } catch (error) {
+      // The walk used up the room beside a module read into its core (walkCoreInput): again,
+      // with the sections copied into a core of their own (the same output).
+      if (error instanceof WalkRoomExhausted) return await encodeInner(elf, opts);
+      throw error;
+    }
   } catch (error) {
     if (error instanceof BtfError && opts.file !== undefined) error.withFile(opts.file);
     throw error;

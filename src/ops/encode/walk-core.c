@@ -22,6 +22,8 @@
 
 #include "../../wasm/core.h"
 #include "../../wasm/string-index.h"
+/* A module read into this core's memory is relocated here too (walk-core.ts walkCoreInput). */
+#include "../../dwarf/relocate.h"
 
 
 #define TRAP() __builtin_trap()
@@ -125,10 +127,21 @@ enum {
 /* ---- memory: a bump allocator over the memory above what the caller placed ---- */
 
 static u32 heap_top;
+/*
+ * Where the room ends when the memory must not grow (0: it grows as needed): it holds the
+ * caller's file, whose views growing would detach (walk-core.ts walkCoreInput). Past it,
+ * room_exhausted is set and the call traps: the caller starts over with a core of its own.
+ */
+static u32 heap_limit;
+static u32 out_of_room;
 
 static void *alloc(u32 n) {
   u32 at = (heap_top + 7) & ~7u;
   u64 end = (u64)at + n;
+  if (heap_limit && end > heap_limit) {
+    out_of_room = 1;
+    TRAP();
+  }
   u64 have = (u64)__builtin_wasm_memory_size(0) * 65536;
   if (end > have) {
     /* By half the memory at least: each growth costs the embedder a garbage collection. */
@@ -1634,7 +1647,7 @@ static void set_depth_entry(vec *v, u32 d, i32 x) {
 /*
  * desc: info, info_len, abbrev, abbrev_len, str, str_len, line_str, line_str_len, str_offsets,
  * str_offsets_len, addr, addr_len, loclists, loclists_len, loc, loc_len, little_endian,
- * features, n_arg_regs, arg_regs[n], max_span, heap_top.
+ * features, n_arg_regs, arg_regs[n], max_span, heap_top, heap_limit (0: the memory grows).
  */
 __attribute__((export_name("init"))) void init(const u32 *desc) {
   const u8 **at[] = {&info, &abbrev, &str, &line_str, &str_offsets, &addr_sec, &loclists, &loc};
@@ -1649,11 +1662,14 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
   for (u32 i = 0; i < n_arg_regs; i++) arg_regs[i] = desc[19 + i];
   die_map_span = desc[19 + desc[18]];
   heap_top = desc[20 + desc[18]];
-  /* One growth for the fixed tables and room for the largest unit's arrays. */
-  u64 reserve = 24ull * die_map_span + 2ull * str_len + (1u << 20);
-  if (reserve > 0xf0000000ull) TRAP();
-  alloc((u32)reserve);
-  heap_top = desc[20 + desc[18]];
+  heap_limit = desc[21 + desc[18]];
+  if (!heap_limit) {
+    /* One growth for the fixed tables and room for the largest unit's arrays. */
+    u64 reserve = 24ull * die_map_span + 2ull * str_len + (1u << 20);
+    if (reserve > 0xf0000000ull) TRAP();
+    alloc((u32)reserve);
+    heap_top = desc[20 + desc[18]];
+  }
   die_map = alloc(4 * die_map_span + 4);
   param_at = alloc(4 * die_map_span + 4);
   str_cache = alloc(8 * (str_len / 4) + 8);
@@ -1661,6 +1677,9 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
 }
 
 static u32 out[64];
+
+/* Whether a call trapped for want of room in a memory that must not grow (heap_limit). */
+__attribute__((export_name("room_exhausted"))) u32 room_exhausted(void) { return out_of_room; }
 
 /*
  * Walk the unit at `offset` (header fields as reader.ts parsed them). Returns 0 when walked,

@@ -6,12 +6,15 @@
  * A module's encode is one pass in a fresh process, where the JavaScript walk ran mostly as
  * cold code; the core needs no warming up.
  *
- * The sections are copied into the core's memory once per file. A unit the core stops on
+ * The core reads the sections where they lie when the file was read into its memory and
+ * relocated there (walkCoreInput: the CLI's modules); else they are copied into a fresh core's
+ * memory once per file (encodeBtf on bytes of its own, vmlinux). A unit the core stops on
  * (bad DWARF, or a value the draft could not carry exactly) is walked by the JavaScript
  * instead, which gives the located error or the result: `walk` returns 'fallback'.
  */
 
 import type { DwarfInfo, UnitHeader } from '../../dwarf/reader.js';
+import { claimInputRoom, inputCoreOf, relocatingCoreInput, relocationCoreInput } from '../../dwarf/sections.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
 import type { Btf } from '../../wire/btf.js';
 import { coreKindTable, KIND_SHAPES } from '../../wire/kinds.js';
@@ -34,6 +37,8 @@ interface WalkCoreExports {
   finish_init(): number;
   finish_input(wlen: number, n: number, span: number, unitOffset: number): number;
   finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
+  room_exhausted(): number;
+  relocate(bytes: number, len: number, rela: number, relaLen: number, symtab: number, symtabLen: number, machine: number): number;
 }
 
 // String sections (walk-core.c SEC_*).
@@ -58,6 +63,51 @@ const DECL_STRIDE = 5;
  */
 export const WALK_CORE_MAX_INFO = 128 * 1024 * 1024;
 
+/**
+ * Thrown by a walker whose core walks a module in the memory it was read into
+ * (walkCoreInput) when that memory's room is used up: it cannot grow (that would detach the
+ * views of the file), so the encode starts over with the sections copied into a core of
+ * their own (encodeUndeduplicated), which gives the same output.
+ * @internal
+ */
+export class WalkRoomExhausted extends Error {
+  constructor() {
+    super('internal: the walk core used up the room beside the module it was read into');
+  }
+}
+
+/** Walk cores holding a module read in place (walkCoreInput) that no walker has taken yet. */
+const unusedInputCores = new WeakSet<object>();
+
+/**
+ * Room for the walk beside a module of `byteLength` bytes read into a walk core, on top of the
+ * room InputCores.reserve leaves (a third of the file) and the file's size again for relocated
+ * copies: everything placed behind the file (relocated sections, the base's strings and their
+ * index, the walk's arrays, names and records) took under 1.9 times (file + 4 MB) over 254 of
+ * Debian 6.1's modules (amdgpu, nouveau, i915 and mlx5_core among them: under 1.0 times the
+ * file). Only the pages used are backed; past it the encode starts over (WalkRoomExhausted).
+ */
+function walkRoom(byteLength: number): number {
+  return byteLength + 32 * 1024 * 1024;
+}
+
+/**
+ * Room for an object file of `byteLength` bytes in the memory of a fresh walk core, with room
+ * behind it for relocated copies of its sections and for the walk (`walkBytes`; default
+ * walkRoom): a reader's `allocate` (readInput; the CLI's encode of a module). A module read
+ * there is relocated where it lies (loadDwarfSections) and walked where it was relocated:
+ * nothing is copied into another core's fresh memory (ext4: 10 MB of sections and the base's
+ * strings). A relocation core's room (relocationCoreInput) where the walk core's is not to be
+ * had; undefined where neither is.
+ */
+export function walkCoreInput(byteLength: number, walkBytes = walkRoom(byteLength)): Uint8Array | undefined {
+  const core = instantiateCore(WALK_CORE_WASM) as WalkCoreExports | undefined;
+  const room = core && relocatingCoreInput(core, byteLength, byteLength + walkBytes);
+  if (!room) return relocationCoreInput(byteLength);
+  unusedInputCores.add(core);
+  return room;
+}
+
 /** One file's units walked by walk-core.c. */
 export class WasmUnitWalker {
   private constructor(
@@ -65,42 +115,90 @@ export class WasmUnitWalker {
     private readonly dwarf: DwarfInfo,
     /** The core's string table: give it to the encoder's builder (BuilderOptions.stringStore). */
     readonly strings: CoreStringStore,
+    /**
+     * The core walks the sections in the memory the file was read into (walkCoreInput).
+     * @internal
+     */
+    readonly inPlace: boolean,
   ) {}
 
   /**
    * A walker for `dwarf`'s units, its string table continuing `base`'s strings as a builder
    * on that base does; undefined where WebAssembly is not available or the sections do not
-   * fit its memory.
+   * fit its memory. The sections are walked where they lie when they are in the memory of a
+   * walk core the file was read into (walkCoreInput) that no walker took yet; else copied.
    */
   static create(dwarf: DwarfInfo, features: FeatureSet, base: Btf | undefined, argumentRegisters: readonly number[]): WasmUnitWalker | undefined {
     const sections = dwarf.sections;
+    const parts = [sections.info, sections.abbrev, sections.str, sections.lineStr, sections.strOffsets, sections.addr, sections.loclists, sections.loc];
+    // (Any section may lie in the file: .debug_info is a copy of its own where the JavaScript relocated it.)
+    const host = parts.map((p) => inputCoreOf(p.buffer)).find((core) => core !== undefined);
+    if (host && unusedInputCores.has(host)) {
+      // One walker per core: its tables are the walker's.
+      unusedInputCores.delete(host);
+      const walker = WasmUnitWalker.createInPlace(host as WalkCoreExports, dwarf, parts, features, base, argumentRegisters);
+      if (walker) return walker;
+    }
     const core = instantiateCore(WALK_CORE_WASM) as WalkCoreExports | undefined;
     if (!core) return undefined;
     const layout = new CoreLayout(core.memory, core.heap_base());
-    const parts = [sections.info, sections.abbrev, sections.str, sections.lineStr, sections.strOffsets, sections.addr, sections.loclists, sections.loc];
     const desc: number[] = [];
     for (const p of parts) desc.push(layout.copy(p), p.length);
     // The base chain's strings (index = string offset), for names the base has.
     const baseStrings = base ? baseStringBytes(base) : new Uint8Array(0);
     const baseAt = layout.copy(baseStrings);
-    let span = 0;
-    for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
-    const flags = (features.has('float') ? 1 : 0) | (features.has('enum64') ? 2 : 0) | (features.has('type_tag') ? 4 : 0) | (features.has('decl_tag') ? 8 : 0);
-    desc.push(sections.littleEndian ? 1 : 0, flags, argumentRegisters.length, ...argumentRegisters, span);
-    const descAt = layout.place(4 * (desc.length + 1));
+    desc.push(...walkParameters(dwarf, features, argumentRegisters));
+    const descAt = layout.place(4 * (desc.length + 2));
     if (!layout.commit()) return undefined;
-    // The core's own arrays start above everything placed (the descriptor is the last).
-    desc.push(descAt + 4 * (desc.length + 1));
+    // The core's own arrays start above everything placed (the descriptor is the last); the memory grows as they need.
+    desc.push(descAt + 4 * (desc.length + 2), 0);
+    return WasmUnitWalker.init(core, dwarf, desc, descAt, base, baseAt, baseStrings.length, false);
+  }
+
+  /**
+   * A walker on the sections where they lie in `core`'s memory (walkCoreInput), whatever is
+   * elsewhere (an inflated section, the base's strings) copied into the room behind them;
+   * undefined when that room is too small (the caller copies all into a fresh core).
+   */
+  private static createInPlace(core: WalkCoreExports, dwarf: DwarfInfo, parts: readonly Uint8Array[], features: FeatureSet, base: Btf | undefined, argumentRegisters: readonly number[]): WasmUnitWalker | undefined {
+    const buffer = core.memory.buffer;
+    const place = (bytes: Uint8Array): number | undefined => {
+      if (bytes.buffer === buffer) return bytes.byteOffset;
+      const at = claimInputRoom(buffer, bytes.length);
+      if (at !== undefined) new Uint8Array(buffer, at, bytes.length).set(bytes);
+      return at;
+    };
+    const desc: number[] = [];
+    for (const p of parts) {
+      const at = place(p);
+      if (at === undefined) return undefined;
+      desc.push(at, p.length);
+    }
+    const baseStrings = base ? baseStringBytes(base) : new Uint8Array(0);
+    const baseAt = place(baseStrings);
+    desc.push(...walkParameters(dwarf, features, argumentRegisters));
+    const descAt = claimInputRoom(buffer, 4 * (desc.length + 2));
+    if (baseAt === undefined || descAt === undefined) return undefined;
+    // The rest of the room is the core's, up to the end of the memory, which must not grow:
+    // that would detach the file's views (the encoder reads and rewrites it).
+    const heapAt = claimInputRoom(buffer, 0)!;
+    claimInputRoom(buffer, buffer.byteLength - heapAt);
+    desc.push(heapAt, Math.min(buffer.byteLength, 0xffff_ffff));
+    return WasmUnitWalker.init(core, dwarf, desc, descAt, base, baseAt, baseStrings.length, true);
+  }
+
+  /** The core set up from `desc` (walk-core.c init) placed at `descAt`, then its string table; undefined when it traps. */
+  private static init(core: WalkCoreExports, dwarf: DwarfInfo, desc: readonly number[], descAt: number, base: Btf | undefined, baseAt: number, baseLength: number, inPlace: boolean): WasmUnitWalker | undefined {
     new Uint32Array(core.memory.buffer, descAt, desc.length).set(desc);
     try {
       core.init(descAt);
       const start = base ? base.startStrOff + base.strings.length : 0;
-      core.strings_init(start, baseAt, baseStrings.length);
+      core.strings_init(start, baseAt, baseLength);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) return undefined;
       throw e;
     }
-    return new WasmUnitWalker(core, dwarf, new CoreStringStore(core));
+    return new WasmUnitWalker(core, dwarf, new CoreStringStore(core), inPlace);
   }
 
   /**
@@ -114,7 +212,7 @@ export class WasmUnitWalker {
     try {
       status = core.walk_unit(unit.offset, unit.end, unit.version, unit.addressSize, unit.offsetSize, unit.abbrevOffset, unit.dieOffset);
     } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) return 'fallback';
+      if (trapped(core, e)) return 'fallback';
       throw e;
     }
     if (status !== 0) return undefined;
@@ -242,7 +340,13 @@ export class WasmUnitWalker {
     const core = this.core;
     const kinds = coreKindTable(KIND_SHAPES);
     if (!kinds) return undefined;
-    const at = core.finish_init();
+    let at: number;
+    try {
+      at = core.finish_init();
+    } catch (e) {
+      if (trapped(core, e)) return undefined;
+      throw e;
+    }
     new Uint8Array(core.memory.buffer, at, kinds.length).set(kinds);
     return {
       finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: () => Int32Array, unit: UnitIdInput) {
@@ -268,7 +372,7 @@ export class WasmUnitWalker {
           for (let i = 0; i < lengths.length; i++) total += lengths[i]!;
           return { id: new Int32Array(buffer, r[0]!, n).slice(), words: new Uint32Array(buffer, r[2]!, total).slice(), lengths, nextId: unit.nextId + lengths.length };
         } catch (e) {
-          if (e instanceof WebAssembly.RuntimeError) return undefined;
+          if (trapped(core, e)) return undefined;
           throw e;
         }
       },
@@ -282,6 +386,25 @@ export class WasmUnitWalker {
     if (sec === SEC_LINE_STR) return this.dwarf.lineStr(off);
     return this.dwarf.infoString(off);
   }
+}
+
+/** The walk's parameters in init's descriptor: byte order, features, argument registers, the largest unit's span. */
+function walkParameters(dwarf: DwarfInfo, features: FeatureSet, argumentRegisters: readonly number[]): number[] {
+  let span = 0;
+  for (const u of dwarf.units) span = Math.max(span, u.end - u.offset);
+  const flags = (features.has('float') ? 1 : 0) | (features.has('enum64') ? 2 : 0) | (features.has('type_tag') ? 4 : 0) | (features.has('decl_tag') ? 8 : 0);
+  return [dwarf.sections.littleEndian ? 1 : 0, flags, argumentRegisters.length, ...argumentRegisters, span];
+}
+
+/**
+ * Whether `e` is the core's trap (bad DWARF, a value the draft cannot carry): the caller
+ * falls back to the JavaScript. A trap for want of room in a memory that must not grow
+ * throws WalkRoomExhausted instead: the core's tables are then not to be used again.
+ */
+function trapped(core: WalkCoreExports, e: unknown): boolean {
+  if (!(e instanceof WebAssembly.RuntimeError)) return false;
+  if (core.room_exhausted() !== 0) throw new WalkRoomExhausted();
+  return true;
 }
 
 const utf8 = new TextEncoder();
@@ -309,7 +432,7 @@ export class CoreStringStore implements StringStore {
     let end = src.indexOf(0, at);
     if (end < 0) end = src.length;
     this.room(end - at).set(src.subarray(at, end));
-    const off = this.core.strings_add(end - at, LOOKUP_RAW);
+    const off = this.coreAdd(end - at, LOOKUP_RAW);
     if (off >= 0) return off;
     // Bytes that decoding changes (not UTF-8, or a BOM first): the decoded string, added to
     // the own strings without a look at the base, as BtfBuilder.addStringAt does.
@@ -332,7 +455,13 @@ export class CoreStringStore implements StringStore {
     const buffer = this.core.memory.buffer;
     if (n > this.scratch.length || this.scratch.buffer !== buffer) {
       const size = Math.max(n, 4096);
-      const at = this.core.strings_scratch(size);
+      let at: number;
+      try {
+        at = this.core.strings_scratch(size);
+      } catch (e) {
+        trapped(this.core, e);
+        throw e;
+      }
       this.scratch = new Uint8Array(this.core.memory.buffer, at, size);
     }
     return this.scratch.subarray(0, n);
@@ -341,6 +470,16 @@ export class CoreStringStore implements StringStore {
   private intern(s: string, mode: number): number {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const room = this.room(s.length * 3);
-    return this.core.strings_add(utf8.encodeInto(s, room).written, mode);
+    return this.coreAdd(utf8.encodeInto(s, room).written, mode);
+  }
+
+  /** strings_add; its trap for want of room (WalkRoomExhausted) starts the encode over. */
+  private coreAdd(n: number, mode: number): number {
+    try {
+      return this.core.strings_add(n, mode);
+    } catch (e) {
+      trapped(this.core, e);
+      throw e;
+    }
   }
 }
