@@ -27,6 +27,7 @@ import { Kind, makeInfo } from '../../src/wire/kinds.js';
 import { baseStringIndex } from '../../src/wire/strings.js';
 import { serializeBtf, writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture } from '../helpers.js';
+import { walkersMade } from './walkers-made.js';
 
 const objects = readdirSync(fixturePath('dwarf')).filter((f) => f.endsWith('.o')).map((f) => f.slice(0, -2)).sort();
 // pahole 1.24's set; the default (parameter locations read for consistent_func); every data section's variables.
@@ -377,23 +378,6 @@ describe('relocations by the WebAssembly core (src/dwarf/reloc-core.c)', () => {
 });
 
 describe('a module read into a walk core (walkCoreInput): relocated and walked where it lies', () => {
-  /** The `inPlace` of every walker WasmUnitWalker.create makes until done() is called. */
-  function walkersMade(): { done(): boolean[] } {
-    const original = WasmUnitWalker.create;
-    const made: boolean[] = [];
-    WasmUnitWalker.create = (...args: Parameters<typeof WasmUnitWalker.create>) => {
-      const walker = original.apply(WasmUnitWalker, args);
-      if (walker) made.push(walker.inPlace);
-      return walker;
-    };
-    return {
-      done() {
-        WasmUnitWalker.create = original;
-        return made;
-      },
-    };
-  }
-
   /** `bytes` read into a walk core's memory (as the CLI reads a module), the walk given `walkBytes` of room. */
   const readIntoWalkCore = (bytes: Uint8Array, walkBytes?: number): Uint8Array => {
     const room = walkCoreInput(bytes.length, walkBytes);
