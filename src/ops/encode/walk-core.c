@@ -14,7 +14,8 @@
  * JavaScript, which gives the located error (or the result). Every read is bounded by its
  * unit or section; nothing recurses.
  *
- * No libc: the caller copies the sections above heap_base(), calls init(), then walk_unit()
+ * No libc: the caller copies the sections above heap_base() (or they lie there already: a
+ * module read into this memory and relocated by relocate.h's `relocate`), calls init(), then walk_unit()
  * per unit and reads the arrays result() describes. Names are interned in the core's own
  * string table (the encode's BtfBuilder strings, see strings_init), which the caller adds to
  * through strings_add and reads once at the end: no call out per name.
