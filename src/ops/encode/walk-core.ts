@@ -56,9 +56,9 @@ const VAR_STRIDE = 8;
 const DECL_STRIDE = 5;
 
 /**
- * Largest .debug_info walked by the core (a copy of the sections goes into its memory: the
- * largest module, amdgpu with 94 MB, takes 4.2-6.9 s and 1.18 GB this way, 6.1-8.5 s and
- * 1.0 GB with the JavaScript walk). Past it (vmlinux: 173 MB, whose memory has a budget), the
+ * Largest .debug_info walked by the core (the largest module, amdgpu with 94 MB, takes
+ * 4.2-6.9 s and 1.18 GB with its sections copied into the core's memory, 3.7 s and 1.0 GB
+ * read there by the CLI (walkCoreInput), 6.1-8.5 s and 1.0 GB with the JavaScript walk). Past it (vmlinux: 173 MB, whose memory has a budget), the
  * JavaScript walk is warm for most of the file anyway.
  */
 export const WALK_CORE_MAX_INFO = 128 * 1024 * 1024;
