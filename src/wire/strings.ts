@@ -279,11 +279,12 @@ export class BaseStringIndex {
   /** @internal */
   readonly mask: number;
 
-  constructor(base: Btf) {
+  /** `made`: the table for these bytes where a core already made it (offerBaseStringIndex). */
+  constructor(base: Btf, made?: StringIndexTable) {
     const all = baseStringBytes(base);
     this.all = all;
     // vmlinux's 1.8 MB by btf-core.c (cold JavaScript took tens of milliseconds per command).
-    const table = indexStringsByCore(all) ?? indexStringsJs(all);
+    const table = made ?? indexStringsByCore(all) ?? indexStringsJs(all);
     this.slots = table.slots;
     this.hashes = table.hashes;
     this.mask = table.mask;
@@ -359,13 +360,27 @@ export function indexStringsJs(all: Uint8Array): StringIndexTable {
 }
 
 const baseIndexCache = new WeakMap<Btf, BaseStringIndex>();
+/** Tables of base chains' strings that a core made already, to take before making one (offerBaseStringIndex). */
+const offeredTables = new WeakMap<Btf, () => StringIndexTable | undefined>();
 
 /** The (cached) string index of a base BTF chain. */
 export function baseStringIndex(base: Btf): BaseStringIndex {
   let idx = baseIndexCache.get(base);
   if (!idx) {
-    idx = new BaseStringIndex(base);
+    idx = new BaseStringIndex(base, offeredTables.get(base)?.());
+    offeredTables.delete(base);
     baseIndexCache.set(base, idx);
   }
   return idx;
+}
+
+/**
+ * The table of `base`'s chain strings (indexStringsJs's, for baseStringBytes(base)), as
+ * `take` gives it when asked (undefined: gone by then), for baseStringIndex to use instead of
+ * making it again: the walk core makes it for an encode on that base (vmlinux: ~18 ms cold),
+ * and a distilled base looks the same strings up after.
+ * @internal
+ */
+export function offerBaseStringIndex(base: Btf, take: () => StringIndexTable | undefined): void {
+  if (!baseIndexCache.has(base)) offeredTables.set(base, take);
 }

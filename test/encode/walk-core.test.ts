@@ -24,7 +24,7 @@ import { Btf } from '../../src/wire/btf.js';
 import { BtfBuilder } from '../../src/wire/builder.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { Kind, makeInfo } from '../../src/wire/kinds.js';
-import { baseStringIndex } from '../../src/wire/strings.js';
+import { baseStringBytes, baseStringIndex, indexStringsJs, offerBaseStringIndex } from '../../src/wire/strings.js';
 import { serializeBtf, writeBtf } from '../../src/wire/write.js';
 import { fixturePath, readFixture } from '../helpers.js';
 import { walkersMade } from './walkers-made.js';
@@ -182,6 +182,41 @@ describe('the WebAssembly DWARF walk', () => {
     const viaCore = await outcome('wasm');
     assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
     assert.equal(viaCore, await outcome('js'));
+  });
+});
+
+describe('the base string index the walk core makes', () => {
+  test('is the table BaseStringIndex makes for the same base (string-index.h): for a base and a chain of two', async () => {
+    const dwarf = new DwarfInfo(await loadDwarfSections(parseElf(readFixture('dwarf', 'gcc-dwarf5.o'))));
+    const vmlinux = Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf'));
+    const chain = Btf.parse(readFixture('c-dump', 'split-one.btf'), { base: Btf.parse(readFixture('c-dump', 'split-base.btf')) });
+    for (const base of [vmlinux, chain]) {
+      const walker = WasmUnitWalker.create(dwarf, parseFeatures('default'), base, []);
+      assert.ok(walker);
+      const table = walker.baseIndexTable();
+      assert.ok(table);
+      assert.deepStrictEqual(table, indexStringsJs(baseStringBytes(base)));
+    }
+    const standalone = WasmUnitWalker.create(dwarf, parseFeatures('default'), undefined, []);
+    assert.equal(standalone?.baseIndexTable(), undefined);
+  });
+
+  test('baseStringIndex takes a table offered for its base instead of making one, once', () => {
+    const base = Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf'));
+    const made = indexStringsJs(baseStringBytes(base));
+    let asked = 0;
+    offerBaseStringIndex(base, () => {
+      asked++;
+      return made;
+    });
+    const index = baseStringIndex(base);
+    assert.equal(index.slots, made.slots);
+    assert.equal(baseStringIndex(base), index);
+    assert.equal(asked, 1);
+    // An offer that is gone by then: the index is made as before.
+    const other = Btf.parse(readFixture('dwarf', 'gcc-dwarf5.pahole.btf'));
+    offerBaseStringIndex(other, () => undefined);
+    assert.deepStrictEqual(baseStringIndex(other).slots, made.slots);
   });
 });
 

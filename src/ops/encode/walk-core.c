@@ -925,6 +925,20 @@ __attribute__((export_name("strings_add"))) i32 strings_add(u32 n, u32 mode) {
 __attribute__((export_name("strings_bytes"))) u8 *strings_bytes(void) { return own_bytes.p; }
 __attribute__((export_name("strings_len"))) u32 strings_len(void) { return own_bytes.len; }
 
+static u32 base_index_at[3];
+
+/*
+ * The base index strings_init made: slots, hashes, mask (0: no base). It is BaseStringIndex's
+ * table for the same bytes (string-index.h, the same size), which walk-core.ts hands on
+ * rather than have it made again (distill's base lookups).
+ */
+__attribute__((export_name("strings_base_index"))) u32 *strings_base_index(void) {
+  base_index_at[0] = (u32)base_slots;
+  base_index_at[1] = (u32)base_hashes;
+  base_index_at[2] = have_base ? base_mask : 0;
+  return base_index_at;
+}
+
 /* ---- names: each distinct string interned once in the table above ---- */
 
 /*

@@ -18,7 +18,8 @@ import { claimInputRoom, inputCoreOf, relocatingCoreInput, relocationCoreInput }
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
 import type { Btf } from '../../wire/btf.js';
 import { coreKindTable, KIND_SHAPES } from '../../wire/kinds.js';
-import { baseStringBytes, decodeCString, type StringStore } from '../../wire/strings.js';
+import type { StringIndexTable } from '../../wire/btf-core.js';
+import { baseStringBytes, decodeCString, offerBaseStringIndex, type StringStore } from '../../wire/strings.js';
 import type { FnInfo, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
 import type { FeatureSet } from './features.js';
 import { WALK_CORE_WASM } from './walk-core-wasm.js';
@@ -32,6 +33,7 @@ interface WalkCoreExports {
   strings_add(n: number, mode: number): number;
   strings_bytes(): number;
   strings_len(): number;
+  strings_base_index(): number;
   walk_unit(offset: number, end: number, version: number, addressSize: number, offsetSize: number, abbrevOffset: number, dieOffset: number): number;
   result(): number;
   finish_init(): number;
@@ -198,6 +200,7 @@ export class WasmUnitWalker {
       if (e instanceof WebAssembly.RuntimeError) return undefined;
       throw e;
     }
+    if (base) offerBaseStringIndex(base, baseIndexOf(new WeakRef(core)));
     return new WasmUnitWalker(core, dwarf, new CoreStringStore(core), inPlace);
   }
 
@@ -379,6 +382,14 @@ export class WasmUnitWalker {
     };
   }
 
+  /**
+   * A copy of the base string index the core made (what it offers baseStringIndex).
+   * @internal
+   */
+  baseIndexTable(): StringIndexTable | undefined {
+    return baseIndexTable(this.core);
+  }
+
   /** A string the core located (SEC_NONE: the empty string), as the walk decodes it. */
   private string(sec: number, off: number): string {
     if (sec === SEC_NONE) return '';
@@ -386,6 +397,27 @@ export class WasmUnitWalker {
     if (sec === SEC_LINE_STR) return this.dwarf.lineStr(off);
     return this.dwarf.infoString(off);
   }
+}
+
+/**
+ * The base string index the core made (strings_init), copied out when asked while the core
+ * lives: BaseStringIndex's table for the same bytes (string-index.h), offered to
+ * baseStringIndex. (A weak reference: the core's memory, a module's size or more, is not
+ * kept for it.)
+ */
+function baseIndexOf(ref: WeakRef<WalkCoreExports>): () => StringIndexTable | undefined {
+  return () => {
+    const core = ref.deref();
+    return core && baseIndexTable(core);
+  };
+}
+
+/** A copy of the base string index `core` made (undefined: no base). */
+function baseIndexTable(core: WalkCoreExports): StringIndexTable | undefined {
+  const buffer = core.memory.buffer;
+  const [slots, hashes, mask] = new Uint32Array(buffer, core.strings_base_index(), 3);
+  if (!mask) return undefined;
+  return { slots: new Int32Array(buffer, slots!, mask + 1).slice(), hashes: new Int32Array(buffer, hashes!, mask + 1).slice(), mask };
 }
 
 /** The walk's parameters in init's descriptor: byte order, features, argument registers, the largest unit's span. */
