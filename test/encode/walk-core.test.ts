@@ -66,18 +66,31 @@ async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown
   return { js, core };
 }
 
-/** Counts the units the core's finisher takes (ok) or gives back (failed) until done() is called. */
-function countFinished(): { done(): { ok: number; failed: number } } {
+/**
+ * Counts the units the core's finisher takes (ok: from a draft, or without one, `walked`) or
+ * gives back (failed) until done() is called.
+ */
+function countFinished(): { done(): { ok: number; failed: number; walked: number } } {
   const original = WasmUnitWalker.prototype.finisher;
-  const counts = { ok: 0, failed: 0 };
+  const counts = { ok: 0, failed: 0, walked: 0 };
   WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
     const inner = original.call(this);
-    assert.ok(inner, 'the core finishes units');
+    assert.ok(inner?.walked && inner.finishWalked, 'the core finishes units');
+    const { walked, finishWalked } = inner;
     return {
       finish(...args: Parameters<typeof inner.finish>) {
         const r = inner.finish(...args);
         if (r) counts.ok++;
         else counts.failed++;
+        return r;
+      },
+      walked,
+      finishWalked(...args: Parameters<typeof finishWalked>) {
+        const r = finishWalked(...args);
+        if (r) {
+          counts.ok++;
+          counts.walked++;
+        } else counts.failed++;
         return r;
       },
     };
@@ -101,7 +114,8 @@ describe('the WebAssembly DWARF walk', () => {
         // Every unit finished by the core too, and the records before the dedup already the same.
         const finished = countFinished();
         const before = (await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes();
-        assert.deepEqual(finished.done(), { ok: js.length, failed: 0 }, `${name} (${list}): the core finished every unit`);
+        // Every unit the core walked, without reading its draft.
+        assert.deepEqual(finished.done(), { ok: js.length, failed: 0, walked: js.length }, `${name} (${list}): the core finished every unit`);
         assert.ok(Buffer.from(before).equals(Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes())), `${name} (${list}): records before the dedup differ`);
         const viaCore = writeBtf((await encodeBtf(bytes, { features, walker: 'wasm' })).btf);
         const viaJs = writeBtf((await encodeBtf(bytes, { features, walker: 'js' })).btf);
@@ -130,6 +144,40 @@ describe('the WebAssembly DWARF walk', () => {
         const viaJs = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes());
         assert.ok(viaCore.equals(viaJs), name);
       }
+    } finally {
+      WasmUnitWalker.prototype.finisher = original;
+    }
+  });
+
+  test('a unit the core gives back before its functions are decided is finished from its draft, as before', async () => {
+    const original = WasmUnitWalker.prototype.finisher;
+    let given = 0;
+    let n = 0;
+    // Every other unit given back by walked() (as one with a name the JavaScript would decode
+    // otherwise is), after the core looked at it.
+    WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
+      const inner = original.call(this)!;
+      return {
+        ...inner,
+        walked(unitOffset: number) {
+          const candidates = inner.walked!(unitOffset);
+          if (n++ % 2 === 0) return candidates;
+          given++;
+          return undefined;
+        },
+      };
+    };
+    try {
+      for (const name of objects) {
+        for (const list of FEATURE_SETS) {
+          const bytes = readFixture('dwarf', `${name}.o`);
+          const features = parseFeatures(list);
+          const mixed = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes());
+          const viaJs = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes());
+          assert.ok(mixed.equals(viaJs), `${name} (${list})`);
+        }
+      }
+      assert.ok(given > 10, `units given back: ${given}`);
     } finally {
       WasmUnitWalker.prototype.finisher = original;
     }

@@ -168,11 +168,17 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
         result = encoder.finishUnit();
       } else result = EMPTY_RESULT;
     } else if (coreWalker) {
-      const draft = coreWalker.walk(dwarf.units[u]!);
-      if (draft === 'fallback') result = encoder.encodeUnit(dwarf.units[u]!);
+      const unit = dwarf.units[u]!;
+      const draft = coreWalker.walk(unit);
+      if (draft === 'fallback') result = encoder.encodeUnit(unit);
       else if (draft) {
-        encoder.importDraft(draft);
-        result = encoder.finishUnit();
+        // Finished in the core where it can (no draft read); else from the draft.
+        const walked = encoder.finishWalked(unit);
+        if (walked) result = walked;
+        else {
+          encoder.importDraft(draft);
+          result = encoder.finishUnit();
+        }
       } else result = EMPTY_RESULT;
     } else result = encoder.encodeUnit(dwarf.units[u]!);
     for (const f of result.functions) functionIds.set(f.name, f.id);
