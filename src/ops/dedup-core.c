@@ -1128,7 +1128,7 @@ static i32 finish_ref(i32 id) {
   return new_id;
 }
 
-static int ref_type(i32 root) {
+PER_ITEM int ref_type(i32 root) {
   i32 m0 = map[root];
   if (m0 == IN_PROGRESS) return 0;
   if (m0 >= 0) return 1;
@@ -1175,6 +1175,15 @@ static void remap_out_word(u32 w) {
   out[w] = (u32)r;
 }
 
+/* Canonical type `id` copied to out at `p`, its ids remapped; where the next goes. */
+PER_ITEM u32 compact_record(i32 id, u32 p) {
+  u32 o = OFF[id];
+  u32 len = (id + 1 < N ? (u32)OFF[id + 1] : total_words) - o;
+  for (u32 i = 0; i < len; i++) out[p + i] = W[o + i];
+  for_each_type_id_word(out, p, remap_out_word);
+  return p + len;
+}
+
 static int compact(void) {
   new_id = alloc_ids((u32)N);
   id_map = (u32 *)alloc_ids((u32)N);
@@ -1196,12 +1205,8 @@ static int compact(void) {
   u32 p = 0;
   for (i32 id = S; id < N; id++) {
     if (map[id] != id) continue;
-    u32 o = OFF[id];
-    u32 len = (id + 1 < N ? (u32)OFF[id + 1] : total_words) - o;
-    for (u32 i = 0; i < len; i++) out[p + i] = W[o + i];
-    for_each_type_id_word(out, p, remap_out_word);
+    p = compact_record(id, p);
     if (failed) return 0;
-    p += len;
   }
   out_words = (i32)words;
   for (i32 id = 0; id < N; id++) id_map[id] = (u32)new_id[resolve(id)];
