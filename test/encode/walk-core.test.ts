@@ -183,6 +183,29 @@ describe('the WebAssembly DWARF walk', () => {
     }
   });
 
+  test('the core asks about the functions whose names the policy may take, and only those', async () => {
+    const features = parseFeatures('pahole-1.24');
+    const dwarf = new DwarfInfo(await loadDwarfSections(parseElf(readFixture('dwarf', 'gcc-clones.o'))));
+    const asked = (names: readonly string[] | undefined): string[] => {
+      const walker = WasmUnitWalker.create(dwarf, features, undefined, []);
+      const finisher = walker?.finisher(names);
+      assert.ok(walker && finisher?.walked, 'the core finishes units');
+      const out: string[] = [];
+      for (const unit of dwarf.units) {
+        assert.ok(walker.walk(unit));
+        const candidates = finisher.walked(unit.offset);
+        assert.ok(candidates, 'the core resolves the unit');
+        for (let i = 0; i < candidates.functions; i++) out.push(candidates.functionName(i));
+      }
+      return out;
+    };
+    const all = asked(undefined);
+    assert.ok(all.length >= 3, `functions: ${all.join(' ')}`);
+    const some = [all[0]!, all[2]!, 'not_a_function', 'ünïcode'];
+    assert.deepEqual(asked(some), all.filter((n) => some.includes(n)));
+    assert.deepEqual(asked([]), []);
+  });
+
   test('units the core walks and units the JavaScript walks, alternating in one encoder, give the JavaScript walk\'s records', async () => {
     const original = WasmUnitWalker.prototype.walk;
     let n = 0;

@@ -2127,6 +2127,45 @@ static int fn_name(const double *f, string_ref *s) {
 }
 
 /*
+ * The names the policy may take a function of (walked_function_names), by content: the
+ * others are left out without asking it (a module's units define every header's static
+ * inline functions again, ext4: 4,900 definitions for 1,200 FUNCs).
+ */
+static hash_table taken_names = {0, 0, 0, 0, sizeof(name_entry)};
+
+static int function_name_taken(string_ref s) {
+  if (!taken_names.hashes) return 1;
+  u32 h = name_hash(s.bytes, s.len) | 1;
+  for (u32 i = h & taken_names.mask; taken_names.hashes[i]; i = (i + 1) & taken_names.mask) {
+    const name_entry *e = (const name_entry *)taken_names.entries + i;
+    if (taken_names.hashes[i] == h && e->len == s.len && same_bytes(e->bytes, s.bytes, s.len)) return 1;
+  }
+  return 0;
+}
+
+/*
+ * The first `n` bytes of the strings scratch: NUL-terminated UTF-8 names, the only ones the
+ * policy may take a function of (FunctionTable.candidateNames), kept (copied) for every unit.
+ */
+__attribute__((export_name("walked_function_names"))) void walked_function_names(u32 n) {
+  if (n > string_scratch.cap) TRAP();
+  u8 *bytes = alloc(n);
+  copy_bytes(bytes, string_scratch.p, n);
+  if (!taken_names.hashes) table_grow(&taken_names, 1024);
+  for (u32 at = 0; at < n;) {
+    u32 end = at;
+    while (end < n && bytes[end] != 0) end++;
+    string_ref s = {SEC_NONE, 0, bytes + at, end - at};
+    if (!function_name_taken(s)) {
+      u32 slot = table_slot_for(&taken_names, name_hash(s.bytes, s.len) | 1);
+      name_entry e = {s.bytes, s.len, 0};
+      ((name_entry *)taken_names.entries)[slot] = e;
+    }
+    at = end + 1;
+  }
+}
+
+/*
  * Definition `k` as a candidate (cu.ts resolveFunction up to the policy): its name and
  * external flag through its origins, every parameter named (through theirs), and its
  * FUNC_PROTO words (type references as DIE offsets; a varargs pair last). 0: not a candidate;
@@ -2148,6 +2187,9 @@ PER_ITEM int function_candidate(u32 k) {
     o = g[FN_ORIGIN] != 0 ? fn_by_die(g[FN_ORIGIN]) : -1;
   }
   if (!named) return 0;
+  /* Its FUNC's name is interned from these bytes, as the JavaScript encodes the decoded name. */
+  if (!utf8_exact(name.bytes, name.len)) return -1;
+  if (!function_name_taken(name)) return 0;
   u32 start = N32(cand_words);
   double ret_word = ret > 0 ? ret : 0;
   if (!in_unit(ret_word)) return -1;
@@ -2182,8 +2224,6 @@ PER_ITEM int function_candidate(u32 k) {
   }
   u32 len = N32(cand_words) - start;
   U32S(cand_words)[start + 1] = make_info(K_FUNC_PROTO, (len - 3) / 2, 0);
-  /* Its FUNC's name is interned from these bytes, as the JavaScript encodes the decoded name. */
-  if (!utf8_exact(name.bytes, name.len)) return -1;
   u32 *row = vroom(&cand_rows, 4 * CAND_STRIDE);
   row[CAND_FN] = k;
   row[CAND_NAME_SEC] = name.sec;

@@ -35,6 +35,7 @@ interface WalkCoreExports {
   finish_input(wlen: number, n: number, span: number, unitOffset: number): number;
   finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
   walked_candidates(unitOffset: number): number;
+  walked_function_names(n: number): void;
   finish_walked(unitOffset: number, nextId: number, globalIndex: number): number;
 }
 
@@ -283,14 +284,25 @@ export class WasmUnitWalker {
 
   /**
    * The core's id assignment for an encoder's units (cu.ts UnitFinisher), with the kind
-   * shapes of kinds.ts.
+   * shapes of kinds.ts. `functionNames`: the only names the encoder's policy may take a
+   * function of (FunctionTable.candidateNames), when known: walked() leaves the others out.
    */
-  finisher(): UnitFinisher | undefined {
+  finisher(functionNames?: readonly string[]): UnitFinisher | undefined {
     const core = this.core;
     const kinds = coreKindTable(KIND_SHAPES);
     if (!kinds) return undefined;
     const at = core.finish_init();
     new Uint8Array(core.memory.buffer, at, kinds.length).set(kinds);
+    if (functionNames) {
+      const bytes = utf8.encode(functionNames.map((n) => `${n}\0`).join(''));
+      try {
+        new Uint8Array(core.memory.buffer, core.strings_scratch(bytes.length), bytes.length).set(bytes);
+        core.walked_function_names(bytes.length);
+      } catch (e) {
+        if (e instanceof WebAssembly.RuntimeError) return undefined;
+        throw e;
+      }
+    }
     /** Where walked() found the core's decisions array for finishWalked. */
     let decisionsAt = 0;
     return {
