@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { DW_TAG } from '../../src/dwarf/constants.js';
 import { DieCursor, DwarfInfo, type UnitHeader } from '../../src/dwarf/reader.js';
 import { RELOC_CORE_WASM } from '../../src/dwarf/reloc-core-wasm.js';
 import { loadDwarfSections, relocateInCore, relocationCoreInput } from '../../src/dwarf/sections.js';
@@ -225,6 +226,60 @@ describe('the WebAssembly DWARF walk', () => {
     } finally {
       WasmUnitWalker.prototype.walk = original;
     }
+  });
+
+  test('a type reference leaving its unit: the core gives the unit back before asking the policy, and the JavaScript names the reference', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const elf = parseElf(bytes);
+    const dwarf = new DwarfInfo(await loadDwarfSections(elf));
+    // The DW_AT_type (ref4, unit-relative) of the first pointer type, pointed past its unit.
+    const cur = new DieCursor(dwarf, encoderSlotMap());
+    const unit = dwarf.units[0]!;
+    cur.start(unit);
+    let die = -1;
+    let ref = -1;
+    while (cur.next()) {
+      // (Slot 1 of encoderSlotMap: DW_AT_type.)
+      if (cur.tag === DW_TAG.pointer_type && cur.has(1)) {
+        die = cur.offset;
+        ref = cur.lo[1]! - unit.offset;
+        break;
+      }
+    }
+    assert.ok(die > 0, 'a pointer type with a type');
+    const info = elf.section('.debug_info')!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + Number(info.offset));
+    let at = die;
+    while (view.getUint32(at, true) !== ref) at++;
+    view.setUint32(at, 0x7fff0000, true);
+    let asked = 0;
+    const outcome = async (walker: 'js' | 'wasm'): Promise<string> => {
+      const original = WasmUnitWalker.prototype.finisher;
+      WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker, names?: readonly string[]) {
+        const inner = original.call(this, names)!;
+        return {
+          ...inner,
+          walked(unitOffset: number) {
+            const r = inner.walked!(unitOffset);
+            if (r) asked++;
+            return r;
+          },
+        };
+      };
+      try {
+        await encodeBtf(bytes, { walker, file: 'bad.o' });
+        return 'ok';
+      } catch (e) {
+        assert.ok(e instanceof BtfError);
+        return `${e.code} ${e.message}`;
+      } finally {
+        WasmUnitWalker.prototype.finisher = original;
+      }
+    };
+    const viaCore = await outcome('wasm');
+    assert.match(viaCore, /bad-dwarf .*bad\.o.*type reference 0x[0-9a-f]+ leaves its unit/);
+    assert.equal(asked, 0, 'the policy was not asked');
+    assert.equal(viaCore, await outcome('js'));
   });
 
   test('a unit the core stops on is walked by the JavaScript, which names the bad DIE', async () => {

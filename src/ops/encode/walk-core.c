@@ -2308,6 +2308,15 @@ PER_ITEM int variable_candidate(u32 k) {
   return 1;
 }
 
+/* Every type reference of the walk's record `local` is void or a DIE of the unit. */
+PER_ITEM int refs_in_unit(u32 local) {
+  const u32 *w = U32S(W);
+  FOR_EACH_TYPE_WORD(w, (u32)I32S(rec_off)[local], {
+    if (!in_unit(w[w_])) return 0;
+  });
+  return 1;
+}
+
 /*
  * The candidates of the unit walked last (at `unit_offset_`): [candidate rows, count,
  * variable rows, count, decisions], the caller writing a decision per candidate function
@@ -2327,12 +2336,7 @@ __attribute__((export_name("walked_candidates"))) u32 *walked_candidates(u32 uni
     fn_at[rel] = (i32)k + 1;
   }
   /* Every reference the finish resolves stays in the unit (else cu.ts names the one that leaves). */
-  const u32 *w = U32S(W);
-  for (u32 local = 0; local < n_rec; local++) {
-    FOR_EACH_TYPE_WORD(w, (u32)I32S(rec_off)[local], {
-      if (!in_unit(w[w_])) return 0;
-    });
-  }
+  for (u32 local = 0; local < n_rec; local++) if (!refs_in_unit(local)) return 0;
   for (u32 at = 0; at < N64(decl_tags); at += 3) if (!in_unit(F64S(decl_tags)[at + 1])) return 0;
   for (u32 k = 0; k < n_fns; k++) {
     if ((u32)F64S(fns)[k * FN_STRIDE + FN_FLAGS] & FN_DECLARATION) continue;
