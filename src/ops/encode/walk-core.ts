@@ -139,6 +139,7 @@ export class WasmUnitWalker {
   /**
    * The walked unit's draft, made when first read: a unit the encoder finishes in the core
    * (UnitEncoder.finishWalked) never reads it, so builds no object per function or variable.
+   * Read it before the walker is used again (a unit the core finishes is changed in place).
    */
   private draft(unit: UnitHeader): UnitDraft {
     let made: UnitDraft | undefined;
