@@ -104,6 +104,17 @@ function countFinished(): { done(): { ok: number; failed: number; walked: number
   };
 }
 
+/** How encoding `bytes` (named bad.o) with `walker` ends: 'ok', or the BtfError's code and message. */
+async function encodeOutcome(bytes: Uint8Array, walker: 'js' | 'wasm'): Promise<string> {
+  try {
+    await encodeBtf(bytes, { walker, file: 'bad.o' });
+    return 'ok';
+  } catch (e) {
+    assert.ok(e instanceof BtfError);
+    return `${e.code} ${e.message}`;
+  }
+}
+
 describe('the WebAssembly DWARF walk', () => {
   for (const name of objects) {
     test(`${name}: the same draft as the JavaScript walk, unit by unit, and the same BTF`, async () => {
@@ -253,33 +264,27 @@ describe('the WebAssembly DWARF walk', () => {
     while (view.getUint32(at, true) !== ref) at++;
     view.setUint32(at, 0x7fff0000, true);
     let asked = 0;
-    const outcome = async (walker: 'js' | 'wasm'): Promise<string> => {
-      const original = WasmUnitWalker.prototype.finisher;
-      WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker, names?: readonly string[]) {
-        const inner = original.call(this, names)!;
-        return {
-          ...inner,
-          walked(unitOffset: number) {
-            const r = inner.walked!(unitOffset);
-            if (r) asked++;
-            return r;
-          },
-        };
+    const original = WasmUnitWalker.prototype.finisher;
+    WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker, names?: readonly string[]) {
+      const inner = original.call(this, names)!;
+      return {
+        ...inner,
+        walked(unitOffset: number) {
+          const r = inner.walked!(unitOffset);
+          if (r) asked++;
+          return r;
+        },
       };
-      try {
-        await encodeBtf(bytes, { walker, file: 'bad.o' });
-        return 'ok';
-      } catch (e) {
-        assert.ok(e instanceof BtfError);
-        return `${e.code} ${e.message}`;
-      } finally {
-        WasmUnitWalker.prototype.finisher = original;
-      }
     };
-    const viaCore = await outcome('wasm');
+    let viaCore: string;
+    try {
+      viaCore = await encodeOutcome(bytes, 'wasm');
+    } finally {
+      WasmUnitWalker.prototype.finisher = original;
+    }
     assert.match(viaCore, /bad-dwarf .*bad\.o.*type reference 0x[0-9a-f]+ leaves its unit/);
     assert.equal(asked, 0, 'the policy was not asked');
-    assert.equal(viaCore, await outcome('js'));
+    assert.equal(viaCore, await encodeOutcome(bytes, 'js'));
   });
 
   test('a unit the core stops on is walked by the JavaScript, which names the bad DIE', async () => {
@@ -295,18 +300,9 @@ describe('the WebAssembly DWARF walk', () => {
     while (view[at]! & 0x80) at++; // tag
     at += 2; // children, then the first attribute (one byte for DW_AT_producer)
     view[at + 1] = 0x7f;
-    const outcome = async (walker: 'js' | 'wasm'): Promise<string> => {
-      try {
-        await encodeBtf(bytes, { walker, file: 'bad.o' });
-        return 'ok';
-      } catch (e) {
-        assert.ok(e instanceof BtfError);
-        return `${e.code} ${e.message}`;
-      }
-    };
-    const viaCore = await outcome('wasm');
+    const viaCore = await encodeOutcome(bytes, 'wasm');
     assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
-    assert.equal(viaCore, await outcome('js'));
+    assert.equal(viaCore, await encodeOutcome(bytes, 'js'));
   });
 });
 

@@ -1892,6 +1892,16 @@ static void resolve_aliases(u32 unit_offset_, u32 span) {
   }
 }
 
+/* finish_unit to read the unit walked last where the walk left it (its records, its DIE map with the aliases resolved). */
+static void finish_in_place(u32 unit_offset_, u32 span) {
+  fin_words = U32S(W);
+  fin_offs = I32S(rec_off);
+  fin_lens = I32S(rec_len);
+  fin_map = die_map;
+  resolve_aliases(unit_offset_, span);
+  walked_unit = ~0u;
+}
+
 /*
  * Room for the unit the caller copies in: words, then per record its offset, length and
  * FUNC_PROTO (or -1), then the DIE map of `span` entries. Returns where the five arrays start.
@@ -1914,12 +1924,7 @@ __attribute__((export_name("finish_input"))) u32 *finish_input(u32 wlen, u32 n, 
     rec_off.len += 4 * extra_n;
     rec_len.len += 4 * extra_n;
     n_rec = n;
-    fin_words = U32S(W);
-    fin_offs = I32S(rec_off);
-    fin_lens = I32S(rec_len);
-    fin_map = die_map;
-    resolve_aliases(unit_offset_, span);
-    walked_unit = ~0u;
+    finish_in_place(unit_offset_, span);
     return out;
   }
   out[0] = (u32)sized(&fin_w, 4 * wlen + 4);
@@ -2431,12 +2436,7 @@ __attribute__((export_name("finish_walked"))) u32 *finish_walked(u32 unit_offset
   i32 *proto_of = sized(&fin_proto_of, 4 * n + 4);
   for (u32 i = 0; i < n; i++) proto_of[i] = -1;
   for (u32 at = 0; at < N32(pairs); at += 2) proto_of[I32S(pairs)[at]] = I32S(pairs)[at + 1];
-  fin_words = U32S(W);
-  fin_offs = I32S(rec_off);
-  fin_lens = I32S(rec_len);
-  fin_map = die_map;
-  resolve_aliases(unit_offset_, span);
-  walked_unit = ~0u;
+  finish_in_place(unit_offset_, span);
   i32 local_index = need_index && global_index == 0 ? (index_local >= 0 ? index_local : int_local) : -1;
   u32 *r = finish_unit(n, unit_offset_, span, next_id, global_index, local_index);
   const i32 *ids = (const i32 *)r[0];
