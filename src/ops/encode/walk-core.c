@@ -2085,18 +2085,23 @@ enum { WVAR_NAME_SEC, WVAR_NAME_OFF, WVAR_NAME_AT, WVAR_NAME_LEN, WVAR_TYPE, WVA
 /* The caller's decision per candidate function (finish_walked). */
 enum { DECIDE_SKIP = 0, DECIDE_NOW = 1, DECIDE_DEFER = 2 };
 
-static vec cand_rows, cand_words, wvar_rows, decisions, fn_at_set, pairs, walked_ids, deferred_words, deferred_tags, deferred_tag_counts;
-/* Subprogram DIE offset - unit offset → fns row + 1 (cu.ts fnByDie), for the unit walked last. */
-static i32 *fn_at;
+static vec cand_rows, cand_words, wvar_rows, decisions, pairs, walked_ids, deferred_words, deferred_tags, deferred_tag_counts;
 static u32 walked_out[16];
 /* The unit walked_candidates took (else ~0): finish_walked finishes only that one. */
 static u32 candidates_unit = ~0u;
 
-/* The fns row of the subprogram at DIE offset `die` of the unit walked last, or -1. */
+/* The fns row of the subprogram at DIE offset `die` of the unit walked last, or -1 (the rows are in DIE order). */
 static i32 fn_by_die(double die) {
-  double rel = die - unit_offset;
-  if (!(rel > 0 && rel < die_map_span_last)) return -1;
-  return fn_at[(u32)rel] - 1;
+  const double *rows = F64S(fns);
+  u32 lo_ = 0, hi_ = N64(fns) / FN_STRIDE;
+  while (lo_ < hi_) {
+    u32 mid = (lo_ + hi_) / 2;
+    double at = rows[mid * FN_STRIDE + FN_DIE];
+    if (at == die) return (i32)mid;
+    if (at < die) lo_ = mid + 1;
+    else hi_ = mid;
+  }
+  return -1;
 }
 
 /* The parameter at DIE offset `die` (param_* index), or -1 (cu.ts paramByDie). */
@@ -2331,15 +2336,8 @@ PER_ITEM int refs_in_unit(u32 local) {
 __attribute__((export_name("walked_candidates"))) u32 *walked_candidates(u32 unit_offset_) {
   candidates_unit = ~0u;
   if (walked_unit != unit_offset_ || walked_unit == ~0u) return 0;
-  if (!fn_at) fn_at = alloc(4 * die_map_span + 4);
-  for (u32 i = 0; i < N32(fn_at_set); i++) fn_at[I32S(fn_at_set)[i]] = 0;
-  fn_at_set.len = cand_rows.len = cand_words.len = wvar_rows.len = 0;
+  cand_rows.len = cand_words.len = wvar_rows.len = 0;
   u32 n_fns = N64(fns) / FN_STRIDE;
-  for (u32 k = 0; k < n_fns; k++) {
-    u32 rel = (u32)(F64S(fns)[k * FN_STRIDE + FN_DIE] - unit_offset);
-    push_i32(&fn_at_set, (i32)rel);
-    fn_at[rel] = (i32)k + 1;
-  }
   /* Every reference the finish resolves stays in the unit (else cu.ts names the one that leaves). */
   for (u32 local = 0; local < n_rec; local++) if (!refs_in_unit(local)) return 0;
   for (u32 at = 0; at < N64(decl_tags); at += 3) if (!in_unit(F64S(decl_tags)[at + 1])) return 0;
