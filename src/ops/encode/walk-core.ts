@@ -2,7 +2,8 @@
  * The per-unit DWARF walk by walk-core.c (see src/wasm/core.ts): the same UnitDraft the
  * JavaScript walk exports (UnitEncoder.walkUnit + exportDraft), with names already interned
  * in the core's string table, which is the encoder's builder's (`strings`, its StringStore),
- * so the encoder imports the draft and finishes the unit as usual.
+ * so the encoder imports the draft and finishes the unit as usual, or (finisher().walked and
+ * finishWalked) has the core finish it where it lies, the draft never made.
  * A module's encode is one pass in a fresh process, where the JavaScript walk ran mostly as
  * cold code; the core needs no warming up.
  *
