@@ -495,8 +495,10 @@ export class UnitEncoder {
 
   private reserveLocals(n: number): void {
     if (n <= this.recOff.length) return;
-    const off = new Int32Array(n);
-    const len = new Int32Array(n);
+    // At least doubled: an imported unit asks for its exact count, a bigger one next time.
+    const cap = Math.max(n, this.recOff.length * 2);
+    const off = new Int32Array(cap);
+    const len = new Int32Array(cap);
     off.set(this.recOff.subarray(0, this.nRec));
     len.set(this.recLen.subarray(0, this.nRec));
     this.recOff = off;
