@@ -76,6 +76,16 @@ static void *alloc(u32 bytes) {
 
 static i32 *alloc_ids(u32 n) { return (i32 *)alloc(n * 4); }
 
+/*
+ * Passes over every id (the base's 100k and more) in chunks of CHUNK, a call each (see
+ * PER_ITEM): a loop inside a function called once would run unoptimized to its end.
+ */
+#define CHUNK 4096
+typedef void chunk_fn(u32 from, u32 to);
+static void in_chunks(chunk_fn *fn, u32 from, u32 to) {
+  for (u32 at = from; at < to; at += CHUNK) fn(at, to - at > CHUNK ? at + CHUNK : to);
+}
+
 /* Room in v for `need` ids past `used` (doubling; the old block is left behind). */
 static int vec_room(id_vec *v, u32 used, u32 need) {
   if (used + need <= v->cap) return 1;
@@ -337,6 +347,19 @@ static void take_early(u32 up_to) {
  * DEDUP_OK or DEDUP_BAD_INPUT; dedup_strings_out() and dedup_strings_len() give the table,
  * dedup_string_map() the new offset + 1 of each own offset met.
  */
+static int unknown_kinds;
+static u32 own_nuls;
+
+PER_ITEM void check_kinds(u32 from, u32 to) {
+  for (u32 id = from; id < to; id++)
+    if (!(shape(kind(id))[0] & SHAPE_FIELDS_KNOWN)) unknown_kinds = 1;
+}
+
+PER_ITEM void count_own_nuls(u32 from, u32 to) {
+  for (u32 i = from; i < to; i++)
+    if (own_strs[i] == 0) own_nuls++;
+}
+
 __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds, u32 *words, const i32 *offs, i32 n, i32 s, const u8 *own, u32 own_bytes, const u8 *base,
                                                                u32 base_bytes, const u32 *base_index_slots, const u32 *base_index_hashes, u32 base_index_mask,
                                                                u32 start_str_off, int with_empty, const u32 *groups, u32 groups_len, u32 heap) {
@@ -358,13 +381,14 @@ __attribute__((export_name("dedup_strings"))) int dedup_strings(const u8 *kinds,
   early_len = groups_len;
   early_at = 0;
   /* every kind must be one whose type-id and string words are known (dedup.ts requireDedupableKinds) */
-  for (i32 id = 1; id < n; id++)
-    if (!(shape(kind(id))[0] & SHAPE_FIELDS_KNOWN)) return DEDUP_BAD_INPUT;
+  unknown_kinds = 0;
+  in_chunks(check_kinds, 1, (u32)n);
+  if (unknown_kinds) return DEDUP_BAD_INPUT;
   str_memo = (u32 *)alloc(own_len * 4 + 4);
   new_strs = (u8 *)alloc(own_len + 1);
-  u32 n_own = 1;
-  for (u32 i = 0; i < own_len; i++)
-    if (own[i] == 0) n_own++;
+  own_nuls = 0;
+  in_chunks(count_own_nuls, 0, own_len);
+  u32 n_own = 1 + own_nuls;
   u32 cap = table_cap(n_own);
   new_mask = cap - 1;
   new_slots = (u32 *)alloc(cap * 4);
@@ -466,6 +490,16 @@ PER_ITEM int prep_base_type(i32 id, u32 start_str_off) {
   return 1;
 }
 
+static i32 *group_fill;
+
+PER_ITEM void sum_group_counts(u32 from, u32 to) {
+  for (u32 i = from; i < to; i++) group_count[i] += group_count[i - 1];
+}
+
+PER_ITEM void start_group_fill(u32 from, u32 to) {
+  for (u32 i = from; i < to; i++) group_fill[i] = group_count[i];
+}
+
 static int prep(u32 start_str_off) {
   /* A bit per base string offset (a byte each touched a page of fresh memory per base name read). */
   own_name = (u8 *)alloc(start_str_off / 8 + 1);
@@ -482,10 +516,11 @@ static int prep(u32 start_str_off) {
   n_grouped = 0;
   for (i32 id = 1; id < S; id++)
     if (!prep_base_type(id, start_str_off)) return 0;
-  for (i32 i = 1; i <= S; i++) group_count[i] += group_count[i - 1];
+  in_chunks(sum_group_counts, 1, (u32)S + 1);
   base_group_members = alloc_ids((u32)n_grouped + 1);
   if (!base_group_members) return 0;
-  for (i32 i = 0; i < S; i++) fill[i] = group_count[i];
+  group_fill = fill;
+  in_chunks(start_group_fill, 0, (u32)S);
   for (i32 i = 0; i < n_grouped; i++) {
     i32 id = grouped[i];
     u32 o = OFF[id];
@@ -1126,7 +1161,7 @@ static i32 finish_ref(i32 id) {
   return new_id;
 }
 
-static int ref_type(i32 root) {
+PER_ITEM int ref_type(i32 root) {
   i32 m0 = map[root];
   if (m0 == IN_PROGRESS) return 0;
   if (m0 >= 0) return 1;
@@ -1173,11 +1208,28 @@ static void remap_out_word(u32 w) {
   out[w] = (u32)r;
 }
 
+PER_ITEM void base_ids_kept(u32 from, u32 to) {
+  for (u32 id = from; id < to; id++) new_id[id] = (i32)id;
+}
+
+PER_ITEM void map_ids(u32 from, u32 to) {
+  for (u32 id = from; id < to; id++) id_map[id] = (u32)new_id[resolve((i32)id)];
+}
+
+/* Canonical type `id` copied to out at `p`, its ids remapped; where the next goes. */
+PER_ITEM u32 compact_record(i32 id, u32 p) {
+  u32 o = OFF[id];
+  u32 len = (id + 1 < N ? (u32)OFF[id + 1] : total_words) - o;
+  for (u32 i = 0; i < len; i++) out[p + i] = W[o + i];
+  for_each_type_id_word(out, p, remap_out_word);
+  return p + len;
+}
+
 static int compact(void) {
   new_id = alloc_ids((u32)N);
   id_map = (u32 *)alloc_ids((u32)N);
   if (!new_id || !id_map) return 0;
-  for (i32 id = 0; id < S; id++) new_id[id] = id;
+  in_chunks(base_ids_kept, 0, (u32)S);
   u32 words = 0;
   i32 next = S;
   for (i32 id = S; id < N; id++) {
@@ -1194,15 +1246,11 @@ static int compact(void) {
   u32 p = 0;
   for (i32 id = S; id < N; id++) {
     if (map[id] != id) continue;
-    u32 o = OFF[id];
-    u32 len = (id + 1 < N ? (u32)OFF[id + 1] : total_words) - o;
-    for (u32 i = 0; i < len; i++) out[p + i] = W[o + i];
-    for_each_type_id_word(out, p, remap_out_word);
+    p = compact_record(id, p);
     if (failed) return 0;
-    p += len;
   }
   out_words = (i32)words;
-  for (i32 id = 0; id < N; id++) id_map[id] = (u32)new_id[resolve(id)];
+  in_chunks(map_ids, 0, (u32)N);
   return 1;
 }
 
@@ -1213,6 +1261,14 @@ static int compact(void) {
  * string offset; flags: 1 force collisions, 2 legacy; budget: graph pairs before
  * signatures are needed. The result: dedup_out_words() words at dedup_out(), dedup_id_map().
  */
+PER_ITEM void unprocessed(u32 from, u32 to) {
+  for (u32 i = from; i < to; i++) map[i] = hypot[i] = UNPROCESSED;
+}
+
+PER_ITEM void empty_heads(u32 from, u32 to) {
+  for (u32 i = from; i < to; i++) head[i] = -1;
+}
+
 __attribute__((export_name("dedup_run"))) int dedup_run(const u8 *kinds, u32 *words, u32 type_words, const i32 *offs, i32 n, i32 s, u32 start_str_off,
                                                         u32 strings_end, u32 flags, double budget, u32 heap) {
   shapes = kinds;
@@ -1241,8 +1297,8 @@ __attribute__((export_name("dedup_run"))) int dedup_run(const u8 *kinds, u32 *wo
   word_sink.at = alloc_ids(word_sink.cap);
   stack.at = alloc_ids(stack.cap);
   if (!map || !hypot || !hlist || !head || !nxt || !hv || !ref_ids || !ref_first_word || !ref_done || !word_sink.at || !stack.at) return DEDUP_BAD_INPUT;
-  for (i32 i = 0; i < n; i++) map[i] = hypot[i] = UNPROCESSED;
-  for (u32 i = 0; i < cap; i++) head[i] = -1;
+  in_chunks(unprocessed, 0, (u32)n);
+  in_chunks(empty_heads, 0, cap);
   map[0] = 0;
   for (i32 id = s; id < n; id++) {
     u32 k = kind(id);

@@ -85,7 +85,9 @@ export class BtfBuilder {
   hdrLen: number;
   private words: Uint32Array;
   private wordLen = 0;
-  private offs: number[] = [];
+  /** Word offset of each record (the first `count`). */
+  private offs = new Int32Array(1024);
+  private count = 0;
   private readonly reuseBaseStrings: boolean;
   private readonly store: StringStore | undefined;
 
@@ -103,11 +105,11 @@ export class BtfBuilder {
 
   /** One past the last id added so far. */
   get nextId(): number {
-    return this.startId + this.offs.length;
+    return this.startId + this.count;
   }
 
   get typeCount(): number {
-    return this.offs.length;
+    return this.count;
   }
 
   /** Logical string offset of `s` (base offset when the base has it and reuse is on). */
@@ -154,8 +156,8 @@ export class BtfBuilder {
     if (record instanceof Uint32Array) this.words.set(record, off);
     else for (let i = 0; i < record.length; i++) this.words[off + i] = record[i]! >>> 0;
     this.wordLen += record.length;
-    this.offs.push(off);
-    return this.startId + this.offs.length - 1;
+    this.offsRoom(1)[this.count++] = off;
+    return this.startId + this.count - 1;
   }
 
   /**
@@ -164,6 +166,9 @@ export class BtfBuilder {
    * @internal
    */
   addRecords(words: Uint32Array, lengths: Int32Array): void {
+    // Each record checked and its offset noted in one pass; the offsets count only once all are.
+    const offs = this.offsRoom(lengths.length);
+    const first = this.count;
     let at = 0;
     for (let i = 0; i < lengths.length; i++) {
       const len = lengths[i]!;
@@ -171,12 +176,23 @@ export class BtfBuilder {
       const info = words[at + 1]!;
       const shape = KIND_SHAPES[infoKind(info)];
       if (shape && 3 + (shape.infoSize >>> 2) + infoVlen(info) * (shape.elemSize >>> 2) !== len) fail('invalid-argument', `${shape.name} record with vlen ${infoVlen(info)} needs other than ${len} words`);
+      offs[first + i] = this.wordLen + at;
       at += len;
     }
     this.ensure(at);
     this.words.set(words.subarray(0, at), this.wordLen);
-    for (let i = 0, off = this.wordLen; i < lengths.length; off += lengths[i]!, i++) this.offs.push(off);
+    this.count += lengths.length;
     this.wordLen += at;
+  }
+
+  /** The offsets array with room for `n` more. */
+  private offsRoom(n: number): Int32Array {
+    if (this.count + n > this.offs.length) {
+      const next = new Int32Array(Math.max(this.offs.length * 2, this.count + n));
+      next.set(this.offs.subarray(0, this.count));
+      this.offs = next;
+    }
+    return this.offs;
   }
 
   /**
@@ -185,9 +201,9 @@ export class BtfBuilder {
    */
   recordWords(id: number): Uint32Array {
     const i = id - this.startId;
-    const off = this.offs[i];
+    const off = i >= 0 && i < this.count ? this.offs[i] : undefined;
     if (off === undefined) fail('bad-type-id', `type id ${id} is not in this builder`, { typeId: id });
-    const end = i + 1 < this.offs.length ? this.offs[i + 1]! : this.wordLen;
+    const end = i + 1 < this.count ? this.offs[i + 1]! : this.wordLen;
     return this.words.subarray(off, end);
   }
 
@@ -202,8 +218,8 @@ export class BtfBuilder {
    * Word offset of each record in `rawWords`.
    * @internal
    */
-  get recordOffsets(): readonly number[] {
-    return this.offs;
+  get recordOffsets(): Int32Array {
+    return this.offs.subarray(0, this.count);
   }
 
   /**
@@ -340,7 +356,8 @@ export class BtfBuilder {
     const btf = this.build(opts);
     this.words = new Uint32Array(0);
     this.wordLen = 0;
-    this.offs = [];
+    this.offs = new Int32Array(0);
+    this.count = 0;
     return btf;
   }
 

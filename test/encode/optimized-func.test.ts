@@ -14,7 +14,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseElf } from '../../src/elf/elf.js';
+import { readSymbols } from '../../src/elf/symbols.js';
 import { encodeBtf } from '../../src/ops/encode/encode.js';
+import { FunctionTable } from '../../src/ops/encode/functions.js';
 import { DEFAULT_FEATURES, type FeatureSet, parseFeatures } from '../../src/ops/encode/features.js';
 import type { Btf } from '../../src/wire/btf.js';
 import { BtfError } from '../../src/wire/errors.js';
@@ -92,5 +94,31 @@ describe('encode: location lists are input like any other', () => {
     );
     // Without consistent_func the lists are not read at all.
     await encodeBtf(bytes, { features: parseFeatures('pahole-1.24'), file: 'bad.o' });
+  });
+});
+
+describe('FunctionTable.candidateNames (the names the walk core asks the policy about)', () => {
+  const symbols = readSymbols(parseElf(OBJECT));
+  const modes = { 'pahole 1.24': { consistent: false }, consistent: { consistent: true }, optimized: { consistent: false, optimized: true }, sorted: { consistent: false, sorted: true } };
+  for (const [mode, opts] of Object.entries(modes)) {
+    test(`${mode}: every name accept() takes is a candidate; asking about any other changes nothing`, () => {
+      const names = new FunctionTable(symbols, opts).candidateNames();
+      assert.ok(names && names.length > 0, 'the object has function symbols');
+      const probes = [...names, ...names.map((n) => n.split('.')[0]!), ...names.map((n) => `${n}_x`), 'not_a_function', '', 'ünïcode'];
+      const asked = new FunctionTable(symbols, opts);
+      const candidatesOnly = new FunctionTable(symbols, opts);
+      for (const name of probes) {
+        for (const external of [false, true]) {
+          const decision = asked.accept(name, external);
+          if (!names.includes(name)) assert.equal(decision, 'skip', `${mode}: ${name}`);
+          // The same decisions from a table asked about the candidates alone.
+          else assert.equal(candidatesOnly.accept(name, external), decision, `${mode}: ${name}`);
+        }
+      }
+      if (mode === 'optimized') assert.ok(names.some((n) => !n.includes('.') && names.some((m) => m.startsWith(`${n}.`))), 'clones\' names without their suffix');
+    });
+  }
+  test('without symbols the candidates are not known (external functions are taken)', () => {
+    assert.equal(new FunctionTable(undefined, { consistent: false }).candidateNames(), undefined);
   });
 });

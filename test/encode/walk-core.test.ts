@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { DW_TAG } from '../../src/dwarf/constants.js';
 import { DieCursor, DwarfInfo, type UnitHeader } from '../../src/dwarf/reader.js';
 import { RELOC_CORE_WASM } from '../../src/dwarf/reloc-core-wasm.js';
 import { loadDwarfSections, relocateInCore, relocationCoreInput } from '../../src/dwarf/sections.js';
@@ -67,18 +68,31 @@ async function drafts(name: string, features: FeatureSet): Promise<{ js: unknown
   return { js, core };
 }
 
-/** Counts the units the core's finisher takes (ok) or gives back (failed) until done() is called. */
-function countFinished(): { done(): { ok: number; failed: number } } {
+/**
+ * Counts the units the core's finisher takes (ok: from a draft, or without one, `walked`) or
+ * gives back (failed) until done() is called.
+ */
+function countFinished(): { done(): { ok: number; failed: number; walked: number } } {
   const original = WasmUnitWalker.prototype.finisher;
-  const counts = { ok: 0, failed: 0 };
+  const counts = { ok: 0, failed: 0, walked: 0 };
   WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
     const inner = original.call(this);
-    assert.ok(inner, 'the core finishes units');
+    assert.ok(inner?.walked && inner.finishWalked, 'the core finishes units');
+    const { walked, finishWalked } = inner;
     return {
       finish(...args: Parameters<typeof inner.finish>) {
         const r = inner.finish(...args);
         if (r) counts.ok++;
         else counts.failed++;
+        return r;
+      },
+      walked,
+      finishWalked(...args: Parameters<typeof finishWalked>) {
+        const r = finishWalked(...args);
+        if (r) {
+          counts.ok++;
+          counts.walked++;
+        } else counts.failed++;
         return r;
       },
     };
@@ -89,6 +103,17 @@ function countFinished(): { done(): { ok: number; failed: number } } {
       return counts;
     },
   };
+}
+
+/** How encoding `bytes` (named bad.o) with `walker` ends: 'ok', or the BtfError's code and message. */
+async function encodeOutcome(bytes: Uint8Array, walker: 'js' | 'wasm'): Promise<string> {
+  try {
+    await encodeBtf(bytes, { walker, file: 'bad.o' });
+    return 'ok';
+  } catch (e) {
+    assert.ok(e instanceof BtfError);
+    return `${e.code} ${e.message}`;
+  }
 }
 
 describe('the WebAssembly DWARF walk', () => {
@@ -102,7 +127,8 @@ describe('the WebAssembly DWARF walk', () => {
         // Every unit finished by the core too, and the records before the dedup already the same.
         const finished = countFinished();
         const before = (await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes();
-        assert.deepEqual(finished.done(), { ok: js.length, failed: 0 }, `${name} (${list}): the core finished every unit`);
+        // Every unit the core walked, without reading its draft.
+        assert.deepEqual(finished.done(), { ok: js.length, failed: 0, walked: js.length }, `${name} (${list}): the core finished every unit`);
         assert.ok(Buffer.from(before).equals(Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes())), `${name} (${list}): records before the dedup differ`);
         const viaCore = writeBtf((await encodeBtf(bytes, { features, walker: 'wasm' })).btf);
         const viaJs = writeBtf((await encodeBtf(bytes, { features, walker: 'js' })).btf);
@@ -136,6 +162,63 @@ describe('the WebAssembly DWARF walk', () => {
     }
   });
 
+  test('a unit the core gives back before its functions are decided is finished from its draft, as before', async () => {
+    const original = WasmUnitWalker.prototype.finisher;
+    let given = 0;
+    let n = 0;
+    // Every other unit given back by walked() (as one with a name the JavaScript would decode
+    // otherwise is), after the core looked at it.
+    WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker) {
+      const inner = original.call(this)!;
+      return {
+        ...inner,
+        walked(unitOffset: number) {
+          const candidates = inner.walked!(unitOffset);
+          if (n++ % 2 === 0) return candidates;
+          given++;
+          return undefined;
+        },
+      };
+    };
+    try {
+      for (const name of objects) {
+        for (const list of FEATURE_SETS) {
+          const bytes = readFixture('dwarf', `${name}.o`);
+          const features = parseFeatures(list);
+          const mixed = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'wasm' })).builder.toBytes());
+          const viaJs = Buffer.from((await encodeUndeduplicated(bytes, { features, walker: 'js' })).builder.toBytes());
+          assert.ok(mixed.equals(viaJs), `${name} (${list})`);
+        }
+      }
+      assert.ok(given > 10, `units given back: ${given}`);
+    } finally {
+      WasmUnitWalker.prototype.finisher = original;
+    }
+  });
+
+  test('the core asks about the functions whose names the policy may take, and only those', async () => {
+    const features = parseFeatures('pahole-1.24');
+    const dwarf = new DwarfInfo(await loadDwarfSections(parseElf(readFixture('dwarf', 'gcc-clones.o'))));
+    const asked = (names: readonly string[] | undefined): string[] => {
+      const walker = WasmUnitWalker.create(dwarf, features, undefined, []);
+      const finisher = walker?.finisher(names);
+      assert.ok(walker && finisher?.walked, 'the core finishes units');
+      const out: string[] = [];
+      for (const unit of dwarf.units) {
+        assert.ok(walker.walk(unit));
+        const candidates = finisher.walked(unit.offset);
+        assert.ok(candidates, 'the core resolves the unit');
+        for (let i = 0; i < candidates.functions; i++) out.push(candidates.functionName(i));
+      }
+      return out;
+    };
+    const all = asked(undefined);
+    assert.ok(all.length >= 3, `functions: ${all.join(' ')}`);
+    const some = [all[0]!, all[2]!, 'not_a_function', 'ünïcode'];
+    assert.deepEqual(asked(some), all.filter((n) => some.includes(n)));
+    assert.deepEqual(asked([]), []);
+  });
+
   test('units the core walks and units the JavaScript walks, alternating in one encoder, give the JavaScript walk\'s records', async () => {
     const original = WasmUnitWalker.prototype.walk;
     let n = 0;
@@ -157,6 +240,54 @@ describe('the WebAssembly DWARF walk', () => {
     }
   });
 
+  test('a type reference leaving its unit: the core gives the unit back before asking the policy, and the JavaScript names the reference', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const elf = parseElf(bytes);
+    const dwarf = new DwarfInfo(await loadDwarfSections(elf));
+    // The DW_AT_type (ref4, unit-relative) of the first pointer type, pointed past its unit.
+    const cur = new DieCursor(dwarf, encoderSlotMap());
+    const unit = dwarf.units[0]!;
+    cur.start(unit);
+    let die = -1;
+    let ref = -1;
+    while (cur.next()) {
+      // (Slot 1 of encoderSlotMap: DW_AT_type.)
+      if (cur.tag === DW_TAG.pointer_type && cur.has(1)) {
+        die = cur.offset;
+        ref = cur.lo[1]! - unit.offset;
+        break;
+      }
+    }
+    assert.ok(die > 0, 'a pointer type with a type');
+    const info = elf.section('.debug_info')!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + Number(info.offset));
+    let at = die;
+    while (view.getUint32(at, true) !== ref) at++;
+    view.setUint32(at, 0x7fff0000, true);
+    let asked = 0;
+    const original = WasmUnitWalker.prototype.finisher;
+    WasmUnitWalker.prototype.finisher = function (this: WasmUnitWalker, names?: readonly string[]) {
+      const inner = original.call(this, names)!;
+      return {
+        ...inner,
+        walked(unitOffset: number) {
+          const r = inner.walked!(unitOffset);
+          if (r) asked++;
+          return r;
+        },
+      };
+    };
+    let viaCore: string;
+    try {
+      viaCore = await encodeOutcome(bytes, 'wasm');
+    } finally {
+      WasmUnitWalker.prototype.finisher = original;
+    }
+    assert.match(viaCore, /bad-dwarf .*bad\.o.*type reference 0x[0-9a-f]+ leaves its unit/);
+    assert.equal(asked, 0, 'the policy was not asked');
+    assert.equal(viaCore, await encodeOutcome(bytes, 'js'));
+  });
+
   test('a unit the core stops on is walked by the JavaScript, which names the bad DIE', async () => {
     const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
     const elf = parseElf(bytes);
@@ -170,18 +301,9 @@ describe('the WebAssembly DWARF walk', () => {
     while (view[at]! & 0x80) at++; // tag
     at += 2; // children, then the first attribute (one byte for DW_AT_producer)
     view[at + 1] = 0x7f;
-    const outcome = async (walker: 'js' | 'wasm'): Promise<string> => {
-      try {
-        await encodeBtf(bytes, { walker, file: 'bad.o' });
-        return 'ok';
-      } catch (e) {
-        assert.ok(e instanceof BtfError);
-        return `${e.code} ${e.message}`;
-      }
-    };
-    const viaCore = await outcome('wasm');
+    const viaCore = await encodeOutcome(bytes, 'wasm');
     assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
-    assert.equal(viaCore, await outcome('js'));
+    assert.equal(viaCore, await encodeOutcome(bytes, 'js'));
   });
 });
 

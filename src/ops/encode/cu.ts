@@ -231,6 +231,57 @@ export interface UnitIdInput {
  */
 export interface UnitFinisher {
   finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: () => Int32Array, unit: UnitIdInput): { readonly id: Int32Array; readonly words: Uint32Array; readonly lengths: Int32Array; readonly nextId: number } | undefined;
+  /**
+   * The unit walked last by the finisher's own walk (walk-core.c), finished without a draft:
+   * what the policy decides on, resolved as finish() resolves it (see UnitEncoder.finishWalked).
+   * Undefined when the encoder must finish the unit from its draft (nothing was decided yet).
+   */
+  walked?(unitOffset: number): WalkedCandidates | undefined;
+  /**
+   * The records finish() adds for these decisions, ids assigned: `decisions` holds per
+   * candidate function WALKED_SKIP, WALKED_NOW or WALKED_DEFER, then per variable 1 (taken) or 0.
+   * Undefined where the core stopped (an internal error: the policy has decided).
+   */
+  finishWalked?(unitOffset: number, decisions: Int32Array, nextId: number, globalIndex: number): WalkedOutcome | undefined;
+}
+
+/** UnitFinisher.finishWalked's decisions per candidate function. */
+export const WALKED_SKIP = 0;
+export const WALKED_NOW = 1;
+export const WALKED_DEFER = 2;
+
+/**
+ * A walked unit's function definitions that are encodable (named, every parameter named) and
+ * its variables with an address, in finish()'s order, for the policy.
+ */
+export interface WalkedCandidates {
+  readonly functions: number;
+  functionName(i: number): string;
+  functionExternal(i: number): boolean;
+  /** A parameter arrives in an unexpected register (DeferredFunction.unexpectedRegister). */
+  functionUnexpectedRegister(i: number): boolean;
+  readonly variables: number;
+  /** The name (the declaration's where the definition has none). */
+  variableName(i: number): string;
+  variableAddress(i: number): bigint;
+  /** Byte size of its (declared) type, as typeSize. */
+  variableTypeSize(i: number): number;
+}
+
+/** What UnitFinisher.finishWalked gives back. The typed arrays are views of the core's memory, valid until it is used again. */
+export interface WalkedOutcome {
+  /** The new records, end to end, and their word counts (BtfBuilder.addRecords). */
+  readonly words: Uint32Array;
+  readonly lengths: Int32Array;
+  /** Builder id after the new records. */
+  readonly nextId: number;
+  /** FUNC id of each function encoded now, VAR id of each variable taken, in order. */
+  readonly functionIds: Int32Array;
+  readonly variableIds: Int32Array;
+  /** Per deferred function, in order: FUNC_PROTO words with builder ids (a copy), decl tags [value, component]. */
+  readonly deferred: ReadonlyArray<{ readonly proto: Uint32Array; readonly tags: ReadonlyArray<readonly [number, number]> }>;
+  /** The builder id of the unit's array index type when it has to be the index type from now on, else -1. */
+  readonly indexType: number;
 }
 
 /** Where the walk interns names (a BtfBuilder, or a worker's own table). */
@@ -444,8 +495,10 @@ export class UnitEncoder {
 
   private reserveLocals(n: number): void {
     if (n <= this.recOff.length) return;
-    const off = new Int32Array(n);
-    const len = new Int32Array(n);
+    // At least doubled: an imported unit asks for its exact count, a bigger one next time.
+    const cap = Math.max(n, this.recOff.length * 2);
+    const off = new Int32Array(cap);
+    const len = new Int32Array(cap);
     off.set(this.recOff.subarray(0, this.nRec));
     len.set(this.recLen.subarray(0, this.nRec));
     this.recOff = off;
@@ -648,6 +701,58 @@ export class UnitEncoder {
       this.dieMap.set(pending().subarray(0, span));
     }
     return this.dieMap;
+  }
+
+  /**
+   * Finish the unit the finisher's core walked last without importing its draft: the core
+   * resolves the functions and variables (UnitFinisher.walked), the policy decides on each in
+   * finish()'s order, and the core adds finish()'s records and assigns their ids
+   * (UnitFinisher.finishWalked), which go to the builder in one copy. The same result as
+   * importDraft + finishUnit; undefined when the core gives the unit back before anything was
+   * decided (the caller then imports the draft).
+   */
+  finishWalked(unit: UnitHeader): UnitResult | undefined {
+    const finisher = this.finisher;
+    const candidates = finisher?.finishWalked ? finisher.walked?.(unit.offset) : undefined;
+    if (!finisher?.finishWalked || !candidates) return undefined;
+    this.unit = unit;
+    const policy = this.policy;
+    const b = this.builder;
+    const nf = candidates.functions;
+    const decisions = new Int32Array(nf + candidates.variables);
+    const now: string[] = [];
+    const deferred: Array<{ name: string; unexpectedRegister: boolean }> = [];
+    for (let i = 0; i < nf; i++) {
+      const name = candidates.functionName(i);
+      const decision = policy.acceptFunction(name, candidates.functionExternal(i));
+      if (decision === 'now') {
+        decisions[i] = WALKED_NOW;
+        now.push(name);
+      } else if (decision === 'defer') {
+        decisions[i] = WALKED_DEFER;
+        deferred.push({ name, unexpectedRegister: candidates.functionUnexpectedRegister(i) });
+      }
+    }
+    const slots: VarSlot[] = [];
+    for (let k = 0; k < candidates.variables; k++) {
+      const name = candidates.variableName(k);
+      const slot = policy.acceptVariable(name, candidates.variableAddress(k), () => candidates.variableTypeSize(k));
+      if (!slot) continue;
+      // The core names the VAR as the variable is named (the policy's slots are its symbols of that name).
+      if (slot.name !== name) this.bad(`internal: variable ${name} taken as ${slot.name}`, unit.offset);
+      decisions[nf + k] = 1;
+      slots.push(slot);
+    }
+    const out = finisher.finishWalked(unit.offset, decisions, b.nextId, policy.indexType());
+    if (!out) this.bad('internal: the core stopped finishing a unit it resolved', unit.offset);
+    b.addRecords(out.words, out.lengths);
+    if (b.nextId !== out.nextId) this.bad('internal: type id assignment out of step', unit.offset);
+    if (out.indexType >= 0) policy.setIndexType(out.indexType);
+    return {
+      functions: now.map((name, i) => ({ name, id: out.functionIds[i]! })),
+      deferred: deferred.map((f, i) => ({ name: f.name, proto: out.deferred[i]!.proto, tags: out.deferred[i]!.tags, unexpectedRegister: f.unexpectedRegister })),
+      variables: slots.map((slot, i) => ({ id: out.variableIds[i]!, slot })),
+    };
   }
 
   /** Finish the unit walked (or imported) last: see finish(). */

@@ -80,6 +80,17 @@ export class FunctionTable {
     return this.symbolAddresses.size > 0;
   }
 
+  /**
+   * Every name accept() may take: any other is skipped, and asking changes nothing. Undefined
+   * when that is not known (without symbols, external functions are taken).
+   */
+  candidateNames(): string[] | undefined {
+    if (!this.hasSymbols()) return undefined;
+    const names = [...this.symbolAddresses.keys()];
+    if (this.optimized) for (const name of this.suffixed) names.push(name);
+    return names;
+  }
+
   accept(name: string, external: boolean): 'now' | 'defer' | 'skip' {
     const addresses = this.symbolAddresses.get(name);
     const named = addresses !== undefined || (this.optimized && this.suffixed.has(name));

@@ -1909,6 +1909,27 @@ static u32 canonical_words(u32 local, const i32 *ids, i32 global_index, i32 loca
 }
 
 
+/* The walked unit's aliases (atomic) pointed at their target's record in its DIE map, chains by repetition (cu.ts finish). */
+static void resolve_aliases(u32 unit_offset_, u32 span) {
+  const double *from = F64S(alias_from), *to = F64S(alias_to);
+  for (u32 round = 0; round < 8 && N64(alias_from) > 0; round++) {
+    for (u32 i = 0; i < N64(alias_from); i++) {
+      double rel = to[i] - unit_offset_;
+      if (to[i] != 0 && rel > 0 && rel < span) die_map[(u32)(from[i] - unit_offset_)] = die_map[(u32)rel];
+    }
+  }
+}
+
+/* finish_unit to read the unit walked last where the walk left it (its records, its DIE map with the aliases resolved). */
+static void finish_in_place(u32 unit_offset_, u32 span) {
+  fin_words = U32S(W);
+  fin_offs = I32S(rec_off);
+  fin_lens = I32S(rec_len);
+  fin_map = die_map;
+  resolve_aliases(unit_offset_, span);
+  walked_unit = ~0u;
+}
+
 /*
  * Room for the unit the caller copies in: words, then per record its offset, length and
  * FUNC_PROTO (or -1), then the DIE map of `span` entries. Returns where the five arrays start.
@@ -1931,18 +1952,7 @@ __attribute__((export_name("finish_input"))) u32 *finish_input(u32 wlen, u32 n, 
     rec_off.len += 4 * extra_n;
     rec_len.len += 4 * extra_n;
     n_rec = n;
-    fin_words = U32S(W);
-    fin_offs = I32S(rec_off);
-    fin_lens = I32S(rec_len);
-    fin_map = die_map;
-    const double *from = F64S(alias_from), *to = F64S(alias_to);
-    for (u32 round = 0; round < 8 && N64(alias_from) > 0; round++) {
-      for (u32 i = 0; i < N64(alias_from); i++) {
-        double rel = to[i] - unit_offset_;
-        if (to[i] != 0 && rel > 0 && rel < span) die_map[(u32)(from[i] - unit_offset_)] = die_map[(u32)rel];
-      }
-    }
-    walked_unit = ~0u;
+    finish_in_place(unit_offset_, span);
     return out;
   }
   out[0] = (u32)sized(&fin_w, 4 * wlen + 4);
@@ -2076,4 +2086,425 @@ __attribute__((export_name("finish_init"))) u8 *finish_init(void) {
     vroom(&rt_pool, 4u << 16);
   }
   return shapes;
+}
+
+/*
+ * ---- finishing the unit walked last without a draft (cu.ts finish, the caller deciding) ----
+ *
+ * walked_candidates resolves the unit's function definitions (cu.ts resolveFunction: names,
+ * return and parameter types through their origins) and variables (their declarations, the
+ * size of their type) for the caller's policy, which decides each; finish_walked then adds the
+ * records finish() adds (decl tags, the array index type, FUNC_PROTO + FUNC + tags of each
+ * function encoded now, VAR + tags of each variable taken) to the walk's own arrays and
+ * assigns the ids as finish_unit does. Nothing in the JavaScript is built per record, and
+ * nothing is copied in or out but the new records.
+ *
+ * Whatever the JavaScript would refuse or decode differently (a type reference leaving the
+ * unit, a name that is not exact UTF-8) makes walked_candidates give the unit back before the
+ * policy is asked anything: the caller then finishes it from the draft as before.
+ */
+
+/* Per candidate function (u32): its fns row, its name (section, offset, bytes, length), flags, its FUNC_PROTO words in cand_words. */
+#define CAND_STRIDE 9
+enum { CAND_FN, CAND_NAME_SEC, CAND_NAME_OFF, CAND_NAME_AT, CAND_NAME_LEN, CAND_EXTERNAL, CAND_UNEXPECTED, CAND_WORDS, CAND_WORDS_LEN };
+/* Per variable (f64): its name (section, offset, bytes, length), type DIE, external, address, type size, DIE. */
+#define WVAR_STRIDE 10
+enum { WVAR_NAME_SEC, WVAR_NAME_OFF, WVAR_NAME_AT, WVAR_NAME_LEN, WVAR_TYPE, WVAR_EXTERNAL, WVAR_ADDR_LO, WVAR_ADDR_HI, WVAR_SIZE, WVAR_DIE };
+/* The caller's decision per candidate function (finish_walked). */
+enum { DECIDE_SKIP = 0, DECIDE_NOW = 1, DECIDE_DEFER = 2 };
+
+static vec cand_rows, cand_words, wvar_rows, decisions, pairs, walked_ids, deferred_words, deferred_tags, deferred_tag_counts;
+static u32 walked_out[16];
+/* The unit walked_candidates took (else ~0): finish_walked finishes only that one. */
+static u32 candidates_unit = ~0u;
+
+/* The fns row of the subprogram at DIE offset `die` of the unit walked last, or -1 (the rows are in DIE order). */
+static i32 fn_by_die(double die) {
+  const double *rows = F64S(fns);
+  u32 lo_ = 0, hi_ = N64(fns) / FN_STRIDE;
+  while (lo_ < hi_) {
+    u32 mid = (lo_ + hi_) / 2;
+    double at = rows[mid * FN_STRIDE + FN_DIE];
+    if (at == die) return (i32)mid;
+    if (at < die) lo_ = mid + 1;
+    else hi_ = mid;
+  }
+  return -1;
+}
+
+/* The parameter at DIE offset `die` (param_* index), or -1 (cu.ts paramByDie). */
+static i32 param_by_die(i32 die) {
+  i64 rel = (i64)die - unit_offset;
+  if (rel <= 0 || rel >= die_map_span_last) return -1;
+  return param_at[(u32)rel] - 1;
+}
+
+/* A reference word of the walked unit cu.ts resolves without an error: void, or a DIE inside the unit. */
+static int in_unit(double die) {
+  double rel = die - unit_offset;
+  return die == 0 || (rel > 0 && rel < die_map_span_last);
+}
+
+/* The string a draft gives for (section, offset) (walk-core.ts string: SEC_NONE is ''). */
+static string_ref draft_string(double sec, double off) {
+  string_ref none = {SEC_NONE, 0, 0, 0};
+  return sec == SEC_NONE ? none : section_string((u32)sec, off);
+}
+
+/* cu.ts resolveFunction's nameOf: 0 when the row has no name (undefined), else its string in *s. */
+static int fn_name(const double *f, string_ref *s) {
+  if (f[FN_NAME_SEC] != -1) {
+    *s = draft_string(f[FN_NAME_SEC], f[FN_NAME_OFF]);
+    return 1;
+  }
+  if (f[FN_NAME_OFFSET] >= 0) {
+    *s = section_string(SEC_STR, f[FN_NAME_OFFSET]);
+    return 1;
+  }
+  return 0;
+}
+
+/*
+ * The names the policy may take a function of (walked_function_names), by content: the
+ * others are left out without asking it (a module's units define every header's static
+ * inline functions again, ext4: 4,900 definitions for 1,200 FUNCs).
+ */
+static hash_table taken_names = {0, 0, 0, 0, sizeof(name_entry)};
+
+static int function_name_taken(string_ref s) {
+  if (!taken_names.hashes) return 1;
+  u32 h = name_hash(s.bytes, s.len) | 1;
+  for (u32 i = h & taken_names.mask; taken_names.hashes[i]; i = (i + 1) & taken_names.mask) {
+    const name_entry *e = (const name_entry *)taken_names.entries + i;
+    if (taken_names.hashes[i] == h && e->len == s.len && same_bytes(e->bytes, s.bytes, s.len)) return 1;
+  }
+  return 0;
+}
+
+/*
+ * The first `n` bytes of the strings scratch: NUL-terminated UTF-8 names, the only ones the
+ * policy may take a function of (FunctionTable.candidateNames), kept (copied) for every unit.
+ */
+__attribute__((export_name("walked_function_names"))) void walked_function_names(u32 n) {
+  if (n > string_scratch.cap) TRAP();
+  u8 *bytes = alloc(n);
+  copy_bytes(bytes, string_scratch.p, n);
+  if (!taken_names.hashes) table_grow(&taken_names, 1024);
+  for (u32 at = 0; at < n;) {
+    u32 end = at;
+    while (end < n && bytes[end] != 0) end++;
+    string_ref s = {SEC_NONE, 0, bytes + at, end - at};
+    if (!function_name_taken(s)) {
+      u32 slot = table_slot_for(&taken_names, name_hash(s.bytes, s.len) | 1);
+      name_entry e = {s.bytes, s.len, 0};
+      ((name_entry *)taken_names.entries)[slot] = e;
+    }
+    at = end + 1;
+  }
+}
+
+/*
+ * Definition `k` as a candidate (cu.ts resolveFunction up to the policy): its name and
+ * external flag through its origins, every parameter named (through theirs), and its
+ * FUNC_PROTO words (type references as DIE offsets; a varargs pair last). 0: not a candidate;
+ * -1: the JavaScript must finish the unit.
+ */
+PER_ITEM int function_candidate(u32 k) {
+  const double *all = F64S(fns);
+  const double *f = all + k * FN_STRIDE;
+  string_ref name;
+  int named = fn_name(f, &name);
+  double ret = f[FN_RET];
+  int external = ((u32)f[FN_FLAGS] & FN_EXTERNAL) != 0;
+  i32 o = f[FN_ORIGIN] != 0 ? fn_by_die(f[FN_ORIGIN]) : -1;
+  for (u32 hops = 0; o >= 0 && hops < 4; hops++) {
+    const double *g = all + (u32)o * FN_STRIDE;
+    if (!named) named = fn_name(g, &name);
+    if (ret < 0) ret = g[FN_RET];
+    external = external || ((u32)g[FN_FLAGS] & FN_EXTERNAL) != 0;
+    o = g[FN_ORIGIN] != 0 ? fn_by_die(g[FN_ORIGIN]) : -1;
+  }
+  if (!named) return 0;
+  /* Its FUNC's name is interned from these bytes, as the JavaScript encodes the decoded name. */
+  if (!utf8_exact(name.bytes, name.len)) return -1;
+  if (!function_name_taken(name)) return 0;
+  u32 start = N32(cand_words);
+  double ret_word = ret > 0 ? ret : 0;
+  if (!in_unit(ret_word)) return -1;
+  push_i32(&cand_words, 0);
+  push_i32(&cand_words, 0);
+  push_i32(&cand_words, (i32)to_u32(ret_word));
+  const i32 *pname_ = I32S(param_name), *ptype_ = I32S(param_type), *porigin_ = I32S(param_origin), *punexpected_ = I32S(param_unexpected);
+  int unexpected = 0;
+  u32 first = (u32)f[FN_PARAM_START], count = (u32)f[FN_PARAM_COUNT];
+  for (u32 i = first; i < first + count; i++) {
+    if (punexpected_[i] == 1) unexpected = 1;
+    i32 pname = pname_[i], ptype = ptype_[i], po = porigin_[i];
+    for (u32 hops = 0; po != 0 && hops < 4; hops++) {
+      i32 j = param_by_die(po);
+      if (j < 0) break;
+      if (pname == 0) pname = pname_[j];
+      if (ptype < 0) ptype = ptype_[j];
+      po = porigin_[j];
+    }
+    if (pname == 0) {
+      cand_words.len = 4 * start;
+      return 0;
+    }
+    i32 type_word = ptype > 0 ? ptype : 0;
+    if (!in_unit(type_word)) return -1;
+    push_i32(&cand_words, pname);
+    push_i32(&cand_words, type_word);
+  }
+  if ((u32)f[FN_FLAGS] & FN_VARARGS) {
+    push_i32(&cand_words, 0);
+    push_i32(&cand_words, 0);
+  }
+  u32 len = N32(cand_words) - start;
+  U32S(cand_words)[start + 1] = make_info(K_FUNC_PROTO, (len - 3) / 2, 0);
+  u32 *row = vroom(&cand_rows, 4 * CAND_STRIDE);
+  row[CAND_FN] = k;
+  row[CAND_NAME_SEC] = name.sec;
+  row[CAND_NAME_OFF] = name.off;
+  row[CAND_NAME_AT] = (u32)name.bytes;
+  row[CAND_NAME_LEN] = name.len;
+  row[CAND_EXTERNAL] = (u32)external;
+  row[CAND_UNEXPECTED] = (u32)unexpected;
+  row[CAND_WORDS] = start;
+  row[CAND_WORDS_LEN] = len;
+  cand_rows.len += 4 * CAND_STRIDE;
+  return 1;
+}
+
+/* Byte size of the type at DIE `die` of the walked unit (cu.ts typeSize, before aliases are resolved). */
+static double type_size(double die) {
+  double count = 1;
+  for (u32 hops = 0; die > 0 && hops < 64; hops++) {
+    double rel = die - unit_offset;
+    if (rel <= 0 || rel >= die_map_span_last) return 0;
+    i32 local = die_map[(u32)rel] - 1;
+    if (local < 0) {
+      /* An alias (atomic): the type it stands for (the first entry, as indexOf finds it). */
+      u32 n = N64(alias_from), i = 0;
+      while (i < n && F64S(alias_from)[i] != die) i++;
+      if (i == n) return 0;
+      die = F64S(alias_to)[i];
+      continue;
+    }
+    const u32 *w = U32S(W);
+    i32 off = I32S(rec_off)[local];
+    if (off < 0) return 0;
+    switch (info_kind(w[off + 1])) {
+      case K_PTR: return count * unit_addr_size;
+      case K_ARRAY:
+        count *= w[off + 5];
+        die = w[off + 3];
+        continue;
+      case K_TYPEDEF: case K_CONST: case K_VOLATILE: case K_RESTRICT: case K_TYPE_TAG:
+        die = w[off + 2];
+        continue;
+      case K_INT: case K_FLOAT: case K_STRUCT: case K_UNION: case K_ENUM: case K_ENUM64:
+        return count * w[off + 2];
+      default: return 0;
+    }
+  }
+  return 0;
+}
+
+/* Variable `k` resolved through its declaration (cu.ts finish's variable loop up to the policy). 0: the JavaScript must finish the unit. */
+PER_ITEM int variable_candidate(u32 k) {
+  const double *v = F64S(vars) + k * VAR_STRIDE;
+  string_ref name = draft_string(v[1], v[2]);
+  if (!utf8_exact(name.bytes, name.len)) return 0;
+  double type = v[3];
+  int external = v[6] != 0;
+  if (v[7] != 0) {
+    const double *decl = 0;
+    for (u32 at = 0; at < N64(var_decl); at += DECL_STRIDE) if (F64S(var_decl)[at] == v[7]) decl = F64S(var_decl) + at;
+    if (decl) {
+      if (name.len == 0) {
+        name = draft_string(decl[1], decl[2]);
+        if (!utf8_exact(name.bytes, name.len)) return 0;
+      }
+      if (decl[3] > 0 || type < 0) type = decl[3];
+      external = external || decl[4] != 0;
+    }
+  }
+  if (!in_unit(type > 0 ? type : 0)) return 0;
+  double *row = vroom(&wvar_rows, 8 * WVAR_STRIDE);
+  row[WVAR_NAME_SEC] = name.sec;
+  row[WVAR_NAME_OFF] = name.off;
+  row[WVAR_NAME_AT] = (u32)name.bytes;
+  row[WVAR_NAME_LEN] = name.len;
+  row[WVAR_TYPE] = type;
+  row[WVAR_EXTERNAL] = external;
+  row[WVAR_ADDR_LO] = v[4];
+  row[WVAR_ADDR_HI] = v[5];
+  row[WVAR_SIZE] = type_size(type);
+  row[WVAR_DIE] = v[0];
+  wvar_rows.len += 8 * WVAR_STRIDE;
+  return 1;
+}
+
+/* Every type reference of the walk's record `local` is void or a DIE of the unit. */
+PER_ITEM int refs_in_unit(u32 local) {
+  const u32 *w = U32S(W);
+  FOR_EACH_TYPE_WORD(w, (u32)I32S(rec_off)[local], {
+    if (!in_unit(w[w_])) return 0;
+  });
+  return 1;
+}
+
+/*
+ * The candidates of the unit walked last (at `unit_offset_`): [candidate rows, count,
+ * variable rows, count, decisions], the caller writing a decision per candidate function
+ * (DECIDE_*) then 1 or 0 per variable (taken or not) into decisions; 0 when the JavaScript
+ * finishes the unit (from the draft).
+ */
+__attribute__((export_name("walked_candidates"))) u32 *walked_candidates(u32 unit_offset_) {
+  candidates_unit = ~0u;
+  if (walked_unit != unit_offset_ || walked_unit == ~0u) return 0;
+  cand_rows.len = cand_words.len = wvar_rows.len = 0;
+  u32 n_fns = N64(fns) / FN_STRIDE;
+  /* Every reference the finish resolves stays in the unit (else cu.ts names the one that leaves). */
+  for (u32 local = 0; local < n_rec; local++) if (!refs_in_unit(local)) return 0;
+  for (u32 at = 0; at < N64(decl_tags); at += 3) if (!in_unit(F64S(decl_tags)[at + 1])) return 0;
+  for (u32 k = 0; k < n_fns; k++) {
+    if ((u32)F64S(fns)[k * FN_STRIDE + FN_FLAGS] & FN_DECLARATION) continue;
+    if (function_candidate(k) < 0) return 0;
+  }
+  u32 n_vars = N64(vars) / VAR_STRIDE;
+  for (u32 k = 0; k < n_vars; k++) if (!variable_candidate(k)) return 0;
+  u32 n_cand = N32(cand_rows) / CAND_STRIDE, n_wvars = N64(wvar_rows) / WVAR_STRIDE;
+  i32 *d = sized(&decisions, 4 * (n_cand + n_wvars) + 4);
+  for (u32 i = 0; i < n_cand + n_wvars; i++) d[i] = 0;
+  candidates_unit = unit_offset_;
+  walked_out[0] = (u32)cand_rows.p;
+  walked_out[1] = n_cand;
+  walked_out[2] = (u32)wvar_rows.p;
+  walked_out[3] = n_wvars;
+  walked_out[4] = (u32)d;
+  return walked_out;
+}
+
+/* The walked unit's next local, its words `words` (cu.ts addLocal + emit). */
+static u32 emit_local(const u32 *words, u32 len) {
+  u32 local = add_local();
+  u32 *to = vroom(&W, 4 * len);
+  u32 off = N32(W);
+  for (u32 i = 0; i < len; i++) to[i] = words[i];
+  W.len += 4 * len;
+  I32S(rec_off)[local] = (i32)off;
+  I32S(rec_len)[local] = (i32)len;
+  return local;
+}
+
+/* A DECL_TAG of string `value` on `target` (a DIE, or 0 with `of` a local, which pairs gets), component `component`. */
+static u32 emit_decl_tag(double value, double target, double component, i32 of) {
+  u32 words[4] = {to_u32(value), make_info(K_DECL_TAG, 0, 0), to_u32(target), to_u32(component)};
+  u32 local = emit_local(words, 4);
+  if (of >= 0) {
+    push_i32(&pairs, (i32)local);
+    push_i32(&pairs, of);
+  }
+  return local;
+}
+
+/*
+ * Finish the unit walked_candidates took, with the caller's decisions: its records added as
+ * cu.ts finish adds them, ids assigned (finish_unit), and what the caller needs:
+ * [new records' words, their word counts, how many, total words, FUNC id per function
+ * encoded now, VAR id per variable taken, deferred functions' FUNC_PROTO words (references
+ * resolved) one after the other, their decl tags (f64 value, component pairs), the tag count
+ * per deferred function, the index type's id (or -1)]. Traps when called for another unit.
+ */
+__attribute__((export_name("finish_walked"))) u32 *finish_walked(u32 unit_offset_, i32 next_id, i32 global_index) {
+  if (candidates_unit != unit_offset_ || walked_unit != unit_offset_) TRAP();
+  candidates_unit = ~0u;
+  u32 span = die_map_span_last;
+  const i32 *decide = I32S(decisions);
+  u32 n_cand = N32(cand_rows) / CAND_STRIDE, n_wvars = N64(wvar_rows) / WVAR_STRIDE;
+  pairs.len = walked_ids.len = 0;
+  /* Decl tags of types and members come after the unit's types. */
+  for (u32 at = 0; at < N64(decl_tags); at += 3) emit_decl_tag(F64S(decl_tags)[at], F64S(decl_tags)[at + 1], F64S(decl_tags)[at + 2], -1);
+  i32 index_local = -1;
+  if (need_index && global_index == 0 && int_local < 0) {
+    u32 words[4] = {(u32)table_intern((const u8 *)"__ARRAY_SIZE_TYPE__", 19, LOOKUP_ADD), make_info(K_INT, 0, 0), 4, 32};
+    index_local = (i32)emit_local(words, 4);
+  }
+  /* Functions encoded now: FUNC_PROTO, FUNC, its decl tags (fn_tags rows are in fns order). */
+  const double *tags = F64S(fn_tags);
+  u32 n_tags = N64(fn_tags), tag_at = 0;
+  for (u32 c = 0; c < n_cand; c++) {
+    if (decide[c] != DECIDE_NOW) continue;
+    const u32 *row = U32S(cand_rows) + c * CAND_STRIDE;
+    u32 proto = emit_local(U32S(cand_words) + row[CAND_WORDS], row[CAND_WORDS_LEN]);
+    u32 func_words[3] = {(u32)table_intern((const u8 *)row[CAND_NAME_AT], row[CAND_NAME_LEN], LOOKUP_ADD), make_info(K_FUNC, 0, 0), 0};
+    u32 func = emit_local(func_words, 3);
+    push_i32(&pairs, (i32)func);
+    push_i32(&pairs, (i32)proto);
+    push_i32(&walked_ids, (i32)func);
+    while (tag_at < n_tags && tags[tag_at] < row[CAND_FN]) tag_at += 3;
+    for (u32 t = tag_at; t < n_tags && tags[t] == row[CAND_FN]; t += 3) emit_decl_tag(tags[t + 1], 0, tags[t + 2], (i32)func);
+  }
+  u32 n_now = N32(walked_ids);
+  /* Variables taken: VAR, its decl tags. */
+  for (u32 k = 0; k < n_wvars; k++) {
+    if (decide[n_cand + k] == 0) continue;
+    const double *v = F64S(wvar_rows) + k * WVAR_STRIDE;
+    double type = v[WVAR_TYPE];
+    u32 var_words[4] = {(u32)table_intern((const u8 *)(u32)v[WVAR_NAME_AT], (u32)v[WVAR_NAME_LEN], LOOKUP_ADD), make_info(K_VAR, 0, 0), to_u32(type > 0 ? type : 0), v[WVAR_EXTERNAL] != 0 ? 1 : 0};
+    u32 var = emit_local(var_words, 4);
+    push_i32(&walked_ids, (i32)var);
+    for (u32 at = 0; at < N64(var_tags); at += 2) if (F64S(var_tags)[at] == v[WVAR_DIE]) emit_decl_tag(F64S(var_tags)[at + 1], 0, -1, (i32)var);
+  }
+  u32 n = n_rec;
+  i32 *proto_of = sized(&fin_proto_of, 4 * n + 4);
+  for (u32 i = 0; i < n; i++) proto_of[i] = -1;
+  for (u32 at = 0; at < N32(pairs); at += 2) proto_of[I32S(pairs)[at]] = I32S(pairs)[at + 1];
+  finish_in_place(unit_offset_, span);
+  i32 local_index = need_index && global_index == 0 ? (index_local >= 0 ? index_local : int_local) : -1;
+  u32 *r = finish_unit(n, unit_offset_, span, next_id, global_index, local_index);
+  const i32 *ids = (const i32 *)r[0];
+  u32 n_new = r[4], total = 0;
+  for (u32 i = 0; i < n_new; i++) total += (u32)I32S(fin_out_len)[i];
+  i32 *local_ids = I32S(walked_ids);
+  for (u32 i = 0; i < N32(walked_ids); i++) local_ids[i] = ids[local_ids[i]];
+  /* Deferred functions: FUNC_PROTO words with ids, and their tags. */
+  deferred_words.len = deferred_tags.len = deferred_tag_counts.len = 0;
+  tag_at = 0;
+  for (u32 c = 0; c < n_cand; c++) {
+    if (decide[c] != DECIDE_DEFER) continue;
+    const u32 *row = U32S(cand_rows) + c * CAND_STRIDE;
+    u32 len = row[CAND_WORDS_LEN];
+    u32 *proto = vroom(&deferred_words, 4 * len);
+    const u32 *from = U32S(cand_words) + row[CAND_WORDS];
+    for (u32 i = 0; i < len; i++) proto[i] = from[i];
+    FOR_EACH_TYPE_WORD(proto, 0u, {
+      i32 t = fin_target(proto[w_]);
+      proto[w_] = t < 0 ? 0 : (u32)ids[t];
+    });
+    deferred_words.len += 4 * len;
+    while (tag_at < n_tags && tags[tag_at] < row[CAND_FN]) tag_at += 3;
+    u32 count = 0;
+    for (u32 t = tag_at; t < n_tags && tags[t] == row[CAND_FN]; t += 3, count++) {
+      push_f64(&deferred_tags, tags[t + 1]);
+      push_f64(&deferred_tags, tags[t + 2]);
+    }
+    push_i32(&deferred_tag_counts, (i32)count);
+  }
+  walked_out[0] = r[2];
+  walked_out[1] = r[3];
+  walked_out[2] = n_new;
+  walked_out[3] = total;
+  walked_out[4] = (u32)local_ids;
+  walked_out[5] = n_now;
+  walked_out[6] = (u32)(local_ids + n_now);
+  walked_out[7] = N32(walked_ids) - n_now;
+  walked_out[8] = (u32)deferred_words.p;
+  walked_out[9] = (u32)deferred_tags.p;
+  walked_out[10] = (u32)deferred_tag_counts.p;
+  walked_out[11] = N32(deferred_tag_counts);
+  walked_out[12] = (u32)(local_index >= 0 ? ids[local_index] : -1);
+  return walked_out;
 }

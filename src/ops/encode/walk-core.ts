@@ -2,7 +2,8 @@
  * The per-unit DWARF walk by walk-core.c (see src/wasm/core.ts): the same UnitDraft the
  * JavaScript walk exports (UnitEncoder.walkUnit + exportDraft), with names already interned
  * in the core's string table, which is the encoder's builder's (`strings`, its StringStore),
- * so the encoder imports the draft and finishes the unit as usual.
+ * so the encoder imports the draft and finishes the unit as usual, or (finisher().walked and
+ * finishWalked) has the core finish it where it lies, the draft never made.
  * A module's encode is one pass in a fresh process, where the JavaScript walk ran mostly as
  * cold code; the core needs no warming up.
  *
@@ -17,10 +18,10 @@ import type { DwarfInfo, UnitHeader } from '../../dwarf/reader.js';
 import { claimInputRoom, inputCoreOf, relocatingCoreInput, relocationCoreInput } from '../../dwarf/sections.js';
 import { CoreLayout, instantiateCore } from '../../wasm/core.js';
 import type { Btf } from '../../wire/btf.js';
-import { coreKindTable, KIND_SHAPES } from '../../wire/kinds.js';
 import type { StringIndexTable } from '../../wire/btf-core.js';
+import { coreKindTable, infoVlen, KIND_SHAPES } from '../../wire/kinds.js';
 import { baseStringBytes, decodeCString, offerBaseStringIndex, type StringStore } from '../../wire/strings.js';
-import type { FnInfo, UnitDraft, UnitFinisher, UnitIdInput, VarInfo } from './cu.js';
+import type { FnInfo, UnitDraft, UnitFinisher, UnitIdInput, VarInfo, WalkedCandidates, WalkedOutcome } from './cu.js';
 import type { FeatureSet } from './features.js';
 import { WALK_CORE_WASM } from './walk-core-wasm.js';
 
@@ -41,6 +42,9 @@ interface WalkCoreExports {
   finish_unit(n: number, unitOffset: number, span: number, nextId: number, globalIndex: number, localIndex: number): number;
   room_exhausted(): number;
   relocate(bytes: number, len: number, rela: number, relaLen: number, symtab: number, symtabLen: number, machine: number): number;
+  walked_candidates(unitOffset: number): number;
+  walked_function_names(n: number): void;
+  finish_walked(unitOffset: number, nextId: number, globalIndex: number): number;
 }
 
 // String sections (walk-core.c SEC_*).
@@ -56,6 +60,18 @@ const FN_EXTERNAL = 2;
 const FN_VARARGS = 4;
 const VAR_STRIDE = 8;
 const DECL_STRIDE = 5;
+// walk-core.c walked_candidates' rows.
+const CAND_STRIDE = 9;
+const CAND_NAME_SEC = 1;
+const CAND_NAME_OFF = 2;
+const CAND_EXTERNAL = 5;
+const CAND_UNEXPECTED = 6;
+const WVAR_STRIDE = 10;
+const WVAR_NAME_SEC = 0;
+const WVAR_NAME_OFF = 1;
+const WVAR_ADDR_LO = 6;
+const WVAR_ADDR_HI = 7;
+const WVAR_SIZE = 8;
 
 /**
  * Largest .debug_info walked by the core (the largest module, amdgpu with 94 MB, takes
@@ -222,7 +238,41 @@ export class WasmUnitWalker {
     return this.draft(unit);
   }
 
+  /**
+   * The walked unit's draft, made when first read: a unit the encoder finishes in the core
+   * (UnitEncoder.finishWalked) never reads it, so builds no object per function or variable.
+   * Read it before the walker is used again (a unit the core finishes is changed in place).
+   */
   private draft(unit: UnitHeader): UnitDraft {
+    let made: UnitDraft | undefined;
+    const d = (): UnitDraft => (made ??= this.makeDraft(unit));
+    return {
+      unit,
+      get words() { return d().words; },
+      get recOff() { return d().recOff; },
+      get recLen() { return d().recLen; },
+      get dies() { return d().dies; },
+      denseDies: true,
+      get diesAgain() { return d().diesAgain; },
+      get aliasFrom() { return d().aliasFrom; },
+      get aliasTo() { return d().aliasTo; },
+      get fns() { return d().fns; },
+      get fnDecls() { return d().fnDecls; },
+      get paramName() { return d().paramName; },
+      get paramType() { return d().paramType; },
+      get paramOrigin() { return d().paramOrigin; },
+      get paramUnexpected() { return d().paramUnexpected; },
+      get paramDie() { return d().paramDie; },
+      get vars() { return d().vars; },
+      get varDecl() { return d().varDecl; },
+      get declTags() { return d().declTags; },
+      get varTags() { return d().varTags; },
+      get needIndex() { return d().needIndex; },
+      get intLocal() { return d().intLocal; },
+    };
+  }
+
+  private makeDraft(unit: UnitHeader): UnitDraft {
     const buffer = this.core.memory.buffer;
     const r = new Uint32Array(buffer, this.core.result(), 36);
     let k = 0;
@@ -337,9 +387,10 @@ export class WasmUnitWalker {
 
   /**
    * The core's id assignment for an encoder's units (cu.ts UnitFinisher), with the kind
-   * shapes of kinds.ts.
+   * shapes of kinds.ts. `functionNames`: the only names the encoder's policy may take a
+   * function of (FunctionTable.candidateNames), when known: walked() leaves the others out.
    */
-  finisher(): UnitFinisher | undefined {
+  finisher(functionNames?: readonly string[]): UnitFinisher | undefined {
     const core = this.core;
     const kinds = coreKindTable(KIND_SHAPES);
     if (!kinds) return undefined;
@@ -351,6 +402,18 @@ export class WasmUnitWalker {
       throw e;
     }
     new Uint8Array(core.memory.buffer, at, kinds.length).set(kinds);
+    if (functionNames) {
+      const bytes = utf8.encode(functionNames.map((n) => `${n}\0`).join(''));
+      try {
+        new Uint8Array(core.memory.buffer, core.strings_scratch(bytes.length), bytes.length).set(bytes);
+        core.walked_function_names(bytes.length);
+      } catch (e) {
+        if (trapped(core, e)) return undefined;
+        throw e;
+      }
+    }
+    /** Where walked() found the core's decisions array for finishWalked. */
+    let decisionsAt = 0;
     return {
       finish(words: Uint32Array, recOff: Int32Array, recLen: Int32Array, dieMap: () => Int32Array, unit: UnitIdInput) {
         const { n, span } = unit;
@@ -379,6 +442,77 @@ export class WasmUnitWalker {
           throw e;
         }
       },
+      walked: (unitOffset: number): WalkedCandidates | undefined => {
+        let at: number;
+        try {
+          at = core.walked_candidates(unitOffset);
+        } catch (e) {
+          if (trapped(core, e)) return undefined;
+          throw e;
+        }
+        if (at === 0) return undefined;
+        const [rowsAt, functions, varsAt, variables, decisionsFrom] = new Uint32Array(core.memory.buffer, at, 5);
+        decisionsAt = decisionsFrom!;
+        // (Read before the policy runs, which leaves the core alone: the views stay valid.)
+        const rows = new Uint32Array(core.memory.buffer, rowsAt!, functions! * CAND_STRIDE);
+        const varRows = new Float64Array(core.memory.buffer, varsAt!, variables! * WVAR_STRIDE);
+        return {
+          functions: functions!,
+          functionName: (i) => this.string(rows[i * CAND_STRIDE + CAND_NAME_SEC]!, rows[i * CAND_STRIDE + CAND_NAME_OFF]!),
+          functionExternal: (i) => rows[i * CAND_STRIDE + CAND_EXTERNAL] !== 0,
+          functionUnexpectedRegister: (i) => rows[i * CAND_STRIDE + CAND_UNEXPECTED] !== 0,
+          variables: variables!,
+          variableName: (i) => this.string(varRows[i * WVAR_STRIDE + WVAR_NAME_SEC]!, varRows[i * WVAR_STRIDE + WVAR_NAME_OFF]!),
+          variableAddress: (i) => (BigInt(varRows[i * WVAR_STRIDE + WVAR_ADDR_HI]!) << 32n) | BigInt(varRows[i * WVAR_STRIDE + WVAR_ADDR_LO]!),
+          variableTypeSize: (i) => varRows[i * WVAR_STRIDE + WVAR_SIZE]!,
+        };
+      },
+      finishWalked: (unitOffset: number, decisions: Int32Array, nextId: number, globalIndex: number): WalkedOutcome | undefined => {
+        let at: number;
+        try {
+          // The core's decisions array (the policy's, as walked() found them; the core checks the unit).
+          new Int32Array(core.memory.buffer, decisionsAt, decisions.length).set(decisions);
+          at = core.finish_walked(unitOffset, nextId, globalIndex);
+        } catch (e) {
+          if (trapped(core, e)) return undefined;
+          throw e;
+        }
+        return at === 0 ? undefined : this.walkedOutcome(at, nextId);
+      },
+    };
+  }
+
+  /** finish_walked's outcome at `at` (see UnitFinisher.finishWalked); the deferred functions' words and tags copied out. */
+  private walkedOutcome(at: number, nextId: number): WalkedOutcome {
+    const buffer = this.core.memory.buffer;
+    const r = new Uint32Array(buffer, at, 13);
+    const n = r[2]!;
+    const deferredCount = r[11]!;
+    const deferred: Array<{ proto: Uint32Array; tags: Array<[number, number]> }> = [];
+    if (deferredCount > 0) {
+      const counts = new Int32Array(buffer, r[10]!, deferredCount);
+      let tagCount = 0;
+      for (let i = 0; i < deferredCount; i++) tagCount += counts[i]!;
+      const tags = new Float64Array(buffer, r[9]!, 2 * tagCount);
+      let word = r[8]!;
+      let tag = 0;
+      for (let i = 0; i < deferredCount; i++) {
+        // A FUNC_PROTO of vlen v is 3 + 2v words.
+        const proto = new Uint32Array(buffer, word, 3 + 2 * infoVlen(new Uint32Array(buffer, word, 2)[1]!)).slice();
+        word += proto.byteLength;
+        const list: Array<[number, number]> = [];
+        for (let t = 0; t < counts[i]!; t++, tag += 2) list.push([tags[tag]!, tags[tag + 1]!]);
+        deferred.push({ proto, tags: list });
+      }
+    }
+    return {
+      words: new Uint32Array(buffer, r[0]!, r[3]!),
+      lengths: new Int32Array(buffer, r[1]!, n),
+      nextId: nextId + n,
+      functionIds: new Int32Array(buffer, r[4]!, r[5]!),
+      variableIds: new Int32Array(buffer, r[6]!, r[7]!),
+      deferred,
+      indexType: r[12]! | 0,
     };
   }
 
