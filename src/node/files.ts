@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { decompress, detectCompression } from '../elf/compress.js';
 import { openBtf, type OpenedBtf, type OpenOptions } from '../open.js';
 import type { Btf } from '../wire/btf.js';
+import { btfCoreInput } from '../wire/btf-core.js';
 import { BtfError } from '../wire/errors.js';
 import { MAX_INPUT_BYTES, MAX_STREAM_BYTES } from '../wire/limits.js';
 
@@ -120,12 +121,16 @@ export interface LoadOptions extends Omit<OpenOptions, 'base' | 'file'> {
 
 const baseCache = new Map<string, Promise<Btf>>();
 
-/** Load a base BTF once per process (many modules share one vmlinux). */
+/**
+ * Load a base BTF once per process (many modules share one vmlinux). Read into a btf core's
+ * memory (btfCoreInput) unless `opts.allocate` says where: the reader's index and sanity
+ * check run there, on the bytes where they lie.
+ */
 export function loadBase(path: string, opts: LoadOptions = {}): Promise<Btf> {
   const key = resolve(path);
   let p = baseCache.get(key);
   if (!p) {
-    p = loadBtf(path, { ...opts, base: undefined }).then((o) => o.btf);
+    p = loadBtf(path, { ...opts, base: undefined, allocate: opts.allocate ?? btfCoreInput }).then((o) => o.btf);
     baseCache.set(key, p);
   }
   return p;

@@ -6,9 +6,9 @@
  * JavaScript then reports, located, as it always did.
  */
 
-import { CoreLayout, instantiateCore } from '../wasm/core.js';
+import { CoreLayout, InputCores, instantiateCore } from '../wasm/core.js';
 import { BTF_CORE_WASM } from './btf-core-wasm.js';
-import { coreKindTable, Kind, type KindShape } from './kinds.js';
+import { CORE_KIND_TABLE_BYTES, coreKindTable, Kind, type KindShape } from './kinds.js';
 
 interface BtfCoreExports {
   readonly memory: WebAssembly.Memory;
@@ -28,23 +28,51 @@ export interface CoreIndex {
   readonly checked: boolean;
 }
 
+/** What indexByCore checks: string offsets below strEnd, type ids below startId + count, the base's kinds by baseKind. */
+export interface CoreCheck {
+  readonly startId: number;
+  readonly strEnd: number;
+  readonly baseKind: (id: number) => number;
+}
+
+/** Btf cores whose memory holds a blob read in place (btfCoreInput). */
+const inputCores = new InputCores<BtfCoreExports>((core) => core);
+
+/** Larger inputs are not read into a core (a vmlinux ELF given as a base: its .BTF is a sliver of it). */
+const CORE_INPUT_MAX_BYTES = 64 << 20;
+
+/**
+ * Room for an input of `byteLength` bytes in the memory of a fresh btf core (InputCores), for
+ * loadBtf's `allocate` (loadBase: the vmlinux of `encode -B`, `dedup -B`): a raw blob read
+ * there is indexed and checked by indexByCore where it lies, not copied into a core first
+ * (~2 ms of a one-shot command's 5 MB base), and its record index stays in that memory.
+ * Undefined for small or very large inputs, or where no core runs.
+ */
+export function btfCoreInput(byteLength: number): Uint8Array | undefined {
+  if (byteLength < CORE_MIN_WORDS * 4 || byteLength > CORE_INPUT_MAX_BYTES) return undefined;
+  const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
+  // Behind the record index (InputCores.reserve): the kind table again, btf_check's list of
+  // FUNCs on the base (as long as the index) and its count.
+  return core && inputCores.reserve(core, byteLength, CORE_KIND_TABLE_BYTES + Math.ceil(byteLength / 3) + 16);
+}
+
 /**
  * The word offset of each record of `words` and libbpf's sanity check over them (string
  * offsets below `check.strEnd`, type ids below the last, FUNC on a FUNC_PROTO, those in the
  * base by `check.baseKind`). Undefined when the index must be made by indexTypes (small input,
- * no core, a record it refuses); `checked` false when Btf.sanityCheck must run. (The index
- * alone of words copied in, as for the kernel's own files, is no faster here than in
+ * no core, a record it refuses); `checked` false when Btf.sanityCheck must run. Words read
+ * into a core's memory (btfCoreInput) are indexed and checked there, their offsets left
+ * there; others are copied into a fresh core, and without `check` left to indexTypes (the
+ * index alone of words copied in, as for the kernel's own files, is no faster here than in
  * JavaScript: dump raw, dump c and min-core read those into their own core and index them
- * there.)
+ * there).
  */
-export function indexByCore(
-  words: Uint32Array,
-  shapes: readonly (KindShape | undefined)[],
-  check: { readonly startId: number; readonly strEnd: number; readonly baseKind: (id: number) => number },
-): CoreIndex | undefined {
+export function indexByCore(words: Uint32Array, shapes: readonly (KindShape | undefined)[], check: CoreCheck | undefined): CoreIndex | undefined {
   if (words.length < CORE_MIN_WORDS) return undefined;
   const kinds = coreKindTable(shapes);
   if (!kinds) return undefined;
+  if (inputCores.host(words.buffer)) return indexInPlace(words, kinds, check);
+  if (!check) return undefined;
   const core = instantiateCore(BTF_CORE_WASM) as BtfCoreExports | undefined;
   if (!core) return undefined;
   const maxRecords = Math.floor(words.length / 3);
@@ -57,15 +85,41 @@ export function indexByCore(
   if (!layout.commit()) return undefined;
   const n = core.btf_index(kindsAt, wordsAt, words.length, offsAt);
   if (n < 0) return undefined;
-  const memory = core.memory.buffer;
-  const offsets = new Uint32Array(memory, offsAt, n).slice();
-  if (core.btf_check(kindsAt, wordsAt, offsAt, n, check.startId, check.strEnd, baseFuncsAt, countAt) !== 0) return { offsets, checked: false };
+  const offsets = new Uint32Array(core.memory.buffer, offsAt, n).slice();
+  return { offsets, checked: checkByCore(core, words, offsets, { kindsAt, wordsAt, offsAt, baseFuncsAt, countAt }, check) };
+}
+
+/** indexByCore of words in a core's memory (btfCoreInput): the index and the check where they lie. */
+function indexInPlace(words: Uint32Array, kinds: Uint8Array, check: CoreCheck | undefined): CoreIndex | undefined {
+  const offsets = inputCores.index(words, kinds, (core) => core.btf_index);
+  if (!offsets) return undefined;
+  if (!check) return { offsets, checked: false };
+  const core = inputCores.host(words.buffer)!.core;
+  // The kind table again (1 KB), then btf_check's list of FUNCs on the base and its count.
+  const kindsAt = inputCores.claim(words.buffer, kinds.length + offsets.length * 4 + 8);
+  if (kindsAt === undefined) return { offsets, checked: false };
+  new Uint8Array(core.memory.buffer, kindsAt, kinds.length).set(kinds);
+  const baseFuncsAt = kindsAt + kinds.length;
+  const at = { kindsAt, wordsAt: words.byteOffset, offsAt: offsets.byteOffset, baseFuncsAt, countAt: baseFuncsAt + offsets.length * 4 };
+  return { offsets, checked: checkByCore(core, words, offsets, at, check) };
+}
+
+/** btf_check over the indexed words at `at` in `core`'s memory, then the FUNCs on a base; true when all hold. */
+function checkByCore(
+  core: BtfCoreExports,
+  words: Uint32Array,
+  offsets: Uint32Array,
+  at: { readonly kindsAt: number; readonly wordsAt: number; readonly offsAt: number; readonly baseFuncsAt: number; readonly countAt: number },
+  check: CoreCheck,
+): boolean {
+  if (core.btf_check(at.kindsAt, at.wordsAt, at.offsAt, offsets.length, check.startId, check.strEnd, at.baseFuncsAt, at.countAt) !== 0) return false;
   // FUNCs whose prototype is in the base: the base's kinds are not in the core's memory.
-  const baseFuncs = new Uint32Array(memory, baseFuncsAt, new Uint32Array(memory, countAt, 1)[0]!);
+  const memory = core.memory.buffer;
+  const baseFuncs = new Uint32Array(memory, at.baseFuncsAt, new Uint32Array(memory, at.countAt, 1)[0]!);
   for (let i = 0; i < baseFuncs.length; i++) {
-    if (check.baseKind(words[offsets[baseFuncs[i]!]! + 2]!) !== Kind.FUNC_PROTO) return { offsets, checked: false };
+    if (check.baseKind(words[offsets[baseFuncs[i]!]! + 2]!) !== Kind.FUNC_PROTO) return false;
   }
-  return { offsets, checked: true };
+  return true;
 }
 
 /** BaseStringIndex's open addressing: offset + 1 (0 empty) and string hash (hashBytes) per slot, mask + 1 slots. */

@@ -172,10 +172,10 @@ export class Btf {
 
     const startId = base ? base.nextId : 1;
     const check = opts.sanityCheck !== false;
-    // A big blob to check (a vmlinux given by path) is indexed and checked by btf-core.c;
-    // anything it refuses, and every other blob, by the passes here, which say what is wrong
-    // and where.
-    const byCore = check ? indexByCore(words, shapes, { startId, strEnd: (base ? base.startStrOff + base.strings.length : 0) + strings.length, baseKind: (id) => base!.kind(id) }) : undefined;
+    // A big blob to check (a vmlinux given by path) is indexed and checked by btf-core.c (where
+    // it was read to, when that is a btf core's memory: loadBase); anything it refuses, and
+    // every other blob, by the passes here, which say what is wrong and where.
+    const byCore = indexByCore(words, shapes, check ? { startId, strEnd: (base ? base.startStrOff + base.strings.length : 0) + strings.length, baseKind: (id) => base!.kind(id) } : undefined);
     const offsets = byCore?.offsets ?? (check ? undefined : opts.indexRecords?.(words, shapes)) ?? indexTypes(words, shapes, startId, typeStart, section);
     const btf = new Btf({ bytes, endian, header, base, words, offsets, strings, layout, shapes, file: opts.file, section });
     if (check && byCore?.checked !== true) btf.sanityCheck();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Btf, indexTypes } from '../../src/wire/btf.js';
-import { indexByCore, indexStringsByCore } from '../../src/wire/btf-core.js';
+import { btfCoreInput, indexByCore, indexStringsByCore } from '../../src/wire/btf-core.js';
 import { BtfError } from '../../src/wire/errors.js';
 import { indexStringsJs } from '../../src/wire/strings.js';
 import { readFixture } from '../helpers.js';
@@ -31,6 +31,24 @@ function jsVerdict(btf: Btf): { offsets?: Uint32Array; error?: string; sane: boo
   } catch (e) {
     if (!(e instanceof BtfError)) throw e;
     return { offsets, sane: false };
+  }
+}
+
+/** `bytes` copied to where loadBase reads a base to: a btf core's memory (btfCoreInput). */
+function inCore(bytes: Uint8Array): Uint8Array {
+  const room = btfCoreInput(bytes.length);
+  assert.ok(room, 'a btf core took the input');
+  room.set(bytes);
+  return room;
+}
+
+/** What Btf.parse makes of `bytes`: the offsets, or the error's code, location and message. */
+function parseVerdict(bytes: Uint8Array, sanityCheck: boolean): { offsets?: number[]; error?: unknown } {
+  try {
+    return { offsets: [...Btf.parse(bytes, { sanityCheck }).offsets] };
+  } catch (e) {
+    if (!(e instanceof BtfError)) throw e;
+    return { error: { code: e.code, offset: e.offset, typeId: e.typeId, message: e.message } };
   }
 }
 
@@ -78,6 +96,36 @@ describe('btf-core.c against the reader in JavaScript', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('indexes and checks a vmlinux read into a btf core where it lies, its offsets left there', () => {
+    const bytes = inCore(vmlinuxBytes);
+    for (const sanityCheck of [true, false]) {
+      const btf = Btf.parse(bytes, { sanityCheck });
+      assert.equal(btf.words.buffer, bytes.buffer, 'the words are read in place');
+      assert.equal(btf.offsets.buffer, bytes.buffer, 'the index is made in place');
+      assert.deepEqual(btf.offsets, jsVerdict(Btf.parse(vmlinuxBytes, { sanityCheck: false })).offsets);
+    }
+  });
+
+  it('refuses damaged type sections read into a btf core with the error the JavaScript gives, located', () => {
+    const pristine = Btf.parse(vmlinuxBytes, { sanityCheck: false });
+    const typeStart = pristine.header.hdrLen + pristine.header.typeOff;
+    const typeWords = pristine.header.typeLen >>> 2;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ word: fc.nat(typeWords - 1), value: fc.oneof(fc.nat(), fc.constantFrom(0, 0xffffffff, 0x0d000000, 0x0c000000, 0x7f000001, 0x04ffffff)) }), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (edits, sanityCheck) => {
+          const bytes = vmlinuxBytes.slice();
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          for (const e of edits) view.setUint32(typeStart + e.word * 4, e.value >>> 0, true);
+          // The reference: the words in a buffer of their own, indexed and checked by the JavaScript (or the core copying them in, itself tested against it above).
+          assert.deepEqual(parseVerdict(inCore(bytes), sanityCheck), parseVerdict(bytes, sanityCheck));
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 
