@@ -8,13 +8,14 @@
  */
 
 import { Btf, type LayoutEntry } from './btf.js';
+import { btfCoreInput } from './btf-core.js';
 import { fail } from './errors.js';
 import type { Endian } from './header.js';
 import { HEADER_LEN_CLASSIC, HEADER_LEN_LAYOUT } from './header.js';
 import { forEachStrOffWord, forEachTypeIdWord, requireKnownShape } from './fields.js';
 import { infoKind, infoVlen, Kind, KIND_SHAPES, type KindShape, makeInfo, MAX_VLEN } from './kinds.js';
 import { baseStringIndex, encodeString, type StringStore, StringTableBuilder } from './strings.js';
-import { layoutTableFor, serializeBtf } from './write.js';
+import { layoutTableFor, type SerializeParts, serializeBtf } from './write.js';
 import { decodeCString } from './strings.js';
 
 /** Options of `BtfBuilder`. */
@@ -331,8 +332,8 @@ export class BtfBuilder {
     return this.addRecord([this.addString(name), makeInfo(kind, 0, false), type]);
   }
 
-  /** Serialize what was added (own types and strings only, for split BTF). */
-  toBytes(opts: { endian?: Endian | undefined; layout?: boolean | undefined } = {}): Uint8Array {
+  /** Serialize what was added (own types and strings only, for split BTF); `into` as serializeBtf's. */
+  toBytes(opts: { endian?: Endian | undefined; layout?: boolean | undefined; into?: SerializeParts['into'] } = {}): Uint8Array {
     const layout = opts.layout === undefined ? this.layout : opts.layout ? layoutTableFor(this.layout) : undefined;
     return serializeBtf({
       words: this.words.subarray(0, this.wordLen),
@@ -340,12 +341,17 @@ export class BtfBuilder {
       layout,
       endian: opts.endian ?? this.endian,
       hdrLen: this.hdrLen,
+      into: opts.into,
     });
   }
 
-  /** A parsed Btf of what was added, on the builder's base. */
+  /**
+   * A parsed Btf of what was added, on the builder's base. Written into a btf core's memory
+   * where it is big (btfCoreInput): Btf.parse indexes and checks it there, not copying it in
+   * (a module's encode: 2 MB of records before the dedup).
+   */
   build(opts: { endian?: Endian | undefined; layout?: boolean | undefined; file?: string | undefined } = {}): Btf {
-    return Btf.parse(this.toBytes(opts), { base: this.base, file: opts.file });
+    return Btf.parse(this.toBytes({ ...opts, into: btfCoreInput }), { base: this.base, file: opts.file });
   }
 
   /**

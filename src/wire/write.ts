@@ -19,6 +19,8 @@ export interface SerializeParts {
   readonly hdrLen?: number | undefined;
   readonly version?: number | undefined;
   readonly flags?: number | undefined;
+  /** Where the blob goes: room of that many bytes, zeroed (e.g. btf-core.ts btfCoreInput); default, or when it gives undefined, a fresh array. */
+  readonly into?: ((byteLength: number) => Uint8Array | undefined) | undefined;
 }
 
 /** Assemble header, type words, strings and layout into BTF bytes. */
@@ -27,8 +29,8 @@ export function serializeBtf(parts: SerializeParts): Uint8Array {
   const hdrLen = layoutLen > 0 ? HEADER_LEN_LAYOUT : parts.hdrLen === HEADER_LEN_LAYOUT ? HEADER_LEN_LAYOUT : HEADER_LEN_CLASSIC;
   const typeLen = parts.words.length * 4;
   const total = hdrLen + typeLen + layoutLen + parts.strings.length;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+  const out = parts.into?.(total) ?? new Uint8Array(total);
+  const view = new DataView(out.buffer, out.byteOffset, total);
   writeHeader(
     view,
     {

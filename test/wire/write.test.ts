@@ -38,6 +38,18 @@ describe('writing', () => {
     for (let id = 1; id < kinds.nextId; id++) b.copyType(kinds, id);
     assert.equal(formatRawString(b.build()), formatRawString(kinds));
   });
+  it('writes a big build into a btf core, indexed and checked there: the same bytes and types as a build of its own', () => {
+    const vmlinux = Btf.parse(readFixture('third-party', 'vmlinux-7.1.btf.gz'));
+    const b = new BtfBuilder();
+    for (let id = 1; id < vmlinux.nextId; id++) b.copyType(vmlinux, id);
+    const built = b.build();
+    assert.equal(built.words.buffer, built.bytes.buffer);
+    assert.equal(built.offsets.buffer, built.bytes.buffer, 'the index made where the records were written');
+    assert.ok(built.bytes.byteOffset > 0, 'in a core, above its heap base');
+    assert.deepEqual(built.bytes, b.toBytes());
+    assert.deepEqual(built.offsets, Btf.parse(b.toBytes()).offsets);
+    assert.equal(formatRawString(built), formatRawString(vmlinux));
+  });
   it('builds every kind from the per-kind methods', () => {
     const b = new BtfBuilder();
     const int = b.addInt('int', 4, 1);
