@@ -15,6 +15,7 @@ import { indexStringsJs } from '../../src/wire/strings.js';
 import { readFixture } from '../helpers.js';
 
 const vmlinuxBytes = readFixture('third-party', 'vmlinux-7.1.btf.gz');
+const vmlinuxHeader = Btf.parse(vmlinuxBytes, { sanityCheck: false }).header;
 
 /** What the JavaScript passes make of `btf`'s words: the offsets, or the error; and whether the sanity check passes. */
 function jsVerdict(btf: Btf): { offsets?: Uint32Array; error?: string; sane: boolean } {
@@ -52,6 +53,19 @@ function parseVerdict(bytes: Uint8Array, sanityCheck: boolean): { offsets?: numb
   }
 }
 
+/** Up to three words of vmlinux's type section overwritten: with anything, or with values near the limits of kinds, vlens and ids. */
+function typeWordEdits(): fc.Arbitrary<{ word: number; value: number }[]> {
+  return fc.array(fc.record({ word: fc.nat((vmlinuxHeader.typeLen >>> 2) - 1), value: fc.oneof(fc.nat(), fc.constantFrom(0, 0xffffffff, 0x0d000000, 0x0c000000, 0x7f000001, 0x04ffffff)) }), { minLength: 1, maxLength: 3 });
+}
+
+/** A copy of vmlinux with typeWordEdits() applied. */
+function damaged(edits: readonly { word: number; value: number }[]): Uint8Array {
+  const bytes = vmlinuxBytes.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const e of edits) view.setUint32(vmlinuxHeader.hdrLen + vmlinuxHeader.typeOff + e.word * 4, e.value >>> 0, true);
+  return bytes;
+}
+
 function checkOf(btf: Btf): { startId: number; strEnd: number; baseKind: (id: number) => number } {
   return { startId: btf.startId, strEnd: btf.startStrOff + btf.strings.length, baseKind: (id) => btf.base!.kind(id) };
 }
@@ -67,16 +81,11 @@ describe('btf-core.c against the reader in JavaScript', () => {
   });
 
   it('gives damaged type sections back, or finds them insane, exactly where the JavaScript refuses them', () => {
-    const pristine = Btf.parse(vmlinuxBytes, { sanityCheck: false });
-    const typeStart = pristine.header.hdrLen + pristine.header.typeOff;
-    const typeWords = pristine.header.typeLen >>> 2;
     fc.assert(
       fc.property(
-        fc.array(fc.record({ word: fc.nat(typeWords - 1), value: fc.oneof(fc.nat(), fc.constantFrom(0, 0xffffffff, 0x0d000000, 0x0c000000, 0x7f000001, 0x04ffffff)) }), { minLength: 1, maxLength: 3 }),
+        typeWordEdits(),
         (edits) => {
-          const bytes = vmlinuxBytes.slice();
-          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-          for (const e of edits) view.setUint32(typeStart + e.word * 4, e.value >>> 0, true);
+          const bytes = damaged(edits);
           let btf: Btf;
           try {
             btf = Btf.parse(bytes, { sanityCheck: false });
@@ -110,17 +119,12 @@ describe('btf-core.c against the reader in JavaScript', () => {
   });
 
   it('refuses damaged type sections read into a btf core with the error the JavaScript gives, located', () => {
-    const pristine = Btf.parse(vmlinuxBytes, { sanityCheck: false });
-    const typeStart = pristine.header.hdrLen + pristine.header.typeOff;
-    const typeWords = pristine.header.typeLen >>> 2;
     fc.assert(
       fc.property(
-        fc.array(fc.record({ word: fc.nat(typeWords - 1), value: fc.oneof(fc.nat(), fc.constantFrom(0, 0xffffffff, 0x0d000000, 0x0c000000, 0x7f000001, 0x04ffffff)) }), { minLength: 1, maxLength: 3 }),
+        typeWordEdits(),
         fc.boolean(),
         (edits, sanityCheck) => {
-          const bytes = vmlinuxBytes.slice();
-          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-          for (const e of edits) view.setUint32(typeStart + e.word * 4, e.value >>> 0, true);
+          const bytes = damaged(edits);
           // The reference: the words in a buffer of their own, indexed and checked by the JavaScript (or the core copying them in, itself tested against it above).
           assert.deepEqual(parseVerdict(inCore(bytes), sanityCheck), parseVerdict(bytes, sanityCheck));
         },
