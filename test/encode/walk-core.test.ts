@@ -305,6 +305,22 @@ describe('the WebAssembly DWARF walk', () => {
     assert.match(viaCore, /bad-dwarf .*bad\.o.*unknown attribute form 0x7f/);
     assert.equal(viaCore, await encodeOutcome(bytes, 'js'));
   });
+
+  test('.debug_str cut inside a name near its end: the core gives the unit back, the JavaScript names the bad string', async () => {
+    const bytes = readFixture('dwarf', 'gcc-dwarf5.o').slice();
+    const str = parseElf(bytes).section('.debug_str')!;
+    // The section now ends after \`_Bo\` of \`_Bool\` (a base type's name), fewer than eight
+    // bytes from its old end: names there are read a byte at a time. (ELF64: sh_size at 32.)
+    const at = new TextDecoder('latin1').decode(bytes.subarray(str.offset, str.offset + str.size)).lastIndexOf('\0_Bool\0') + 1;
+    assert.ok(at > 0 && str.size - at < 16);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const header = Number(view.getBigUint64(0x28, true)) + str.index * view.getUint16(0x3a, true);
+    view.setBigUint64(header + 32, BigInt(at + 3), true);
+    assert.equal(parseElf(bytes).section('.debug_str')!.size, at + 3);
+    const viaCore = await encodeOutcome(bytes, 'wasm');
+    assert.match(viaCore, /^bad-dwarf .*\.debug_str/);
+    assert.equal(viaCore, await encodeOutcome(bytes, 'js'));
+  });
 });
 
 describe('the base string index the walk core makes', () => {

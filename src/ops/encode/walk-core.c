@@ -305,7 +305,9 @@ typedef struct {
   i32 *form;
   double *implicit;
   i8 *slot;
+  /* Bytes of the run of fixed-size attributes nothing reads that starts here (-1: read this one), and the spec after it. */
   i32 *skip;
+  u32 *skip_to;
   i32 *fixed_skip;
   u32 n_abbrevs;
   u32 bound_addr, bound_off;
@@ -370,6 +372,7 @@ static abbrev_table *parse_abbrevs(u32 offset) {
   t->implicit = alloc(8 * n_specs + 8);
   t->slot = alloc(n_specs + 1);
   t->skip = alloc(4 * n_specs + 4);
+  t->skip_to = alloc(4 * n_specs + 4);
   t->bound_addr = 0;
   pos = offset;
   u32 a = 0, s = 0;
@@ -412,6 +415,12 @@ static void bind_slots(abbrev_table *t, u32 address_size, u32 offset_size) {
       else fixed += size;
     }
     t->fixed_skip[a] = fixed;
+    /* Runs skipped at once: a DIE's attributes are read a run, not a skip, at a step. */
+    for (u32 s = t->spec_start[a + 1]; s-- > t->spec_start[a];) {
+      int joined = s + 1 < t->spec_start[a + 1] && t->skip[s] >= 0 && t->skip[s + 1] >= 0;
+      t->skip_to[s] = joined ? t->skip_to[s + 1] : s + 1;
+      if (joined) t->skip[s] += t->skip[s + 1];
+    }
   }
 }
 
@@ -457,6 +466,7 @@ static void read_attributes(u32 a) {
     if (size >= 0) {
       p += (u32)size;
       if (p > end) TRAP();
+      s = t->skip_to[s] - 1;
       continue;
     }
     i32 form = t->form[s];
@@ -806,22 +816,74 @@ static int utf8_exact(const u8 *b, u32 n) {
   return 1;
 }
 
+/* Eight bytes at p, little-endian (wasm32's order; any alignment). */
+HOT u64 load_le64(const u8 *p) {
+  u64 v;
+  __builtin_memcpy(&v, p, 8);
+  return v;
+}
+
 /*
- * The names table's hash, four bytes at a step: a module's .debug_str repeats each name per
- * unit (ext4: 150k strings, 13k distinct), so most lookups here hash a name met before.
+ * The names table's hash, eight bytes at a step (the last word zero-padded), then the length:
+ * a module's .debug_str repeats each name per unit (ext4: 150k strings, 13k distinct), so
+ * most lookups here hash a name met before. str_name hashes as it finds the end.
  */
+#define NAME_HASH_SEED 0xcbf29ce484222325ull
+HOT u64 name_hash_step(u64 h, u64 w) { return (h ^ w) * 0x100000001b3ull; }
+HOT u32 name_hash_final(u64 h, u32 n) { return (u32)(((h ^ n) * 0x9e3779b97f4a7c15ull) >> 32); }
+
 static u32 name_hash(const u8 *b, u32 n) {
-  u32 h = 0x811c9dc5u ^ n;
+  u64 h = NAME_HASH_SEED;
   u32 i = 0;
-  for (; i + 4 <= n; i += 4) h = (h ^ load_le32(b + i)) * 0x01000193u;
-  for (; i < n; i++) h = (h ^ b[i]) * 0x01000193u;
-  return h ^ (h >> 15);
+  for (; i + 8 <= n; i += 8) h = name_hash_step(h, load_le64(b + i));
+  if (i < n) {
+    u64 w = 0;
+    for (u32 k = 0; i + k < n; k++) w |= (u64)b[i + k] << (8 * k);
+    h = name_hash_step(h, w);
+  }
+  return name_hash_final(h, n);
+}
+
+/*
+ * The .debug_str string at `at` (below str_len) as section_string finds it (a NUL before the
+ * section's end, else a trap) and its name_hash, in one pass eight bytes at a step: most of
+ * a module's names are looked up from their bytes (see name_hash).
+ */
+static string_ref str_name(u32 at, u32 *hash) {
+  const u8 *b = str;
+  u32 n = str_len, p = at;
+  u64 h = NAME_HASH_SEED;
+  for (; p + 8 <= n; p += 8) {
+    u64 w = load_le64(b + p);
+    /* The lowest byte flagged is the first NUL (a borrow only runs up from a zero byte). */
+    u64 zeros = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+    if (zeros) {
+      u32 k = (u32)__builtin_ctzll(zeros) >> 3;
+      if (k) h = name_hash_step(h, w & ((1ull << (8 * k)) - 1));
+      p += k;
+      goto end;
+    }
+    h = name_hash_step(h, w);
+  }
+  {
+    /* Under eight bytes left in the section. */
+    u64 w = 0;
+    u32 k = 0;
+    for (; p + k < n && b[p + k]; k++) w |= (u64)b[p + k] << (8 * k);
+    if (p + k >= n) TRAP();
+    if (k) h = name_hash_step(h, w);
+    p += k;
+  }
+end:
+  *hash = name_hash_final(h, p - at);
+  string_ref r = {SEC_STR, at, b + at, p - at};
+  return r;
 }
 
 static int same_bytes(const u8 *a, const u8 *b, u32 n) {
   u32 i = 0;
-  for (; i + 4 <= n; i += 4)
-    if (load_le32(a + i) != load_le32(b + i)) return 0;
+  for (; i + 8 <= n; i += 8)
+    if (load_le64(a + i) != load_le64(b + i)) return 0;
   for (; i < n; i++)
     if (a[i] != b[i]) return 0;
   return 1;
@@ -953,15 +1015,6 @@ typedef struct {
 } name_entry;
 
 static hash_table names = {0, 0, 0, 0, sizeof(name_entry)};
-/*
- * The caller's offset of the .debug_str string at `at`, cached by at / 4 (half the memory of a
- * slot per byte, all of it touched: only strings of up to two characters share a slot).
- */
-typedef struct {
-  u32 at_plus_1; /* 0: empty */
-  i32 value;
-} str_slot;
-static str_slot *str_cache;
 static i32 fake_int_name = -1;
 
 /* The names table, first sized for a name per 32 bytes of .debug_str (ext4: 21k names in 2 MB). */
@@ -971,10 +1024,10 @@ static void names_init(void) {
   table_grow(&names, cap);
 }
 
-/* The caller's offset of a string (the empty string: 0); `ns` says how the JavaScript takes it. */
-static i32 intern_string(u32 ns, string_ref s) {
+/* The caller's offset of a string (the empty string: 0) whose name_hash is `hash`; `ns` says how the JavaScript takes it. */
+static i32 intern_hashed(u32 ns, string_ref s, u32 hash) {
   if (s.len == 0) return 0;
-  u32 h = name_hash(s.bytes, s.len) | 1;
+  u32 h = hash | 1;
   for (u32 i = h & names.mask; names.hashes[i]; i = (i + 1) & names.mask) {
     if (names.hashes[i] != h) continue;
     const name_entry *e = (const name_entry *)names.entries + i;
@@ -994,30 +1047,24 @@ static i32 intern_string(u32 ns, string_ref s) {
   return value;
 }
 
-static i32 name_off_slow(void) {
+static i32 intern_string(u32 ns, string_ref s) { return intern_hashed(ns, s, name_hash(s.bytes, s.len)); }
+
+/*
+ * The caller's offset of the DIE's name (cu.ts nameOff). Not cached by .debug_str offset: a
+ * module's .debug_str holds each unit's strings apart (ext4: 152k of 181k names looked up at
+ * an offset not met before), and a cache of them (4 MB for ext4) cost more than it saved.
+ */
+static i32 name_off(void) {
+  if (!has(S_NAME)) return 0;
   u8 c = cls[S_NAME];
   if (c == C_STRP || c == C_STRX) {
     u32 at = below(c == C_STRP ? lo[S_NAME] : strx_offset(lo[S_NAME]), str_len);
-    str_slot *e = &str_cache[at >> 2];
-    if (e->at_plus_1 == at + 1) return e->value;
-    i32 off = intern_string(NS_RAW, section_string(SEC_STR, at));
-    e->at_plus_1 = at + 1;
-    e->value = off;
-    return off;
+    u32 hash;
+    string_ref name = str_name(at, &hash);
+    return intern_hashed(NS_RAW, name, hash);
   }
   if (c == C_INLINE || c == C_LINE_STR) return intern_string(NS_DECODED, string_of(S_NAME));
   return 0;
-}
-
-/* The caller's offset of the DIE's name (cu.ts nameOff): cached by .debug_str offset. */
-HOT i32 name_off(void) {
-  if (!has(S_NAME)) return 0;
-  if (cls[S_NAME] == C_STRP && lo[S_NAME] < str_len) {
-    u32 at = (u32)lo[S_NAME];
-    const str_slot *e = &str_cache[at >> 2];
-    if (e->at_plus_1 == at + 1) return e->value;
-  }
-  return name_off_slow();
 }
 
 /* ---- the walk (cu.ts UnitEncoder) ---- */
@@ -1687,7 +1734,6 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
   }
   die_map = alloc(4 * die_map_span + 4);
   param_at = alloc(4 * die_map_span + 4);
-  str_cache = alloc(8 * (str_len / 4) + 8);
   names_init();
 }
 
