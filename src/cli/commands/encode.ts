@@ -75,6 +75,7 @@ export function registerEncode(program: Command): void {
           features,
           file,
           drafts,
+          offerBaseStringIndex: opts.distilledBase === true,
           onProgress: bar
             ? (done, total) => {
                 if (!started) {

@@ -54,6 +54,12 @@ export interface EncodeOptions {
    * @internal
    */
   readonly walker?: 'js' | 'wasm' | undefined;
+  /**
+   * Keep a copy of the base's string index the walk made, for a distilled base made next
+   * (baseStringIndex takes it instead of indexing the base's strings again).
+   * @internal
+   */
+  readonly offerBaseStringIndex?: boolean | undefined;
   /** Called after each unit with (units done, units total). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -219,6 +225,7 @@ async function encodeInner(elf: ElfFile, opts: EncodeOptions): Promise<Undedupli
   }
   if (newerPahole) variables?.addDatasecs(builder);
   if (opts.base && coreWalker?.strings.disjointFromBase) stringsLookedUpInBase.add(builder);
+  if (opts.base && opts.offerBaseStringIndex) coreWalker?.offerBaseStringIndex(opts.base);
   return { builder, stats: { units: total, typesBeforeDedup, functions: functionIds.size, variables: variables?.count ?? 0 } };
 }
 

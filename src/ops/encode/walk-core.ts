@@ -216,8 +216,18 @@ export class WasmUnitWalker {
       if (e instanceof WebAssembly.RuntimeError) return undefined;
       throw e;
     }
-    if (base) offerBaseStringIndex(base, baseIndexOf(new WeakRef(core)));
     return new WasmUnitWalker(core, dwarf, new CoreStringStore(core), inPlace);
+  }
+
+  /**
+   * Offer a copy of the base string index the core made (strings_init) to baseStringIndex for
+   * `base` (a distilled base looks the same strings up after the encode). A copy, taken when
+   * asked: a weak reference to the core kept every encode's core alive through a long chain of
+   * promises (V8 keeps a WeakRef's target until the microtask queue drains).
+   */
+  offerBaseStringIndex(base: Btf): void {
+    const table = baseIndexTable(this.core);
+    if (table) offerBaseStringIndex(base, () => table);
   }
 
   /**
@@ -405,7 +415,9 @@ export class WasmUnitWalker {
     if (functionNames) {
       const bytes = utf8.encode(functionNames.map((n) => `${n}\0`).join(''));
       try {
-        new Uint8Array(core.memory.buffer, core.strings_scratch(bytes.length), bytes.length).set(bytes);
+        // (The room first: making it may grow the memory, detaching an earlier buffer.)
+        const room = core.strings_scratch(bytes.length);
+        new Uint8Array(core.memory.buffer, room, bytes.length).set(bytes);
         core.walked_function_names(bytes.length);
       } catch (e) {
         if (trapped(core, e)) return undefined;
@@ -531,19 +543,6 @@ export class WasmUnitWalker {
     if (sec === SEC_LINE_STR) return this.dwarf.lineStr(off);
     return this.dwarf.infoString(off);
   }
-}
-
-/**
- * The base string index the core made (strings_init), copied out when asked while the core
- * lives: BaseStringIndex's table for the same bytes (string-index.h), offered to
- * baseStringIndex. (A weak reference: the core's memory, a module's size or more, is not
- * kept for it.)
- */
-function baseIndexOf(ref: WeakRef<WalkCoreExports>): () => StringIndexTable | undefined {
-  return () => {
-    const core = ref.deref();
-    return core && baseIndexTable(core);
-  };
 }
 
 /** A copy of the base string index `core` made (undefined: no base). */
