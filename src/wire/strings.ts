@@ -361,13 +361,13 @@ export function indexStringsJs(all: Uint8Array): StringIndexTable {
 
 const baseIndexCache = new WeakMap<Btf, BaseStringIndex>();
 /** Tables of base chains' strings that a core made already, to take before making one (offerBaseStringIndex). */
-const offeredTables = new WeakMap<Btf, () => StringIndexTable | undefined>();
+const offeredTables = new WeakMap<Btf, StringIndexTable>();
 
 /** The (cached) string index of a base BTF chain. */
 export function baseStringIndex(base: Btf): BaseStringIndex {
   let idx = baseIndexCache.get(base);
   if (!idx) {
-    idx = new BaseStringIndex(base, offeredTables.get(base)?.());
+    idx = new BaseStringIndex(base, offeredTables.get(base));
     offeredTables.delete(base);
     baseIndexCache.set(base, idx);
   }
@@ -375,12 +375,11 @@ export function baseStringIndex(base: Btf): BaseStringIndex {
 }
 
 /**
- * The table of `base`'s chain strings (indexStringsJs's, for baseStringBytes(base)), as
- * `take` gives it when asked (undefined: gone by then), for baseStringIndex to use instead of
- * making it again: the walk core makes it for an encode on that base (vmlinux: ~18 ms cold),
- * and a distilled base looks the same strings up after.
+ * `table`, the index of `base`'s chain strings (indexStringsJs's, for baseStringBytes(base)),
+ * for baseStringIndex to take instead of making it again: an encode's walk core made it
+ * (vmlinux: ~18 ms cold), and a distilled base looks the same strings up after.
  * @internal
  */
-export function offerBaseStringIndex(base: Btf, take: () => StringIndexTable | undefined): void {
-  if (!baseIndexCache.has(base)) offeredTables.set(base, take);
+export function offerBaseStringIndex(base: Btf, table: StringIndexTable): void {
+  if (!baseIndexCache.has(base)) offeredTables.set(base, table);
 }

@@ -227,7 +227,7 @@ export class WasmUnitWalker {
    */
   offerBaseStringIndex(base: Btf): void {
     const table = baseIndexTable(this.core);
-    if (table) offerBaseStringIndex(base, () => table);
+    if (table) offerBaseStringIndex(base, table);
   }
 
   /**
