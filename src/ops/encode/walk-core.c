@@ -1726,8 +1726,9 @@ __attribute__((export_name("init"))) void init(const u32 *desc) {
   heap_top = desc[20 + desc[18]];
   heap_limit = desc[21 + desc[18]];
   if (!heap_limit) {
-    /* One growth for the fixed tables and room for the largest unit's arrays. */
-    u64 reserve = 24ull * die_map_span + 2ull * str_len + (1u << 20);
+    /* One growth for the fixed tables (the names table: at most a 16-byte slot per 16 bytes of
+       .debug_str, see names_init) and room for the largest unit's arrays. */
+    u64 reserve = 24ull * die_map_span + (u64)str_len + (1u << 20);
     if (reserve > 0xf0000000ull) TRAP();
     alloc((u32)reserve);
     heap_top = desc[20 + desc[18]];
